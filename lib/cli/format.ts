@@ -1,0 +1,46 @@
+import type { Diagnosis, Outcome } from '../domain/types.ts';
+
+/** A fixed-width table of recent outcomes for `kubemend history`. */
+export function formatHistory(outcomes: readonly Outcome[]): string {
+  if (outcomes.length === 0) return 'no outcomes recorded yet';
+  const rows = outcomes.map((outcome) => [
+    outcome.timings.receivedAt.replace('T', ' ').slice(0, 19),
+    outcome.alert.labels.alertname ?? '-',
+    target(outcome),
+    outcome.result ?? `(${outcome.stage})`,
+    outcome.plan?.action ?? '-',
+    oneLine(outcome.reason ?? ''),
+  ]);
+  const header = ['RECEIVED (UTC)', 'ALERT', 'TARGET', 'RESULT', 'ACTION', 'REASON'];
+  const widths = header.map((title, column) =>
+    column === header.length - 1 ? 0 : Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/** A human-readable diagnosis for `kubemend diagnose`. */
+export function formatDiagnosis(alertname: string, diagnosis: Diagnosis): string {
+  const lines = [
+    `${alertname}: ${diagnosis.anomaly} on ${diagnosis.target.kind} ${diagnosis.target.namespace ?? ''}/${diagnosis.target.name} (confidence ${diagnosis.confidence})`,
+    `  ${diagnosis.summary}`,
+    '  evidence:',
+    ...(diagnosis.evidence.length === 0 ? ['    (none)'] : diagnosis.evidence.map((item) => `    - [${item.source}] ${item.message}${item.at ? ` (${item.at})` : ''}`)),
+    diagnosis.plan === null
+      ? '  plan: none'
+      : `  plan: ${diagnosis.plan.action} ${diagnosis.plan.target.kind} ${diagnosis.plan.target.namespace ?? ''}/${diagnosis.plan.target.name} — ${diagnosis.plan.reason}`,
+  ];
+  return lines.join('\n');
+}
+
+function target(outcome: Outcome): string {
+  const ref = outcome.plan?.target ?? outcome.diagnosis?.target;
+  if (ref !== undefined) return `${ref.kind.toLowerCase()}/${ref.namespace ?? ''}/${ref.name}`;
+  const labels = outcome.alert.labels;
+  const name = labels.pod ?? labels.deployment ?? labels.node ?? labels.job_name ?? '';
+  return labels.namespace === undefined ? name || '-' : `${labels.namespace}/${name}`;
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
+}

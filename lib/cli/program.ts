@@ -1,0 +1,211 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+import { Command, InvalidArgumentError } from 'commander';
+
+import { alertCluster } from '../alert/identity.ts';
+import { AlertSchema, formatIssue, parseWebhook, type Alert } from '../alert/schema.ts';
+import { findRule } from '../config/agent-config.ts';
+import { detectors, findDetector } from '../detect/registry.ts';
+import { LocalEnvSchema, parseEnv } from '../env.ts';
+import { describeError, ValidationError } from '../errors.ts';
+import { createKubeconfigProvider } from '../kube/client-node-kube-api.ts';
+import type { KubeProvider } from '../kube/kube-api.ts';
+import { createLogger } from '../logger.ts';
+import { createLocalRuntime, loadConfigFile } from '../local/runtime.ts';
+import { startServer } from '../local/server.ts';
+import { remediators } from '../remediate/registry.ts';
+import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
+import { formatDiagnosis, formatHistory } from './format.ts';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Where the packaged config/ lives, for the default config path. */
+  packageRoot: string;
+  /** Replaces kubeconfig access (tests). */
+  kube?: KubeProvider;
+  /** Called with the running server so a caller can stop it; the CLI itself waits for a signal. */
+  onServing?: (stop: () => Promise<void>) => void;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** The `kubemend` command line. Operators script against it: keep flags and output stable. */
+export function createProgram(io: CliIo): Command {
+  const env = parseEnv(LocalEnvSchema, io.env);
+  const defaultConfig = env.KUBEMEND_CONFIG ?? join(io.packageRoot, 'config', 'agent_config.yaml');
+  const defaultDataDir = env.KUBEMEND_DATA_DIR ?? '.kubemend';
+  const program = new Command('kubemend')
+    .description('Alertmanager-driven, guarded auto-remediation for Kubernetes')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('run the webhook receiver, detector and remediator in one process with the embedded store')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 8787)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'embedded store directory', defaultDataDir)
+    .option('--config <file>', 'agent configuration', defaultConfig)
+    .option('--context <name>', 'kubeconfig context (default: the current one)', env.KUBEMEND_KUBE_CONTEXT)
+    .action(async (options: { port: number; host: string; dataDir: string; config: string; context?: string }) => {
+      const logger = createLogger({ level: env.KUBEMEND_LOG_LEVEL });
+      if (env.KUBEMEND_WEBHOOK_TOKEN === undefined && !LOOPBACK.has(options.host)) {
+        throw new ValidationError(`refusing to listen on ${options.host} without KUBEMEND_WEBHOOK_TOKEN: set it, or listen on 127.0.0.1`);
+      }
+      const dataDir = resolve(options.dataDir);
+      const runtime = createLocalRuntime({
+        dataDir,
+        configPath: options.config,
+        logger,
+        webhookToken: env.KUBEMEND_WEBHOOK_TOKEN,
+        kubeContext: options.context,
+        kube: io.kube,
+      });
+      const server = await startServer(runtime, { host: options.host, port: options.port });
+      if (env.KUBEMEND_WEBHOOK_TOKEN === undefined) {
+        io.stderr(
+          '\n!!! WARNING: KUBEMEND_WEBHOOK_TOKEN is not set: the receiver accepts UNAUTHENTICATED requests.\n' +
+            '!!! Fine on a laptop bound to loopback; set a token (16+ characters) anywhere else.\n\n',
+        );
+      }
+      const modes = [...new Set(runtime.config.rules.map((rule) => rule.mode ?? runtime.config.defaults.mode))].join(', ');
+      io.stdout(
+        [
+          `kubemend is serving. Point Alertmanager's webhook_configs url at: ${server.url}`,
+          `  store: ${join(dataDir, 'kubemend.db')}`,
+          `  config: ${options.config} (rules: ${runtime.config.rules.length}, modes: ${modes || runtime.config.defaults.mode})`,
+          `  cluster: kubeconfig ${options.context === undefined ? 'current context' : `context ${options.context}`}`,
+          '  history: kubemend history --data-dir ' + JSON.stringify(options.dataDir),
+          '',
+        ].join('\n'),
+      );
+      const stop = async () => {
+        await server.close();
+        await runtime.close();
+      };
+      if (io.onServing !== undefined) {
+        io.onServing(stop);
+        return;
+      }
+      await new Promise<void>((done) => {
+        const shutdown = () => {
+          process.off('SIGINT', shutdown);
+          process.off('SIGTERM', shutdown);
+          void stop().then(done);
+        };
+        process.on('SIGINT', shutdown);
+        process.on('SIGTERM', shutdown);
+      });
+    });
+
+  program
+    .command('diagnose')
+    .description('diagnose the alerts in a webhook (or single alert) JSON file; changes nothing')
+    .argument('<alert.json>', 'an Alertmanager webhook body or one alert')
+    .option('--config <file>', 'agent configuration', defaultConfig)
+    .option('--context <name>', 'kubeconfig context (default: the current one)', env.KUBEMEND_KUBE_CONTEXT)
+    .option('--output <format>', 'text or json', parseChoice(['text', 'json']), 'text')
+    .action(async (file: string, options: { config: string; context?: string; output: 'text' | 'json' }) => {
+      const config = loadConfigFile(options.config);
+      const alerts = readAlerts(file);
+      const kube = io.kube ?? createKubeconfigProvider({ context: options.context, timeoutMs: 10_000 });
+      const results: unknown[] = [];
+      let failed = false;
+      for (const alert of alerts) {
+        const alertname = alert.labels.alertname ?? '(no alertname)';
+        const rule = findRule(config, alert.labels.alertname);
+        const detector = rule === undefined ? undefined : findDetector(rule.detector);
+        if (alert.status === 'resolved' || detector === undefined) {
+          const reason = alert.status === 'resolved' ? 'alert is resolved' : `no rule handles alert ${alertname}`;
+          results.push({ alertname, fingerprint: alert.fingerprint, diagnosis: null, reason });
+          if (options.output === 'text') io.stdout(`${alertname}: no diagnosis: ${reason}\n`);
+          continue;
+        }
+        try {
+          const api = await kube(alertCluster(alert, config.clusterLabel));
+          const diagnosis = detector.diagnose(alert, await detector.observe(alert, api), new Date());
+          results.push({ alertname, fingerprint: alert.fingerprint, diagnosis });
+          if (options.output === 'text') io.stdout(`${formatDiagnosis(alertname, diagnosis)}\n`);
+        } catch (error) {
+          failed = true;
+          const described = describeError(error);
+          results.push({ alertname, fingerprint: alert.fingerprint, diagnosis: null, error: described });
+          if (options.output === 'text') io.stdout(`${alertname}: cannot diagnose: ${described.code}: ${described.message}\n`);
+        }
+      }
+      if (options.output === 'json') io.stdout(`${JSON.stringify(results, null, 2)}\n`);
+      if (failed) process.exitCode = 1;
+    });
+
+  program
+    .command('history')
+    .description('recent outcomes, newest first')
+    .option('--data-dir <dir>', 'embedded store directory', defaultDataDir)
+    .option('--limit <n>', 'how many', parsePositive, 50)
+    .option('--output <format>', 'table or json', parseChoice(['table', 'json']), 'table')
+    .action(async (options: { dataDir: string; limit: number; output: 'table' | 'json' }) => {
+      const store = createSqliteOutcomeStore(openLocalDatabase(resolve(options.dataDir)));
+      try {
+        const outcomes = await store.recent({ limit: options.limit });
+        io.stdout(options.output === 'json' ? `${JSON.stringify(outcomes, null, 2)}\n` : `${formatHistory(outcomes)}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('detectors')
+    .description('list the detectors and remediators this build knows')
+    .action(() => {
+      const lines = ['detectors:', ...detectors.map((d) => `  ${d.name}: ${d.description}`), 'remediators:'];
+      for (const r of remediators) {
+        lines.push(`  ${r.action}: ${r.description}`);
+        lines.push(`    rbac: ${r.permissions.map((p) => `${p.verbs.join(',')} ${p.apiGroup || 'core'}/${p.resource}`).join('; ')}`);
+        lines.push(`    dry-run: ${r.supportsDryRun ? 'server-side' : 'no'}; verify: ${r.verify}; undo: ${r.undo}`);
+      }
+      io.stdout(`${lines.join('\n')}\n`);
+    });
+
+  return program;
+}
+
+function readAlerts(file: string): Alert[] {
+  let text: string;
+  try {
+    text = readFileSync(isAbsolute(file) ? file : resolve(file), 'utf8');
+  } catch (error) {
+    throw new ValidationError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof raw === 'object' && raw !== null && 'alerts' in raw) return parseWebhook(raw).alerts;
+  const single = AlertSchema.safeParse(raw);
+  if (!single.success) throw new ValidationError(`${file}: ${single.error.issues.map(formatIssue).join('; ')}`);
+  return [single.data];
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535');
+  return port;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function parseChoice<T extends string>(choices: readonly T[]) {
+  return (value: string): T => {
+    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}`);
+    return value as T;
+  };
+}

@@ -1,0 +1,256 @@
+import type {
+  CoreV1Event,
+  V1ContainerStatus,
+  V1Deployment,
+  V1OwnerReference,
+  V1Pod,
+  V1ReplicaSet,
+} from '@kubernetes/client-node';
+
+import type { Alert } from '../alert/schema.ts';
+import type { Evidence, ObjectRef, Plan } from '../domain/types.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { planDeletePod } from '../remediate/delete-pod.ts';
+import { planRolloutRestart, restartBlocker } from '../remediate/rollout-restart.ts';
+import type { Detector } from './detector.ts';
+
+/** What the crash-loop detector reads: the pod, its owner chain and its recent Warning events. */
+export interface CrashLoopSnapshot {
+  namespace: string;
+  podName: string;
+  pod: V1Pod | null;
+  replicaSet: V1ReplicaSet | null;
+  deployment: V1Deployment | null;
+  events: CoreV1Event[];
+}
+
+const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+const MAX_EVENTS = 5;
+
+export const crashLoop: Detector<CrashLoopSnapshot> = {
+  name: 'crash-loop',
+  description:
+    'KubePodCrashLooping: reads the pod, its ReplicaSet and Deployment and its Warning events; tells an OOM kill or a broken rollout (where a restart would not help) from a crash a fresh set of pods may clear.',
+
+  observe: async (alert, kube) => {
+    const namespace = requireLabel(alert, 'namespace');
+    const podName = requireLabel(alert, 'pod');
+    const pod = await orNull(kube.getPod(namespace, podName));
+    const snapshot: CrashLoopSnapshot = { namespace, podName, pod, replicaSet: null, deployment: null, events: [] };
+    if (pod === null) return snapshot;
+
+    const podOwner = controllerOf(pod.metadata?.ownerReferences);
+    const [events, replicaSet] = await Promise.all([
+      kube.listWarningEvents(namespace, { kind: 'Pod', name: podName, uid: pod.metadata?.uid }),
+      podOwner?.kind === 'ReplicaSet' ? orNull(kube.getReplicaSet(namespace, podOwner.name)) : Promise.resolve(null),
+    ]);
+    snapshot.events = events;
+    snapshot.replicaSet = replicaSet;
+    const rsOwner = controllerOf(replicaSet?.metadata?.ownerReferences);
+    if (rsOwner?.kind === 'Deployment') snapshot.deployment = await orNull(kube.getDeployment(namespace, rsOwner.name));
+    return snapshot;
+  },
+
+  diagnose: (alert, snapshot, now) => {
+    const podRef: ObjectRef = { kind: 'Pod', namespace: snapshot.namespace, name: snapshot.podName };
+    const base = { detector: crashLoop.name, anomaly: 'crash-loop', target: podRef };
+    const { pod } = snapshot;
+    if (pod === null) {
+      return {
+        ...base,
+        summary: `pod ${snapshot.namespace}/${snapshot.podName} no longer exists: it was deleted or replaced`,
+        confidence: 0.9,
+        evidence: [],
+        plan: null,
+      };
+    }
+    podRef.uid = pod.metadata?.uid;
+    const container = pickContainer(pod, alert.labels.container);
+    const evidence = collectEvidence(container, snapshot);
+    const waitingReason = container?.state?.waiting?.reason;
+    const last = container?.lastState?.terminated;
+
+    if (container === undefined) {
+      return { ...base, summary: 'the pod reports no container status yet', confidence: 0.3, evidence, plan: null };
+    }
+    if (container.state?.running !== undefined && container.ready) {
+      return {
+        ...base,
+        summary: `container ${container.name} is running and ready again after ${container.restartCount} restarts`,
+        confidence: 0.8,
+        evidence,
+        plan: null,
+      };
+    }
+    if (last?.reason === 'OOMKilled') {
+      return {
+        ...base,
+        anomaly: 'oom-killed',
+        summary: `container ${container.name} is killed for exceeding its memory limit (${memoryLimit(pod, container.name)}); a restart would not help — raise the limit or fix the leak`,
+        confidence: 0.9,
+        evidence,
+        plan: null,
+      };
+    }
+
+    const { replicaSet, deployment } = snapshot;
+    const crashDetail = last === undefined ? (waitingReason ?? 'waiting') : `exits with code ${last.exitCode} (${last.reason ?? 'no reason'})`;
+    if (deployment !== null && replicaSet !== null) {
+      const deploymentRef: ObjectRef = {
+        kind: 'Deployment',
+        namespace: snapshot.namespace,
+        name: deployment.metadata?.name ?? '',
+        uid: deployment.metadata?.uid,
+      };
+      if (isRolloutInProgress(deployment, replicaSet)) {
+        return {
+          ...base,
+          anomaly: 'bad-rollout',
+          target: deploymentRef,
+          summary: `container ${container.name} ${crashDetail} in the new revision ${revisionOf(replicaSet) ?? '?'} of deployment ${deploymentRef.name}, whose rollout has not completed; a restart would not help — roll back to the previous revision`,
+          confidence: 0.7,
+          evidence,
+          plan: null,
+        };
+      }
+      const blocker = restartBlocker(deployment);
+      if (blocker !== undefined) {
+        return { ...base, target: deploymentRef, summary: `${blocker}; no fix planned`, confidence: 0.6, evidence, plan: null };
+      }
+      const plan: Plan = planRolloutRestart(
+        deployment,
+        `container ${container.name} ${crashDetail} after ${container.restartCount} restarts while deployment ${deploymentRef.name} is fully rolled out: a fresh set of pods clears state-dependent crashes`,
+        now,
+      );
+      return {
+        ...base,
+        target: deploymentRef,
+        summary: `container ${container.name} of deployment ${deploymentRef.name} is crash looping: it ${crashDetail}`,
+        confidence: 0.6,
+        evidence,
+        plan,
+      };
+    }
+
+    const controller = controllerOf(pod.metadata?.ownerReferences);
+    if (controller === undefined) {
+      return {
+        ...base,
+        summary: `container ${container.name} ${crashDetail}; the pod has no controller, so deleting it would lose it — recreate it from its manifest`,
+        confidence: 0.5,
+        evidence,
+        plan: null,
+      };
+    }
+    return {
+      ...base,
+      summary: `container ${container.name} of ${controller.kind} ${controller.name} is crash looping: it ${crashDetail}`,
+      confidence: 0.5,
+      evidence,
+      plan: planDeletePod(
+        pod,
+        `container ${container.name} ${crashDetail} after ${container.restartCount} restarts; its ${controller.kind} recreates the pod`,
+      ),
+    };
+  },
+};
+
+/** The container the alert names, else the one crash looping, else the one restarted most. */
+export function pickContainer(pod: V1Pod, name: string | undefined): V1ContainerStatus | undefined {
+  const statuses = pod.status?.containerStatuses ?? [];
+  return (
+    statuses.find((status) => status.name === name) ??
+    statuses.find((status) => status.state?.waiting?.reason === 'CrashLoopBackOff') ??
+    [...statuses].sort((a, b) => b.restartCount - a.restartCount)[0]
+  );
+}
+
+/**
+ * A rollout is in progress when the pod belongs to the Deployment's newest revision and the
+ * Deployment has not reported that revision available.
+ */
+export function isRolloutInProgress(deployment: V1Deployment, replicaSet: V1ReplicaSet): boolean {
+  const current = deployment.metadata?.annotations?.[REVISION_ANNOTATION];
+  if (current === undefined || current !== revisionOf(replicaSet)) return false;
+  const progressing = deployment.status?.conditions?.find((condition) => condition.type === 'Progressing');
+  const complete = progressing?.reason === 'NewReplicaSetAvailable';
+  const replicas = deployment.spec?.replicas ?? 1;
+  const updated = deployment.status?.updatedReplicas ?? 0;
+  const available = deployment.status?.availableReplicas ?? 0;
+  return !complete || updated < replicas || available < replicas;
+}
+
+function collectEvidence(container: V1ContainerStatus | undefined, snapshot: CrashLoopSnapshot): Evidence[] {
+  const evidence: Evidence[] = [];
+  if (container !== undefined) {
+    const waiting = container.state?.waiting;
+    if (waiting !== undefined) {
+      evidence.push({
+        source: 'pod.status',
+        message: `container ${container.name} is waiting: ${waiting.reason ?? 'unknown'}${waiting.message ? ` (${waiting.message})` : ''}`,
+      });
+    }
+    const last = container.lastState?.terminated;
+    if (last !== undefined) {
+      evidence.push({
+        source: 'pod.status',
+        message: `last termination: ${last.reason ?? 'unknown'}, exit code ${last.exitCode}${last.message ? `: ${last.message.trim().slice(0, 300)}` : ''}`,
+        at: iso(last.finishedAt),
+      });
+    }
+    evidence.push({ source: 'pod.status', message: `container ${container.name} restarted ${container.restartCount} times` });
+  }
+  const { replicaSet, deployment } = snapshot;
+  if (replicaSet !== null) {
+    const owner = deployment === null ? '' : ` of deployment ${deployment.metadata?.name ?? ''} (current revision ${deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? '?'})`;
+    evidence.push({
+      source: 'owner',
+      message: `owned by replicaset ${replicaSet.metadata?.name ?? ''} (revision ${revisionOf(replicaSet) ?? '?'})${owner}`,
+      at: iso(replicaSet.metadata?.creationTimestamp),
+    });
+  }
+  for (const event of snapshot.events.slice(0, MAX_EVENTS)) {
+    const count = event.count !== undefined && event.count > 1 ? ` ×${event.count}` : '';
+    evidence.push({
+      source: 'event',
+      message: `${event.reason ?? 'Warning'}${count}: ${event.message ?? ''}`.trim(),
+      at: iso(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp),
+    });
+  }
+  return evidence;
+}
+
+function controllerOf(owners: V1OwnerReference[] | undefined): V1OwnerReference | undefined {
+  return owners?.find((owner) => owner.controller === true);
+}
+
+function revisionOf(replicaSet: V1ReplicaSet): string | undefined {
+  return replicaSet.metadata?.annotations?.[REVISION_ANNOTATION];
+}
+
+function memoryLimit(pod: V1Pod, container: string): string {
+  return pod.spec?.containers.find((spec) => spec.name === container)?.resources?.limits?.memory ?? 'no limit set';
+}
+
+function requireLabel(alert: Alert, label: string): string {
+  const value = alert.labels[label];
+  if (value === undefined || value === '') {
+    throw new ValidationError(`alert ${alert.labels.alertname ?? ''} has no "${label}" label`);
+  }
+  return value;
+}
+
+async function orNull<T>(promise: Promise<T>): Promise<T | null> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
+}
+
+function iso(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+import { AlertSchema } from '../alert/schema.ts';
+
+export type { Alert } from '../alert/schema.ts';
+
+/** A Kubernetes object that a diagnosis is about or that a plan changes. */
+export const ObjectRefSchema = z.object({
+  kind: z.string().min(1),
+  namespace: z.string().min(1).optional(),
+  name: z.string().min(1),
+  uid: z.string().optional(),
+});
+export type ObjectRef = z.infer<typeof ObjectRefSchema>;
+
+/** One fact a detector saw, worded for a human, with where it came from. */
+export const EvidenceSchema = z.object({
+  source: z.string(),
+  message: z.string(),
+  at: z.string().optional(),
+});
+export type Evidence = z.infer<typeof EvidenceSchema>;
+
+/** What a remediator should do, to which object, with which parameters, and why. */
+export const PlanSchema = z.object({
+  action: z.string().min(1),
+  target: ObjectRefSchema,
+  params: z.record(z.string(), z.unknown()),
+  reason: z.string(),
+});
+export type Plan = z.infer<typeof PlanSchema>;
+
+/** A detector's conclusion about one alert instance. `plan` is null when nothing should be changed. */
+export const DiagnosisSchema = z.object({
+  detector: z.string(),
+  anomaly: z.string(),
+  target: ObjectRefSchema,
+  summary: z.string(),
+  confidence: z.number().min(0).max(1),
+  evidence: z.array(EvidenceSchema),
+  plan: PlanSchema.nullable(),
+});
+export type Diagnosis = z.infer<typeof DiagnosisSchema>;
+
+/** How far a rule may go: record only, ask the API server to dry-run the write, or write. */
+export const ModeSchema = z.enum(['observe', 'dry-run', 'enforce']);
+export type Mode = z.infer<typeof ModeSchema>;
+
+export const PolicyDecisionSchema = z.object({
+  allowed: z.boolean(),
+  mode: ModeSchema,
+  reason: z.string(),
+});
+export type PolicyDecision = z.infer<typeof PolicyDecisionSchema>;
+
+/**
+ * Where an alert instance is. `received`, `planned` and `applying` are in flight (a worker may
+ * hold a lease on them); `done` is final and carries a `result`.
+ */
+export const StageSchema = z.enum(['received', 'planned', 'applying', 'done']);
+export type Stage = z.infer<typeof StageSchema>;
+
+/**
+ * - `no-action`: nothing to do (no detector, nothing wrong any more, no safe fix);
+ * - `observed` / `dry-run` / `applied`: the plan was recorded / dry-run by the API server / written;
+ * - `refused`: policy refused the plan; `failed`: an error stopped it;
+ * - `cluster-unreachable`: no cluster could be reached; `resolved`: the alert resolved first.
+ */
+export const ResultSchema = z.enum([
+  'no-action',
+  'observed',
+  'dry-run',
+  'applied',
+  'refused',
+  'failed',
+  'cluster-unreachable',
+  'resolved',
+]);
+export type Result = z.infer<typeof ResultSchema>;
+
+export const TimingsSchema = z.object({
+  receivedAt: z.string(),
+  diagnosedAt: z.string().optional(),
+  decidedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+});
+
+/** The durable record of one alert instance, from receipt to its final result. */
+export const OutcomeSchema = z.object({
+  id: z.string(),
+  alert: AlertSchema,
+  cluster: z.string().optional(),
+  stage: StageSchema,
+  result: ResultSchema.optional(),
+  reason: z.string().optional(),
+  diagnosis: DiagnosisSchema.optional(),
+  plan: PlanSchema.optional(),
+  policy: PolicyDecisionSchema.optional(),
+  change: z.string().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  timings: TimingsSchema,
+  attempts: z.number().int().nonnegative(),
+  resolvedAt: z.string().optional(),
+});
+export type Outcome = z.infer<typeof OutcomeSchema>;
+
+export function isFinal(outcome: Pick<Outcome, 'stage'>): boolean {
+  return outcome.stage === 'done';
+}

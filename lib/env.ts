@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+import { formatIssue } from './alert/schema.ts';
+import { ConfigError } from './errors.ts';
+
+const LogLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const SecretSchema = z.string().min(16, 'must be at least 16 characters');
+const SecondsSchema = z.coerce.number().int().positive();
+
+/** Environment of the local server and CLI. */
+export const LocalEnvSchema = z.object({
+  KUBEMEND_WEBHOOK_TOKEN: SecretSchema.optional(),
+  KUBEMEND_LOG_LEVEL: LogLevelSchema.default('info'),
+  KUBEMEND_DATA_DIR: z.string().min(1).optional(),
+  KUBEMEND_CONFIG: z.string().min(1).optional(),
+  KUBEMEND_KUBE_CONTEXT: z.string().min(1).optional(),
+});
+export type LocalEnv = z.infer<typeof LocalEnvSchema>;
+
+const LambdaCommon = {
+  KUBEMEND_LOG_LEVEL: LogLevelSchema.default('info'),
+};
+
+/** Webhook receiver Lambda: only the queue and the secret's parameter name. */
+export const ReceiverEnvSchema = z.object({
+  ...LambdaCommon,
+  KUBEMEND_ALERT_QUEUE_URL: z.url(),
+  /** SSM SecureString holding the webhook credential; read once per container. */
+  KUBEMEND_WEBHOOK_TOKEN_PARAMETER: z.string().min(1),
+});
+
+const WorkerEnv = {
+  ...LambdaCommon,
+  KUBEMEND_TABLE_NAME: z.string().min(1),
+  KUBEMEND_CONFIG_PATH: z.string().min(1),
+  KUBEMEND_RETENTION_DAYS: SecondsSchema,
+  KUBEMEND_LEASE_SECONDS: SecondsSchema,
+  KUBEMEND_KUBE_TIMEOUT_SECONDS: SecondsSchema,
+};
+
+export const DetectorEnvSchema = z.object({ ...WorkerEnv, KUBEMEND_PLAN_QUEUE_URL: z.url() });
+export const RemediatorEnvSchema = z.object(WorkerEnv);
+
+/** Parses an environment once, at start-up; a missing or bad variable stops start-up by name. */
+export function parseEnv<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv): z.infer<Schema> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(`environment: ${result.error.issues.map(formatIssue).join('; ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,80 @@
+/**
+ * One base class for every error kubemend raises on purpose. `code` is stable and safe to show
+ * to a caller or store in an outcome; `message` says what went wrong in words; `cause` keeps the
+ * underlying error for logs.
+ */
+export class KubemendError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Input from outside (a webhook body, a CLI argument, a config file) that will never be valid as sent. */
+export class ValidationError extends KubemendError {
+  readonly issues: readonly string[];
+
+  constructor(message: string, issues: readonly string[] = [], options?: { cause?: unknown }) {
+    super('invalid_input', message, options);
+    this.issues = issues;
+  }
+}
+
+/** The caller did not present the webhook credential. */
+export class UnauthorizedError extends KubemendError {
+  constructor(message = 'missing or wrong credentials') {
+    super('unauthorized', message);
+  }
+}
+
+/** Configuration or environment that prevents start-up. */
+export class ConfigError extends KubemendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('config_error', message, options);
+  }
+}
+
+/** A Kubernetes object that the API server says does not exist. */
+export class NotFoundError extends KubemendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('not_found', message, options);
+  }
+}
+
+/** The API server refused a write because the object changed since it was read (409). */
+export class ConflictError extends KubemendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('conflict', message, options);
+  }
+}
+
+/** RBAC denied the request (403). */
+export class ForbiddenError extends KubemendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('forbidden', message, options);
+  }
+}
+
+/** No cluster could be reached: no context configured, DNS, refused connection, TLS or timeout. */
+export class ClusterUnreachableError extends KubemendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('cluster_unreachable', message, options);
+  }
+}
+
+/** Another worker holds the alert instance, or it was already processed. */
+export class AlreadyClaimedError extends KubemendError {
+  constructor(message: string) {
+    super('already_claimed', message);
+  }
+}
+
+/** A safe, one-line description of any thrown value, for outcomes and logs. */
+export function describeError(error: unknown): { code: string; message: string } {
+  if (error instanceof KubemendError) return { code: error.code, message: error.message };
+  if (error instanceof Error) return { code: 'internal_error', message: error.message };
+  return { code: 'internal_error', message: String(error) };
+}

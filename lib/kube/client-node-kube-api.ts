@@ -1,0 +1,180 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Event,
+} from '@kubernetes/client-node';
+
+import {
+  ClusterUnreachableError,
+  ConflictError,
+  ForbiddenError,
+  KubemendError,
+  NotFoundError,
+} from '../errors.ts';
+import type { KubeApi, KubeProvider } from './kube-api.ts';
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+]);
+
+/** A KubeApi over @kubernetes/client-node for one KubeConfig. */
+export function createClientNodeKubeApi(kubeConfig: KubeConfig, options: { timeoutMs: number }): KubeApi {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const cluster = kubeConfig.getCurrentContext() || kubeConfig.getCurrentCluster()?.name || 'default';
+  const server = kubeConfig.getCurrentCluster()?.server ?? 'unknown server';
+  const call = <T>(what: string, run: () => Promise<T>): Promise<T> =>
+    withTimeout(run(), options.timeoutMs, what, server).catch((error: unknown) => {
+      throw translate(error, what, server);
+    });
+  const dryRun = (on: boolean): string | undefined => (on ? 'All' : undefined);
+
+  return {
+    cluster,
+    getPod: (namespace, name) => call(`get pod ${namespace}/${name}`, () => core.readNamespacedPod({ namespace, name })),
+    getReplicaSet: (namespace, name) =>
+      call(`get replicaset ${namespace}/${name}`, () => apps.readNamespacedReplicaSet({ namespace, name })),
+    getDeployment: (namespace, name) =>
+      call(`get deployment ${namespace}/${name}`, () => apps.readNamespacedDeployment({ namespace, name })),
+    listWarningEvents: async (namespace, ref) => {
+      const selectors = [`involvedObject.kind=${ref.kind}`, `involvedObject.name=${ref.name}`, 'type=Warning'];
+      if (ref.uid !== undefined) selectors.push(`involvedObject.uid=${ref.uid}`);
+      const list = await call(`list events for ${ref.kind} ${namespace}/${ref.name}`, () =>
+        core.listNamespacedEvent({ namespace, fieldSelector: selectors.join(','), limit: 100 }),
+      );
+      return [...list.items].sort((a, b) => eventTime(b) - eventTime(a));
+    },
+    patchDeploymentTemplateAnnotations: (namespace, name, annotations, write) => {
+      const body = {
+        metadata: write.resourceVersion === undefined ? {} : { resourceVersion: write.resourceVersion },
+        spec: { template: { metadata: { annotations } } },
+      };
+      return call(`patch deployment ${namespace}/${name}`, () =>
+        apps.patchNamespacedDeployment(
+          { namespace, name, body, dryRun: dryRun(write.dryRun), fieldManager: 'kubemend' },
+          setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+        ),
+      );
+    },
+    deletePod: async (namespace, name, write) => {
+      await call(`delete pod ${namespace}/${name}`, () =>
+        core.deleteNamespacedPod({
+          namespace,
+          name,
+          dryRun: dryRun(write.dryRun),
+          body: { preconditions: { uid: write.uid }, dryRun: write.dryRun ? ['All'] : undefined },
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * Loads the kubeconfig the way kubectl does (KUBECONFIG, then ~/.kube/config, then in-cluster)
+ * and serves every alert from its current context. With no usable context, every call to the
+ * provider fails with ClusterUnreachableError, which the pipeline records as such.
+ */
+export function createKubeconfigProvider(options: { context?: string; timeoutMs: number }): KubeProvider {
+  let api: KubeApi | undefined;
+  return async () => {
+    if (api !== undefined) return api;
+    const kubeConfig = new KubeConfig();
+    // client-node falls back to http://localhost:8080 when it finds nothing; say so instead.
+    const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined;
+    if (!process.env.KUBECONFIG && !existsSync(join(homedir(), '.kube', 'config')) && !inCluster) {
+      throw new ClusterUnreachableError('no kubeconfig found (KUBECONFIG is unset, ~/.kube/config does not exist, not in a cluster)');
+    }
+    try {
+      kubeConfig.loadFromDefault();
+    } catch (error) {
+      throw new ClusterUnreachableError(`cannot load kubeconfig: ${(error as Error).message}`, { cause: error });
+    }
+    if (options.context !== undefined) kubeConfig.setCurrentContext(options.context);
+    const current = kubeConfig.getCurrentCluster();
+    if (kubeConfig.getContexts().length === 0 || current === null || current.server === '') {
+      throw new ClusterUnreachableError('no kubeconfig context is configured (set KUBECONFIG or ~/.kube/config)');
+    }
+    api = createClientNodeKubeApi(kubeConfig, { timeoutMs: options.timeoutMs });
+    return api;
+  };
+}
+
+function translate(error: unknown, what: string, server: string): unknown {
+  if (error instanceof KubemendError) return error;
+  if (error instanceof ApiException) {
+    const detail = statusMessage(error.body) ?? error.message.split('\n')[0];
+    const message = `${what}: ${detail}`;
+    switch (error.code) {
+      case 404:
+        return new NotFoundError(message, { cause: error });
+      case 409:
+        return new ConflictError(message, { cause: error });
+      case 401:
+      case 403:
+        return new ForbiddenError(message, { cause: error });
+      default:
+        return error;
+    }
+  }
+  const code = networkCode(error);
+  if (code !== undefined) {
+    return new ClusterUnreachableError(`${what}: cannot reach ${server} (${code})`, { cause: error });
+  }
+  return error;
+}
+
+function networkCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+function statusMessage(body: unknown): string | undefined {
+  if (typeof body === 'string') {
+    try {
+      return statusMessage(JSON.parse(body));
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string') {
+    return (body as { message: string }).message;
+  }
+  return undefined;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string, server: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ClusterUnreachableError(`${what}: ${server} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function eventTime(event: CoreV1Event): number {
+  const at = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata.creationTimestamp;
+  return at === undefined ? 0 : new Date(at).getTime();
+}

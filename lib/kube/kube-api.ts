@@ -1,0 +1,42 @@
+import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+
+/** Options for every write: `dryRun` asks the API server to validate and persist nothing. */
+export interface WriteOptions {
+  dryRun: boolean;
+}
+
+/**
+ * The slice of the Kubernetes API that kubemend's detectors and remediators use. Adapters
+ * translate transport errors into domain errors: 404 → NotFoundError, 409 → ConflictError,
+ * 403 → ForbiddenError, no connection → ClusterUnreachableError. Anything else is rethrown.
+ *
+ * @example
+ * const pod = await kube.getPod('payments', 'checkout-7d9f8b6c5d-x2k9p');
+ */
+export interface KubeApi {
+  /** A name for logs and outcomes (the context or cluster name). */
+  readonly cluster: string;
+  getPod(namespace: string, name: string): Promise<V1Pod>;
+  getReplicaSet(namespace: string, name: string): Promise<V1ReplicaSet>;
+  getDeployment(namespace: string, name: string): Promise<V1Deployment>;
+  /** Warning events about one object, newest first. */
+  listWarningEvents(namespace: string, ref: { kind: string; name: string; uid?: string }): Promise<CoreV1Event[]>;
+  /**
+   * Sets annotations on a Deployment's pod template (a rollout restart). With `resourceVersion`
+   * the write fails with ConflictError if the Deployment changed since it was read.
+   */
+  patchDeploymentTemplateAnnotations(
+    namespace: string,
+    name: string,
+    annotations: Record<string, string>,
+    options: WriteOptions & { resourceVersion?: string },
+  ): Promise<V1Deployment>;
+  /** Deletes a pod only if it still has `uid`, so a replacement with the same name is never hit. */
+  deletePod(namespace: string, name: string, options: WriteOptions & { uid: string }): Promise<void>;
+}
+
+/**
+ * Gives the KubeApi for the cluster an alert names. Throws ClusterUnreachableError when no
+ * cluster can be reached. The kubeconfig provider is the first; the EKS/IAM one plugs in here.
+ */
+export type KubeProvider = (cluster: string | undefined) => Promise<KubeApi>;

@@ -1,0 +1,74 @@
+import middy from '@middy/core';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import type { z } from 'zod';
+
+import { formatIssue } from '../alert/schema.ts';
+import { describeError, KubemendError } from '../errors.ts';
+import { errorResponse, type HttpResponse } from '../http/responses.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * An HTTP API (payload v2) Lambda: `run` gets the decoded body and lower-cased headers; any error
+ * becomes the response `errorResponse` gives (4xx for bad input, a bare 500 otherwise).
+ */
+export function makeHttpHandler(options: {
+  logger: Logger;
+  run: (request: { body: string; headers: Record<string, string | undefined> }) => Promise<HttpResponse>;
+}) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+    .use({
+      onError: async (request) => {
+        const error = request.error;
+        const log = options.logger;
+        if (error instanceof KubemendError && error.code !== 'config_error') {
+          log.warn({ error: describeError(error) }, 'request refused');
+        } else {
+          log.error({ err: error }, 'request failed');
+        }
+        request.response = errorResponse(error);
+      },
+    })
+    .handler(async (event) => {
+      const body = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = typeof value === "string" ? value : undefined;
+      return options.run({ body, headers });
+    });
+}
+
+/**
+ * An SQS Lambda with partial batch responses: each record is validated with `schema` and handled
+ * on its own; a record that throws is reported failed and retried by SQS (then dead-lettered),
+ * while the rest of the batch completes.
+ */
+export function makeSqsHandler<Schema extends z.ZodType>(options: {
+  schema: Schema;
+  logger: Logger;
+  run: (message: z.infer<Schema>) => Promise<unknown>;
+}) {
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+    const settled = await Promise.allSettled(
+      event.Records.map(async (record) => {
+        const parsed = options.schema.safeParse(JSON.parse(record.body));
+        if (!parsed.success) {
+          throw new KubemendError('invalid_message', parsed.error.issues.map(formatIssue).join('; '));
+        }
+        await options.run(parsed.data);
+      }),
+    );
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    settled.forEach((result, index) => {
+      const record = event.Records[index];
+      if (result.status === 'rejected' && record !== undefined) {
+        options.logger.warn({ messageId: record.messageId, error: describeError(result.reason) }, 'message will be retried');
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    });
+    return { batchItemFailures: failures };
+  });
+}

@@ -1,0 +1,56 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
+import { detectors } from '../detect/registry.ts';
+import { DetectorEnvSchema, parseEnv, RemediatorEnvSchema } from '../env.ts';
+import { createKubeconfigProvider } from '../kube/client-node-kube-api.ts';
+import { createLogger } from '../logger.ts';
+import type { DetectDeps } from '../pipeline/detect.ts';
+import type { PlanMessage } from '../pipeline/messages.ts';
+import type { RemediateDeps } from '../pipeline/remediate.ts';
+import { createSqsQueue } from '../queue/sqs-queue.ts';
+import { remediators } from '../remediate/registry.ts';
+import { createDynamoOutcomeStore } from '../store/dynamodb-outcome-store.ts';
+
+function loadConfig(path: string): AgentConfig {
+  return loadAgentConfig(path, {
+    detectors: detectors.map((detector) => detector.name),
+    actions: remediators.map((remediator) => remediator.action),
+  });
+}
+
+/** The detector Lambda's dependencies, built once per container from its environment. */
+export function createDetectorDeps(env: NodeJS.ProcessEnv): DetectDeps {
+  const config = parseEnv(DetectorEnvSchema, env);
+  return {
+    store: createDynamoOutcomeStore(new DynamoDBClient({}), {
+      tableName: config.KUBEMEND_TABLE_NAME,
+      retentionDays: config.KUBEMEND_RETENTION_DAYS,
+    }),
+    config: loadConfig(config.KUBEMEND_CONFIG_PATH),
+    detectors,
+    kube: createKubeconfigProvider({ timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000 }),
+    plans: createSqsQueue<PlanMessage>(new SQSClient({}), config.KUBEMEND_PLAN_QUEUE_URL),
+    clock: () => new Date(),
+    logger: createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-detector' }),
+    leaseMs: config.KUBEMEND_LEASE_SECONDS * 1000,
+  };
+}
+
+/** The remediator Lambda's dependencies, built once per container from its environment. */
+export function createRemediatorDeps(env: NodeJS.ProcessEnv): RemediateDeps {
+  const config = parseEnv(RemediatorEnvSchema, env);
+  return {
+    store: createDynamoOutcomeStore(new DynamoDBClient({}), {
+      tableName: config.KUBEMEND_TABLE_NAME,
+      retentionDays: config.KUBEMEND_RETENTION_DAYS,
+    }),
+    config: loadConfig(config.KUBEMEND_CONFIG_PATH),
+    remediators,
+    kube: createKubeconfigProvider({ timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000 }),
+    clock: () => new Date(),
+    logger: createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-remediator' }),
+    leaseMs: config.KUBEMEND_LEASE_SECONDS * 1000,
+  };
+}

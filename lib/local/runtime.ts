@@ -1,0 +1,105 @@
+import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
+import { detectors } from '../detect/registry.ts';
+import { describeError } from '../errors.ts';
+import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses.ts';
+import { createKubeconfigProvider } from '../kube/client-node-kube-api.ts';
+import type { KubeProvider } from '../kube/kube-api.ts';
+import type { Logger } from '../logger.ts';
+import { handleAlert } from '../pipeline/detect.ts';
+import { AlertMessageSchema, PlanMessageSchema, type AlertMessage, type PlanMessage } from '../pipeline/messages.ts';
+import { handlePlan } from '../pipeline/remediate.ts';
+import { createLocalQueues, type LocalQueues } from '../queue/sqlite-queue.ts';
+import { checkWebhookCredential } from '../receiver/auth.ts';
+import { receiveWebhook } from '../receiver/receive.ts';
+import { remediators } from '../remediate/registry.ts';
+import type { OutcomeStore } from '../store/outcome-store.ts';
+import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
+
+export interface LocalRuntimeOptions {
+  dataDir: string;
+  configPath: string;
+  logger: Logger;
+  /** When undefined the receiver accepts unauthenticated requests (local use only). */
+  webhookToken: string | undefined;
+  kubeContext?: string;
+  kubeTimeoutMs?: number;
+  leaseMs?: number;
+  /** Replaces the kubeconfig provider (tests, other cluster access). */
+  kube?: KubeProvider;
+  clock?: () => Date;
+}
+
+export interface LocalRuntime {
+  config: AgentConfig;
+  store: OutcomeStore;
+  queues: LocalQueues;
+  /** Routes one HTTP request the way the AWS deployment's API does. */
+  handle(request: { method: string; path: string; headers: Record<string, string | undefined>; body: string }): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+export function loadConfigFile(path: string): AgentConfig {
+  return loadAgentConfig(path, {
+    detectors: detectors.map((detector) => detector.name),
+    actions: remediators.map((remediator) => remediator.action),
+  });
+}
+
+/**
+ * Everything in one process: the receiver, the detector and the remediator share the embedded
+ * database, which holds both the outcome records and the durable local queues between them —
+ * the same code and the same hand-offs as the Lambda functions, with SQLite in place of SQS and
+ * DynamoDB. Messages left by a previous run are picked up at start.
+ */
+export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
+  const config = loadConfigFile(options.configPath);
+  const db = openLocalDatabase(options.dataDir);
+  const store = createSqliteOutcomeStore(db);
+  const logger = options.logger;
+  const queues = createLocalQueues(db, {
+    maxAttempts: 5,
+    visibilityMs: 5 * 60_000,
+    retryDelayMs: 2_000,
+    onError: (topic, error, attempts) => logger.warn({ topic, attempts, error: describeError(error) }, 'local queue message failed'),
+  });
+  const clock = options.clock ?? (() => new Date());
+  const kube = options.kube ?? createKubeconfigProvider({ context: options.kubeContext, timeoutMs: options.kubeTimeoutMs ?? 10_000 });
+  const leaseMs = options.leaseMs ?? 5 * 60_000;
+  const alerts = queues.queue<AlertMessage>('alerts');
+  const plans = queues.queue<PlanMessage>('plans');
+
+  queues.consume('alerts', async (body) => {
+    await handleAlert(AlertMessageSchema.parse(body), { store, config, detectors, kube, plans, clock, logger, leaseMs });
+  });
+  queues.consume('plans', async (body) => {
+    await handlePlan(PlanMessageSchema.parse(body), { store, config, remediators, kube, clock, logger, leaseMs });
+  });
+
+  return {
+    config,
+    store,
+    queues,
+    handle: async (request) => {
+      try {
+        if (request.path === '/healthz') return jsonResponse(200, { ok: true });
+        if (request.path !== '/alerts') return jsonResponse(404, { error: 'not_found', message: `no route ${request.path}; POST /alerts` });
+        if (request.method !== 'POST') {
+          return jsonResponse(405, { error: 'method_not_allowed', message: 'use POST /alerts' }, { allow: 'POST' });
+        }
+        if (options.webhookToken !== undefined) checkWebhookCredential(request.headers.authorization, options.webhookToken);
+        const summary = await receiveWebhook(request.body, { alerts, clock });
+        logger.info(summary, 'webhook accepted');
+        return jsonResponse(202, summary);
+      } catch (error) {
+        const response = errorResponse(error);
+        if (response.statusCode >= 500) logger.error({ err: error }, 'request failed');
+        else logger.warn({ status: response.statusCode, error: describeError(error) }, 'request refused');
+        return response;
+      }
+    },
+    close: async () => {
+      await queues.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import type { Logger } from 'pino';
+
+import { findRule, type AgentConfig } from '../config/agent-config.ts';
+import type { Outcome } from '../domain/types.ts';
+import {
+  AlreadyClaimedError,
+  ClusterUnreachableError,
+  describeError,
+  NotFoundError,
+} from '../errors.ts';
+import type { KubeProvider } from '../kube/kube-api.ts';
+import { decide } from '../policy/policy.ts';
+import { findRemediator } from '../remediate/registry.ts';
+import type { AnyRemediator } from '../remediate/remediator.ts';
+import type { OutcomeStore } from '../store/outcome-store.ts';
+import { finish } from './finish.ts';
+import type { PlanMessage } from './messages.ts';
+
+export interface RemediateDeps {
+  store: OutcomeStore;
+  config: AgentConfig;
+  remediators: readonly AnyRemediator[];
+  kube: KubeProvider;
+  clock: () => Date;
+  logger: Logger;
+  leaseMs: number;
+}
+
+/**
+ * The remediator stage: claim the planned record, re-read the target, run policy, then observe,
+ * dry-run or apply as the rule's mode says, and record the result. Safe to run twice for the
+ * same record: a finished record is skipped, and an interrupted `applying` one is applied again
+ * with the same (idempotent) plan.
+ */
+export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Promise<Outcome> {
+  const record = await deps.store.get(message.id);
+  if (record === undefined) throw new NotFoundError(`no record for alert instance ${message.id}`);
+  const claim = await deps.store.claim({
+    id: record.id,
+    alert: record.alert,
+    cluster: record.cluster,
+    now: deps.clock(),
+    leaseMs: deps.leaseMs,
+  });
+  if (!claim.claimed) {
+    if (claim.why === 'leased') throw new AlreadyClaimedError(`alert instance ${message.id} is being processed by another worker`);
+    return claim.outcome;
+  }
+  let outcome = claim.outcome;
+  const log = deps.logger.child({ alertId: outcome.id, alertname: outcome.alert.labels.alertname });
+  const plan = outcome.plan;
+  if (plan === undefined || (outcome.stage !== 'planned' && outcome.stage !== 'applying')) {
+    return finish(deps, outcome, 'failed', `record is at stage ${outcome.stage} with no plan to apply`);
+  }
+  if (outcome.resolvedAt !== undefined) {
+    return finish(deps, outcome, 'resolved', `the alert resolved at ${outcome.resolvedAt}, before the fix; nothing changed`);
+  }
+  const rule = findRule(deps.config, outcome.alert.labels.alertname);
+  if (rule === undefined) return finish(deps, outcome, 'refused', 'no rule covers this alert any more');
+  const remediator = findRemediator(plan.action, deps.remediators);
+  if (remediator === undefined) return finish(deps, outcome, 'failed', `action ${plan.action} is not in this build`);
+  const params = remediator.paramsSchema.safeParse(plan.params);
+  if (!params.success) {
+    return finish(deps, outcome, 'failed', `plan params are invalid for ${plan.action}: ${params.error.message}`);
+  }
+
+  try {
+    const kube = await deps.kube(outcome.cluster);
+    const target = await remediator.inspect(plan, kube);
+    const policy = decide(plan, rule, deps.config, target);
+    outcome = { ...outcome, policy, timings: { ...outcome.timings, decidedAt: deps.clock().toISOString() } };
+    if (!policy.allowed) return finish(deps, outcome, 'refused', policy.reason);
+    if (target.blocker !== undefined) return finish(deps, outcome, 'refused', target.blocker);
+
+    if (policy.mode === 'observe') {
+      return finish(deps, outcome, 'observed', `${policy.reason}: would ${plan.action} ${describeTarget(plan.target)}`);
+    }
+    if (policy.mode === 'dry-run') {
+      if (!remediator.supportsDryRun) {
+        return finish(deps, outcome, 'observed', `${plan.action} has no server-side dry-run; recorded only`);
+      }
+      const change = await remediator.apply(plan, params.data, kube, { dryRun: true });
+      return finish(deps, { ...outcome, change }, 'dry-run', policy.reason);
+    }
+    // Mark the write as under way first: if this worker dies mid-write, the next claim sees
+    // `applying` and re-applies the same idempotent plan instead of planning a second change.
+    outcome = { ...outcome, stage: 'applying' };
+    await deps.store.save(outcome, new Date(deps.clock().getTime() + deps.leaseMs));
+    const change = await remediator.apply(plan, params.data, kube, { dryRun: false });
+    log.info({ action: plan.action, target: plan.target, change }, 'remediation applied');
+    return finish(deps, { ...outcome, change }, 'applied', policy.reason);
+  } catch (error) {
+    if (error instanceof ClusterUnreachableError) return finish(deps, outcome, 'cluster-unreachable', error.message, error);
+    if (error instanceof NotFoundError) {
+      return finish(deps, outcome, 'no-action', `${describeTarget(plan.target)} no longer exists: ${error.message}`, error);
+    }
+    log.error({ error: describeError(error) }, 'remediation failed');
+    return finish(deps, outcome, 'failed', `${plan.action} failed: ${describeError(error).message}`, error);
+  }
+}
+
+function describeTarget(target: { kind: string; namespace?: string; name: string }): string {
+  return `${target.kind.toLowerCase()} ${target.namespace === undefined ? '' : `${target.namespace}/`}${target.name}`;
+}

@@ -1,0 +1,55 @@
+import type { z } from 'zod';
+
+import type { Plan } from '../domain/types.ts';
+import type { KubeApi } from '../kube/kube-api.ts';
+
+/** One RBAC rule a remediator needs; `infra/` RBAC is generated from and checked against these. */
+export interface Permission {
+  apiGroup: string;
+  resource: string;
+  verbs: readonly string[];
+}
+
+/** The target object as it is just before a write: what policy and preconditions look at. */
+export interface TargetState {
+  annotations: Record<string, string>;
+  /** Why the fix cannot be applied to the object as it is now (e.g. a paused Deployment). */
+  blocker?: string;
+}
+
+/**
+ * A remediator applies one kind of plan. It declares what it needs (params schema, RBAC,
+ * server-side dry-run support) and how it is verified and undone, so policy, RBAC generation and
+ * docs can be derived from it. `apply` must be safe to run twice for the same plan: a crash
+ * between the write and the record leads to a second run, which must not make a second change.
+ *
+ * @example
+ * export const scaleUp: Remediator<{ replicas: number }> = {
+ *   action: 'scale-up',
+ *   description: 'Raises replicas within configured bounds.',
+ *   paramsSchema: z.object({ replicas: z.number().int().positive() }),
+ *   permissions: [{ apiGroup: 'apps', resource: 'deployments/scale', verbs: ['get', 'patch'] }],
+ *   supportsDryRun: true,
+ *   verify: 'ready replicas reach the new count',
+ *   undo: 'scale back to the recorded replica count',
+ *   inspect: async (plan, kube) => ({ annotations: {} }),
+ *   apply: async (plan, params, kube, { dryRun }) => 'scaled to 5',
+ * };
+ */
+export interface Remediator<Params = Record<string, unknown>> {
+  readonly action: string;
+  readonly description: string;
+  readonly paramsSchema: z.ZodType<Params>;
+  readonly permissions: readonly Permission[];
+  readonly supportsDryRun: boolean;
+  /** How success is verified, for operators and generated docs. */
+  readonly verify: string;
+  /** How the change is undone, for operators and generated docs. */
+  readonly undo: string;
+  inspect(plan: Plan, kube: KubeApi): Promise<TargetState>;
+  /** Performs (or dry-runs) the change and returns what it did, in words. */
+  apply(plan: Plan, params: Params, kube: KubeApi, options: { dryRun: boolean }): Promise<string>;
+}
+
+/** A remediator whose params type has been erased, as stored in the registry. */
+export type AnyRemediator = Remediator<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,0 +1,201 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+
+import type { Outcome } from '../domain/types.ts';
+import { decodeOutcome, LeaseLostError, newOutcome, resolvedOutcome, type OutcomeStore } from './outcome-store.ts';
+
+/**
+ * Single-table layout. One item per alert instance:
+ *   PK = ALERT#<fingerprint>@<startsAt>, SK = OUTCOME
+ *   stage, leaseUntil (epoch ms), attempts (fencing token), resolvedAt, doc (the Outcome as JSON),
+ *   expiresAt (epoch seconds, the table's TTL attribute)
+ * History index GSI1: GSI1PK = DAY#<yyyy-mm-dd of receipt>, GSI1SK = <receivedAt>#<id>.
+ */
+export const HISTORY_INDEX = 'GSI1';
+const SK = 'OUTCOME';
+const DAY_MS = 86_400_000;
+
+export interface DynamoOutcomeStoreOptions {
+  tableName: string;
+  /** Days a record is kept before DynamoDB TTL may delete it. */
+  retentionDays: number;
+  /** How many days back `recent` looks at most. */
+  historyDays?: number;
+}
+
+interface Item {
+  PK: string;
+  SK: string;
+  stage: string;
+  leaseUntil: number;
+  attempts: number;
+  resolvedAt?: string;
+  doc: string;
+  GSI1PK: string;
+  GSI1SK: string;
+  expiresAt: number;
+}
+
+/** The OutcomeStore on DynamoDB, with conditional writes for claims and saves. */
+export function createDynamoOutcomeStore(client: DynamoDBClient, options: DynamoOutcomeStoreOptions): OutcomeStore {
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const TableName = options.tableName;
+  const key = (id: string) => ({ PK: `ALERT#${id}`, SK });
+  const fromItem = (item: Record<string, unknown>): Outcome => {
+    const typed = item as unknown as Item;
+    const outcome = decodeOutcome(typed.doc);
+    return typed.resolvedAt === undefined ? outcome : { ...outcome, resolvedAt: typed.resolvedAt };
+  };
+  const toItem = (outcome: Outcome, leaseUntil: number): Item => {
+    const received = new Date(outcome.timings.receivedAt);
+    return {
+      ...key(outcome.id),
+      stage: outcome.stage,
+      leaseUntil,
+      attempts: outcome.attempts,
+      ...(outcome.resolvedAt === undefined ? {} : { resolvedAt: outcome.resolvedAt }),
+      doc: JSON.stringify(outcome),
+      GSI1PK: `DAY#${outcome.timings.receivedAt.slice(0, 10)}`,
+      GSI1SK: `${outcome.timings.receivedAt}#${outcome.id}`,
+      expiresAt: Math.floor((received.getTime() + options.retentionDays * DAY_MS) / 1000),
+    };
+  };
+
+  const store: OutcomeStore = {
+    claim: async (request) => {
+      const now = request.now.getTime();
+      const leaseUntil = now + request.leaseMs;
+      const fresh = newOutcome(request);
+      try {
+        await doc.send(
+          new PutCommand({ TableName, Item: toItem(fresh, leaseUntil), ConditionExpression: 'attribute_not_exists(PK)' }),
+        );
+        return { claimed: true, outcome: fresh };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      const existing = await doc.send(new GetCommand({ TableName, Key: key(request.id), ConsistentRead: true }));
+      if (existing.Item === undefined) return store.claim(request);
+      const current = existing.Item as unknown as Item;
+      const outcome = fromItem(existing.Item);
+      if (current.stage === 'done') return { claimed: false, outcome, why: 'done' };
+      if (current.leaseUntil > now) return { claimed: false, outcome, why: 'leased' };
+      const taken: Outcome = { ...outcome, attempts: current.attempts + 1 };
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: key(request.id),
+            UpdateExpression: 'SET leaseUntil = :lease, attempts = :next, doc = :doc',
+            ConditionExpression: 'attempts = :seen AND stage <> :done AND leaseUntil <= :now',
+            ExpressionAttributeValues: {
+              ':lease': leaseUntil,
+              ':next': taken.attempts,
+              ':doc': JSON.stringify(taken),
+              ':seen': current.attempts,
+              ':done': 'done',
+              ':now': now,
+            },
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return { claimed: false, outcome, why: 'leased' };
+        throw error;
+      }
+      return { claimed: true, outcome: taken };
+    },
+
+    save: async (outcome, leaseUntil) => {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: key(outcome.id),
+            UpdateExpression: 'SET stage = :stage, leaseUntil = :lease, doc = :doc',
+            ConditionExpression: 'attempts = :mine',
+            ExpressionAttributeValues: {
+              ':stage': outcome.stage,
+              ':lease': leaseUntil === null ? 0 : leaseUntil.getTime(),
+              ':doc': JSON.stringify(outcome),
+              ':mine': outcome.attempts,
+            },
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(outcome.id);
+        throw error;
+      }
+    },
+
+    get: async (id) => {
+      const result = await doc.send(new GetCommand({ TableName, Key: key(id), ConsistentRead: true }));
+      return result.Item === undefined ? undefined : fromItem(result.Item);
+    },
+
+    recent: async ({ limit }) => {
+      const outcomes: Outcome[] = [];
+      const today = Date.now();
+      for (let day = 0; day < (options.historyDays ?? 30) && outcomes.length < limit; day += 1) {
+        const partition = `DAY#${new Date(today - day * DAY_MS).toISOString().slice(0, 10)}`;
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await doc.send(
+            new QueryCommand({
+              TableName,
+              IndexName: HISTORY_INDEX,
+              KeyConditionExpression: 'GSI1PK = :day',
+              ExpressionAttributeValues: { ':day': partition },
+              ScanIndexForward: false,
+              Limit: limit - outcomes.length,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          outcomes.push(...(page.Items ?? []).map(fromItem));
+          startKey = page.LastEvaluatedKey;
+        } while (startKey !== undefined && outcomes.length < limit);
+      }
+      return outcomes.slice(0, limit);
+    },
+
+    markResolved: async (id, alert, cluster, now) => {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: key(id),
+            UpdateExpression: 'SET resolvedAt = :at',
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeValues: { ':at': alert.endsAt },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: toItem(resolvedOutcome(id, alert, cluster, now), 0),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          }),
+        );
+      } catch (error) {
+        // The firing notification's record appeared in between: note the resolution on it.
+        if (error instanceof ConditionalCheckFailedException) return store.markResolved(id, alert, cluster, now);
+        throw error;
+      }
+    },
+
+    close: async () => {
+      doc.destroy();
+    },
+  };
+  return store;
+}

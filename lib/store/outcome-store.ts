@@ -1,0 +1,82 @@
+import type { Alert } from '../alert/schema.ts';
+import { OutcomeSchema, type Outcome } from '../domain/types.ts';
+import { KubemendError } from '../errors.ts';
+
+export interface ClaimRequest {
+  id: string;
+  alert: Alert;
+  cluster: string | undefined;
+  now: Date;
+  /** How long the claimant may work before another worker may take over. */
+  leaseMs: number;
+}
+
+/**
+ * `claimed: true` — the caller now holds the record (new, or taken over after an expired lease;
+ * `outcome.attempts` is its fencing token). `claimed: false` — it is `done` already, or another
+ * worker holds a live lease.
+ */
+export type ClaimResult = { claimed: true; outcome: Outcome } | { claimed: false; outcome: Outcome; why: 'done' | 'leased' };
+
+/** The holder's write lost to a takeover: another worker claimed the record since. */
+export class LeaseLostError extends KubemendError {
+  constructor(id: string) {
+    super('lease_lost', `another worker took over alert instance ${id}`);
+  }
+}
+
+/**
+ * Durable record of every alert instance and what kubemend did about it. One record per
+ * instance (fingerprint + startsAt); writes are conditional so an instance is processed once
+ * even when a notification is delivered twice or two workers race.
+ *
+ * @example
+ * const claim = await store.claim({ id, alert, cluster, now: new Date(), leaseMs: 300_000 });
+ * if (claim.claimed) await store.save({ ...claim.outcome, stage: 'done', result: 'no-action' }, null);
+ */
+export interface OutcomeStore {
+  claim(request: ClaimRequest): Promise<ClaimResult>;
+  /**
+   * Writes the record, provided `outcome.attempts` is still the current fencing token (else
+   * LeaseLostError). `leaseUntil` null releases the lease so the next stage can claim at once.
+   */
+  save(outcome: Outcome, leaseUntil: Date | null): Promise<void>;
+  get(id: string): Promise<Outcome | undefined>;
+  /** Newest first by receipt time. */
+  recent(options: { limit: number }): Promise<Outcome[]>;
+  /**
+   * Notes that an alert instance resolved. Creates a final `resolved` record when kubemend never
+   * saw it fire, so every accepted alert has a record.
+   */
+  markResolved(id: string, alert: Alert, cluster: string | undefined, now: Date): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The record a claim creates for an instance seen for the first time. */
+export function newOutcome(request: Pick<ClaimRequest, 'id' | 'alert' | 'cluster' | 'now'>): Outcome {
+  return {
+    id: request.id,
+    alert: request.alert,
+    cluster: request.cluster,
+    stage: 'received',
+    timings: { receivedAt: request.now.toISOString() },
+    attempts: 1,
+  };
+}
+
+/** A final record for an alert first seen already resolved. */
+export function resolvedOutcome(id: string, alert: Alert, cluster: string | undefined, now: Date): Outcome {
+  return {
+    ...newOutcome({ id, alert, cluster, now }),
+    stage: 'done',
+    result: 'resolved',
+    reason: 'the alert resolved before kubemend saw it firing',
+    resolvedAt: alert.endsAt,
+    timings: { receivedAt: now.toISOString(), finishedAt: now.toISOString() },
+  };
+}
+
+/** Decodes a stored document; a record that no longer matches the schema is an error, not skipped. */
+export function decodeOutcome(json: string): Outcome {
+  return OutcomeSchema.parse(JSON.parse(json));
+}

@@ -1,0 +1,121 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import type { Outcome } from '../domain/types.ts';
+import { decodeOutcome, LeaseLostError, newOutcome, resolvedOutcome, type OutcomeStore } from './outcome-store.ts';
+
+/** Opens (creating if needed) the embedded database under a data directory. */
+export function openLocalDatabase(dataDir: string): DatabaseSync {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new DatabaseSync(join(dataDir, 'kubemend.db'));
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA busy_timeout = 5000');
+  return db;
+}
+
+/**
+ * The embedded OutcomeStore for laptops and single-process use, on Node's built-in SQLite (no
+ * native addon). Claims run in an IMMEDIATE transaction, so processes sharing the file (the
+ * server and the CLI) see one winner.
+ */
+export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
+  db.exec(`CREATE TABLE IF NOT EXISTS outcomes (
+    id TEXT PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    lease_until INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    resolved_at TEXT,
+    doc TEXT NOT NULL
+  )`);
+  db.exec('CREATE INDEX IF NOT EXISTS outcomes_received_at ON outcomes (received_at)');
+  const select = db.prepare('SELECT stage, lease_until, attempts, resolved_at, doc FROM outcomes WHERE id = ?');
+  const insert = db.prepare(
+    'INSERT INTO outcomes (id, received_at, stage, lease_until, attempts, resolved_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const update = db.prepare(
+    'UPDATE outcomes SET stage = ?, lease_until = ?, attempts = ?, doc = ? WHERE id = ? AND attempts = ?',
+  );
+  const setResolved = db.prepare('UPDATE outcomes SET resolved_at = ? WHERE id = ?');
+  const recent = db.prepare('SELECT stage, lease_until, attempts, resolved_at, doc FROM outcomes ORDER BY received_at DESC, id DESC LIMIT ?');
+
+  interface Row {
+    stage: string;
+    lease_until: number;
+    attempts: number;
+    resolved_at: string | null;
+    doc: string;
+  }
+  // resolved_at is its own column so that a resolution noted while a worker holds the record
+  // survives that worker's next save.
+  const fromRow = (row: Row): Outcome => {
+    const outcome = decodeOutcome(row.doc);
+    return row.resolved_at === null ? outcome : { ...outcome, resolvedAt: row.resolved_at };
+  };
+  const transaction = <T>(run: () => T): T => {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = run();
+      db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  };
+
+  return {
+    claim: async (request) =>
+      transaction(() => {
+        const row = select.get(request.id) as Row | undefined;
+        const leaseUntil = request.now.getTime() + request.leaseMs;
+        if (row === undefined) {
+          const outcome = newOutcome(request);
+          insert.run(request.id, outcome.timings.receivedAt, outcome.stage, leaseUntil, outcome.attempts, null, JSON.stringify(outcome));
+          return { claimed: true as const, outcome };
+        }
+        const existing = fromRow(row);
+        if (row.stage === 'done') return { claimed: false as const, outcome: existing, why: 'done' as const };
+        if (row.lease_until > request.now.getTime()) return { claimed: false as const, outcome: existing, why: 'leased' as const };
+        const outcome: Outcome = { ...existing, attempts: row.attempts + 1 };
+        update.run(outcome.stage, leaseUntil, outcome.attempts, JSON.stringify(outcome), request.id, row.attempts);
+        return { claimed: true as const, outcome };
+      }),
+
+    save: async (outcome, leaseUntil) => {
+      const changed = update.run(
+        outcome.stage,
+        leaseUntil === null ? 0 : leaseUntil.getTime(),
+        outcome.attempts,
+        JSON.stringify(outcome),
+        outcome.id,
+        outcome.attempts,
+      );
+      if (Number(changed.changes) !== 1) throw new LeaseLostError(outcome.id);
+    },
+
+    get: async (id) => {
+      const row = select.get(id) as Row | undefined;
+      return row === undefined ? undefined : fromRow(row);
+    },
+
+    recent: async ({ limit }) => (recent.all(limit) as unknown as Row[]).map(fromRow),
+
+    markResolved: async (id, alert, cluster, now) => {
+      transaction(() => {
+        const row = select.get(id) as Row | undefined;
+        if (row === undefined) {
+          const outcome = resolvedOutcome(id, alert, cluster, now);
+          insert.run(id, outcome.timings.receivedAt, outcome.stage, 0, outcome.attempts, alert.endsAt, JSON.stringify(outcome));
+          return;
+        }
+        setResolved.run(alert.endsAt, id);
+      });
+    },
+
+    close: async () => {
+      if (db.isOpen) db.close();
+    },
+  };
+}
