@@ -15,7 +15,14 @@ export function formatHistory(outcomes: readonly Outcome[]): string {
   const widths = header.map((title, column) =>
     column === header.length - 1 ? 0 : Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
-  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** A human-readable diagnosis for `kubemend diagnose`. */
@@ -24,7 +31,9 @@ export function formatDiagnosis(alertname: string, diagnosis: Diagnosis): string
     `${alertname}: ${diagnosis.anomaly} on ${diagnosis.target.kind} ${diagnosis.target.namespace ?? ''}/${diagnosis.target.name} (confidence ${diagnosis.confidence})`,
     `  ${diagnosis.summary}`,
     '  evidence:',
-    ...(diagnosis.evidence.length === 0 ? ['    (none)'] : diagnosis.evidence.map((item) => `    - [${item.source}] ${item.message}${item.at ? ` (${item.at})` : ''}`)),
+    ...(diagnosis.evidence.length === 0
+      ? ['    (none)']
+      : diagnosis.evidence.map((item) => `    - [${item.source}] ${item.message}${item.at ? ` (${item.at})` : ''}`)),
     diagnosis.plan === null
       ? '  plan: none'
       : `  plan: ${diagnosis.plan.action} ${diagnosis.plan.target.kind} ${diagnosis.plan.target.namespace ?? ''}/${diagnosis.plan.target.name} — ${diagnosis.plan.reason}`,

@@ -53,7 +53,9 @@ export function createProgram(io: CliIo): Command {
     .action(async (options: { port: number; host: string; dataDir: string; config: string; context?: string }) => {
       const logger = createLogger({ level: env.KUBEMEND_LOG_LEVEL });
       if (env.KUBEMEND_WEBHOOK_TOKEN === undefined && !LOOPBACK.has(options.host)) {
-        throw new ValidationError(`refusing to listen on ${options.host} without KUBEMEND_WEBHOOK_TOKEN: set it, or listen on 127.0.0.1`);
+        throw new ValidationError(
+          `refusing to listen on ${options.host} without KUBEMEND_WEBHOOK_TOKEN: set it, or listen on 127.0.0.1`,
+        );
       }
       const dataDir = resolve(options.dataDir);
       const runtime = createLocalRuntime({
@@ -71,7 +73,9 @@ export function createProgram(io: CliIo): Command {
             '!!! Fine on a laptop bound to loopback; set a token (16+ characters) anywhere else.\n\n',
         );
       }
-      const modes = [...new Set(runtime.config.rules.map((rule) => rule.mode ?? runtime.config.defaults.mode))].join(', ');
+      const modes = [...new Set(runtime.config.rules.map((rule) => rule.mode ?? runtime.config.defaults.mode))].join(
+        ', ',
+      );
       io.stdout(
         [
           `kubemend is serving. Point Alertmanager's webhook_configs url at: ${server.url}`,
@@ -133,7 +137,8 @@ export function createProgram(io: CliIo): Command {
           failed = true;
           const described = describeError(error);
           results.push({ alertname, fingerprint: alert.fingerprint, diagnosis: null, error: described });
-          if (options.output === 'text') io.stdout(`${alertname}: cannot diagnose: ${described.code}: ${described.message}\n`);
+          if (options.output === 'text')
+            io.stdout(`${alertname}: cannot diagnose: ${described.code}: ${described.message}\n`);
         }
       }
       if (options.output === 'json') io.stdout(`${JSON.stringify(results, null, 2)}\n`);
@@ -150,7 +155,9 @@ export function createProgram(io: CliIo): Command {
       const store = createSqliteOutcomeStore(openLocalDatabase(resolve(options.dataDir)));
       try {
         const outcomes = await store.recent({ limit: options.limit });
-        io.stdout(options.output === 'json' ? `${JSON.stringify(outcomes, null, 2)}\n` : `${formatHistory(outcomes)}\n`);
+        io.stdout(
+          options.output === 'json' ? `${JSON.stringify(outcomes, null, 2)}\n` : `${formatHistory(outcomes)}\n`,
+        );
       } finally {
         await store.close();
       }
@@ -163,7 +170,9 @@ export function createProgram(io: CliIo): Command {
       const lines = ['detectors:', ...detectors.map((d) => `  ${d.name}: ${d.description}`), 'remediators:'];
       for (const r of remediators) {
         lines.push(`  ${r.action}: ${r.description}`);
-        lines.push(`    rbac: ${r.permissions.map((p) => `${p.verbs.join(',')} ${p.apiGroup || 'core'}/${p.resource}`).join('; ')}`);
+        lines.push(
+          `    rbac: ${r.permissions.map((p) => `${p.verbs.join(',')} ${p.apiGroup || 'core'}/${p.resource}`).join('; ')}`,
+        );
         lines.push(`    dry-run: ${r.supportsDryRun ? 'server-side' : 'no'}; verify: ${r.verify}; undo: ${r.undo}`);
       }
       io.stdout(`${lines.join('\n')}\n`);
@@ -193,7 +202,8 @@ function readAlerts(file: string): Alert[] {
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('expected a port from 0 to 65535');
   return port;
 }
 
@@ -205,7 +215,8 @@ function parsePositive(value: string): number {
 
 function parseChoice<T extends string>(choices: readonly T[]) {
   return (value: string): T => {
-    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}`);
+    if (!(choices as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`expected one of ${choices.join(', ')}`);
     return value as T;
   };
 }

@@ -35,9 +35,7 @@ export const AgentConfigSchema = z
       .default({ mode: 'dry-run', namespaces: {} }),
     optOutAnnotation: z.string().min(1).default('kubemend.io/opt-out'),
     clusterLabel: z.string().min(1).default('cluster'),
-    ignore: z
-      .array(z.object({ alertname: z.string().min(1), reason: z.string().min(1) }).strict())
-      .default([]),
+    ignore: z.array(z.object({ alertname: z.string().min(1), reason: z.string().min(1) }).strict()).default([]),
     rules: z.array(RuleSchema).default([]),
   })
   .strict()
@@ -45,7 +43,11 @@ export const AgentConfigSchema = z
     const seen = new Set<string>();
     config.rules.forEach((rule, index) => {
       if (seen.has(rule.alertname)) {
-        ctx.addIssue({ code: 'custom', path: ['rules', index, 'alertname'], message: `duplicate rule for ${rule.alertname}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', index, 'alertname'],
+          message: `duplicate rule for ${rule.alertname}`,
+        });
       }
       seen.add(rule.alertname);
     });
@@ -59,7 +61,11 @@ export type NamespaceFilter = z.infer<typeof NamespaceFilterSchema>;
  * Validates a parsed configuration against the schema and the units the build knows.
  * `known` lists registered detector names and remediator actions so a typo fails at start-up.
  */
-export function parseAgentConfig(raw: unknown, known: { detectors: readonly string[]; actions: readonly string[] }, source = 'agent config'): AgentConfig {
+export function parseAgentConfig(
+  raw: unknown,
+  known: { detectors: readonly string[]; actions: readonly string[] },
+  source = 'agent config',
+): AgentConfig {
   const result = AgentConfigSchema.safeParse(raw ?? {});
   if (!result.success) {
     throw new ConfigError(`${source}: ${result.error.issues.map(formatIssue).join('; ')}`);
@@ -67,11 +73,15 @@ export function parseAgentConfig(raw: unknown, known: { detectors: readonly stri
   const problems: string[] = [];
   result.data.rules.forEach((rule, index) => {
     if (!known.detectors.includes(rule.detector)) {
-      problems.push(`rules[${index}].detector: unknown detector "${rule.detector}" (known: ${known.detectors.join(', ')})`);
+      problems.push(
+        `rules[${index}].detector: unknown detector "${rule.detector}" (known: ${known.detectors.join(', ')})`,
+      );
     }
     rule.actions.forEach((action, actionIndex) => {
       if (!known.actions.includes(action)) {
-        problems.push(`rules[${index}].actions[${actionIndex}]: unknown action "${action}" (known: ${known.actions.join(', ')})`);
+        problems.push(
+          `rules[${index}].actions[${actionIndex}]: unknown action "${action}" (known: ${known.actions.join(', ')})`,
+        );
       }
     });
   });
@@ -80,7 +90,10 @@ export function parseAgentConfig(raw: unknown, known: { detectors: readonly stri
 }
 
 /** Reads and validates a YAML configuration file. */
-export function loadAgentConfig(path: string, known: { detectors: readonly string[]; actions: readonly string[] }): AgentConfig {
+export function loadAgentConfig(
+  path: string,
+  known: { detectors: readonly string[]; actions: readonly string[] },
+): AgentConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -94,7 +94,10 @@ export const crashLoop: Detector<CrashLoopSnapshot> = {
     }
 
     const { replicaSet, deployment } = snapshot;
-    const crashDetail = last === undefined ? (waitingReason ?? 'waiting') : `exits with code ${last.exitCode} (${last.reason ?? 'no reason'})`;
+    const crashDetail =
+      last === undefined
+        ? (waitingReason ?? 'waiting')
+        : `exits with code ${last.exitCode} (${last.reason ?? 'no reason'})`;
     if (deployment !== null && replicaSet !== null) {
       const deploymentRef: ObjectRef = {
         kind: 'Deployment',
@@ -115,7 +118,14 @@ export const crashLoop: Detector<CrashLoopSnapshot> = {
       }
       const blocker = restartBlocker(deployment);
       if (blocker !== undefined) {
-        return { ...base, target: deploymentRef, summary: `${blocker}; no fix planned`, confidence: 0.6, evidence, plan: null };
+        return {
+          ...base,
+          target: deploymentRef,
+          summary: `${blocker}; no fix planned`,
+          confidence: 0.6,
+          evidence,
+          plan: null,
+        };
       }
       const plan: Plan = planRolloutRestart(
         deployment,
@@ -167,7 +177,8 @@ export function pickContainer(pod: V1Pod, name: string | undefined): V1Container
 
 /**
  * A rollout is in progress when the pod belongs to the Deployment's newest revision and the
- * Deployment has not reported that revision available.
+ * Deployment has not reported that revision available (Progressing/NewReplicaSetAvailable) or
+ * has not yet updated every replica.
  */
 export function isRolloutInProgress(deployment: V1Deployment, replicaSet: V1ReplicaSet): boolean {
   const current = deployment.metadata?.annotations?.[REVISION_ANNOTATION];
@@ -176,8 +187,8 @@ export function isRolloutInProgress(deployment: V1Deployment, replicaSet: V1Repl
   const complete = progressing?.reason === 'NewReplicaSetAvailable';
   const replicas = deployment.spec?.replicas ?? 1;
   const updated = deployment.status?.updatedReplicas ?? 0;
-  const available = deployment.status?.availableReplicas ?? 0;
-  return !complete || updated < replicas || available < replicas;
+  // Availability is not a signal here: crash-looping pods are unavailable in any case.
+  return !complete || updated < replicas;
 }
 
 function collectEvidence(container: V1ContainerStatus | undefined, snapshot: CrashLoopSnapshot): Evidence[] {
@@ -198,11 +209,17 @@ function collectEvidence(container: V1ContainerStatus | undefined, snapshot: Cra
         at: iso(last.finishedAt),
       });
     }
-    evidence.push({ source: 'pod.status', message: `container ${container.name} restarted ${container.restartCount} times` });
+    evidence.push({
+      source: 'pod.status',
+      message: `container ${container.name} restarted ${container.restartCount} times`,
+    });
   }
   const { replicaSet, deployment } = snapshot;
   if (replicaSet !== null) {
-    const owner = deployment === null ? '' : ` of deployment ${deployment.metadata?.name ?? ''} (current revision ${deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? '?'})`;
+    const owner =
+      deployment === null
+        ? ''
+        : ` of deployment ${deployment.metadata?.name ?? ''} (current revision ${deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? '?'})`;
     evidence.push({
       source: 'owner',
       message: `owned by replicaset ${replicaSet.metadata?.name ?? ''} (revision ${revisionOf(replicaSet) ?? '?'})${owner}`,

@@ -31,7 +31,11 @@ export function errorResponse(error: unknown): HttpResponse {
     return jsonResponse(400, { error: error.code, message: error.message, issues: error.issues });
   }
   if (error instanceof UnauthorizedError) {
-    return jsonResponse(401, { error: error.code, message: error.message }, { 'www-authenticate': 'Bearer realm="kubemend"' });
+    return jsonResponse(
+      401,
+      { error: error.code, message: error.message },
+      { 'www-authenticate': 'Bearer realm="kubemend"' },
+    );
   }
   if (error instanceof PayloadTooLargeError) return jsonResponse(413, { error: error.code, message: error.message });
   return jsonResponse(500, { error: 'internal_error', message: 'internal error; the details are in kubemend logs' });

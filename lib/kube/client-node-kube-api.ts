@@ -12,13 +12,7 @@ import {
   type CoreV1Event,
 } from '@kubernetes/client-node';
 
-import {
-  ClusterUnreachableError,
-  ConflictError,
-  ForbiddenError,
-  KubemendError,
-  NotFoundError,
-} from '../errors.ts';
+import { ClusterUnreachableError, ConflictError, ForbiddenError, KubemendError, NotFoundError } from '../errors.ts';
 import type { KubeApi, KubeProvider } from './kube-api.ts';
 
 const NETWORK_CODES = new Set([
@@ -51,7 +45,8 @@ export function createClientNodeKubeApi(kubeConfig: KubeConfig, options: { timeo
 
   return {
     cluster,
-    getPod: (namespace, name) => call(`get pod ${namespace}/${name}`, () => core.readNamespacedPod({ namespace, name })),
+    getPod: (namespace, name) =>
+      call(`get pod ${namespace}/${name}`, () => core.readNamespacedPod({ namespace, name })),
     getReplicaSet: (namespace, name) =>
       call(`get replicaset ${namespace}/${name}`, () => apps.readNamespacedReplicaSet({ namespace, name })),
     getDeployment: (namespace, name) =>
@@ -102,7 +97,9 @@ export function createKubeconfigProvider(options: { context?: string; timeoutMs:
     // client-node falls back to http://localhost:8080 when it finds nothing; say so instead.
     const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined;
     if (!process.env.KUBECONFIG && !existsSync(join(homedir(), '.kube', 'config')) && !inCluster) {
-      throw new ClusterUnreachableError('no kubeconfig found (KUBECONFIG is unset, ~/.kube/config does not exist, not in a cluster)');
+      throw new ClusterUnreachableError(
+        'no kubeconfig found (KUBECONFIG is unset, ~/.kube/config does not exist, not in a cluster)',
+      );
     }
     try {
       kubeConfig.loadFromDefault();
@@ -169,7 +166,10 @@ function statusMessage(body: unknown): string | undefined {
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string, server: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ClusterUnreachableError(`${what}: ${server} did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new ClusterUnreachableError(`${what}: ${server} did not answer within ${ms} ms`)),
+      ms,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,10 +1,5 @@
 import middy from '@middy/core';
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyResultV2,
-  SQSBatchResponse,
-  SQSEvent,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { z } from 'zod';
 
 import { formatIssue } from '../alert/schema.ts';
@@ -23,7 +18,7 @@ export function makeHttpHandler(options: {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use({
       onError: async (request) => {
-        const error = request.error;
+        const error: unknown = request.error;
         const log = options.logger;
         if (error instanceof KubemendError && error.code !== 'config_error') {
           log.warn({ error: describeError(error) }, 'request refused');
@@ -33,10 +28,16 @@ export function makeHttpHandler(options: {
         request.response = errorResponse(error);
       },
     })
-    .handler(async (event) => {
-      const body = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    .handler(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
+      const body =
+        event.body === undefined
+          ? ''
+          : event.isBase64Encoded
+            ? Buffer.from(event.body, 'base64').toString('utf8')
+            : event.body;
       const headers: Record<string, string | undefined> = {};
-      for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = typeof value === "string" ? value : undefined;
+      for (const [name, value] of Object.entries(event.headers ?? {}))
+        headers[name.toLowerCase()] = typeof value === 'string' ? value : undefined;
       return options.run({ body, headers });
     });
 }
@@ -51,7 +52,7 @@ export function makeSqsHandler<Schema extends z.ZodType>(options: {
   logger: Logger;
   run: (message: z.infer<Schema>) => Promise<unknown>;
 }) {
-  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const settled = await Promise.allSettled(
       event.Records.map(async (record) => {
         const parsed = options.schema.safeParse(JSON.parse(record.body));
@@ -65,7 +66,10 @@ export function makeSqsHandler<Schema extends z.ZodType>(options: {
     settled.forEach((result, index) => {
       const record = event.Records[index];
       if (result.status === 'rejected' && record !== undefined) {
-        options.logger.warn({ messageId: record.messageId, error: describeError(result.reason) }, 'message will be retried');
+        options.logger.warn(
+          { messageId: record.messageId, error: describeError(result.reason) },
+          'message will be retried',
+        );
         failures.push({ itemIdentifier: record.messageId });
       }
     });

@@ -31,7 +31,9 @@ export function createReceiverRuntime(env: NodeJS.ProcessEnv): ReceiverRuntime {
       .then((result) => {
         const value = result.Parameter?.Value;
         if (value === undefined || value.length < 16) {
-          throw new ConfigError(`parameter ${config.KUBEMEND_WEBHOOK_TOKEN_PARAMETER} is missing or shorter than 16 characters`);
+          throw new ConfigError(
+            `parameter ${config.KUBEMEND_WEBHOOK_TOKEN_PARAMETER} is missing or shorter than 16 characters`,
+          );
         }
         return value;
       })

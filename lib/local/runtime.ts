@@ -34,7 +34,12 @@ export interface LocalRuntime {
   store: OutcomeStore;
   queues: LocalQueues;
   /** Routes one HTTP request the way the AWS deployment's API does. */
-  handle(request: { method: string; path: string; headers: Record<string, string | undefined>; body: string }): Promise<HttpResponse>;
+  handle(request: {
+    method: string;
+    path: string;
+    headers: Record<string, string | undefined>;
+    body: string;
+  }): Promise<HttpResponse>;
   close(): Promise<void>;
 }
 
@@ -60,16 +65,28 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     maxAttempts: 5,
     visibilityMs: 5 * 60_000,
     retryDelayMs: 2_000,
-    onError: (topic, error, attempts) => logger.warn({ topic, attempts, error: describeError(error) }, 'local queue message failed'),
+    onError: (topic, error, attempts) =>
+      logger.warn({ topic, attempts, error: describeError(error) }, 'local queue message failed'),
   });
   const clock = options.clock ?? (() => new Date());
-  const kube = options.kube ?? createKubeconfigProvider({ context: options.kubeContext, timeoutMs: options.kubeTimeoutMs ?? 10_000 });
+  const kube =
+    options.kube ??
+    createKubeconfigProvider({ context: options.kubeContext, timeoutMs: options.kubeTimeoutMs ?? 10_000 });
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const alerts = queues.queue<AlertMessage>('alerts');
   const plans = queues.queue<PlanMessage>('plans');
 
   queues.consume('alerts', async (body) => {
-    await handleAlert(AlertMessageSchema.parse(body), { store, config, detectors, kube, plans, clock, logger, leaseMs });
+    await handleAlert(AlertMessageSchema.parse(body), {
+      store,
+      config,
+      detectors,
+      kube,
+      plans,
+      clock,
+      logger,
+      leaseMs,
+    });
   });
   queues.consume('plans', async (body) => {
     await handlePlan(PlanMessageSchema.parse(body), { store, config, remediators, kube, clock, logger, leaseMs });
@@ -82,11 +99,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     handle: async (request) => {
       try {
         if (request.path === '/healthz') return jsonResponse(200, { ok: true });
-        if (request.path !== '/alerts') return jsonResponse(404, { error: 'not_found', message: `no route ${request.path}; POST /alerts` });
+        if (request.path !== '/alerts')
+          return jsonResponse(404, { error: 'not_found', message: `no route ${request.path}; POST /alerts` });
         if (request.method !== 'POST') {
           return jsonResponse(405, { error: 'method_not_allowed', message: 'use POST /alerts' }, { allow: 'POST' });
         }
-        if (options.webhookToken !== undefined) checkWebhookCredential(request.headers.authorization, options.webhookToken);
+        if (options.webhookToken !== undefined)
+          checkWebhookCredential(request.headers.authorization, options.webhookToken);
         const summary = await receiveWebhook(request.body, { alerts, clock });
         logger.info(summary, 'webhook accepted');
         return jsonResponse(202, summary);

@@ -11,14 +11,18 @@ export interface RunningServer {
 }
 
 /** Serves a LocalRuntime over HTTP on a loopback address. */
-export async function startServer(runtime: LocalRuntime, options: { host: string; port: number }): Promise<RunningServer> {
+export async function startServer(
+  runtime: LocalRuntime,
+  options: { host: string; port: number },
+): Promise<RunningServer> {
   const server = createServer((req, res) => {
     void (async () => {
       let response;
       try {
         const body = await readBody(req, MAX_BODY_BYTES);
         const headers: Record<string, string | undefined> = {};
-        for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        for (const [name, value] of Object.entries(req.headers))
+          headers[name] = Array.isArray(value) ? value.join(', ') : value;
         const path = new URL(req.url ?? '/', 'http://localhost').pathname;
         response = await runtime.handle({ method: req.method ?? 'GET', path, headers, body });
       } catch (error) {

@@ -45,7 +45,8 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
 
   const claim = await deps.store.claim({ id, alert, cluster, now: deps.clock(), leaseMs: deps.leaseMs });
   if (!claim.claimed) {
-    if (claim.why === 'leased') throw new AlreadyClaimedError(`alert instance ${id} is being processed by another worker`);
+    if (claim.why === 'leased')
+      throw new AlreadyClaimedError(`alert instance ${id} is being processed by another worker`);
     log.info({ result: claim.outcome.result }, 'repeat notification of an instance already handled');
     return claim.outcome;
   }
@@ -72,7 +73,7 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
   let diagnosed: Outcome;
   try {
     const kube = await deps.kube(cluster);
-    const snapshot = await detector.observe(alert, kube);
+    const snapshot: unknown = await detector.observe(alert, kube);
     const diagnosis = detector.diagnose(alert, snapshot, deps.clock());
     diagnosed = {
       ...outcome,
@@ -81,7 +82,8 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
       timings: { ...outcome.timings, diagnosedAt: deps.clock().toISOString() },
     };
   } catch (error) {
-    if (error instanceof ClusterUnreachableError) return finish(deps, outcome, 'cluster-unreachable', error.message, error);
+    if (error instanceof ClusterUnreachableError)
+      return finish(deps, outcome, 'cluster-unreachable', error.message, error);
     if (error instanceof ValidationError) return finish(deps, outcome, 'no-action', error.message, error);
     log.error({ error: describeError(error) }, 'detection failed');
     return finish(deps, outcome, 'failed', `detection failed: ${describeError(error).message}`, error);

@@ -21,9 +21,6 @@ export async function finish(
     timings: { ...outcome.timings, finishedAt: deps.clock().toISOString() },
   };
   await deps.store.save(final, null);
-  deps.logger.info(
-    { alertId: final.id, alertname: final.alert.labels.alertname, result, reason },
-    'outcome recorded',
-  );
+  deps.logger.info({ alertId: final.id, alertname: final.alert.labels.alertname, result, reason }, 'outcome recorded');
   return final;
 }

@@ -2,12 +2,7 @@ import type { Logger } from 'pino';
 
 import { findRule, type AgentConfig } from '../config/agent-config.ts';
 import type { Outcome } from '../domain/types.ts';
-import {
-  AlreadyClaimedError,
-  ClusterUnreachableError,
-  describeError,
-  NotFoundError,
-} from '../errors.ts';
+import { AlreadyClaimedError, ClusterUnreachableError, describeError, NotFoundError } from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import { decide } from '../policy/policy.ts';
 import { findRemediator } from '../remediate/registry.ts';
@@ -43,7 +38,8 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
     leaseMs: deps.leaseMs,
   });
   if (!claim.claimed) {
-    if (claim.why === 'leased') throw new AlreadyClaimedError(`alert instance ${message.id} is being processed by another worker`);
+    if (claim.why === 'leased')
+      throw new AlreadyClaimedError(`alert instance ${message.id} is being processed by another worker`);
     return claim.outcome;
   }
   let outcome = claim.outcome;
@@ -53,7 +49,12 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
     return finish(deps, outcome, 'failed', `record is at stage ${outcome.stage} with no plan to apply`);
   }
   if (outcome.resolvedAt !== undefined) {
-    return finish(deps, outcome, 'resolved', `the alert resolved at ${outcome.resolvedAt}, before the fix; nothing changed`);
+    return finish(
+      deps,
+      outcome,
+      'resolved',
+      `the alert resolved at ${outcome.resolvedAt}, before the fix; nothing changed`,
+    );
   }
   const rule = findRule(deps.config, outcome.alert.labels.alertname);
   if (rule === undefined) return finish(deps, outcome, 'refused', 'no rule covers this alert any more');
@@ -90,9 +91,16 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
     log.info({ action: plan.action, target: plan.target, change }, 'remediation applied');
     return finish(deps, { ...outcome, change }, 'applied', policy.reason);
   } catch (error) {
-    if (error instanceof ClusterUnreachableError) return finish(deps, outcome, 'cluster-unreachable', error.message, error);
+    if (error instanceof ClusterUnreachableError)
+      return finish(deps, outcome, 'cluster-unreachable', error.message, error);
     if (error instanceof NotFoundError) {
-      return finish(deps, outcome, 'no-action', `${describeTarget(plan.target)} no longer exists: ${error.message}`, error);
+      return finish(
+        deps,
+        outcome,
+        'no-action',
+        `${describeTarget(plan.target)} no longer exists: ${error.message}`,
+        error,
+      );
     }
     log.error({ error: describeError(error) }, 'remediation failed');
     return finish(deps, outcome, 'failed', `${plan.action} failed: ${describeError(error).message}`, error);

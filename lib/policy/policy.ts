@@ -15,7 +15,9 @@ export function decide(plan: Plan, rule: Rule, config: AgentConfig, target: Targ
   const refuse = (reason: string): PolicyDecision => ({ allowed: false, mode, reason });
 
   if (!rule.actions.includes(plan.action)) {
-    return refuse(`action "${plan.action}" is not enabled for ${rule.alertname} (enabled: ${rule.actions.join(', ') || 'none'})`);
+    return refuse(
+      `action "${plan.action}" is not enabled for ${rule.alertname} (enabled: ${rule.actions.join(', ') || 'none'})`,
+    );
   }
   const namespace = plan.target.namespace;
   // Field by field: a rule that sets only `allow` keeps the default deny list.
@@ -26,8 +28,13 @@ export function decide(plan: Plan, rule: Rule, config: AgentConfig, target: Targ
   const namespaceVerdict = checkNamespace(namespace, filter);
   if (namespaceVerdict !== undefined) return refuse(namespaceVerdict);
 
-  if (Object.hasOwn(target.annotations, config.optOutAnnotation) && target.annotations[config.optOutAnnotation]?.toLowerCase() === 'true') {
-    return refuse(`${plan.target.kind} ${namespace ?? ''}/${plan.target.name} opts out with annotation ${config.optOutAnnotation}=true`);
+  if (
+    Object.hasOwn(target.annotations, config.optOutAnnotation) &&
+    target.annotations[config.optOutAnnotation]?.toLowerCase() === 'true'
+  ) {
+    return refuse(
+      `${plan.target.kind} ${namespace ?? ''}/${plan.target.name} opts out with annotation ${config.optOutAnnotation}=true`,
+    );
   }
   const verbs: Record<Mode, string> = {
     observe: 'observe mode: the plan is recorded, nothing is sent to the cluster',

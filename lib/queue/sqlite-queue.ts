@@ -68,10 +68,13 @@ export function createLocalQueues(db: DatabaseSync, options: LocalQueueOptions):
 
   const wake = () => consumers.forEach((pump) => pump());
   const wakeAt = (at: number) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      wake();
-    }, Math.max(0, at - now()));
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        wake();
+      },
+      Math.max(0, at - now()),
+    );
     timer.unref();
     timers.add(timer);
   };

@@ -27,7 +27,13 @@ export async function receiveWebhook(
   const { unique, duplicates } = dedupeAlerts(webhook.alerts);
   const receivedAt = deps.clock().toISOString();
   await deps.alerts.send(
-    unique.map((alert) => ({ kind: 'alert', alert, receivedAt, receiver: webhook.receiver, groupKey: webhook.groupKey })),
+    unique.map((alert) => ({
+      kind: 'alert',
+      alert,
+      receivedAt,
+      receiver: webhook.receiver,
+      groupKey: webhook.groupKey,
+    })),
   );
   const firing = unique.filter((alert) => alert.status === 'firing').length;
   return {

@@ -5,6 +5,9 @@ import { rolloutRestart } from './rollout-restart.ts';
 /** Every remediator this build knows, by action. Adding one means adding it here. */
 export const remediators: readonly AnyRemediator[] = [rolloutRestart, deletePod];
 
-export function findRemediator(action: string, registry: readonly AnyRemediator[] = remediators): AnyRemediator | undefined {
+export function findRemediator(
+  action: string,
+  registry: readonly AnyRemediator[] = remediators,
+): AnyRemediator | undefined {
   return registry.find((remediator) => remediator.action === action);
 }

@@ -33,7 +33,8 @@ export function planRolloutRestart(deployment: V1Deployment, reason: string, now
 
 /** Why a Deployment cannot be restarted as it is, or undefined. */
 export function restartBlocker(deployment: V1Deployment): string | undefined {
-  if (deployment.spec?.paused === true) return 'the Deployment is paused; a restart would not roll out until it is resumed';
+  if (deployment.spec?.paused === true)
+    return 'the Deployment is paused; a restart would not roll out until it is resumed';
   if (deployment.metadata?.deletionTimestamp !== undefined) return 'the Deployment is being deleted';
   return undefined;
 }
@@ -68,7 +69,9 @@ export const rolloutRestart: Remediator<RolloutRestartParams> = {
 
 export function requireNamespace(plan: Plan): string {
   if (plan.target.namespace === undefined) {
-    throw new ValidationError(`plan ${plan.action} targets ${plan.target.kind} ${plan.target.name} without a namespace`);
+    throw new ValidationError(
+      `plan ${plan.action} targets ${plan.target.kind} ${plan.target.name} without a namespace`,
+    );
   }
   return plan.target.namespace;
 }

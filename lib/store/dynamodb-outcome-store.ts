@@ -1,11 +1,5 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 import type { Outcome } from '../domain/types.ts';
 import { decodeOutcome, LeaseLostError, newOutcome, resolvedOutcome, type OutcomeStore } from './outcome-store.ts';
@@ -74,7 +68,11 @@ export function createDynamoOutcomeStore(client: DynamoDBClient, options: Dynamo
       const fresh = newOutcome(request);
       try {
         await doc.send(
-          new PutCommand({ TableName, Item: toItem(fresh, leaseUntil), ConditionExpression: 'attribute_not_exists(PK)' }),
+          new PutCommand({
+            TableName,
+            Item: toItem(fresh, leaseUntil),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          }),
         );
         return { claimed: true, outcome: fresh };
       } catch (error) {

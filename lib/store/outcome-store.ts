@@ -16,7 +16,8 @@ export interface ClaimRequest {
  * `outcome.attempts` is its fencing token). `claimed: false` — it is `done` already, or another
  * worker holds a live lease.
  */
-export type ClaimResult = { claimed: true; outcome: Outcome } | { claimed: false; outcome: Outcome; why: 'done' | 'leased' };
+export type ClaimResult =
+  { claimed: true; outcome: Outcome } | { claimed: false; outcome: Outcome; why: 'done' | 'leased' };
 
 /** The holder's write lost to a takeover: another worker claimed the record since. */
 export class LeaseLostError extends KubemendError {

@@ -38,7 +38,9 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
     'UPDATE outcomes SET stage = ?, lease_until = ?, attempts = ?, doc = ? WHERE id = ? AND attempts = ?',
   );
   const setResolved = db.prepare('UPDATE outcomes SET resolved_at = ? WHERE id = ?');
-  const recent = db.prepare('SELECT stage, lease_until, attempts, resolved_at, doc FROM outcomes ORDER BY received_at DESC, id DESC LIMIT ?');
+  const recent = db.prepare(
+    'SELECT stage, lease_until, attempts, resolved_at, doc FROM outcomes ORDER BY received_at DESC, id DESC LIMIT ?',
+  );
 
   interface Row {
     stage: string;
@@ -72,12 +74,21 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
         const leaseUntil = request.now.getTime() + request.leaseMs;
         if (row === undefined) {
           const outcome = newOutcome(request);
-          insert.run(request.id, outcome.timings.receivedAt, outcome.stage, leaseUntil, outcome.attempts, null, JSON.stringify(outcome));
+          insert.run(
+            request.id,
+            outcome.timings.receivedAt,
+            outcome.stage,
+            leaseUntil,
+            outcome.attempts,
+            null,
+            JSON.stringify(outcome),
+          );
           return { claimed: true as const, outcome };
         }
         const existing = fromRow(row);
         if (row.stage === 'done') return { claimed: false as const, outcome: existing, why: 'done' as const };
-        if (row.lease_until > request.now.getTime()) return { claimed: false as const, outcome: existing, why: 'leased' as const };
+        if (row.lease_until > request.now.getTime())
+          return { claimed: false as const, outcome: existing, why: 'leased' as const };
         const outcome: Outcome = { ...existing, attempts: row.attempts + 1 };
         update.run(outcome.stage, leaseUntil, outcome.attempts, JSON.stringify(outcome), request.id, row.attempts);
         return { claimed: true as const, outcome };
@@ -107,7 +118,15 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
         const row = select.get(id) as Row | undefined;
         if (row === undefined) {
           const outcome = resolvedOutcome(id, alert, cluster, now);
-          insert.run(id, outcome.timings.receivedAt, outcome.stage, 0, outcome.attempts, alert.endsAt, JSON.stringify(outcome));
+          insert.run(
+            id,
+            outcome.timings.receivedAt,
+            outcome.stage,
+            0,
+            outcome.attempts,
+            alert.endsAt,
+            JSON.stringify(outcome),
+          );
           return;
         }
         setResolved.run(alert.endsAt, id);

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Packages the Lambda functions offline (no AWS account needed) and checks the bundles:
+# one zip per function, ESM bundles, the agent config inside, no node_modules, no native addon.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stage=${1:-dev}
+# Packaging makes no AWS call; placeholder credentials stop the SDK from looking for real ones.
+export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-offline-packaging}
+export AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-offline-packaging}
+export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off
+rm -rf .serverless
+node node_modules/.bin/osls package --stage "$stage" >/dev/null
+node scripts/check-package.ts .serverless

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The one command that sets up a fresh clone and runs every check and test:
+#   npm ci (pinned lockfile; includes the Node 24 runtime as node_modules/.bin/node),
+#   typecheck, lint (eslint + prettier), secret scan, the serverless package check, then jest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$SECONDS
+
+step "install (npm ci)"
+npm ci --no-audit --no-fund --loglevel=error
+step "node used by npm scripts: $(npm run --silent node-version)"
+
+step "typecheck"
+npm run --silent typecheck
+step "lint"
+npm run --silent lint
+step "secret scan"
+npm run --silent secrets
+step "serverless package (offline)"
+npm run --silent package
+step "tests"
+results=$(mktemp)
+status=0
+npm test -- --ci --json --outputFile="$results" || status=$?
+# One plain summary line for whatever reads this log.
+node_modules/.bin/node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+' "$results" || true
+[ "$status" -eq 0 ] || exit "$status"
+
+printf '\n==> all checks passed in %ss\n' "$((SECONDS - started))"

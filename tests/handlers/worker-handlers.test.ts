@@ -1,0 +1,148 @@
+import { describe, expect, it, beforeAll, beforeEach } from '@jest/globals';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { join } from 'node:path';
+
+import { alertFixture } from '../helpers/fixtures.ts';
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+let detector: Handler;
+const context = { awsRequestId: 'req-1' } as unknown as Context;
+
+function record(messageId: string, body: unknown): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body: JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '1795659600000',
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: '1795659600000',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:kubemend-alerts',
+    awsRegion: 'eu-west-1',
+  };
+}
+
+beforeAll(async () => {
+  Object.assign(process.env, {
+    KUBEMEND_TABLE_NAME: 'kubemend-test',
+    KUBEMEND_PLAN_QUEUE_URL: 'http://127.0.0.1:4566/000000000000/kubemend-plans',
+    KUBEMEND_CONFIG_PATH: join(import.meta.dirname, '../../config/agent_config.yaml'),
+    KUBEMEND_RETENTION_DAYS: '90',
+    KUBEMEND_LEASE_SECONDS: '300',
+    KUBEMEND_KUBE_TIMEOUT_SECONDS: '5',
+    KUBEMEND_LOG_LEVEL: 'silent',
+    KUBECONFIG: '/nonexistent/kubeconfig',
+    AWS_REGION: 'eu-west-1',
+  });
+  ({ handler: detector } = await import('../../functions/detector.ts'));
+});
+
+beforeEach(() => {
+  dynamo.reset();
+  sqs.reset();
+});
+
+describe('detector Lambda through its middy chain', () => {
+  it('claims a new alert instance with a conditional write and records the unreachable cluster', async () => {
+    dynamo.on(PutCommand).resolves({});
+    dynamo.on(UpdateCommand).resolves({});
+    const alert = alertFixture();
+
+    const response = await detector(
+      {
+        Records: [
+          record('m1', {
+            kind: 'alert',
+            alert,
+            receivedAt: '2026-11-26T02:20:00Z',
+            receiver: 'kubemend',
+            groupKey: 'g',
+          }),
+        ],
+      },
+      context,
+    );
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    const put = dynamo.commandCalls(PutCommand)[0]!.args[0].input;
+    expect(put).toMatchObject({
+      TableName: 'kubemend-test',
+      ConditionExpression: 'attribute_not_exists(PK)',
+      Item: { PK: 'ALERT#db557f6812d5890b@2026-11-26T02:14:05.123Z', SK: 'OUTCOME', stage: 'received', attempts: 1 },
+    });
+    const update = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update.ConditionExpression).toBe('attempts = :mine');
+    const saved = JSON.parse(update.ExpressionAttributeValues![':doc'] as string) as { result: string; reason: string };
+    expect(saved.result).toBe('cluster-unreachable');
+    expect(saved.reason).toContain('/nonexistent/kubeconfig');
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  });
+
+  it('does nothing for a repeat of an instance already done', async () => {
+    dynamo.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    const alert = alertFixture();
+    const done = {
+      id: 'x',
+      alert,
+      stage: 'done',
+      result: 'dry-run',
+      timings: { receivedAt: '2026-11-26T02:20:00Z' },
+      attempts: 1,
+    };
+    dynamo.on(GetCommand).resolves({
+      Item: { PK: 'ALERT#x', SK: 'OUTCOME', stage: 'done', leaseUntil: 0, attempts: 1, doc: JSON.stringify(done) },
+    });
+
+    const response = await detector(
+      {
+        Records: [
+          record('m1', {
+            kind: 'alert',
+            alert,
+            receivedAt: '2026-11-26T02:20:00Z',
+            receiver: 'kubemend',
+            groupKey: 'g',
+          }),
+        ],
+      },
+      context,
+    );
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('reports only the malformed or failing records of a batch for retry', async () => {
+    dynamo.on(PutCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    const alert = alertFixture();
+
+    const response = await detector(
+      {
+        Records: [
+          record('bad', { kind: 'alert', alert: { ...alert, startsAt: 'yesterday' } }),
+          record('throttled', {
+            kind: 'alert',
+            alert,
+            receivedAt: '2026-11-26T02:20:00Z',
+            receiver: 'kubemend',
+            groupKey: 'g',
+          }),
+        ],
+      },
+      context,
+    );
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }, { itemIdentifier: 'throttled' }]);
+  });
+});

@@ -1,0 +1,102 @@
+import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+
+import { ConflictError, NotFoundError } from '../../lib/errors.ts';
+import type { KubeApi, KubeProvider } from '../../lib/kube/kube-api.ts';
+
+export interface Write {
+  verb: 'patch' | 'delete';
+  kind: string;
+  namespace: string;
+  name: string;
+  dryRun: boolean;
+  body?: unknown;
+}
+
+/** An in-memory KubeApi for unit tests: serves the objects it holds and records every write. */
+export class FakeKube implements KubeApi {
+  readonly cluster = 'fake';
+  readonly pods = new Map<string, V1Pod>();
+  readonly replicaSets = new Map<string, V1ReplicaSet>();
+  readonly deployments = new Map<string, V1Deployment>();
+  events: CoreV1Event[] = [];
+  readonly writes: Write[] = [];
+  /** When set, every call throws it (e.g. ClusterUnreachableError). */
+  failWith: Error | undefined;
+
+  add(...objects: (V1Pod | V1ReplicaSet | V1Deployment)[]): this {
+    for (const object of objects) {
+      const key = `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+      if (object.kind === 'Pod') this.pods.set(key, object as V1Pod);
+      else if (object.kind === 'ReplicaSet') this.replicaSets.set(key, object as V1ReplicaSet);
+      else if (object.kind === 'Deployment') this.deployments.set(key, object as V1Deployment);
+    }
+    return this;
+  }
+
+  provider(): KubeProvider {
+    return async () => {
+      if (this.failWith) throw this.failWith;
+      return this;
+    };
+  }
+
+  async getPod(namespace: string, name: string): Promise<V1Pod> {
+    return this.lookup(this.pods, 'pod', namespace, name);
+  }
+
+  async getReplicaSet(namespace: string, name: string): Promise<V1ReplicaSet> {
+    return this.lookup(this.replicaSets, 'replicaset', namespace, name);
+  }
+
+  async getDeployment(namespace: string, name: string): Promise<V1Deployment> {
+    return this.lookup(this.deployments, 'deployment', namespace, name);
+  }
+
+  async listWarningEvents(namespace: string, ref: { kind: string; name: string }): Promise<CoreV1Event[]> {
+    this.check();
+    return this.events.filter(
+      (event) =>
+        event.metadata.namespace === namespace &&
+        event.involvedObject.kind === ref.kind &&
+        event.involvedObject.name === ref.name,
+    );
+  }
+
+  async patchDeploymentTemplateAnnotations(
+    namespace: string,
+    name: string,
+    annotations: Record<string, string>,
+    options: { dryRun: boolean; resourceVersion?: string },
+  ): Promise<V1Deployment> {
+    await this.getDeployment(namespace, name);
+    const current = this.deployments.get(`${namespace}/${name}`)!;
+    if (options.resourceVersion !== undefined && options.resourceVersion !== current.metadata?.resourceVersion) {
+      throw new ConflictError(`deployment ${namespace}/${name} changed since it was read`);
+    }
+    this.writes.push({ verb: 'patch', kind: 'Deployment', namespace, name, dryRun: options.dryRun, body: annotations });
+    if (options.dryRun) return structuredClone(current);
+    const template = current.spec?.template;
+    if (template !== undefined) {
+      template.metadata = { ...template.metadata, annotations: { ...template.metadata?.annotations, ...annotations } };
+    }
+    return structuredClone(current);
+  }
+
+  async deletePod(namespace: string, name: string, options: { dryRun: boolean; uid: string }): Promise<void> {
+    const pod = await this.getPod(namespace, name);
+    if (pod.metadata?.uid !== options.uid) throw new ConflictError(`pod ${namespace}/${name} has another uid`);
+    this.writes.push({ verb: 'delete', kind: 'Pod', namespace, name, dryRun: options.dryRun });
+    if (!options.dryRun) this.pods.delete(`${namespace}/${name}`);
+  }
+
+  private lookup<T>(map: Map<string, T>, kind: string, namespace: string, name: string): T {
+    this.check();
+    const found = map.get(`${namespace}/${name}`);
+    if (found === undefined) throw new NotFoundError(`${kind} ${namespace}/${name} not found`);
+    return structuredClone(found);
+  }
+
+  private check(): void {
+    if (this.failWith) throw this.failWith;
+  }
+}

@@ -1,0 +1,48 @@
+import { DatabaseSync } from 'node:sqlite';
+
+import { parseAgentConfig, type AgentConfig } from '../../lib/config/agent-config.ts';
+import { detectors } from '../../lib/detect/registry.ts';
+import { createLogger, type Logger } from '../../lib/logger.ts';
+import type { Queue } from '../../lib/queue/queue.ts';
+import { remediators } from '../../lib/remediate/registry.ts';
+import { createSqliteOutcomeStore } from '../../lib/store/sqlite-outcome-store.ts';
+
+export const silentLogger: Logger = createLogger({ level: 'silent' });
+
+export function testConfig(
+  raw: unknown = {
+    rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', actions: ['rollout-restart', 'delete-pod'] }],
+  },
+): AgentConfig {
+  return parseAgentConfig(raw, {
+    detectors: detectors.map((detector) => detector.name),
+    actions: remediators.map((remediator) => remediator.action),
+  });
+}
+
+/** An embedded store on an in-memory database. */
+export function memoryStore() {
+  return createSqliteOutcomeStore(new DatabaseSync(':memory:'));
+}
+
+/** A queue that keeps what it is sent, for asserting hand-offs. */
+export function recordingQueue<Message>(): Queue<Message> & { sent: Message[] } {
+  const sent: Message[] = [];
+  return {
+    sent,
+    send: async (messages) => {
+      sent.push(...messages);
+    },
+  };
+}
+
+/** A clock tests move by hand. */
+export function manualClock(start = '2026-11-26T02:20:00.000Z') {
+  let now = new Date(start).getTime();
+  return {
+    now: () => new Date(now),
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}

@@ -1,0 +1,269 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { alertId } from '../../../lib/alert/identity.ts';
+import type { Alert } from '../../../lib/alert/schema.ts';
+import { AlreadyClaimedError, ClusterUnreachableError } from '../../../lib/errors.ts';
+import { detectors } from '../../../lib/detect/registry.ts';
+import { handleAlert } from '../../../lib/pipeline/detect.ts';
+import type { AlertMessage, PlanMessage } from '../../../lib/pipeline/messages.ts';
+import { handlePlan } from '../../../lib/pipeline/remediate.ts';
+import { remediators } from '../../../lib/remediate/registry.ts';
+import { FakeKube } from '../../helpers/fake-kube.ts';
+import { alertFixture, backOffEvent, crashingPod, deployment, replicaSet } from '../../helpers/fixtures.ts';
+import { manualClock, memoryStore, recordingQueue, silentLogger, testConfig } from '../../helpers/support.ts';
+
+const LEASE = 60_000;
+
+function harness(mode: 'observe' | 'dry-run' | 'enforce' = 'dry-run', extra: Record<string, unknown> = {}) {
+  const kube = new FakeKube().add(crashingPod(), replicaSet(), deployment());
+  kube.events = [backOffEvent()];
+  const store = memoryStore();
+  const plans = recordingQueue<PlanMessage>();
+  const clock = manualClock();
+  const config = testConfig({
+    ignore: [{ alertname: 'Watchdog', reason: 'heartbeat' }],
+    rules: [
+      {
+        alertname: 'KubePodCrashLooping',
+        detector: 'crash-loop',
+        mode,
+        actions: ['rollout-restart', 'delete-pod'],
+        ...extra,
+      },
+    ],
+  });
+  const common = { store, config, kube: kube.provider(), clock: clock.now, logger: silentLogger, leaseMs: LEASE };
+  const detect = (alert: Alert) => handleAlert(message(alert), { ...common, detectors, plans });
+  const remediate = (id: string) => handlePlan({ kind: 'plan', id }, { ...common, remediators });
+  /** Receiver → detector → remediator, as the queues would run them. */
+  const run = async (alert: Alert) => {
+    const before = plans.sent.length;
+    const detected = await detect(alert);
+    const handedOn = plans.sent.slice(before);
+    for (const plan of handedOn) await remediate(plan.id);
+    return (await store.get(detected.id))!;
+  };
+  return { kube, store, plans, clock, detect, remediate, run };
+}
+
+function message(alert: Alert): AlertMessage {
+  return { kind: 'alert', alert, receivedAt: '2026-11-26T02:20:00.000Z', receiver: 'kubemend', groupKey: 'g' };
+}
+
+const crashLoopAlert = alertFixture();
+
+describe('alert to outcome', () => {
+  it('dry-runs the rollout restart by default and records what the API server would do', async () => {
+    const { run, kube } = harness();
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({
+      stage: 'done',
+      result: 'dry-run',
+      plan: { action: 'rollout-restart', target: { kind: 'Deployment', name: 'checkout' } },
+      policy: { allowed: true, mode: 'dry-run' },
+      change: expect.stringContaining('would set kubectl.kubernetes.io/restartedAt'),
+      cluster: 'prod-eu-west-1',
+    });
+    expect(outcome.diagnosis?.evidence.length).toBeGreaterThan(2);
+    expect(outcome.timings).toMatchObject({
+      receivedAt: expect.any(String),
+      diagnosedAt: expect.any(String),
+      finishedAt: expect.any(String),
+    });
+    expect(kube.writes).toEqual([expect.objectContaining({ verb: 'patch', kind: 'Deployment', dryRun: true })]);
+  });
+
+  it('applies the restart in enforce mode', async () => {
+    const { run, kube } = harness('enforce');
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome.result).toBe('applied');
+    expect(kube.writes).toEqual([expect.objectContaining({ verb: 'patch', dryRun: false })]);
+    expect(kube.deployments.get('payments/checkout')?.spec?.template.metadata?.annotations).toHaveProperty([
+      'kubectl.kubernetes.io/restartedAt',
+    ]);
+  });
+
+  it('sends nothing to the cluster in observe mode', async () => {
+    const { run, kube } = harness('observe');
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({
+      result: 'observed',
+      reason: expect.stringContaining('would rollout-restart deployment payments/checkout'),
+    });
+    expect(kube.writes).toEqual([]);
+  });
+
+  it('refuses, and records why, when the target opts out', async () => {
+    const { run, kube } = harness('enforce');
+    kube.deployments.get('payments/checkout')!.metadata!.annotations!['kubemend.io/opt-out'] = 'true';
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({ result: 'refused', policy: { allowed: false } });
+    expect(outcome.reason).toContain('opts out');
+    expect(kube.writes).toEqual([]);
+  });
+
+  it('refuses a namespace outside the rule’s allow list', async () => {
+    const { run, kube } = harness('enforce', { namespaces: { allow: ['staging-*'] } });
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({ result: 'refused', reason: 'namespace payments is not on the allow list' });
+    expect(kube.writes).toEqual([]);
+  });
+
+  it('records an alert no rule handles as no action, without touching the cluster', async () => {
+    const { run, kube } = harness();
+
+    const outcome = await run(alertFixture('unknown-alert.json'));
+
+    expect(outcome).toMatchObject({
+      stage: 'done',
+      result: 'no-action',
+      reason: 'no rule handles alert HighErrorRate',
+    });
+    expect(kube.writes).toEqual([]);
+  });
+
+  it('records an ignored alert such as Watchdog as no action with the reason', async () => {
+    const { run } = harness();
+    const watchdog = {
+      ...crashLoopAlert,
+      fingerprint: '0000000000000001',
+      labels: { alertname: 'Watchdog', severity: 'none' },
+    };
+
+    expect(await run(watchdog)).toMatchObject({ result: 'no-action', reason: 'Watchdog is ignored: heartbeat' });
+  });
+
+  it('records an unreachable cluster as such', async () => {
+    const { run, kube } = harness();
+    kube.failWith = new ClusterUnreachableError(
+      'get pod payments/checkout-7d9f8b6c5d-x2k9p: cannot reach https://10.0.0.1 (ECONNREFUSED)',
+    );
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({ result: 'cluster-unreachable', error: { code: 'cluster_unreachable' } });
+  });
+
+  it('records a diagnosis with no safe fix as no action, with the diagnosis', async () => {
+    const { run, kube } = harness('enforce');
+    kube.add(crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }));
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({ result: 'no-action', diagnosis: { anomaly: 'oom-killed', plan: null } });
+    expect(kube.writes).toEqual([]);
+  });
+
+  it('fixes an alert instance once, however often Alertmanager repeats it', async () => {
+    const { run, kube, plans, clock } = harness('enforce');
+
+    await run(crashLoopAlert);
+    clock.advance(4 * 3_600_000);
+    const repeat = await run(crashLoopAlert);
+
+    expect(repeat.result).toBe('applied');
+    expect(plans.sent).toHaveLength(1);
+    expect(kube.writes).toHaveLength(1);
+  });
+
+  it('asks for a retry while another worker holds the instance', async () => {
+    const { detect, store, clock } = harness();
+    await store.claim({
+      id: alertId(crashLoopAlert),
+      alert: crashLoopAlert,
+      cluster: undefined,
+      now: clock.now(),
+      leaseMs: LEASE,
+    });
+
+    await expect(detect(crashLoopAlert)).rejects.toBeInstanceOf(AlreadyClaimedError);
+  });
+
+  it('finishes a remediation interrupted mid-write with the same single change', async () => {
+    const { detect, remediate, store, kube, plans, clock } = harness('enforce');
+    await detect(crashLoopAlert);
+    const id = plans.sent[0]!.id;
+    // The worker marked the record `applying`, wrote, and died before recording the result.
+    const claim = await store.claim({
+      id,
+      alert: crashLoopAlert,
+      cluster: undefined,
+      now: clock.now(),
+      leaseMs: LEASE,
+    });
+    if (!claim.claimed) throw new Error('expected a claim');
+    await store.save({ ...claim.outcome, stage: 'applying' }, new Date(clock.now().getTime() + LEASE));
+    const plan = claim.outcome.plan!;
+    await kube.patchDeploymentTemplateAnnotations(
+      'payments',
+      'checkout',
+      { 'kubectl.kubernetes.io/restartedAt': String(plan.params.restartedAt) },
+      { dryRun: false },
+    );
+
+    await expect(remediate(id)).rejects.toBeInstanceOf(AlreadyClaimedError);
+    clock.advance(LEASE + 1);
+    const outcome = await remediate(id);
+
+    expect(outcome).toMatchObject({ stage: 'done', result: 'applied', attempts: 3 });
+    const annotations = kube.deployments.get('payments/checkout')?.spec?.template.metadata?.annotations;
+    expect(annotations).toEqual({ 'kubectl.kubernetes.io/restartedAt': plan.params.restartedAt });
+  });
+
+  it('re-sends the plan when a repeat notification finds a remediation never picked up', async () => {
+    const { detect, plans, clock } = harness();
+    await detect(crashLoopAlert);
+    clock.advance(1_000);
+
+    const again = await detect(crashLoopAlert);
+
+    expect(again.stage).toBe('planned');
+    expect(plans.sent.map((sent) => sent.id)).toEqual([alertId(crashLoopAlert), alertId(crashLoopAlert)]);
+  });
+
+  it('skips the fix when the alert resolved before the remediator ran', async () => {
+    const { detect, remediate, plans, kube } = harness('enforce');
+    await detect(crashLoopAlert);
+    await detect(alertFixture('resolved.json'));
+
+    const outcome = await remediate(plans.sent[0]!.id);
+
+    expect(outcome).toMatchObject({ result: 'resolved' });
+    expect(kube.writes).toEqual([]);
+  });
+
+  it('records a resolved alert it never saw firing', async () => {
+    const { detect } = harness();
+
+    expect(await detect(alertFixture('resolved.json'))).toMatchObject({ stage: 'done', result: 'resolved' });
+  });
+
+  it('records the target disappearing before the fix as no action', async () => {
+    const { detect, remediate, plans, kube } = harness('enforce');
+    await detect(crashLoopAlert);
+    kube.deployments.clear();
+
+    expect(await remediate(plans.sent[0]!.id)).toMatchObject({ result: 'no-action', error: { code: 'not_found' } });
+  });
+
+  it('records a conflicting write as failed without retrying it blindly', async () => {
+    const { detect, remediate, plans, kube } = harness('enforce');
+    await detect(crashLoopAlert);
+    kube.deployments.get('payments/checkout')!.metadata!.resourceVersion = '999999';
+
+    const outcome = await remediate(plans.sent[0]!.id);
+
+    expect(outcome).toMatchObject({ result: 'failed', error: { code: 'conflict' } });
+    expect(kube.writes).toEqual([]);
+  });
+});

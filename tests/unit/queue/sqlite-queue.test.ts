@@ -1,0 +1,60 @@
+import { DatabaseSync } from 'node:sqlite';
+
+import { describe, expect, it } from '@jest/globals';
+
+import { createLocalQueues } from '../../../lib/queue/sqlite-queue.ts';
+
+const options = { maxAttempts: 3, visibilityMs: 60_000, retryDelayMs: 1 };
+
+describe('local durable queue', () => {
+  it('delivers every message sent to its consumer', async () => {
+    const queues = createLocalQueues(new DatabaseSync(':memory:'), options);
+    const seen: unknown[] = [];
+    queues.consume('alerts', async (body) => {
+      seen.push(body);
+    });
+
+    await queues.queue<{ n: number }>('alerts').send([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    await queues.idle();
+
+    expect(seen).toEqual(expect.arrayContaining([{ n: 1 }, { n: 2 }, { n: 3 }]));
+    expect(seen).toHaveLength(3);
+    await queues.stop();
+  });
+
+  it('retries a failing message and dead-letters it after the last attempt', async () => {
+    const queues = createLocalQueues(new DatabaseSync(':memory:'), options);
+    let calls = 0;
+    queues.consume('plans', async () => {
+      calls += 1;
+      throw new Error('apiserver said no');
+    });
+
+    await queues.queue('plans').send([{ id: 'x' }]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await queues.idle();
+
+    expect(calls).toBe(3);
+    expect(queues.deadLetters()).toEqual([
+      { topic: 'plans', body: '{"id":"x"}', attempts: 3, lastError: 'internal_error: apiserver said no' },
+    ]);
+    await queues.stop();
+  });
+
+  it('keeps messages nobody handled yet for the next process on the same database', async () => {
+    const db = new DatabaseSync(':memory:');
+    const before = createLocalQueues(db, options);
+    await before.queue('alerts').send([{ n: 1 }]);
+    await before.stop();
+
+    const after = createLocalQueues(db, options);
+    const seen: unknown[] = [];
+    after.consume('alerts', async (body) => {
+      seen.push(body);
+    });
+    await after.idle();
+
+    expect(seen).toEqual([{ n: 1 }]);
+    await after.stop();
+  });
+});
