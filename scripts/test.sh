@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that sets up a fresh clone and runs every check and test:
 #   npm ci (pinned lockfile; includes the Node 24 runtime as node_modules/.bin/node),
-#   typecheck, lint (eslint + prettier), secret scan, the serverless package check, then jest.
+#   typecheck, lint (eslint + prettier), secret scan, the serverless package check, the AWS
+#   emulator (pinned, cached under ~/.cache/kubemend), then jest: unit, handler, integration, e2e.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,9 @@ step "secret scan"
 npm run --silent secrets
 step "serverless package (offline)"
 npm run --silent package
+step "test environment: AWS emulator (moto)"
+KUBEMEND_MOTO_SERVER=$(bash scripts/testenv/moto.sh | tail -n 1)
+export KUBEMEND_MOTO_SERVER
 step "tests"
 results=$(mktemp)
 status=0

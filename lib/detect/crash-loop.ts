@@ -32,6 +32,13 @@ export const crashLoop: Detector<CrashLoopSnapshot> = {
   description:
     'KubePodCrashLooping: reads the pod, its ReplicaSet and Deployment and its Warning events; tells an OOM kill or a broken rollout (where a restart would not help) from a crash a fresh set of pods may clear.',
 
+  reads: [
+    { apiGroup: '', resource: 'pods', verbs: ['get'] },
+    { apiGroup: '', resource: 'events', verbs: ['list'] },
+    { apiGroup: 'apps', resource: 'replicasets', verbs: ['get'] },
+    { apiGroup: 'apps', resource: 'deployments', verbs: ['get'] },
+  ],
+
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');
     const podName = requireLabel(alert, 'pod');

@@ -1,6 +1,7 @@
 import type { Alert } from '../alert/schema.ts';
 import type { Diagnosis } from '../domain/types.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
+import type { Permission } from '../remediate/remediator.ts';
 
 /**
  * A detector turns one alert into a diagnosis in two halves: `observe` reads what it needs from
@@ -11,6 +12,7 @@ import type { KubeApi } from '../kube/kube-api.ts';
  * export const myDetector: Detector<MySnapshot> = {
  *   name: 'my-detector',
  *   description: 'What it finds, in one sentence users read in `kubemend detectors`.',
+ *   reads: [{ apiGroup: '', resource: 'pods', verbs: ['get'] }],
  *   observe: async (alert, kube) => ({ pod: await kube.getPod(ns, name) }),
  *   diagnose: (alert, snapshot, now) => ({ ...diagnosis }),
  * };
@@ -18,6 +20,8 @@ import type { KubeApi } from '../kube/kube-api.ts';
 export interface Detector<Snapshot = unknown> {
   readonly name: string;
   readonly description: string;
+  /** What `observe` reads; the detector's read-only RBAC is generated from these. */
+  readonly reads: readonly Permission[];
   observe(alert: Alert, kube: KubeApi): Promise<Snapshot>;
   diagnose(alert: Alert, snapshot: Snapshot, now: Date): Diagnosis;
 }
