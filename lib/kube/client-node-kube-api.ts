@@ -141,10 +141,12 @@ function translate(error: unknown, what: string, server: string): unknown {
 }
 
 function networkCode(error: unknown): string | undefined {
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
-    const code = (current as { code?: unknown }).code;
+  // Structural, not `instanceof Error`: fetch errors can come from another realm.
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
     if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
-    current = current.cause;
+    current = cause;
   }
   return undefined;
 }
