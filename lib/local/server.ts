@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { KubemendError } from '../errors.ts';
 import { errorResponse, MAX_BODY_BYTES, PayloadTooLargeError } from '../http/responses.ts';
 import type { LocalRuntime } from './runtime.ts';
 
@@ -33,7 +34,14 @@ export async function startServer(
     })();
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        new KubemendError(
+          'listen_failed',
+          `cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}`,
+        ),
+      );
+    });
     server.listen(options.port, options.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;

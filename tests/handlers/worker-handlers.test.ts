@@ -6,6 +6,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
 
+import type { Alert } from '../../lib/alert/schema.ts';
+import type { AlertMessage } from '../../lib/pipeline/messages.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -31,6 +33,10 @@ function record(messageId: string, body: unknown): SQSRecord {
     eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:kubemend-alerts',
     awsRegion: 'eu-west-1',
   };
+}
+
+function alertMessage(alert: Alert): AlertMessage {
+  return { kind: 'alert', alert, receivedAt: '2026-11-26T02:20:00Z', receiver: 'kubemend', groupKey: 'g' };
 }
 
 beforeAll(async () => {
@@ -59,20 +65,7 @@ describe('detector Lambda through its middy chain', () => {
     dynamo.on(UpdateCommand).resolves({});
     const alert = alertFixture();
 
-    const response = await detector(
-      {
-        Records: [
-          record('m1', {
-            kind: 'alert',
-            alert,
-            receivedAt: '2026-11-26T02:20:00Z',
-            receiver: 'kubemend',
-            groupKey: 'g',
-          }),
-        ],
-      },
-      context,
-    );
+    const response = await detector({ Records: [record('m1', alertMessage(alert))] }, context);
 
     expect(response).toEqual({ batchItemFailures: [] });
     const put = dynamo.commandCalls(PutCommand)[0]!.args[0].input;
@@ -104,20 +97,7 @@ describe('detector Lambda through its middy chain', () => {
       Item: { PK: 'ALERT#x', SK: 'OUTCOME', stage: 'done', leaseUntil: 0, attempts: 1, doc: JSON.stringify(done) },
     });
 
-    const response = await detector(
-      {
-        Records: [
-          record('m1', {
-            kind: 'alert',
-            alert,
-            receivedAt: '2026-11-26T02:20:00Z',
-            receiver: 'kubemend',
-            groupKey: 'g',
-          }),
-        ],
-      },
-      context,
-    );
+    const response = await detector({ Records: [record('m1', alertMessage(alert))] }, context);
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
@@ -130,14 +110,8 @@ describe('detector Lambda through its middy chain', () => {
     const response = await detector(
       {
         Records: [
-          record('bad', { kind: 'alert', alert: { ...alert, startsAt: 'yesterday' } }),
-          record('throttled', {
-            kind: 'alert',
-            alert,
-            receivedAt: '2026-11-26T02:20:00Z',
-            receiver: 'kubemend',
-            groupKey: 'g',
-          }),
+          record('bad', alertMessage({ ...alert, startsAt: 'yesterday' })),
+          record('throttled', alertMessage(alert)),
         ],
       },
       context,
