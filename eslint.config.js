@@ -29,5 +29,10 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  {
+    // jest's globalSetup/globalTeardown contract is a default export.
+    files: ['tests/testenv/global-*.ts'],
+    rules: { 'no-restricted-syntax': 'off', 'no-var': 'off' },
+  },
   prettier,
 );

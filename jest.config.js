@@ -1,7 +1,6 @@
 // Tests run on the project's Node 24 (npm scripts) in jest's native ESM mode, because
 // @kubernetes/client-node >= 1.0 ships only ES modules. swc strips the types.
-/** @type {import('jest').Config} */
-export default {
+const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
@@ -13,6 +12,24 @@ export default {
       },
     ],
   },
-  testMatch: ['<rootDir>/tests/**/*.test.ts'],
   clearMocks: true,
+};
+
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/tests/unit/**/*.test.ts', '<rootDir>/tests/handlers/**/*.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'cluster',
+      // A real control plane, the AWS emulator and Alertmanager: see tests/testenv/.
+      testMatch: ['<rootDir>/tests/integration/**/*.test.ts', '<rootDir>/tests/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/testenv/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/testenv/global-teardown.ts',
+    },
+  ],
 };

@@ -3,7 +3,7 @@
 // source map against package-lock.json), and each bundle imports and exports a handler on this
 // Node. Prints each bundle's size and the packages that weigh most in it.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -68,6 +68,7 @@ for (const zip of zips) {
 
   const size = statSync(join(out, bundle)).size;
   const top = [...weights.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  rmSync(out, { recursive: true, force: true });
   console.log(
     `${name}: bundle ${(size / 1024).toFixed(0)} KiB, zip ${(statSync(join(dir, zip)).size / 1024).toFixed(0)} KiB; heaviest sources: ${top.map(([pkg, bytes]) => `${pkg} ${(bytes / 1024).toFixed(0)} KiB`).join(', ')}`,
   );

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The one command that sets up a fresh clone and runs every check and test:
 #   npm ci (pinned lockfile; includes the Node 24 runtime as node_modules/.bin/node),
-#   typecheck, lint (eslint + prettier), secret scan, the serverless package check, the AWS
-#   emulator (pinned, cached under ~/.cache/kubemend), then jest: unit, handler, integration, e2e.
+#   typecheck, lint (eslint + prettier), secret scan, the serverless package check, the test
+#   environment (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, the AWS
+#   emulator, Alertmanager and Prometheus: pinned, cached), then jest: unit and handler tests, then
+#   integration and end-to-end tests against that environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,9 +23,8 @@ step "secret scan"
 npm run --silent secrets
 step "serverless package (offline)"
 npm run --silent package
-step "test environment: AWS emulator (moto)"
-KUBEMEND_MOTO_SERVER=$(bash scripts/testenv/moto.sh | tail -n 1)
-export KUBEMEND_MOTO_SERVER
+step "test environment (built or installed once, then cached under ${KUBEMEND_CACHE:-~/.cache/kubemend})"
+bash scripts/testenv/provision.sh
 step "tests"
 results=$(mktemp)
 status=0

@@ -11,7 +11,7 @@ import type { Alert } from '../alert/schema.ts';
 import type { Evidence, ObjectRef, Plan } from '../domain/types.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { planDeletePod } from '../remediate/delete-pod.ts';
-import { planRolloutRestart, restartBlocker } from '../remediate/rollout-restart.ts';
+import { planRolloutRestart, restartBlocker, REVISION_ANNOTATION } from '../remediate/rollout-restart.ts';
 import type { Detector } from './detector.ts';
 
 /** What the crash-loop detector reads: the pod, its owner chain and its recent Warning events. */
@@ -24,7 +24,6 @@ export interface CrashLoopSnapshot {
   events: CoreV1Event[];
 }
 
-const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 const MAX_EVENTS = 5;
 
 export const crashLoop: Detector<CrashLoopSnapshot> = {
@@ -113,11 +112,16 @@ export const crashLoop: Detector<CrashLoopSnapshot> = {
         uid: deployment.metadata?.uid,
       };
       if (isRolloutInProgress(deployment, replicaSet)) {
+        const revision = revisionOf(replicaSet) ?? '?';
+        const advice =
+          revision === '1'
+            ? 'this is its first revision, so there is nothing to roll back to — fix the pod spec or the image'
+            : 'roll back to the previous revision';
         return {
           ...base,
           anomaly: 'bad-rollout',
           target: deploymentRef,
-          summary: `container ${container.name} ${crashDetail} in the new revision ${revisionOf(replicaSet) ?? '?'} of deployment ${deploymentRef.name}, whose rollout has not completed; a restart would not help — roll back to the previous revision`,
+          summary: `container ${container.name} ${crashDetail} in the new revision ${revision} of deployment ${deploymentRef.name}, whose rollout has not completed; a restart would not help — ${advice}`,
           confidence: 0.7,
           evidence,
           plan: null,

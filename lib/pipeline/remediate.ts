@@ -2,7 +2,13 @@ import type { Logger } from 'pino';
 
 import { findRule, type AgentConfig } from '../config/agent-config.ts';
 import type { Outcome } from '../domain/types.ts';
-import { AlreadyClaimedError, ClusterUnreachableError, describeError, NotFoundError } from '../errors.ts';
+import {
+  AlreadyClaimedError,
+  ClusterUnreachableError,
+  describeError,
+  ForbiddenError,
+  NotFoundError,
+} from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import { decide } from '../policy/policy.ts';
 import { findRemediator } from '../remediate/registry.ts';
@@ -93,6 +99,9 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
   } catch (error) {
     if (error instanceof ClusterUnreachableError)
       return finish(deps, outcome, 'cluster-unreachable', error.message, error);
+    if (error instanceof ForbiddenError) {
+      return finish(deps, outcome, 'refused', `RBAC denied the ${plan.action}: ${error.message}`, error);
+    }
     if (error instanceof NotFoundError) {
       return finish(
         deps,

@@ -2,17 +2,23 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { z } from 'zod';
 
 import type { ObjectRef, Plan } from '../domain/types.ts';
-import { ValidationError } from '../errors.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import type { Remediator } from './remediator.ts';
 
 /** The pod-template annotation `kubectl rollout restart` sets; changing it rolls every pod. */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+/** The Deployment controller's record of the current rollout revision. */
+export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+/** Writes tried when the Deployment keeps changing in ways that do not matter (scaling, status). */
+const MAX_WRITES = 3;
 
 export const RolloutRestartParamsSchema = z.object({
   /** Decided when planning, so running the plan twice writes the same value and rolls once. */
   restartedAt: z.iso.datetime({ offset: true }),
-  /** The Deployment's resourceVersion when it was diagnosed: a write after it changed fails. */
+  /** The Deployment's resourceVersion when it was diagnosed: the first write is guarded by it. */
   resourceVersion: z.string().min(1).optional(),
+  /** The rollout revision diagnosed; a restart is retried after a conflict only if it is unchanged. */
+  revision: z.string().min(1).optional(),
 });
 export type RolloutRestartParams = z.infer<typeof RolloutRestartParamsSchema>;
 
@@ -27,6 +33,7 @@ export function planRolloutRestart(deployment: V1Deployment, reason: string, now
   const params: RolloutRestartParams = {
     restartedAt: now.toISOString(),
     resourceVersion: deployment.metadata?.resourceVersion,
+    revision: deployment.metadata?.annotations?.[REVISION_ANNOTATION],
   };
   return { action: rolloutRestart.action, target, params, reason };
 }
@@ -57,13 +64,37 @@ export const rolloutRestart: Remediator<RolloutRestartParams> = {
   },
   apply: async (plan, params, kube, { dryRun }) => {
     const namespace = requireNamespace(plan);
-    await kube.patchDeploymentTemplateAnnotations(
-      namespace,
-      plan.target.name,
-      { [RESTARTED_AT_ANNOTATION]: params.restartedAt },
-      { dryRun, resourceVersion: params.resourceVersion },
-    );
-    return `${dryRun ? 'would set' : 'set'} ${RESTARTED_AT_ANNOTATION}=${params.restartedAt} on deployment ${namespace}/${plan.target.name}`;
+    const what = `${RESTARTED_AT_ANNOTATION}=${params.restartedAt} on deployment ${namespace}/${plan.target.name}`;
+    let resourceVersion = params.resourceVersion;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await kube.patchDeploymentTemplateAnnotations(
+          namespace,
+          plan.target.name,
+          { [RESTARTED_AT_ANNOTATION]: params.restartedAt },
+          { dryRun, resourceVersion },
+        );
+        return `${dryRun ? 'would set' : 'set'} ${what}`;
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= MAX_WRITES) throw error;
+        // The Deployment changed since it was read. A scale or a status update does not change
+        // the diagnosis; a new rollout, a pause or an earlier run of this same plan does.
+        const current = await kube.getDeployment(namespace, plan.target.name);
+        if (current.spec?.template.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] === params.restartedAt) {
+          return `${what} was already set`;
+        }
+        const revision = current.metadata?.annotations?.[REVISION_ANNOTATION];
+        if (params.revision !== undefined && revision !== params.revision) {
+          throw new ConflictError(
+            `deployment ${namespace}/${plan.target.name} moved to revision ${revision ?? '?'} since the diagnosis (revision ${params.revision}); not restarting`,
+            { cause: error },
+          );
+        }
+        const blocker = restartBlocker(current);
+        if (blocker !== undefined) throw new ConflictError(`${blocker}; not restarting`, { cause: error });
+        resourceVersion = current.metadata?.resourceVersion;
+      }
+    }
   },
 };
 

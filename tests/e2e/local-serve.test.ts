@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -62,6 +62,7 @@ describe('kubemend serve with the embedded store and no cluster', () => {
   afterAll(async () => {
     server.child.kill('SIGTERM');
     await new Promise((resolve) => server.child.once('exit', resolve));
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('serves on loopback and prints the URL to give Alertmanager', () => {
@@ -137,5 +138,6 @@ describe('kubemend diagnose', () => {
     expect((result as { code?: number }).code).toBe(1);
     expect(result.stdout).toContain('KubePodCrashLooping: cannot diagnose: cluster_unreachable');
     expect(result.stdout).toContain('KubeContainerWaiting: no diagnosis: no rule handles alert KubeContainerWaiting');
+    rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
 });

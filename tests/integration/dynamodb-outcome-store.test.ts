@@ -1,51 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  CreateTableCommand,
-  DescribeTimeToLiveCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  UpdateTimeToLiveCommand,
-  type CreateTableCommandInput,
-} from '@aws-sdk/client-dynamodb';
-import { parseDocument } from 'yaml';
+import { DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 
 import { alertId } from '../../lib/alert/identity.ts';
 import { createDynamoOutcomeStore } from '../../lib/store/dynamodb-outcome-store.ts';
 import type { OutcomeStore } from '../../lib/store/outcome-store.ts';
 import { outcomeStoreContract } from '../contracts/outcome-store.contract.ts';
+import { createOutcomesTable } from '../helpers/dynamodb.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
 import { startMoto, type Moto } from '../helpers/moto.ts';
-
-/** The table exactly as serverless.yml declares it, so the test and the deployment cannot drift. */
-function tableDefinition(): { properties: CreateTableCommandInput; ttlAttribute: string } {
-  const text = readFileSync(join(import.meta.dirname, '../../serverless.yml'), 'utf8');
-  const passthrough = (tag: string) => ({ tag, resolve: (value: string) => value });
-  const document = parseDocument(text, {
-    customTags: [passthrough('!Ref'), passthrough('!GetAtt'), passthrough('!Sub')],
-  });
-  const spec = document.toJS() as {
-    resources: {
-      Resources: {
-        OutcomesTable: { Properties: Record<string, unknown> & { TimeToLiveSpecification: { AttributeName: string } } };
-      };
-    };
-  };
-  // TTL is its own API call; point-in-time recovery and the CloudFormation SSE shape are not
-  // CreateTable parameters. Keys, attributes, billing and indexes are used as declared.
-  const {
-    TimeToLiveSpecification,
-    PointInTimeRecoverySpecification: _pitr,
-    SSESpecification: _sse,
-    ...properties
-  } = spec.resources.Resources.OutcomesTable.Properties;
-  return {
-    properties: properties as unknown as CreateTableCommandInput,
-    ttlAttribute: TimeToLiveSpecification.AttributeName,
-  };
-}
 
 let moto: Moto;
 let client: DynamoDBClient;
@@ -68,16 +30,9 @@ afterAll(async () => {
 });
 
 async function freshStore(): Promise<OutcomeStore> {
-  const { properties, ttlAttribute } = tableDefinition();
   tables += 1;
   const tableName = `kubemend-test-${tables}`;
-  await client.send(new CreateTableCommand({ ...properties, TableName: tableName }));
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
-    }),
-  );
+  await createOutcomesTable(client, tableName);
   const store = createDynamoOutcomeStore(client, { tableName, retentionDays: 90 });
   stores.push(store);
   return store;

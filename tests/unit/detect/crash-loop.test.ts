@@ -71,7 +71,7 @@ describe('crash-loop detector: diagnose', () => {
         name: 'checkout',
         uid: '6f1c2a8e-1b7d-4c55-9a0e-3f2d6b7c8a91',
       },
-      params: { restartedAt: '2026-11-26T02:20:00.000Z', resourceVersion: '884213' },
+      params: { restartedAt: '2026-11-26T02:20:00.000Z', resourceVersion: '884213', revision: '3' },
       reason: expect.stringContaining('exits with code 1 (Error) after 14 restarts'),
     });
     expect(RESTARTED_AT_ANNOTATION).toBe('kubectl.kubernetes.io/restartedAt');
@@ -111,6 +111,20 @@ describe('crash-loop detector: diagnose', () => {
     expect(diagnosis.anomaly).toBe('bad-rollout');
     expect(diagnosis.plan).toBeNull();
     expect(diagnosis.summary).toContain('roll back to the previous revision');
+  });
+
+  it('says there is nothing to roll back to when the first revision never became available', () => {
+    const firstRollout = deployment({ progressing: 'ReplicaSetUpdated', updatedReplicas: 1 });
+    firstRollout.metadata!.annotations!['deployment.kubernetes.io/revision'] = '1';
+
+    const diagnosis = crashLoop.diagnose(
+      alert,
+      snapshot({ deployment: firstRollout, replicaSet: replicaSet('1') }),
+      now,
+    );
+
+    expect(diagnosis).toMatchObject({ anomaly: 'bad-rollout', plan: null });
+    expect(diagnosis.summary).toContain('first revision, so there is nothing to roll back to');
   });
 
   it('does not blame a rollout for a pod of an older revision', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 
 import { alertId } from '../../../lib/alert/identity.ts';
 import type { Alert } from '../../../lib/alert/schema.ts';
-import { AlreadyClaimedError, ClusterUnreachableError } from '../../../lib/errors.ts';
+import { AlreadyClaimedError, ClusterUnreachableError, ForbiddenError } from '../../../lib/errors.ts';
 import { detectors } from '../../../lib/detect/registry.ts';
 import { handleAlert } from '../../../lib/pipeline/detect.ts';
 import type { AlertMessage, PlanMessage } from '../../../lib/pipeline/messages.ts';
@@ -256,14 +256,31 @@ describe('alert to outcome', () => {
     expect(await remediate(plans.sent[0]!.id)).toMatchObject({ result: 'no-action', error: { code: 'not_found' } });
   });
 
-  it('records a conflicting write as failed without retrying it blindly', async () => {
+  it('records a write that conflicts with a new rollout as failed, without writing', async () => {
     const { detect, remediate, plans, kube } = harness('enforce');
     await detect(crashLoopAlert);
-    kube.deployments.get('payments/checkout')!.metadata!.resourceVersion = '999999';
+    const current = kube.deployments.get('payments/checkout')!;
+    current.metadata!.resourceVersion = '999999';
+    current.metadata!.annotations!['deployment.kubernetes.io/revision'] = '4';
 
     const outcome = await remediate(plans.sent[0]!.id);
 
     expect(outcome).toMatchObject({ result: 'failed', error: { code: 'conflict' } });
     expect(kube.writes).toEqual([]);
+  });
+
+  it('records an RBAC denial as a refusal with its reason', async () => {
+    const { detect, remediate, plans, kube } = harness('enforce');
+    await detect(crashLoopAlert);
+    kube.patchDeploymentTemplateAnnotations = async () => {
+      throw new ForbiddenError(
+        'patch deployment payments/checkout: deployments.apps "checkout" is forbidden: User "nobody" cannot patch resource "deployments"',
+      );
+    };
+
+    const outcome = await remediate(plans.sent[0]!.id);
+
+    expect(outcome).toMatchObject({ result: 'refused', error: { code: 'forbidden' } });
+    expect(outcome.reason).toContain('RBAC denied the rollout-restart');
   });
 });

@@ -16,6 +16,7 @@ describe('rollout-restart', () => {
     expect(rolloutRestart.paramsSchema.parse(plan.params)).toEqual({
       restartedAt: '2026-11-26T02:20:00.000Z',
       resourceVersion: '884213',
+      revision: '3',
     });
   });
 
@@ -45,15 +46,50 @@ describe('rollout-restart', () => {
     });
   });
 
-  it('fails with a conflict when the Deployment changed since it was diagnosed', async () => {
-    const changed = deployment();
-    changed.metadata!.resourceVersion = '900000';
-    const kube = new FakeKube().add(changed);
+  it('retries after a conflict when only the resourceVersion moved (a scale, a status update)', async () => {
+    const scaled = deployment();
+    scaled.metadata!.resourceVersion = '900000';
+    scaled.spec!.replicas = 5;
+    const kube = new FakeKube().add(scaled);
     const plan = planRolloutRestart(deployment(), 'because', now);
 
-    await expect(
-      rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, { dryRun: false }),
-    ).rejects.toBeInstanceOf(ConflictError);
+    await rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, { dryRun: false });
+
+    expect(kube.writes).toHaveLength(1);
+    expect((await kube.getDeployment('payments', 'checkout')).spec?.template.metadata?.annotations).toEqual({
+      'kubectl.kubernetes.io/restartedAt': '2026-11-26T02:20:00.000Z',
+    });
+  });
+
+  it('refuses to retry after a conflict when the Deployment rolled out a new revision', async () => {
+    const rolled = deployment();
+    rolled.metadata!.resourceVersion = '900000';
+    rolled.metadata!.annotations!['deployment.kubernetes.io/revision'] = '4';
+    const kube = new FakeKube().add(rolled);
+    const plan = planRolloutRestart(deployment(), 'because', now);
+
+    const attempt = rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, { dryRun: false });
+
+    await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+    await expect(attempt).rejects.toThrow('moved to revision 4 since the diagnosis (revision 3)');
+    expect(kube.writes).toEqual([]);
+  });
+
+  it('treats a conflict caused by its own earlier write as done', async () => {
+    const restarted = deployment();
+    restarted.metadata!.resourceVersion = '900000';
+    restarted.spec!.template.metadata!.annotations = {
+      'kubectl.kubernetes.io/restartedAt': '2026-11-26T02:20:00.000Z',
+    };
+    const kube = new FakeKube().add(restarted);
+    const plan = planRolloutRestart(deployment(), 'because', now);
+
+    const change = await rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, {
+      dryRun: false,
+    });
+
+    expect(change).toContain('was already set');
+    expect(kube.writes).toEqual([]);
   });
 
   it('reports a paused Deployment as a blocker', async () => {

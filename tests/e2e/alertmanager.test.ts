@@ -1,0 +1,203 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { stringify } from 'yaml';
+
+import type { Outcome } from '../../lib/domain/types.ts';
+import { RESTARTED_AT_ANNOTATION } from '../../lib/remediate/rollout-restart.ts';
+import {
+  admin,
+  applyShippedRbac,
+  createCrashLoopingDeployment,
+  createNamespace,
+  recordBackOffEvent,
+  testKubeconfig,
+  until,
+} from '../testenv/cluster.ts';
+import { freePort, startProcess, stopProcesses, waitFor, type Managed } from '../testenv/processes.ts';
+
+/**
+ * The whole path as an operator runs it: alerts posted to a real Alertmanager, which groups them
+ * and delivers its webhook (Bearer credential, send_resolved) to `kubemend serve`, which
+ * diagnoses and fixes on the real control plane and records the outcome.
+ */
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '../../bin/kubemend.ts');
+const TOKEN = 'alertmanager-e2e-credential';
+const workDir = mkdtempSync(join(tmpdir(), 'kubemend-am-e2e-'));
+const dataDir = join(workDir, 'data');
+let kubemend: { child: ChildProcess; url: string };
+let alertmanager: Managed;
+let alertmanagerUrl: string;
+let namespace: string;
+
+beforeAll(async () => {
+  await applyShippedRbac();
+  namespace = await createNamespace('am-e2e');
+
+  const config = join(workDir, 'agent_config.yaml');
+  writeFileSync(
+    config,
+    stringify({
+      rules: [
+        {
+          alertname: 'KubePodCrashLooping',
+          detector: 'crash-loop',
+          mode: 'enforce',
+          actions: ['rollout-restart'],
+          namespaces: { allow: [namespace] },
+        },
+      ],
+    }),
+  );
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--config', config, '--context', 'kubemend'],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: workDir,
+        KUBECONFIG: testKubeconfig(),
+        KUBEMEND_WEBHOOK_TOKEN: TOKEN,
+        KUBEMEND_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /webhook_configs url at: (\S+)/.exec(out);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`kubemend serve exited with ${code}`)));
+  });
+  kubemend = { child, url };
+
+  const credentials = join(workDir, 'webhook-token');
+  writeFileSync(credentials, TOKEN);
+  const amConfig = join(workDir, 'alertmanager.yml');
+  writeFileSync(
+    amConfig,
+    stringify({
+      route: {
+        receiver: 'kubemend',
+        group_by: ['alertname', 'namespace'],
+        group_wait: '1s',
+        group_interval: '1s',
+        repeat_interval: '1h',
+      },
+      receivers: [
+        {
+          name: 'kubemend',
+          webhook_configs: [
+            {
+              url: kubemend.url,
+              send_resolved: true,
+              http_config: { authorization: { type: 'Bearer', credentials_file: credentials } },
+            },
+          ],
+        },
+      ],
+    }),
+  );
+  const binDir = process.env.KUBEMEND_TEST_BIN_DIR ?? '/usr/bin';
+  const port = await freePort();
+  alertmanagerUrl = `http://127.0.0.1:${port}`;
+  alertmanager = startProcess(
+    'alertmanager',
+    join(binDir, 'prometheus-alertmanager'),
+    [
+      `--config.file=${amConfig}`,
+      `--storage.path=${join(workDir, 'alertmanager')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+    ],
+    workDir,
+  );
+  await waitFor(alertmanager, async () => (await fetch(`${alertmanagerUrl}/-/ready`)).ok);
+}, 120_000);
+
+afterAll(async () => {
+  await stopProcesses([alertmanager]);
+  kubemend.child.kill('SIGTERM');
+  await new Promise((resolve) => kubemend.child.once('exit', resolve));
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+async function history(): Promise<Outcome[]> {
+  const { stdout } = await run(process.execPath, [CLI, 'history', '--output', 'json', '--data-dir', dataDir], {
+    env: { PATH: process.env.PATH, HOME: workDir },
+  });
+  return JSON.parse(stdout) as Outcome[];
+}
+
+async function postAlert(labels: Record<string, string>, startsAt: string, endsAt?: string): Promise<void> {
+  const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify([
+      {
+        labels,
+        annotations: { summary: 'Pod is crash looping.' },
+        startsAt,
+        ...(endsAt === undefined ? {} : { endsAt }),
+        generatorURL: 'http://prometheus.test/graph?g0.expr=KubePodCrashLooping',
+      },
+    ]),
+  });
+  expect(response.status).toBe(200);
+}
+
+describe('Alertmanager → kubemend → Kubernetes', () => {
+  it('fixes a crash loop Alertmanager reports and records the resolution', async () => {
+    const { pods } = await createCrashLoopingDeployment(namespace, 'checkout');
+    const pod = pods[0]!;
+    await recordBackOffEvent(pod);
+    const labels = {
+      alertname: 'KubePodCrashLooping',
+      severity: 'warning',
+      job: 'kube-state-metrics',
+      cluster: 'test',
+      namespace,
+      pod: pod.metadata!.name!,
+      container: 'app',
+      reason: 'CrashLoopBackOff',
+    };
+    const startsAt = new Date().toISOString();
+
+    await postAlert(labels, startsAt);
+
+    const [applied] = await until(
+      'the outcome of the delivered alert',
+      history,
+      (rows) => rows.some((row) => row.stage === 'done'),
+      60_000,
+    );
+    expect(applied).toMatchObject({
+      result: 'applied',
+      plan: { action: 'rollout-restart', target: { namespace, name: 'checkout' } },
+      alert: { status: 'firing', endsAt: '0001-01-01T00:00:00Z' },
+    });
+    const deployment = await admin().apps.readNamespacedDeployment({ namespace, name: 'checkout' });
+    expect(deployment.spec?.template.metadata?.annotations?.[RESTARTED_AT_ANNOTATION]).toBe(
+      applied!.plan!.params.restartedAt,
+    );
+
+    await postAlert(labels, startsAt, new Date().toISOString());
+
+    const [resolved] = await until(
+      'the resolved notification',
+      history,
+      (rows) => rows[0]?.resolvedAt !== undefined,
+      60_000,
+    );
+    expect(resolved).toMatchObject({ id: applied!.id, result: 'applied', resolvedAt: expect.any(String) });
+    expect(await history()).toHaveLength(1);
+  }, 180_000);
+});

@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesObject,
+  type V1Deployment,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+
+import type { Alert } from '../../lib/alert/schema.ts';
+import { createClientNodeKubeApi } from '../../lib/kube/client-node-kube-api.ts';
+import type { KubeApi, KubeProvider } from '../../lib/kube/kube-api.ts';
+import { alertFixture } from '../helpers/fixtures.ts';
+import type { Identity } from './control-plane.ts';
+
+/** The kubeconfig the cluster suites' globalSetup wrote (one context per identity). */
+export function testKubeconfig(): string {
+  const path = process.env.KUBEMEND_TEST_KUBECONFIG;
+  if (path === undefined) throw new Error('no test control plane: run this suite through the cluster jest project');
+  return path;
+}
+
+export function kubeConfigFor(identity: Identity): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromFile(testKubeconfig());
+  config.setCurrentContext(identity);
+  return config;
+}
+
+/** kubemend's own KubeApi adapter, authenticated as `identity`. */
+export function kubeApiFor(identity: Identity): KubeApi {
+  return createClientNodeKubeApi(kubeConfigFor(identity), { timeoutMs: 10_000 });
+}
+
+export function providerFor(identity: Identity): KubeProvider {
+  const api = kubeApiFor(identity);
+  return async () => api;
+}
+
+/** client-node clients with cluster-admin rights, for arranging and checking test state. */
+export function admin() {
+  const config = kubeConfigFor('admin');
+  return {
+    core: config.makeApiClient(CoreV1Api),
+    apps: config.makeApiClient(AppsV1Api),
+    objects: KubernetesObjectApi.makeApiClient(config),
+  };
+}
+
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (done(last)) return last;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)?.slice(0, 800)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A fresh namespace, once its default ServiceAccount exists (pods need it). */
+export async function createNamespace(prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  const { core } = admin();
+  await core.createNamespace({ body: { metadata: { name } } });
+  await until(
+    `serviceaccount default in ${name}`,
+    () => core.listNamespacedServiceAccount({ namespace: name }),
+    (list) => list.items.some((account) => account.metadata?.name === 'default'),
+  );
+  return name;
+}
+
+/** Applies infra/kubernetes/rbac.yaml as shipped (create, or leave as it is if present). */
+export async function applyShippedRbac(): Promise<void> {
+  const { objects } = admin();
+  const text = readFileSync(join(import.meta.dirname, '../../infra/kubernetes/rbac.yaml'), 'utf8');
+  for (const document of parseAllDocuments(text)) {
+    const object = document.toJS() as KubernetesObject;
+    try {
+      await objects.create(object);
+    } catch (error) {
+      if ((error as { code?: number }).code !== 409) throw error;
+    }
+  }
+}
+
+/**
+ * A Deployment that rolled out healthy and whose pods then began to crash loop: once the rollout
+ * is complete its pods are labelled kubemend.test/crash-loop=true, and kwok
+ * (tests/testenv/kwok.yaml) reports their containers in CrashLoopBackOff with the given last exit,
+ * as a kubelet would. Pods created later (a restart) start healthy.
+ */
+export async function createCrashLoopingDeployment(
+  namespace: string,
+  name: string,
+  options: { replicas?: number; exitCode?: number; reason?: string } = {},
+): Promise<{ deployment: V1Deployment; pods: V1Pod[] }> {
+  const { apps, core } = admin();
+  const replicas = options.replicas ?? 2;
+  await apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name, labels: { app: name } },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'app', image: 'registry.example/checkout:1.14.2' }] },
+        },
+      },
+    },
+  });
+  const deployment = await until(
+    `deployment ${namespace}/${name} to roll out`,
+    () => apps.readNamespacedDeployment({ namespace, name }),
+    (current) =>
+      current.status?.availableReplicas === replicas &&
+      current.status.conditions?.some((condition) => condition.reason === 'NewReplicaSetAvailable') === true,
+  );
+  const running = (await core.listNamespacedPod({ namespace, labelSelector: `app=${name}` })).items;
+  for (const pod of running) {
+    await core.patchNamespacedPod(
+      {
+        namespace,
+        name: pod.metadata!.name!,
+        body: {
+          metadata: {
+            labels: { 'kubemend.test/crash-loop': 'true' },
+            annotations: {
+              'kubemend.test/exit-code': String(options.exitCode ?? 1),
+              'kubemend.test/exit-reason': options.reason ?? 'Error',
+            },
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+  const pods = await until(
+    `${replicas} crash-looping pods of ${namespace}/${name}`,
+    async () => (await core.listNamespacedPod({ namespace, labelSelector: `app=${name}` })).items,
+    (items) =>
+      items.length === replicas &&
+      items.every((pod) => pod.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff'),
+  );
+  return { deployment, pods };
+}
+
+/** The Warning event a kubelet records for a container in back-off. */
+export async function recordBackOffEvent(pod: V1Pod): Promise<void> {
+  const namespace = pod.metadata!.namespace!;
+  const now = new Date();
+  await admin().core.createNamespacedEvent({
+    namespace,
+    body: {
+      metadata: { name: `${pod.metadata!.name!}.${randomBytes(4).toString('hex')}`, namespace },
+      involvedObject: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        name: pod.metadata!.name,
+        namespace,
+        uid: pod.metadata!.uid,
+        fieldPath: 'spec.containers{app}',
+      },
+      reason: 'BackOff',
+      message: 'Back-off restarting failed container app in pod',
+      type: 'Warning',
+      count: 12,
+      firstTimestamp: new Date(now.getTime() - 600_000),
+      lastTimestamp: now,
+      source: { component: 'kubelet', host: 'kwok-node-0' },
+    },
+  });
+}
+
+/** A KubePodCrashLooping alert for `pod`, shaped as kube-prometheus sends it. */
+export function crashLoopAlertFor(pod: V1Pod): Alert {
+  const template = alertFixture();
+  const labels = Object.assign(Object.create(null) as Record<string, string>, template.labels, {
+    namespace: pod.metadata!.namespace!,
+    pod: pod.metadata!.name!,
+    cluster: 'test',
+  });
+  return {
+    ...template,
+    labels,
+    fingerprint: randomBytes(8).toString('hex'),
+    startsAt: new Date().toISOString(),
+  };
+}
