@@ -25,6 +25,8 @@ step "serverless package (offline)"
 npm run --silent package
 step "test environment (built or installed once, then cached under ${KUBEMEND_CACHE:-~/.cache/kubemend})"
 bash scripts/testenv/provision.sh
+step "Alertmanager example config (amtool check-config)"
+amtool check-config infra/alertmanager/alertmanager.yml
 step "tests"
 results=$(mktemp)
 status=0
