@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager and kube-scheduler from k8s.io/kubernetes at a pinned version,
-# through the Go module proxy, cached by version outside the repo. Idempotent; prints the bin
-# directory on its last line.
+# Builds kube-apiserver, kube-controller-manager and kube-scheduler from k8s.io/kubernetes at a
+# pinned version, through the Go module proxy, cached by version outside the repo. Idempotent;
+# prints the bin directory on its last line.
 #
 # k8s.io/kubernetes requires its staging modules (k8s.io/api, k8s.io/client-go, …) at v0.0.0 and
-# replaces them with ./staging paths that only exist in its own repository. A wrapper module
+# replaces them with ./staging paths that only exist in its own repository. The wrapper module
 # replaces each of them with the published v0.<minor>.<patch>; the list is generated from
 # k8s.io/kubernetes's own go.mod, not written by hand.
 set -euo pipefail
+source "$(dirname "$0")/go-wrapper.sh"
 K8S_VERSION=v1.37.2
 cache=${KUBEMEND_CACHE:-$HOME/.cache/kubemend}/testenv/kubernetes-$K8S_VERSION
 bin=$cache/bin
@@ -19,40 +20,18 @@ if [ ${#missing[@]} -eq 0 ]; then echo "$bin"; exit 0; fi
 
 started=$SECONDS
 staging=v0.${K8S_VERSION#v1.}
-src=$cache/src
-mkdir -p "$src" "$bin"
-cd "$src"
-echo "testenv: preparing a wrapper module for k8s.io/kubernetes $K8S_VERSION (staging at $staging)" >&2
-gomod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
-goversion=$(awk '$1 == "go" { print $2; exit }' "$gomod")
-{
-  echo "module kubemend.local/testenv/kubernetes"
-  echo
-  echo "go $goversion"
-  echo
-  echo "require k8s.io/kubernetes $K8S_VERSION"
-  echo
-  echo "replace ("
-  sed -n 's#^[[:space:]]*\(k8s\.io/[^[:space:]]*\) => \./staging/.*#\1#p' "$gomod" | while read -r module; do
-    echo "	$module => $module $staging"
-  done
-  echo ")"
-} > go.mod
-cat > tools.go <<'GO'
-//go:build tools
-
-package tools
-
-import (
-	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
-	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+minor=${K8S_VERSION#v1.}
+minor=${minor%%.*}
+echo "testenv: resolving k8s.io/kubernetes $K8S_VERSION with its staging modules at $staging" >&2
+mapfile -t replaces < <(
+  sed -n 's#^[[:space:]]*\(k8s\.io/[^[:space:]]*\) => \./staging/.*#\1#p' "$(go_mod_file k8s.io/kubernetes "$K8S_VERSION")" |
+    while read -r module; do echo "$module => $module $staging"; done
 )
-GO
-echo "testenv: resolving modules (go mod tidy)" >&2
-GOFLAGS=-mod=mod go mod tidy >&2
+packages=""
+for component in "${components[@]}"; do packages+=" k8s.io/kubernetes/cmd/$component"; done
+go_wrapper_module "$cache/src" k8s.io/kubernetes "$K8S_VERSION" "$packages" "${replaces[@]}"
 
-minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+# So that /version reports the real release.
 ldflags=""
 for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
@@ -61,8 +40,7 @@ done
 for component in "${missing[@]}"; do
   step=$SECONDS
   echo "testenv: building $component $K8S_VERSION" >&2
-  CGO_ENABLED=0 go build -trimpath -ldflags "-s -w$ldflags" -o "$bin/$component.tmp" "k8s.io/kubernetes/cmd/$component" >&2
-  mv "$bin/$component.tmp" "$bin/$component"
+  go_build "$cache/src" "k8s.io/kubernetes/cmd/$component" "$bin/$component" "$ldflags"
   echo "testenv: $component built in $((SECONDS - step))s" >&2
 done
 echo "testenv: kubernetes $K8S_VERSION ready in $((SECONDS - started))s" >&2

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 
 import type { Alert } from '../../lib/alert/schema.ts';
@@ -40,11 +40,7 @@ let store: OutcomeStore;
 
 beforeAll(async () => {
   moto = await startMoto();
-  dynamo = new DynamoDBClient({
-    endpoint: moto.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
-  });
+  dynamo = moto.dynamodb();
   await createOutcomesTable(dynamo, 'kubemend-outcomes');
   store = createDynamoOutcomeStore(dynamo, { tableName: 'kubemend-outcomes', retentionDays: 90 });
   await applyShippedRbac();
@@ -140,6 +136,21 @@ describe('crash loop on a real control plane', () => {
       (current) => current.length > 0 && current.every((pod) => !original.has(pod.metadata!.name)),
       60_000,
     );
+  }, 120_000);
+
+  it('plans nothing for containers the kubelet reports OOM-killed', async () => {
+    const namespace = await createNamespace('oom');
+    const { pods } = await createCrashLoopingDeployment(namespace, 'checkout', { exitCode: 137, reason: 'OOMKilled' });
+    const { detect, plans } = pipeline('enforce');
+
+    const outcome = await detect(crashLoopAlertFor(pods[0]!));
+
+    expect(outcome).toMatchObject({ result: 'no-action', diagnosis: { anomaly: 'oom-killed', plan: null } });
+    expect(outcome.diagnosis!.evidence.map((item) => item.message)).toContain(
+      'last termination: OOMKilled, exit code 137',
+    );
+    expect(plans.sent).toEqual([]);
+    expect(await replicaSets(namespace)).toHaveLength(1);
   }, 120_000);
 
   it('changes nothing in dry-run: the API server validates the patch and persists nothing', async () => {

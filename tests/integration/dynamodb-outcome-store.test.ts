@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTimeToLiveCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 import { alertId } from '../../lib/alert/identity.ts';
 import { createDynamoOutcomeStore } from '../../lib/store/dynamodb-outcome-store.ts';
@@ -16,11 +16,7 @@ const stores: OutcomeStore[] = [];
 
 beforeAll(async () => {
   moto = await startMoto();
-  client = new DynamoDBClient({
-    endpoint: moto.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
-  });
+  client = moto.dynamodb();
 }, 60_000);
 
 afterAll(async () => {
