@@ -16,7 +16,7 @@ if ! command -v prometheus-alertmanager >/dev/null || ! command -v prometheus >/
     $sudo chmod +x "$guard"
     placed=yes
   fi
-  trap '[ -n "$placed" ] && $sudo rm -f "$guard"' EXIT
+  trap 'if [ -n "$placed" ]; then $sudo rm -f "$guard"; fi' EXIT
   $sudo apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager >&2
   echo "testenv: prometheus and alertmanager installed in $((SECONDS - started))s" >&2
