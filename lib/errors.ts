@@ -65,6 +65,13 @@ export class ClusterUnreachableError extends KubemendError {
   }
 }
 
+/** The alert names a cluster the registry does not know (or none, with no default). */
+export class ClusterUnknownError extends KubemendError {
+  constructor(message: string) {
+    super('cluster_unknown', message);
+  }
+}
+
 /** Another worker holds the alert instance, or it was already processed. */
 export class AlreadyClaimedError extends KubemendError {
   constructor(message: string) {

@@ -1,10 +1,18 @@
-// Writes infra/kubernetes/rbac.yaml from the registered detectors and remediators.
+// Writes the Kubernetes RBAC under infra/kubernetes/ from the registered detectors and remediators
+// and from the rules in config/agent_config.yaml (or the file given as the first argument).
 import { writeFileSync } from 'node:fs';
 
 import { detectors } from '../lib/detect/registry.ts';
-import { renderRbac } from '../lib/rbac.ts';
+import { loadConfigFile } from '../lib/local/runtime.ts';
+import { remediatorScope, renderRbac, renderRemediatorBindings } from '../lib/rbac.ts';
 import { remediators } from '../lib/remediate/registry.ts';
 
-const path = 'infra/kubernetes/rbac.yaml';
-writeFileSync(path, renderRbac(detectors, remediators));
-console.log(`wrote ${path}`);
+const config = loadConfigFile(process.argv[2] ?? 'config/agent_config.yaml');
+const files = {
+  'infra/kubernetes/rbac.yaml': renderRbac(detectors, remediators),
+  'infra/kubernetes/remediator-bindings.yaml': renderRemediatorBindings(remediatorScope(config)),
+};
+for (const [path, text] of Object.entries(files)) {
+  writeFileSync(path, text);
+  console.log(`wrote ${path}`);
+}

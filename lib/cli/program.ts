@@ -9,7 +9,7 @@ import { findRule } from '../config/agent-config.ts';
 import { detectors, findDetector } from '../detect/registry.ts';
 import { LocalEnvSchema, parseEnv } from '../env.ts';
 import { describeError, ValidationError } from '../errors.ts';
-import { createKubeconfigProvider } from '../kube/client-node-kube-api.ts';
+import { createRegistryProvider } from '../kube/registry-provider.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import { createLogger } from '../logger.ts';
 import { createLocalRuntime, loadConfigFile } from '../local/runtime.ts';
@@ -115,7 +115,9 @@ export function createProgram(io: CliIo): Command {
     .action(async (file: string, options: { config: string; context?: string; output: 'text' | 'json' }) => {
       const config = loadConfigFile(options.config);
       const alerts = readAlerts(file);
-      const kube = io.kube ?? createKubeconfigProvider({ context: options.context, timeoutMs: 10_000 });
+      const kube =
+        io.kube ??
+        createRegistryProvider(config, { identity: 'detector', kubeContext: options.context, timeoutMs: 10_000 });
       const results: unknown[] = [];
       let failed = false;
       for (const alert of alerts) {

@@ -14,6 +14,47 @@ const NamespaceFilterSchema = z
   })
   .strict();
 
+const RoleArnSchema = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+    'expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+  );
+
+/** An EKS cluster reached with an IAM-derived token, optionally through a role in its account. */
+const EksClusterSchema = z
+  .object({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'),
+    /** The EKS cluster name, when it differs from the registry name. */
+    clusterName: z.string().min(1).optional(),
+    detectorRoleArn: RoleArnSchema.optional(),
+    remediatorRoleArn: RoleArnSchema.optional(),
+    externalId: z.string().min(2).max(1224).optional(),
+    /** Both or neither; otherwise read once per container with EKS DescribeCluster. */
+    endpoint: z.url({ protocol: /^https$/, error: 'expected an https URL' }).optional(),
+    certificateAuthority: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((eks) => (eks.endpoint === undefined) === (eks.certificateAuthority === undefined), {
+    message: 'set both endpoint and certificateAuthority, or neither (then DescribeCluster is used)',
+  });
+
+/** A cluster reached through a kubeconfig context (kind, on-premises, local use). */
+const KubeconfigClusterSchema = z.object({ context: z.string().min(1).optional() }).strict();
+
+export const ClusterSchema = z
+  .object({
+    /** The value of the alert's cluster label. */
+    name: z.string().min(1),
+    eks: EksClusterSchema.optional(),
+    kubeconfig: KubeconfigClusterSchema.optional(),
+  })
+  .strict()
+  .refine((cluster) => (cluster.eks === undefined) !== (cluster.kubeconfig === undefined), {
+    message: 'set exactly one of eks or kubeconfig',
+  });
+export type ClusterEntry = z.infer<typeof ClusterSchema>;
+
 export const RuleSchema = z
   .object({
     alertname: z.string().min(1),
@@ -35,11 +76,33 @@ export const AgentConfigSchema = z
       .default({ mode: 'dry-run', namespaces: {} }),
     optOutAnnotation: z.string().min(1).default('kubemend.io/opt-out'),
     clusterLabel: z.string().min(1).default('cluster'),
+    /** The clusters kubemend may reach. Empty: every alert goes to the current kubeconfig context. */
+    clusters: z.array(ClusterSchema).default([]),
+    /** The cluster for alerts that carry no cluster label. */
+    defaultCluster: z.string().min(1).optional(),
     ignore: z.array(z.object({ alertname: z.string().min(1), reason: z.string().min(1) }).strict()).default([]),
     rules: z.array(RuleSchema).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.clusters.forEach((cluster, index) => {
+      if (names.has(cluster.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clusters', index, 'name'],
+          message: `duplicate cluster ${cluster.name}`,
+        });
+      }
+      names.add(cluster.name);
+    });
+    if (config.defaultCluster !== undefined && !names.has(config.defaultCluster)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultCluster'],
+        message: `names no cluster in clusters (${[...names].join(', ') || 'none configured'})`,
+      });
+    }
     const seen = new Set<string>();
     config.rules.forEach((rule, index) => {
       if (seen.has(rule.alertname)) {

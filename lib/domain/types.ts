@@ -64,7 +64,8 @@ export type Stage = z.infer<typeof StageSchema>;
  * - `no-action`: nothing to do (no detector, nothing wrong any more, no safe fix);
  * - `observed` / `dry-run` / `applied`: the plan was recorded / dry-run by the API server / written;
  * - `refused`: policy refused the plan; `failed`: an error stopped it;
- * - `cluster-unreachable`: no cluster could be reached; `resolved`: the alert resolved first.
+ * - `cluster-unreachable`: no cluster could be reached; `unknown-cluster`: the alert names a
+ *   cluster the registry does not know; `resolved`: the alert resolved first.
  */
 export const ResultSchema = z.enum([
   'no-action',
@@ -74,6 +75,7 @@ export const ResultSchema = z.enum([
   'refused',
   'failed',
   'cluster-unreachable',
+  'unknown-cluster',
   'resolved',
 ]);
 export type Result = z.infer<typeof ResultSchema>;

@@ -32,10 +32,13 @@ const NETWORK_CODES = new Set([
 ]);
 
 /** A KubeApi over @kubernetes/client-node for one KubeConfig. */
-export function createClientNodeKubeApi(kubeConfig: KubeConfig, options: { timeoutMs: number }): KubeApi {
+export function createClientNodeKubeApi(
+  kubeConfig: KubeConfig,
+  options: { timeoutMs: number; name?: string },
+): KubeApi {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
-  const cluster = kubeConfig.getCurrentContext() || kubeConfig.getCurrentCluster()?.name || 'default';
+  const cluster = options.name ?? (kubeConfig.getCurrentContext() || kubeConfig.getCurrentCluster()?.name || 'default');
   const server = kubeConfig.getCurrentCluster()?.server ?? 'unknown server';
   const call = <T>(what: string, run: () => Promise<T>): Promise<T> =>
     withTimeout(run(), options.timeoutMs, what, server).catch((error: unknown) => {

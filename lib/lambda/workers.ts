@@ -4,7 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
 import { detectors } from '../detect/registry.ts';
 import { DetectorEnvSchema, parseEnv, RemediatorEnvSchema } from '../env.ts';
-import { createKubeconfigProvider } from '../kube/client-node-kube-api.ts';
+import { createRegistryProvider } from '../kube/registry-provider.ts';
 import { createLogger } from '../logger.ts';
 import type { DetectDeps } from '../pipeline/detect.ts';
 import type { PlanMessage } from '../pipeline/messages.ts';
@@ -23,14 +23,18 @@ function loadConfig(path: string): AgentConfig {
 /** The detector Lambda's dependencies, built once per container from its environment. */
 export function createDetectorDeps(env: NodeJS.ProcessEnv): DetectDeps {
   const config = parseEnv(DetectorEnvSchema, env);
+  const agentConfig = loadConfig(config.KUBEMEND_CONFIG_PATH);
   return {
     store: createDynamoOutcomeStore(new DynamoDBClient({}), {
       tableName: config.KUBEMEND_TABLE_NAME,
       retentionDays: config.KUBEMEND_RETENTION_DAYS,
     }),
-    config: loadConfig(config.KUBEMEND_CONFIG_PATH),
+    config: agentConfig,
     detectors,
-    kube: createKubeconfigProvider({ timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000 }),
+    kube: createRegistryProvider(agentConfig, {
+      identity: 'detector',
+      timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
+    }),
     plans: createSqsQueue<PlanMessage>(new SQSClient({}), config.KUBEMEND_PLAN_QUEUE_URL),
     clock: () => new Date(),
     logger: createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-detector' }),
@@ -41,14 +45,18 @@ export function createDetectorDeps(env: NodeJS.ProcessEnv): DetectDeps {
 /** The remediator Lambda's dependencies, built once per container from its environment. */
 export function createRemediatorDeps(env: NodeJS.ProcessEnv): RemediateDeps {
   const config = parseEnv(RemediatorEnvSchema, env);
+  const agentConfig = loadConfig(config.KUBEMEND_CONFIG_PATH);
   return {
     store: createDynamoOutcomeStore(new DynamoDBClient({}), {
       tableName: config.KUBEMEND_TABLE_NAME,
       retentionDays: config.KUBEMEND_RETENTION_DAYS,
     }),
-    config: loadConfig(config.KUBEMEND_CONFIG_PATH),
+    config: agentConfig,
     remediators,
-    kube: createKubeconfigProvider({ timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000 }),
+    kube: createRegistryProvider(agentConfig, {
+      identity: 'remediator',
+      timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
+    }),
     clock: () => new Date(),
     logger: createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-remediator' }),
     leaseMs: config.KUBEMEND_LEASE_SECONDS * 1000,

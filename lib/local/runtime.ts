@@ -2,7 +2,7 @@ import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
 import { detectors } from '../detect/registry.ts';
 import { describeError } from '../errors.ts';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses.ts';
-import { createKubeconfigProvider } from '../kube/client-node-kube-api.ts';
+import { createRegistryProvider } from '../kube/registry-provider.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import type { Logger } from '../logger.ts';
 import { handleAlert } from '../pipeline/detect.ts';
@@ -69,9 +69,16 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       logger.warn({ topic, attempts, error: describeError(error) }, 'local queue message failed'),
   });
   const clock = options.clock ?? (() => new Date());
-  const kube =
+  // The two stages use the two identities, as the functions do.
+  const kubeFor = (identity: 'detector' | 'remediator'): KubeProvider =>
     options.kube ??
-    createKubeconfigProvider({ context: options.kubeContext, timeoutMs: options.kubeTimeoutMs ?? 10_000 });
+    createRegistryProvider(config, {
+      identity,
+      kubeContext: options.kubeContext,
+      timeoutMs: options.kubeTimeoutMs ?? 10_000,
+    });
+  const detectorKube = kubeFor('detector');
+  const remediatorKube = kubeFor('remediator');
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const alerts = queues.queue<AlertMessage>('alerts');
   const plans = queues.queue<PlanMessage>('plans');
@@ -81,7 +88,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       store,
       config,
       detectors,
-      kube,
+      kube: detectorKube,
       plans,
       clock,
       logger,
@@ -89,7 +96,15 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     });
   });
   queues.consume('plans', async (body) => {
-    await handlePlan(PlanMessageSchema.parse(body), { store, config, remediators, kube, clock, logger, leaseMs });
+    await handlePlan(PlanMessageSchema.parse(body), {
+      store,
+      config,
+      remediators,
+      kube: remediatorKube,
+      clock,
+      logger,
+      leaseMs,
+    });
   });
 
   return {

@@ -5,7 +5,13 @@ import { findRule, type AgentConfig } from '../config/agent-config.ts';
 import type { AnyDetector } from '../detect/detector.ts';
 import { findDetector } from '../detect/registry.ts';
 import type { Outcome } from '../domain/types.ts';
-import { AlreadyClaimedError, ClusterUnreachableError, describeError, ValidationError } from '../errors.ts';
+import {
+  AlreadyClaimedError,
+  ClusterUnknownError,
+  ClusterUnreachableError,
+  describeError,
+  ValidationError,
+} from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
@@ -82,8 +88,10 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
       timings: { ...outcome.timings, diagnosedAt: deps.clock().toISOString() },
     };
   } catch (error) {
-    if (error instanceof ClusterUnreachableError)
+    if (error instanceof ClusterUnreachableError) {
       return finish(deps, outcome, 'cluster-unreachable', error.message, error);
+    }
+    if (error instanceof ClusterUnknownError) return finish(deps, outcome, 'unknown-cluster', error.message, error);
     if (error instanceof ValidationError) return finish(deps, outcome, 'no-action', error.message, error);
     log.error({ error: describeError(error) }, 'detection failed');
     return finish(deps, outcome, 'failed', `detection failed: ${describeError(error).message}`, error);

@@ -4,6 +4,7 @@ import { findRule, type AgentConfig } from '../config/agent-config.ts';
 import type { Outcome } from '../domain/types.ts';
 import {
   AlreadyClaimedError,
+  ClusterUnknownError,
   ClusterUnreachableError,
   describeError,
   ForbiddenError,
@@ -97,8 +98,10 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
     log.info({ action: plan.action, target: plan.target, change }, 'remediation applied');
     return finish(deps, { ...outcome, change }, 'applied', policy.reason);
   } catch (error) {
-    if (error instanceof ClusterUnreachableError)
+    if (error instanceof ClusterUnreachableError) {
       return finish(deps, outcome, 'cluster-unreachable', error.message, error);
+    }
+    if (error instanceof ClusterUnknownError) return finish(deps, outcome, 'unknown-cluster', error.message, error);
     if (error instanceof ForbiddenError) {
       return finish(deps, outcome, 'refused', `RBAC denied the ${plan.action}: ${error.message}`, error);
     }

@@ -85,17 +85,24 @@ export async function createNamespace(prefix: string): Promise<string> {
   return name;
 }
 
-/** Applies infra/kubernetes/rbac.yaml as shipped (create, or leave as it is if present). */
-export async function applyShippedRbac(): Promise<void> {
+/** Creates each object of a YAML stream, leaving ones that already exist as they are. */
+export async function applyYaml(text: string): Promise<void> {
   const { objects } = admin();
-  const text = readFileSync(join(import.meta.dirname, '../../infra/kubernetes/rbac.yaml'), 'utf8');
   for (const document of parseAllDocuments(text)) {
-    const object = document.toJS() as KubernetesObject;
+    const object = document.toJS() as KubernetesObject | null;
+    if (object === null) continue;
     try {
       await objects.create(object);
     } catch (error) {
       if ((error as { code?: number }).code !== 409) throw error;
     }
+  }
+}
+
+/** Applies infra/kubernetes (rbac.yaml and remediator-bindings.yaml) as shipped. */
+export async function applyShippedRbac(): Promise<void> {
+  for (const file of ['rbac.yaml', 'remediator-bindings.yaml']) {
+    await applyYaml(readFileSync(join(import.meta.dirname, '../../infra/kubernetes', file), 'utf8'));
   }
 }
 

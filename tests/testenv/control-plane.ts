@@ -6,6 +6,8 @@ import { join } from 'node:path';
 
 import { stringify } from 'yaml';
 
+import { startIamAuthenticator } from './iam-authenticator.ts';
+
 import { freePort, killStale, provision, startProcess, stopProcesses, waitFor, type Managed } from './processes.ts';
 
 /** Identities in the test cluster: each is a bearer token mapped to a user and groups. */
@@ -19,9 +21,25 @@ export const IDENTITIES = {
 } as const;
 export type Identity = keyof typeof IDENTITIES;
 
+/** The EKS side of the test cluster: its name, and the IAM roles its access entries map. */
+export const EKS = {
+  clusterName: 'kubemend-test',
+  region: 'eu-west-1',
+  roles: {
+    detector: 'arn:aws:iam::111111111111:role/kubemend-detector',
+    remediator: 'arn:aws:iam::111111111111:role/kubemend-remediator',
+    /** In another account, and bound only where a test gives its group a RoleBinding. */
+    teamA: 'arn:aws:iam::222222222222:role/kubemend-team-a',
+  },
+} as const;
+
 /** What the running control plane offers a test: one kubeconfig with a context per identity. */
 export interface ControlPlaneInfo {
   server: string;
+  /** base64 PEM of the serving certificate's CA, as EKS DescribeCluster returns it. */
+  caData: string;
+  /** The token webhook standing in for EKS authentication (tests/testenv/iam-authenticator.ts). */
+  authenticatorUrl: string;
   kubeconfig: string;
   workDir: string;
   version: string;
@@ -38,7 +56,7 @@ export interface ControlPlane extends ControlPlaneInfo {
  * kube-controller-manager, kube-scheduler and kwok with one simulated node, all built by
  * scripts/testenv and bound to 127.0.0.1, and waits until the node is Ready.
  */
-export async function startControlPlane(): Promise<ControlPlane> {
+export async function startControlPlane(options: { stsEmulator?: string } = {}): Promise<ControlPlane> {
   killStale();
   const etcdBin = provision('etcd.sh');
   const kubeBin = provision('kube.sh');
@@ -49,6 +67,16 @@ export async function startControlPlane(): Promise<ControlPlane> {
   const started = Date.now();
   const mark = (name: string) => (timings[name] = (Date.now() - started) / 1000);
 
+  const authenticator = await startIamAuthenticator({
+    clusterName: EKS.clusterName,
+    region: EKS.region,
+    stsEmulator: options.stsEmulator,
+    accessEntries: {
+      [EKS.roles.detector]: { username: 'kubemend-detector', groups: ['kubemend:detector'] },
+      [EKS.roles.remediator]: { username: 'kubemend-remediator', groups: ['kubemend:remediator'] },
+      [EKS.roles.teamA]: { username: 'kubemend-team-a', groups: ['kubemend:remediator-team-a'] },
+    },
+  });
   try {
     const [etcdPort, peerPort, apiPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const etcd = startProcess(
@@ -86,6 +114,18 @@ export async function startControlPlane(): Promise<ControlPlane> {
         .join('\n') + '\n',
     );
 
+    const webhookConfig = join(pki, 'token-webhook.kubeconfig');
+    writeFileSync(
+      webhookConfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'iam', cluster: { server: `${authenticator.url}/authenticate` } }],
+        users: [{ name: 'apiserver', user: {} }],
+        contexts: [{ name: 'iam', context: { cluster: 'iam', user: 'apiserver' } }],
+        'current-context': 'iam',
+      }),
+    );
     const apiserver = startProcess(
       'kube-apiserver',
       join(kubeBin, 'kube-apiserver'),
@@ -96,6 +136,9 @@ export async function startControlPlane(): Promise<ControlPlane> {
         `--secure-port=${apiPort}`,
         `--cert-dir=${join(pki, 'serving')}`,
         `--token-auth-file=${join(pki, 'tokens.csv')}`,
+        `--authentication-token-webhook-config-file=${webhookConfig}`,
+        '--authentication-token-webhook-version=v1',
+        '--authentication-token-webhook-cache-ttl=1s',
         '--authorization-mode=RBAC',
         `--service-account-key-file=${join(pki, 'sa.pub')}`,
         `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
@@ -185,17 +228,21 @@ export async function startControlPlane(): Promise<ControlPlane> {
 
     return {
       server,
+      caData: ca.toString('base64'),
+      authenticatorUrl: authenticator.url,
       kubeconfig,
       workDir,
       version,
       timings,
       stop: async () => {
         await stopProcesses(processes);
+        await authenticator.stop();
         rmSync(workDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await stopProcesses(processes);
+    await authenticator.stop();
     throw error;
   }
 }

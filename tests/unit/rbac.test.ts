@@ -5,10 +5,19 @@ import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 
 import { detectors } from '../../lib/detect/registry.ts';
-import { renderRbac, toPolicyRules, type PolicyRule } from '../../lib/rbac.ts';
+import { loadConfigFile } from '../../lib/local/runtime.ts';
+import {
+  remediatorScope,
+  renderRbac,
+  renderRemediatorBindings,
+  toPolicyRules,
+  type PolicyRule,
+} from '../../lib/rbac.ts';
+import { testConfig } from '../helpers/support.ts';
 import { remediators } from '../../lib/remediate/registry.ts';
 
-const committed = readFileSync(join(import.meta.dirname, '../../infra/kubernetes/rbac.yaml'), 'utf8');
+const infra = join(import.meta.dirname, '../../infra/kubernetes');
+const committed = readFileSync(join(infra, 'rbac.yaml'), 'utf8');
 
 function rulesOf(name: string): PolicyRule[] {
   const role = parseAllDocuments(committed)
@@ -19,8 +28,69 @@ function rulesOf(name: string): PolicyRule[] {
 }
 
 describe('generated RBAC', () => {
-  it('is what the code declares (run `npm run rbac` after changing a detector or remediator)', () => {
+  it('is what the code and the shipped config declare (run `npm run rbac` after changing them)', () => {
+    const config = loadConfigFile(join(import.meta.dirname, '../../config/agent_config.yaml'));
+
     expect(committed).toBe(renderRbac(detectors, remediators));
+    expect(readFileSync(join(infra, 'remediator-bindings.yaml'), 'utf8')).toBe(
+      renderRemediatorBindings(remediatorScope(config)),
+    );
+  });
+
+  it('lets the detector read no Secrets', () => {
+    expect(rulesOf('kubemend-detector').some((rule) => rule.resources.includes('secrets'))).toBe(false);
+  });
+
+  it('grants each verb a remediator uses, and none that no remediator uses', () => {
+    const granted = new Set(
+      rulesOf('kubemend-remediator').flatMap((rule) =>
+        rule.apiGroups.flatMap((group) =>
+          rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group}/${resource}:${verb}`)),
+        ),
+      ),
+    );
+    const used = new Set(
+      remediators.flatMap((remediator) =>
+        remediator.permissions.flatMap((permission) =>
+          permission.verbs.map((verb) => `${permission.apiGroup}/${permission.resource}:${verb}`),
+        ),
+      ),
+    );
+
+    expect([...used].filter((entry) => !granted.has(entry))).toEqual([]);
+    expect([...granted].filter((entry) => !used.has(entry))).toEqual([]);
+  });
+
+  it('binds the remediator per namespace when every rule lists its namespaces', () => {
+    const config = testConfig({
+      rules: [
+        {
+          alertname: 'KubePodCrashLooping',
+          detector: 'crash-loop',
+          actions: ['rollout-restart'],
+          namespaces: { allow: ['payments', 'checkout'] },
+        },
+      ],
+    });
+
+    const documents = parseAllDocuments(renderRemediatorBindings(remediatorScope(config))).map(
+      (document) => document.toJS() as { kind: string; metadata: { namespace?: string } },
+    );
+
+    expect(remediatorScope(config)).toEqual(['checkout', 'payments']);
+    expect(documents.map((document) => [document.kind, document.metadata.namespace])).toEqual([
+      ['RoleBinding', 'checkout'],
+      ['RoleBinding', 'payments'],
+    ]);
+  });
+
+  it('binds the remediator cluster-wide when a rule allows every namespace or a pattern', () => {
+    const rule = { alertname: 'KubePodCrashLooping', detector: 'crash-loop', actions: ['rollout-restart'] };
+
+    expect(remediatorScope(testConfig({ rules: [rule] }))).toBe('cluster-wide');
+    expect(remediatorScope(testConfig({ rules: [{ ...rule, namespaces: { allow: ['team-*'] } }] }))).toBe(
+      'cluster-wide',
+    );
   });
 
   it('lets the detector only read', () => {

@@ -2,7 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 
 import { alertId } from '../../../lib/alert/identity.ts';
 import type { Alert } from '../../../lib/alert/schema.ts';
-import { AlreadyClaimedError, ClusterUnreachableError, ForbiddenError } from '../../../lib/errors.ts';
+import {
+  AlreadyClaimedError,
+  ClusterUnknownError,
+  ClusterUnreachableError,
+  ForbiddenError,
+} from '../../../lib/errors.ts';
 import { detectors } from '../../../lib/detect/registry.ts';
 import { handleAlert } from '../../../lib/pipeline/detect.ts';
 import type { AlertMessage, PlanMessage } from '../../../lib/pipeline/messages.ts';
@@ -152,6 +157,16 @@ describe('alert to outcome', () => {
     const outcome = await run(crashLoopAlert);
 
     expect(outcome).toMatchObject({ result: 'cluster-unreachable', error: { code: 'cluster_unreachable' } });
+  });
+
+  it('records an alert for a cluster the registry does not know as such', async () => {
+    const { run, kube } = harness();
+    kube.failWith = new ClusterUnknownError('cluster "prod-eu-west-1" is not in the registry (known: staging)');
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({ result: 'unknown-cluster', error: { code: 'cluster_unknown' } });
+    expect(kube.writes).toEqual([]);
   });
 
   it('records a diagnosis with no safe fix as no action, with the diagnosis', async () => {

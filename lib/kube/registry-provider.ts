@@ -1,0 +1,145 @@
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+
+import { assumeRoleCredentials } from '../aws/credentials.ts';
+import { createEksTokenSource } from '../aws/eks-token.ts';
+import type { AgentConfig, ClusterEntry } from '../config/agent-config.ts';
+import { ClusterUnknownError, ClusterUnreachableError, describeError } from '../errors.ts';
+import { createClientNodeKubeApi, createKubeconfigProvider } from './client-node-kube-api.ts';
+import type { KubeApi, KubeProvider } from './kube-api.ts';
+
+/** Which of kubemend's two identities is asking: the read-only detector or the remediator. */
+export type KubeIdentity = 'detector' | 'remediator';
+
+export interface RegistryProviderOptions {
+  identity: KubeIdentity;
+  timeoutMs: number;
+  /** The kubeconfig context used when the registry is empty (local use). */
+  kubeContext?: string;
+  /** The base AWS identity; the SDK's default chain (the function's role) when undefined. */
+  credentials?: AwsCredentialIdentityProvider;
+  clock?: () => Date;
+}
+
+/**
+ * Resolves an alert's cluster through the registry in `config.clusters`: an EKS entry is reached
+ * with an IAM-derived token (through the entry's role for this identity, when set, for clusters
+ * in other accounts), a kubeconfig entry through its context. An alert without a cluster label
+ * goes to `defaultCluster`; a name the registry does not know fails with ClusterUnknownError and
+ * is never guessed. With no registry at all, every alert goes to the current kubeconfig context.
+ */
+export function createRegistryProvider(config: AgentConfig, options: RegistryProviderOptions): KubeProvider {
+  if (config.clusters.length === 0) {
+    return createKubeconfigProvider({ context: options.kubeContext, timeoutMs: options.timeoutMs });
+  }
+  const providers = new Map<string, KubeProvider>();
+  return async (name) => {
+    const wanted = name ?? config.defaultCluster;
+    if (wanted === undefined) {
+      throw new ClusterUnknownError(
+        `the alert has no "${config.clusterLabel}" label and no defaultCluster is configured`,
+      );
+    }
+    const entry = config.clusters.find((cluster) => cluster.name === wanted);
+    if (entry === undefined) {
+      throw new ClusterUnknownError(
+        `cluster "${wanted}" is not in the registry (known: ${config.clusters.map((cluster) => cluster.name).join(', ')})`,
+      );
+    }
+    let provider = providers.get(entry.name);
+    if (provider === undefined) {
+      provider =
+        entry.eks === undefined
+          ? createKubeconfigProvider({ context: entry.kubeconfig?.context, timeoutMs: options.timeoutMs })
+          : createEksProvider(entry, entry.eks, options);
+      providers.set(entry.name, provider);
+    }
+    return provider(entry.name);
+  };
+}
+
+function createEksProvider(
+  entry: ClusterEntry,
+  eks: NonNullable<ClusterEntry['eks']>,
+  options: RegistryProviderOptions,
+): KubeProvider {
+  const clusterName = eks.clusterName ?? entry.name;
+  const base = options.credentials ?? defaultProvider();
+  const roleArn = options.identity === 'detector' ? eks.detectorRoleArn : eks.remediatorRoleArn;
+  const credentials =
+    roleArn === undefined
+      ? base
+      : assumeRoleCredentials({
+          roleArn,
+          externalId: eks.externalId,
+          region: eks.region,
+          sessionName: `kubemend-${options.identity}`,
+          credentials: base,
+          clock: options.clock,
+        });
+  const token = createEksTokenSource({ clusterName, region: eks.region, credentials, clock: options.clock });
+  let endpoint: Promise<{ server: string; caData: string }> | undefined;
+  const resolveEndpoint = () => {
+    if (eks.endpoint !== undefined && eks.certificateAuthority !== undefined) {
+      return Promise.resolve({ server: eks.endpoint, caData: eks.certificateAuthority });
+    }
+    endpoint ??= describeCluster(clusterName, eks.region, credentials).catch((error: unknown) => {
+      endpoint = undefined;
+      throw error;
+    });
+    return endpoint;
+  };
+  let current: { token: string; api: KubeApi } | undefined;
+  return async () => {
+    let bearer: string;
+    try {
+      bearer = await token();
+    } catch (error) {
+      throw new ClusterUnreachableError(
+        `cannot get AWS credentials for cluster ${entry.name}: ${describeError(error).message}`,
+        { cause: error },
+      );
+    }
+    if (current?.token === bearer) return current.api;
+    const { server, caData } = await resolveEndpoint();
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromClusterAndUser(
+      { name: entry.name, server, caData, skipTLSVerify: false },
+      { name: 'kubemend', token: bearer },
+    );
+    current = {
+      token: bearer,
+      api: createClientNodeKubeApi(kubeConfig, { timeoutMs: options.timeoutMs, name: entry.name }),
+    };
+    return current.api;
+  };
+}
+
+async function describeCluster(
+  clusterName: string,
+  region: string,
+  credentials: AwsCredentialIdentityProvider,
+): Promise<{ server: string; caData: string }> {
+  const client = new EKSClient({ region, credentials });
+  try {
+    const { cluster } = await client.send(new DescribeClusterCommand({ name: clusterName }));
+    const server = cluster?.endpoint;
+    const caData = cluster?.certificateAuthority?.data;
+    if (server === undefined || caData === undefined) {
+      throw new ClusterUnreachableError(`EKS cluster ${clusterName} in ${region} has no endpoint or certificate yet`);
+    }
+    return { server, caData };
+  } catch (error) {
+    if (error instanceof ClusterUnreachableError) throw error;
+    throw new ClusterUnreachableError(
+      `describe EKS cluster ${clusterName} in ${region}: ${describeError(error).message}`,
+      {
+        cause: error,
+      },
+    );
+  } finally {
+    client.destroy();
+  }
+}

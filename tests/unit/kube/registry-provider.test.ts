@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+
+import { describe, expect, it } from '@jest/globals';
+
+import { ClusterUnknownError } from '../../../lib/errors.ts';
+import { createRegistryProvider } from '../../../lib/kube/registry-provider.ts';
+import { testConfig } from '../../helpers/support.ts';
+
+const credentials = async () => ({
+  accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
+  secretAccessKey: randomBytes(30).toString('base64'),
+});
+const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
+
+function registry(extra: Record<string, unknown> = {}) {
+  return testConfig({
+    clusters: [
+      {
+        name: 'prod-eu-west-1',
+        eks: { region: 'eu-west-1', clusterName: 'prod', endpoint: 'https://prod.example', certificateAuthority: CA },
+      },
+      { name: 'kind-dev', kubeconfig: { context: 'kind-dev' } },
+    ],
+    rules: [],
+    ...extra,
+  });
+}
+
+describe('cluster registry provider', () => {
+  it('reaches an EKS entry under its registry name', async () => {
+    const provide = createRegistryProvider(registry(), { identity: 'detector', timeoutMs: 1_000, credentials });
+
+    const api = await provide('prod-eu-west-1');
+
+    expect(api.cluster).toBe('prod-eu-west-1');
+  });
+
+  it('reuses one client while the token is fresh and builds a new one when it is renewed', async () => {
+    let now = new Date('2026-11-26T02:20:00Z').getTime();
+    const provide = createRegistryProvider(registry(), {
+      identity: 'remediator',
+      timeoutMs: 1_000,
+      credentials,
+      clock: () => new Date(now),
+    });
+
+    const first = await provide('prod-eu-west-1');
+    const again = await provide('prod-eu-west-1');
+    now += 15 * 60_000;
+    const renewed = await provide('prod-eu-west-1');
+
+    expect(again).toBe(first);
+    expect(renewed).not.toBe(first);
+  });
+
+  it('records an alert for a cluster the registry does not know as unknown, naming the known ones', async () => {
+    const provide = createRegistryProvider(registry(), { identity: 'detector', timeoutMs: 1_000, credentials });
+
+    await expect(provide('prod-us-east-1')).rejects.toThrow(
+      new ClusterUnknownError('cluster "prod-us-east-1" is not in the registry (known: prod-eu-west-1, kind-dev)'),
+    );
+  });
+
+  it('sends an alert without a cluster label to the default cluster, and refuses it when there is none', async () => {
+    const withDefault = createRegistryProvider(registry({ defaultCluster: 'prod-eu-west-1' }), {
+      identity: 'detector',
+      timeoutMs: 1_000,
+      credentials,
+    });
+    const withoutDefault = createRegistryProvider(registry(), { identity: 'detector', timeoutMs: 1_000, credentials });
+
+    expect((await withDefault(undefined)).cluster).toBe('prod-eu-west-1');
+    await expect(withoutDefault(undefined)).rejects.toThrow(
+      'the alert has no "cluster" label and no defaultCluster is configured',
+    );
+  });
+});
+
+describe('cluster registry config', () => {
+  it('names what is wrong with an entry', () => {
+    expect(() => testConfig({ clusters: [{ name: 'a', eks: { region: 'europe' } }] })).toThrow(
+      /clusters\[0\]\.eks\.region: expected an AWS region such as eu-west-1/,
+    );
+    expect(() => testConfig({ clusters: [{ name: 'a' }] })).toThrow(
+      /clusters\[0\]: set exactly one of eks or kubeconfig/,
+    );
+    expect(() =>
+      testConfig({ clusters: [{ name: 'a', eks: { region: 'eu-west-1', endpoint: 'https://a.example' } }] }),
+    ).toThrow(/set both endpoint and certificateAuthority, or neither/);
+    expect(() =>
+      testConfig({ clusters: [{ name: 'a', eks: { region: 'eu-west-1', remediatorRoleArn: 'kubemend' } }] }),
+    ).toThrow(/remediatorRoleArn: expected an IAM role ARN/);
+    expect(() => testConfig({ clusters: [{ name: 'a', kubeconfig: {} }], defaultCluster: 'b' })).toThrow(
+      /defaultCluster: names no cluster in clusters \(a\)/,
+    );
+  });
+});
