@@ -173,9 +173,9 @@ describe('IAM-derived tokens on the real API server', () => {
       unmapped: await tokenFor(unmapped),
     };
 
-    const statuses = Object.fromEntries(
+    const statuses: Record<string, number> = Object.fromEntries(
       await Promise.all(
-        Object.entries(tokens).map(async ([name, token]) => [
+        Object.entries(tokens).map(async ([name, token]): Promise<[string, number]> => [
           name,
           await statusOf(clientsWithToken(token).core.listNamespacedEvent({ namespace: 'default' })),
         ]),
