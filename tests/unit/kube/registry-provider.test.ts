@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { mockClient } from 'aws-sdk-client-mock';
 
-import { ClusterUnknownError } from '../../../lib/errors.ts';
+import { ClusterUnknownError, ClusterUnreachableError } from '../../../lib/errors.ts';
 import { createRegistryProvider } from '../../../lib/kube/registry-provider.ts';
 import { testConfig } from '../../helpers/support.ts';
 
@@ -95,3 +99,61 @@ describe('cluster registry config', () => {
     );
   });
 });
+
+describe('cluster registry provider: endpoint discovery', () => {
+  const eks = mockClient(EKSClient);
+
+  afterEach(() => {
+    eks.reset();
+  });
+
+  it('reads endpoint and CA with DescribeCluster once, and reaches the cluster there', async () => {
+    const closed = await closedLoopbackPort();
+    eks.on(DescribeClusterCommand).resolves({
+      cluster: { name: 'prod', endpoint: `https://127.0.0.1:${closed}`, certificateAuthority: { data: CA } },
+    });
+    const provide = createRegistryProvider(
+      testConfig({
+        clusters: [{ name: 'prod-eu-west-1', eks: { region: 'eu-west-1', clusterName: 'prod' } }],
+        rules: [],
+      }),
+      { identity: 'detector', timeoutMs: 2_000, credentials },
+    );
+
+    const api = await provide('prod-eu-west-1');
+    await provide('prod-eu-west-1');
+
+    await expect(api.getPod('payments', 'x')).rejects.toThrow(`cannot reach https://127.0.0.1:${closed}`);
+    expect(eks.commandCalls(DescribeClusterCommand).map((call) => call.args[0].input)).toEqual([{ name: 'prod' }]);
+  });
+
+  it('reports a cluster EKS cannot describe as unreachable, with the reason', async () => {
+    eks
+      .on(DescribeClusterCommand)
+      .rejects(new Error('AccessDeniedException: not authorized to perform eks:DescribeCluster'));
+    const provide = createRegistryProvider(
+      testConfig({
+        clusters: [{ name: 'prod-eu-west-1', eks: { region: 'eu-west-1', clusterName: 'prod' } }],
+        rules: [],
+      }),
+      { identity: 'detector', timeoutMs: 2_000, credentials },
+    );
+
+    const failure = provide('prod-eu-west-1');
+
+    await expect(failure).rejects.toBeInstanceOf(ClusterUnreachableError);
+    await expect(failure).rejects.toThrow(
+      'describe EKS cluster prod in eu-west-1: AccessDeniedException: not authorized to perform eks:DescribeCluster',
+    );
+  });
+});
+
+function closedLoopbackPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
