@@ -1,18 +1,11 @@
-import type {
-  CoreV1Event,
-  V1ContainerStatus,
-  V1Deployment,
-  V1OwnerReference,
-  V1Pod,
-  V1ReplicaSet,
-} from '@kubernetes/client-node';
+import type { CoreV1Event, V1ContainerStatus, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 
-import type { Alert } from '../alert/schema.ts';
 import type { Evidence, ObjectRef, Plan } from '../domain/types.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
 import { planDeletePod } from '../remediate/delete-pod.ts';
 import { planRolloutRestart, restartBlocker, REVISION_ANNOTATION } from '../remediate/rollout-restart.ts';
 import type { Detector } from './detector.ts';
+import { iso } from './pod-causes.ts';
+import { controllerOf, orNull, requireLabel } from './pod-snapshot.ts';
 
 /** What the crash-loop detector reads: the pod, its owner chain and its recent Warning events. */
 export interface CrashLoopSnapshot {
@@ -248,37 +241,10 @@ function collectEvidence(container: V1ContainerStatus | undefined, snapshot: Cra
   return evidence;
 }
 
-function controllerOf(owners: V1OwnerReference[] | undefined): V1OwnerReference | undefined {
-  return owners?.find((owner) => owner.controller === true);
-}
-
 function revisionOf(replicaSet: V1ReplicaSet): string | undefined {
   return replicaSet.metadata?.annotations?.[REVISION_ANNOTATION];
 }
 
 function memoryLimit(pod: V1Pod, container: string): string {
   return pod.spec?.containers.find((spec) => spec.name === container)?.resources?.limits?.memory ?? 'no limit set';
-}
-
-function requireLabel(alert: Alert, label: string): string {
-  const value = alert.labels[label];
-  if (value === undefined || value === '') {
-    throw new ValidationError(`alert ${alert.labels.alertname ?? ''} has no "${label}" label`);
-  }
-  return value;
-}
-
-async function orNull<T>(promise: Promise<T>): Promise<T | null> {
-  try {
-    return await promise;
-  } catch (error) {
-    if (error instanceof NotFoundError) return null;
-    throw error;
-  }
-}
-
-function iso(value: Date | string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

@@ -54,6 +54,12 @@ export function createClientNodeKubeApi(
       call(`get replicaset ${namespace}/${name}`, () => apps.readNamespacedReplicaSet({ namespace, name })),
     getDeployment: (namespace, name) =>
       call(`get deployment ${namespace}/${name}`, () => apps.readNamespacedDeployment({ namespace, name })),
+    listReplicaSets: async (namespace, labelSelector) =>
+      (
+        await call(`list replicasets in ${namespace}`, () =>
+          apps.listNamespacedReplicaSet({ namespace, labelSelector, limit: 500 }),
+        )
+      ).items,
     listWarningEvents: async (namespace, ref) => {
       const selectors = [`involvedObject.kind=${ref.kind}`, `involvedObject.name=${ref.name}`, 'type=Warning'];
       if (ref.uid !== undefined) selectors.push(`involvedObject.uid=${ref.uid}`);

@@ -19,6 +19,8 @@ export interface KubeApi {
   getPod(namespace: string, name: string): Promise<V1Pod>;
   getReplicaSet(namespace: string, name: string): Promise<V1ReplicaSet>;
   getDeployment(namespace: string, name: string): Promise<V1Deployment>;
+  /** ReplicaSets matching a label selector (a Deployment's revisions). */
+  listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]>;
   /** Warning events about one object, newest first. */
   listWarningEvents(namespace: string, ref: { kind: string; name: string; uid?: string }): Promise<CoreV1Event[]>;
   /**

@@ -52,6 +52,15 @@ export class FakeKube implements KubeApi {
     return this.lookup(this.deployments, 'deployment', namespace, name);
   }
 
+  async listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]> {
+    this.check();
+    const wanted = Object.fromEntries(labelSelector.split(',').map((pair) => pair.split('=') as [string, string]));
+    return [...this.replicaSets.values()]
+      .filter((rs) => rs.metadata?.namespace === namespace)
+      .filter((rs) => Object.entries(wanted).every(([key, value]) => rs.metadata?.labels?.[key] === value))
+      .map((rs) => structuredClone(rs));
+  }
+
   async listWarningEvents(namespace: string, ref: { kind: string; name: string }): Promise<CoreV1Event[]> {
     this.check();
     return this.events.filter(

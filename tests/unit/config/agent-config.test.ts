@@ -37,7 +37,9 @@ describe('agent config', () => {
       );
 
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(/rules\[0\]\.detector: unknown detector "crashloop" \(known: crash-loop\)/);
+    expect(attempt).toThrow(
+      /rules\[0\]\.detector: unknown detector "crashloop" \(known: crash-loop, container-waiting, pod-not-ready\)/,
+    );
     expect(attempt).toThrow(/rules\[0\]\.actions\[1\]: unknown action "reboot"/);
   });
 

@@ -1,0 +1,82 @@
+import type { CoreV1Event, V1Deployment, V1OwnerReference, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+
+import type { Alert } from '../alert/schema.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import type { KubeApi } from '../kube/kube-api.ts';
+import type { Permission } from '../remediate/remediator.ts';
+
+/** Everything a pod-level detector reads: the pod, its events and its owning workload's revisions. */
+export interface PodSnapshot {
+  namespace: string;
+  podName: string;
+  pod: V1Pod | null;
+  events: CoreV1Event[];
+  replicaSet: V1ReplicaSet | null;
+  deployment: V1Deployment | null;
+  /** The Deployment's ReplicaSets (its revisions), for rollout correlation. */
+  replicaSets: V1ReplicaSet[];
+}
+
+/** What observePod reads, for the detectors' declared RBAC. */
+export const POD_SNAPSHOT_READS: readonly Permission[] = [
+  { apiGroup: '', resource: 'pods', verbs: ['get'] },
+  { apiGroup: '', resource: 'events', verbs: ['list'] },
+  { apiGroup: 'apps', resource: 'replicasets', verbs: ['get', 'list'] },
+  { apiGroup: 'apps', resource: 'deployments', verbs: ['get'] },
+];
+
+/** Reads the pod an alert names (labels `namespace`, `pod`), its events and its owner chain. */
+export async function observePod(alert: Alert, kube: KubeApi): Promise<PodSnapshot> {
+  const namespace = requireLabel(alert, 'namespace');
+  const podName = requireLabel(alert, 'pod');
+  const pod = await orNull(kube.getPod(namespace, podName));
+  const snapshot: PodSnapshot = {
+    namespace,
+    podName,
+    pod,
+    events: [],
+    replicaSet: null,
+    deployment: null,
+    replicaSets: [],
+  };
+  if (pod === null) return snapshot;
+  const owner = controllerOf(pod.metadata?.ownerReferences);
+  const [events, replicaSet] = await Promise.all([
+    kube.listWarningEvents(namespace, { kind: 'Pod', name: podName, uid: pod.metadata?.uid }),
+    owner?.kind === 'ReplicaSet' ? orNull(kube.getReplicaSet(namespace, owner.name)) : Promise.resolve(null),
+  ]);
+  snapshot.events = events;
+  snapshot.replicaSet = replicaSet;
+  const rsOwner = controllerOf(replicaSet?.metadata?.ownerReferences);
+  if (rsOwner?.kind !== 'Deployment') return snapshot;
+  snapshot.deployment = await orNull(kube.getDeployment(namespace, rsOwner.name));
+  const selector = snapshot.deployment?.spec?.selector.matchLabels;
+  if (selector !== undefined) {
+    const labelSelector = Object.entries(selector)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(',');
+    snapshot.replicaSets = await kube.listReplicaSets(namespace, labelSelector);
+  }
+  return snapshot;
+}
+
+export function controllerOf(owners: V1OwnerReference[] | undefined): V1OwnerReference | undefined {
+  return owners?.find((owner) => owner.controller === true);
+}
+
+export function requireLabel(alert: Alert, label: string): string {
+  const value = alert.labels[label];
+  if (value === undefined || value === '') {
+    throw new ValidationError(`alert ${alert.labels.alertname ?? ''} has no "${label}" label`);
+  }
+  return value;
+}
+
+export async function orNull<T>(promise: Promise<T>): Promise<T | null> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
+}
