@@ -51,6 +51,7 @@ export function createLocalQueues(db: DatabaseSync, options: LocalQueueOptions):
   const retry = db.prepare('UPDATE queue SET visible_at = ?, last_error = ? WHERE seq = ?');
   const kill = db.prepare('UPDATE queue SET dead = 1, last_error = ? WHERE seq = ?');
   const pending = db.prepare('SELECT MIN(visible_at) AS at FROM queue WHERE dead = 0');
+  const pendingFor = db.prepare('SELECT MIN(visible_at) AS at FROM queue WHERE topic = ? AND dead = 0');
   const dead = db.prepare('SELECT topic, body, attempts, last_error FROM queue WHERE dead = 1 ORDER BY seq');
 
   let stopping = false;
@@ -98,10 +99,21 @@ export function createLocalQueues(db: DatabaseSync, options: LocalQueueOptions):
     consume: (topic, handler, consumeOptions) => {
       const concurrency = consumeOptions?.concurrency ?? 4;
       let active = 0;
+      let nextWake: number | undefined;
       const pump = (): void => {
         while (!stopping && active < concurrency) {
           const message = takeNext(topic);
-          if (message === undefined) break;
+          if (message === undefined) {
+            // Nothing visible now: make sure a timer covers the next message that will be (a
+            // retry, or one a crashed run left invisible). A timer can fire a millisecond before
+            // the wall clock reaches its time, so each pump re-arms rather than trusting one shot.
+            const row = pendingFor.get(topic) as { at: number | null };
+            if (row.at !== null && !stopping && (nextWake === undefined || nextWake <= now() || row.at < nextWake)) {
+              nextWake = row.at + 1;
+              wakeAt(nextWake);
+            }
+            break;
+          }
           active += 1;
           inFlight += 1;
           void (async () => {
@@ -113,9 +125,7 @@ export function createLocalQueues(db: DatabaseSync, options: LocalQueueOptions):
               const { code, message: text } = describeError(error);
               if (message.attempts >= options.maxAttempts) kill.run(`${code}: ${text}`, message.seq);
               else {
-                const at = now() + options.retryDelayMs * message.attempts;
-                retry.run(at, `${code}: ${text}`, message.seq);
-                wakeAt(at);
+                retry.run(now() + options.retryDelayMs * message.attempts, `${code}: ${text}`, message.seq);
               }
             } finally {
               active -= 1;
@@ -128,9 +138,6 @@ export function createLocalQueues(db: DatabaseSync, options: LocalQueueOptions):
       };
       consumers.push(pump);
       pump();
-      // Messages left invisible by a crash become visible again after the visibility timeout.
-      const row = pending.get() as { at: number | null };
-      if (row.at !== null) wakeAt(row.at);
     },
 
     idle: () =>
