@@ -7,13 +7,16 @@ import {
   AppsV1Api,
   CoreV1Api,
   KubeConfig,
+  KubernetesObjectApi,
   PatchStrategy,
+  type KubernetesObject,
   setHeaderOptions,
   type CoreV1Event,
 } from '@kubernetes/client-node';
 
 import { ClusterUnreachableError, ConflictError, ForbiddenError, KubemendError, NotFoundError } from '../errors.ts';
 import type { KubeApi, KubeProvider } from './kube-api.ts';
+import { KINDS, type Kind, type KindObjects, type ListOptions } from './kinds.ts';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -38,6 +41,7 @@ export function createClientNodeKubeApi(
 ): KubeApi {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
   const cluster = options.name ?? (kubeConfig.getCurrentContext() || kubeConfig.getCurrentCluster()?.name || 'default');
   const server = kubeConfig.getCurrentCluster()?.server ?? 'unknown server';
   const call = <T>(what: string, run: () => Promise<T>): Promise<T> =>
@@ -54,6 +58,40 @@ export function createClientNodeKubeApi(
       call(`get replicaset ${namespace}/${name}`, () => apps.readNamespacedReplicaSet({ namespace, name })),
     getDeployment: (namespace, name) =>
       call(`get deployment ${namespace}/${name}`, () => apps.readNamespacedDeployment({ namespace, name })),
+    read: <K extends Kind>(kind: K, name: string, namespace?: string) =>
+      call(`get ${kind.toLowerCase()} ${namespace === undefined ? '' : `${namespace}/`}${name}`, () =>
+        objects.read<KindObjects[K] & KubernetesObject>({
+          apiVersion: KINDS[kind].apiVersion,
+          kind,
+          metadata: { name, ...(KINDS[kind].namespaced ? { namespace } : {}) },
+        }),
+      ),
+    list: async <K extends Kind>(kind: K, options: ListOptions = {}) => {
+      const max = options.max ?? 1000;
+      const items: KindObjects[K][] = [];
+      let next: string | undefined;
+      do {
+        const page = await call(
+          `list ${kind.toLowerCase()}${options.namespace === undefined ? '' : ` in ${options.namespace}`}`,
+          () =>
+            objects.list<KindObjects[K] & KubernetesObject>(
+              KINDS[kind].apiVersion,
+              kind,
+              options.namespace,
+              undefined,
+              undefined,
+              undefined,
+              options.fieldSelector,
+              options.labelSelector,
+              Math.min(500, max - items.length),
+              next,
+            ),
+        );
+        items.push(...page.items);
+        next = page.metadata?._continue || undefined;
+      } while (next !== undefined && items.length < max);
+      return items;
+    },
     listReplicaSets: async (namespace, labelSelector) =>
       (
         await call(`list replicasets in ${namespace}`, () =>

@@ -1,5 +1,7 @@
 import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 
+import type { Kind, KindObjects, ListOptions } from './kinds.ts';
+
 /** Options for every write: `dryRun` asks the API server to validate and persist nothing. */
 export interface WriteOptions {
   dryRun: boolean;
@@ -19,6 +21,10 @@ export interface KubeApi {
   getPod(namespace: string, name: string): Promise<V1Pod>;
   getReplicaSet(namespace: string, name: string): Promise<V1ReplicaSet>;
   getDeployment(namespace: string, name: string): Promise<V1Deployment>;
+  /** Reads one object of a kind kubemend knows (lib/kube/kinds.ts); namespace undefined for cluster-scoped kinds. */
+  read<K extends Kind>(kind: K, name: string, namespace?: string): Promise<KindObjects[K]>;
+  /** Lists objects of a kind, page by page, up to `options.max` (default 1000). */
+  list<K extends Kind>(kind: K, options?: ListOptions): Promise<KindObjects[K][]>;
   /** ReplicaSets matching a label selector (a Deployment's revisions). */
   listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]>;
   /** Warning events about one object, newest first. */

@@ -1,6 +1,7 @@
-import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { CoreV1Event, KubernetesObject, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
+import type { Kind, KindObjects, ListOptions } from '../../lib/kube/kinds.ts';
 import type { KubeApi, KubeProvider } from '../../lib/kube/kube-api.ts';
 
 export interface Write {
@@ -18,19 +19,50 @@ export class FakeKube implements KubeApi {
   readonly pods = new Map<string, V1Pod>();
   readonly replicaSets = new Map<string, V1ReplicaSet>();
   readonly deployments = new Map<string, V1Deployment>();
+  /** Objects of every other kind, by `${kind}/${namespace}/${name}`. */
+  readonly others = new Map<string, KubernetesObject>();
   events: CoreV1Event[] = [];
   readonly writes: Write[] = [];
   /** When set, every call throws it (e.g. ClusterUnreachableError). */
   failWith: Error | undefined;
 
-  add(...objects: (V1Pod | V1ReplicaSet | V1Deployment)[]): this {
+  add(...objects: KubernetesObject[]): this {
     for (const object of objects) {
       const key = `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
-      if (object.kind === 'Pod') this.pods.set(key, object as V1Pod);
-      else if (object.kind === 'ReplicaSet') this.replicaSets.set(key, object as V1ReplicaSet);
-      else if (object.kind === 'Deployment') this.deployments.set(key, object as V1Deployment);
+      if (object.kind === 'Pod') this.pods.set(key, object);
+      else if (object.kind === 'ReplicaSet') this.replicaSets.set(key, object);
+      else if (object.kind === 'Deployment') this.deployments.set(key, object);
+      else this.others.set(`${object.kind ?? ''}/${key}`, object);
     }
     return this;
+  }
+
+  async read<K extends Kind>(kind: K, name: string, namespace?: string): Promise<KindObjects[K]> {
+    const found = this.all(kind).find(
+      (object) => object.metadata?.name === name && (object.metadata.namespace ?? undefined) === namespace,
+    );
+    this.check();
+    if (found === undefined) throw new NotFoundError(`${kind.toLowerCase()} ${namespace ?? ''}/${name} not found`);
+    return structuredClone(found) as KindObjects[K];
+  }
+
+  async list<K extends Kind>(kind: K, options: ListOptions = {}): Promise<KindObjects[K][]> {
+    this.check();
+    const labels = parseSelector(options.labelSelector);
+    const fields = parseSelector(options.fieldSelector);
+    return this.all(kind)
+      .filter((object) => options.namespace === undefined || object.metadata?.namespace === options.namespace)
+      .filter((object) => Object.entries(labels).every(([key, value]) => object.metadata?.labels?.[key] === value))
+      .filter((object) => Object.entries(fields).every(([path, value]) => fieldValue(object, path) === value))
+      .slice(0, options.max ?? 1000)
+      .map((object) => structuredClone(object) as KindObjects[K]);
+  }
+
+  private all(kind: Kind): KubernetesObject[] {
+    if (kind === 'Pod') return [...this.pods.values()];
+    if (kind === 'ReplicaSet') return [...this.replicaSets.values()];
+    if (kind === 'Deployment') return [...this.deployments.values()];
+    return [...this.others.values()].filter((object) => object.kind === kind);
   }
 
   provider(): KubeProvider {
@@ -108,4 +140,13 @@ export class FakeKube implements KubeApi {
   private check(): void {
     if (this.failWith) throw this.failWith;
   }
+}
+
+function parseSelector(selector: string | undefined): Record<string, string> {
+  if (selector === undefined || selector === '') return {};
+  return Object.fromEntries(selector.split(',').map((pair) => pair.split('=') as [string, string]));
+}
+
+function fieldValue(object: KubernetesObject, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], object);
 }

@@ -38,7 +38,7 @@ describe('agent config', () => {
 
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(
-      /rules\[0\]\.detector: unknown detector "crashloop" \(known: crash-loop, container-waiting, pod-not-ready\)/,
+      /rules\[0\]\.detector: unknown detector "crashloop" \(known: crash-loop, container-waiting, pod-not-ready, deployment-health, /,
     );
     expect(attempt).toThrow(/rules\[0\]\.actions\[1\]: unknown action "reboot"/);
   });

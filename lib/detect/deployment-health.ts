@@ -1,0 +1,162 @@
+import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+
+import type { Diagnosis, Evidence } from '../domain/types.ts';
+import { REVISION_ANNOTATION } from '../remediate/rollout-restart.ts';
+import type { Detector } from './detector.ts';
+import { condition, selectorString } from './k8s-util.ts';
+import { podCauses, type PodCause } from './pod-causes.ts';
+import { orNull, requireLabel } from './pod-snapshot.ts';
+import { correlate, latestRollout } from './rollout.ts';
+
+export interface DeploymentSnapshot {
+  namespace: string;
+  name: string;
+  deployment: V1Deployment | null;
+  replicaSets: V1ReplicaSet[];
+  /** Pods of the newest revision, with the Warning events of the first few unhealthy ones. */
+  pods: { pod: V1Pod; events: CoreV1Event[] }[];
+}
+
+const MAX_PODS = 50;
+const EVENTS_FOR = 3;
+
+export const deploymentHealth: Detector<DeploymentSnapshot> = {
+  name: 'deployment-health',
+  description:
+    'KubeDeploymentRolloutStuck, KubeDeploymentReplicasMismatch, KubeDeploymentGenerationMismatch: why the newest revision’s pods are not available (image, config, probes, scheduling, crashes), whether the latest rollout caused it and what it changed, or why the controller has not acted.',
+  reads: [
+    { apiGroup: 'apps', resource: 'deployments', verbs: ['get'] },
+    { apiGroup: 'apps', resource: 'replicasets', verbs: ['list'] },
+    { apiGroup: '', resource: 'pods', verbs: ['list'] },
+    { apiGroup: '', resource: 'events', verbs: ['list'] },
+  ],
+
+  observe: async (alert, kube) => {
+    const namespace = requireLabel(alert, 'namespace');
+    const name = requireLabel(alert, 'deployment');
+    const deployment = await orNull(kube.read('Deployment', name, namespace));
+    const snapshot: DeploymentSnapshot = { namespace, name, deployment, replicaSets: [], pods: [] };
+    if (deployment === null) return snapshot;
+    const selector = selectorString(deployment.spec?.selector);
+    snapshot.replicaSets = await kube.list('ReplicaSet', { namespace, labelSelector: selector });
+    const newest = newestReplicaSet(deployment, snapshot.replicaSets);
+    const hash = newest?.metadata?.labels?.['pod-template-hash'];
+    if (hash === undefined) return snapshot;
+    const pods = await kube.list('Pod', {
+      namespace,
+      labelSelector: `${selector},pod-template-hash=${hash}`,
+      max: MAX_PODS,
+    });
+    const unhealthy = pods.filter((pod) => podCauses(pod, []).length > 0).slice(0, EVENTS_FOR);
+    const events = await Promise.all(
+      unhealthy.map((pod) =>
+        kube.listWarningEvents(namespace, { kind: 'Pod', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid }),
+      ),
+    );
+    snapshot.pods = pods.map((pod) => ({ pod, events: events[unhealthy.indexOf(pod)] ?? [] }));
+    return snapshot;
+  },
+
+  diagnose: (alert, snapshot) => {
+    const target = {
+      kind: 'Deployment',
+      namespace: snapshot.namespace,
+      name: snapshot.name,
+      uid: snapshot.deployment?.metadata?.uid,
+    };
+    const base = { detector: deploymentHealth.name, target, plan: null };
+    const { deployment } = snapshot;
+    if (deployment === null) {
+      return {
+        ...base,
+        anomaly: 'gone',
+        summary: `deployment ${snapshot.namespace}/${snapshot.name} no longer exists`,
+        confidence: 0.9,
+        evidence: [],
+      };
+    }
+    const evidence: Evidence[] = [];
+    const generation = deployment.metadata?.generation ?? 0;
+    const observed = deployment.status?.observedGeneration ?? 0;
+    if (observed < generation) {
+      const paused = deployment.spec?.paused === true;
+      return {
+        ...base,
+        anomaly: paused ? 'paused' : 'generation-mismatch',
+        summary: paused
+          ? `deployment ${snapshot.name} is paused: generation ${generation} will not roll out until it is resumed`
+          : `the Deployment controller has not acted on generation ${generation} (observed ${observed}): check kube-controller-manager`,
+        confidence: paused ? 0.9 : 0.6,
+        evidence: [
+          { source: 'deployment.status', message: `generation ${generation}, observedGeneration ${observed}` },
+        ],
+      };
+    }
+    const desired = deployment.spec?.replicas ?? 1;
+    const available = deployment.status?.availableReplicas ?? 0;
+    const updated = deployment.status?.updatedReplicas ?? 0;
+    evidence.push({
+      source: 'deployment.status',
+      message: `${available} of ${desired} replicas available, ${updated} updated to the newest revision`,
+    });
+    const progressing = condition(deployment.status?.conditions, 'Progressing');
+    if (progressing !== undefined) {
+      evidence.push({
+        source: 'deployment.status',
+        message: `Progressing=${progressing.status} (${progressing.reason ?? ''}): ${progressing.message ?? ''}`,
+      });
+    }
+    const causes = snapshot.pods.flatMap(({ pod, events }) => podCauses(pod, events));
+    const primary = mostCommon(causes);
+    const unhealthyPods = snapshot.pods.filter(({ pod, events }) => podCauses(pod, events).length > 0).length;
+    const change = latestRollout(deployment, snapshot.replicaSets);
+    let rollback = '';
+    if (change !== undefined) {
+      const correlation = correlate(change, alert.startsAt);
+      evidence.push(correlation.evidence);
+      if (correlation.after && primary !== undefined) {
+        rollback = ` It began after revision ${change.latest.revision} (${change.changes.join('; ') || 'no pod-template change'}) — roll back to revision ${change.previous.revision} (replicaset ${change.previous.replicaSet}).`;
+      }
+    }
+    if (primary === undefined) {
+      return {
+        ...base,
+        anomaly: progressing?.reason === 'ProgressDeadlineExceeded' ? 'rollout-stuck' : 'replicas-mismatch',
+        summary: `${available} of ${desired} replicas available, but the newest revision's pods report no problem: the rollout may still be converging, or be limited by quota, an HPA or a PodDisruptionBudget`,
+        confidence: 0.4,
+        evidence,
+      };
+    }
+    evidence.push(...primary.cause.evidence);
+    const stuck = progressing?.reason === 'ProgressDeadlineExceeded';
+    return {
+      ...base,
+      anomaly: primary.cause.kind,
+      summary: `${stuck ? 'rollout stuck: ' : ''}${unhealthyPods} of ${snapshot.pods.length} pods of the newest revision are unhealthy — ${primary.cause.summary} (${primary.count} pod${primary.count === 1 ? '' : 's'}).${rollback}`,
+      confidence: rollback === '' ? 0.7 : 0.8,
+      evidence,
+    } satisfies Diagnosis;
+  },
+};
+
+function newestReplicaSet(deployment: V1Deployment, replicaSets: readonly V1ReplicaSet[]): V1ReplicaSet | undefined {
+  const uid = deployment.metadata?.uid;
+  return replicaSets
+    .filter((rs) => rs.metadata?.ownerReferences?.some((owner) => owner.controller === true && owner.uid === uid))
+    .sort(
+      (a, b) =>
+        Number(b.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) -
+        Number(a.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
+    )[0];
+}
+
+/** The most frequent kind of cause, with one example of it. */
+export function mostCommon(causes: readonly PodCause[]): { cause: PodCause; count: number } | undefined {
+  const counts = new Map<string, { cause: PodCause; count: number }>();
+  for (const cause of causes) {
+    const entry = counts.get(cause.kind) ?? { cause, count: 0 };
+    entry.count += 1;
+    counts.set(cause.kind, entry);
+  }
+  return [...counts.values()].sort((a, b) => b.count - a.count)[0];
+}

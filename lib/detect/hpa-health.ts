@@ -1,0 +1,98 @@
+import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+
+import type { Evidence } from '../domain/types.ts';
+import type { Detector } from './detector.ts';
+import { condition } from './k8s-util.ts';
+import { orNull, requireLabel } from './pod-snapshot.ts';
+
+export interface HpaSnapshot {
+  namespace: string;
+  name: string;
+  hpa: V2HorizontalPodAutoscaler | null;
+}
+
+export const hpaHealth: Detector<HpaSnapshot> = {
+  name: 'hpa-health',
+  description:
+    'KubeHpaMaxedOut, KubeHpaReplicasMismatch: whether an HPA is at its ceiling with demand above target, or cannot scale (metrics unavailable, target missing), with its conditions and metrics.',
+  reads: [{ apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verbs: ['get'] }],
+
+  observe: async (alert, kube) => {
+    const namespace = requireLabel(alert, 'namespace');
+    const name = requireLabel(alert, 'horizontalpodautoscaler');
+    return { namespace, name, hpa: await orNull(kube.read('HorizontalPodAutoscaler', name, namespace)) };
+  },
+
+  diagnose: (_alert, snapshot) => {
+    const target = {
+      kind: 'HorizontalPodAutoscaler',
+      namespace: snapshot.namespace,
+      name: snapshot.name,
+      uid: snapshot.hpa?.metadata?.uid,
+    };
+    const base = { detector: hpaHealth.name, target, plan: null };
+    const { hpa } = snapshot;
+    if (hpa === null) {
+      return {
+        ...base,
+        anomaly: 'gone',
+        summary: `HPA ${snapshot.namespace}/${snapshot.name} no longer exists`,
+        confidence: 0.8,
+        evidence: [],
+      };
+    }
+    const max = hpa.spec?.maxReplicas ?? 0;
+    const min = hpa.spec?.minReplicas ?? 1;
+    const current = hpa.status?.currentReplicas ?? 0;
+    const desired = hpa.status?.desiredReplicas ?? 0;
+    const scaleTarget = `${hpa.spec?.scaleTargetRef.kind ?? ''} ${hpa.spec?.scaleTargetRef.name ?? ''}`.trim();
+    const evidence: Evidence[] = [
+      {
+        source: 'hpa.status',
+        message: `replicas ${current} (desired ${desired}), bounds ${min}–${max}, scaling ${scaleTarget}`,
+      },
+    ];
+    for (const type of ['AbleToScale', 'ScalingActive', 'ScalingLimited']) {
+      const c = condition(hpa.status?.conditions, type);
+      if (c !== undefined)
+        evidence.push({ source: 'hpa.status', message: `${type}=${c.status} (${c.reason ?? ''}): ${c.message ?? ''}` });
+    }
+    for (const metric of hpa.status?.currentMetrics ?? []) {
+      const resource = metric.resource;
+      if (resource !== undefined) {
+        evidence.push({
+          source: 'hpa.status',
+          message: `${resource.name} at ${resource.current.averageUtilization ?? '?'}% of requests`,
+        });
+      }
+    }
+    const active = condition(hpa.status?.conditions, 'ScalingActive');
+    const able = condition(hpa.status?.conditions, 'AbleToScale');
+    if (active?.status === 'False' || able?.status === 'False') {
+      const blocking = active?.status === 'False' ? active : able!;
+      return {
+        ...base,
+        anomaly: 'hpa-cannot-scale',
+        summary: `HPA ${snapshot.name} cannot scale ${scaleTarget}: ${blocking.reason ?? ''} — ${blocking.message ?? ''}`,
+        confidence: 0.8,
+        evidence,
+      };
+    }
+    if (current >= max) {
+      return {
+        ...base,
+        anomaly: 'hpa-maxed-out',
+        summary: `HPA ${snapshot.name} runs ${scaleTarget} at its ceiling of ${max} replicas and wants ${desired}: raise maxReplicas (if the cluster has room) or reduce load per pod`,
+        confidence: 0.7,
+        evidence,
+      };
+    }
+    return {
+      ...base,
+      anomaly: 'hpa-replicas-mismatch',
+      summary: `HPA ${snapshot.name} wants ${desired} replicas of ${scaleTarget} but ${current} run: new pods are not becoming ready (check the workload)`,
+      confidence: 0.5,
+      evidence,
+    };
+  },
+};

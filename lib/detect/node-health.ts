@@ -1,0 +1,106 @@
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+
+import type { Evidence } from '../domain/types.ts';
+import type { Detector } from './detector.ts';
+import { age, condition } from './k8s-util.ts';
+import { orNull, requireLabel } from './pod-snapshot.ts';
+
+export interface NodeSnapshot {
+  name: string;
+  node: V1Node | null;
+  pods: V1Pod[];
+}
+
+const PRESSURES = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'];
+
+export const nodeHealth: Detector<NodeSnapshot> = {
+  name: 'node-health',
+  description:
+    'KubeNodeNotReady, KubeNodeUnreachable, KubeNodePressure: what the node last reported and when, its pressure conditions and taints, and how many workload pods it would take down.',
+  reads: [
+    { apiGroup: '', resource: 'nodes', verbs: ['get'] },
+    { apiGroup: '', resource: 'pods', verbs: ['list'] },
+  ],
+
+  observe: async (alert, kube) => {
+    const name = requireLabel(alert, 'node');
+    const node = await orNull(kube.read('Node', name));
+    const pods = node === null ? [] : await kube.list('Pod', { fieldSelector: `spec.nodeName=${name}`, max: 1000 });
+    return { name, node, pods };
+  },
+
+  diagnose: (_alert, snapshot, now) => {
+    const target = { kind: 'Node', name: snapshot.name, uid: snapshot.node?.metadata?.uid };
+    const base = { detector: nodeHealth.name, target, plan: null };
+    const { node } = snapshot;
+    if (node === null) {
+      return {
+        ...base,
+        anomaly: 'gone',
+        summary: `node ${snapshot.name} no longer exists (scaled in or replaced)`,
+        confidence: 0.8,
+        evidence: [],
+      };
+    }
+    const evidence: Evidence[] = [];
+    const ready = condition(node.status?.conditions, 'Ready');
+    if (ready !== undefined) {
+      evidence.push({
+        source: 'node.status',
+        message: `Ready=${ready.status} (${ready.reason ?? ''}): ${ready.message ?? ''}; last heartbeat ${age(ready.lastHeartbeatTime, now)} ago`,
+        at: ready.lastHeartbeatTime === undefined ? undefined : new Date(ready.lastHeartbeatTime).toISOString(),
+      });
+    }
+    const pressures = PRESSURES.map((type) => condition(node.status?.conditions, type)).filter(
+      (c) => c?.status === 'True',
+    );
+    pressures.forEach((c) =>
+      evidence.push({ source: 'node.status', message: `${c!.type}=True (${c!.reason ?? ''}): ${c!.message ?? ''}` }),
+    );
+    const taints = (node.spec?.taints ?? []).map((taint) => `${taint.key}:${taint.effect}`);
+    if (taints.length > 0) evidence.push({ source: 'node.spec', message: `taints: ${taints.join(', ')}` });
+    if (node.spec?.unschedulable === true) evidence.push({ source: 'node.spec', message: 'cordoned (unschedulable)' });
+    const workload = snapshot.pods.filter(
+      (pod) => !pod.metadata?.ownerReferences?.some((ref) => ref.kind === 'DaemonSet'),
+    );
+    evidence.push({
+      source: 'pods',
+      message: `${snapshot.pods.length} pods on the node, ${workload.length} not from DaemonSets`,
+    });
+
+    if (ready?.status === 'Unknown') {
+      return {
+        ...base,
+        anomaly: 'node-unreachable',
+        summary: `node ${snapshot.name} has not reported for ${age(ready.lastHeartbeatTime, now)} (${ready.message ?? ready.reason ?? 'no status'}): the kubelet, the machine or its network is down; its ${workload.length} workload pods are evicted once their tolerations expire`,
+        confidence: 0.8,
+        evidence,
+      };
+    }
+    if (pressures.length > 0) {
+      return {
+        ...base,
+        anomaly: 'node-pressure',
+        summary: `node ${snapshot.name} reports ${pressures.map((c) => c!.type).join(', ')}: the kubelet evicts pods to recover`,
+        confidence: 0.8,
+        evidence,
+      };
+    }
+    if (ready?.status === 'False') {
+      return {
+        ...base,
+        anomaly: 'node-not-ready',
+        summary: `node ${snapshot.name} reports NotReady for ${age(ready.lastTransitionTime, now)}: ${ready.message ?? ready.reason ?? ''}`,
+        confidence: 0.8,
+        evidence,
+      };
+    }
+    return {
+      ...base,
+      anomaly: 'recovered',
+      summary: `node ${snapshot.name} is Ready again`,
+      confidence: 0.7,
+      evidence,
+    };
+  },
+};

@@ -1,0 +1,62 @@
+import type {
+  V1ControllerRevision,
+  V1DaemonSet,
+  V1Deployment,
+  V1HorizontalPodAutoscaler,
+  V1Job,
+  V1Node,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1PodDisruptionBudget,
+  V1ReplicaSet,
+  V1ResourceQuota,
+  V1StatefulSet,
+  V1StorageClass,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
+
+/** The kinds kubemend reads generically, with their API version and whether they are namespaced. */
+export const KINDS = {
+  Pod: { apiVersion: 'v1', namespaced: true },
+  Node: { apiVersion: 'v1', namespaced: false },
+  PersistentVolumeClaim: { apiVersion: 'v1', namespaced: true },
+  ResourceQuota: { apiVersion: 'v1', namespaced: true },
+  ReplicaSet: { apiVersion: 'apps/v1', namespaced: true },
+  Deployment: { apiVersion: 'apps/v1', namespaced: true },
+  StatefulSet: { apiVersion: 'apps/v1', namespaced: true },
+  DaemonSet: { apiVersion: 'apps/v1', namespaced: true },
+  ControllerRevision: { apiVersion: 'apps/v1', namespaced: true },
+  Job: { apiVersion: 'batch/v1', namespaced: true },
+  HorizontalPodAutoscaler: { apiVersion: 'autoscaling/v2', namespaced: true },
+  PodDisruptionBudget: { apiVersion: 'policy/v1', namespaced: true },
+  StorageClass: { apiVersion: 'storage.k8s.io/v1', namespaced: false },
+} as const;
+
+export type Kind = keyof typeof KINDS;
+
+export interface KindObjects {
+  Pod: V1Pod;
+  Node: V1Node;
+  PersistentVolumeClaim: V1PersistentVolumeClaim;
+  ResourceQuota: V1ResourceQuota;
+  ReplicaSet: V1ReplicaSet;
+  Deployment: V1Deployment;
+  StatefulSet: V1StatefulSet;
+  DaemonSet: V1DaemonSet;
+  ControllerRevision: V1ControllerRevision;
+  Job: V1Job;
+  HorizontalPodAutoscaler: V2HorizontalPodAutoscaler;
+  PodDisruptionBudget: V1PodDisruptionBudget;
+  StorageClass: V1StorageClass;
+}
+
+/** Kept for detectors written against the v1 autoscaling shape. */
+export type LegacyHpa = V1HorizontalPodAutoscaler;
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** At most this many objects are returned (memory stays bounded on large clusters). */
+  max?: number;
+}

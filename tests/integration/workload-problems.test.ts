@@ -1,0 +1,272 @@
+import { randomBytes } from 'node:crypto';
+
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+
+import type { Alert } from '../../lib/alert/schema.ts';
+import { detectors } from '../../lib/detect/registry.ts';
+import { handleAlert } from '../../lib/pipeline/detect.ts';
+import type { PlanMessage } from '../../lib/pipeline/messages.ts';
+import { alertFixture } from '../helpers/fixtures.ts';
+import { memoryStore, recordingQueue, silentLogger } from '../helpers/support.ts';
+import { loadConfigFile } from '../../lib/local/runtime.ts';
+import { admin, applyShippedRbac, createNamespace, providerFor, until } from '../testenv/cluster.ts';
+
+/**
+ * Workload, node, HPA and volume problems produced by the real controllers (Deployment, Job,
+ * HPA), the scheduler and kwok, diagnosed by the detector identity under the shipped RBAC and the
+ * shipped rules.
+ */
+const config = loadConfigFile(new URL('../../config/agent_config.yaml', import.meta.url).pathname);
+
+beforeAll(async () => {
+  await applyShippedRbac();
+});
+
+async function diagnose(file: string, labels: Record<string, string>) {
+  const template = alertFixture(file);
+  const alert: Alert = {
+    ...template,
+    labels: Object.assign(Object.create(null) as Record<string, string>, template.labels, labels),
+    fingerprint: randomBytes(8).toString('hex'),
+    startsAt: new Date().toISOString(),
+  };
+  const plans = recordingQueue<PlanMessage>();
+  const outcome = await handleAlert(
+    { kind: 'alert', alert, receivedAt: new Date().toISOString(), receiver: 'kubemend', groupKey: 'g' },
+    {
+      store: memoryStore(),
+      config: { ...config, clusters: [] },
+      detectors,
+      kube: providerFor('detector'),
+      plans,
+      clock: () => new Date(),
+      logger: silentLogger,
+      leaseMs: 60_000,
+    },
+  );
+  expect(plans.sent).toEqual([]);
+  expect(outcome.result).toBe('no-action');
+  return outcome;
+}
+
+describe('workload problems on a real control plane', () => {
+  it('explains a stuck rollout by its new pods’ image pulls (KubeDeploymentRolloutStuck)', async () => {
+    const namespace = await createNamespace('rollout-stuck');
+    await admin().apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'checkout' },
+        spec: {
+          replicas: 2,
+          progressDeadlineSeconds: 2,
+          selector: { matchLabels: { app: 'checkout' } },
+          template: {
+            metadata: { labels: { app: 'checkout' } },
+            spec: { containers: [{ name: 'app', image: 'registry.example/checkout:1.14.2' }] },
+          },
+        },
+      },
+    });
+    await until(
+      'revision 1 available',
+      () => admin().apps.readNamespacedDeployment({ namespace, name: 'checkout' }),
+      (d) => d.status?.availableReplicas === 2,
+    );
+    await admin().apps.patchNamespacedDeployment(
+      {
+        namespace,
+        name: 'checkout',
+        body: {
+          spec: {
+            template: {
+              metadata: {
+                labels: { 'kubemend.test/waiting-reason': 'ImagePullBackOff' },
+                annotations: {
+                  'kubemend.test/waiting-message': 'Back-off pulling image "registry.example/checkout:1.15.0"',
+                },
+              },
+              spec: { containers: [{ name: 'app', image: 'registry.example/checkout:1.15.0' }] },
+            },
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    await until(
+      'the Deployment controller to give up on the rollout',
+      () => admin().apps.readNamespacedDeployment({ namespace, name: 'checkout' }),
+      (d) => d.status?.conditions?.some((c) => c.reason === 'ProgressDeadlineExceeded') === true,
+      60_000,
+    );
+
+    const outcome = await diagnose('deployment-rollout-stuck.json', { namespace, deployment: 'checkout' });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'deployment-health', anomaly: 'bad-image' });
+    expect(outcome.reason).toMatch(
+      /^rollout stuck: \d of \d pods of the newest revision are unhealthy — container app cannot pull image registry\.example\/checkout:1\.15\.0/,
+    );
+    expect(outcome.reason).toContain('roll back to revision 1');
+  }, 120_000);
+
+  it('explains a failed Job by the exit of its pods (KubeJobFailed)', async () => {
+    const namespace = await createNamespace('job-failed');
+    await admin().objects.create({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'nightly-report', namespace },
+      spec: {
+        backoffLimit: 1,
+        template: {
+          metadata: {
+            labels: { 'kubemend.test/fail': 'true' },
+            annotations: { 'kubemend.test/exit-code': '2', 'kubemend.test/exit-reason': 'Error' },
+          },
+          spec: { restartPolicy: 'Never', containers: [{ name: 'report', image: 'registry.example/report:3.1' }] },
+        },
+      },
+    } as never);
+    await until(
+      'the Job to fail',
+      () =>
+        admin().objects.read({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'nightly-report', namespace } }),
+      (job) =>
+        ((job as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? []).some(
+          (c) => c.type === 'Failed' && c.status === 'True',
+        ),
+      60_000,
+    );
+
+    const outcome = await diagnose('job-failed.json', { namespace, job_name: 'nightly-report' });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'job-health', anomaly: 'BackoffLimitExceeded' });
+    expect(outcome.reason).toMatch(
+      /^job nightly-report failed: 2 pods failed \(backoffLimit 1\); pod nightly-report-\w+: Error, exit code 2$/,
+    );
+  }, 120_000);
+
+  it('reports what a NotReady node last said (KubeNodeNotReady)', async () => {
+    const name = `kwok-broken-${randomBytes(3).toString('hex')}`;
+    await admin().core.createNode({ body: { metadata: { name, labels: { 'kubemend.test/unmanaged': 'true' } } } });
+    const now = new Date();
+    await admin().core.patchNodeStatus(
+      {
+        name,
+        body: {
+          status: {
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'False',
+                reason: 'KubeletNotReady',
+                message: 'container runtime network not ready: NetworkReady=false',
+                lastHeartbeatTime: now,
+                lastTransitionTime: now,
+              },
+            ],
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+
+    const outcome = await diagnose('node-not-ready.json', { node: name });
+
+    expect(outcome.diagnosis).toMatchObject({
+      detector: 'node-health',
+      anomaly: 'node-not-ready',
+      target: { kind: 'Node', name },
+    });
+    expect(outcome.reason).toMatch(
+      /^node kwok-broken-\w+ reports NotReady for \d+ min: container runtime network not ready: NetworkReady=false$/,
+    );
+  }, 120_000);
+
+  it('says an HPA cannot scale when it has no metrics (KubeHpaReplicasMismatch)', async () => {
+    const namespace = await createNamespace('hpa');
+    await admin().apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'api' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'api' } },
+          template: {
+            metadata: { labels: { app: 'api' } },
+            spec: {
+              containers: [
+                { name: 'api', image: 'registry.example/api:2.0', resources: { requests: { cpu: '100m' } } },
+              ],
+            },
+          },
+        },
+      },
+    });
+    await admin().objects.create({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'api', namespace },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
+        minReplicas: 1,
+        maxReplicas: 5,
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+        ],
+      },
+    } as never);
+    await until(
+      'the HPA controller to report',
+      () =>
+        admin().objects.read({
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          metadata: { name: 'api', namespace },
+        }),
+      (hpa) =>
+        ((hpa as { status?: { conditions?: { type: string }[] } }).status?.conditions ?? []).some(
+          (c) => c.type === 'ScalingActive',
+        ),
+      60_000,
+    );
+
+    const outcome = await diagnose('hpa-maxed.json', {
+      alertname: 'KubeHpaReplicasMismatch',
+      namespace,
+      horizontalpodautoscaler: 'api',
+    });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'hpa-health', anomaly: 'hpa-cannot-scale' });
+    expect(outcome.reason).toMatch(/^HPA api cannot scale Deployment api: FailedGetResourceMetric — /);
+  }, 120_000);
+
+  it('says whether a filling volume can grow in place (KubePersistentVolumeFillingUp)', async () => {
+    const namespace = await createNamespace('pvc');
+    const className = `expandable-${randomBytes(3).toString('hex')}`;
+    await admin().objects.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: className },
+      provisioner: 'ebs.csi.aws.com',
+      allowVolumeExpansion: true,
+    } as never);
+    await admin().core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: {
+        metadata: { name: 'data-postgres-0' },
+        spec: {
+          storageClassName: className,
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: '100Gi' } },
+        },
+      },
+    });
+
+    const outcome = await diagnose('pvc-filling.json', { namespace, persistentvolumeclaim: 'data-postgres-0' });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'pvc-filling', anomaly: 'volume-filling' });
+    expect(outcome.reason).toBe(
+      'volume data-postgres-0 (100Gi) is filling up; its storage class allows expanding it in place',
+    );
+  }, 120_000);
+});
