@@ -1,12 +1,12 @@
-import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 
 import type { Diagnosis, Evidence } from '../domain/types.ts';
 import { REVISION_ANNOTATION } from '../remediate/rollout-restart.ts';
 import type { Detector } from './detector.ts';
 import { condition, selectorString } from './k8s-util.ts';
-import { podCauses, type PodCause } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import { correlate, latestRollout } from './rollout.ts';
+import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
 
 export interface DeploymentSnapshot {
   namespace: string;
@@ -14,11 +14,10 @@ export interface DeploymentSnapshot {
   deployment: V1Deployment | null;
   replicaSets: V1ReplicaSet[];
   /** Pods of the newest revision, with the Warning events of the first few unhealthy ones. */
-  pods: { pod: V1Pod; events: CoreV1Event[] }[];
+  pods: PodWithEvents[];
 }
 
 const MAX_PODS = 50;
-const EVENTS_FOR = 3;
 
 export const deploymentHealth: Detector<DeploymentSnapshot> = {
   name: 'deployment-health',
@@ -42,18 +41,7 @@ export const deploymentHealth: Detector<DeploymentSnapshot> = {
     const newest = newestReplicaSet(deployment, snapshot.replicaSets);
     const hash = newest?.metadata?.labels?.['pod-template-hash'];
     if (hash === undefined) return snapshot;
-    const pods = await kube.list('Pod', {
-      namespace,
-      labelSelector: `${selector},pod-template-hash=${hash}`,
-      max: MAX_PODS,
-    });
-    const unhealthy = pods.filter((pod) => podCauses(pod, []).length > 0).slice(0, EVENTS_FOR);
-    const events = await Promise.all(
-      unhealthy.map((pod) =>
-        kube.listWarningEvents(namespace, { kind: 'Pod', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid }),
-      ),
-    );
-    snapshot.pods = pods.map((pod) => ({ pod, events: events[unhealthy.indexOf(pod)] ?? [] }));
+    snapshot.pods = await podsWithEvents(kube, namespace, `${selector},pod-template-hash=${hash}`, MAX_PODS);
     return snapshot;
   },
 
@@ -106,9 +94,7 @@ export const deploymentHealth: Detector<DeploymentSnapshot> = {
         message: `Progressing=${progressing.status} (${progressing.reason ?? ''}): ${progressing.message ?? ''}`,
       });
     }
-    const causes = snapshot.pods.flatMap(({ pod, events }) => podCauses(pod, events));
-    const primary = mostCommon(causes);
-    const unhealthyPods = snapshot.pods.filter(({ pod, events }) => podCauses(pod, events).length > 0).length;
+    const { primary, unhealthy: unhealthyPods } = summarizeCauses(snapshot.pods);
     const change = latestRollout(deployment, snapshot.replicaSets);
     let rollback = '';
     if (change !== undefined) {
@@ -148,15 +134,4 @@ function newestReplicaSet(deployment: V1Deployment, replicaSets: readonly V1Repl
         Number(b.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) -
         Number(a.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
     )[0];
-}
-
-/** The most frequent kind of cause, with one example of it. */
-export function mostCommon(causes: readonly PodCause[]): { cause: PodCause; count: number } | undefined {
-  const counts = new Map<string, { cause: PodCause; count: number }>();
-  for (const cause of causes) {
-    const entry = counts.get(cause.kind) ?? { cause, count: 0 };
-    entry.count += 1;
-    counts.set(cause.kind, entry);
-  }
-  return [...counts.values()].sort((a, b) => b.count - a.count)[0];
 }

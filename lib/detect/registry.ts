@@ -1,10 +1,15 @@
 import { containerWaiting } from './container-waiting.ts';
+import { cpuThrottling } from './cpu-throttling.ts';
 import { crashLoop } from './crash-loop.ts';
+import { daemonSetHealth } from './daemonset-health.ts';
 import { deploymentHealth } from './deployment-health.ts';
 import { hpaHealth } from './hpa-health.ts';
 import { jobHealth } from './job-health.ts';
 import { nodeHealth } from './node-health.ts';
+import { pdbHealth } from './pdb-health.ts';
 import { pvcFilling } from './pvc-filling.ts';
+import { quotaHealth } from './quota-health.ts';
+import { statefulSetHealth } from './statefulset-health.ts';
 import type { AnyDetector } from './detector.ts';
 import { podNotReady } from './pod-not-ready.ts';
 
@@ -18,6 +23,11 @@ export const detectors: readonly AnyDetector[] = [
   nodeHealth,
   hpaHealth,
   pvcFilling,
+  statefulSetHealth,
+  daemonSetHealth,
+  pdbHealth,
+  quotaHealth,
+  cpuThrottling,
 ];
 
 export function findDetector(name: string, registry: readonly AnyDetector[] = detectors): AnyDetector | undefined {

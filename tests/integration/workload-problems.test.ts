@@ -10,7 +10,14 @@ import type { PlanMessage } from '../../lib/pipeline/messages.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
 import { memoryStore, recordingQueue, silentLogger } from '../helpers/support.ts';
 import { loadConfigFile } from '../../lib/local/runtime.ts';
-import { admin, applyShippedRbac, createNamespace, providerFor, until } from '../testenv/cluster.ts';
+import {
+  admin,
+  applyShippedRbac,
+  createCrashLoopingDeployment,
+  createNamespace,
+  providerFor,
+  until,
+} from '../testenv/cluster.ts';
 
 /**
  * Workload, node, HPA and volume problems produced by the real controllers (Deployment, Job,
@@ -268,5 +275,155 @@ describe('workload problems on a real control plane', () => {
     expect(outcome.reason).toBe(
       'volume data-postgres-0 (100Gi) is filling up; its storage class allows expanding it in place',
     );
+  }, 120_000);
+
+  it('says a crash-looping ordinal holds back the rest of a StatefulSet (KubeStatefulSetReplicasMismatch)', async () => {
+    const namespace = await createNamespace('sts');
+    await admin().objects.create({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'postgres', namespace },
+      spec: {
+        replicas: 3,
+        serviceName: 'postgres',
+        selector: { matchLabels: { app: 'postgres' } },
+        template: {
+          metadata: { labels: { app: 'postgres', 'kubemend.test/crash-loop': 'true' } },
+          spec: { containers: [{ name: 'app', image: 'registry.example/postgres:16' }] },
+        },
+      },
+    } as never);
+    await until(
+      'postgres-0 to crash loop',
+      () =>
+        admin()
+          .core.readNamespacedPod({ namespace, name: 'postgres-0' })
+          .catch(() => undefined),
+      (pod) => pod?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff',
+      60_000,
+    );
+
+    const outcome = await diagnose('deployment-rollout-stuck.json', {
+      alertname: 'KubeStatefulSetReplicasMismatch',
+      namespace,
+      statefulset: 'postgres',
+    });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'statefulset-health', anomaly: 'app-crash' });
+    expect(outcome.reason).toBe(
+      '1 of 1 pods are unhealthy — container app keeps exiting with code 1 (Error); pods start in order, so the rest wait behind it',
+    );
+  }, 120_000);
+
+  it('says how far a PodDisruptionBudget is short (KubePdbNotEnoughHealthyPods)', async () => {
+    const namespace = await createNamespace('pdb');
+    await createCrashLoopingDeployment(namespace, 'checkout');
+    await admin().objects.create({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'checkout', namespace },
+      spec: { minAvailable: 2, selector: { matchLabels: { app: 'checkout' } } },
+    } as never);
+    await until(
+      'the disruption controller to count the pods',
+      () =>
+        admin().objects.read({
+          apiVersion: 'policy/v1',
+          kind: 'PodDisruptionBudget',
+          metadata: { name: 'checkout', namespace },
+        }),
+      (pdb) => (pdb as { status?: { expectedPods?: number } }).status?.expectedPods === 2,
+      60_000,
+    );
+
+    const outcome = await diagnose('deployment-rollout-stuck.json', {
+      alertname: 'KubePdbNotEnoughHealthyPods',
+      namespace,
+      poddisruptionbudget: 'checkout',
+    });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'pdb-health', anomaly: 'app-crash' });
+    expect(outcome.reason).toMatch(
+      /^PodDisruptionBudget checkout is 2 healthy pods short, so evictions and drains of its pods are blocked — 2 pods are unhealthy: container app keeps exiting/,
+    );
+  }, 120_000);
+
+  it('names an exhausted quota (KubeQuotaFullyUsed)', async () => {
+    const namespace = await createNamespace('quota');
+    await admin().core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'compute' }, spec: { hard: { pods: '1' } } },
+    });
+    await until(
+      'the quota controller to report usage',
+      () => admin().core.readNamespacedResourceQuota({ namespace, name: 'compute' }),
+      (quota) => quota.status?.used?.pods !== undefined,
+    );
+    await admin().apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'worker' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'worker' } },
+          template: {
+            metadata: { labels: { app: 'worker' } },
+            spec: { containers: [{ name: 'w', image: 'registry.example/w:1' }] },
+          },
+        },
+      },
+    });
+    await until(
+      'the quota to fill',
+      () => admin().core.readNamespacedResourceQuota({ namespace, name: 'compute' }),
+      (quota) => quota.status?.used?.pods === '1',
+      60_000,
+    );
+
+    const outcome = await diagnose('deployment-rollout-stuck.json', {
+      alertname: 'KubeQuotaFullyUsed',
+      namespace,
+      resourcequota: 'compute',
+      resource: 'pods',
+    });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'quota-health', anomaly: 'quota-exhausted' });
+    expect(outcome.reason).toBe(
+      `ResourceQuota compute is exhausted for pods (pods: 1 of 1): new pods in ${namespace} are refused until usage drops or the quota is raised`,
+    );
+  }, 120_000);
+
+  it('finds the crash behind a DaemonSet rollout (KubeDaemonSetRolloutStuck)', async () => {
+    const namespace = await createNamespace('ds');
+    await admin().objects.create({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'node-agent', namespace },
+      spec: {
+        selector: { matchLabels: { app: 'node-agent' } },
+        template: {
+          metadata: { labels: { app: 'node-agent', 'kubemend.test/crash-loop': 'true' } },
+          spec: {
+            nodeSelector: { type: 'kwok' },
+            containers: [{ name: 'agent', image: 'registry.example/agent:5' }],
+          },
+        },
+      },
+    } as never);
+    await until(
+      'the agent on the kwok node to crash loop',
+      async () => (await admin().core.listNamespacedPod({ namespace, labelSelector: 'app=node-agent' })).items,
+      (pods) => pods.some((pod) => pod.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff'),
+      60_000,
+    );
+
+    const outcome = await diagnose('deployment-rollout-stuck.json', {
+      alertname: 'KubeDaemonSetRolloutStuck',
+      namespace,
+      daemonset: 'node-agent',
+    });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'daemonset-health', anomaly: 'app-crash' });
+    expect(outcome.reason).toBe('1 of 1 pods are unhealthy — container agent keeps exiting with code 1 (Error)');
   }, 120_000);
 });

@@ -16,7 +16,9 @@ describe('agent config', () => {
     expect(config.defaults.mode).toBe('dry-run');
     expect(config.rules.every((rule) => (rule.mode ?? config.defaults.mode) === 'dry-run')).toBe(true);
     expect(config.defaults.namespaces.deny).toEqual(expect.arrayContaining(['kube-system']));
-    expect(config.ignore.map((entry) => entry.alertname)).toEqual(['Watchdog', 'InfoInhibitor']);
+    expect(config.ignore.map((entry) => entry.alertname)).toEqual(
+      expect.arrayContaining(['Watchdog', 'InfoInhibitor', 'KubeCPUOvercommit']),
+    );
   });
 
   it('defaults to dry-run when nothing is configured', () => {

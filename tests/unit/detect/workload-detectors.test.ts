@@ -2,11 +2,16 @@ import { describe, expect, it } from '@jest/globals';
 import type { V1Job, V1Node, V1PersistentVolumeClaim, V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 
 import type { Alert } from '../../../lib/alert/schema.ts';
+import { cpuThrottling } from '../../../lib/detect/cpu-throttling.ts';
+import { daemonSetHealth } from '../../../lib/detect/daemonset-health.ts';
 import { deploymentHealth } from '../../../lib/detect/deployment-health.ts';
 import { hpaHealth } from '../../../lib/detect/hpa-health.ts';
 import { jobHealth } from '../../../lib/detect/job-health.ts';
 import { nodeHealth } from '../../../lib/detect/node-health.ts';
+import { pdbHealth } from '../../../lib/detect/pdb-health.ts';
 import { pvcFilling } from '../../../lib/detect/pvc-filling.ts';
+import { quantity, quotaHealth } from '../../../lib/detect/quota-health.ts';
+import { statefulSetHealth } from '../../../lib/detect/statefulset-health.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
 import { alertFixture, crashingPod, deployment, replicaSet } from '../../helpers/fixtures.ts';
 
@@ -236,5 +241,119 @@ describe('pvc-filling', () => {
     expect(diagnosis.evidence.map((item) => item.message)).toContain(
       'storage class gp3 (ebs.csi.aws.com) allows volume expansion',
     );
+  });
+});
+
+describe('statefulset, daemonset, PDB, quota and CPU throttling detectors', () => {
+  const ordinal0 = (): V1Pod => {
+    const pod = crashingPod({ owner: { kind: 'StatefulSet', name: 'postgres' } });
+    pod.metadata!.name = 'postgres-0';
+    return pod;
+  };
+
+  it('says a crashing ordinal holds back the rest of a StatefulSet', () => {
+    const diagnosis = statefulSetHealth.diagnose(
+      alertWith('deployment-rollout-stuck.json'),
+      {
+        namespace: 'db',
+        name: 'postgres',
+        statefulSet: {
+          metadata: { name: 'postgres', uid: 's1' },
+          spec: { replicas: 3, selector: {}, serviceName: 'postgres', template: {} },
+          status: { replicas: 1, readyReplicas: 0 },
+        },
+        pods: [{ pod: ordinal0(), events: [] }],
+      },
+      now,
+    );
+
+    expect(diagnosis).toMatchObject({ anomaly: 'app-crash', target: { kind: 'StatefulSet' } });
+    expect(diagnosis.summary).toContain('pods start in order, so the rest wait behind it');
+  });
+
+  it('names the nodes whose taints a DaemonSet does not tolerate', () => {
+    const node = (name: string, taints: V1Node['spec']) => ({ metadata: { name }, spec: taints }) as V1Node;
+    const diagnosis = daemonSetHealth.diagnose(
+      alertWith('deployment-rollout-stuck.json'),
+      {
+        namespace: 'monitoring',
+        name: 'node-exporter',
+        daemonSet: {
+          metadata: { name: 'node-exporter', uid: 'd1' },
+          spec: {
+            selector: {},
+            template: {
+              spec: { containers: [], tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }] },
+            },
+          },
+          status: { desiredNumberScheduled: 2, currentNumberScheduled: 2, numberReady: 2, numberMisscheduled: 0 },
+        },
+        pods: [],
+        nodes: [
+          node('gpu-1', { taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }] }),
+          node('infra-1', { taints: [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }] }),
+        ],
+      },
+      now,
+    );
+
+    expect(diagnosis.anomaly).toBe('untolerated-taints');
+    expect(diagnosis.summary).toBe(
+      '1 node has taints the DaemonSet does not tolerate, e.g. gpu-1 (nvidia.com/gpu=true:NoSchedule): add tolerations if it must run there',
+    );
+  });
+
+  it('says how far a PodDisruptionBudget is short and why', () => {
+    const diagnosis = pdbHealth.diagnose(
+      alertWith('deployment-rollout-stuck.json'),
+      {
+        namespace: 'payments',
+        name: 'checkout',
+        pdb: {
+          metadata: { name: 'checkout', uid: 'b1' },
+          status: { currentHealthy: 1, desiredHealthy: 2, expectedPods: 3, disruptionsAllowed: 0 },
+        },
+        pods: [{ pod: crashingPod(), events: [] }],
+      },
+      now,
+    );
+
+    expect(diagnosis.summary).toBe(
+      'PodDisruptionBudget checkout is 1 healthy pod short, so evictions and drains of its pods are blocked — 1 pods are unhealthy: container app keeps exiting with code 1 (Error)',
+    );
+  });
+
+  it('names the exhausted resources of a quota', () => {
+    expect(quantity('1500m')).toBe(1.5);
+    expect(quantity('2Gi')).toBe(2 * 2 ** 30);
+    const diagnosis = quotaHealth.diagnose(
+      alertWith('deployment-rollout-stuck.json', { resource: 'requests.memory' }),
+      {
+        namespace: 'team-a',
+        name: 'compute',
+        quota: {
+          metadata: { name: 'compute', uid: 'q1' },
+          status: { hard: { 'requests.memory': '8Gi', pods: '20' }, used: { 'requests.memory': '8192Mi', pods: '7' } },
+        },
+      },
+      now,
+    );
+
+    expect(diagnosis).toMatchObject({ anomaly: 'quota-exhausted' });
+    expect(diagnosis.summary).toContain('exhausted for requests.memory (requests.memory: 8192Mi of 8Gi)');
+  });
+
+  it('points at the CPU limit for throttling, with no restart', () => {
+    const pod = crashingPod({ running: true });
+    pod.spec!.containers[0]!.resources = { limits: { cpu: '500m' }, requests: { cpu: '250m' } };
+
+    const diagnosis = cpuThrottling.diagnose(
+      alertWith('crashlooping-single.json'),
+      { namespace: 'payments', podName: 'x', pod },
+      now,
+    );
+
+    expect(diagnosis.summary).toContain('is throttled at its CPU limit of 500m (request 250m)');
+    expect(diagnosis.plan).toBeNull();
   });
 });

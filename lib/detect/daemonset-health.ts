@@ -1,0 +1,117 @@
+import type { V1DaemonSet, V1Node, V1Taint, V1Toleration } from '@kubernetes/client-node';
+
+import type { Evidence } from '../domain/types.ts';
+import type { Detector } from './detector.ts';
+import { orNull, requireLabel } from './pod-snapshot.ts';
+import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
+
+export interface DaemonSetSnapshot {
+  namespace: string;
+  name: string;
+  daemonSet: V1DaemonSet | null;
+  pods: PodWithEvents[];
+  nodes: V1Node[];
+}
+
+export const daemonSetHealth: Detector<DaemonSetSnapshot> = {
+  name: 'daemonset-health',
+  description:
+    'KubeDaemonSetRolloutStuck, KubeDaemonSetNotScheduled: why its pods are unhealthy, and which nodes it does not run on because of taints it does not tolerate.',
+  reads: [
+    { apiGroup: 'apps', resource: 'daemonsets', verbs: ['get'] },
+    { apiGroup: '', resource: 'pods', verbs: ['list'] },
+    { apiGroup: '', resource: 'events', verbs: ['list'] },
+    { apiGroup: '', resource: 'nodes', verbs: ['list'] },
+  ],
+
+  observe: async (alert, kube) => {
+    const namespace = requireLabel(alert, 'namespace');
+    const name = requireLabel(alert, 'daemonset');
+    const daemonSet = await orNull(kube.read('DaemonSet', name, namespace));
+    if (daemonSet === null) return { namespace, name, daemonSet, pods: [], nodes: [] };
+    const [pods, nodes] = await Promise.all([
+      podsWithEvents(kube, namespace, daemonSet.spec?.selector, 200),
+      kube.list('Node', { max: 1000 }),
+    ]);
+    return { namespace, name, daemonSet, pods, nodes };
+  },
+
+  diagnose: (_alert, snapshot) => {
+    const target = {
+      kind: 'DaemonSet',
+      namespace: snapshot.namespace,
+      name: snapshot.name,
+      uid: snapshot.daemonSet?.metadata?.uid,
+    };
+    const base = { detector: daemonSetHealth.name, target, plan: null };
+    const ds = snapshot.daemonSet;
+    if (ds === null) {
+      return {
+        ...base,
+        anomaly: 'gone',
+        summary: `daemonset ${snapshot.namespace}/${snapshot.name} no longer exists`,
+        confidence: 0.9,
+        evidence: [],
+      };
+    }
+    const status = ds.status;
+    const evidence: Evidence[] = [
+      {
+        source: 'daemonset.status',
+        message: `desired ${status?.desiredNumberScheduled ?? 0}, scheduled ${status?.currentNumberScheduled ?? 0}, ready ${status?.numberReady ?? 0}, updated ${status?.updatedNumberScheduled ?? 0}, misscheduled ${status?.numberMisscheduled ?? 0}`,
+      },
+    ];
+    const { primary, unhealthy } = summarizeCauses(snapshot.pods);
+    if (primary !== undefined) {
+      evidence.push(...primary.cause.evidence);
+      return {
+        ...base,
+        anomaly: primary.cause.kind,
+        summary: `${unhealthy} of ${snapshot.pods.length} pods are unhealthy — ${primary.cause.summary}`,
+        confidence: 0.7,
+        evidence,
+      };
+    }
+    const running = new Set(snapshot.pods.map(({ pod }) => pod.spec?.nodeName));
+    const tolerations = ds.spec?.template.spec?.tolerations ?? [];
+    const excluded = snapshot.nodes
+      .filter((node) => !running.has(node.metadata?.name))
+      .map((node) => ({
+        node: node.metadata?.name ?? '',
+        blocking: (node.spec?.taints ?? []).filter((taint) => !tolerated(taint, tolerations)),
+      }))
+      .filter((entry) => entry.blocking.length > 0);
+    if (excluded.length > 0) {
+      const examples = excluded
+        .slice(0, 3)
+        .map(
+          (entry) => `${entry.node} (${entry.blocking.map((t) => `${t.key}=${t.value ?? ''}:${t.effect}`).join(', ')})`,
+        );
+      return {
+        ...base,
+        anomaly: 'untolerated-taints',
+        summary: `${excluded.length} node${excluded.length === 1 ? ' has' : 's have'} taints the DaemonSet does not tolerate, e.g. ${examples.join('; ')}: add tolerations if it must run there`,
+        confidence: 0.7,
+        evidence,
+      };
+    }
+    return {
+      ...base,
+      anomaly: 'rollout-converging',
+      summary:
+        'no pod reports a problem and every node without a pod is explained by nothing here: the rollout may still be converging (maxUnavailable)',
+      confidence: 0.3,
+      evidence,
+    };
+  },
+};
+
+function tolerated(taint: V1Taint, tolerations: readonly V1Toleration[]): boolean {
+  if (taint.effect === 'PreferNoSchedule') return true;
+  return tolerations.some(
+    (toleration) =>
+      (toleration.key === undefined || toleration.key === taint.key) &&
+      (toleration.effect === undefined || toleration.effect === '' || toleration.effect === taint.effect) &&
+      (toleration.operator === 'Exists' || toleration.value === taint.value),
+  );
+}

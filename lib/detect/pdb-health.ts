@@ -1,0 +1,77 @@
+import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
+
+import type { Detector } from './detector.ts';
+import { orNull, requireLabel } from './pod-snapshot.ts';
+import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
+
+export interface PdbSnapshot {
+  namespace: string;
+  name: string;
+  pdb: V1PodDisruptionBudget | null;
+  pods: PodWithEvents[];
+}
+
+export const pdbHealth: Detector<PdbSnapshot> = {
+  name: 'pdb-health',
+  description:
+    'KubePdbNotEnoughHealthyPods: how far the budget is short and why its pods are unhealthy; while it is, drains and evictions of those pods are blocked.',
+  reads: [
+    { apiGroup: 'policy', resource: 'poddisruptionbudgets', verbs: ['get'] },
+    { apiGroup: '', resource: 'pods', verbs: ['list'] },
+    { apiGroup: '', resource: 'events', verbs: ['list'] },
+  ],
+
+  observe: async (alert, kube) => {
+    const namespace = requireLabel(alert, 'namespace');
+    const name = requireLabel(alert, 'poddisruptionbudget');
+    const pdb = await orNull(kube.read('PodDisruptionBudget', name, namespace));
+    const pods = pdb === null ? [] : await podsWithEvents(kube, namespace, pdb.spec?.selector);
+    return { namespace, name, pdb, pods };
+  },
+
+  diagnose: (_alert, snapshot) => {
+    const target = {
+      kind: 'PodDisruptionBudget',
+      namespace: snapshot.namespace,
+      name: snapshot.name,
+      uid: snapshot.pdb?.metadata?.uid,
+    };
+    const base = { detector: pdbHealth.name, target, plan: null };
+    const { pdb } = snapshot;
+    if (pdb === null) {
+      return {
+        ...base,
+        anomaly: 'gone',
+        summary: `PodDisruptionBudget ${snapshot.namespace}/${snapshot.name} no longer exists`,
+        confidence: 0.9,
+        evidence: [],
+      };
+    }
+    const healthy = pdb.status?.currentHealthy ?? 0;
+    const needed = pdb.status?.desiredHealthy ?? 0;
+    const expected = pdb.status?.expectedPods ?? 0;
+    const evidence = [
+      {
+        source: 'pdb.status',
+        message: `${healthy} healthy of ${expected} expected pods; the budget needs ${needed} (disruptions allowed: ${pdb.status?.disruptionsAllowed ?? 0})`,
+      },
+    ];
+    const { primary, unhealthy } = summarizeCauses(snapshot.pods);
+    if (expected === 0) {
+      return {
+        ...base,
+        anomaly: 'pdb-selects-nothing',
+        summary: `PodDisruptionBudget ${snapshot.name} selects no pods: its selector matches nothing`,
+        confidence: 0.7,
+        evidence,
+      };
+    }
+    return {
+      ...base,
+      anomaly: primary?.cause.kind ?? 'pdb-short',
+      summary: `PodDisruptionBudget ${snapshot.name} is ${Math.max(0, needed - healthy)} healthy pod${needed - healthy === 1 ? '' : 's'} short, so evictions and drains of its pods are blocked${primary === undefined ? '' : ` — ${unhealthy} pods are unhealthy: ${primary.cause.summary}`}`,
+      confidence: primary === undefined ? 0.5 : 0.7,
+      evidence: [...evidence, ...(primary?.cause.evidence ?? [])],
+    };
+  },
+};

@@ -1,0 +1,88 @@
+import type { V1ResourceQuota } from '@kubernetes/client-node';
+
+import type { Detector } from './detector.ts';
+import { orNull, requireLabel } from './pod-snapshot.ts';
+
+export interface QuotaSnapshot {
+  namespace: string;
+  name: string;
+  quota: V1ResourceQuota | null;
+}
+
+export const quotaHealth: Detector<QuotaSnapshot> = {
+  name: 'quota-health',
+  description:
+    'KubeQuotaExceeded, KubeQuotaFullyUsed: which resources of a ResourceQuota are at or over their hard limit; new pods (and rollouts, and HPA scale-ups) in the namespace fail to be created while they are.',
+  reads: [{ apiGroup: '', resource: 'resourcequotas', verbs: ['get'] }],
+
+  observe: async (alert, kube) => {
+    const namespace = requireLabel(alert, 'namespace');
+    const name = requireLabel(alert, 'resourcequota');
+    return { namespace, name, quota: await orNull(kube.read('ResourceQuota', name, namespace)) };
+  },
+
+  diagnose: (alert, snapshot) => {
+    const target = {
+      kind: 'ResourceQuota',
+      namespace: snapshot.namespace,
+      name: snapshot.name,
+      uid: snapshot.quota?.metadata?.uid,
+    };
+    const base = { detector: quotaHealth.name, target, plan: null };
+    const { quota } = snapshot;
+    if (quota === null) {
+      return {
+        ...base,
+        anomaly: 'gone',
+        summary: `ResourceQuota ${snapshot.namespace}/${snapshot.name} no longer exists`,
+        confidence: 0.9,
+        evidence: [],
+      };
+    }
+    const hard = quota.status?.hard ?? {};
+    const used = quota.status?.used ?? {};
+    const rows = Object.keys(hard).map((resource) => ({
+      resource,
+      used: used[resource] ?? '0',
+      hard: hard[resource] ?? '0',
+    }));
+    const full = rows.filter((row) => quantity(row.used) >= quantity(row.hard));
+    const evidence = rows.map((row) => ({
+      source: 'quota.status',
+      message: `${row.resource}: ${row.used} used of ${row.hard}`,
+    }));
+    const named = alert.labels.resource;
+    const focus = full.find((row) => row.resource === named) ?? full[0];
+    return {
+      ...base,
+      anomaly: full.length === 0 ? 'quota-high' : 'quota-exhausted',
+      summary:
+        focus === undefined
+          ? `ResourceQuota ${snapshot.name} is close to its limits in namespace ${snapshot.namespace}`
+          : `ResourceQuota ${snapshot.name} is exhausted for ${full.map((row) => row.resource).join(', ')} (${focus.resource}: ${focus.used} of ${focus.hard}): new pods in ${snapshot.namespace} are refused until usage drops or the quota is raised`,
+      confidence: 0.8,
+      evidence,
+    };
+  },
+};
+
+/** A Kubernetes quantity as a number, enough to compare used with hard (binary and decimal suffixes). */
+export function quantity(value: string): number {
+  const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(value.trim());
+  if (match === null) return Number.NaN;
+  const factors: Record<string, number> = {
+    '': 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+  };
+  return Number(match[1]) * (factors[match[2] ?? ''] ?? Number.NaN);
+}

@@ -1,0 +1,99 @@
+import type { V1StatefulSet } from '@kubernetes/client-node';
+
+import type { Evidence } from '../domain/types.ts';
+import type { Detector } from './detector.ts';
+import { orNull, requireLabel } from './pod-snapshot.ts';
+import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
+
+export interface StatefulSetSnapshot {
+  namespace: string;
+  name: string;
+  statefulSet: V1StatefulSet | null;
+  pods: PodWithEvents[];
+}
+
+export const statefulSetHealth: Detector<StatefulSetSnapshot> = {
+  name: 'statefulset-health',
+  description:
+    'KubeStatefulSetReplicasMismatch, KubeStatefulSetUpdateNotRolledOut: why pods are not ready (in ordinal order, one unhealthy pod blocks the rest), and why an update stops (OnDelete strategy, a partition, a failing pod).',
+  reads: [
+    { apiGroup: 'apps', resource: 'statefulsets', verbs: ['get'] },
+    { apiGroup: '', resource: 'pods', verbs: ['list'] },
+    { apiGroup: '', resource: 'events', verbs: ['list'] },
+  ],
+
+  observe: async (alert, kube) => {
+    const namespace = requireLabel(alert, 'namespace');
+    const name = requireLabel(alert, 'statefulset');
+    const statefulSet = await orNull(kube.read('StatefulSet', name, namespace));
+    const pods = statefulSet === null ? [] : await podsWithEvents(kube, namespace, statefulSet.spec?.selector);
+    return { namespace, name, statefulSet, pods };
+  },
+
+  diagnose: (_alert, snapshot) => {
+    const target = {
+      kind: 'StatefulSet',
+      namespace: snapshot.namespace,
+      name: snapshot.name,
+      uid: snapshot.statefulSet?.metadata?.uid,
+    };
+    const base = { detector: statefulSetHealth.name, target, plan: null };
+    const sts = snapshot.statefulSet;
+    if (sts === null) {
+      return {
+        ...base,
+        anomaly: 'gone',
+        summary: `statefulset ${snapshot.namespace}/${snapshot.name} no longer exists`,
+        confidence: 0.9,
+        evidence: [],
+      };
+    }
+    const desired = sts.spec?.replicas ?? 1;
+    const ready = sts.status?.readyReplicas ?? 0;
+    const updated = sts.status?.updatedReplicas ?? 0;
+    const evidence: Evidence[] = [
+      {
+        source: 'statefulset.status',
+        message: `${ready} of ${desired} ready, ${updated} updated; current revision ${sts.status?.currentRevision ?? '?'}, update revision ${sts.status?.updateRevision ?? '?'}`,
+      },
+    ];
+    const { primary, unhealthy } = summarizeCauses(snapshot.pods);
+    if (primary !== undefined) {
+      evidence.push(...primary.cause.evidence);
+      return {
+        ...base,
+        anomaly: primary.cause.kind,
+        summary: `${unhealthy} of ${snapshot.pods.length} pods are unhealthy — ${primary.cause.summary}; pods start in order, so the rest wait behind it`,
+        confidence: 0.7,
+        evidence,
+      };
+    }
+    const strategy = sts.spec?.updateStrategy;
+    if (strategy?.type === 'OnDelete' && sts.status?.currentRevision !== sts.status?.updateRevision) {
+      return {
+        ...base,
+        anomaly: 'update-on-delete',
+        summary: `statefulset ${snapshot.name} uses the OnDelete update strategy: its pods move to revision ${sts.status?.updateRevision ?? '?'} only when deleted`,
+        confidence: 0.8,
+        evidence,
+      };
+    }
+    const partition = strategy?.rollingUpdate?.partition ?? 0;
+    if (partition > 0) {
+      return {
+        ...base,
+        anomaly: 'update-partitioned',
+        summary: `statefulset ${snapshot.name} has rollingUpdate.partition ${partition}: ordinals below it stay on the old revision until the partition is lowered`,
+        confidence: 0.8,
+        evidence,
+      };
+    }
+    return {
+      ...base,
+      anomaly: 'replicas-mismatch',
+      summary: `${ready} of ${desired} replicas ready and no pod reports a problem: the rollout may still be converging`,
+      confidence: 0.4,
+      evidence,
+    };
+  },
+};
