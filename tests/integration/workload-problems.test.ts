@@ -426,4 +426,165 @@ describe('workload problems on a real control plane', () => {
     expect(outcome.diagnosis).toMatchObject({ detector: 'daemonset-health', anomaly: 'app-crash' });
     expect(outcome.reason).toBe('1 of 1 pods are unhealthy — container agent keeps exiting with code 1 (Error)');
   }, 120_000);
+
+  it('says an OnDelete StatefulSet waits for its pods to be deleted (KubeStatefulSetUpdateNotRolledOut)', async () => {
+    const namespace = await createNamespace('sts-ondelete');
+    const body = (image: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'kafka', namespace },
+      spec: {
+        replicas: 1,
+        serviceName: 'kafka',
+        updateStrategy: { type: 'OnDelete' },
+        selector: { matchLabels: { app: 'kafka' } },
+        template: { metadata: { labels: { app: 'kafka' } }, spec: { containers: [{ name: 'broker', image }] } },
+      },
+    });
+    await admin().objects.create(body('registry.example/kafka:3.8') as never);
+    await until(
+      'kafka-0 ready',
+      () =>
+        admin().objects.read({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'kafka', namespace } }),
+      (sts) => (sts as { status?: { readyReplicas?: number } }).status?.readyReplicas === 1,
+      60_000,
+    );
+    await admin().objects.patch(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'kafka', namespace },
+        spec: { template: { spec: { containers: [{ name: 'broker', image: 'registry.example/kafka:3.9' }] } } },
+      } as never,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      PatchStrategy.StrategicMergePatch,
+    );
+    await until(
+      'a new update revision',
+      () =>
+        admin().objects.read({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'kafka', namespace } }),
+      (sts) => {
+        const status = (sts as { status?: { currentRevision?: string; updateRevision?: string } }).status;
+        return status?.updateRevision !== undefined && status.updateRevision !== status.currentRevision;
+      },
+    );
+
+    const outcome = await diagnose('deployment-rollout-stuck.json', {
+      alertname: 'KubeStatefulSetUpdateNotRolledOut',
+      namespace,
+      statefulset: 'kafka',
+    });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'statefulset-health', anomaly: 'update-on-delete' });
+    expect(outcome.reason).toMatch(
+      /^statefulset kafka uses the OnDelete update strategy: its pods move to revision kafka-\w+ only when deleted$/,
+    );
+  }, 120_000);
+
+  it('reports a node’s pressure conditions (KubeNodePressure)', async () => {
+    const name = `kwok-pressure-${randomBytes(3).toString('hex')}`;
+    await admin().core.createNode({ body: { metadata: { name, labels: { 'kubemend.test/unmanaged': 'true' } } } });
+    const now = new Date();
+    await admin().core.patchNodeStatus(
+      {
+        name,
+        body: {
+          status: {
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'True',
+                reason: 'KubeletReady',
+                message: 'kubelet is posting ready status',
+                lastHeartbeatTime: now,
+                lastTransitionTime: now,
+              },
+              {
+                type: 'DiskPressure',
+                status: 'True',
+                reason: 'KubeletHasDiskPressure',
+                message: 'kubelet has disk pressure',
+                lastHeartbeatTime: now,
+                lastTransitionTime: now,
+              },
+            ],
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+
+    const outcome = await diagnose('node-not-ready.json', { alertname: 'KubeNodePressure', node: name });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'node-health', anomaly: 'node-pressure' });
+    expect(outcome.reason).toBe(`node ${name} reports DiskPressure: the kubelet evicts pods to recover`);
+  }, 120_000);
+
+  it('points at the CPU limit of a throttled container (CPUThrottlingHigh)', async () => {
+    const namespace = await createNamespace('throttled');
+    await admin().core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'encoder' },
+        spec: {
+          containers: [
+            {
+              name: 'ffmpeg',
+              image: 'registry.example/encoder:7',
+              resources: { limits: { cpu: '500m' }, requests: { cpu: '250m' } },
+            },
+          ],
+        },
+      },
+    });
+
+    const outcome = await diagnose('crashlooping-single.json', {
+      alertname: 'CPUThrottlingHigh',
+      namespace,
+      pod: 'encoder',
+      container: 'ffmpeg',
+    });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'cpu-throttling', anomaly: 'cpu-throttled', plan: null });
+    expect(outcome.reason).toContain('container ffmpeg is throttled at its CPU limit of 500m (request 250m)');
+  }, 120_000);
+
+  it('finds why a Job does not complete (KubeJobNotCompleted)', async () => {
+    const namespace = await createNamespace('job-stuck');
+    await admin().objects.create({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'migrate', namespace },
+      spec: {
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            containers: [
+              { name: 'migrate', image: 'registry.example/migrate:1', resources: { requests: { memory: '4Ti' } } },
+            ],
+          },
+        },
+      },
+    } as never);
+    await until(
+      'the Job’s pod to be unschedulable',
+      async () => (await admin().core.listNamespacedPod({ namespace, labelSelector: 'job-name=migrate' })).items,
+      (pods) => pods.some((pod) => pod.status?.conditions?.some((c) => c.reason === 'Unschedulable') === true),
+      60_000,
+    );
+
+    const outcome = await diagnose('job-failed.json', {
+      alertname: 'KubeJobNotCompleted',
+      namespace,
+      job_name: 'migrate',
+    });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'job-health', anomaly: 'unschedulable' });
+    expect(outcome.reason).toMatch(
+      /^job migrate has run for \d+ min without completing \(1 active, 0 succeeded, 0 failed\): the scheduler finds no node for the pod: .*Insufficient memory/,
+    );
+  }, 120_000);
 });
