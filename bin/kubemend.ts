@@ -8,6 +8,7 @@ try {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
+    progress: process.stderr.isTTY,
     packageRoot: new URL('..', import.meta.url).pathname,
   });
   await program.parseAsync(process.argv);

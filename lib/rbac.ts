@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 
+import { AUDIT_READS } from './audit/scan.ts';
 import type { AgentConfig } from './config/agent-config.ts';
 import type { AnyDetector } from './detect/detector.ts';
 import type { AnyRemediator, Permission } from './remediate/remediator.ts';
@@ -40,12 +41,15 @@ const HEADER =
 
 /**
  * The ClusterRoles, generated from what the registered units declare: the detector may only read
- * (cluster-wide binding to the group kubemend:detector); the remediator's ClusterRole holds exactly
+ * what the detectors and the audit read (cluster-wide binding to the group kubemend:detector); the remediator's ClusterRole holds exactly
  * the verbs its fixes use and is bound separately, per namespace (remediatorBindings).
  */
 export function renderRbac(detectors: readonly AnyDetector[], remediators: readonly AnyRemediator[]): string {
   const documents = [
-    clusterRole('kubemend-detector', toPolicyRules(detectors.flatMap((detector) => detector.reads))),
+    clusterRole(
+      'kubemend-detector',
+      toPolicyRules([...detectors.flatMap((detector) => detector.reads), ...AUDIT_READS]),
+    ),
     {
       apiVersion: `${RBAC_GROUP}/v1`,
       kind: 'ClusterRoleBinding',

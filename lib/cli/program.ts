@@ -4,6 +4,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 
 import { alertCluster } from '../alert/identity.ts';
+import { createSqliteFindingsStore } from '../audit/findings-store.ts';
+import { formatAuditMarkdown, formatAuditTable } from '../audit/format.ts';
+import { scanCluster } from '../audit/scan.ts';
 import { AlertSchema, formatIssue, parseWebhook, type Alert } from '../alert/schema.ts';
 import { findRule } from '../config/agent-config.ts';
 import { detectors, findDetector } from '../detect/registry.ts';
@@ -26,6 +29,8 @@ export interface CliIo {
   packageRoot: string;
   /** Replaces kubeconfig access (tests). */
   kube?: KubeProvider;
+  /** Whether stderr is a terminal (then `audit` draws a progress bar). */
+  progress?: boolean;
   /** Called with the running server so a caller can stop it; the CLI itself waits for a signal. */
   onServing?: (stop: () => Promise<void>) => void;
 }
@@ -164,6 +169,58 @@ export function createProgram(io: CliIo): Command {
         await store.close();
       }
     });
+
+  program
+    .command('audit')
+    .description('scan a cluster with every detector, store the findings, and report what is new, open and resolved')
+    .option('--cluster <name>', 'registry entry to audit (default: defaultCluster, or the kubeconfig context)')
+    .option('--context <name>', 'kubeconfig context (default: the current one)', env.KUBEMEND_KUBE_CONTEXT)
+    .option('--namespace <name...>', 'only these namespaces')
+    .option('--data-dir <dir>', 'embedded store directory', defaultDataDir)
+    .option('--config <file>', 'agent configuration', defaultConfig)
+    .option('--output <format>', 'table, json or markdown', parseChoice(['table', 'json', 'markdown']), 'table')
+    .action(
+      async (options: {
+        cluster?: string;
+        context?: string;
+        namespace?: string[];
+        dataDir: string;
+        config: string;
+        output: 'table' | 'json' | 'markdown';
+      }) => {
+        const config = loadConfigFile(options.config);
+        const kube = await (
+          io.kube ??
+          createRegistryProvider(config, { identity: 'detector', kubeContext: options.context, timeoutMs: 30_000 })
+        )(options.cluster);
+        const progress = io.progress ?? false;
+        const findings = await scanCluster(kube, {
+          namespaces: options.namespace,
+          now: new Date(),
+          onProgress: progress
+            ? (step, done, total) => {
+                const width = 20;
+                const filled = Math.round((done / total) * width);
+                io.stderr(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${step.padEnd(24)}`);
+                if (done === total) io.stderr('\n');
+              }
+            : undefined,
+        });
+        const db = openLocalDatabase(resolve(options.dataDir));
+        try {
+          const report = await createSqliteFindingsStore(db).record(kube.cluster, findings, new Date());
+          const text =
+            options.output === 'json'
+              ? JSON.stringify(report, null, 2)
+              : options.output === 'markdown'
+                ? formatAuditMarkdown(report)
+                : formatAuditTable(report);
+          io.stdout(`${text}\n`);
+        } finally {
+          db.close();
+        }
+      },
+    );
 
   program
     .command('detectors')

@@ -104,6 +104,24 @@ export const deploymentHealth: Detector<DeploymentSnapshot> = {
         rollback = ` It began after revision ${change.latest.revision} (${change.changes.join('; ') || 'no pod-template change'}) — roll back to revision ${change.previous.revision} (replicaset ${change.previous.replicaSet}).`;
       }
     }
+    const failure = snapshot.replicaSets
+      .map((rs) => condition(rs.status?.conditions, 'ReplicaFailure'))
+      .find((c) => c?.status === 'True');
+    if (primary === undefined && failure !== undefined) {
+      return {
+        ...base,
+        anomaly: 'replica-failure',
+        summary: `${available} of ${desired} replicas available: the ReplicaSet cannot create pods — ${failure.message ?? failure.reason ?? ''}`,
+        confidence: 0.8,
+        evidence: [
+          ...evidence,
+          {
+            source: 'replicaset.status',
+            message: `ReplicaFailure=True (${failure.reason ?? ''}): ${failure.message ?? ''}`,
+          },
+        ],
+      };
+    }
     if (primary === undefined) {
       return {
         ...base,
