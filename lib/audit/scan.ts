@@ -83,7 +83,7 @@ export async function scanCluster(kube: KubeApi, options: ScanOptions): Promise<
     (listed as Record<Kind, unknown[]>)[kind] = inScope(items, options.namespaces);
   }
   options.onProgress?.('diagnose', STEPS.length, STEPS.length);
-  const get = <K extends Kind>(kind: K) => (listed[kind] ?? []);
+  const get = <K extends Kind>(kind: K) => listed[kind] ?? [];
   const pods = get('Pod');
   const findings: Finding[] = [];
   const add = (diagnosis: Diagnosis) => {
