@@ -8,7 +8,7 @@ import { jobHealth } from '../detect/job-health.ts';
 import { condition, selectorString } from '../detect/k8s-util.ts';
 import { nodeHealth } from '../detect/node-health.ts';
 import { pdbHealth } from '../detect/pdb-health.ts';
-import { podCauses } from '../detect/pod-causes.ts';
+import { eventEvidence, podCauses } from '../detect/pod-causes.ts';
 import { diagnosePodProblem } from '../detect/pod-problem.ts';
 import { quantity, quotaHealth } from '../detect/quota-health.ts';
 import { statefulSetHealth } from '../detect/statefulset-health.ts';
@@ -16,6 +16,7 @@ import type { Diagnosis, Evidence } from '../domain/types.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
 import type { Permission } from '../remediate/remediator.ts';
 import type { Kind, KindObjects } from '../kube/kinds.ts';
+import { checkCronJob, checkHpaTarget, checkJob, checkReplicaSet, checkStatefulSetStorage } from './checks.ts';
 
 /** What an audit lists, cluster-wide: part of the detector's read-only RBAC. */
 export const AUDIT_READS: readonly Permission[] = [
@@ -28,6 +29,8 @@ export const AUDIT_READS: readonly Permission[] = [
   { apiGroup: 'apps', resource: 'statefulsets', verbs: ['list'] },
   { apiGroup: 'apps', resource: 'daemonsets', verbs: ['list'] },
   { apiGroup: 'batch', resource: 'jobs', verbs: ['list'] },
+  { apiGroup: 'batch', resource: 'cronjobs', verbs: ['list'] },
+  { apiGroup: 'storage.k8s.io', resource: 'storageclasses', verbs: ['list'] },
   { apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verbs: ['list'] },
   { apiGroup: 'policy', resource: 'poddisruptionbudgets', verbs: ['list'] },
 ];
@@ -54,6 +57,8 @@ export interface ScanOptions {
   onProgress?: (step: string, done: number, total: number) => void;
 }
 
+const MAX_EVENT_READS = 20;
+
 const STEPS: readonly Kind[] = [
   'Node',
   'Pod',
@@ -62,6 +67,8 @@ const STEPS: readonly Kind[] = [
   'StatefulSet',
   'DaemonSet',
   'Job',
+  'CronJob',
+  'StorageClass',
   'HorizontalPodAutoscaler',
   'PodDisruptionBudget',
   'ResourceQuota',
@@ -209,6 +216,20 @@ export async function scanCluster(kube: KubeApi, options: ScanOptions): Promise<
     );
   }
 
+  for (const job of get('Job')) findings.push(...checkJob(job));
+  for (const cronJob of get('CronJob')) findings.push(...checkCronJob(cronJob));
+  for (const sts of get('StatefulSet')) findings.push(...checkStatefulSetStorage(sts, get('StorageClass')));
+  for (const rs of get('ReplicaSet')) findings.push(...checkReplicaSet(rs));
+  for (const hpa of get('HorizontalPodAutoscaler')) {
+    findings.push(
+      ...checkHpaTarget(hpa, {
+        deployments: get('Deployment'),
+        statefulSets: get('StatefulSet'),
+        replicaSets: get('ReplicaSet'),
+      }),
+    );
+  }
+
   for (const job of get('Job')) {
     if (condition(job.status?.conditions, 'Failed')?.status !== 'True') continue;
     const namespace = job.metadata?.namespace ?? '';
@@ -273,24 +294,29 @@ export async function scanCluster(kube: KubeApi, options: ScanOptions): Promise<
     );
   }
 
-  for (const pvc of get('PersistentVolumeClaim')) {
-    if (pvc.status?.phase !== 'Pending' && pvc.status?.phase !== 'Lost') continue;
+  const pending = get('PersistentVolumeClaim').filter(
+    (pvc) => pvc.status?.phase === 'Pending' || pvc.status?.phase === 'Lost',
+  );
+  for (const [index, pvc] of pending.entries()) {
     const namespace = pvc.metadata?.namespace ?? '';
     const name = pvc.metadata?.name ?? '';
+    // The provisioner's own words, for the first few (one request each).
+    const events =
+      index < MAX_EVENT_READS ? await kube.listWarningEvents(namespace, { kind: 'PersistentVolumeClaim', name }) : [];
+    const failed = events.find((event) => event.reason === 'ProvisioningFailed');
+    const phase = pvc.status?.phase ?? '';
     findings.push({
-      key: `PersistentVolumeClaim/${namespace}/${name}/pvc-${pvc.status.phase.toLowerCase()}`,
+      key: `PersistentVolumeClaim/${namespace}/${name}/pvc-${phase.toLowerCase()}`,
       detector: 'audit',
       kind: 'PersistentVolumeClaim',
       namespace,
       name,
-      anomaly: `pvc-${pvc.status.phase.toLowerCase()}`,
-      summary: `PVC ${name} is ${pvc.status.phase} (storage class ${pvc.spec?.storageClassName ?? '(default)'}): no volume is bound to it`,
+      anomaly: `pvc-${phase.toLowerCase()}`,
+      summary: `PVC ${name} is ${phase} (storage class ${pvc.spec?.storageClassName ?? '(default)'}): ${failed?.message ?? 'no volume is bound to it'}`,
       confidence: 0.7,
       evidence: [
-        {
-          source: 'pvc.status',
-          message: `phase ${pvc.status.phase}, requested ${pvc.spec?.resources?.requests?.storage ?? '?'}`,
-        },
+        { source: 'pvc.status', message: `phase ${phase}, requested ${pvc.spec?.resources?.requests?.storage ?? '?'}` },
+        ...events.slice(0, 3).map(eventEvidence),
       ],
     });
   }
@@ -298,7 +324,9 @@ export async function scanCluster(kube: KubeApi, options: ScanOptions): Promise<
   // Pods with no workload controller the scans above cover (bare pods, or owned by kinds this
   // audit does not read), reported one by one.
   for (const pod of pods) {
-    if (ownedByScannedWorkload(pod) || podCauses(pod, []).length === 0) continue;
+    // Evicted pods linger after their replacement runs: report them whoever owns them.
+    const evicted = pod.status?.reason === 'Evicted';
+    if ((!evicted && ownedByScannedWorkload(pod)) || podCauses(pod, []).length === 0) continue;
     const namespace = pod.metadata?.namespace ?? '';
     const name = pod.metadata?.name ?? '';
     add(

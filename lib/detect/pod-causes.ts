@@ -4,7 +4,15 @@ import type { Evidence } from '../domain/types.ts';
 
 /** Why a pod or one of its containers is unhealthy, as a kubelet or the scheduler reports it. */
 export type PodCauseKind =
-  'oom-killed' | 'bad-image' | 'config-error' | 'probe-failure' | 'app-crash' | 'unschedulable' | 'waiting';
+  | 'oom-killed'
+  | 'bad-image'
+  | 'config-error'
+  | 'probe-failure'
+  | 'app-crash'
+  | 'unschedulable'
+  | 'scheduling-gated'
+  | 'evicted'
+  | 'waiting';
 
 export interface PodCause {
   kind: PodCauseKind;
@@ -26,7 +34,29 @@ const CONFIG_REASONS = new Set(['CreateContainerConfigError', 'CreateContainerEr
  */
 export function podCauses(pod: V1Pod, events: readonly CoreV1Event[]): PodCause[] {
   const causes: PodCause[] = [];
+  if (pod.status?.reason === 'Evicted') {
+    return [
+      {
+        kind: 'evicted',
+        summary: `the kubelet evicted the pod: ${pod.status.message ?? 'no message'}`,
+        evidence: [
+          {
+            source: 'pod.status',
+            message: `phase ${pod.status.phase ?? '?'}, reason Evicted: ${pod.status.message ?? ''}`,
+          },
+        ],
+      },
+    ];
+  }
   const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason === 'SchedulingGated') {
+    const gates = (pod.spec?.schedulingGates ?? []).map((gate) => gate.name).join(', ');
+    causes.push({
+      kind: 'scheduling-gated',
+      summary: `the pod waits for its scheduling gates to be removed (${gates || 'unnamed'})`,
+      evidence: [{ source: 'pod.spec', message: `schedulingGates: ${gates}` }],
+    });
+  }
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
     const event = newest(events, (e) => e.reason === 'FailedScheduling');
     const message = scheduled.message ?? event?.message ?? 'no node fits';

@@ -1,5 +1,6 @@
 import type {
   V1ControllerRevision,
+  V1CronJob,
   V1DaemonSet,
   V1Deployment,
   V1HorizontalPodAutoscaler,
@@ -27,6 +28,7 @@ export const KINDS = {
   DaemonSet: { apiVersion: 'apps/v1', namespaced: true },
   ControllerRevision: { apiVersion: 'apps/v1', namespaced: true },
   Job: { apiVersion: 'batch/v1', namespaced: true },
+  CronJob: { apiVersion: 'batch/v1', namespaced: true },
   HorizontalPodAutoscaler: { apiVersion: 'autoscaling/v2', namespaced: true },
   PodDisruptionBudget: { apiVersion: 'policy/v1', namespaced: true },
   StorageClass: { apiVersion: 'storage.k8s.io/v1', namespaced: false },
@@ -45,6 +47,7 @@ export interface KindObjects {
   DaemonSet: V1DaemonSet;
   ControllerRevision: V1ControllerRevision;
   Job: V1Job;
+  CronJob: V1CronJob;
   HorizontalPodAutoscaler: V2HorizontalPodAutoscaler;
   PodDisruptionBudget: V1PodDisruptionBudget;
   StorageClass: V1StorageClass;
