@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { ApiException, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 import type { Finding } from '../../lib/audit/scan.ts';
 import { admin, createNamespace, until } from './cluster.ts';
@@ -20,7 +20,7 @@ export interface BrokenWorkload {
 }
 
 const objects = () => admin().objects;
-const create = (object: Record<string, unknown>) => objects().create(object as unknown as KubernetesObject);
+const create = (object: Record<string, unknown>) => objects().create(object);
 const byKey = (pattern: RegExp) => (findings: readonly Finding[], namespace: string) =>
   findings.find((finding) => finding.namespace === namespace && pattern.test(finding.key));
 
