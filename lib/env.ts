@@ -40,6 +40,7 @@ const WorkerEnv = {
 
 export const DetectorEnvSchema = z.object({ ...WorkerEnv, KUBEMEND_PLAN_QUEUE_URL: z.url() });
 export const RemediatorEnvSchema = z.object(WorkerEnv);
+export const AuditEnvSchema = z.object(WorkerEnv);
 
 /** Parses an environment once, at start-up; a missing or bad variable stops start-up by name. */
 export function parseEnv<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv): z.infer<Schema> {

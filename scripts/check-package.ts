@@ -26,7 +26,7 @@ Object.assign(process.env, {
 });
 
 const zips = readdirSync(dir).filter((name) => name.endsWith('.zip'));
-if (zips.length !== 3) problems.push(`expected 3 function zips, found ${zips.join(', ') || 'none'}`);
+if (zips.length !== 4) problems.push(`expected 4 function zips, found ${zips.join(', ') || 'none'}`);
 
 for (const zip of zips) {
   const out = mkdtempSync(join(tmpdir(), 'kubemend-package-'));

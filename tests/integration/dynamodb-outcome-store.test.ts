@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DescribeTimeToLiveCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 import { alertId } from '../../lib/alert/identity.ts';
+import { createDynamoFindingsStore } from '../../lib/audit/dynamodb-findings-store.ts';
 import { createDynamoOutcomeStore } from '../../lib/store/dynamodb-outcome-store.ts';
 import type { OutcomeStore } from '../../lib/store/outcome-store.ts';
+import { findingsStoreContract } from '../contracts/findings-store.contract.ts';
 import { outcomeStoreContract } from '../contracts/outcome-store.contract.ts';
 import { createOutcomesTable } from '../helpers/dynamodb.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
@@ -52,4 +54,11 @@ describe('DynamoDB table from serverless.yml', () => {
     expect(ttl.TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
     expect(Number(item.Item?.expiresAt?.N)).toBe(now.getTime() / 1000 + 90 * 86_400);
   });
+});
+
+findingsStoreContract('DynamoDB on the AWS emulator', async () => {
+  tables += 1;
+  const tableName = `kubemend-test-${tables}`;
+  await createOutcomesTable(client, tableName);
+  return createDynamoFindingsStore(client, { tableName, retentionDays: 90 });
 });

@@ -6,7 +6,11 @@ import type { V1Job, V1Node, V1PersistentVolumeClaim } from '@kubernetes/client-
 import { createSqliteFindingsStore } from '../../../lib/audit/findings-store.ts';
 import { formatAuditMarkdown, formatAuditTable } from '../../../lib/audit/format.ts';
 import { scanCluster, type Finding } from '../../../lib/audit/scan.ts';
+import { findingsStoreContract } from '../../contracts/findings-store.contract.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
+import { silentLogger, testConfig } from '../../helpers/support.ts';
+import { auditAllClusters } from '../../../lib/lambda/audit.ts';
+import { ClusterUnreachableError } from '../../../lib/errors.ts';
 import { crashingPod, deployment, replicaSet } from '../../helpers/fixtures.ts';
 
 const now = new Date('2026-11-26T02:20:00Z');
@@ -88,7 +92,9 @@ describe('cluster audit', () => {
   });
 });
 
-describe('audit findings store', () => {
+findingsStoreContract('embedded store', async () => createSqliteFindingsStore(new DatabaseSync(':memory:')));
+
+describe('audit report formats', () => {
   const finding = (key: string): Finding => ({
     key,
     detector: 'd',
@@ -101,20 +107,6 @@ describe('audit findings store', () => {
     evidence: [],
   });
 
-  it('tells new, still open and resolved findings apart between audits', async () => {
-    const store = createSqliteFindingsStore(new DatabaseSync(':memory:'));
-
-    const first = await store.record('prod', [finding('a'), finding('b')], new Date('2026-11-26T01:00:00Z'));
-    const second = await store.record('prod', [finding('b'), finding('c')], new Date('2026-11-26T02:00:00Z'));
-    const other = await store.record('staging', [finding('a')], new Date('2026-11-26T02:00:00Z'));
-
-    expect(first.new.map((f) => f.key)).toEqual(['a', 'b']);
-    expect(second.new.map((f) => f.key)).toEqual(['c']);
-    expect(second.open).toEqual([expect.objectContaining({ key: 'b', since: '2026-11-26T01:00:00.000Z' })]);
-    expect(second.resolved).toEqual([expect.objectContaining({ key: 'a', since: '2026-11-26T01:00:00.000Z' })]);
-    expect(other.new.map((f) => f.key)).toEqual(['a']);
-  });
-
   it('prints a table and ticket-ready Markdown', async () => {
     const report = await createSqliteFindingsStore(new DatabaseSync(':memory:')).record('prod', [finding('x_1')], now);
 
@@ -124,5 +116,31 @@ describe('audit findings store', () => {
       'NEW     pod/ns/x_1  a        problem x_1',
     ]);
     expect(formatAuditMarkdown(report)).toContain('- **pod/ns/x_1** — `a`: problem x\\_1');
+  });
+});
+
+describe('scheduled audit', () => {
+  it('audits every registered cluster, keeps going past a failing one, and then fails', async () => {
+    const store = createSqliteFindingsStore(new DatabaseSync(':memory:'));
+    const healthy = brokenCluster();
+    const config = testConfig({
+      clusters: [
+        { name: 'prod', kubeconfig: { context: 'prod' } },
+        { name: 'broken', kubeconfig: { context: 'broken' } },
+      ],
+      rules: [],
+    });
+    const kube = async (name: string | undefined) => {
+      if (name === 'broken') throw new ClusterUnreachableError('cannot reach https://broken.example (ECONNREFUSED)');
+      return healthy;
+    };
+
+    const attempt = auditAllClusters({ config, kube, store, logger: silentLogger, clock: () => now });
+
+    await expect(attempt).rejects.toThrow(
+      'audit failed for 1 cluster(s): broken: cannot reach https://broken.example (ECONNREFUSED)',
+    );
+    const again = await store.record('fake', [], now);
+    expect(again.resolved.length).toBe(5);
   });
 });

@@ -1,0 +1,77 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
+import type { AuditReport, FindingsStore } from './findings-store.ts';
+import type { Finding } from './scan.ts';
+
+/**
+ * Audit findings in the outcomes table: PK = AUDIT#<cluster>, SK = FINDING#<key>, with
+ * firstSeen, lastSeen, resolvedAt and the finding as JSON. Resolved findings expire through the
+ * table's TTL attribute after the retention period.
+ */
+export function createDynamoFindingsStore(
+  client: DynamoDBClient,
+  options: { tableName: string; retentionDays: number },
+): FindingsStore {
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const TableName = options.tableName;
+  return {
+    record: async (cluster, findings, now) => {
+      const at = now.toISOString();
+      const open = new Map<string, { since: string; finding: Finding }>();
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await doc.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :finding)',
+            FilterExpression: 'attribute_not_exists(resolvedAt)',
+            ExpressionAttributeValues: { ':pk': `AUDIT#${cluster}`, ':finding': 'FINDING#' },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const finding = JSON.parse(item.finding as string) as Finding;
+          open.set(finding.key, { since: item.firstSeen as string, finding });
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+
+      const report: AuditReport = { cluster, at, new: [], open: [], resolved: [] };
+      for (const finding of findings) {
+        const previous = open.get(finding.key);
+        if (previous === undefined) report.new.push(finding);
+        else report.open.push({ ...finding, since: previous.since });
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              PK: `AUDIT#${cluster}`,
+              SK: `FINDING#${finding.key}`,
+              firstSeen: previous?.since ?? at,
+              lastSeen: at,
+              finding: JSON.stringify(finding),
+            },
+          }),
+        );
+      }
+      const current = new Set(findings.map((finding) => finding.key));
+      for (const [key, previous] of open) {
+        if (current.has(key)) continue;
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: { PK: `AUDIT#${cluster}`, SK: `FINDING#${key}` },
+            UpdateExpression: 'SET resolvedAt = :at, expiresAt = :expires',
+            ExpressionAttributeValues: {
+              ':at': at,
+              ':expires': Math.floor(now.getTime() / 1000) + options.retentionDays * 86_400,
+            },
+          }),
+        );
+        report.resolved.push({ ...previous.finding, since: previous.since });
+      }
+      return report;
+    },
+  };
+}

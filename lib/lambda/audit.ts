@@ -1,0 +1,83 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+import { createDynamoFindingsStore } from '../audit/dynamodb-findings-store.ts';
+import type { AuditReport, FindingsStore } from '../audit/findings-store.ts';
+import { scanCluster } from '../audit/scan.ts';
+import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
+import { detectors } from '../detect/registry.ts';
+import { AuditEnvSchema, parseEnv } from '../env.ts';
+import { describeError } from '../errors.ts';
+import type { KubeProvider } from '../kube/kube-api.ts';
+import { createRegistryProvider } from '../kube/registry-provider.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { remediators } from '../remediate/registry.ts';
+
+export interface AuditDeps {
+  config: AgentConfig;
+  kube: KubeProvider;
+  store: FindingsStore;
+  logger: Logger;
+  clock: () => Date;
+}
+
+/** The scheduled audit's dependencies, built once per container from its environment. */
+export function createAuditDeps(env: NodeJS.ProcessEnv): AuditDeps {
+  const vars = parseEnv(AuditEnvSchema, env);
+  const config = loadAgentConfig(vars.KUBEMEND_CONFIG_PATH, {
+    detectors: detectors.map((detector) => detector.name),
+    actions: remediators.map((remediator) => remediator.action),
+  });
+  return {
+    config,
+    kube: createRegistryProvider(config, {
+      identity: 'detector',
+      timeoutMs: vars.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
+    }),
+    store: createDynamoFindingsStore(new DynamoDBClient({}), {
+      tableName: vars.KUBEMEND_TABLE_NAME,
+      retentionDays: vars.KUBEMEND_RETENTION_DAYS,
+    }),
+    logger: createLogger({ level: vars.KUBEMEND_LOG_LEVEL, name: 'kubemend-audit' }),
+    clock: () => new Date(),
+  };
+}
+
+/**
+ * Audits every cluster in the registry (or the one kubeconfig cluster), two at a time; a cluster
+ * that fails is logged and the others still run. Fails at the end if any cluster failed, so the
+ * schedule's retry policy and alarms see it.
+ */
+export async function auditAllClusters(deps: AuditDeps): Promise<AuditReport[]> {
+  const names = deps.config.clusters.length === 0 ? [undefined] : deps.config.clusters.map((cluster) => cluster.name);
+  const reports: AuditReport[] = [];
+  const failures: string[] = [];
+  for (let start = 0; start < names.length; start += 2) {
+    const settled = await Promise.allSettled(
+      names.slice(start, start + 2).map(async (name) => {
+        const kube = await deps.kube(name);
+        const findings = await scanCluster(kube, { now: deps.clock() });
+        return deps.store.record(kube.cluster, findings, deps.clock());
+      }),
+    );
+    settled.forEach((result, index) => {
+      const name = names[start + index] ?? 'kubeconfig';
+      if (result.status === 'fulfilled') {
+        reports.push(result.value);
+        deps.logger.info(
+          {
+            cluster: result.value.cluster,
+            new: result.value.new.length,
+            open: result.value.open.length,
+            resolved: result.value.resolved.length,
+          },
+          'audit recorded',
+        );
+      } else {
+        failures.push(`${name}: ${describeError(result.reason).message}`);
+        deps.logger.error({ cluster: name, error: describeError(result.reason) }, 'audit failed');
+      }
+    });
+  }
+  if (failures.length > 0) throw new Error(`audit failed for ${failures.length} cluster(s): ${failures.join('; ')}`);
+  return reports;
+}

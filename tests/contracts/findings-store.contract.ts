@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+
+import type { FindingsStore } from '../../lib/audit/findings-store.ts';
+import type { Finding } from '../../lib/audit/scan.ts';
+
+/** What every audit findings store does, run against the embedded one and DynamoDB. */
+export function findingsStoreContract(name: string, freshStore: () => Promise<FindingsStore>): void {
+  const finding = (key: string): Finding => ({
+    key,
+    detector: 'd',
+    kind: 'Pod',
+    namespace: 'ns',
+    name: key,
+    anomaly: 'a',
+    summary: `problem ${key}`,
+    confidence: 0.7,
+    evidence: [{ source: 'pod.status', message: 'waiting' }],
+  });
+
+  describe(`${name}: FindingsStore contract`, () => {
+    it('tells new, still open and resolved findings apart between audits, per cluster', async () => {
+      const store = await freshStore();
+
+      const first = await store.record('prod', [finding('a'), finding('b')], new Date('2026-11-26T01:00:00Z'));
+      const second = await store.record('prod', [finding('b'), finding('c')], new Date('2026-11-26T02:00:00Z'));
+      const other = await store.record('staging', [finding('a')], new Date('2026-11-26T02:00:00Z'));
+
+      expect(first.new.map((f) => f.key).sort()).toEqual(['a', 'b']);
+      expect(second.new.map((f) => f.key)).toEqual(['c']);
+      expect(second.open).toEqual([expect.objectContaining({ key: 'b', since: '2026-11-26T01:00:00.000Z' })]);
+      expect(second.resolved).toEqual([expect.objectContaining({ key: 'a', since: '2026-11-26T01:00:00.000Z' })]);
+      expect(other.new.map((f) => f.key)).toEqual(['a']);
+    });
+
+    it('treats a problem that comes back after being resolved as new again', async () => {
+      const store = await freshStore();
+
+      await store.record('prod', [finding('a')], new Date('2026-11-26T01:00:00Z'));
+      await store.record('prod', [], new Date('2026-11-26T02:00:00Z'));
+      const back = await store.record('prod', [finding('a')], new Date('2026-11-26T03:00:00Z'));
+
+      expect(back.new.map((f) => f.key)).toEqual(['a']);
+      expect(back.open).toEqual([]);
+    });
+  });
+}
