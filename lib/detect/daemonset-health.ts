@@ -106,8 +106,18 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot> = {
   },
 };
 
+/** Tolerations the DaemonSet controller adds to every DaemonSet pod. */
+const DAEMONSET_DEFAULT_TOLERATIONS = [
+  'node.kubernetes.io/not-ready',
+  'node.kubernetes.io/unreachable',
+  'node.kubernetes.io/disk-pressure',
+  'node.kubernetes.io/memory-pressure',
+  'node.kubernetes.io/pid-pressure',
+  'node.kubernetes.io/unschedulable',
+];
+
 function tolerated(taint: V1Taint, tolerations: readonly V1Toleration[]): boolean {
-  if (taint.effect === 'PreferNoSchedule') return true;
+  if (taint.effect === 'PreferNoSchedule' || DAEMONSET_DEFAULT_TOLERATIONS.includes(taint.key)) return true;
   return tolerations.some(
     (toleration) =>
       (toleration.key === undefined || toleration.key === taint.key) &&

@@ -587,4 +587,127 @@ describe('workload problems on a real control plane', () => {
       /^job migrate has run for \d+ min without completing \(1 active, 0 succeeded, 0 failed\): the scheduler finds no node for the pod: .*Insufficient memory/,
     );
   }, 120_000);
+
+  it('explains missing replicas by their pods (KubeDeploymentReplicasMismatch)', async () => {
+    const namespace = await createNamespace('replicas');
+    await createCrashLoopingDeployment(namespace, 'checkout');
+
+    const outcome = await diagnose('deployment-rollout-stuck.json', {
+      alertname: 'KubeDeploymentReplicasMismatch',
+      namespace,
+      deployment: 'checkout',
+    });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'deployment-health', anomaly: 'app-crash' });
+    expect(outcome.reason).toBe(
+      '2 of 2 pods of the newest revision are unhealthy — container app keeps exiting with code 1 (Error) (2 pods).',
+    );
+  }, 120_000);
+
+  it('names a quota whose usage is over its hard limit (KubeQuotaExceeded)', async () => {
+    const namespace = await createNamespace('quota-over');
+    await admin().core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name: 'a' }, spec: { containers: [{ name: 'a', image: 'registry.example/a:1' }] } },
+    });
+    await admin().core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name: 'b' }, spec: { containers: [{ name: 'b', image: 'registry.example/b:1' }] } },
+    });
+    // A quota lowered below what already runs: usage stays over it until pods go.
+    await admin().core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'shrunk' }, spec: { hard: { pods: '1' } } },
+    });
+    await until(
+      'usage over the limit',
+      () => admin().core.readNamespacedResourceQuota({ namespace, name: 'shrunk' }),
+      (quota) => quota.status?.used?.pods === '2',
+      60_000,
+    );
+
+    const outcome = await diagnose('deployment-rollout-stuck.json', {
+      alertname: 'KubeQuotaExceeded',
+      namespace,
+      resourcequota: 'shrunk',
+      resource: 'pods',
+    });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'quota-health', anomaly: 'quota-exhausted' });
+    expect(outcome.reason).toContain('is exhausted for pods (pods: 2 of 1)');
+  }, 120_000);
+
+  it('names the tainted nodes a DaemonSet does not run on (KubeDaemonSetNotScheduled)', async () => {
+    const namespace = await createNamespace('ds-taints');
+    const node = `${namespace}-gpu`;
+    await admin().core.createNode({
+      body: {
+        metadata: { name: node, labels: { 'kubemend.test/unmanaged': 'true', pool: namespace } },
+        spec: { taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }] },
+      },
+    });
+    await admin().objects.create({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'log-shipper', namespace },
+      spec: {
+        selector: { matchLabels: { app: 'log-shipper' } },
+        template: {
+          metadata: { labels: { app: 'log-shipper' } },
+          spec: {
+            nodeSelector: { 'kubernetes.io/os': 'linux' },
+            containers: [{ name: 'shipper', image: 'registry.example/shipper:1' }],
+          },
+        },
+      },
+    } as never);
+
+    const outcome = await diagnose('deployment-rollout-stuck.json', {
+      alertname: 'KubeDaemonSetNotScheduled',
+      namespace,
+      daemonset: 'log-shipper',
+    });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'daemonset-health', anomaly: 'untolerated-taints' });
+    expect(outcome.reason).toContain(`${node} (nvidia.com/gpu=true:NoSchedule)`);
+  }, 120_000);
+
+  it('reports a node that stopped reporting (KubeNodeUnreachable)', async () => {
+    const name = `kwok-gone-${randomBytes(3).toString('hex')}`;
+    await admin().core.createNode({
+      body: {
+        metadata: { name, labels: { 'kubemend.test/unmanaged': 'true' } },
+        spec: { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] },
+      },
+    });
+    const lastHeard = new Date(Date.now() - 10 * 60_000);
+    // What the node lifecycle controller writes when the kubelet stops posting status.
+    await admin().core.patchNodeStatus(
+      {
+        name,
+        body: {
+          status: {
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'Unknown',
+                reason: 'NodeStatusUnknown',
+                message: 'Kubelet stopped posting node status.',
+                lastHeartbeatTime: lastHeard,
+                lastTransitionTime: new Date(),
+              },
+            ],
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+
+    const outcome = await diagnose('node-not-ready.json', { alertname: 'KubeNodeUnreachable', node: name });
+
+    expect(outcome.diagnosis).toMatchObject({ detector: 'node-health', anomaly: 'node-unreachable' });
+    expect(outcome.reason).toMatch(
+      new RegExp(`^node ${name} has not reported for 1\\d min \\(Kubelet stopped posting node status\\.\\)`),
+    );
+  }, 120_000);
 });
