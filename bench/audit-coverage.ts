@@ -12,7 +12,9 @@ import { scanCluster } from '../lib/audit/scan.ts';
 import { seedBrokenWorkloads } from '../tests/testenv/broken-workloads.ts';
 import { applyShippedRbac, kubeApiFor } from '../tests/testenv/cluster.ts';
 import { startControlPlane } from '../tests/testenv/control-plane.ts';
+import { killStale } from '../tests/testenv/processes.ts';
 
+killStale();
 const controlPlane = await startControlPlane();
 try {
   process.env.KUBEMEND_TEST_KUBECONFIG = controlPlane.kubeconfig;

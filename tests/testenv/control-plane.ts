@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 
 import { startIamAuthenticator } from './iam-authenticator.ts';
 
-import { freePort, killStale, provision, startProcess, stopProcesses, waitFor, type Managed } from './processes.ts';
+import { freePort, provision, startProcess, stopProcesses, waitFor, type Managed } from './processes.ts';
 
 /** Identities in the test cluster: each is a bearer token mapped to a user and groups. */
 export const IDENTITIES = {
@@ -56,8 +56,13 @@ export interface ControlPlane extends ControlPlaneInfo {
  * kube-controller-manager, kube-scheduler and kwok with one simulated node, all built by
  * scripts/testenv and bound to 127.0.0.1, and waits until the node is Ready.
  */
-export async function startControlPlane(options: { stsEmulator?: string } = {}): Promise<ControlPlane> {
-  killStale();
+export async function startControlPlane(
+  options: {
+    stsEmulator?: string;
+    /** false: no kube-controller-manager (a controller outage). */ controllers?: boolean;
+  } = {},
+): Promise<ControlPlane> {
+  const withControllers = options.controllers ?? true;
   const etcdBin = provision('etcd.sh');
   const kubeBin = provision('kube.sh');
   const kwokBin = provision('kwok.sh');
@@ -163,20 +168,24 @@ export async function startControlPlane(options: { stsEmulator?: string } = {}):
     writeFileSync(adminKubeconfig, renderKubeconfig(server, ca, { admin: tokens.admin }));
 
     processes.push(
-      startProcess(
-        'kube-controller-manager',
-        join(kubeBin, 'kube-controller-manager'),
-        [
-          `--kubeconfig=${adminKubeconfig}`,
-          '--leader-elect=false',
-          '--secure-port=0',
-          `--service-account-private-key-file=${join(pki, 'sa.key')}`,
-          `--root-ca-file=${caFile}`,
-          '--use-service-account-credentials=false',
-          '--controllers=*',
-        ],
-        workDir,
-      ),
+      ...(withControllers
+        ? [
+            startProcess(
+              'kube-controller-manager',
+              join(kubeBin, 'kube-controller-manager'),
+              [
+                `--kubeconfig=${adminKubeconfig}`,
+                '--leader-elect=false',
+                '--secure-port=0',
+                `--service-account-private-key-file=${join(pki, 'sa.key')}`,
+                `--root-ca-file=${caFile}`,
+                '--use-service-account-credentials=false',
+                '--controllers=*',
+              ],
+              workDir,
+            ),
+          ]
+        : []),
       startProcess(
         'kube-scheduler',
         join(kubeBin, 'kube-scheduler'),
@@ -216,14 +225,16 @@ export async function startControlPlane(options: { stsEmulator?: string } = {}):
       return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
     });
     mark('node ready');
-    const controllerManager = processes.find((p) => p.name === 'kube-controller-manager')!;
-    await waitFor(controllerManager, async () => {
-      const account = (await admin('/api/v1/namespaces/default/serviceaccounts/default')) as {
-        metadata?: { name?: string };
-      };
-      return account.metadata?.name === 'default';
-    });
-    mark('controllers ready');
+    const controllerManager = processes.find((p) => p.name === 'kube-controller-manager');
+    if (controllerManager !== undefined) {
+      await waitFor(controllerManager, async () => {
+        const account = (await admin('/api/v1/namespaces/default/serviceaccounts/default')) as {
+          metadata?: { name?: string };
+        };
+        return account.metadata?.name === 'default';
+      });
+      mark('controllers ready');
+    }
     const version = ((await admin('/version')) as { gitVersion: string }).gitVersion;
 
     return {

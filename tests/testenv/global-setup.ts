@@ -2,7 +2,7 @@
 // shared through environment variables; each test file works in namespaces of its own.
 import { startMoto, type Moto } from '../helpers/moto.ts';
 import { startControlPlane, type ControlPlane } from './control-plane.ts';
-import { provision } from './processes.ts';
+import { killStale, provision } from './processes.ts';
 
 declare global {
   var kubemendControlPlane: ControlPlane | undefined;
@@ -11,6 +11,8 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
+  // Processes a crashed earlier run left behind (its teardown never ran).
+  killStale();
   process.env.KUBEMEND_MOTO_SERVER ??= provision('moto.sh');
   // The AWS emulator whose STS issues the cross-account role credentials the cluster accepts.
   const sts = await startMoto();
