@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 
 import type { Detector } from './detector.ts';
+import { gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 
 export interface ThrottlingSnapshot {
@@ -30,15 +31,7 @@ export const cpuThrottling: Detector<ThrottlingSnapshot> = {
     };
     const base = { detector: cpuThrottling.name, target, plan: null };
     const { pod } = snapshot;
-    if (pod === null) {
-      return {
-        ...base,
-        anomaly: 'gone',
-        summary: `pod ${snapshot.namespace}/${snapshot.podName} no longer exists`,
-        confidence: 0.8,
-        evidence: [],
-      };
-    }
+    if (pod === null) return gone(base, `pod ${snapshot.namespace}/${snapshot.podName} no longer exists`, 0.8);
     const name = alert.labels.container;
     const container = pod.spec?.containers.find((c) => c.name === name) ?? pod.spec?.containers[0];
     const limit = container?.resources?.limits?.cpu;

@@ -2,6 +2,7 @@ import type { V1DaemonSet, V1Node, V1Taint, V1Toleration } from '@kubernetes/cli
 
 import type { Evidence } from '../domain/types.ts';
 import type { Detector } from './detector.ts';
+import { gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
 
@@ -45,15 +46,7 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot> = {
     };
     const base = { detector: daemonSetHealth.name, target, plan: null };
     const ds = snapshot.daemonSet;
-    if (ds === null) {
-      return {
-        ...base,
-        anomaly: 'gone',
-        summary: `daemonset ${snapshot.namespace}/${snapshot.name} no longer exists`,
-        confidence: 0.9,
-        evidence: [],
-      };
-    }
+    if (ds === null) return gone(base, `daemonset ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.9);
     const status = ds.status;
     const evidence: Evidence[] = [
       {

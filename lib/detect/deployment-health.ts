@@ -3,7 +3,7 @@ import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import type { Diagnosis, Evidence } from '../domain/types.ts';
 import { REVISION_ANNOTATION } from '../remediate/rollout-restart.ts';
 import type { Detector } from './detector.ts';
-import { condition, selectorString } from './k8s-util.ts';
+import { condition, gone, selectorString } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import { correlate, latestRollout } from './rollout.ts';
 import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
@@ -54,15 +54,8 @@ export const deploymentHealth: Detector<DeploymentSnapshot> = {
     };
     const base = { detector: deploymentHealth.name, target, plan: null };
     const { deployment } = snapshot;
-    if (deployment === null) {
-      return {
-        ...base,
-        anomaly: 'gone',
-        summary: `deployment ${snapshot.namespace}/${snapshot.name} no longer exists`,
-        confidence: 0.9,
-        evidence: [],
-      };
-    }
+    if (deployment === null)
+      return gone(base, `deployment ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.9);
     const evidence: Evidence[] = [];
     const generation = deployment.metadata?.generation ?? 0;
     const observed = deployment.status?.observedGeneration ?? 0;

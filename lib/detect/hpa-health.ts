@@ -2,7 +2,7 @@ import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
 import type { Detector } from './detector.ts';
-import { condition } from './k8s-util.ts';
+import { condition, gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 
 export interface HpaSnapshot {
@@ -32,15 +32,7 @@ export const hpaHealth: Detector<HpaSnapshot> = {
     };
     const base = { detector: hpaHealth.name, target, plan: null };
     const { hpa } = snapshot;
-    if (hpa === null) {
-      return {
-        ...base,
-        anomaly: 'gone',
-        summary: `HPA ${snapshot.namespace}/${snapshot.name} no longer exists`,
-        confidence: 0.8,
-        evidence: [],
-      };
-    }
+    if (hpa === null) return gone(base, `HPA ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.8);
     const max = hpa.spec?.maxReplicas ?? 0;
     const min = hpa.spec?.minReplicas ?? 1;
     const current = hpa.status?.currentReplicas ?? 0;

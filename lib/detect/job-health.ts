@@ -2,7 +2,7 @@ import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
 import type { Detector } from './detector.ts';
-import { age, condition } from './k8s-util.ts';
+import { age, condition, gone } from './k8s-util.ts';
 import { podCauses } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 
@@ -43,15 +43,12 @@ export const jobHealth: Detector<JobSnapshot> = {
     };
     const base = { detector: jobHealth.name, target, plan: null };
     const { job } = snapshot;
-    if (job === null) {
-      return {
-        ...base,
-        anomaly: 'gone',
-        summary: `job ${snapshot.namespace}/${snapshot.name} no longer exists (cleaned up by its TTL or CronJob history limit)`,
-        confidence: 0.8,
-        evidence: [],
-      };
-    }
+    if (job === null)
+      return gone(
+        base,
+        `job ${snapshot.namespace}/${snapshot.name} no longer exists (cleaned up by its TTL or CronJob history limit)`,
+        0.8,
+      );
     const evidence: Evidence[] = [];
     const owner = job.metadata?.ownerReferences?.find((ref) => ref.controller === true);
     if (owner !== undefined)

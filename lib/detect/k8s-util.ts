@@ -1,5 +1,7 @@
 import type { V1LabelSelector } from '@kubernetes/client-node';
 
+import type { Diagnosis } from '../domain/types.ts';
+
 /** A status condition of any object, by type. */
 export function condition<C extends { type: string }>(
   conditions: readonly C[] | undefined,
@@ -21,4 +23,13 @@ export function age(fromIso: string | Date | undefined, now: Date): string {
   const minutes = Math.max(0, Math.round((now.getTime() - new Date(fromIso).getTime()) / 60_000));
   if (minutes < 120) return `${minutes} min`;
   return `${Math.round(minutes / 60)} h`;
+}
+
+/** The diagnosis for an alert whose object no longer exists: nothing to do. */
+export function gone(
+  base: Pick<Diagnosis, 'detector' | 'target' | 'plan'>,
+  summary: string,
+  confidence: number,
+): Diagnosis {
+  return { ...base, anomaly: 'gone', summary, confidence, evidence: [] };
 }

@@ -2,7 +2,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
 import type { Detector } from './detector.ts';
-import { age, condition } from './k8s-util.ts';
+import { age, condition, gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 
 export interface NodeSnapshot {
@@ -33,15 +33,7 @@ export const nodeHealth: Detector<NodeSnapshot> = {
     const target = { kind: 'Node', name: snapshot.name, uid: snapshot.node?.metadata?.uid };
     const base = { detector: nodeHealth.name, target, plan: null };
     const { node } = snapshot;
-    if (node === null) {
-      return {
-        ...base,
-        anomaly: 'gone',
-        summary: `node ${snapshot.name} no longer exists (scaled in or replaced)`,
-        confidence: 0.8,
-        evidence: [],
-      };
-    }
+    if (node === null) return gone(base, `node ${snapshot.name} no longer exists (scaled in or replaced)`, 0.8);
     const evidence: Evidence[] = [];
     const ready = condition(node.status?.conditions, 'Ready');
     if (ready !== undefined) {

@@ -1,6 +1,7 @@
 import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
 
 import type { Detector } from './detector.ts';
+import { gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
 
@@ -38,15 +39,8 @@ export const pdbHealth: Detector<PdbSnapshot> = {
     };
     const base = { detector: pdbHealth.name, target, plan: null };
     const { pdb } = snapshot;
-    if (pdb === null) {
-      return {
-        ...base,
-        anomaly: 'gone',
-        summary: `PodDisruptionBudget ${snapshot.namespace}/${snapshot.name} no longer exists`,
-        confidence: 0.9,
-        evidence: [],
-      };
-    }
+    if (pdb === null)
+      return gone(base, `PodDisruptionBudget ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.9);
     const healthy = pdb.status?.currentHealthy ?? 0;
     const needed = pdb.status?.desiredHealthy ?? 0;
     const expected = pdb.status?.expectedPods ?? 0;

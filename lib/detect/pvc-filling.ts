@@ -2,6 +2,7 @@ import type { V1PersistentVolumeClaim, V1StorageClass } from '@kubernetes/client
 
 import type { Evidence } from '../domain/types.ts';
 import type { Detector } from './detector.ts';
+import { gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 
 export interface PvcSnapshot {
@@ -39,15 +40,7 @@ export const pvcFilling: Detector<PvcSnapshot> = {
     };
     const base = { detector: pvcFilling.name, target, plan: null };
     const { pvc, storageClass } = snapshot;
-    if (pvc === null) {
-      return {
-        ...base,
-        anomaly: 'gone',
-        summary: `PVC ${snapshot.namespace}/${snapshot.name} no longer exists`,
-        confidence: 0.8,
-        evidence: [],
-      };
-    }
+    if (pvc === null) return gone(base, `PVC ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.8);
     const capacity = pvc.status?.capacity?.storage ?? pvc.spec?.resources?.requests?.storage ?? 'unknown';
     const className = pvc.spec?.storageClassName ?? '(default)';
     const evidence: Evidence[] = [

@@ -1,6 +1,7 @@
 import type { V1ResourceQuota } from '@kubernetes/client-node';
 
 import type { Detector } from './detector.ts';
+import { gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 
 export interface QuotaSnapshot {
@@ -30,15 +31,7 @@ export const quotaHealth: Detector<QuotaSnapshot> = {
     };
     const base = { detector: quotaHealth.name, target, plan: null };
     const { quota } = snapshot;
-    if (quota === null) {
-      return {
-        ...base,
-        anomaly: 'gone',
-        summary: `ResourceQuota ${snapshot.namespace}/${snapshot.name} no longer exists`,
-        confidence: 0.9,
-        evidence: [],
-      };
-    }
+    if (quota === null) return gone(base, `ResourceQuota ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.9);
     const hard = quota.status?.hard ?? {};
     const used = quota.status?.used ?? {};
     const rows = Object.keys(hard).map((resource) => ({

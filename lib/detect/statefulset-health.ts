@@ -2,6 +2,7 @@ import type { V1StatefulSet } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
 import type { Detector } from './detector.ts';
+import { gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
 
@@ -39,15 +40,7 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot> = {
     };
     const base = { detector: statefulSetHealth.name, target, plan: null };
     const sts = snapshot.statefulSet;
-    if (sts === null) {
-      return {
-        ...base,
-        anomaly: 'gone',
-        summary: `statefulset ${snapshot.namespace}/${snapshot.name} no longer exists`,
-        confidence: 0.9,
-        evidence: [],
-      };
-    }
+    if (sts === null) return gone(base, `statefulset ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.9);
     const desired = sts.spec?.replicas ?? 1;
     const ready = sts.status?.readyReplicas ?? 0;
     const updated = sts.status?.updatedReplicas ?? 0;

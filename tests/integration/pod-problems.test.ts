@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 
 import type { Alert } from '../../lib/alert/schema.ts';
 import { detectors } from '../../lib/detect/registry.ts';
@@ -9,7 +9,16 @@ import { handleAlert } from '../../lib/pipeline/detect.ts';
 import type { PlanMessage } from '../../lib/pipeline/messages.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
 import { memoryStore, recordingQueue, silentLogger, testConfig } from '../helpers/support.ts';
-import { admin, applyShippedRbac, createNamespace, providerFor, until } from '../testenv/cluster.ts';
+import {
+  admin,
+  applyShippedRbac,
+  createDeployment,
+  createNamespace,
+  providerFor,
+  rolledOut,
+  rollOutBadImage,
+  until,
+} from '../testenv/cluster.ts';
 
 /**
  * Pod-level problems as the kubelet (kwok) and the real scheduler report them, diagnosed by the
@@ -59,35 +68,7 @@ function alertFor(alertname: string, pod: V1Pod): Alert {
   };
 }
 
-async function deploy(
-  namespace: string,
-  name: string,
-  pod: { labels?: Record<string, string>; annotations?: Record<string, string>; memory?: string } = {},
-) {
-  await admin().apps.createNamespacedDeployment({
-    namespace,
-    body: {
-      metadata: { name },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name, ...pod.labels }, annotations: pod.annotations },
-          spec: {
-            containers: [
-              {
-                name: 'app',
-                image: 'registry.example/checkout:1.14.2',
-                env: [{ name: 'DB_PASSWORD', value: 'hunter2-do-not-log' }],
-                ...(pod.memory === undefined ? {} : { resources: { requests: { memory: pod.memory } } }),
-              },
-            ],
-          },
-        },
-      },
-    },
-  });
-}
+const SECRET_ENV = [{ name: 'DB_PASSWORD', value: 'hunter2-do-not-log' }];
 
 async function podsOf(namespace: string, name: string, done: (pods: V1Pod[]) => boolean, what: string) {
   return until(
@@ -101,40 +82,11 @@ async function podsOf(namespace: string, name: string, done: (pods: V1Pod[]) => 
 describe('pod problems on a real control plane', () => {
   it('ties a bad image to the rollout that introduced it, naming both revisions and the change', async () => {
     const namespace = await createNamespace('bad-image');
-    await deploy(namespace, 'checkout');
-    await until(
-      'revision 1 to roll out',
-      () => admin().apps.readNamespacedDeployment({ namespace, name: 'checkout' }),
-      (current) => current.status?.availableReplicas === 2,
-    );
-    await admin().apps.patchNamespacedDeployment(
-      {
-        namespace,
-        name: 'checkout',
-        body: {
-          spec: {
-            template: {
-              metadata: {
-                labels: { 'kubemend.test/waiting-reason': 'ImagePullBackOff' },
-                annotations: {
-                  'kubemend.test/waiting-message': 'Back-off pulling image "registry.example/checkout:1.15.0"',
-                },
-              },
-              spec: {
-                containers: [
-                  {
-                    name: 'app',
-                    image: 'registry.example/checkout:1.15.0',
-                    env: [{ name: 'DB_PASSWORD', value: 'rotated-do-not-log' }],
-                  },
-                ],
-              },
-            },
-          },
-        },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-    );
+    await createDeployment(namespace, 'checkout', { replicas: 2, env: SECRET_ENV });
+    await rolledOut(namespace, 'checkout', 2);
+    await rollOutBadImage(namespace, 'checkout', 'registry.example/checkout:1.15.0', [
+      { name: 'DB_PASSWORD', value: 'rotated-do-not-log' },
+    ]);
     const [stuck] = await podsOf(
       namespace,
       'checkout',
@@ -164,7 +116,9 @@ describe('pod problems on a real control plane', () => {
 
   it('names the missing ConfigMap of a configuration error, with nothing to roll back to', async () => {
     const namespace = await createNamespace('config-error');
-    await deploy(namespace, 'ledger', {
+    await createDeployment(namespace, 'ledger', {
+      replicas: 2,
+      env: SECRET_ENV,
       labels: { 'kubemend.test/waiting-reason': 'CreateContainerConfigError' },
       annotations: { 'kubemend.test/waiting-message': 'configmap "ledger-config" not found' },
     });
@@ -183,7 +137,7 @@ describe('pod problems on a real control plane', () => {
 
   it('reports the scheduler’s reason for a pod no node can take', async () => {
     const namespace = await createNamespace('unschedulable');
-    await deploy(namespace, 'batch', { memory: '4Ti' });
+    await createDeployment(namespace, 'batch', { replicas: 2, requests: { memory: '4Ti' } });
     const [pod] = await podsOf(
       namespace,
       'batch',
@@ -201,7 +155,7 @@ describe('pod problems on a real control plane', () => {
 
   it('tells a failing readiness probe from a crash', async () => {
     const namespace = await createNamespace('unready');
-    await deploy(namespace, 'search', { labels: { 'kubemend.test/unready': 'true' } });
+    await createDeployment(namespace, 'search', { replicas: 2, labels: { 'kubemend.test/unready': 'true' } });
     const [pod] = await podsOf(
       namespace,
       'search',

@@ -14,8 +14,11 @@ import {
   admin,
   applyShippedRbac,
   createCrashLoopingDeployment,
+  createDeployment,
   createNamespace,
   providerFor,
+  rolledOut,
+  rollOutBadImage,
   until,
 } from '../testenv/cluster.ts';
 
@@ -60,46 +63,9 @@ async function diagnose(file: string, labels: Record<string, string>) {
 describe('workload problems on a real control plane', () => {
   it('explains a stuck rollout by its new pods’ image pulls (KubeDeploymentRolloutStuck)', async () => {
     const namespace = await createNamespace('rollout-stuck');
-    await admin().apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: 'checkout' },
-        spec: {
-          replicas: 2,
-          progressDeadlineSeconds: 2,
-          selector: { matchLabels: { app: 'checkout' } },
-          template: {
-            metadata: { labels: { app: 'checkout' } },
-            spec: { containers: [{ name: 'app', image: 'registry.example/checkout:1.14.2' }] },
-          },
-        },
-      },
-    });
-    await until(
-      'revision 1 available',
-      () => admin().apps.readNamespacedDeployment({ namespace, name: 'checkout' }),
-      (d) => d.status?.availableReplicas === 2,
-    );
-    await admin().apps.patchNamespacedDeployment(
-      {
-        namespace,
-        name: 'checkout',
-        body: {
-          spec: {
-            template: {
-              metadata: {
-                labels: { 'kubemend.test/waiting-reason': 'ImagePullBackOff' },
-                annotations: {
-                  'kubemend.test/waiting-message': 'Back-off pulling image "registry.example/checkout:1.15.0"',
-                },
-              },
-              spec: { containers: [{ name: 'app', image: 'registry.example/checkout:1.15.0' }] },
-            },
-          },
-        },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-    );
+    await createDeployment(namespace, 'checkout', { replicas: 2, progressDeadlineSeconds: 2 });
+    await rolledOut(namespace, 'checkout', 2);
+    await rollOutBadImage(namespace, 'checkout', 'registry.example/checkout:1.15.0');
     await until(
       'the Deployment controller to give up on the rollout',
       () => admin().apps.readNamespacedDeployment({ namespace, name: 'checkout' }),
@@ -191,23 +157,10 @@ describe('workload problems on a real control plane', () => {
 
   it('says an HPA cannot scale when it has no metrics (KubeHpaReplicasMismatch)', async () => {
     const namespace = await createNamespace('hpa');
-    await admin().apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: 'api' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'api' } },
-          template: {
-            metadata: { labels: { app: 'api' } },
-            spec: {
-              containers: [
-                { name: 'api', image: 'registry.example/api:2.0', resources: { requests: { cpu: '100m' } } },
-              ],
-            },
-          },
-        },
-      },
+    await createDeployment(namespace, 'api', {
+      container: 'api',
+      image: 'registry.example/api:2.0',
+      requests: { cpu: '100m' },
     });
     await admin().objects.create({
       apiVersion: 'autoscaling/v2',
@@ -359,20 +312,7 @@ describe('workload problems on a real control plane', () => {
       () => admin().core.readNamespacedResourceQuota({ namespace, name: 'compute' }),
       (quota) => quota.status?.used?.pods !== undefined,
     );
-    await admin().apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: 'worker' },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'worker' } },
-          template: {
-            metadata: { labels: { app: 'worker' } },
-            spec: { containers: [{ name: 'w', image: 'registry.example/w:1' }] },
-          },
-        },
-      },
-    });
+    await createDeployment(namespace, 'worker', { replicas: 2 });
     await until(
       'the quota to fill',
       () => admin().core.readNamespacedResourceQuota({ namespace, name: 'compute' }),

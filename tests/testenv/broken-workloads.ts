@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 import type { Finding } from '../../lib/audit/scan.ts';
-import { admin, createNamespace, until } from './cluster.ts';
+import { admin, createDeployment, createNamespace, until } from './cluster.ts';
 
 /**
  * One failure mode of each kind that k8sgpt's pod, deployment, statefulset, replicaset, job,
@@ -23,34 +23,6 @@ const objects = () => admin().objects;
 const create = (object: Record<string, unknown>) => objects().create(object);
 const byKey = (pattern: RegExp) => (findings: readonly Finding[], namespace: string) =>
   findings.find((finding) => finding.namespace === namespace && pattern.test(finding.key));
-
-function deploymentWith(
-  namespace: string,
-  name: string,
-  pod: { labels?: Record<string, string>; annotations?: Record<string, string>; memory?: string },
-) {
-  return create({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name, ...pod.labels }, annotations: pod.annotations },
-        spec: {
-          containers: [
-            {
-              name: 'app',
-              image: 'registry.example/app:1',
-              ...(pod.memory ? { resources: { requests: { memory: pod.memory } } } : {}),
-            },
-          ],
-        },
-      },
-    },
-  });
-}
 
 async function refused(request: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -73,7 +45,7 @@ export const BROKEN_WORKLOADS: readonly BrokenWorkload[] = [
     analyzer: 'pod',
     check: 'Pending pod the scheduler cannot place (Unschedulable)',
     seed: async (namespace) => {
-      await deploymentWith(namespace, 'huge', { memory: '4Ti' });
+      await createDeployment(namespace, 'huge', { requests: { memory: '4Ti' } });
       await until(
         'an unschedulable pod',
         async () => (await admin().core.listNamespacedPod({ namespace })).items,
@@ -140,7 +112,7 @@ export const BROKEN_WORKLOADS: readonly BrokenWorkload[] = [
     analyzer: 'pod',
     check: 'container waiting with an error (image pull)',
     seed: async (namespace) => {
-      await deploymentWith(namespace, 'badimage', {
+      await createDeployment(namespace, 'badimage', {
         labels: { 'kubemend.test/waiting-reason': 'ImagePullBackOff' },
         annotations: { 'kubemend.test/waiting-message': 'Back-off pulling image "registry.example/app:404"' },
       });
@@ -157,7 +129,7 @@ export const BROKEN_WORKLOADS: readonly BrokenWorkload[] = [
     analyzer: 'pod / deployment',
     check: 'last termination reason of a crashing container; Deployment with fewer available replicas than desired',
     seed: async (namespace) => {
-      await deploymentWith(namespace, 'crasher', { labels: { 'kubemend.test/crash-loop': 'true' } });
+      await createDeployment(namespace, 'crasher', { labels: { 'kubemend.test/crash-loop': 'true' } });
       await until(
         'a crash-looping pod',
         async () => (await admin().core.listNamespacedPod({ namespace, labelSelector: 'app=crasher' })).items,
@@ -420,7 +392,7 @@ export const BROKEN_WORKLOADS: readonly BrokenWorkload[] = [
     analyzer: 'hpa',
     check: 'target pods without resource requests',
     seed: async (namespace) => {
-      await deploymentWith(namespace, 'norequests', {});
+      await createDeployment(namespace, 'norequests');
       await create({
         apiVersion: 'autoscaling/v2',
         kind: 'HorizontalPodAutoscaler',
@@ -442,7 +414,7 @@ export const BROKEN_WORKLOADS: readonly BrokenWorkload[] = [
     analyzer: 'pdb',
     check: 'DisruptionAllowed=False (not enough healthy pods)',
     seed: async (namespace) => {
-      await deploymentWith(namespace, 'guarded', { labels: { 'kubemend.test/crash-loop': 'true' } });
+      await createDeployment(namespace, 'guarded', { labels: { 'kubemend.test/crash-loop': 'true' } });
       await create({
         apiVersion: 'policy/v1',
         kind: 'PodDisruptionBudget',

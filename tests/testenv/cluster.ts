@@ -106,6 +106,84 @@ export async function applyShippedRbac(): Promise<void> {
   }
 }
 
+/** The pod template knobs tests turn: kwok labels and annotations, requests, env. */
+export interface TestDeployment {
+  replicas?: number;
+  image?: string;
+  container?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  requests?: Record<string, string>;
+  env?: { name: string; value: string }[];
+  progressDeadlineSeconds?: number;
+}
+
+/** Creates a Deployment whose pods are labelled app=<name>. */
+export async function createDeployment(namespace: string, name: string, options: TestDeployment = {}): Promise<void> {
+  await admin().apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name, labels: { app: name } },
+      spec: {
+        replicas: options.replicas ?? 1,
+        progressDeadlineSeconds: options.progressDeadlineSeconds,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name, ...options.labels }, annotations: options.annotations },
+          spec: {
+            containers: [
+              {
+                name: options.container ?? 'app',
+                image: options.image ?? 'registry.example/checkout:1.14.2',
+                env: options.env,
+                ...(options.requests === undefined ? {} : { resources: { requests: options.requests } }),
+              },
+            ],
+          },
+        },
+      },
+    },
+  });
+}
+
+/** Waits until every replica of the Deployment's current revision is available. */
+export async function rolledOut(namespace: string, name: string, replicas: number): Promise<V1Deployment> {
+  return until(
+    `deployment ${namespace}/${name} to roll out`,
+    () => admin().apps.readNamespacedDeployment({ namespace, name }),
+    (current) =>
+      current.status?.availableReplicas === replicas &&
+      current.status.conditions?.some((condition) => condition.reason === 'NewReplicaSetAvailable') === true,
+  );
+}
+
+/** Rolls out a new revision whose pods cannot pull `image` (kwok reports ImagePullBackOff). */
+export async function rollOutBadImage(
+  namespace: string,
+  name: string,
+  image: string,
+  env?: { name: string; value: string }[],
+): Promise<void> {
+  await admin().apps.patchNamespacedDeployment(
+    {
+      namespace,
+      name,
+      body: {
+        spec: {
+          template: {
+            metadata: {
+              labels: { 'kubemend.test/waiting-reason': 'ImagePullBackOff' },
+              annotations: { 'kubemend.test/waiting-message': `Back-off pulling image "${image}"` },
+            },
+            spec: { containers: [{ name: 'app', image, ...(env === undefined ? {} : { env }) }] },
+          },
+        },
+      },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
+}
+
 /**
  * A Deployment that rolled out healthy and whose pods then began to crash loop: once the rollout
  * is complete its pods are labelled kubemend.test/crash-loop=true, and kwok
@@ -117,29 +195,10 @@ export async function createCrashLoopingDeployment(
   name: string,
   options: { replicas?: number; exitCode?: number; reason?: string } = {},
 ): Promise<{ deployment: V1Deployment; pods: V1Pod[] }> {
-  const { apps, core } = admin();
+  const { core } = admin();
   const replicas = options.replicas ?? 2;
-  await apps.createNamespacedDeployment({
-    namespace,
-    body: {
-      metadata: { name, labels: { app: name } },
-      spec: {
-        replicas,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: { containers: [{ name: 'app', image: 'registry.example/checkout:1.14.2' }] },
-        },
-      },
-    },
-  });
-  const deployment = await until(
-    `deployment ${namespace}/${name} to roll out`,
-    () => apps.readNamespacedDeployment({ namespace, name }),
-    (current) =>
-      current.status?.availableReplicas === replicas &&
-      current.status.conditions?.some((condition) => condition.reason === 'NewReplicaSetAvailable') === true,
-  );
+  await createDeployment(namespace, name, { replicas });
+  const deployment = await rolledOut(namespace, name, replicas);
   const running = (await core.listNamespacedPod({ namespace, labelSelector: `app=${name}` })).items;
   for (const pod of running) {
     await core.patchNamespacedPod(
