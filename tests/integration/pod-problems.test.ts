@@ -4,17 +4,14 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 
 import type { Alert } from '../../lib/alert/schema.ts';
-import { detectors } from '../../lib/detect/registry.ts';
-import { handleAlert } from '../../lib/pipeline/detect.ts';
-import type { PlanMessage } from '../../lib/pipeline/messages.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
-import { memoryStore, recordingQueue, silentLogger, testConfig } from '../helpers/support.ts';
+import { testConfig } from '../helpers/support.ts';
 import {
   admin,
   applyShippedRbac,
   createDeployment,
   createNamespace,
-  providerFor,
+  diagnoseOnCluster,
   rolledOut,
   rollOutBadImage,
   until,
@@ -28,29 +25,16 @@ beforeAll(async () => {
   await applyShippedRbac();
 });
 
-async function diagnose(alert: Alert) {
-  const plans = recordingQueue<PlanMessage>();
-  const outcome = await handleAlert(
-    { kind: 'alert', alert, receivedAt: new Date().toISOString(), receiver: 'kubemend', groupKey: 'g' },
-    {
-      store: memoryStore(),
-      config: testConfig({
-        rules: [
-          { alertname: 'KubeContainerWaiting', detector: 'container-waiting' },
-          { alertname: 'KubePodNotReady', detector: 'pod-not-ready' },
-        ],
-      }),
-      detectors,
-      kube: providerFor('detector'),
-      plans,
-      clock: () => new Date(),
-      logger: silentLogger,
-      leaseMs: 60_000,
-    },
+const diagnose = (alert: Alert) =>
+  diagnoseOnCluster(
+    alert,
+    testConfig({
+      rules: [
+        { alertname: 'KubeContainerWaiting', detector: 'container-waiting' },
+        { alertname: 'KubePodNotReady', detector: 'pod-not-ready' },
+      ],
+    }),
   );
-  expect(plans.sent).toEqual([]);
-  return outcome;
-}
 
 function alertFor(alertname: string, pod: V1Pod): Alert {
   const template = alertFixture('grouped-namespace.json', 2);

@@ -4,19 +4,14 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 import type { Alert } from '../../lib/alert/schema.ts';
-import { detectors } from '../../lib/detect/registry.ts';
-import { handleAlert } from '../../lib/pipeline/detect.ts';
-import type { PlanMessage } from '../../lib/pipeline/messages.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
-import { memoryStore, recordingQueue, silentLogger } from '../helpers/support.ts';
-import { loadConfigFile } from '../../lib/local/runtime.ts';
 import {
   admin,
   applyShippedRbac,
   createCrashLoopingDeployment,
   createDeployment,
   createNamespace,
-  providerFor,
+  diagnoseOnCluster,
   rolledOut,
   rollOutBadImage,
   until,
@@ -27,8 +22,6 @@ import {
  * HPA), the scheduler and kwok, diagnosed by the detector identity under the shipped RBAC and the
  * shipped rules.
  */
-const config = loadConfigFile(new URL('../../config/agent_config.yaml', import.meta.url).pathname);
-
 beforeAll(async () => {
   await applyShippedRbac();
 });
@@ -41,21 +34,7 @@ async function diagnose(file: string, labels: Record<string, string>) {
     fingerprint: randomBytes(8).toString('hex'),
     startsAt: new Date().toISOString(),
   };
-  const plans = recordingQueue<PlanMessage>();
-  const outcome = await handleAlert(
-    { kind: 'alert', alert, receivedAt: new Date().toISOString(), receiver: 'kubemend', groupKey: 'g' },
-    {
-      store: memoryStore(),
-      config: { ...config, clusters: [] },
-      detectors,
-      kube: providerFor('detector'),
-      plans,
-      clock: () => new Date(),
-      logger: silentLogger,
-      leaseMs: 60_000,
-    },
-  );
-  expect(plans.sent).toEqual([]);
+  const outcome = await diagnoseOnCluster(alert);
   expect(outcome.result).toBe('no-action');
   return outcome;
 }

@@ -16,9 +16,16 @@ import {
 import { parseAllDocuments } from 'yaml';
 
 import type { Alert } from '../../lib/alert/schema.ts';
+import type { AgentConfig } from '../../lib/config/agent-config.ts';
+import { detectors } from '../../lib/detect/registry.ts';
+import type { Outcome } from '../../lib/domain/types.ts';
+import { loadConfigFile } from '../../lib/local/runtime.ts';
+import { handleAlert } from '../../lib/pipeline/detect.ts';
+import type { PlanMessage } from '../../lib/pipeline/messages.ts';
 import { createClientNodeKubeApi } from '../../lib/kube/client-node-kube-api.ts';
 import type { KubeApi, KubeProvider } from '../../lib/kube/kube-api.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
+import { memoryStore, silentLogger } from '../helpers/support.ts';
 import type { Identity } from './control-plane.ts';
 
 /** The kubeconfig the cluster suites' globalSetup wrote (one context per identity). */
@@ -269,4 +276,28 @@ export function crashLoopAlertFor(pod: V1Pod): Alert {
     fingerprint: randomBytes(8).toString('hex'),
     startsAt: new Date().toISOString(),
   };
+}
+
+/**
+ * Runs the detector stage for `alert` as the detector identity, with the shipped rules (or
+ * `config`), and returns the record; these scenarios diagnose only, so nothing may be handed on.
+ */
+export async function diagnoseOnCluster(alert: Alert, config?: AgentConfig): Promise<Outcome> {
+  const shipped = loadConfigFile(join(import.meta.dirname, '../../config/agent_config.yaml'));
+  const plans: PlanMessage[] = [];
+  const outcome = await handleAlert(
+    { kind: 'alert', alert, receivedAt: new Date().toISOString(), receiver: 'kubemend', groupKey: 'g' },
+    {
+      store: memoryStore(),
+      config: config ?? { ...shipped, clusters: [] },
+      detectors,
+      kube: providerFor('detector'),
+      plans: { send: async (messages) => void plans.push(...messages) },
+      clock: () => new Date(),
+      logger: silentLogger,
+      leaseMs: 60_000,
+    },
+  );
+  if (plans.length > 0) throw new Error(`a diagnose-only scenario handed on a plan: ${JSON.stringify(plans)}`);
+  return outcome;
 }
