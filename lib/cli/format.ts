@@ -46,7 +46,8 @@ function target(outcome: Outcome): string {
   if (ref !== undefined) return `${ref.kind.toLowerCase()}/${ref.namespace ?? ''}/${ref.name}`;
   const labels = outcome.alert.labels;
   const name = labels.pod ?? labels.deployment ?? labels.node ?? labels.job_name ?? '';
-  return labels.namespace === undefined ? name || '-' : `${labels.namespace}/${name}`;
+  if (labels.namespace === undefined) return name || '-';
+  return name === '' ? labels.namespace : `${labels.namespace}/${name}`;
 }
 
 function oneLine(text: string): string {
