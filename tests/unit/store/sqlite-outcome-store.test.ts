@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,5 +26,6 @@ describe('embedded outcome store', () => {
     expect(await reopened.get(id)).toMatchObject({ id, stage: 'received' });
     expect((await reopened.get(id))?.alert.labels.pod).toBe('checkout-7d9f8b6c5d-x2k9p');
     await reopened.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
