@@ -39,7 +39,11 @@ const WorkerEnv = {
 };
 
 export const DetectorEnvSchema = z.object({ ...WorkerEnv, KUBEMEND_PLAN_QUEUE_URL: z.url() });
-export const RemediatorEnvSchema = z.object(WorkerEnv);
+export const RemediatorEnvSchema = z.object({
+  ...WorkerEnv,
+  /** SSM parameter holding the kill switch (`on`/`off`), read before every write. */
+  KUBEMEND_KILL_SWITCH_PARAMETER: z.string().min(1),
+});
 export const AuditEnvSchema = z.object(WorkerEnv);
 
 /** Parses an environment once, at start-up; a missing or bad variable stops start-up by name. */

@@ -23,6 +23,7 @@ Object.assign(process.env, {
   KUBEMEND_RETENTION_DAYS: '90',
   KUBEMEND_LEASE_SECONDS: '300',
   KUBEMEND_KUBE_TIMEOUT_SECONDS: '10',
+  KUBEMEND_KILL_SWITCH_PARAMETER: '/kubemend/check/kill-switch',
 });
 
 const zips = readdirSync(dir).filter((name) => name.endsWith('.zip'));

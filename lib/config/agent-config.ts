@@ -75,6 +75,8 @@ export const AgentConfigSchema = z
       .strict()
       .default({ mode: 'dry-run', namespaces: {} }),
     optOutAnnotation: z.string().min(1).default('kubemend.io/opt-out'),
+    /** Local kill switch: true stops every write (in AWS, an SSM parameter is the switch). */
+    killSwitch: z.boolean().default(false),
     clusterLabel: z.string().min(1).default('cluster'),
     /** The clusters kubemend may reach. Empty: every alert goes to the current kubeconfig context. */
     clusters: z.array(ClusterSchema).default([]),

@@ -1,9 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 
 import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
 import { detectors } from '../detect/registry.ts';
 import { DetectorEnvSchema, parseEnv, RemediatorEnvSchema } from '../env.ts';
+import { ssmKillSwitch } from '../guardrails/kill-switch.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
 import { createLogger } from '../logger.ts';
 import type { DetectDeps } from '../pipeline/detect.ts';
@@ -57,6 +59,7 @@ export function createRemediatorDeps(env: NodeJS.ProcessEnv): RemediateDeps {
       identity: 'remediator',
       timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
     }),
+    killSwitch: ssmKillSwitch(new SSMClient({}), config.KUBEMEND_KILL_SWITCH_PARAMETER, { cacheMs: 30_000 }),
     clock: () => new Date(),
     logger: createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-remediator' }),
     leaseMs: config.KUBEMEND_LEASE_SECONDS * 1000,

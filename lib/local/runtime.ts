@@ -1,5 +1,6 @@
 import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
 import { detectors } from '../detect/registry.ts';
+import { configKillSwitch } from '../guardrails/kill-switch.ts';
 import { describeError } from '../errors.ts';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
@@ -77,6 +78,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       kubeContext: options.kubeContext,
       timeoutMs: options.kubeTimeoutMs ?? 10_000,
     });
+  const killSwitch = configKillSwitch(config.killSwitch);
   const detectorKube = kubeFor('detector');
   const remediatorKube = kubeFor('remediator');
   const leaseMs = options.leaseMs ?? 5 * 60_000;
@@ -101,6 +103,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       config,
       remediators,
       kube: remediatorKube,
+      killSwitch,
       clock,
       logger,
       leaseMs,

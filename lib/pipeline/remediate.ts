@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 
 import { findRule, type AgentConfig } from '../config/agent-config.ts';
+import type { KillSwitch } from '../guardrails/kill-switch.ts';
 import type { Outcome } from '../domain/types.ts';
 import {
   AlreadyClaimedError,
@@ -26,6 +27,8 @@ export interface RemediateDeps {
   clock: () => Date;
   logger: Logger;
   leaseMs: number;
+  /** Checked before every write; on means refuse. */
+  killSwitch: KillSwitch;
 }
 
 /**
@@ -90,6 +93,8 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
       const change = await remediator.apply(plan, params.data, kube, { dryRun: true });
       return finish(deps, { ...outcome, change }, 'dry-run', policy.reason);
     }
+    const stop = await deps.killSwitch();
+    if (stop.on) return finish(deps, outcome, 'refused', `${stop.reason}: no change made`);
     // Mark the write as under way first: if this worker dies mid-write, the next claim sees
     // `applying` and re-applies the same idempotent plan instead of planning a second change.
     outcome = { ...outcome, stage: 'applying' };

@@ -5,6 +5,7 @@ import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-
 import type { Alert } from '../../lib/alert/schema.ts';
 import { detectors } from '../../lib/detect/registry.ts';
 import { ForbiddenError } from '../../lib/errors.ts';
+import { configKillSwitch } from '../../lib/guardrails/kill-switch.ts';
 import { handleAlert } from '../../lib/pipeline/detect.ts';
 import type { PlanMessage } from '../../lib/pipeline/messages.ts';
 import { handlePlan } from '../../lib/pipeline/remediate.ts';
@@ -75,7 +76,10 @@ function pipeline(
         },
       ),
     remediate: (id: string) =>
-      handlePlan({ kind: 'plan', id }, { ...common, remediators, kube: providerFor(identities.remediator) }),
+      handlePlan(
+        { kind: 'plan', id },
+        { ...common, remediators, kube: providerFor(identities.remediator), killSwitch: configKillSwitch(false) },
+      ),
   };
 }
 

@@ -9,6 +9,7 @@ import { assumeRoleCredentials } from '../../lib/aws/credentials.ts';
 import { createEksToken } from '../../lib/aws/eks-token.ts';
 import { detectors } from '../../lib/detect/registry.ts';
 import { ForbiddenError } from '../../lib/errors.ts';
+import { configKillSwitch } from '../../lib/guardrails/kill-switch.ts';
 import { createRegistryProvider } from '../../lib/kube/registry-provider.ts';
 import { handleAlert } from '../../lib/pipeline/detect.ts';
 import type { PlanMessage } from '../../lib/pipeline/messages.ts';
@@ -285,6 +286,7 @@ describe('a remediation end to end with IAM-derived tokens', () => {
     const outcome = await handlePlan(plans.sent[0]!, {
       ...common,
       remediators,
+      killSwitch: configKillSwitch(false),
       kube: createRegistryProvider(config, {
         identity: 'remediator',
         timeoutMs: 10_000,

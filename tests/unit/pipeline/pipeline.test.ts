@@ -12,6 +12,7 @@ import { detectors } from '../../../lib/detect/registry.ts';
 import { handleAlert } from '../../../lib/pipeline/detect.ts';
 import type { AlertMessage, PlanMessage } from '../../../lib/pipeline/messages.ts';
 import { handlePlan } from '../../../lib/pipeline/remediate.ts';
+import { configKillSwitch } from '../../../lib/guardrails/kill-switch.ts';
 import { remediators } from '../../../lib/remediate/registry.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
 import { alertFixture, backOffEvent, crashingPod, deployment, replicaSet } from '../../helpers/fixtures.ts';
@@ -19,7 +20,11 @@ import { manualClock, memoryStore, recordingQueue, silentLogger, testConfig } fr
 
 const LEASE = 60_000;
 
-function harness(mode: 'observe' | 'dry-run' | 'enforce' = 'dry-run', extra: Record<string, unknown> = {}) {
+function harness(
+  mode: 'observe' | 'dry-run' | 'enforce' = 'dry-run',
+  extra: Record<string, unknown> = {},
+  killSwitch = configKillSwitch(false),
+) {
   const kube = new FakeKube().add(crashingPod(), replicaSet(), deployment());
   kube.events = [backOffEvent()];
   const store = memoryStore();
@@ -39,7 +44,7 @@ function harness(mode: 'observe' | 'dry-run' | 'enforce' = 'dry-run', extra: Rec
   });
   const common = { store, config, kube: kube.provider(), clock: clock.now, logger: silentLogger, leaseMs: LEASE };
   const detect = (alert: Alert) => handleAlert(message(alert), { ...common, detectors, plans });
-  const remediate = (id: string) => handlePlan({ kind: 'plan', id }, { ...common, remediators });
+  const remediate = (id: string) => handlePlan({ kind: 'plan', id }, { ...common, remediators, killSwitch });
   /** Receiver → detector → remediator, as the queues would run them. */
   const run = async (alert: Alert) => {
     const before = plans.sent.length;
@@ -90,6 +95,22 @@ describe('alert to outcome', () => {
     expect(kube.deployments.get('payments/checkout')?.spec?.template.metadata?.annotations).toHaveProperty([
       'kubectl.kubernetes.io/restartedAt',
     ]);
+  });
+
+  it('refuses every write while the kill switch is on, and says so', async () => {
+    const { run, kube } = harness('enforce', {}, configKillSwitch(true));
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({ result: 'refused' });
+    expect(outcome.reason).toBe('the kill switch is on (killSwitch: true in the agent config): no change made');
+    expect(kube.writes).toEqual([]);
+  });
+
+  it('still dry-runs while the kill switch is on: a dry run changes nothing', async () => {
+    const { run } = harness('dry-run', {}, configKillSwitch(true));
+
+    expect((await run(crashLoopAlert)).result).toBe('dry-run');
   });
 
   it('sends nothing to the cluster in observe mode', async () => {
