@@ -61,6 +61,8 @@ export const RuleSchema = z
     detector: z.string().min(1),
     mode: ModeSchema.optional(),
     actions: z.array(z.string().min(1)).default([]),
+    /** Minutes after a fix before the same target may be fixed again. */
+    cooldownMinutes: z.number().int().nonnegative().optional(),
     namespaces: NamespaceFilterSchema.optional(),
   })
   .strict();
@@ -71,9 +73,10 @@ export const AgentConfigSchema = z
       .object({
         mode: ModeSchema.default('dry-run'),
         namespaces: NamespaceFilterSchema.default({}),
+        cooldownMinutes: z.number().int().nonnegative().default(30),
       })
       .strict()
-      .default({ mode: 'dry-run', namespaces: {} }),
+      .default({ mode: 'dry-run', namespaces: {}, cooldownMinutes: 30 }),
     optOutAnnotation: z.string().min(1).default('kubemend.io/opt-out'),
     /** Local kill switch: true stops every write (in AWS, an SSM parameter is the switch). */
     killSwitch: z.boolean().default(false),

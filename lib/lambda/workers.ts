@@ -6,6 +6,7 @@ import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
 import { detectors } from '../detect/registry.ts';
 import { DetectorEnvSchema, parseEnv, RemediatorEnvSchema } from '../env.ts';
 import { ssmKillSwitch } from '../guardrails/kill-switch.ts';
+import { createDynamoTargetGuard } from '../guardrails/target-guard.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
 import { createLogger } from '../logger.ts';
 import type { DetectDeps } from '../pipeline/detect.ts';
@@ -48,8 +49,9 @@ export function createDetectorDeps(env: NodeJS.ProcessEnv): DetectDeps {
 export function createRemediatorDeps(env: NodeJS.ProcessEnv): RemediateDeps {
   const config = parseEnv(RemediatorEnvSchema, env);
   const agentConfig = loadConfig(config.KUBEMEND_CONFIG_PATH);
+  const dynamo = new DynamoDBClient({});
   return {
-    store: createDynamoOutcomeStore(new DynamoDBClient({}), {
+    store: createDynamoOutcomeStore(dynamo, {
       tableName: config.KUBEMEND_TABLE_NAME,
       retentionDays: config.KUBEMEND_RETENTION_DAYS,
     }),
@@ -60,6 +62,7 @@ export function createRemediatorDeps(env: NodeJS.ProcessEnv): RemediateDeps {
       timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
     }),
     killSwitch: ssmKillSwitch(new SSMClient({}), config.KUBEMEND_KILL_SWITCH_PARAMETER, { cacheMs: 30_000 }),
+    targetGuard: createDynamoTargetGuard(dynamo, { tableName: config.KUBEMEND_TABLE_NAME }),
     clock: () => new Date(),
     logger: createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-remediator' }),
     leaseMs: config.KUBEMEND_LEASE_SECONDS * 1000,

@@ -1,6 +1,7 @@
 import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
 import { detectors } from '../detect/registry.ts';
 import { configKillSwitch } from '../guardrails/kill-switch.ts';
+import { createSqliteTargetGuard } from '../guardrails/target-guard.ts';
 import { describeError } from '../errors.ts';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
@@ -79,6 +80,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       timeoutMs: options.kubeTimeoutMs ?? 10_000,
     });
   const killSwitch = configKillSwitch(config.killSwitch);
+  const targetGuard = createSqliteTargetGuard(db);
   const detectorKube = kubeFor('detector');
   const remediatorKube = kubeFor('remediator');
   const leaseMs = options.leaseMs ?? 5 * 60_000;
@@ -104,6 +106,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       remediators,
       kube: remediatorKube,
       killSwitch,
+      targetGuard,
       clock,
       logger,
       leaseMs,

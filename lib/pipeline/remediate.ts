@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 
 import { findRule, type AgentConfig } from '../config/agent-config.ts';
 import type { KillSwitch } from '../guardrails/kill-switch.ts';
+import type { TargetGuard } from '../guardrails/target-guard.ts';
 import type { Outcome } from '../domain/types.ts';
 import {
   AlreadyClaimedError,
@@ -29,6 +30,8 @@ export interface RemediateDeps {
   leaseMs: number;
   /** Checked before every write; on means refuse. */
   killSwitch: KillSwitch;
+  /** One fix in flight per target, and a cooldown after each. */
+  targetGuard: TargetGuard;
 }
 
 /**
@@ -95,13 +98,29 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
     }
     const stop = await deps.killSwitch();
     if (stop.on) return finish(deps, outcome, 'refused', `${stop.reason}: no change made`);
-    // Mark the write as under way first: if this worker dies mid-write, the next claim sees
-    // `applying` and re-applies the same idempotent plan instead of planning a second change.
-    outcome = { ...outcome, stage: 'applying' };
-    await deps.store.save(outcome, new Date(deps.clock().getTime() + deps.leaseMs));
-    const change = await remediator.apply(plan, params.data, kube, { dryRun: false });
-    log.info({ action: plan.action, target: plan.target, change }, 'remediation applied');
-    return finish(deps, { ...outcome, change }, 'applied', policy.reason);
+    // One fix in flight per target, and none again within the cooldown.
+    const guarded = targetKey(outcome.cluster, plan.target);
+    const guard = await deps.targetGuard.acquire({
+      target: guarded,
+      holder: outcome.id,
+      now: deps.clock(),
+      leaseMs: deps.leaseMs,
+      cooldownMs: (rule.cooldownMinutes ?? deps.config.defaults.cooldownMinutes) * 60_000,
+    });
+    if (!guard.acquired) return finish(deps, outcome, 'refused', guard.reason);
+    let applied = false;
+    try {
+      // Mark the write as under way first: if this worker dies mid-write, the next claim sees
+      // `applying` and re-applies the same idempotent plan instead of planning a second change.
+      outcome = { ...outcome, stage: 'applying' };
+      await deps.store.save(outcome, new Date(deps.clock().getTime() + deps.leaseMs));
+      const change = await remediator.apply(plan, params.data, kube, { dryRun: false });
+      applied = true;
+      log.info({ action: plan.action, target: plan.target, change }, 'remediation applied');
+      return await finish(deps, { ...outcome, change }, 'applied', policy.reason);
+    } finally {
+      await deps.targetGuard.release({ target: guarded, holder: outcome.id, now: deps.clock(), applied });
+    }
   } catch (error) {
     if (error instanceof ClusterUnreachableError) {
       return finish(deps, outcome, 'cluster-unreachable', error.message, error);
@@ -126,4 +145,12 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
 
 function describeTarget(target: { kind: string; namespace?: string; name: string }): string {
   return `${target.kind.toLowerCase()} ${target.namespace === undefined ? '' : `${target.namespace}/`}${target.name}`;
+}
+
+/** The object a fix changes, across clusters: `<cluster>/<Kind>/<namespace>/<name>`. */
+export function targetKey(
+  cluster: string | undefined,
+  target: { kind: string; namespace?: string; name: string },
+): string {
+  return `${cluster ?? ''}/${target.kind}/${target.namespace ?? ''}/${target.name}`;
 }

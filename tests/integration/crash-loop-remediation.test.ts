@@ -1,3 +1,5 @@
+import { DatabaseSync } from 'node:sqlite';
+
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
@@ -6,6 +8,7 @@ import type { Alert } from '../../lib/alert/schema.ts';
 import { detectors } from '../../lib/detect/registry.ts';
 import { ForbiddenError } from '../../lib/errors.ts';
 import { configKillSwitch } from '../../lib/guardrails/kill-switch.ts';
+import { createSqliteTargetGuard } from '../../lib/guardrails/target-guard.ts';
 import { handleAlert } from '../../lib/pipeline/detect.ts';
 import type { PlanMessage } from '../../lib/pipeline/messages.ts';
 import { handlePlan } from '../../lib/pipeline/remediate.ts';
@@ -78,7 +81,13 @@ function pipeline(
     remediate: (id: string) =>
       handlePlan(
         { kind: 'plan', id },
-        { ...common, remediators, kube: providerFor(identities.remediator), killSwitch: configKillSwitch(false) },
+        {
+          ...common,
+          remediators,
+          kube: providerFor(identities.remediator),
+          killSwitch: configKillSwitch(false),
+          targetGuard: createSqliteTargetGuard(new DatabaseSync(':memory:')),
+        },
       ),
   };
 }

@@ -3,10 +3,12 @@ import { DescribeTimeToLiveCommand, GetItemCommand, type DynamoDBClient } from '
 
 import { alertId } from '../../lib/alert/identity.ts';
 import { createDynamoFindingsStore } from '../../lib/audit/dynamodb-findings-store.ts';
+import { createDynamoTargetGuard } from '../../lib/guardrails/target-guard.ts';
 import { createDynamoOutcomeStore } from '../../lib/store/dynamodb-outcome-store.ts';
 import type { OutcomeStore } from '../../lib/store/outcome-store.ts';
 import { findingsStoreContract } from '../contracts/findings-store.contract.ts';
 import { outcomeStoreContract } from '../contracts/outcome-store.contract.ts';
+import { targetGuardContract } from '../contracts/target-guard.contract.ts';
 import { createOutcomesTable } from '../helpers/dynamodb.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
 import { startMoto, type Moto } from '../helpers/moto.ts';
@@ -61,4 +63,11 @@ findingsStoreContract('DynamoDB on the AWS emulator', async () => {
   const tableName = `kubemend-test-${tables}`;
   await createOutcomesTable(client, tableName);
   return createDynamoFindingsStore(client, { tableName, retentionDays: 90 });
+});
+
+targetGuardContract('DynamoDB on the AWS emulator', async () => {
+  tables += 1;
+  const tableName = `kubemend-test-${tables}`;
+  await createOutcomesTable(client, tableName);
+  return createDynamoTargetGuard(client, { tableName });
 });

@@ -1,3 +1,5 @@
+import { DatabaseSync } from 'node:sqlite';
+
 import { randomBytes } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -10,6 +12,7 @@ import { createEksToken } from '../../lib/aws/eks-token.ts';
 import { detectors } from '../../lib/detect/registry.ts';
 import { ForbiddenError } from '../../lib/errors.ts';
 import { configKillSwitch } from '../../lib/guardrails/kill-switch.ts';
+import { createSqliteTargetGuard } from '../../lib/guardrails/target-guard.ts';
 import { createRegistryProvider } from '../../lib/kube/registry-provider.ts';
 import { handleAlert } from '../../lib/pipeline/detect.ts';
 import type { PlanMessage } from '../../lib/pipeline/messages.ts';
@@ -287,6 +290,7 @@ describe('a remediation end to end with IAM-derived tokens', () => {
       ...common,
       remediators,
       killSwitch: configKillSwitch(false),
+      targetGuard: createSqliteTargetGuard(new DatabaseSync(':memory:')),
       kube: createRegistryProvider(config, {
         identity: 'remediator',
         timeoutMs: 10_000,

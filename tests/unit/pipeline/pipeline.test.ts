@@ -1,3 +1,5 @@
+import { DatabaseSync } from 'node:sqlite';
+
 import { describe, expect, it } from '@jest/globals';
 
 import { alertId } from '../../../lib/alert/identity.ts';
@@ -13,6 +15,7 @@ import { handleAlert } from '../../../lib/pipeline/detect.ts';
 import type { AlertMessage, PlanMessage } from '../../../lib/pipeline/messages.ts';
 import { handlePlan } from '../../../lib/pipeline/remediate.ts';
 import { configKillSwitch } from '../../../lib/guardrails/kill-switch.ts';
+import { createSqliteTargetGuard } from '../../../lib/guardrails/target-guard.ts';
 import { remediators } from '../../../lib/remediate/registry.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
 import { alertFixture, backOffEvent, crashingPod, deployment, replicaSet } from '../../helpers/fixtures.ts';
@@ -30,6 +33,7 @@ function harness(
   const store = memoryStore();
   const plans = recordingQueue<PlanMessage>();
   const clock = manualClock();
+  const targetGuard = createSqliteTargetGuard(new DatabaseSync(':memory:'));
   const config = testConfig({
     ignore: [{ alertname: 'Watchdog', reason: 'heartbeat' }],
     rules: [
@@ -44,7 +48,8 @@ function harness(
   });
   const common = { store, config, kube: kube.provider(), clock: clock.now, logger: silentLogger, leaseMs: LEASE };
   const detect = (alert: Alert) => handleAlert(message(alert), { ...common, detectors, plans });
-  const remediate = (id: string) => handlePlan({ kind: 'plan', id }, { ...common, remediators, killSwitch });
+  const remediate = (id: string) =>
+    handlePlan({ kind: 'plan', id }, { ...common, remediators, killSwitch, targetGuard });
   /** Receiver → detector → remediator, as the queues would run them. */
   const run = async (alert: Alert) => {
     const before = plans.sent.length;
@@ -209,6 +214,24 @@ describe('alert to outcome', () => {
 
     expect(repeat.result).toBe('applied');
     expect(plans.sent).toHaveLength(1);
+    expect(kube.writes).toHaveLength(1);
+  });
+
+  it('refuses a second fix of the same Deployment within the cooldown, with the reason', async () => {
+    const { run, kube, clock } = harness('enforce');
+    await run(crashLoopAlert);
+    clock.advance(10 * 60_000);
+    // Another pod of the same Deployment crash loops: a new alert instance, the same target.
+    const sibling = alertFixture('grouped-namespace.json', 1);
+    const siblingPod = crashingPod();
+    siblingPod.metadata!.name = sibling.labels.pod;
+    siblingPod.metadata!.uid = 'b7c9d1e3-0000-4000-8000-000000000002';
+    kube.add(siblingPod);
+
+    const outcome = await run(sibling);
+
+    expect(outcome).toMatchObject({ result: 'refused', plan: { action: 'rollout-restart' } });
+    expect(outcome.reason).toMatch(/^cooldown: the last fix on this target was at .*, less than 30 min ago$/);
     expect(kube.writes).toHaveLength(1);
   });
 

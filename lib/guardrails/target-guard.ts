@@ -1,0 +1,151 @@
+import type { DatabaseSync } from 'node:sqlite';
+
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * At most one fix in flight per target, and a cooldown after each fix: a lease held in the store
+ * with conditional writes and an explicit expiry (never DynamoDB TTL, which deletes lazily).
+ * `holder` is the alert instance, so the same instance retried after a crash takes its own lease
+ * back.
+ */
+export interface TargetGuard {
+  acquire(request: {
+    target: string;
+    holder: string;
+    now: Date;
+    leaseMs: number;
+    cooldownMs: number;
+  }): Promise<{ acquired: true } | { acquired: false; reason: string }>;
+  /** Releases the lease; `applied` starts the cooldown. */
+  release(request: { target: string; holder: string; now: Date; applied: boolean }): Promise<void>;
+}
+
+interface GuardState {
+  holder: string | null;
+  leaseUntil: number;
+  lastAppliedAt: number | null;
+}
+
+/** Why the target cannot be taken now, or undefined when it can. Pure. */
+export function refusal(
+  state: GuardState | undefined,
+  request: { holder: string; now: Date; cooldownMs: number },
+): string | undefined {
+  if (state === undefined) return undefined;
+  const now = request.now.getTime();
+  if (state.holder !== null && state.holder !== request.holder && state.leaseUntil > now) {
+    return `another fix holds this target until ${new Date(state.leaseUntil).toISOString()}`;
+  }
+  if (state.lastAppliedAt !== null && now - state.lastAppliedAt < request.cooldownMs) {
+    return `cooldown: the last fix on this target was at ${new Date(state.lastAppliedAt).toISOString()}, less than ${Math.round(request.cooldownMs / 60_000)} min ago`;
+  }
+  return undefined;
+}
+
+export function createSqliteTargetGuard(db: DatabaseSync): TargetGuard {
+  db.exec(`CREATE TABLE IF NOT EXISTS target_guard (
+    target TEXT PRIMARY KEY,
+    holder TEXT,
+    lease_until INTEGER NOT NULL,
+    last_applied_at INTEGER
+  )`);
+  const select = db.prepare('SELECT holder, lease_until, last_applied_at FROM target_guard WHERE target = ?');
+  const upsert =
+    db.prepare(`INSERT INTO target_guard (target, holder, lease_until, last_applied_at) VALUES (?, ?, ?, NULL)
+    ON CONFLICT (target) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until`);
+  const release = db.prepare(
+    'UPDATE target_guard SET holder = NULL, lease_until = 0, last_applied_at = COALESCE(?, last_applied_at) WHERE target = ? AND holder = ?',
+  );
+  const state = (target: string): GuardState | undefined => {
+    const row = select.get(target) as
+      { holder: string | null; lease_until: number; last_applied_at: number | null } | undefined;
+    return row === undefined
+      ? undefined
+      : { holder: row.holder, leaseUntil: row.lease_until, lastAppliedAt: row.last_applied_at };
+  };
+  return {
+    acquire: async (request) => {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const reason = refusal(state(request.target), request);
+        if (reason === undefined) upsert.run(request.target, request.holder, request.now.getTime() + request.leaseMs);
+        db.exec('COMMIT');
+        return reason === undefined ? { acquired: true } : { acquired: false, reason };
+      } catch (error) {
+        db.exec('ROLLBACK');
+        throw error;
+      }
+    },
+    release: async (request) => {
+      release.run(request.applied ? request.now.getTime() : null, request.target, request.holder);
+    },
+  };
+}
+
+/** The guard on DynamoDB: PK = TARGET#<target>, SK = GUARD, in the outcomes table. */
+export function createDynamoTargetGuard(client: DynamoDBClient, options: { tableName: string }): TargetGuard {
+  const doc = DynamoDBDocumentClient.from(client);
+  const TableName = options.tableName;
+  const key = (target: string) => ({ PK: `TARGET#${target}`, SK: 'GUARD' });
+  return {
+    acquire: async (request) => {
+      const now = request.now.getTime();
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: key(request.target),
+            UpdateExpression: 'SET holder = :me, leaseUntil = :lease',
+            ConditionExpression:
+              '(attribute_not_exists(holder) OR holder = :me OR leaseUntil <= :now) AND (attribute_not_exists(lastAppliedAt) OR lastAppliedAt <= :cooled)',
+            ExpressionAttributeValues: {
+              ':me': request.holder,
+              ':lease': now + request.leaseMs,
+              ':now': now,
+              ':cooled': now - request.cooldownMs,
+            },
+          }),
+        );
+        return { acquired: true };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      const item = (await doc.send(new GetCommand({ TableName, Key: key(request.target), ConsistentRead: true }))).Item;
+      const reason =
+        refusal(
+          item === undefined
+            ? undefined
+            : {
+                holder: (item.holder as string | undefined) ?? null,
+                leaseUntil: (item.leaseUntil as number | undefined) ?? 0,
+                lastAppliedAt: (item.lastAppliedAt as number | undefined) ?? null,
+              },
+          request,
+        ) ?? 'another fix took this target at the same moment';
+      return { acquired: false, reason };
+    },
+    release: async (request) => {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: key(request.target),
+            UpdateExpression: request.applied
+              ? 'REMOVE holder SET leaseUntil = :zero, lastAppliedAt = :now'
+              : 'REMOVE holder SET leaseUntil = :zero',
+            ConditionExpression: 'holder = :me',
+            ExpressionAttributeValues: {
+              ':me': request.holder,
+              ':zero': 0,
+              ...(request.applied ? { ':now': request.now.getTime() } : {}),
+            },
+          }),
+        );
+      } catch (error) {
+        // Lost the lease (it expired and another fix took it): nothing of ours to release.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
+  };
+}
