@@ -51,6 +51,13 @@ export class ConflictError extends KubemendError {
   }
 }
 
+/** An eviction the PodDisruptionBudget does not allow now (429 from the Eviction API). */
+export class DisruptionBudgetError extends KubemendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('disruption_budget', message, options);
+  }
+}
+
 /** RBAC denied the request (403). */
 export class ForbiddenError extends KubemendError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -14,7 +14,14 @@ import {
   type CoreV1Event,
 } from '@kubernetes/client-node';
 
-import { ClusterUnreachableError, ConflictError, ForbiddenError, KubemendError, NotFoundError } from '../errors.ts';
+import {
+  ClusterUnreachableError,
+  ConflictError,
+  DisruptionBudgetError,
+  ForbiddenError,
+  KubemendError,
+  NotFoundError,
+} from '../errors.ts';
 import type { KubeApi, KubeProvider } from './kube-api.ts';
 import { KINDS, type Kind, type KindObjects, type ListOptions } from './kinds.ts';
 
@@ -117,6 +124,36 @@ export function createClientNodeKubeApi(
           setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
         ),
       );
+    },
+    evictPod: async (namespace, name, write) => {
+      try {
+        await withTimeout(
+          core.createNamespacedPodEviction({
+            namespace,
+            name,
+            body: {
+              apiVersion: 'policy/v1',
+              kind: 'Eviction',
+              metadata: { name, namespace },
+              deleteOptions: { preconditions: { uid: write.uid }, dryRun: write.dryRun ? ['All'] : undefined },
+            },
+            dryRun: dryRun(write.dryRun),
+          }),
+          options.timeoutMs,
+          `evict pod ${namespace}/${name}`,
+          server,
+        );
+      } catch (error) {
+        if (error instanceof ApiException && error.code === 429) {
+          throw new DisruptionBudgetError(
+            `evict pod ${namespace}/${name}: ${statusMessage(error.body) ?? 'disruption budget'}`,
+            {
+              cause: error,
+            },
+          );
+        }
+        throw translate(error, `evict pod ${namespace}/${name}`, server);
+      }
     },
     deletePod: async (namespace, name, write) => {
       await call(`delete pod ${namespace}/${name}`, () =>

@@ -39,6 +39,11 @@ export interface KubeApi {
     annotations: Record<string, string>,
     options: WriteOptions & { resourceVersion?: string },
   ): Promise<V1Deployment>;
+  /**
+   * Evicts a pod through the Eviction API, so PodDisruptionBudgets are honoured; a budget that
+   * does not allow it now fails with DisruptionBudgetError. Only the pod with `uid`.
+   */
+  evictPod(namespace: string, name: string, options: WriteOptions & { uid: string }): Promise<void>;
   /** Deletes a pod only if it still has `uid`, so a replacement with the same name is never hit. */
   deletePod(namespace: string, name: string, options: WriteOptions & { uid: string }): Promise<void>;
 }

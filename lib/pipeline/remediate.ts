@@ -9,6 +9,7 @@ import {
   ClusterUnknownError,
   ClusterUnreachableError,
   describeError,
+  DisruptionBudgetError,
   ForbiddenError,
   NotFoundError,
 } from '../errors.ts';
@@ -126,6 +127,9 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
       return finish(deps, outcome, 'cluster-unreachable', error.message, error);
     }
     if (error instanceof ClusterUnknownError) return finish(deps, outcome, 'unknown-cluster', error.message, error);
+    if (error instanceof DisruptionBudgetError) {
+      return finish(deps, outcome, 'refused', `the PodDisruptionBudget refuses it now: ${error.message}`, error);
+    }
     if (error instanceof ForbiddenError) {
       return finish(deps, outcome, 'refused', `RBAC denied the ${plan.action}: ${error.message}`, error);
     }

@@ -1,11 +1,11 @@
 import type { CoreV1Event, KubernetesObject, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 
-import { ConflictError, NotFoundError } from '../../lib/errors.ts';
+import { ConflictError, DisruptionBudgetError, NotFoundError } from '../../lib/errors.ts';
 import type { Kind, KindObjects, ListOptions } from '../../lib/kube/kinds.ts';
 import type { KubeApi, KubeProvider } from '../../lib/kube/kube-api.ts';
 
 export interface Write {
-  verb: 'patch' | 'delete';
+  verb: 'patch' | 'delete' | 'evict';
   kind: string;
   namespace: string;
   name: string;
@@ -121,6 +121,21 @@ export class FakeKube implements KubeApi {
       template.metadata = { ...template.metadata, annotations: { ...template.metadata?.annotations, ...annotations } };
     }
     return structuredClone(current);
+  }
+
+  /** Pods whose eviction a PodDisruptionBudget refuses (by `namespace/name`). */
+  readonly guardedByBudget = new Set<string>();
+
+  async evictPod(namespace: string, name: string, options: { dryRun: boolean; uid: string }): Promise<void> {
+    const pod = await this.getPod(namespace, name);
+    if (pod.metadata?.uid !== options.uid) throw new ConflictError(`pod ${namespace}/${name} has another uid`);
+    if (this.guardedByBudget.has(`${namespace}/${name}`)) {
+      throw new DisruptionBudgetError(
+        `evict pod ${namespace}/${name}: Cannot evict pod as it would violate the pod's disruption budget.`,
+      );
+    }
+    this.writes.push({ verb: 'evict', kind: 'Pod', namespace, name, dryRun: options.dryRun });
+    if (!options.dryRun) this.pods.delete(`${namespace}/${name}`);
   }
 
   async deletePod(namespace: string, name: string, options: { dryRun: boolean; uid: string }): Promise<void> {

@@ -275,3 +275,65 @@ describe('shipped RBAC on a real API server', () => {
     );
   }, 120_000);
 });
+
+describe('evictions on a real control plane', () => {
+  it('refuses, with the budget’s reason, an eviction a PodDisruptionBudget does not allow', async () => {
+    const { namespace, pods, alert } = await crashLoopingCheckout('evict');
+    await admin().objects.create({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'checkout', namespace },
+      spec: { minAvailable: 2, selector: { matchLabels: { app: 'checkout' } } },
+    } as never);
+    await until(
+      'the disruption controller to count the pods',
+      () =>
+        admin().objects.read({
+          apiVersion: 'policy/v1',
+          kind: 'PodDisruptionBudget',
+          metadata: { name: 'checkout', namespace },
+        }),
+      (pdb) => (pdb as { status?: { expectedPods?: number } }).status?.expectedPods === 2,
+    );
+    const config = testConfig({
+      rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode: 'enforce', actions: ['evict-pod'] }],
+    });
+    // A planned eviction of the first pod, as a detector would hand it on.
+    const pod = pods[0]!;
+    const id = `${alert.fingerprint}@${alert.startsAt}`;
+    const claim = await store.claim({ id, alert, cluster: 'test', now: new Date(), leaseMs: 60_000 });
+    if (!claim.claimed) throw new Error('expected a claim');
+    await store.save(
+      {
+        ...claim.outcome,
+        stage: 'planned',
+        plan: {
+          action: 'evict-pod',
+          target: { kind: 'Pod', namespace, name: pod.metadata!.name!, uid: pod.metadata!.uid },
+          params: { uid: pod.metadata!.uid },
+          reason: 'test',
+        },
+      },
+      null,
+    );
+
+    const outcome = await handlePlan(
+      { kind: 'plan', id },
+      {
+        store,
+        config,
+        remediators,
+        kube: providerFor('remediator'),
+        clock: () => new Date(),
+        logger: silentLogger,
+        leaseMs: 60_000,
+        killSwitch: configKillSwitch(false),
+        targetGuard: createSqliteTargetGuard(new DatabaseSync(':memory:')),
+      },
+    );
+
+    expect(outcome).toMatchObject({ result: 'refused', error: { code: 'disruption_budget' } });
+    expect(outcome.reason).toContain("Cannot evict pod as it would violate the pod's disruption budget");
+    await expect(admin().core.readNamespacedPod({ namespace, name: pod.metadata!.name! })).resolves.toBeDefined();
+  }, 120_000);
+});

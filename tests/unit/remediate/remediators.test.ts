@@ -3,7 +3,8 @@ import { describe, expect, it } from '@jest/globals';
 import { deletePod, planDeletePod } from '../../../lib/remediate/delete-pod.ts';
 import { remediators } from '../../../lib/remediate/registry.ts';
 import { planRolloutRestart, restartBlocker, rolloutRestart } from '../../../lib/remediate/rollout-restart.ts';
-import { ConflictError } from '../../../lib/errors.ts';
+import { ConflictError, DisruptionBudgetError } from '../../../lib/errors.ts';
+import { evictPod } from '../../../lib/remediate/evict-pod.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
 import { crashingPod, deployment } from '../../helpers/fixtures.ts';
 
@@ -153,5 +154,30 @@ describe('remediator registry', () => {
       expect(remediator.undo).not.toBe('');
     }
     expect(new Set(remediators.map((remediator) => remediator.action)).size).toBe(remediators.length);
+  });
+});
+
+describe('evict-pod', () => {
+  it('evicts the diagnosed pod, dry-run first', async () => {
+    const pod = crashingPod({ owner: { kind: 'StatefulSet', name: 'ledger' } });
+    const kube = new FakeKube().add(pod);
+    const plan = { ...planDeletePod(pod, 'because'), action: 'evict-pod' };
+
+    expect(await evictPod.apply(plan, evictPod.paramsSchema.parse(plan.params), kube, { dryRun: true })).toBe(
+      'would evict pod payments/checkout-7d9f8b6c5d-x2k9p (uid a3f5c7e9-2b4d-4f6a-8c0e-1d3f5a7b9c2e)',
+    );
+    expect(kube.pods.size).toBe(1);
+  });
+
+  it('surfaces a PodDisruptionBudget refusal instead of retrying', async () => {
+    const pod = crashingPod({ owner: { kind: 'StatefulSet', name: 'ledger' } });
+    const kube = new FakeKube().add(pod);
+    kube.guardedByBudget.add('payments/checkout-7d9f8b6c5d-x2k9p');
+    const plan = { ...planDeletePod(pod, 'because'), action: 'evict-pod' };
+
+    await expect(
+      evictPod.apply(plan, evictPod.paramsSchema.parse(plan.params), kube, { dryRun: false }),
+    ).rejects.toBeInstanceOf(DisruptionBudgetError);
+    expect(kube.writes).toEqual([]);
   });
 });
