@@ -158,17 +158,42 @@ export function createProgram(io: CliIo): Command {
     .option('--data-dir <dir>', 'embedded store directory', defaultDataDir)
     .option('--limit <n>', 'how many', parsePositive, 50)
     .option('--output <format>', 'table or json', parseChoice(['table', 'json']), 'table')
-    .action(async (options: { dataDir: string; limit: number; output: 'table' | 'json' }) => {
-      const store = createSqliteOutcomeStore(openLocalDatabase(resolve(options.dataDir)));
-      try {
-        const outcomes = await store.recent({ limit: options.limit });
-        io.stdout(
-          options.output === 'json' ? `${JSON.stringify(outcomes, null, 2)}\n` : `${formatHistory(outcomes)}\n`,
-        );
-      } finally {
-        await store.close();
-      }
-    });
+    .option('--cluster <name>', 'only this cluster')
+    .option('--namespace <name>', 'only this namespace')
+    .option('--result <result>', 'only this result (applied, dry-run, refused, failed, …)')
+    .option('--target <text>', 'only targets whose kind/namespace/name contains this')
+    .option('--since <when>', 'only alerts received since: a duration (30m, 6h, 2d) or an ISO time', parseSince)
+    .action(
+      async (options: {
+        dataDir: string;
+        limit: number;
+        output: 'table' | 'json';
+        cluster?: string;
+        namespace?: string;
+        result?: string;
+        target?: string;
+        since?: Date;
+      }) => {
+        const store = createSqliteOutcomeStore(openLocalDatabase(resolve(options.dataDir)));
+        try {
+          const outcomes = await store.recent({
+            limit: options.limit,
+            filter: {
+              cluster: options.cluster,
+              namespace: options.namespace,
+              result: options.result,
+              target: options.target,
+              since: options.since,
+            },
+          });
+          io.stdout(
+            options.output === 'json' ? `${JSON.stringify(outcomes, null, 2)}\n` : `${formatHistory(outcomes)}\n`,
+          );
+        } finally {
+          await store.close();
+        }
+      },
+    );
 
   program
     .command('audit')
@@ -257,6 +282,19 @@ function readAlerts(file: string): Alert[] {
   const single = AlertSchema.safeParse(raw);
   if (!single.success) throw new ValidationError(`${file}: ${single.error.issues.map(formatIssue).join('; ')}`);
   return [single.data];
+}
+
+/** `30m`, `6h`, `2d` ago, or an ISO time. */
+export function parseSince(value: string, now = new Date()): Date {
+  const duration = /^(\d+)([mhd])$/.exec(value);
+  if (duration !== null) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[duration[2] as 'm' | 'h' | 'd'];
+    return new Date(now.getTime() - Number(duration[1]) * unit);
+  }
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime()))
+    throw new InvalidArgumentError('expected a duration such as 30m, 6h, 2d, or an ISO time');
+  return at;
 }
 
 function parsePort(value: string): number {

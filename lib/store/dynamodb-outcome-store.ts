@@ -2,7 +2,14 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 import type { Outcome } from '../domain/types.ts';
-import { decodeOutcome, LeaseLostError, newOutcome, resolvedOutcome, type OutcomeStore } from './outcome-store.ts';
+import {
+  decodeOutcome,
+  LeaseLostError,
+  matchesFilter,
+  newOutcome,
+  resolvedOutcome,
+  type OutcomeStore,
+} from './outcome-store.ts';
 
 /**
  * Single-table layout. One item per alert instance:
@@ -136,11 +143,14 @@ export function createDynamoOutcomeStore(client: DynamoDBClient, options: Dynamo
       return result.Item === undefined ? undefined : fromItem(result.Item);
     },
 
-    recent: async ({ limit }) => {
+    recent: async ({ limit, filter }) => {
       const outcomes: Outcome[] = [];
       const today = Date.now();
+      const oldest = filter?.since?.toISOString().slice(0, 10) ?? '';
       for (let day = 0; day < (options.historyDays ?? 30) && outcomes.length < limit; day += 1) {
-        const partition = `DAY#${new Date(today - day * DAY_MS).toISOString().slice(0, 10)}`;
+        const date = new Date(today - day * DAY_MS).toISOString().slice(0, 10);
+        if (date < oldest) break;
+        const partition = `DAY#${date}`;
         let startKey: Record<string, unknown> | undefined;
         do {
           const page = await doc.send(
@@ -150,11 +160,11 @@ export function createDynamoOutcomeStore(client: DynamoDBClient, options: Dynamo
               KeyConditionExpression: 'GSI1PK = :day',
               ExpressionAttributeValues: { ':day': partition },
               ScanIndexForward: false,
-              Limit: limit - outcomes.length,
+              Limit: filter === undefined ? limit - outcomes.length : 100,
               ExclusiveStartKey: startKey,
             }),
           );
-          outcomes.push(...(page.Items ?? []).map(fromItem));
+          outcomes.push(...(page.Items ?? []).map(fromItem).filter((outcome) => matchesFilter(outcome, filter)));
           startKey = page.LastEvaluatedKey;
         } while (startKey !== undefined && outcomes.length < limit);
       }

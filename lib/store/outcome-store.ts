@@ -43,14 +43,45 @@ export interface OutcomeStore {
    */
   save(outcome: Outcome, leaseUntil: Date | null): Promise<void>;
   get(id: string): Promise<Outcome | undefined>;
-  /** Newest first by receipt time. */
-  recent(options: { limit: number }): Promise<Outcome[]>;
+  /** Newest first by receipt time, the first `limit` that match `filter`. */
+  recent(options: { limit: number; filter?: HistoryFilter }): Promise<Outcome[]>;
   /**
    * Notes that an alert instance resolved. Creates a final `resolved` record when kubemend never
    * saw it fire, so every accepted alert has a record.
    */
   markResolved(id: string, alert: Alert, cluster: string | undefined, now: Date): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What `kubemend history` narrows by. */
+export interface HistoryFilter {
+  cluster?: string;
+  namespace?: string;
+  result?: string;
+  /** Received at or after. */
+  since?: Date;
+  /** A substring of `kind/namespace/name` of the plan's or diagnosis's target (or the alert's pod). */
+  target?: string;
+}
+
+/** Whether a record passes a history filter. Pure; shared by every store. */
+export function matchesFilter(outcome: Outcome, filter: HistoryFilter | undefined): boolean {
+  if (filter === undefined) return true;
+  if (filter.cluster !== undefined && outcome.cluster !== filter.cluster) return false;
+  const ref = outcome.plan?.target ?? outcome.diagnosis?.target;
+  const namespace = ref?.namespace ?? outcome.alert.labels.namespace;
+  if (filter.namespace !== undefined && namespace !== filter.namespace) return false;
+  if (filter.result !== undefined && (outcome.result ?? outcome.stage) !== filter.result) return false;
+  if (filter.since !== undefined && new Date(outcome.timings.receivedAt).getTime() < filter.since.getTime())
+    return false;
+  if (filter.target !== undefined) {
+    const name =
+      ref === undefined
+        ? `Pod/${namespace ?? ''}/${outcome.alert.labels.pod ?? ''}`
+        : `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+    if (!name.toLowerCase().includes(filter.target.toLowerCase())) return false;
+  }
+  return true;
 }
 
 /** The record a claim creates for an instance seen for the first time. */

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import type { Outcome } from '../domain/types.ts';
-import { decodeOutcome, LeaseLostError, newOutcome, resolvedOutcome, type OutcomeStore } from './outcome-store.ts';
+import {
+  decodeOutcome,
+  LeaseLostError,
+  matchesFilter,
+  newOutcome,
+  resolvedOutcome,
+  type OutcomeStore,
+} from './outcome-store.ts';
 
 /** Opens (creating if needed) the embedded database under a data directory. */
 export function openLocalDatabase(dataDir: string): DatabaseSync {
@@ -39,7 +46,7 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
   );
   const setResolved = db.prepare('UPDATE outcomes SET resolved_at = ? WHERE id = ?');
   const recent = db.prepare(
-    'SELECT stage, lease_until, attempts, resolved_at, doc FROM outcomes ORDER BY received_at DESC, id DESC LIMIT ?',
+    'SELECT stage, lease_until, attempts, resolved_at, doc FROM outcomes WHERE received_at >= ? ORDER BY received_at DESC, id DESC',
   );
 
   interface Row {
@@ -111,7 +118,16 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
       return row === undefined ? undefined : fromRow(row);
     },
 
-    recent: async ({ limit }) => (recent.all(limit) as unknown as Row[]).map(fromRow),
+    recent: async ({ limit, filter }) => {
+      const outcomes: Outcome[] = [];
+      // Row by row, newest first, so a narrow filter over a long history holds only what it returns.
+      for (const row of recent.iterate(filter?.since?.toISOString() ?? '')) {
+        const outcome = fromRow(row as unknown as Row);
+        if (matchesFilter(outcome, filter)) outcomes.push(outcome);
+        if (outcomes.length >= limit) break;
+      }
+      return outcomes;
+    },
 
     markResolved: async (id, alert, cluster, now) => {
       transaction(() => {

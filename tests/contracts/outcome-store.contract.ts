@@ -130,5 +130,47 @@ export function outcomeStoreContract(name: string, freshStore: () => Promise<Out
       expect(Object.hasOwn(stored, '__proto__')).toBe(true);
       expect(stored.pod).toBe('checkout-7d9f8b6c5d-x2k9p');
     });
+
+    it('filters history by cluster, namespace, result, target and time, newest first', async () => {
+      const store = await freshStore();
+      const now = Date.now();
+      const add = async (n: number, cluster: string, namespace: string, result: 'applied' | 'refused') => {
+        const instance = {
+          ...alert,
+          startsAt: `2026-11-26T0${n}:00:00Z`,
+          labels: Object.assign(Object.create(null) as Record<string, string>, alert.labels, {
+            namespace,
+            pod: `pod-${n}`,
+          }),
+        };
+        const claim = await store.claim({
+          id: alertId(instance),
+          alert: instance,
+          cluster,
+          now: new Date(now - (10 - n) * 60_000),
+          leaseMs: 1,
+        });
+        if (!claim.claimed) throw new Error('expected a claim');
+        await store.save({ ...claim.outcome, stage: 'done', result }, null);
+      };
+      await add(1, 'prod', 'payments', 'applied');
+      await add(2, 'prod', 'ledger', 'refused');
+      await add(3, 'staging', 'payments', 'applied');
+      await add(4, 'prod', 'payments', 'refused');
+      const pods = (outcomes: { alert: { labels: Record<string, string> } }[]) =>
+        outcomes.map((o) => o.alert.labels.pod);
+
+      expect(pods(await store.recent({ limit: 10, filter: { cluster: 'prod' } }))).toEqual(['pod-4', 'pod-2', 'pod-1']);
+      expect(pods(await store.recent({ limit: 10, filter: { namespace: 'payments', result: 'applied' } }))).toEqual([
+        'pod-3',
+        'pod-1',
+      ]);
+      expect(pods(await store.recent({ limit: 1, filter: { namespace: 'payments' } }))).toEqual(['pod-4']);
+      expect(pods(await store.recent({ limit: 10, filter: { target: 'POD-2' } }))).toEqual(['pod-2']);
+      expect(pods(await store.recent({ limit: 10, filter: { since: new Date(now - 7.5 * 60_000) } }))).toEqual([
+        'pod-4',
+        'pod-3',
+      ]);
+    });
   });
 }

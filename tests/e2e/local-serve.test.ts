@@ -115,6 +115,23 @@ describe('kubemend serve with the embedded store and no cluster', () => {
     expect(await history(dataDir)).toHaveLength(before);
   }, 30_000);
 
+  it('filters history by result and time', async () => {
+    const filtered = async (...args: string[]) => {
+      const { stdout } = await run(
+        process.execPath,
+        [CLI, 'history', '--output', 'json', '--data-dir', dataDir, ...args],
+        {
+          env: { PATH: process.env.PATH, HOME: dataDir },
+        },
+      );
+      return JSON.parse(stdout) as unknown[];
+    };
+
+    expect(await filtered('--result', 'cluster-unreachable', '--since', '1h')).toHaveLength(1);
+    expect(await filtered('--result', 'applied')).toHaveLength(0);
+    expect(await filtered('--since', '2000-01-01T00:00:00Z', '--namespace', 'payments')).toHaveLength(1);
+  }, 30_000);
+
   it('prints history as a table', async () => {
     const { stdout } = await run(process.execPath, [CLI, 'history', '--data-dir', dataDir], {
       env: { PATH: process.env.PATH },
