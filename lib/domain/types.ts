@@ -99,6 +99,8 @@ export const OutcomeSchema = z.object({
   plan: PlanSchema.optional(),
   policy: PolicyDecisionSchema.optional(),
   change: z.string().optional(),
+  /** What the write changed (or, in a dry run, would have changed) in the object. */
+  diff: z.array(z.string()).optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   timings: TimingsSchema,
   attempts: z.number().int().nonnegative(),

@@ -94,8 +94,8 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
       if (!remediator.supportsDryRun) {
         return finish(deps, outcome, 'observed', `${plan.action} has no server-side dry-run; recorded only`);
       }
-      const change = await remediator.apply(plan, params.data, kube, { dryRun: true });
-      return finish(deps, { ...outcome, change }, 'dry-run', policy.reason);
+      const { change, diff } = await remediator.apply(plan, params.data, kube, { dryRun: true });
+      return finish(deps, { ...outcome, change, ...(diff === undefined ? {} : { diff }) }, 'dry-run', policy.reason);
     }
     const stop = await deps.killSwitch();
     if (stop.on) return finish(deps, outcome, 'refused', `${stop.reason}: no change made`);
@@ -115,10 +115,15 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
       // `applying` and re-applies the same idempotent plan instead of planning a second change.
       outcome = { ...outcome, stage: 'applying' };
       await deps.store.save(outcome, new Date(deps.clock().getTime() + deps.leaseMs));
-      const change = await remediator.apply(plan, params.data, kube, { dryRun: false });
+      const { change, diff } = await remediator.apply(plan, params.data, kube, { dryRun: false });
       applied = true;
       log.info({ action: plan.action, target: plan.target, change }, 'remediation applied');
-      return await finish(deps, { ...outcome, change }, 'applied', policy.reason);
+      return await finish(
+        deps,
+        { ...outcome, change, ...(diff === undefined ? {} : { diff }) },
+        'applied',
+        policy.reason,
+      );
     } finally {
       await deps.targetGuard.release({ target: guarded, holder: outcome.id, now: deps.clock(), applied });
     }

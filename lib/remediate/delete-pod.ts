@@ -48,10 +48,13 @@ export const deletePod: Remediator<DeletePodParams> = {
     } catch (error) {
       // A second run after a crash finds the pod gone or replaced: the first delete landed.
       if (!dryRun && (error instanceof NotFoundError || error instanceof ConflictError)) {
-        return `${what} was already deleted`;
+        return { change: `${what} was already deleted` };
       }
       throw error;
     }
-    return `${dryRun ? 'would delete' : 'deleted'} ${what}`;
+    return {
+      change: `${dryRun ? 'would delete' : 'deleted'} ${what}`,
+      diff: [`pod ${namespace}/${plan.target.name}: removed (its controller creates a replacement)`],
+    };
   },
 };

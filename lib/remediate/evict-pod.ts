@@ -38,9 +38,12 @@ export const evictPod: Remediator<EvictPodParams> = {
     } catch (error) {
       // A second run after a crash finds the pod gone or replaced: the first eviction landed.
       if (!dryRun && (error instanceof NotFoundError || error instanceof ConflictError))
-        return `${what} was already evicted`;
+        return { change: `${what} was already evicted` };
       throw error;
     }
-    return `${dryRun ? 'would evict' : 'evicted'} ${what}`;
+    return {
+      change: `${dryRun ? 'would evict' : 'evicted'} ${what}`,
+      diff: [`pod ${namespace}/${plan.target.name}: evicted (its controller creates a replacement)`],
+    };
   },
 };

@@ -33,7 +33,7 @@ export interface TargetState {
  *   verify: 'ready replicas reach the new count',
  *   undo: 'scale back to the recorded replica count',
  *   inspect: async (plan, kube) => ({ annotations: {} }),
- *   apply: async (plan, params, kube, { dryRun }) => 'scaled to 5',
+ *   apply: async (plan, params, kube, { dryRun }) => ({ change: 'scaled to 5' }),
  * };
  */
 export interface Remediator<Params = Record<string, unknown>> {
@@ -47,8 +47,17 @@ export interface Remediator<Params = Record<string, unknown>> {
   /** How the change is undone, for operators and generated docs. */
   readonly undo: string;
   inspect(plan: Plan, kube: KubeApi): Promise<TargetState>;
-  /** Performs (or dry-runs) the change and returns what it did, in words. */
-  apply(plan: Plan, params: Params, kube: KubeApi, options: { dryRun: boolean }): Promise<string>;
+  /**
+   * Performs (or dry-runs) the change and returns what it did, in words, and — where the object
+   * is changed rather than removed — the diff between the live object and what the server wrote
+   * (or, in a dry run, would have written).
+   */
+  apply(plan: Plan, params: Params, kube: KubeApi, options: { dryRun: boolean }): Promise<AppliedChange>;
+}
+
+export interface AppliedChange {
+  change: string;
+  diff?: string[];
 }
 
 /** A remediator whose params type has been erased, as stored in the registry. */

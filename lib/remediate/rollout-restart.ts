@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 import type { ObjectRef, Plan } from '../domain/types.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
+import { objectDiff } from './object-diff.ts';
 import type { Remediator } from './remediator.ts';
 
 /** The pod-template annotation `kubectl rollout restart` sets; changing it rolls every pod. */
@@ -68,20 +69,21 @@ export const rolloutRestart: Remediator<RolloutRestartParams> = {
     let resourceVersion = params.resourceVersion;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await kube.patchDeploymentTemplateAnnotations(
+        const before = await kube.getDeployment(namespace, plan.target.name);
+        const after = await kube.patchDeploymentTemplateAnnotations(
           namespace,
           plan.target.name,
           { [RESTARTED_AT_ANNOTATION]: params.restartedAt },
           { dryRun, resourceVersion },
         );
-        return `${dryRun ? 'would set' : 'set'} ${what}`;
+        return { change: `${dryRun ? 'would set' : 'set'} ${what}`, diff: objectDiff(before, after) };
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= MAX_WRITES) throw error;
         // The Deployment changed since it was read. A scale or a status update does not change
         // the diagnosis; a new rollout, a pause or an earlier run of this same plan does.
         const current = await kube.getDeployment(namespace, plan.target.name);
         if (current.spec?.template.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] === params.restartedAt) {
-          return `${what} was already set`;
+          return { change: `${what} was already set`, diff: [] };
         }
         const revision = current.metadata?.annotations?.[REVISION_ANNOTATION];
         if (params.revision !== undefined && revision !== params.revision) {

@@ -175,6 +175,10 @@ describe('crash loop on a real control plane', () => {
     const outcome = await remediate(plans.sent[0]!.id);
 
     expect(outcome).toMatchObject({ result: 'dry-run', change: expect.stringMatching(/^would set /) });
+    // The API server's answer to the dry run, against the live object: only the annotation.
+    expect(outcome.diff).toEqual([
+      `spec.template.metadata.annotations: (none) → {"kubectl.kubernetes.io/restartedAt":"${String(outcome.plan!.params.restartedAt)}"}`,
+    ]);
     const after = await admin().apps.readNamespacedDeployment({ namespace, name: 'checkout' });
     expect(after.metadata?.generation).toBe(before.metadata?.generation);
     expect(after.spec?.template.metadata?.annotations?.[RESTARTED_AT_ANNOTATION]).toBeUndefined();

@@ -25,7 +25,7 @@ describe('rollout-restart', () => {
     const kube = new FakeKube().add(deployment());
     const plan = planRolloutRestart(deployment(), 'because', now);
 
-    const change = await rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, {
+    const { change } = await rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, {
       dryRun: true,
     });
 
@@ -85,7 +85,7 @@ describe('rollout-restart', () => {
     const kube = new FakeKube().add(restarted);
     const plan = planRolloutRestart(deployment(), 'because', now);
 
-    const change = await rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, {
+    const { change } = await rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, {
       dryRun: false,
     });
 
@@ -109,7 +109,7 @@ describe('delete-pod', () => {
     const kube = new FakeKube().add(pod);
     const plan = planDeletePod(pod, 'because');
 
-    const change = await deletePod.apply(plan, deletePod.paramsSchema.parse(plan.params), kube, { dryRun: false });
+    const { change } = await deletePod.apply(plan, deletePod.paramsSchema.parse(plan.params), kube, { dryRun: false });
 
     expect(change).toBe('deleted pod payments/checkout-7d9f8b6c5d-x2k9p (uid a3f5c7e9-2b4d-4f6a-8c0e-1d3f5a7b9c2e)');
     expect(kube.pods.size).toBe(0);
@@ -120,7 +120,7 @@ describe('delete-pod', () => {
     const kube = new FakeKube();
     const plan = planDeletePod(pod, 'because');
 
-    const change = await deletePod.apply(plan, deletePod.paramsSchema.parse(plan.params), kube, { dryRun: false });
+    const { change } = await deletePod.apply(plan, deletePod.paramsSchema.parse(plan.params), kube, { dryRun: false });
 
     expect(change).toContain('was already deleted');
     expect(kube.writes).toEqual([]);
@@ -163,7 +163,7 @@ describe('evict-pod', () => {
     const kube = new FakeKube().add(pod);
     const plan = { ...planDeletePod(pod, 'because'), action: 'evict-pod' };
 
-    expect(await evictPod.apply(plan, evictPod.paramsSchema.parse(plan.params), kube, { dryRun: true })).toBe(
+    expect((await evictPod.apply(plan, evictPod.paramsSchema.parse(plan.params), kube, { dryRun: true })).change).toBe(
       'would evict pod payments/checkout-7d9f8b6c5d-x2k9p (uid a3f5c7e9-2b4d-4f6a-8c0e-1d3f5a7b9c2e)',
     );
     expect(kube.pods.size).toBe(1);
