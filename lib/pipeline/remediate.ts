@@ -125,7 +125,13 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
         policy.reason,
       );
     } finally {
-      await deps.targetGuard.release({ target: guarded, holder: outcome.id, now: deps.clock(), applied });
+      // A release that fails must not turn a recorded result into a failure: the lease expires
+      // by itself (leaseMs), and the cooldown is then simply not started.
+      await deps.targetGuard
+        .release({ target: guarded, holder: outcome.id, now: deps.clock(), applied })
+        .catch((error: unknown) =>
+          log.warn({ error: describeError(error), target: guarded }, 'target lease not released'),
+        );
     }
   } catch (error) {
     if (error instanceof ClusterUnreachableError) {

@@ -58,7 +58,7 @@ function harness(
     for (const plan of handedOn) await remediate(plan.id);
     return (await store.get(detected.id))!;
   };
-  return { kube, store, plans, clock, detect, remediate, run };
+  return { kube, store, plans, clock, detect, remediate, run, targetGuard };
 }
 
 function message(alert: Alert): AlertMessage {
@@ -232,6 +232,19 @@ describe('alert to outcome', () => {
 
     expect(outcome).toMatchObject({ result: 'refused', plan: { action: 'rollout-restart' } });
     expect(outcome.reason).toMatch(/^cooldown: the last fix on this target was at .*, less than 30 min ago$/);
+    expect(kube.writes).toHaveLength(1);
+  });
+
+  it('keeps an applied result when releasing the target lease fails', async () => {
+    const { detect, remediate, plans, kube, targetGuard } = harness('enforce');
+    await detect(crashLoopAlert);
+    targetGuard.release = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+
+    const outcome = await remediate(plans.sent[0]!.id);
+
+    expect(outcome.result).toBe('applied');
     expect(kube.writes).toHaveLength(1);
   });
 
