@@ -74,9 +74,23 @@ export const AgentConfigSchema = z
         mode: ModeSchema.default('dry-run'),
         namespaces: NamespaceFilterSchema.default({}),
         cooldownMinutes: z.number().int().nonnegative().default(30),
+        /** Circuit breaker: at most this many applied fixes per namespace and per cluster in the window. */
+        caps: z
+          .object({
+            perNamespace: z.number().int().positive().default(5),
+            perCluster: z.number().int().positive().default(20),
+            windowMinutes: z.number().int().positive().default(60),
+          })
+          .strict()
+          .default({ perNamespace: 5, perCluster: 20, windowMinutes: 60 }),
       })
       .strict()
-      .default({ mode: 'dry-run', namespaces: {}, cooldownMinutes: 30 }),
+      .default({
+        mode: 'dry-run',
+        namespaces: {},
+        cooldownMinutes: 30,
+        caps: { perNamespace: 5, perCluster: 20, windowMinutes: 60 },
+      }),
     optOutAnnotation: z.string().min(1).default('kubemend.io/opt-out'),
     /** Local kill switch: true stops every write (in AWS, an SSM parameter is the switch). */
     killSwitch: z.boolean().default(false),

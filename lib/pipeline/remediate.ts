@@ -99,6 +99,8 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
     }
     const stop = await deps.killSwitch();
     if (stop.on) return finish(deps, outcome, 'refused', `${stop.reason}: no change made`);
+    const tripped = await circuitOpen(deps, outcome.cluster, plan.target.namespace);
+    if (tripped !== undefined) return finish(deps, outcome, 'refused', tripped);
     // One fix in flight per target, and none again within the cooldown.
     const guarded = targetKey(outcome.cluster, plan.target);
     const guard = await deps.targetGuard.acquire({
@@ -168,4 +170,35 @@ export function targetKey(
   target: { kind: string; namespace?: string; name: string },
 ): string {
   return `${cluster ?? ''}/${target.kind}/${target.namespace ?? ''}/${target.name}`;
+}
+
+/**
+ * The circuit breaker: refuses once the namespace or the cluster has had its cap of applied fixes
+ * in the window (a burst of fixes is a sign something larger is wrong, for a human to look at).
+ * Counted from the outcome records; concurrent remediations can pass the cap by at most the
+ * remediator's concurrency.
+ */
+async function circuitOpen(
+  deps: Pick<RemediateDeps, 'store' | 'config' | 'clock'>,
+  cluster: string | undefined,
+  namespace: string | undefined,
+): Promise<string | undefined> {
+  const { perNamespace, perCluster, windowMinutes } = deps.config.defaults.caps;
+  const since = new Date(deps.clock().getTime() - windowMinutes * 60_000);
+  const checks = [
+    ...(namespace === undefined
+      ? []
+      : [{ scope: `namespace ${namespace}`, cap: perNamespace, filter: { cluster, namespace } }]),
+    { scope: `cluster ${cluster ?? '(default)'}`, cap: perCluster, filter: { cluster } },
+  ];
+  for (const check of checks) {
+    const applied = await deps.store.recent({
+      limit: check.cap,
+      filter: { ...check.filter, result: 'applied', since },
+    });
+    if (applied.length >= check.cap) {
+      return `circuit open: ${applied.length} fixes applied in ${check.scope} in the last ${windowMinutes} min (cap ${check.cap}); no more until the window passes`;
+    }
+  }
+  return undefined;
 }

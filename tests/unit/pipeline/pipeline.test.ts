@@ -27,6 +27,7 @@ function harness(
   mode: 'observe' | 'dry-run' | 'enforce' = 'dry-run',
   extra: Record<string, unknown> = {},
   killSwitch = configKillSwitch(false),
+  defaults: Record<string, unknown> = {},
 ) {
   const kube = new FakeKube().add(crashingPod(), replicaSet(), deployment());
   kube.events = [backOffEvent()];
@@ -35,6 +36,7 @@ function harness(
   const clock = manualClock();
   const targetGuard = createSqliteTargetGuard(new DatabaseSync(':memory:'));
   const config = testConfig({
+    defaults,
     ignore: [{ alertname: 'Watchdog', reason: 'heartbeat' }],
     rules: [
       {
@@ -246,6 +248,37 @@ describe('alert to outcome', () => {
 
     expect(outcome.result).toBe('applied');
     expect(kube.writes).toHaveLength(1);
+  });
+
+  it('opens the circuit once a namespace has had its cap of fixes in the window', async () => {
+    const { run, store, kube, clock } = harness('enforce', {}, configKillSwitch(false), {
+      caps: { perNamespace: 2, perCluster: 20, windowMinutes: 60 },
+    });
+    // Two fixes already applied in payments on this cluster within the hour.
+    for (const [index, pod] of ['ledger-1', 'ledger-2'].entries()) {
+      const earlier = {
+        ...crashLoopAlert,
+        fingerprint: `00000000000000a${index}`,
+        labels: Object.assign(Object.create(null) as Record<string, string>, crashLoopAlert.labels, { pod }),
+      };
+      const claim = await store.claim({
+        id: alertId(earlier),
+        alert: earlier,
+        cluster: 'prod-eu-west-1',
+        now: new Date(clock.now().getTime() - 10 * 60_000),
+        leaseMs: 1,
+      });
+      if (!claim.claimed) throw new Error('expected a claim');
+      await store.save({ ...claim.outcome, stage: 'done', result: 'applied' }, null);
+    }
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({ result: 'refused' });
+    expect(outcome.reason).toBe(
+      'circuit open: 2 fixes applied in namespace payments in the last 60 min (cap 2); no more until the window passes',
+    );
+    expect(kube.writes).toEqual([]);
   });
 
   it('asks for a retry while another worker holds the instance', async () => {
