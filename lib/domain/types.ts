@@ -102,6 +102,15 @@ export const OutcomeSchema = z.object({
   /** What the write changed (or, in a dry run, would have changed) in the object. */
   diff: z.array(z.string()).optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** What started it: an Alertmanager notification (its receiver and group), an audit, or a person. */
+  trigger: z
+    .object({
+      kind: z.enum(['alert', 'audit', 'manual']),
+      receiver: z.string().optional(),
+      groupKey: z.string().optional(),
+      by: z.string().optional(),
+    })
+    .optional(),
   timings: TimingsSchema,
   attempts: z.number().int().nonnegative(),
   resolvedAt: z.string().optional(),

@@ -56,7 +56,10 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
     log.info({ result: claim.outcome.result }, 'repeat notification of an instance already handled');
     return claim.outcome;
   }
-  let outcome = claim.outcome;
+  let outcome: Outcome = {
+    ...claim.outcome,
+    trigger: claim.outcome.trigger ?? { kind: 'alert', receiver: message.receiver, groupKey: message.groupKey },
+  };
 
   // A record past detection was taken over from a worker that stopped: hand its plan on again.
   if (outcome.stage === 'planned' || outcome.stage === 'applying') {

@@ -84,6 +84,7 @@ describe('alert to outcome', () => {
       cluster: 'prod-eu-west-1',
     });
     expect(outcome.diagnosis?.evidence.length).toBeGreaterThan(2);
+    expect(outcome.trigger).toEqual({ kind: 'alert', receiver: 'kubemend', groupKey: 'g' });
     expect(outcome.timings).toMatchObject({
       receivedAt: expect.any(String),
       diagnosedAt: expect.any(String),
