@@ -3,9 +3,9 @@ import { describe, expect, it } from '@jest/globals';
 import type { FindingsStore } from '../../lib/audit/findings-store.ts';
 import type { Finding } from '../../lib/audit/scan.ts';
 
-/** What every audit findings store does, run against the embedded one and DynamoDB. */
-export function findingsStoreContract(name: string, freshStore: () => Promise<FindingsStore>): void {
-  const finding = (key: string): Finding => ({
+/** A minimal finding keyed `key`, for store and format tests. */
+export function sampleFinding(key: string): Finding {
+  return {
     key,
     detector: 'd',
     kind: 'Pod',
@@ -15,7 +15,12 @@ export function findingsStoreContract(name: string, freshStore: () => Promise<Fi
     summary: `problem ${key}`,
     confidence: 0.7,
     evidence: [{ source: 'pod.status', message: 'waiting' }],
-  });
+  };
+}
+
+/** What every audit findings store does, run against the embedded one and DynamoDB. */
+export function findingsStoreContract(name: string, freshStore: () => Promise<FindingsStore>): void {
+  const finding = sampleFinding;
 
   describe(`${name}: FindingsStore contract`, () => {
     it('tells new, still open and resolved findings apart between audits, per cluster', async () => {

@@ -24,6 +24,7 @@ import {
   applyShippedRbac,
   createCrashLoopingDeployment,
   createNamespace,
+  createPdb,
   crashLoopAlertFor,
   kubeApiFor,
   providerFor,
@@ -283,22 +284,7 @@ describe('shipped RBAC on a real API server', () => {
 describe('evictions on a real control plane', () => {
   it('refuses, with the budget’s reason, an eviction a PodDisruptionBudget does not allow', async () => {
     const { namespace, pods, alert } = await crashLoopingCheckout('evict');
-    await admin().objects.create({
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: { name: 'checkout', namespace },
-      spec: { minAvailable: 2, selector: { matchLabels: { app: 'checkout' } } },
-    } as never);
-    await until(
-      'the disruption controller to count the pods',
-      () =>
-        admin().objects.read({
-          apiVersion: 'policy/v1',
-          kind: 'PodDisruptionBudget',
-          metadata: { name: 'checkout', namespace },
-        }),
-      (pdb) => (pdb as { status?: { expectedPods?: number } }).status?.expectedPods === 2,
-    );
+    await createPdb(namespace, 'checkout', 2, 2);
     const config = testConfig({
       rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode: 'enforce', actions: ['evict-pod'] }],
     });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy } from '@kubernetes/client-node';
 
 import type { Alert } from '../../lib/alert/schema.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
@@ -11,6 +11,8 @@ import {
   createCrashLoopingDeployment,
   createDeployment,
   createNamespace,
+  createPdb,
+  createUnmanagedNode,
   diagnoseOnCluster,
   rolledOut,
   rollOutBadImage,
@@ -99,28 +101,14 @@ describe('workload problems on a real control plane', () => {
 
   it('reports what a NotReady node last said (KubeNodeNotReady)', async () => {
     const name = `kwok-broken-${randomBytes(3).toString('hex')}`;
-    await admin().core.createNode({ body: { metadata: { name, labels: { 'kubemend.test/unmanaged': 'true' } } } });
-    const now = new Date();
-    await admin().core.patchNodeStatus(
+    await createUnmanagedNode(name, [
       {
-        name,
-        body: {
-          status: {
-            conditions: [
-              {
-                type: 'Ready',
-                status: 'False',
-                reason: 'KubeletNotReady',
-                message: 'container runtime network not ready: NetworkReady=false',
-                lastHeartbeatTime: now,
-                lastTransitionTime: now,
-              },
-            ],
-          },
-        },
+        type: 'Ready',
+        status: 'False',
+        reason: 'KubeletNotReady',
+        message: 'container runtime network not ready: NetworkReady=false',
       },
-      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-    );
+    ]);
 
     const outcome = await diagnose('node-not-ready.json', { node: name });
 
@@ -250,23 +238,7 @@ describe('workload problems on a real control plane', () => {
   it('says how far a PodDisruptionBudget is short (KubePdbNotEnoughHealthyPods)', async () => {
     const namespace = await createNamespace('pdb');
     await createCrashLoopingDeployment(namespace, 'checkout');
-    await admin().objects.create({
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: { name: 'checkout', namespace },
-      spec: { minAvailable: 2, selector: { matchLabels: { app: 'checkout' } } },
-    } as never);
-    await until(
-      'the disruption controller to count the pods',
-      () =>
-        admin().objects.read({
-          apiVersion: 'policy/v1',
-          kind: 'PodDisruptionBudget',
-          metadata: { name: 'checkout', namespace },
-        }),
-      (pdb) => (pdb as { status?: { expectedPods?: number } }).status?.expectedPods === 2,
-      60_000,
-    );
+    await createPdb(namespace, 'checkout', 2, 2, 60_000);
 
     const outcome = await diagnose('deployment-rollout-stuck.json', {
       alertname: 'KubePdbNotEnoughHealthyPods',
@@ -405,36 +377,10 @@ describe('workload problems on a real control plane', () => {
 
   it('reports a node’s pressure conditions (KubeNodePressure)', async () => {
     const name = `kwok-pressure-${randomBytes(3).toString('hex')}`;
-    await admin().core.createNode({ body: { metadata: { name, labels: { 'kubemend.test/unmanaged': 'true' } } } });
-    const now = new Date();
-    await admin().core.patchNodeStatus(
-      {
-        name,
-        body: {
-          status: {
-            conditions: [
-              {
-                type: 'Ready',
-                status: 'True',
-                reason: 'KubeletReady',
-                message: 'kubelet is posting ready status',
-                lastHeartbeatTime: now,
-                lastTransitionTime: now,
-              },
-              {
-                type: 'DiskPressure',
-                status: 'True',
-                reason: 'KubeletHasDiskPressure',
-                message: 'kubelet has disk pressure',
-                lastHeartbeatTime: now,
-                lastTransitionTime: now,
-              },
-            ],
-          },
-        },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-    );
+    await createUnmanagedNode(name, [
+      { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+      { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' },
+    ]);
 
     const outcome = await diagnose('node-not-ready.json', { alertname: 'KubeNodePressure', node: name });
 
@@ -559,11 +505,9 @@ describe('workload problems on a real control plane', () => {
   it('names the tainted nodes a DaemonSet does not run on (KubeDaemonSetNotScheduled)', async () => {
     const namespace = await createNamespace('ds-taints');
     const node = `${namespace}-gpu`;
-    await admin().core.createNode({
-      body: {
-        metadata: { name: node, labels: { 'kubemend.test/unmanaged': 'true', pool: namespace } },
-        spec: { taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }] },
-      },
+    await createUnmanagedNode(node, [], {
+      labels: { pool: namespace },
+      taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }],
     });
     await admin().objects.create({
       apiVersion: 'apps/v1',
@@ -593,33 +537,19 @@ describe('workload problems on a real control plane', () => {
 
   it('reports a node that stopped reporting (KubeNodeUnreachable)', async () => {
     const name = `kwok-gone-${randomBytes(3).toString('hex')}`;
-    await admin().core.createNode({
-      body: {
-        metadata: { name, labels: { 'kubemend.test/unmanaged': 'true' } },
-        spec: { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] },
-      },
-    });
-    const lastHeard = new Date(Date.now() - 10 * 60_000);
     // What the node lifecycle controller writes when the kubelet stops posting status.
-    await admin().core.patchNodeStatus(
-      {
-        name,
-        body: {
-          status: {
-            conditions: [
-              {
-                type: 'Ready',
-                status: 'Unknown',
-                reason: 'NodeStatusUnknown',
-                message: 'Kubelet stopped posting node status.',
-                lastHeartbeatTime: lastHeard,
-                lastTransitionTime: new Date(),
-              },
-            ],
-          },
+    await createUnmanagedNode(
+      name,
+      [
+        {
+          type: 'Ready',
+          status: 'Unknown',
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+          lastHeartbeatTime: new Date(Date.now() - 10 * 60_000),
         },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+      ],
+      { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] },
     );
 
     const outcome = await diagnose('node-not-ready.json', { alertname: 'KubeNodeUnreachable', node: name });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 import type { Finding } from '../../lib/audit/scan.ts';
-import { admin, createDeployment, createNamespace, until } from './cluster.ts';
+import { admin, createDeployment, createNamespace, createPdb, createUnmanagedNode, until } from './cluster.ts';
 
 /**
  * One failure mode of each kind that k8sgpt's pod, deployment, statefulset, replicaset, job,
@@ -415,23 +415,7 @@ export const BROKEN_WORKLOADS: readonly BrokenWorkload[] = [
     check: 'DisruptionAllowed=False (not enough healthy pods)',
     seed: async (namespace) => {
       await createDeployment(namespace, 'guarded', { labels: { 'kubemend.test/crash-loop': 'true' } });
-      await create({
-        apiVersion: 'policy/v1',
-        kind: 'PodDisruptionBudget',
-        metadata: { name: 'guarded', namespace },
-        spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } },
-      });
-      await until(
-        'the PDB to be evaluated',
-        () =>
-          objects().read({
-            apiVersion: 'policy/v1',
-            kind: 'PodDisruptionBudget',
-            metadata: { name: 'guarded', namespace },
-          }),
-        (pdb) => (pdb as { status?: { expectedPods?: number } }).status?.expectedPods === 1,
-        60_000,
-      );
+      await createPdb(namespace, 'guarded', 1, 1, 60_000);
       return undefined;
     },
     found: byKey(/^PodDisruptionBudget\/.*\/guarded\//),
@@ -441,28 +425,9 @@ export const BROKEN_WORKLOADS: readonly BrokenWorkload[] = [
     check: 'node condition not OK (Ready=False)',
     seed: async (namespace) => {
       const name = `${namespace}-node`;
-      await admin().core.createNode({ body: { metadata: { name, labels: { 'kubemend.test/unmanaged': 'true' } } } });
-      const now = new Date();
-      await admin().core.patchNodeStatus(
-        {
-          name,
-          body: {
-            status: {
-              conditions: [
-                {
-                  type: 'Ready',
-                  status: 'False',
-                  reason: 'KubeletNotReady',
-                  message: 'PLEG is not healthy',
-                  lastHeartbeatTime: now,
-                  lastTransitionTime: now,
-                },
-              ],
-            },
-          },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-      );
+      await createUnmanagedNode(name, [
+        { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'PLEG is not healthy' },
+      ]);
       return undefined;
     },
     found: (findings, namespace) =>

@@ -301,3 +301,72 @@ export async function diagnoseOnCluster(alert: Alert, config?: AgentConfig): Pro
   if (plans.length > 0) throw new Error(`a diagnose-only scenario handed on a plan: ${JSON.stringify(plans)}`);
   return outcome;
 }
+
+/** A PodDisruptionBudget over pods labelled app=<app>, once the disruption controller has counted them. */
+export async function createPdb(
+  namespace: string,
+  app: string,
+  minAvailable: number,
+  expectedPods: number,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await admin().objects.create({
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: app, namespace },
+    spec: { minAvailable, selector: { matchLabels: { app } } },
+  } as KubernetesObject);
+  await until(
+    `the disruption controller to count the pods of ${namespace}/${app}`,
+    () =>
+      admin().objects.read({
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: app, namespace },
+      }),
+    (pdb) => (pdb as { status?: { expectedPods?: number } }).status?.expectedPods === expectedPods,
+    timeoutMs,
+  );
+}
+
+export interface NodeCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastHeartbeatTime?: Date;
+}
+
+/**
+ * A node kwok leaves alone (label kubemend.test/unmanaged), with the status conditions a kubelet
+ * or the node lifecycle controller would have written.
+ */
+export async function createUnmanagedNode(
+  name: string,
+  conditions: readonly NodeCondition[],
+  spec: { labels?: Record<string, string>; taints?: { key: string; value?: string; effect: string }[] } = {},
+): Promise<void> {
+  await admin().core.createNode({
+    body: {
+      metadata: { name, labels: { 'kubemend.test/unmanaged': 'true', ...spec.labels } },
+      ...(spec.taints === undefined ? {} : { spec: { taints: spec.taints } }),
+    },
+  });
+  if (conditions.length === 0) return;
+  const now = new Date();
+  await admin().core.patchNodeStatus(
+    {
+      name,
+      body: {
+        status: {
+          conditions: conditions.map((condition) => ({
+            ...condition,
+            lastHeartbeatTime: condition.lastHeartbeatTime ?? now,
+            lastTransitionTime: now,
+          })),
+        },
+      },
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
+}

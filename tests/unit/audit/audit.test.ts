@@ -5,8 +5,8 @@ import type { V1Job, V1Node, V1PersistentVolumeClaim } from '@kubernetes/client-
 
 import { createSqliteFindingsStore } from '../../../lib/audit/findings-store.ts';
 import { formatAuditMarkdown, formatAuditTable } from '../../../lib/audit/format.ts';
-import { scanCluster, type Finding } from '../../../lib/audit/scan.ts';
-import { findingsStoreContract } from '../../contracts/findings-store.contract.ts';
+import { scanCluster } from '../../../lib/audit/scan.ts';
+import { findingsStoreContract, sampleFinding } from '../../contracts/findings-store.contract.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
 import { silentLogger, testConfig } from '../../helpers/support.ts';
 import { auditAllClusters } from '../../../lib/lambda/audit.ts';
@@ -95,17 +95,7 @@ describe('cluster audit', () => {
 findingsStoreContract('embedded store', async () => createSqliteFindingsStore(new DatabaseSync(':memory:')));
 
 describe('audit report formats', () => {
-  const finding = (key: string): Finding => ({
-    key,
-    detector: 'd',
-    kind: 'Pod',
-    namespace: 'ns',
-    name: key,
-    anomaly: 'a',
-    summary: `problem ${key}`,
-    confidence: 0.7,
-    evidence: [],
-  });
+  const finding = sampleFinding;
 
   it('prints a table and ticket-ready Markdown', async () => {
     const report = await createSqliteFindingsStore(new DatabaseSync(':memory:')).record('prod', [finding('x_1')], now);
