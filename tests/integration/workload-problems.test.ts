@@ -3,17 +3,18 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { PatchStrategy } from '@kubernetes/client-node';
 
-import type { Alert } from '../../lib/alert/schema.ts';
-import { alertFixture } from '../helpers/fixtures.ts';
 import {
   admin,
   applyShippedRbac,
   createCrashLoopingDeployment,
   createDeployment,
+  createHpa,
   createNamespace,
   createPdb,
   createUnmanagedNode,
   diagnoseOnCluster,
+  firingAlert,
+  readHpa,
   rolledOut,
   rollOutBadImage,
   until,
@@ -29,14 +30,7 @@ beforeAll(async () => {
 });
 
 async function diagnose(file: string, labels: Record<string, string>) {
-  const template = alertFixture(file);
-  const alert: Alert = {
-    ...template,
-    labels: Object.assign(Object.create(null) as Record<string, string>, template.labels, labels),
-    fingerprint: randomBytes(8).toString('hex'),
-    startsAt: new Date().toISOString(),
-  };
-  const outcome = await diagnoseOnCluster(alert);
+  const outcome = await diagnoseOnCluster(firingAlert(file, labels));
   expect(outcome.result).toBe('no-action');
   return outcome;
 }
@@ -129,31 +123,11 @@ describe('workload problems on a real control plane', () => {
       image: 'registry.example/api:2.0',
       requests: { cpu: '100m' },
     });
-    await admin().objects.create({
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: 'api', namespace },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
-        minReplicas: 1,
-        maxReplicas: 5,
-        metrics: [
-          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
-        ],
-      },
-    } as never);
+    await createHpa(namespace, 'api', { minReplicas: 1, maxReplicas: 5, cpuUtilization: 70 });
     await until(
       'the HPA controller to report',
-      () =>
-        admin().objects.read({
-          apiVersion: 'autoscaling/v2',
-          kind: 'HorizontalPodAutoscaler',
-          metadata: { name: 'api', namespace },
-        }),
-      (hpa) =>
-        ((hpa as { status?: { conditions?: { type: string }[] } }).status?.conditions ?? []).some(
-          (c) => c.type === 'ScalingActive',
-        ),
+      () => readHpa(namespace, 'api'),
+      (hpa) => (hpa.status?.conditions ?? []).some((c) => c.type === 'ScalingActive'),
       60_000,
     );
 

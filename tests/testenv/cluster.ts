@@ -12,6 +12,7 @@ import {
   type KubernetesObject,
   type V1Deployment,
   type V1Pod,
+  type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 
@@ -90,6 +91,17 @@ export async function createNamespace(prefix: string): Promise<string> {
     (list) => list.items.some((account) => account.metadata?.name === 'default'),
   );
   return name;
+}
+
+/** The sample alert in `file`, fired now with a fresh fingerprint and `labels` over its own. */
+export function firingAlert(file: string, labels: Record<string, string>): Alert {
+  const template = alertFixture(file);
+  return {
+    ...template,
+    labels: Object.assign(Object.create(null) as Record<string, string>, template.labels, labels),
+    fingerprint: randomBytes(8).toString('hex'),
+    startsAt: new Date().toISOString(),
+  };
 }
 
 /** Creates each object of a YAML stream, leaving ones that already exist as they are. */
@@ -369,4 +381,36 @@ export async function createUnmanagedNode(
     },
     setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
   );
+}
+
+/** An autoscaling/v2 HPA scaling Deployment `name` on CPU utilisation of its requests. */
+export async function createHpa(
+  namespace: string,
+  name: string,
+  options: { minReplicas: number; maxReplicas: number; cpuUtilization: number },
+): Promise<void> {
+  await admin().objects.create({
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name, namespace },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+      minReplicas: options.minReplicas,
+      maxReplicas: options.maxReplicas,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: options.cpuUtilization } },
+        },
+      ],
+    },
+  });
+}
+
+export async function readHpa(namespace: string, name: string): Promise<V2HorizontalPodAutoscaler> {
+  return admin().objects.read<V2HorizontalPodAutoscaler>({
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name, namespace },
+  });
 }

@@ -181,6 +181,7 @@ export async function startControlPlane(
                 `--root-ca-file=${caFile}`,
                 '--use-service-account-credentials=false',
                 '--controllers=*',
+                '--horizontal-pod-autoscaler-sync-period=2s',
               ],
               workDir,
             ),
