@@ -120,7 +120,7 @@ export const crashLoop: Detector<CrashLoopSnapshot> = {
           plan: null,
         };
       }
-      const blocker = restartBlocker(deployment);
+      const blocker = restartBlocker('Deployment', deployment);
       if (blocker !== undefined) {
         return {
           ...base,
@@ -132,6 +132,7 @@ export const crashLoop: Detector<CrashLoopSnapshot> = {
         };
       }
       const plan: Plan = planRolloutRestart(
+        'Deployment',
         deployment,
         `container ${container.name} ${crashDetail} after ${container.restartCount} restarts while deployment ${deploymentRef.name} is fully rolled out: a fresh set of pods clears state-dependent crashes`,
         now,

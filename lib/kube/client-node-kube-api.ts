@@ -10,7 +10,6 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   type KubernetesObject,
-  setHeaderOptions,
   type CoreV1Event,
 } from '@kubernetes/client-node';
 
@@ -22,7 +21,7 @@ import {
   KubemendError,
   NotFoundError,
 } from '../errors.ts';
-import type { KubeApi, KubeProvider } from './kube-api.ts';
+import type { KubeApi, KubeProvider, WriteOptions } from './kube-api.ts';
 import { KINDS, type Kind, type KindObjects, type ListOptions } from './kinds.ts';
 
 const NETWORK_CODES = new Set([
@@ -113,15 +112,49 @@ export function createClientNodeKubeApi(
       );
       return [...list.items].sort((a, b) => eventTime(b) - eventTime(a));
     },
-    patchDeploymentTemplateAnnotations: (namespace, name, annotations, write) => {
-      const body = {
-        metadata: write.resourceVersion === undefined ? {} : { resourceVersion: write.resourceVersion },
-        spec: { template: { metadata: { annotations } } },
+    patch: <K extends Kind>(
+      kind: K,
+      name: string,
+      namespace: string | undefined,
+      body: Record<string, unknown>,
+      write: WriteOptions & { resourceVersion?: string },
+    ) => {
+      const metadata = {
+        ...(body.metadata as Record<string, unknown> | undefined),
+        name,
+        ...(KINDS[kind].namespaced ? { namespace } : {}),
+        ...(write.resourceVersion === undefined ? {} : { resourceVersion: write.resourceVersion }),
       };
-      return call(`patch deployment ${namespace}/${name}`, () =>
-        apps.patchNamespacedDeployment(
-          { namespace, name, body, dryRun: dryRun(write.dryRun), fieldManager: 'kubemend' },
-          setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+      return call(`patch ${describe(kind, name, namespace)}`, () =>
+        objects.patch<KindObjects[K] & KubernetesObject>(
+          { ...body, apiVersion: KINDS[kind].apiVersion, kind, metadata } as KindObjects[K] & KubernetesObject,
+          undefined,
+          dryRun(write.dryRun),
+          'kubemend',
+          undefined,
+          PatchStrategy.StrategicMergePatch,
+        ),
+      );
+    },
+    create: <K extends Kind>(kind: K, object: KindObjects[K], write: WriteOptions) =>
+      call(`create ${describe(kind, object.metadata?.name ?? '', object.metadata?.namespace)}`, () =>
+        objects.create<KindObjects[K] & KubernetesObject>(
+          { ...object, apiVersion: KINDS[kind].apiVersion, kind },
+          undefined,
+          dryRun(write.dryRun),
+          'kubemend',
+        ),
+      ),
+    remove: async (kind, name, namespace, write) => {
+      await call(`delete ${describe(kind, name, namespace)}`, () =>
+        objects.delete(
+          { apiVersion: KINDS[kind].apiVersion, kind, metadata: { name, namespace } },
+          undefined,
+          dryRun(write.dryRun),
+          undefined,
+          undefined,
+          'Background',
+          { preconditions: { uid: write.uid }, dryRun: write.dryRun ? ['All'] : undefined },
         ),
       );
     },
@@ -198,6 +231,10 @@ export function createKubeconfigProvider(options: { context?: string; timeoutMs:
     api = createClientNodeKubeApi(kubeConfig, { timeoutMs: options.timeoutMs });
     return api;
   };
+}
+
+function describe(kind: Kind, name: string, namespace: string | undefined): string {
+  return `${kind.toLowerCase()} ${namespace === undefined ? '' : `${namespace}/`}${name}`;
 }
 
 function translate(error: unknown, what: string, server: string): unknown {

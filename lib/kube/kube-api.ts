@@ -30,15 +30,29 @@ export interface KubeApi {
   /** Warning events about one object, newest first. */
   listWarningEvents(namespace: string, ref: { kind: string; name: string; uid?: string }): Promise<CoreV1Event[]>;
   /**
-   * Sets annotations on a Deployment's pod template (a rollout restart). With `resourceVersion`
-   * the write fails with ConflictError if the Deployment changed since it was read.
+   * A strategic merge patch of one object of a kind kubemend knows (namespace undefined for
+   * cluster-scoped kinds), returning what the server wrote (or, dry-run, would have written).
+   * With `resourceVersion` the write fails with ConflictError if the object changed since it was read.
    */
-  patchDeploymentTemplateAnnotations(
-    namespace: string,
+  patch<K extends Kind>(
+    kind: K,
     name: string,
-    annotations: Record<string, string>,
+    namespace: string | undefined,
+    body: Record<string, unknown>,
     options: WriteOptions & { resourceVersion?: string },
-  ): Promise<V1Deployment>;
+  ): Promise<KindObjects[K]>;
+  /** Creates an object of a kind kubemend knows; ConflictError if one with its name exists. */
+  create<K extends Kind>(kind: K, object: KindObjects[K], options: WriteOptions): Promise<KindObjects[K]>;
+  /**
+   * Deletes an object only if it still has `uid`; dependents (a Job's pods) are deleted in the
+   * background.
+   */
+  remove(
+    kind: Kind,
+    name: string,
+    namespace: string | undefined,
+    options: WriteOptions & { uid: string },
+  ): Promise<void>;
   /**
    * Evicts a pod through the Eviction API, so PodDisruptionBudgets are honoured; a budget that
    * does not allow it now fails with DisruptionBudgetError. Only the pod with `uid`.

@@ -1,4 +1,4 @@
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { z } from 'zod';
 
 import type { ObjectRef, Plan } from '../domain/types.ts';
@@ -23,76 +23,104 @@ export const RolloutRestartParamsSchema = z.object({
 });
 export type RolloutRestartParams = z.infer<typeof RolloutRestartParamsSchema>;
 
-/** Pure planning: a rollout restart of `deployment`, or a reason why not. */
-export function planRolloutRestart(deployment: V1Deployment, reason: string, now: Date): Plan {
+/** The workloads a rollout restart applies to. */
+export const RESTARTABLE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
+export type RestartableKind = (typeof RESTARTABLE_KINDS)[number];
+type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
+
+/** Pure planning: a rollout restart of `workload`. */
+export function planRolloutRestart(kind: RestartableKind, workload: Workload, reason: string, now: Date): Plan {
   const target: ObjectRef = {
-    kind: 'Deployment',
-    namespace: deployment.metadata?.namespace,
-    name: deployment.metadata?.name ?? '',
-    uid: deployment.metadata?.uid,
+    kind,
+    namespace: workload.metadata?.namespace,
+    name: workload.metadata?.name ?? '',
+    uid: workload.metadata?.uid,
   };
   const params: RolloutRestartParams = {
     restartedAt: now.toISOString(),
-    resourceVersion: deployment.metadata?.resourceVersion,
-    revision: deployment.metadata?.annotations?.[REVISION_ANNOTATION],
+    resourceVersion: workload.metadata?.resourceVersion,
+    revision: revisionOf(kind, workload),
   };
   return { action: rolloutRestart.action, target, params, reason };
 }
 
-/** Why a Deployment cannot be restarted as it is, or undefined. */
-export function restartBlocker(deployment: V1Deployment): string | undefined {
-  if (deployment.spec?.paused === true)
+/**
+ * The revision a workload is at: the Deployment's revision annotation, else the spec's generation
+ * (which a scale also moves: a StatefulSet or DaemonSet changed in any way is not restarted blind).
+ */
+function revisionOf(kind: RestartableKind, workload: Workload): string | undefined {
+  if (kind === 'Deployment') return workload.metadata?.annotations?.[REVISION_ANNOTATION];
+  const generation = workload.metadata?.generation;
+  return generation === undefined ? undefined : `generation ${generation}`;
+}
+
+/** Why a workload cannot be restarted as it is, or undefined. */
+export function restartBlocker(kind: RestartableKind, workload: Workload): string | undefined {
+  if (workload.metadata?.deletionTimestamp !== undefined) return `the ${kind} is being deleted`;
+  const spec = workload.spec;
+  if (spec !== undefined && 'paused' in spec && spec.paused === true)
     return 'the Deployment is paused; a restart would not roll out until it is resumed';
-  if (deployment.metadata?.deletionTimestamp !== undefined) return 'the Deployment is being deleted';
+  if (spec !== undefined && 'updateStrategy' in spec && spec.updateStrategy?.type === 'OnDelete')
+    return `the ${kind} updates OnDelete; a restart would change no running pod`;
   return undefined;
+}
+
+function restartableKind(plan: Plan): RestartableKind {
+  const kind = RESTARTABLE_KINDS.find((k) => k === plan.target.kind);
+  if (kind === undefined) throw new ValidationError(`rollout-restart cannot restart a ${plan.target.kind}`);
+  return kind;
 }
 
 export const rolloutRestart: Remediator<RolloutRestartParams> = {
   action: 'rollout-restart',
   description:
-    'Restarts every pod of a Deployment the way `kubectl rollout restart` does (a new pod-template annotation), honouring the rollout strategy.',
+    'Restarts every pod of a Deployment, StatefulSet or DaemonSet the way `kubectl rollout restart` does (a new pod-template annotation), honouring the rollout strategy; refused when paused or OnDelete.',
   paramsSchema: RolloutRestartParamsSchema,
-  permissions: [{ apiGroup: 'apps', resource: 'deployments', verbs: ['get', 'patch'] }],
+  permissions: RESTARTABLE_KINDS.map((kind) => ({
+    apiGroup: 'apps',
+    resource: `${kind.toLowerCase()}s`,
+    verbs: ['get', 'patch'],
+  })),
   supportsDryRun: true,
   verify: 'the new ReplicaSet becomes available and the alerting pod is replaced',
   undo: 'none needed: a restart changes no configuration; roll back the Deployment if the new pods are worse',
   inspect: async (plan, kube) => {
-    const deployment = await kube.getDeployment(requireNamespace(plan), plan.target.name);
+    const kind = restartableKind(plan);
+    const workload = await kube.read(kind, plan.target.name, requireNamespace(plan));
     return {
-      annotations: { ...(deployment.metadata?.annotations ?? {}) },
-      blocker: restartBlocker(deployment),
+      annotations: { ...(workload.metadata?.annotations ?? {}) },
+      blocker: restartBlocker(kind, workload),
     };
   },
   apply: async (plan, params, kube, { dryRun }) => {
     const namespace = requireNamespace(plan);
-    const what = `${RESTARTED_AT_ANNOTATION}=${params.restartedAt} on deployment ${namespace}/${plan.target.name}`;
+    const kind = restartableKind(plan);
+    const what = `${RESTARTED_AT_ANNOTATION}=${params.restartedAt} on ${kind.toLowerCase()} ${namespace}/${plan.target.name}`;
+    const body = {
+      spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: params.restartedAt } } } },
+    };
     let resourceVersion = params.resourceVersion;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const before = await kube.getDeployment(namespace, plan.target.name);
-        const after = await kube.patchDeploymentTemplateAnnotations(
-          namespace,
-          plan.target.name,
-          { [RESTARTED_AT_ANNOTATION]: params.restartedAt },
-          { dryRun, resourceVersion },
-        );
+        const before = await kube.read(kind, plan.target.name, namespace);
+        const after = await kube.patch(kind, plan.target.name, namespace, body, { dryRun, resourceVersion });
         return { change: `${dryRun ? 'would set' : 'set'} ${what}`, diff: objectDiff(before, after) };
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= MAX_WRITES) throw error;
-        // The Deployment changed since it was read. A scale or a status update does not change
+        // The workload changed since it was read. A scale or a status update does not change
         // the diagnosis; a new rollout, a pause or an earlier run of this same plan does.
-        const current = await kube.getDeployment(namespace, plan.target.name);
+        const current = await kube.read(kind, plan.target.name, namespace);
         if (current.spec?.template.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] === params.restartedAt) {
           return { change: `${what} was already set`, diff: [] };
         }
-        const revision = current.metadata?.annotations?.[REVISION_ANNOTATION];
+        const revision = revisionOf(kind, current);
         if (params.revision !== undefined && revision !== params.revision) {
           throw new ConflictError(
-            `deployment ${namespace}/${plan.target.name} moved to revision ${revision ?? '?'} since the diagnosis (revision ${params.revision}); not restarting`,
+            `${kind.toLowerCase()} ${namespace}/${plan.target.name} moved to revision ${revision ?? '?'} since the diagnosis (revision ${params.revision}); not restarting`,
             { cause: error },
           );
         }
-        const blocker = restartBlocker(current);
+        const blocker = restartBlocker(kind, current);
         if (blocker !== undefined) throw new ConflictError(`${blocker}; not restarting`, { cause: error });
         resourceVersion = current.metadata?.resourceVersion;
       }

@@ -5,7 +5,7 @@ import type { Kind, KindObjects, ListOptions } from '../../lib/kube/kinds.ts';
 import type { KubeApi, KubeProvider } from '../../lib/kube/kube-api.ts';
 
 export interface Write {
-  verb: 'patch' | 'delete' | 'evict';
+  verb: 'patch' | 'create' | 'delete' | 'evict';
   kind: string;
   namespace: string;
   name: string;
@@ -103,24 +103,57 @@ export class FakeKube implements KubeApi {
     );
   }
 
-  async patchDeploymentTemplateAnnotations(
-    namespace: string,
+  async patch<K extends Kind>(
+    kind: K,
     name: string,
-    annotations: Record<string, string>,
+    namespace: string | undefined,
+    body: Record<string, unknown>,
     options: { dryRun: boolean; resourceVersion?: string },
-  ): Promise<V1Deployment> {
-    await this.getDeployment(namespace, name);
-    const current = this.deployments.get(`${namespace}/${name}`)!;
+  ): Promise<KindObjects[K]> {
+    const current = await this.read(kind, name, namespace);
     if (options.resourceVersion !== undefined && options.resourceVersion !== current.metadata?.resourceVersion) {
-      throw new ConflictError(`deployment ${namespace}/${name} changed since it was read`);
+      throw new ConflictError(`${kind.toLowerCase()} ${namespace ?? ''}/${name} changed since it was read`);
     }
-    this.writes.push({ verb: 'patch', kind: 'Deployment', namespace, name, dryRun: options.dryRun, body: annotations });
-    if (options.dryRun) return structuredClone(current);
-    const template = current.spec?.template;
-    if (template !== undefined) {
-      template.metadata = { ...template.metadata, annotations: { ...template.metadata?.annotations, ...annotations } };
+    this.writes.push({ verb: 'patch', kind, namespace: namespace ?? '', name, dryRun: options.dryRun, body });
+    const after = strategicMerge(current, body) as KindObjects[K];
+    if (!options.dryRun) {
+      after.metadata = {
+        ...after.metadata,
+        resourceVersion: String(Number(current.metadata?.resourceVersion ?? 0) + 1),
+      };
+      this.add({ ...after, kind });
     }
-    return structuredClone(current);
+    return structuredClone(after);
+  }
+
+  async create<K extends Kind>(kind: K, object: KindObjects[K], options: { dryRun: boolean }): Promise<KindObjects[K]> {
+    this.check();
+    const { name = '', namespace } = object.metadata ?? {};
+    if (this.all(kind).some((o) => o.metadata?.name === name && o.metadata.namespace === namespace)) {
+      throw new ConflictError(`${kind.toLowerCase()} ${namespace ?? ''}/${name} already exists`);
+    }
+    this.writes.push({ verb: 'create', kind, namespace: namespace ?? '', name, dryRun: options.dryRun, body: object });
+    const created = { ...structuredClone(object), kind, metadata: { ...object.metadata, uid: `uid-${name}` } };
+    if (!options.dryRun) this.add(created);
+    return created;
+  }
+
+  async remove(
+    kind: Kind,
+    name: string,
+    namespace: string | undefined,
+    options: { dryRun: boolean; uid: string },
+  ): Promise<void> {
+    const current = await this.read(kind, name, namespace);
+    if (current.metadata?.uid !== options.uid)
+      throw new ConflictError(`${kind} ${namespace ?? ''}/${name} has another uid`);
+    this.writes.push({ verb: 'delete', kind, namespace: namespace ?? '', name, dryRun: options.dryRun });
+    if (options.dryRun) return;
+    const key = `${namespace ?? ''}/${name}`;
+    if (kind === 'Pod') this.pods.delete(key);
+    else if (kind === 'ReplicaSet') this.replicaSets.delete(key);
+    else if (kind === 'Deployment') this.deployments.delete(key);
+    else this.others.delete(`${kind}/${key}`);
   }
 
   /** Pods whose eviction a PodDisruptionBudget refuses (by `namespace/name`). */
@@ -164,4 +197,38 @@ function parseSelector(selector: string | undefined): Record<string, string> {
 
 function fieldValue(object: KubernetesObject, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], object);
+}
+
+/**
+ * A strategic merge patch as the API server applies one to built-in kinds, to the extent the
+ * fixes use it: objects merge, lists of named items (containers) merge by name, null deletes.
+ */
+export function strategicMerge(target: unknown, patch: unknown): unknown {
+  if (patch === null) return undefined;
+  if (Array.isArray(patch)) {
+    const updates = patch as unknown[];
+    const named = (item: unknown) => (item as { name?: unknown } | null)?.name;
+    if (!Array.isArray(target) || !updates.every((item) => typeof named(item) === 'string')) {
+      return structuredClone(updates);
+    }
+    const current = target as unknown[];
+    const merged: unknown[] = current.map((item) => {
+      const update = updates.find((p) => named(p) === named(item));
+      return update === undefined ? item : strategicMerge(item, update);
+    });
+    for (const item of updates) {
+      if (!current.some((t) => named(t) === named(item))) merged.push(item);
+    }
+    return merged;
+  }
+  if (typeof patch !== 'object' || typeof target !== 'object' || target === null || Array.isArray(target)) {
+    return structuredClone(patch);
+  }
+  const result: Record<string, unknown> = { ...(target as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
+    const merged = strategicMerge(result[key], value);
+    if (merged === undefined) delete result[key];
+    else result[key] = merged;
+  }
+  return result;
 }

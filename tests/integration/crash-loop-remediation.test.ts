@@ -257,7 +257,13 @@ describe('shipped RBAC on a real API server', () => {
 
     await expect(detector.getPod(namespace, pods[0]!.metadata!.name!)).resolves.toBeDefined();
     await expect(
-      detector.patchDeploymentTemplateAnnotations(namespace, 'checkout', { a: 'b' }, { dryRun: true }),
+      detector.patch(
+        'Deployment',
+        'checkout',
+        namespace,
+        { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
+        { dryRun: true },
+      ),
     ).rejects.toBeInstanceOf(ForbiddenError);
     await expect(
       detector.deletePod(namespace, pods[0]!.metadata!.name!, { dryRun: true, uid: pods[0]!.metadata!.uid! }),
@@ -269,7 +275,13 @@ describe('shipped RBAC on a real API server', () => {
     const remediator = kubeApiFor('remediator');
 
     await expect(
-      remediator.patchDeploymentTemplateAnnotations(namespace, 'checkout', { a: 'b' }, { dryRun: true }),
+      remediator.patch(
+        'Deployment',
+        'checkout',
+        namespace,
+        { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
+        { dryRun: true },
+      ),
     ).resolves.toBeDefined();
     await expect(
       remediator.deletePod(namespace, pods[0]!.metadata!.name!, { dryRun: true, uid: pods[0]!.metadata!.uid! }),

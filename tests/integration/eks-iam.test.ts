@@ -130,7 +130,13 @@ describe('IAM-derived tokens on the real API server', () => {
     await expect(api.getPod(namespace, pods[0]!.metadata!.name!)).resolves.toMatchObject({ kind: 'Pod' });
     await expect(api.listWarningEvents(namespace, { kind: 'Pod', name: 'x' })).resolves.toEqual([]);
     await expect(
-      api.patchDeploymentTemplateAnnotations(namespace, 'checkout', { a: 'b' }, { dryRun: true }),
+      api.patch(
+        'Deployment',
+        'checkout',
+        namespace,
+        { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
+        { dryRun: true },
+      ),
     ).rejects.toBeInstanceOf(ForbiddenError);
     const { core } = clientsWithToken(await tokenFor(credentials));
     expect(await statusOf(core.listNamespacedSecret({ namespace }))).toBe(403);
@@ -147,7 +153,13 @@ describe('IAM-derived tokens on the real API server', () => {
     })('test-eks');
 
     await expect(
-      api.patchDeploymentTemplateAnnotations(namespace, 'checkout', { a: 'b' }, { dryRun: true }),
+      api.patch(
+        'Deployment',
+        'checkout',
+        namespace,
+        { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
+        { dryRun: true },
+      ),
     ).resolves.toMatchObject({ kind: 'Deployment' });
   }, 120_000);
 
@@ -242,10 +254,22 @@ describe('IAM-derived tokens on the real API server', () => {
     )('test-eks');
 
     await expect(
-      api.patchDeploymentTemplateAnnotations(allowed, 'checkout', { a: 'b' }, { dryRun: true }),
+      api.patch(
+        'Deployment',
+        'checkout',
+        allowed,
+        { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
+        { dryRun: true },
+      ),
     ).resolves.toMatchObject({ kind: 'Deployment' });
     await expect(
-      api.patchDeploymentTemplateAnnotations(elsewhere, 'checkout', { a: 'b' }, { dryRun: true }),
+      api.patch(
+        'Deployment',
+        'checkout',
+        elsewhere,
+        { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
+        { dryRun: true },
+      ),
     ).rejects.toBeInstanceOf(ForbiddenError);
   }, 120_000);
 });

@@ -107,22 +107,41 @@ describe('client-node KubeApi adapter', () => {
   });
 
   it('patches the pod template as a strategic merge patch guarded by resourceVersion, dry-run when asked', async () => {
-    answer = () => ({ status: 200, body: deployment() });
+    // The generic object API looks the resource up in discovery first.
+    answer = (request) =>
+      request.url === '/apis/apps/v1'
+        ? {
+            status: 200,
+            body: {
+              kind: 'APIResourceList',
+              groupVersion: 'apps/v1',
+              resources: [{ name: 'deployments', kind: 'Deployment', namespaced: true, verbs: ['get', 'patch'] }],
+            },
+          }
+        : { status: 200, body: deployment() };
 
-    await kube.patchDeploymentTemplateAnnotations(
-      'payments',
+    await kube.patch(
+      'Deployment',
       'checkout',
-      { 'kubectl.kubernetes.io/restartedAt': '2026-11-26T02:20:00.000Z' },
+      'payments',
+      {
+        spec: {
+          template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-11-26T02:20:00.000Z' } } },
+        },
+      },
       { dryRun: true, resourceVersion: '884213' },
     );
 
-    const url = new URL(seen[0]!.url, 'http://x');
-    expect(seen[0]).toMatchObject({ method: 'PATCH', contentType: 'application/strategic-merge-patch+json' });
+    const patch = seen.find((request) => request.method === 'PATCH')!;
+    const url = new URL(patch.url, 'http://x');
+    expect(patch).toMatchObject({ contentType: 'application/strategic-merge-patch+json' });
     expect(url.pathname).toBe('/apis/apps/v1/namespaces/payments/deployments/checkout');
     expect(url.searchParams.get('dryRun')).toBe('All');
     expect(url.searchParams.get('fieldManager')).toBe('kubemend');
-    expect(seen[0]!.body).toEqual({
-      metadata: { resourceVersion: '884213' },
+    expect(patch.body).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'checkout', namespace: 'payments', resourceVersion: '884213' },
       spec: {
         template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-11-26T02:20:00.000Z' } } },
       },

@@ -310,10 +310,17 @@ describe('alert to outcome', () => {
     if (!claim.claimed) throw new Error('expected a claim');
     await store.save({ ...claim.outcome, stage: 'applying' }, new Date(clock.now().getTime() + LEASE));
     const plan = claim.outcome.plan!;
-    await kube.patchDeploymentTemplateAnnotations(
-      'payments',
+    await kube.patch(
+      'Deployment',
       'checkout',
-      { 'kubectl.kubernetes.io/restartedAt': String(plan.params.restartedAt) },
+      'payments',
+      {
+        spec: {
+          template: {
+            metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': String(plan.params.restartedAt) } },
+          },
+        },
+      },
       { dryRun: false },
     );
 
@@ -378,7 +385,7 @@ describe('alert to outcome', () => {
   it('records an RBAC denial as a refusal with its reason', async () => {
     const { detect, remediate, plans, kube } = harness('enforce');
     await detect(crashLoopAlert);
-    kube.patchDeploymentTemplateAnnotations = async () => {
+    kube.patch = async () => {
       throw new ForbiddenError(
         'patch deployment payments/checkout: deployments.apps "checkout" is forbidden: User "nobody" cannot patch resource "deployments"',
       );

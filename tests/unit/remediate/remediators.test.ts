@@ -12,7 +12,7 @@ const now = new Date('2026-11-26T02:20:00Z');
 
 describe('rollout-restart', () => {
   it('plans the restartedAt value and the resourceVersion it was decided on', () => {
-    const plan = planRolloutRestart(deployment(), 'because', now);
+    const plan = planRolloutRestart('Deployment', deployment(), 'because', now);
 
     expect(rolloutRestart.paramsSchema.parse(plan.params)).toEqual({
       restartedAt: '2026-11-26T02:20:00.000Z',
@@ -23,7 +23,7 @@ describe('rollout-restart', () => {
 
   it('dry-runs the patch without changing the Deployment', async () => {
     const kube = new FakeKube().add(deployment());
-    const plan = planRolloutRestart(deployment(), 'because', now);
+    const plan = planRolloutRestart('Deployment', deployment(), 'because', now);
 
     const { change } = await rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, {
       dryRun: true,
@@ -38,7 +38,7 @@ describe('rollout-restart', () => {
 
   it('sets the template annotation when applied', async () => {
     const kube = new FakeKube().add(deployment());
-    const plan = planRolloutRestart(deployment(), 'because', now);
+    const plan = planRolloutRestart('Deployment', deployment(), 'because', now);
 
     await rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, { dryRun: false });
 
@@ -52,7 +52,7 @@ describe('rollout-restart', () => {
     scaled.metadata!.resourceVersion = '900000';
     scaled.spec!.replicas = 5;
     const kube = new FakeKube().add(scaled);
-    const plan = planRolloutRestart(deployment(), 'because', now);
+    const plan = planRolloutRestart('Deployment', deployment(), 'because', now);
 
     await rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, { dryRun: false });
 
@@ -67,7 +67,7 @@ describe('rollout-restart', () => {
     rolled.metadata!.resourceVersion = '900000';
     rolled.metadata!.annotations!['deployment.kubernetes.io/revision'] = '4';
     const kube = new FakeKube().add(rolled);
-    const plan = planRolloutRestart(deployment(), 'because', now);
+    const plan = planRolloutRestart('Deployment', deployment(), 'because', now);
 
     const attempt = rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, { dryRun: false });
 
@@ -83,7 +83,7 @@ describe('rollout-restart', () => {
       'kubectl.kubernetes.io/restartedAt': '2026-11-26T02:20:00.000Z',
     };
     const kube = new FakeKube().add(restarted);
-    const plan = planRolloutRestart(deployment(), 'because', now);
+    const plan = planRolloutRestart('Deployment', deployment(), 'because', now);
 
     const { change } = await rolloutRestart.apply(plan, rolloutRestart.paramsSchema.parse(plan.params), kube, {
       dryRun: false,
@@ -96,9 +96,9 @@ describe('rollout-restart', () => {
   it('reports a paused Deployment as a blocker', async () => {
     const kube = new FakeKube().add(deployment({ paused: true }));
 
-    const state = await rolloutRestart.inspect(planRolloutRestart(deployment(), 'because', now), kube);
+    const state = await rolloutRestart.inspect(planRolloutRestart('Deployment', deployment(), 'because', now), kube);
 
-    expect(state.blocker).toBe(restartBlocker(deployment({ paused: true })));
+    expect(state.blocker).toBe(restartBlocker('Deployment', deployment({ paused: true })));
     expect(state.blocker).toContain('paused');
   });
 });
