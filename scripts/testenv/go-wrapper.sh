@@ -28,6 +28,9 @@ go_wrapper_module() {
     for package in $packages; do printf '\t_ "%s"\n' "$package"; done
     printf ')\n'
   } > "$dir/tools.go"
+  # Checksums the module's own go.sum records (GO_SUM_SEED) verify dependencies the checksum
+  # database does not list.
+  if [ -n "${GO_SUM_SEED:-}" ]; then cp "$GO_SUM_SEED" "$dir/go.sum"; fi
   (cd "$dir" && GOFLAGS=-mod=mod go mod tidy >&2)
 }
 
