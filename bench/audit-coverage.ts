@@ -26,7 +26,7 @@ const ANALYZERS = [
   'CronJob',
   'PersistentVolumeClaim',
   'Node',
-  'HorizontalPodAutoScaler',
+  'HorizontalPodAutoscaler',
   'PodDisruptionBudget',
 ];
 
@@ -37,7 +37,7 @@ interface K8sgptResult {
   parentObject?: string;
 }
 
-const k8sgpt = join(provision('k8sgpt.sh'), '');
+const k8sgpt = provision('k8sgpt.sh');
 killStale();
 const controlPlane = await startControlPlane();
 const scratch = mkdtempSync(join(tmpdir(), 'kubemend-bench-audit-'));
@@ -78,12 +78,12 @@ try {
   const findings: Finding[] = [...report.new, ...report.open];
 
   const rows = results.map((result) => {
-    const finding = match(result, findings);
+    const matched = match(result, findings);
     return [
       result.kind,
       result.name,
       (result.error ?? []).map((e) => e.Text).join('; '),
-      finding === undefined ? 'NOT FOUND' : `${finding.anomaly}: ${finding.summary}`,
+      matched.length === 0 ? 'NOT FOUND' : matched.map((f) => `${f.anomaly}: ${f.summary}`).join('; '),
     ];
   });
   const missed = rows.filter((row) => row[3] === 'NOT FOUND').length;
@@ -115,18 +115,19 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 
-/** The kubemend finding that reports the same problem: same namespace, same object or its owner. */
-function match(result: K8sgptResult, findings: readonly Finding[]): Finding | undefined {
-  const [namespace, name] = result.name.includes('/') ? result.name.split('/') : [undefined, result.name];
+/**
+ * The kubemend finding that reports the same problem: same namespace, and the same object, else
+ * its owner (a pod's Deployment), else one whose evidence names it.
+ */
+function match(result: K8sgptResult, findings: readonly Finding[]): Finding[] {
+  const [namespace, name = ''] = result.name.includes('/') ? result.name.split('/') : [undefined, result.name];
   const parent = result.parentObject?.split('/').pop();
-  return findings.find(
-    (f) =>
-      f.namespace === namespace &&
-      (f.name === name ||
-        f.name === parent ||
-        (name !== undefined && name.startsWith(`${f.name}-`)) ||
-        f.evidence.some((e) => name !== undefined && e.message.includes(name))),
-  );
+  const inNamespace = findings.filter((f) => f.namespace === namespace);
+  const same = inNamespace.filter((f) => f.kind === result.kind && f.name === name);
+  if (same.length > 0) return same;
+  const owner = inNamespace.find((f) => f.name === name || f.name === parent || name.startsWith(`${f.name}-`));
+  const named = inNamespace.find((f) => f.evidence.some((e) => e.message.includes(name)));
+  return [owner ?? named].filter((f) => f !== undefined);
 }
 
 function run(command: string, args: string[], env: Record<string, string> = {}): { stdout: string } {

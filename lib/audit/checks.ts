@@ -3,6 +3,7 @@ import type {
   V1Deployment,
   V1Job,
   V1ReplicaSet,
+  V1Service,
   V1StatefulSet,
   V1StorageClass,
   V2HorizontalPodAutoscaler,
@@ -153,6 +154,24 @@ export function checkStatefulSetStorage(sts: V1StatefulSet, classes: readonly V1
         [`volumeClaimTemplates storageClassName: ${missing}`],
       ),
     );
+}
+
+/** A StatefulSet naming a governing Service that does not exist: its pods get no stable DNS names. */
+export function checkStatefulSetService(sts: V1StatefulSet, services: readonly V1Service[]): Finding[] {
+  const serviceName = sts.spec?.serviceName;
+  if (serviceName === undefined || serviceName === '') return [];
+  const namespace = sts.metadata?.namespace;
+  if (services.some((s) => s.metadata?.name === serviceName && s.metadata.namespace === namespace)) return [];
+  return [
+    finding(
+      'StatefulSet',
+      namespace,
+      sts.metadata?.name ?? '',
+      'missing-governing-service',
+      `statefulset ${sts.metadata?.name ?? ''} names governing service ${serviceName}, which does not exist: its pods get no stable network identity (DNS names)`,
+      [`spec.serviceName: ${serviceName}`],
+    ),
+  ];
 }
 
 /** ReplicaSets not owned by a Deployment (the Deployment check covers those) that cannot create pods. */

@@ -16,7 +16,14 @@ import type { Diagnosis, Evidence } from '../domain/types.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
 import type { Permission } from '../remediate/remediator.ts';
 import type { Kind, KindObjects } from '../kube/kinds.ts';
-import { checkCronJob, checkHpaTarget, checkJob, checkReplicaSet, checkStatefulSetStorage } from './checks.ts';
+import {
+  checkCronJob,
+  checkHpaTarget,
+  checkJob,
+  checkReplicaSet,
+  checkStatefulSetService,
+  checkStatefulSetStorage,
+} from './checks.ts';
 
 /** What an audit lists, cluster-wide: part of the detector's read-only RBAC. */
 export const AUDIT_READS: readonly Permission[] = [
@@ -24,6 +31,7 @@ export const AUDIT_READS: readonly Permission[] = [
   { apiGroup: '', resource: 'pods', verbs: ['list'] },
   { apiGroup: '', resource: 'persistentvolumeclaims', verbs: ['list'] },
   { apiGroup: '', resource: 'resourcequotas', verbs: ['list'] },
+  { apiGroup: '', resource: 'services', verbs: ['list'] },
   { apiGroup: 'apps', resource: 'replicasets', verbs: ['list'] },
   { apiGroup: 'apps', resource: 'deployments', verbs: ['list'] },
   { apiGroup: 'apps', resource: 'statefulsets', verbs: ['list'] },
@@ -69,6 +77,7 @@ const STEPS: readonly Kind[] = [
   'Job',
   'CronJob',
   'StorageClass',
+  'Service',
   'HorizontalPodAutoscaler',
   'PodDisruptionBudget',
   'ResourceQuota',
@@ -218,7 +227,12 @@ export async function scanCluster(kube: KubeApi, options: ScanOptions): Promise<
 
   for (const job of get('Job')) findings.push(...checkJob(job));
   for (const cronJob of get('CronJob')) findings.push(...checkCronJob(cronJob));
-  for (const sts of get('StatefulSet')) findings.push(...checkStatefulSetStorage(sts, get('StorageClass')));
+  for (const sts of get('StatefulSet')) {
+    findings.push(
+      ...checkStatefulSetStorage(sts, get('StorageClass')),
+      ...checkStatefulSetService(sts, get('Service')),
+    );
+  }
   for (const rs of get('ReplicaSet')) findings.push(...checkReplicaSet(rs));
   for (const hpa of get('HorizontalPodAutoscaler')) {
     findings.push(

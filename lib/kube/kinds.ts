@@ -11,6 +11,7 @@ import type {
   V1PodDisruptionBudget,
   V1ReplicaSet,
   V1ResourceQuota,
+  V1Service,
   V1StatefulSet,
   V1StorageClass,
   V2HorizontalPodAutoscaler,
@@ -22,6 +23,7 @@ export const KINDS = {
   Node: { apiVersion: 'v1', namespaced: false },
   PersistentVolumeClaim: { apiVersion: 'v1', namespaced: true },
   ResourceQuota: { apiVersion: 'v1', namespaced: true },
+  Service: { apiVersion: 'v1', namespaced: true },
   ReplicaSet: { apiVersion: 'apps/v1', namespaced: true },
   Deployment: { apiVersion: 'apps/v1', namespaced: true },
   StatefulSet: { apiVersion: 'apps/v1', namespaced: true },
@@ -41,6 +43,7 @@ export interface KindObjects {
   Node: V1Node;
   PersistentVolumeClaim: V1PersistentVolumeClaim;
   ResourceQuota: V1ResourceQuota;
+  Service: V1Service;
   ReplicaSet: V1ReplicaSet;
   Deployment: V1Deployment;
   StatefulSet: V1StatefulSet;

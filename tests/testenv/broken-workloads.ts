@@ -113,6 +113,7 @@ export const BROKEN_WORKLOADS: readonly BrokenWorkload[] = [
     check: 'container waiting with an error (image pull)',
     seed: async (namespace) => {
       await createDeployment(namespace, 'badimage', {
+        image: 'registry.example/app:404',
         labels: { 'kubemend.test/waiting-reason': 'ImagePullBackOff' },
         annotations: { 'kubemend.test/waiting-message': 'Back-off pulling image "registry.example/app:404"' },
       });

@@ -5,6 +5,7 @@ import {
   checkCronJob,
   checkHpaTarget,
   checkReplicaSet,
+  checkStatefulSetService,
   checkStatefulSetStorage,
   cronScheduleProblem,
 } from '../../../lib/audit/checks.ts';
@@ -51,6 +52,17 @@ describe('audit checks', () => {
     expect(findings[0]?.summary).toBe(
       'statefulset db claims volumes of storage class premium, which does not exist: its pods cannot start',
     );
+  });
+
+  it('reports a StatefulSet whose governing Service does not exist in its namespace', () => {
+    const sts = { metadata: { name: 'db', namespace: 'ops' }, spec: { serviceName: 'db', selector: {}, template: {} } };
+    const elsewhere = { metadata: { name: 'db', namespace: 'other' } };
+
+    expect(checkStatefulSetService(sts, [elsewhere]).map((f) => f.summary)).toEqual([
+      'statefulset db names governing service db, which does not exist: its pods get no stable network identity (DNS names)',
+    ]);
+    expect(checkStatefulSetService(sts, [elsewhere, { metadata: { name: 'db', namespace: 'ops' } }])).toEqual([]);
+    expect(checkStatefulSetService({ ...sts, spec: { ...sts.spec, serviceName: '' } }, [])).toEqual([]);
   });
 
   it('reports a bare ReplicaSet that cannot create pods, and leaves Deployment-owned ones to the Deployment check', () => {
