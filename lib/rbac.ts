@@ -57,7 +57,18 @@ export function renderRbac(detectors: readonly AnyDetector[], remediators: reado
       roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: 'kubemend-detector' },
       subjects: [{ apiGroup: RBAC_GROUP, kind: 'Group', name: DETECTOR_GROUP }],
     },
-    clusterRole('kubemend-remediator', toPolicyRules(remediators.flatMap((remediator) => remediator.permissions))),
+    clusterRole(
+      'kubemend-remediator',
+      toPolicyRules(
+        remediators.flatMap((remediator) => remediator.permissions.filter((p) => p.clusterScoped !== true)),
+      ),
+    ),
+    clusterRole(
+      'kubemend-remediator-nodes',
+      toPolicyRules(
+        remediators.flatMap((remediator) => remediator.permissions.filter((p) => p.clusterScoped === true)),
+      ),
+    ),
   ];
   return HEADER + documents.map((document) => `---\n${stringify(document)}`).join('');
 }
@@ -78,12 +89,24 @@ export function remediatorScope(config: AgentConfig): string[] | 'cluster-wide' 
   return [...namespaces].sort();
 }
 
-export function renderRemediatorBindings(scope: string[] | 'cluster-wide', group = REMEDIATOR_GROUP): string {
+/** Whether any rule enables a fix that needs cluster-wide rights (nodes, pods on a node). */
+export function nodeFixesEnabled(config: AgentConfig, remediators: readonly AnyRemediator[]): boolean {
+  const clusterWide = new Set(
+    remediators.filter((r) => r.permissions.some((p) => p.clusterScoped === true)).map((r) => r.action),
+  );
+  return config.rules.some((rule) => rule.actions.some((action) => clusterWide.has(action)));
+}
+
+export function renderRemediatorBindings(
+  scope: string[] | 'cluster-wide',
+  group = REMEDIATOR_GROUP,
+  nodeFixes = false,
+): string {
   const roleRef = { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: 'kubemend-remediator' };
   const subjects = [{ apiGroup: RBAC_GROUP, kind: 'Group', name: group }];
   const name =
     group === REMEDIATOR_GROUP ? 'kubemend-remediator' : `kubemend-remediator-${group.split(':').pop() ?? ''}`;
-  const documents =
+  const documents: Record<string, unknown>[] =
     scope === 'cluster-wide'
       ? [
           {
@@ -101,10 +124,23 @@ export function renderRemediatorBindings(scope: string[] | 'cluster-wide', group
           roleRef,
           subjects,
         }));
+  if (nodeFixes) {
+    documents.push({
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `${name}-nodes`, labels: LABELS },
+      roleRef: { ...roleRef, name: 'kubemend-remediator-nodes' },
+      subjects,
+    });
+  }
+  const nodeNote = nodeFixes
+    ? '# A rule enables a node fix (cordon-node, drain-node): kubemend-remediator-nodes is bound cluster-wide.\n'
+    : '# No rule enables a node fix: kubemend-remediator-nodes is not bound.\n';
   const note =
-    scope === 'cluster-wide'
+    nodeNote +
+    (scope === 'cluster-wide'
       ? '# A rule allows every namespace (or a pattern): the remediator is bound cluster-wide, and policy\n# keeps it out of denied namespaces. List namespaces in `namespaces.allow` to bind it per namespace.\n'
-      : '# One RoleBinding per namespace the rules allow: the remediator gets 403 everywhere else.\n';
+      : '# One RoleBinding per namespace the rules allow: the remediator gets 403 everywhere else.\n');
   return HEADER + note + documents.map((document) => `---\n${stringify(document)}`).join('');
 }
 

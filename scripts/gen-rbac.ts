@@ -4,13 +4,17 @@ import { writeFileSync } from 'node:fs';
 
 import { detectors } from '../lib/detect/registry.ts';
 import { loadConfigFile } from '../lib/local/runtime.ts';
-import { remediatorScope, renderRbac, renderRemediatorBindings } from '../lib/rbac.ts';
+import { nodeFixesEnabled, remediatorScope, renderRbac, renderRemediatorBindings } from '../lib/rbac.ts';
 import { remediators } from '../lib/remediate/registry.ts';
 
 const config = loadConfigFile(process.argv[2] ?? 'config/agent_config.yaml');
 const files = {
   'infra/kubernetes/rbac.yaml': renderRbac(detectors, remediators),
-  'infra/kubernetes/remediator-bindings.yaml': renderRemediatorBindings(remediatorScope(config)),
+  'infra/kubernetes/remediator-bindings.yaml': renderRemediatorBindings(
+    remediatorScope(config),
+    undefined,
+    nodeFixesEnabled(config, remediators),
+  ),
 };
 for (const [path, text] of Object.entries(files)) {
   writeFileSync(path, text);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { formatIssue } from '../alert/schema.ts';
 import { ModeSchema } from '../domain/types.ts';
 import { ConfigError } from '../errors.ts';
+import type { Limits } from '../remediate/remediator.ts';
 
 const NamespaceFilterSchema = z
   .object({
@@ -64,8 +65,31 @@ export const RuleSchema = z
     /** Minutes after a fix before the same target may be fixed again. */
     cooldownMinutes: z.number().int().nonnegative().optional(),
     namespaces: NamespaceFilterSchema.optional(),
+    /** Enforced fixes of this rule wait for `kubemend approve` (in addition to `approval.actions`). */
+    requireApproval: z.boolean().optional(),
+    /** Overrides of `defaults.limits` for this rule. */
+    limits: z.lazy(() => LimitsSchema.partial()).optional(),
   })
   .strict();
+
+const QUANTITY = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/;
+export const LimitsSchema = z
+  .object({
+    /** scale: never above this many replicas. */
+    maxReplicas: z.number().int().positive().default(20),
+    /** raise-hpa-max: never raise an HPA's maxReplicas above this. */
+    maxHpaReplicas: z.number().int().positive().default(50),
+    /** raise-memory: multiply the limit (and request) by this factor, up to maxMemory. */
+    memoryFactor: z.number().gt(1).max(4).default(1.5),
+    maxMemory: z.string().regex(QUANTITY, 'expected a quantity such as 4Gi').default('4Gi'),
+    /** expand-pvc: multiply the requested size by this factor, up to maxStorage. */
+    storageFactor: z.number().gt(1).max(4).default(1.5),
+    maxStorage: z.string().regex(QUANTITY, 'expected a quantity such as 1Ti').default('1Ti'),
+    /** drain-node: give up (and leave the node cordoned) after this long. */
+    drainTimeoutSeconds: z.number().int().positive().max(840).default(120),
+  })
+  .strict();
+const LIMIT_DEFAULTS = LimitsSchema.parse({});
 
 export const AgentConfigSchema = z
   .object({
@@ -83,6 +107,17 @@ export const AgentConfigSchema = z
           })
           .strict()
           .default({ perNamespace: 5, perCluster: 20, windowMinutes: 60 }),
+        /** A fix that takes pods away never leaves more than this share of a workload's replicas unavailable. */
+        maxUnavailableShare: z.number().gt(0).max(1).default(0.25),
+        limits: LimitsSchema.default(LIMIT_DEFAULTS),
+        /** After a write: how long to wait for the target to recover, and how often to look. */
+        verify: z
+          .object({
+            timeoutSeconds: z.number().int().positive().max(840).default(180),
+            intervalSeconds: z.number().int().positive().default(5),
+          })
+          .strict()
+          .default({ timeoutSeconds: 180, intervalSeconds: 5 }),
       })
       .strict()
       .default({
@@ -90,7 +125,18 @@ export const AgentConfigSchema = z
         namespaces: {},
         cooldownMinutes: 30,
         caps: { perNamespace: 5, perCluster: 20, windowMinutes: 60 },
+        maxUnavailableShare: 0.25,
+        limits: LIMIT_DEFAULTS,
+        verify: { timeoutSeconds: 180, intervalSeconds: 5 },
       }),
+    /** Enforced fixes of these actions are held for a person's approval, which expires. */
+    approval: z
+      .object({
+        actions: z.array(z.string().min(1)).default(['rollout-undo', 'drain-node', 'retry-job']),
+        expiresMinutes: z.number().int().positive().default(60),
+      })
+      .strict()
+      .default({ actions: ['rollout-undo', 'drain-node', 'retry-job'], expiresMinutes: 60 }),
     optOutAnnotation: z.string().min(1).default('kubemend.io/opt-out'),
     /** Local kill switch: true stops every write (in AWS, an SSM parameter is the switch). */
     killSwitch: z.boolean().default(false),
@@ -167,6 +213,11 @@ export function parseAgentConfig(
       }
     });
   });
+  result.data.approval.actions.forEach((action, index) => {
+    if (!known.actions.includes(action)) {
+      problems.push(`approval.actions[${index}]: unknown action "${action}" (known: ${known.actions.join(', ')})`);
+    }
+  });
   if (problems.length > 0) throw new ConfigError(`${source}: ${problems.join('; ')}`);
   return result.data;
 }
@@ -189,6 +240,16 @@ export function loadAgentConfig(
     throw new ConfigError(`agent config ${path} is not valid YAML: ${(error as Error).message}`, { cause: error });
   }
   return parseAgentConfig(raw, known, path);
+}
+
+/** The limits a rule's fixes stay within: the rule's overrides over the defaults. */
+export function effectiveLimits(config: AgentConfig, rule: Rule | undefined): Limits {
+  return { ...config.defaults.limits, ...rule?.limits };
+}
+
+/** Whether an enforced `action` under `rule` waits for a person's approval. */
+export function needsApproval(config: AgentConfig, rule: Rule, action: string): boolean {
+  return rule.requireApproval === true || config.approval.actions.includes(action);
 }
 
 /** The rule for an alertname, or undefined when no rule covers it. */

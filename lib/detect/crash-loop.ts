@@ -2,6 +2,7 @@ import type { CoreV1Event, V1ContainerStatus, V1Deployment, V1Pod, V1ReplicaSet 
 
 import type { Evidence, ObjectRef, Plan } from '../domain/types.ts';
 import { planDeletePod } from '../remediate/delete-pod.ts';
+import { planRaiseMemory } from '../remediate/raise-memory.ts';
 import { planRolloutRestart, restartBlocker, REVISION_ANNOTATION } from '../remediate/rollout-restart.ts';
 import type { Detector } from './detector.ts';
 import { iso } from './pod-causes.ts';
@@ -82,13 +83,30 @@ export const crashLoop: Detector<CrashLoopSnapshot> = {
       };
     }
     if (last?.reason === 'OOMKilled') {
+      const deployment = snapshot.deployment;
+      const resources = pod.spec?.containers.find((c) => c.name === container.name)?.resources;
+      const limit = resources?.limits?.memory;
+      const plan =
+        deployment === null || limit === undefined
+          ? null
+          : planRaiseMemory(
+              {
+                kind: 'Deployment',
+                namespace: snapshot.namespace,
+                name: deployment.metadata?.name ?? '',
+                uid: deployment.metadata?.uid,
+              },
+              container.name,
+              { limit, request: resources?.requests?.memory },
+              `container ${container.name} was OOM-killed at its ${limit} limit after ${container.restartCount} restarts: more memory stops the kills if the need is steady (not a leak)`,
+            );
       return {
         ...base,
         anomaly: 'oom-killed',
-        summary: `container ${container.name} is killed for exceeding its memory limit (${memoryLimit(pod, container.name)}); a restart would not help — raise the limit or fix the leak`,
+        summary: `container ${container.name} is killed for exceeding its memory limit (${memoryLimit(pod, container.name)}); a restart would not help — ${plan === null ? 'raise the limit or fix the leak' : `raise the limit of deployment ${deployment?.metadata?.name ?? ''} (if usage is steady, not a leak)`}`,
         confidence: 0.9,
         evidence,
-        plan: null,
+        plan,
       };
     }
 

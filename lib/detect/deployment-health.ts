@@ -1,7 +1,8 @@
 import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 
-import type { Diagnosis, Evidence } from '../domain/types.ts';
+import type { Diagnosis, Evidence, Plan } from '../domain/types.ts';
 import { REVISION_ANNOTATION } from '../remediate/rollout-restart.ts';
+import { planRolloutUndo } from '../remediate/rollout-undo.ts';
 import type { Detector } from './detector.ts';
 import { condition, gone, selectorString } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
@@ -90,11 +91,17 @@ export const deploymentHealth: Detector<DeploymentSnapshot> = {
     const { primary, unhealthy: unhealthyPods } = summarizeCauses(snapshot.pods);
     const change = latestRollout(deployment, snapshot.replicaSets);
     let rollback = '';
+    let plan: Plan | null = null;
     if (change !== undefined) {
       const correlation = correlate(change, alert.startsAt);
       evidence.push(correlation.evidence);
       if (correlation.after && primary !== undefined) {
         rollback = ` It began after revision ${change.latest.revision} (${change.changes.join('; ') || 'no pod-template change'}) — roll back to revision ${change.previous.revision} (replicaset ${change.previous.replicaSet}).`;
+        plan = planRolloutUndo(
+          deployment,
+          { from: change.latest.revision, to: change.previous.revision },
+          `the pods of revision ${change.latest.revision} fail (${primary.cause.kind}) since it rolled out; revision ${change.previous.revision} ran before it`,
+        );
       }
     }
     const failure = snapshot.replicaSets
@@ -132,6 +139,7 @@ export const deploymentHealth: Detector<DeploymentSnapshot> = {
       summary: `${stuck ? 'rollout stuck: ' : ''}${unhealthyPods} of ${snapshot.pods.length} pods of the newest revision are unhealthy — ${primary.cause.summary} (${primary.count} pod${primary.count === 1 ? '' : 's'}).${rollback}`,
       confidence: rollback === '' ? 0.7 : 0.8,
       evidence,
+      plan,
     } satisfies Diagnosis;
   },
 };

@@ -1,6 +1,7 @@
 import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
+import { planRaiseHpaMax } from '../remediate/raise-hpa-max.ts';
 import type { Detector } from './detector.ts';
 import { condition, gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
@@ -73,6 +74,10 @@ export const hpaHealth: Detector<HpaSnapshot> = {
     if (current >= max) {
       return {
         ...base,
+        plan: planRaiseHpaMax(
+          hpa,
+          `HPA ${snapshot.name} is pinned at its ceiling of ${max} replicas and wants ${desired}`,
+        ),
         anomaly: 'hpa-maxed-out',
         summary: `HPA ${snapshot.name} runs ${scaleTarget} at its ceiling of ${max} replicas and wants ${desired}: raise maxReplicas (if the cluster has room) or reduce load per pod`,
         confidence: 0.7,

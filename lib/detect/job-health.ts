@@ -1,6 +1,7 @@
 import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
+import { planRetryJob } from '../remediate/retry-job.ts';
 import type { Detector } from './detector.ts';
 import { age, condition, gone } from './k8s-util.ts';
 import { podCauses } from './pod-causes.ts';
@@ -68,8 +69,18 @@ export const jobHealth: Detector<JobSnapshot> = {
         failed.reason === 'DeadlineExceeded'
           ? `it ran past activeDeadlineSeconds (${job.spec?.activeDeadlineSeconds ?? '?'} s)`
           : `${job.status?.failed ?? 0} pod${job.status?.failed === 1 ? '' : 's'} failed (backoffLimit ${job.spec?.backoffLimit ?? 6})`;
+      // A re-run helps when the failure came from outside the job (evicted, node lost, deadline
+      // on a slow day), not when its own code or memory fails it again.
+      const external =
+        oom === undefined && (failed.reason === 'DeadlineExceeded' || causes.some((c) => c.kind === 'evicted'));
       return {
         ...base,
+        plan: external
+          ? planRetryJob(
+              job,
+              `job ${snapshot.name} failed for a reason outside its code (${failed.reason ?? 'evicted'}): a new run may pass`,
+            )
+          : null,
         anomaly: oom !== undefined ? 'oom-killed' : (failed.reason ?? 'job-failed'),
         summary: `job ${snapshot.name} failed: ${why}${oom === undefined ? (outcomes[0] === undefined ? '' : `; ${outcomes[0]}`) : `; ${oom.summary}`}`,
         confidence: 0.8,

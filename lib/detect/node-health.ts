@@ -1,6 +1,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
+import { planNodeFix } from '../remediate/node-fixes.ts';
 import type { Detector } from './detector.ts';
 import { age, condition, gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
@@ -64,6 +65,11 @@ export const nodeHealth: Detector<NodeSnapshot> = {
       return {
         ...base,
         anomaly: 'node-unreachable',
+        plan: planNodeFix(
+          'drain-node',
+          node,
+          `node ${snapshot.name} stopped reporting: move its ${workload.length} workload pods now rather than when their tolerations expire`,
+        ),
         summary: `node ${snapshot.name} has not reported for ${age(ready.lastHeartbeatTime, now)} (${ready.message ?? ready.reason ?? 'no status'}): the kubelet, the machine or its network is down; its ${workload.length} workload pods are evicted once their tolerations expire`,
         confidence: 0.8,
         evidence,
@@ -73,6 +79,14 @@ export const nodeHealth: Detector<NodeSnapshot> = {
       return {
         ...base,
         anomaly: 'node-pressure',
+        plan:
+          node.spec?.unschedulable === true
+            ? null
+            : planNodeFix(
+                'cordon-node',
+                node,
+                `node ${snapshot.name} is under pressure: keep new pods off it while it recovers`,
+              ),
         summary: `node ${snapshot.name} reports ${pressures.map((c) => c!.type).join(', ')}: the kubelet evicts pods to recover`,
         confidence: 0.8,
         evidence,
@@ -82,6 +96,11 @@ export const nodeHealth: Detector<NodeSnapshot> = {
       return {
         ...base,
         anomaly: 'node-not-ready',
+        plan: planNodeFix(
+          'drain-node',
+          node,
+          `node ${snapshot.name} is NotReady: move its ${workload.length} workload pods to healthy nodes`,
+        ),
         summary: `node ${snapshot.name} reports NotReady for ${age(ready.lastTransitionTime, now)}: ${ready.message ?? ready.reason ?? ''}`,
         confidence: 0.8,
         evidence,

@@ -1,6 +1,7 @@
 import type { V1PersistentVolumeClaim, V1StorageClass } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
+import { planExpandPvc } from '../remediate/expand-pvc.ts';
 import type { Detector } from './detector.ts';
 import { gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
@@ -61,6 +62,12 @@ export const pvcFilling: Detector<PvcSnapshot> = {
     });
     return {
       ...base,
+      plan: expandable
+        ? planExpandPvc(
+            pvc,
+            `volume ${snapshot.name} (${capacity}) is filling up and storage class ${className} allows expansion`,
+          )
+        : null,
       anomaly: 'volume-filling',
       summary: expandable
         ? `volume ${snapshot.name} (${capacity}) is filling up; its storage class allows expanding it in place`

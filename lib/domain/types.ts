@@ -54,10 +54,11 @@ export const PolicyDecisionSchema = z.object({
 export type PolicyDecision = z.infer<typeof PolicyDecisionSchema>;
 
 /**
- * Where an alert instance is. `received`, `planned` and `applying` are in flight (a worker may
- * hold a lease on them); `done` is final and carries a `result`.
+ * Where an alert instance is. `received`, `planned`, `applying` and `verifying` are in flight (a
+ * worker may hold a lease on them); `awaiting-approval` waits for a person (`kubemend approve`)
+ * until its approval window ends; `done` is final and carries a `result`.
  */
-export const StageSchema = z.enum(['received', 'planned', 'applying', 'done']);
+export const StageSchema = z.enum(['received', 'planned', 'awaiting-approval', 'applying', 'verifying', 'done']);
 export type Stage = z.infer<typeof StageSchema>;
 
 /**
@@ -84,6 +85,7 @@ export const TimingsSchema = z.object({
   receivedAt: z.string(),
   diagnosedAt: z.string().optional(),
   decidedAt: z.string().optional(),
+  appliedAt: z.string().optional(),
   finishedAt: z.string().optional(),
 });
 
@@ -109,6 +111,26 @@ export const OutcomeSchema = z.object({
       receiver: z.string().optional(),
       groupKey: z.string().optional(),
       by: z.string().optional(),
+    })
+    .optional(),
+  /** What the fix needs to undo itself (the values it replaced), recorded before it is verified. */
+  undo: z.record(z.string(), z.unknown()).optional(),
+  /** After a write: whether the target recovered in time, and whether the fix was undone. */
+  verification: z
+    .object({
+      status: z.enum(['verified', 'not-recovered', 'worse']),
+      detail: z.string(),
+      checkedAt: z.string(),
+      undone: z.string().optional(),
+    })
+    .optional(),
+  /** For actions that need a person's approval: when it was asked for, until when, and who gave it. */
+  approval: z
+    .object({
+      requestedAt: z.string(),
+      expiresAt: z.string(),
+      by: z.string().optional(),
+      at: z.string().optional(),
     })
     .optional(),
   timings: TimingsSchema,

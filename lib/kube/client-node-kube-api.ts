@@ -10,6 +10,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   type KubernetesObject,
+  setHeaderOptions,
   type CoreV1Event,
 } from '@kubernetes/client-node';
 
@@ -135,6 +136,28 @@ export function createClientNodeKubeApi(
           PatchStrategy.StrategicMergePatch,
         ),
       );
+    },
+    jsonPatchDeployment: async (namespace, name, operations, write) => {
+      const what = `patch deployment ${namespace}/${name}`;
+      try {
+        return await call(what, () =>
+          apps.patchNamespacedDeployment(
+            { namespace, name, body: operations, dryRun: dryRun(write.dryRun), fieldManager: 'kubemend' },
+            setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+          ),
+        );
+      } catch (error) {
+        // A failed `test` operation: the API server answers 422 naming the test.
+        if (error instanceof ApiException && error.code === 422 && /test/i.test(statusMessage(error.body) ?? '')) {
+          throw new ConflictError(
+            `${what}: the Deployment changed since it was read (${statusMessage(error.body) ?? ''})`,
+            {
+              cause: error,
+            },
+          );
+        }
+        throw error;
+      }
     },
     create: <K extends Kind>(kind: K, object: KindObjects[K], write: WriteOptions) =>
       call(`create ${describe(kind, object.metadata?.name ?? '', object.metadata?.namespace)}`, () =>

@@ -2,6 +2,12 @@ import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes
 
 import type { Kind, KindObjects, ListOptions } from './kinds.ts';
 
+export interface JsonPatchOperation {
+  op: 'test' | 'replace' | 'add' | 'remove';
+  path: string;
+  value?: unknown;
+}
+
 /** Options for every write: `dryRun` asks the API server to validate and persist nothing. */
 export interface WriteOptions {
   dryRun: boolean;
@@ -41,6 +47,16 @@ export interface KubeApi {
     body: Record<string, unknown>,
     options: WriteOptions & { resourceVersion?: string },
   ): Promise<KindObjects[K]>;
+  /**
+   * An RFC 6902 JSON patch (`test` operations make it conditional; a failed test is a
+   * ConflictError), for writes that must replace a whole subtree, as a rollback does.
+   */
+  jsonPatchDeployment(
+    namespace: string,
+    name: string,
+    operations: JsonPatchOperation[],
+    options: WriteOptions,
+  ): Promise<V1Deployment>;
   /** Creates an object of a kind kubemend knows; ConflictError if one with its name exists. */
   create<K extends Kind>(kind: K, object: KindObjects[K], options: WriteOptions): Promise<KindObjects[K]>;
   /**

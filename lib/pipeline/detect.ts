@@ -62,7 +62,7 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
   };
 
   // A record past detection was taken over from a worker that stopped: hand its plan on again.
-  if (outcome.stage === 'planned' || outcome.stage === 'applying') {
+  if (outcome.stage === 'planned' || outcome.stage === 'applying' || outcome.stage === 'verifying') {
     await deps.store.save(outcome, null);
     await deps.plans.send([{ kind: 'plan', id }]);
     log.warn({ stage: outcome.stage }, 'resumed an unfinished remediation');
@@ -101,6 +101,15 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
   }
   const plan = diagnosed.diagnosis?.plan ?? null;
   if (plan === null) return finish(deps, diagnosed, 'no-action', diagnosed.diagnosis?.summary ?? 'no plan');
+  if (!rule.actions.includes(plan.action)) {
+    // Settled here rather than a queue hop later: the rule does not let this fix run at all.
+    return finish(
+      deps,
+      { ...diagnosed, plan },
+      'refused',
+      `action "${plan.action}" is not enabled for ${rule.alertname} (enabled: ${rule.actions.join(', ') || 'none'})`,
+    );
+  }
   // Saved before it is handed on: if the hand-off fails, the queue retries this message and the
   // claim above finds the record `planned` and sends it again.
   outcome = { ...diagnosed, stage: 'planned', plan };

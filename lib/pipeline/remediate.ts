@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 
-import { findRule, type AgentConfig } from '../config/agent-config.ts';
+import { effectiveLimits, findRule, needsApproval, type AgentConfig, type Rule } from '../config/agent-config.ts';
 import type { KillSwitch } from '../guardrails/kill-switch.ts';
 import type { TargetGuard } from '../guardrails/target-guard.ts';
 import type { Outcome } from '../domain/types.ts';
@@ -13,15 +13,15 @@ import {
   ForbiddenError,
   NotFoundError,
 } from '../errors.ts';
-import type { KubeProvider } from '../kube/kube-api.ts';
+import type { KubeApi, KubeProvider } from '../kube/kube-api.ts';
 import { decide } from '../policy/policy.ts';
 import { findRemediator } from '../remediate/registry.ts';
-import type { AnyRemediator } from '../remediate/remediator.ts';
+import type { AnyRemediator, AppliedChange, Health } from '../remediate/remediator.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
-import { finish } from './finish.ts';
+import { finish, notify, type FinishDeps } from './finish.ts';
 import type { PlanMessage } from './messages.ts';
 
-export interface RemediateDeps {
+export interface RemediateDeps extends FinishDeps {
   store: OutcomeStore;
   config: AgentConfig;
   remediators: readonly AnyRemediator[];
@@ -33,13 +33,17 @@ export interface RemediateDeps {
   killSwitch: KillSwitch;
   /** One fix in flight per target, and a cooldown after each. */
   targetGuard: TargetGuard;
+  /** Waits between verification checks (tests pass one that moves a manual clock). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
  * The remediator stage: claim the planned record, re-read the target, run policy, then observe,
- * dry-run or apply as the rule's mode says, and record the result. Safe to run twice for the
- * same record: a finished record is skipped, and an interrupted `applying` one is applied again
- * with the same (idempotent) plan.
+ * dry-run or apply as the rule's mode says, verify the write and undo it if the target did not
+ * recover, and record the result. Safe to run twice for the same record: a finished record is
+ * skipped, an interrupted `applying` one is applied again with the same (idempotent) plan, and an
+ * interrupted `verifying` one is verified (and undone) without writing again. Fixes that need a
+ * person's approval stop at `awaiting-approval` until `kubemend approve` runs them.
  */
 export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Promise<Outcome> {
   const record = await deps.store.get(message.id);
@@ -59,10 +63,21 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
   let outcome = claim.outcome;
   const log = deps.logger.child({ alertId: outcome.id, alertname: outcome.alert.labels.alertname });
   const plan = outcome.plan;
-  if (plan === undefined || (outcome.stage !== 'planned' && outcome.stage !== 'applying')) {
+  const stage = outcome.stage;
+  if (
+    plan === undefined ||
+    (stage !== 'planned' && stage !== 'applying' && stage !== 'verifying' && stage !== 'awaiting-approval')
+  ) {
     return finish(deps, outcome, 'failed', `record is at stage ${outcome.stage} with no plan to apply`);
   }
-  if (outcome.resolvedAt !== undefined) {
+  if (stage === 'awaiting-approval' && outcome.approval?.by === undefined) {
+    if (deps.clock().getTime() > Date.parse(outcome.approval?.expiresAt ?? '')) {
+      return finish(deps, outcome, 'refused', `nobody approved ${plan.action} before ${outcome.approval?.expiresAt}`);
+    }
+    await deps.store.save(outcome, null);
+    return outcome;
+  }
+  if (outcome.resolvedAt !== undefined && stage !== 'verifying') {
     return finish(
       deps,
       outcome,
@@ -70,7 +85,7 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
       `the alert resolved at ${outcome.resolvedAt}, before the fix; nothing changed`,
     );
   }
-  const rule = findRule(deps.config, outcome.alert.labels.alertname);
+  const rule = findRule(deps.config, outcome.alert.labels.alertname) ?? manualRule(outcome);
   if (rule === undefined) return finish(deps, outcome, 'refused', 'no rule covers this alert any more');
   const remediator = findRemediator(plan.action, deps.remediators);
   if (remediator === undefined) return finish(deps, outcome, 'failed', `action ${plan.action} is not in this build`);
@@ -78,14 +93,26 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
   if (!params.success) {
     return finish(deps, outcome, 'failed', `plan params are invalid for ${plan.action}: ${params.error.message}`);
   }
+  const limits = effectiveLimits(deps.config, rule);
+  const verifyMs = deps.config.defaults.verify.timeoutSeconds * 1000;
+  const guarded = targetKey(outcome.cluster, plan.target);
 
   try {
     const kube = await deps.kube(outcome.cluster);
+    if (stage === 'verifying') {
+      // A worker died after the write: verify it (and undo it) instead of writing again.
+      const applied = { change: outcome.change ?? '', diff: outcome.diff, undo: outcome.undo };
+      return await releasing(deps, guarded, outcome.id, log, () =>
+        verifyFix(deps, outcome, remediator, params.data, kube, applied),
+      );
+    }
     const target = await remediator.inspect(plan, kube);
     const policy = decide(plan, rule, deps.config, target);
     outcome = { ...outcome, policy, timings: { ...outcome.timings, decidedAt: deps.clock().toISOString() } };
     if (!policy.allowed) return finish(deps, outcome, 'refused', policy.reason);
     if (target.blocker !== undefined) return finish(deps, outcome, 'refused', target.blocker);
+    const beyond = remediator.exceeds?.(params.data, limits);
+    if (beyond !== undefined) return finish(deps, outcome, 'refused', `${beyond} (limits)`);
 
     if (policy.mode === 'observe') {
       return finish(deps, outcome, 'observed', `${policy.reason}: would ${plan.action} ${describeTarget(plan.target)}`);
@@ -94,47 +121,44 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
       if (!remediator.supportsDryRun) {
         return finish(deps, outcome, 'observed', `${plan.action} has no server-side dry-run; recorded only`);
       }
-      const { change, diff } = await remediator.apply(plan, params.data, kube, { dryRun: true });
+      const { change, diff } = await remediator.apply(plan, params.data, kube, { dryRun: true, limits });
       return finish(deps, { ...outcome, change, ...(diff === undefined ? {} : { diff }) }, 'dry-run', policy.reason);
     }
     const stop = await deps.killSwitch();
     if (stop.on) return finish(deps, outcome, 'refused', `${stop.reason}: no change made`);
+    if (needsApproval(deps.config, rule, plan.action) && outcome.approval?.by === undefined) {
+      return await awaitApproval(deps, outcome);
+    }
     const tripped = await circuitOpen(deps, outcome.cluster, plan.target.namespace);
     if (tripped !== undefined) return finish(deps, outcome, 'refused', tripped);
-    // One fix in flight per target, and none again within the cooldown.
-    const guarded = targetKey(outcome.cluster, plan.target);
+    // One fix in flight per target (held through verification), and none again within the cooldown.
     const guard = await deps.targetGuard.acquire({
       target: guarded,
       holder: outcome.id,
       now: deps.clock(),
-      leaseMs: deps.leaseMs,
+      leaseMs: deps.leaseMs + verifyMs,
       cooldownMs: (rule.cooldownMinutes ?? deps.config.defaults.cooldownMinutes) * 60_000,
     });
     if (!guard.acquired) return finish(deps, outcome, 'refused', guard.reason);
-    let applied = false;
-    try {
+    return await releasing(deps, guarded, outcome.id, log, async () => {
       // Mark the write as under way first: if this worker dies mid-write, the next claim sees
       // `applying` and re-applies the same idempotent plan instead of planning a second change.
       outcome = { ...outcome, stage: 'applying' };
       await deps.store.save(outcome, new Date(deps.clock().getTime() + deps.leaseMs));
-      const { change, diff } = await remediator.apply(plan, params.data, kube, { dryRun: false });
-      applied = true;
-      log.info({ action: plan.action, target: plan.target, change }, 'remediation applied');
-      return await finish(
-        deps,
-        { ...outcome, change, ...(diff === undefined ? {} : { diff }) },
-        'applied',
-        policy.reason,
-      );
-    } finally {
-      // A release that fails must not turn a recorded result into a failure: the lease expires
-      // by itself (leaseMs), and the cooldown is then simply not started.
-      await deps.targetGuard
-        .release({ target: guarded, holder: outcome.id, now: deps.clock(), applied })
-        .catch((error: unknown) =>
-          log.warn({ error: describeError(error), target: guarded }, 'target lease not released'),
-        );
-    }
+      const applied = await remediator.apply(plan, params.data, kube, { dryRun: false, limits });
+      log.info({ action: plan.action, target: plan.target, change: applied.change }, 'remediation applied');
+      outcome = {
+        ...outcome,
+        change: applied.change,
+        ...(applied.diff === undefined ? {} : { diff: applied.diff }),
+        ...(applied.undo === undefined ? {} : { undo: applied.undo }),
+        timings: { ...outcome.timings, appliedAt: deps.clock().toISOString() },
+      };
+      if (remediator.check === undefined) return finish(deps, outcome, 'applied', policy.reason);
+      outcome = { ...outcome, stage: 'verifying' };
+      await deps.store.save(outcome, new Date(deps.clock().getTime() + deps.leaseMs + verifyMs));
+      return verifyFix(deps, outcome, remediator, params.data, kube, applied);
+    });
   } catch (error) {
     if (error instanceof ClusterUnreachableError) {
       return finish(deps, outcome, 'cluster-unreachable', error.message, error);
@@ -158,6 +182,104 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
     log.error({ error: describeError(error) }, 'remediation failed');
     return finish(deps, outcome, 'failed', `${plan.action} failed: ${describeError(error).message}`, error);
   }
+}
+
+/** Manual runs carry their own rule-less plan: they are governed by the defaults. */
+function manualRule(outcome: Outcome): Rule | undefined {
+  if (outcome.trigger?.kind !== 'manual' || outcome.plan === undefined) return undefined;
+  return { alertname: outcome.alert.labels.alertname ?? 'manual', detector: 'manual', actions: [outcome.plan.action] };
+}
+
+/** Parks the record until a person approves it or the approval window ends, and says so. */
+async function awaitApproval(deps: RemediateDeps, outcome: Outcome): Promise<Outcome> {
+  const now = deps.clock();
+  const expiresAt = new Date(now.getTime() + deps.config.approval.expiresMinutes * 60_000).toISOString();
+  const waiting: Outcome = {
+    ...outcome,
+    stage: 'awaiting-approval',
+    reason: `${outcome.plan?.action ?? 'the fix'} needs approval: run \`kubemend approve ${outcome.id}\` before ${expiresAt}`,
+    approval: { requestedAt: now.toISOString(), expiresAt },
+  };
+  await deps.store.save(waiting, null);
+  await notify(deps, waiting);
+  return waiting;
+}
+
+/** Runs `work` holding the target's lease, and releases it (starting the cooldown if applied). */
+async function releasing(
+  deps: RemediateDeps,
+  target: string,
+  holder: string,
+  log: Logger,
+  work: () => Promise<Outcome>,
+): Promise<Outcome> {
+  let applied = false;
+  try {
+    const outcome = await work();
+    applied = outcome.change !== undefined && outcome.result !== 'dry-run';
+    return outcome;
+  } finally {
+    // A release that fails must not turn a recorded result into a failure: the lease expires
+    // by itself, and the cooldown is then simply not started.
+    await deps.targetGuard
+      .release({ target, holder, now: deps.clock(), applied })
+      .catch((error: unknown) => log.warn({ error: describeError(error), target }, 'target lease not released'));
+  }
+}
+
+/**
+ * Polls the fix's health until it is healthy, failed, or the verification window (from the
+ * write) ends; then records `applied` (verified), or undoes the fix where it can and records
+ * `failed` with what was seen. Never throws for a failed check: that is a verification result.
+ */
+async function verifyFix(
+  deps: RemediateDeps,
+  outcome: Outcome,
+  remediator: AnyRemediator,
+  params: unknown,
+  kube: KubeApi,
+  applied: AppliedChange,
+): Promise<Outcome> {
+  const plan = outcome.plan!;
+  const { timeoutSeconds, intervalSeconds } = deps.config.defaults.verify;
+  const deadline = Date.parse(outcome.timings.appliedAt ?? deps.clock().toISOString()) + timeoutSeconds * 1000;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let health: Health;
+  for (;;) {
+    try {
+      health = await remediator.check!(plan, params, kube, applied, new Date(deadline - timeoutSeconds * 1000));
+    } catch (error) {
+      if (error instanceof ClusterUnreachableError) throw error;
+      health = { state: 'failed', detail: `cannot check: ${describeError(error).message}` };
+    }
+    if (health.state !== 'progressing' || deps.clock().getTime() >= deadline) break;
+    await sleep(Math.min(intervalSeconds * 1000, Math.max(0, deadline - deps.clock().getTime())));
+  }
+  const checkedAt = deps.clock().toISOString();
+  if (health.state === 'healthy') {
+    return finish(
+      deps,
+      { ...outcome, verification: { status: 'verified', detail: health.detail, checkedAt } },
+      'applied',
+      `${outcome.policy?.reason ?? 'applied'}; verified: ${health.detail}`,
+    );
+  }
+  const status = health.state === 'failed' ? 'worse' : 'not-recovered';
+  const seen = status === 'worse' ? health.detail : `not recovered after ${timeoutSeconds}s: ${health.detail}`;
+  let undone: string | undefined;
+  if (remediator.revert !== undefined) {
+    try {
+      undone = await remediator.revert(plan, params, kube, applied);
+    } catch (error) {
+      undone = `undo failed: ${describeError(error).message}`;
+    }
+  }
+  return finish(
+    deps,
+    { ...outcome, verification: { status, detail: seen, checkedAt, ...(undone === undefined ? {} : { undone }) } },
+    'failed',
+    `${plan.action} was applied but ${seen}; ${undone === undefined ? 'this fix has no undo: escalated' : `undone: ${undone}`}`,
+  );
 }
 
 function describeTarget(target: { kind: string; namespace?: string; name: string }): string {

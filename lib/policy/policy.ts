@@ -4,6 +4,7 @@ import type { Mode, Plan, PolicyDecision } from '../domain/types.ts';
 /** What policy needs to know about the target object as it is now. */
 export interface TargetFacts {
   annotations: Readonly<Record<string, string>>;
+  disruption?: { replicas: number; unavailable: number; adds: number };
 }
 
 /**
@@ -35,6 +36,17 @@ export function decide(plan: Plan, rule: Rule, config: AgentConfig, target: Targ
     return refuse(
       `${plan.target.kind} ${namespace ?? ''}/${plan.target.name} opts out with annotation ${config.optOutAnnotation}=true`,
     );
+  }
+  const disruption = target.disruption;
+  if (disruption !== undefined && disruption.adds > 0) {
+    const share = config.defaults.maxUnavailableShare;
+    const cap = Math.max(1, Math.floor(share * disruption.replicas));
+    const after = disruption.unavailable + disruption.adds;
+    if (after > cap) {
+      return refuse(
+        `${plan.action} would leave ${after} of ${disruption.replicas} replicas unavailable at once; at most ${cap} may be (maxUnavailableShare ${share})`,
+      );
+    }
   }
   const verbs: Record<Mode, string> = {
     observe: 'observe mode: the plan is recorded, nothing is sent to the cluster',

@@ -8,6 +8,8 @@ export interface Permission {
   apiGroup: string;
   resource: string;
   verbs: readonly string[];
+  /** Needed across the cluster (nodes, or pods on a node in any namespace): bound cluster-wide. */
+  clusterScoped?: boolean;
 }
 
 /** The target object as it is just before a write: what policy and preconditions look at. */
@@ -15,6 +17,28 @@ export interface TargetState {
   annotations: Record<string, string>;
   /** Why the fix cannot be applied to the object as it is now (e.g. a paused Deployment). */
   blocker?: string;
+  /**
+   * For fixes that take pods away: the workload's replicas, how many are unavailable now, and
+   * whether the fix makes one more unavailable (policy caps the share disrupted at once).
+   */
+  disruption?: { replicas: number; unavailable: number; adds: number };
+}
+
+/** Numeric bounds a fix must stay within (config `limits`). */
+export interface Limits {
+  maxReplicas: number;
+  maxHpaReplicas: number;
+  memoryFactor: number;
+  maxMemory: string;
+  storageFactor: number;
+  maxStorage: string;
+  drainTimeoutSeconds: number;
+}
+
+/** A fix's view of its target after the write: recovered, still on its way, or failed. */
+export interface Health {
+  state: 'healthy' | 'progressing' | 'failed';
+  detail: string;
 }
 
 /**
@@ -47,17 +71,30 @@ export interface Remediator<Params = Record<string, unknown>> {
   /** How the change is undone, for operators and generated docs. */
   readonly undo: string;
   inspect(plan: Plan, kube: KubeApi): Promise<TargetState>;
+  /** Why these params exceed the configured limits, or undefined. Pure. */
+  exceeds?(params: Params, limits: Limits): string | undefined;
   /**
    * Performs (or dry-runs) the change and returns what it did, in words, and — where the object
    * is changed rather than removed — the diff between the live object and what the server wrote
    * (or, in a dry run, would have written).
    */
-  apply(plan: Plan, params: Params, kube: KubeApi, options: { dryRun: boolean }): Promise<AppliedChange>;
+  apply(
+    plan: Plan,
+    params: Params,
+    kube: KubeApi,
+    options: { dryRun: boolean; limits?: Limits },
+  ): Promise<AppliedChange>;
+  /** After a real write, polled until healthy or failed or the verification window ends. */
+  check?(plan: Plan, params: Params, kube: KubeApi, applied: AppliedChange, appliedAt: Date): Promise<Health>;
+  /** Puts back what `apply` replaced (from `applied.undo`); returns what it did, in words. */
+  revert?(plan: Plan, params: Params, kube: KubeApi, applied: AppliedChange): Promise<string>;
 }
 
 export interface AppliedChange {
   change: string;
   diff?: string[];
+  /** What `revert` needs: the values the write replaced. */
+  undo?: Record<string, unknown>;
 }
 
 /** A remediator whose params type has been erased, as stored in the registry. */

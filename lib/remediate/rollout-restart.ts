@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ObjectRef, Plan } from '../domain/types.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { objectDiff } from './object-diff.ts';
+import { ROLLOUT_CHECK_READS, workloadRolloutHealth } from './rollout-status.ts';
 import type { Remediator } from './remediator.ts';
 
 /** The pod-template annotation `kubectl rollout restart` sets; changing it rolls every pod. */
@@ -76,13 +77,17 @@ export const rolloutRestart: Remediator<RolloutRestartParams> = {
   description:
     'Restarts every pod of a Deployment, StatefulSet or DaemonSet the way `kubectl rollout restart` does (a new pod-template annotation), honouring the rollout strategy; refused when paused or OnDelete.',
   paramsSchema: RolloutRestartParamsSchema,
-  permissions: RESTARTABLE_KINDS.map((kind) => ({
-    apiGroup: 'apps',
-    resource: `${kind.toLowerCase()}s`,
-    verbs: ['get', 'patch'],
-  })),
+  permissions: [
+    ...RESTARTABLE_KINDS.map((kind) => ({
+      apiGroup: 'apps',
+      resource: `${kind.toLowerCase()}s`,
+      verbs: ['get', 'patch'],
+    })),
+    ...ROLLOUT_CHECK_READS,
+  ],
   supportsDryRun: true,
-  verify: 'the new ReplicaSet becomes available and the alerting pod is replaced',
+  verify:
+    'every replica is updated and available (the alerting pod replaced); a new pod stuck in CrashLoopBackOff or an image pull error, or a passed progress deadline, fails it',
   undo: 'none needed: a restart changes no configuration; roll back the Deployment if the new pods are worse',
   inspect: async (plan, kube) => {
     const kind = restartableKind(plan);
@@ -126,6 +131,8 @@ export const rolloutRestart: Remediator<RolloutRestartParams> = {
       }
     }
   },
+  check: (plan, _params, kube, _applied, appliedAt) =>
+    workloadRolloutHealth(kube, restartableKind(plan), requireNamespace(plan), plan.target.name, appliedAt),
 };
 
 export function requireNamespace(plan: Plan): string {

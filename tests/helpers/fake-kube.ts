@@ -2,7 +2,7 @@ import type { CoreV1Event, KubernetesObject, V1Deployment, V1Pod, V1ReplicaSet }
 
 import { ConflictError, DisruptionBudgetError, NotFoundError } from '../../lib/errors.ts';
 import type { Kind, KindObjects, ListOptions } from '../../lib/kube/kinds.ts';
-import type { KubeApi, KubeProvider } from '../../lib/kube/kube-api.ts';
+import type { JsonPatchOperation, KubeApi, KubeProvider } from '../../lib/kube/kube-api.ts';
 
 export interface Write {
   verb: 'patch' | 'create' | 'delete' | 'evict';
@@ -126,6 +126,29 @@ export class FakeKube implements KubeApi {
     return structuredClone(after);
   }
 
+  async jsonPatchDeployment(
+    namespace: string,
+    name: string,
+    operations: JsonPatchOperation[],
+    options: { dryRun: boolean },
+  ): Promise<V1Deployment> {
+    const current = await this.getDeployment(namespace, name);
+    const after = structuredClone(current) as unknown as Record<string, unknown>;
+    for (const op of operations) {
+      const keys = op.path.split('/').slice(1);
+      const last = keys.pop()!;
+      const parent = keys.reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, after);
+      if (op.op === 'test' && JSON.stringify(parent[last]) !== JSON.stringify(op.value)) {
+        throw new ConflictError(`patch deployment ${namespace}/${name}: test of ${op.path} failed`);
+      }
+      if (op.op === 'replace' || op.op === 'add') parent[last] = structuredClone(op.value);
+      if (op.op === 'remove') delete parent[last];
+    }
+    this.writes.push({ verb: 'patch', kind: 'Deployment', namespace, name, dryRun: options.dryRun, body: operations });
+    if (!options.dryRun) this.add({ ...(after as V1Deployment), kind: 'Deployment' });
+    return structuredClone(after);
+  }
+
   async create<K extends Kind>(kind: K, object: KindObjects[K], options: { dryRun: boolean }): Promise<KindObjects[K]> {
     this.check();
     const { name = '', namespace } = object.metadata ?? {};
@@ -154,6 +177,21 @@ export class FakeKube implements KubeApi {
     else if (kind === 'ReplicaSet') this.replicaSets.delete(key);
     else if (kind === 'Deployment') this.deployments.delete(key);
     else this.others.delete(`${kind}/${key}`);
+  }
+
+  /** Plays the Deployment controller: every replica of the current template updated and available. */
+  completeRollout(namespace: string, name: string): void {
+    const deployment = this.deployments.get(`${namespace}/${name}`);
+    if (deployment === undefined) return;
+    const replicas = deployment.spec?.replicas ?? 1;
+    deployment.status = {
+      ...deployment.status,
+      observedGeneration: deployment.metadata?.generation ?? 0,
+      replicas,
+      updatedReplicas: replicas,
+      readyReplicas: replicas,
+      availableReplicas: replicas,
+    };
   }
 
   /** Pods whose eviction a PodDisruptionBudget refuses (by `namespace/name`). */

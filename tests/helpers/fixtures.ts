@@ -43,7 +43,15 @@ export function deployment(
       selector: { matchLabels: { app: 'checkout' } },
       template: {
         metadata: { labels: { app: 'checkout' } },
-        spec: { containers: [{ name: 'app', image: 'registry.example/checkout:1.14.2' }] },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image: 'registry.example/checkout:1.14.2',
+              resources: { limits: { memory: '256Mi' }, requests: { memory: '128Mi' } },
+            },
+          ],
+        },
       },
     },
     status: {
@@ -98,6 +106,8 @@ export function crashingPod(
     lastReason?: string;
     exitCode?: number;
     running?: boolean;
+    name?: string;
+    creationTimestamp?: string;
   } = {},
 ): V1Pod {
   const owner = overrides.owner === undefined ? { kind: 'ReplicaSet', name: 'checkout-7d9f8b6c5d' } : overrides.owner;
@@ -105,7 +115,10 @@ export function crashingPod(
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: 'checkout-7d9f8b6c5d-x2k9p',
+      name: overrides.name ?? 'checkout-7d9f8b6c5d-x2k9p',
+      ...(overrides.creationTimestamp === undefined
+        ? {}
+        : { creationTimestamp: new Date(overrides.creationTimestamp) }),
       namespace: 'payments',
       uid: 'a3f5c7e9-2b4d-4f6a-8c0e-1d3f5a7b9c2e',
       annotations: {},

@@ -49,9 +49,9 @@ describe('KubeHpaMaxedOut on a real control plane', () => {
       firingAlert('hpa-maxed.json', { namespace, horizontalpodautoscaler: 'storefront' }),
     );
 
-    expect(outcome.result).toBe('no-action');
+    expect(outcome).toMatchObject({ stage: 'planned', plan: { action: 'raise-hpa-max', params: { from: 3, to: 5 } } });
     expect(outcome.diagnosis).toMatchObject({ detector: 'hpa-health', anomaly: 'hpa-maxed-out' });
-    expect(outcome.reason).toMatch(
+    expect(outcome.diagnosis?.summary).toMatch(
       /^HPA storefront runs Deployment storefront at its ceiling of 3 replicas and wants \d+: raise maxReplicas/,
     );
     const evidence = outcome.diagnosis?.evidence.map((e) => e.message) ?? [];

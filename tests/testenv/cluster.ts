@@ -22,7 +22,6 @@ import { detectors } from '../../lib/detect/registry.ts';
 import type { Outcome } from '../../lib/domain/types.ts';
 import { loadConfigFile } from '../../lib/local/runtime.ts';
 import { handleAlert } from '../../lib/pipeline/detect.ts';
-import type { PlanMessage } from '../../lib/pipeline/messages.ts';
 import { createClientNodeKubeApi } from '../../lib/kube/client-node-kube-api.ts';
 import type { KubeApi, KubeProvider } from '../../lib/kube/kube-api.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
@@ -292,11 +291,10 @@ export function crashLoopAlertFor(pod: V1Pod): Alert {
 
 /**
  * Runs the detector stage for `alert` as the detector identity, with the shipped rules (or
- * `config`), and returns the record; these scenarios diagnose only, so nothing may be handed on.
+ * `config`), and returns the record; a plan it hands on goes nowhere (these scenarios diagnose).
  */
 export async function diagnoseOnCluster(alert: Alert, config?: AgentConfig): Promise<Outcome> {
   const shipped = loadConfigFile(join(import.meta.dirname, '../../config/agent_config.yaml'));
-  const plans: PlanMessage[] = [];
   const outcome = await handleAlert(
     { kind: 'alert', alert, receivedAt: new Date().toISOString(), receiver: 'kubemend', groupKey: 'g' },
     {
@@ -304,13 +302,12 @@ export async function diagnoseOnCluster(alert: Alert, config?: AgentConfig): Pro
       config: config ?? { ...shipped, clusters: [] },
       detectors,
       kube: providerFor('detector'),
-      plans: { send: async (messages) => void plans.push(...messages) },
+      plans: { send: async () => undefined },
       clock: () => new Date(),
       logger: silentLogger,
       leaseMs: 60_000,
     },
   );
-  if (plans.length > 0) throw new Error(`a diagnose-only scenario handed on a plan: ${JSON.stringify(plans)}`);
   return outcome;
 }
 

@@ -9,6 +9,7 @@ import { loadConfigFile } from '../../lib/local/runtime.ts';
 import {
   remediatorScope,
   renderRbac,
+  nodeFixesEnabled,
   renderRemediatorBindings,
   toPolicyRules,
   type PolicyRule,
@@ -33,7 +34,7 @@ describe('generated RBAC', () => {
 
     expect(committed).toBe(renderRbac(detectors, remediators));
     expect(readFileSync(join(infra, 'remediator-bindings.yaml'), 'utf8')).toBe(
-      renderRemediatorBindings(remediatorScope(config)),
+      renderRemediatorBindings(remediatorScope(config), undefined, nodeFixesEnabled(config, remediators)),
     );
   });
 
@@ -43,7 +44,7 @@ describe('generated RBAC', () => {
 
   it('grants each verb a remediator uses, and none that no remediator uses', () => {
     const granted = new Set(
-      rulesOf('kubemend-remediator').flatMap((rule) =>
+      [...rulesOf('kubemend-remediator'), ...rulesOf('kubemend-remediator-nodes')].flatMap((rule) =>
         rule.apiGroups.flatMap((group) =>
           rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group}/${resource}:${verb}`)),
         ),
@@ -84,6 +85,17 @@ describe('generated RBAC', () => {
     ]);
   });
 
+  it('binds the node role cluster-wide only when a rule enables a node fix', () => {
+    const rule = { alertname: 'KubeNodeNotReady', detector: 'node-health', actions: ['drain-node'] };
+    const bindings = (config: ReturnType<typeof testConfig>) =>
+      parseAllDocuments(
+        renderRemediatorBindings(remediatorScope(config), undefined, nodeFixesEnabled(config, remediators)),
+      ).map((document) => (document.toJS() as { roleRef: { name: string } }).roleRef.name);
+
+    expect(bindings(testConfig({ rules: [rule] }))).toEqual(['kubemend-remediator', 'kubemend-remediator-nodes']);
+    expect(bindings(testConfig({ rules: [{ ...rule, actions: [] }] }))).toEqual([]);
+  });
+
   it('binds the remediator cluster-wide when a rule allows every namespace or a pattern', () => {
     const rule = { alertname: 'KubePodCrashLooping', detector: 'crash-loop', actions: ['rollout-restart'] };
 
@@ -105,7 +117,12 @@ describe('generated RBAC', () => {
     const flat = rules.flatMap((rule) => [...rule.apiGroups, ...rule.resources, ...rule.verbs]);
 
     expect(flat).not.toContain('*');
-    expect(rules).toEqual(toPolicyRules(remediators.flatMap((remediator) => remediator.permissions)));
+    const declared = remediators.flatMap((remediator) => remediator.permissions);
+    expect(rules).toEqual(toPolicyRules(declared.filter((p) => p.clusterScoped !== true)));
+    // What node fixes need across the cluster is a role of its own, bound only when a rule enables one.
+    expect(rulesOf('kubemend-remediator-nodes')).toEqual(
+      toPolicyRules(declared.filter((p) => p.clusterScoped === true)),
+    );
     expect(rules.some((rule) => rule.resources.includes('secrets'))).toBe(false);
   });
 

@@ -89,7 +89,7 @@ describe('crash-loop detector: diagnose', () => {
     ]);
   });
 
-  it('plans nothing after an OOM kill, because a restart would not help', () => {
+  it('plans more memory for the Deployment after an OOM kill, because a restart would not help', () => {
     const diagnosis = crashLoop.diagnose(
       alert,
       snapshot({ pod: crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }) }),
@@ -97,8 +97,22 @@ describe('crash-loop detector: diagnose', () => {
     );
 
     expect(diagnosis.anomaly).toBe('oom-killed');
-    expect(diagnosis.plan).toBeNull();
+    expect(diagnosis.plan).toMatchObject({
+      action: 'raise-memory',
+      target: { kind: 'Deployment', namespace: 'payments', name: 'checkout' },
+      params: { container: 'app', fromLimit: '256Mi', fromRequest: '128Mi' },
+    });
     expect(diagnosis.summary).toContain('memory limit (256Mi)');
+  });
+
+  it('plans nothing after an OOM kill of a container without a memory limit (the node ran out)', () => {
+    const pod = crashingPod({ lastReason: 'OOMKilled', exitCode: 137 });
+    delete pod.spec!.containers[0]!.resources!.limits;
+
+    const diagnosis = crashLoop.diagnose(alert, snapshot({ pod }), now);
+
+    expect(diagnosis.anomaly).toBe('oom-killed');
+    expect(diagnosis.plan).toBeNull();
   });
 
   it('plans nothing while the crashing revision is still rolling out, and says to roll back', () => {

@@ -49,9 +49,15 @@ function harness(
     ],
   });
   const common = { store, config, kube: kube.provider(), clock: clock.now, logger: silentLogger, leaseMs: LEASE };
+  /** What the Deployment controller does while the remediator waits: by default, finish the rollout. */
+  const controller = { completesRollout: true };
+  const sleep = async (ms: number) => {
+    clock.advance(ms);
+    if (controller.completesRollout) kube.completeRollout('payments', 'checkout');
+  };
   const detect = (alert: Alert) => handleAlert(message(alert), { ...common, detectors, plans });
   const remediate = (id: string) =>
-    handlePlan({ kind: 'plan', id }, { ...common, remediators, killSwitch, targetGuard });
+    handlePlan({ kind: 'plan', id }, { ...common, remediators, killSwitch, targetGuard, sleep });
   /** Receiver → detector → remediator, as the queues would run them. */
   const run = async (alert: Alert) => {
     const before = plans.sent.length;
@@ -60,7 +66,7 @@ function harness(
     for (const plan of handedOn) await remediate(plan.id);
     return (await store.get(detected.id))!;
   };
-  return { kube, store, plans, clock, detect, remediate, run, targetGuard };
+  return { kube, store, plans, clock, detect, remediate, run, targetGuard, controller };
 }
 
 function message(alert: Alert): AlertMessage {
@@ -198,14 +204,77 @@ describe('alert to outcome', () => {
     expect(kube.writes).toEqual([]);
   });
 
-  it('records a diagnosis with no safe fix as no action, with the diagnosis', async () => {
+  it('refuses a planned fix the rule does not enable, with the diagnosis', async () => {
     const { run, kube } = harness('enforce');
     kube.add(crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }));
 
     const outcome = await run(crashLoopAlert);
 
-    expect(outcome).toMatchObject({ result: 'no-action', diagnosis: { anomaly: 'oom-killed', plan: null } });
+    expect(outcome).toMatchObject({ result: 'refused', diagnosis: { anomaly: 'oom-killed' } });
+    expect(outcome.reason).toBe(
+      'action "raise-memory" is not enabled for KubePodCrashLooping (enabled: rollout-restart, delete-pod)',
+    );
     expect(kube.writes).toEqual([]);
+  });
+
+  it('raises the memory of an OOM-killed container by the factor and records it verified', async () => {
+    const { run, kube } = harness('enforce', { actions: ['raise-memory'] });
+    kube.add(crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }));
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({
+      result: 'applied',
+      verification: { status: 'verified', detail: 'all 3 replicas updated and available' },
+      undo: { limit: '384Mi', request: '192Mi' },
+    });
+    expect(outcome.change).toBe(
+      'raised memory of container app in deployment payments/checkout: limit 256Mi → 384Mi, request 128Mi → 192Mi',
+    );
+    const resources = kube.deployments.get('payments/checkout')?.spec?.template.spec?.containers[0]?.resources;
+    expect(resources).toMatchObject({ limits: { memory: '384Mi' }, requests: { memory: '192Mi' } });
+  });
+
+  it('undoes a fix whose rollout fails, and records the failure with what it saw', async () => {
+    const { run, kube, controller } = harness('enforce', { actions: ['raise-memory'] });
+    kube.add(crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }));
+    controller.completesRollout = false;
+    // The new pod the raised template produced crash loops again.
+    const created = new Date('2026-11-26T02:20:01.000Z').toISOString();
+    const newRevision = replicaSet('4');
+    newRevision.metadata = {
+      ...newRevision.metadata,
+      name: 'checkout-5f6d7c8b9a',
+      labels: { app: 'checkout', 'pod-template-hash': '5f6d7c8b9a' },
+    };
+    const newPod = crashingPod({ name: 'checkout-5f6d7c8b9a-newpod', creationTimestamp: created });
+    newPod.metadata!.labels = { app: 'checkout', 'pod-template-hash': '5f6d7c8b9a' };
+    kube.add(newRevision, newPod);
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({
+      result: 'failed',
+      verification: { status: 'worse', undone: 'set the memory of container app back to limit 256Mi, request 128Mi' },
+    });
+    expect(outcome.reason).toMatch(
+      /^raise-memory was applied but new pod checkout-5f6d7c8b9a-newpod: container app CrashLoopBackOff/,
+    );
+    const resources = kube.deployments.get('payments/checkout')?.spec?.template.spec?.containers[0]?.resources;
+    expect(resources).toMatchObject({ limits: { memory: '256Mi' }, requests: { memory: '128Mi' } });
+  });
+
+  it('records a fix that does not recover in time as failed, and escalates when it has no undo', async () => {
+    const { run, kube, controller } = harness('enforce');
+    controller.completesRollout = false;
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({ result: 'failed', verification: { status: 'not-recovered' } });
+    expect(outcome.reason).toBe(
+      'rollout-restart was applied but not recovered after 180s: 1 of 3 updated replicas available; this fix has no undo: escalated',
+    );
+    expect(kube.writes.filter((w) => !w.dryRun)).toHaveLength(1);
   });
 
   it('fixes an alert instance once, however often Alertmanager repeats it', async () => {

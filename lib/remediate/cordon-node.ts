@@ -1,0 +1,34 @@
+import type { Remediator } from './remediator.ts';
+import { inspectNode, NodeParamsSchema, setUnschedulable, type NodeParams } from './node-fixes.ts';
+
+export const cordonNode: Remediator<NodeParams> = {
+  action: 'cordon-node',
+  description:
+    'Marks a node unschedulable so no new pods land on it (its pods keep running); refused when it would leave more than maxUnavailableShare of the nodes out of service.',
+  paramsSchema: NodeParamsSchema,
+  permissions: [{ apiGroup: '', resource: 'nodes', verbs: ['get', 'list', 'patch'], clusterScoped: true }],
+  supportsDryRun: true,
+  verify: 'the node reports spec.unschedulable',
+  undo: 'uncordon the node (only if kubemend cordoned it)',
+  inspect: async (plan, kube) => {
+    const { node: _node, ...state } = await inspectNode(plan, kube);
+    return state;
+  },
+  apply: async (plan, _params, kube, { dryRun }) => {
+    const diff = await setUnschedulable(kube, plan.target.name, true, dryRun);
+    const what = `node ${plan.target.name}`;
+    if (diff.length === 0) return { change: `${what} was already cordoned`, diff, undo: { cordoned: false } };
+    return { change: `${dryRun ? 'would cordon' : 'cordoned'} ${what}`, diff, undo: { cordoned: true } };
+  },
+  check: async (plan, _params, kube) => {
+    const node = await kube.read('Node', plan.target.name);
+    return node.spec?.unschedulable === true
+      ? { state: 'healthy', detail: `node ${plan.target.name} is cordoned` }
+      : { state: 'failed', detail: `node ${plan.target.name} was uncordoned by someone else` };
+  },
+  revert: async (plan, _params, kube, applied) => {
+    if (applied.undo?.cordoned !== true) return `node ${plan.target.name} was cordoned before: left as it was`;
+    await setUnschedulable(kube, plan.target.name, false, false);
+    return `uncordoned node ${plan.target.name}`;
+  },
+};

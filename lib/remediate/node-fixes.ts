@@ -1,0 +1,125 @@
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { z } from 'zod';
+
+import { condition } from '../detect/k8s-util.ts';
+import type { Plan } from '../domain/types.ts';
+import { ConflictError, DisruptionBudgetError, NotFoundError } from '../errors.ts';
+import type { KubeApi } from '../kube/kube-api.ts';
+import { objectDiff } from './object-diff.ts';
+import type { Health, TargetState } from './remediator.ts';
+
+export const NodeParamsSchema = z.object({});
+export type NodeParams = z.infer<typeof NodeParamsSchema>;
+
+/** Pure planning: a node fix (`cordon-node`, `drain-node`) for `node`. */
+export function planNodeFix(action: 'cordon-node' | 'drain-node', node: V1Node, reason: string): Plan {
+  return {
+    action,
+    target: { kind: 'Node', name: node.metadata?.name ?? '', uid: node.metadata?.uid },
+    params: {},
+    reason,
+  };
+}
+
+function unavailable(node: V1Node): boolean {
+  return node.spec?.unschedulable === true || condition(node.status?.conditions, 'Ready')?.status !== 'True';
+}
+
+/** The node's annotations and how many nodes are already out of service (policy caps the share). */
+export async function inspectNode(plan: Plan, kube: KubeApi): Promise<TargetState & { node: V1Node }> {
+  const node = await kube.read('Node', plan.target.name);
+  const nodes = await kube.list('Node', { max: 5000 });
+  return {
+    node,
+    annotations: { ...(node.metadata?.annotations ?? {}) },
+    disruption: {
+      replicas: nodes.length,
+      unavailable: nodes.filter(unavailable).length,
+      adds: node.spec?.unschedulable === true ? 0 : 1,
+    },
+  };
+}
+
+/** Marks the node (un)schedulable; returns the diff, or [] when it already was. */
+export async function setUnschedulable(kube: KubeApi, name: string, value: boolean, dryRun: boolean) {
+  const before = await kube.read('Node', name);
+  if ((before.spec?.unschedulable === true) === value) return [];
+  const after = await kube.patch(
+    'Node',
+    name,
+    undefined,
+    { spec: { unschedulable: value } },
+    {
+      dryRun,
+      resourceVersion: before.metadata?.resourceVersion,
+    },
+  );
+  return objectDiff(before, after);
+}
+
+/** Pods a drain must evict: not DaemonSet-managed, not mirror pods, not finished or going. */
+export function evictable(pods: readonly V1Pod[]): V1Pod[] {
+  return pods.filter(
+    (pod) =>
+      !pod.metadata?.ownerReferences?.some((o) => o.controller === true && o.kind === 'DaemonSet') &&
+      pod.metadata?.annotations?.['kubernetes.io/config.mirror'] === undefined &&
+      pod.metadata?.deletionTimestamp === undefined &&
+      pod.status?.phase !== 'Succeeded' &&
+      pod.status?.phase !== 'Failed',
+  );
+}
+
+export function podsOn(kube: KubeApi, node: string): Promise<V1Pod[]> {
+  return kube.list('Pod', { fieldSelector: `spec.nodeName=${node}`, max: 1000 });
+}
+
+/**
+ * Evicts every evictable pod on the node through the Eviction API, retrying those a
+ * PodDisruptionBudget holds back until `timeoutMs` passes. Returns the pods still there.
+ */
+export async function evictAll(
+  kube: KubeApi,
+  node: string,
+  options: { dryRun: boolean; timeoutMs: number; sleep?: (ms: number) => Promise<void> },
+): Promise<{ evicted: string[]; blocked: { pod: string; why: string }[] }> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = Date.now() + options.timeoutMs;
+  const evicted: string[] = [];
+  let remaining = evictable(await podsOn(kube, node));
+  for (;;) {
+    const blocked: { pod: string; why: string }[] = [];
+    for (const pod of remaining) {
+      const name = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+      try {
+        await kube.evictPod(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', {
+          dryRun: options.dryRun,
+          uid: pod.metadata?.uid ?? '',
+        });
+        evicted.push(name);
+      } catch (error) {
+        if (error instanceof NotFoundError || error instanceof ConflictError) continue;
+        if (!(error instanceof DisruptionBudgetError)) throw error;
+        blocked.push({ pod: name, why: error.message });
+      }
+    }
+    if (blocked.length === 0 || options.dryRun || Date.now() >= deadline) return { evicted, blocked };
+    await sleep(2_000);
+    const left = new Set(blocked.map((b) => b.pod));
+    remaining = evictable(await podsOn(kube, node)).filter((p) =>
+      left.has(`${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`),
+    );
+  }
+}
+
+/** Healthy once no evictable pod is left on the node. */
+export async function drained(kube: KubeApi, node: string): Promise<Health> {
+  const left = evictable(await podsOn(kube, node));
+  if (left.length === 0) return { state: 'healthy', detail: `no pods left to move off node ${node}` };
+  return {
+    state: 'progressing',
+    detail: `${left.length} pods still on node ${node}: ${left
+      .map((p) => `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`)
+      .slice(0, 5)
+      .join(', ')}`,
+  };
+}

@@ -1,0 +1,94 @@
+import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { z } from 'zod';
+
+import { condition } from '../detect/k8s-util.ts';
+import type { Plan } from '../domain/types.ts';
+import { ValidationError } from '../errors.ts';
+import type { KubeApi } from '../kube/kube-api.ts';
+import { objectDiff } from './object-diff.ts';
+import type { Remediator } from './remediator.ts';
+import { requireNamespace } from './rollout-restart.ts';
+
+export const RaiseHpaMaxParamsSchema = z.object({
+  /** maxReplicas when diagnosed; refused if it changed since. */
+  from: z.number().int().positive(),
+  to: z.number().int().positive(),
+});
+export type RaiseHpaMaxParams = z.infer<typeof RaiseHpaMaxParamsSchema>;
+
+/** Pure planning: raise the ceiling of an HPA pinned at it by half (at least one replica). */
+export function planRaiseHpaMax(hpa: V2HorizontalPodAutoscaler, reason: string): Plan {
+  const from = hpa.spec?.maxReplicas ?? 1;
+  return {
+    action: raiseHpaMax.action,
+    target: {
+      kind: 'HorizontalPodAutoscaler',
+      namespace: hpa.metadata?.namespace,
+      name: hpa.metadata?.name ?? '',
+      uid: hpa.metadata?.uid,
+    },
+    params: { from, to: from + Math.max(1, Math.ceil(from / 2)) } satisfies RaiseHpaMaxParams,
+    reason,
+  };
+}
+
+async function setMax(kube: KubeApi, plan: Plan, from: number, to: number, dryRun: boolean) {
+  const namespace = requireNamespace(plan);
+  const before = await kube.read('HorizontalPodAutoscaler', plan.target.name, namespace);
+  const current = before.spec?.maxReplicas;
+  if (current === to) return undefined;
+  if (current !== from) {
+    throw new ValidationError(
+      `HPA ${namespace}/${plan.target.name} has maxReplicas ${current ?? '?'} now, not ${from}`,
+    );
+  }
+  const after = await kube.patch(
+    'HorizontalPodAutoscaler',
+    plan.target.name,
+    namespace,
+    { spec: { maxReplicas: to } },
+    { dryRun, resourceVersion: before.metadata?.resourceVersion },
+  );
+  return objectDiff(before, after);
+}
+
+export const raiseHpaMax: Remediator<RaiseHpaMaxParams> = {
+  action: 'raise-hpa-max',
+  description: "Raises an HPA's maxReplicas when it is pinned at its ceiling, within limits.maxHpaReplicas.",
+  paramsSchema: RaiseHpaMaxParamsSchema,
+  permissions: [{ apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verbs: ['get', 'patch'] }],
+  supportsDryRun: true,
+  verify: 'the HPA scales above its old ceiling, or no longer wants more than the new one',
+  undo: 'set maxReplicas back to the recorded value',
+  exceeds: (params, limits) =>
+    params.to > limits.maxHpaReplicas
+      ? `raising maxReplicas to ${params.to} is above maxHpaReplicas ${limits.maxHpaReplicas}`
+      : undefined,
+  inspect: async (plan, kube) => {
+    const hpa = await kube.read('HorizontalPodAutoscaler', plan.target.name, requireNamespace(plan));
+    return { annotations: { ...(hpa.metadata?.annotations ?? {}) } };
+  },
+  apply: async (plan, params, kube, { dryRun }) => {
+    const what = `maxReplicas of HPA ${requireNamespace(plan)}/${plan.target.name} from ${params.from} to ${params.to}`;
+    const diff = await setMax(kube, plan, params.from, params.to, dryRun);
+    if (diff === undefined) return { change: `${what}: already raised`, diff: [], undo: { maxReplicas: params.from } };
+    return { change: `${dryRun ? 'would raise' : 'raised'} ${what}`, diff, undo: { maxReplicas: params.from } };
+  },
+  check: async (plan, params, kube) => {
+    const hpa = await kube.read('HorizontalPodAutoscaler', plan.target.name, requireNamespace(plan));
+    const current = hpa.status?.currentReplicas ?? 0;
+    const desired = hpa.status?.desiredReplicas ?? 0;
+    const able = condition(hpa.status?.conditions, 'AbleToScale');
+    if (able?.status === 'False')
+      return { state: 'failed', detail: `the HPA cannot scale: ${able.message ?? able.reason ?? ''}` };
+    if (current > params.from)
+      return { state: 'healthy', detail: `scaled to ${current} replicas (above the old ceiling of ${params.from})` };
+    if (desired <= params.from)
+      return { state: 'healthy', detail: `wants ${desired} replicas, within the old ceiling: demand fell` };
+    return { state: 'progressing', detail: `runs ${current}, wants ${desired}` };
+  },
+  revert: async (plan, params, kube) => {
+    await setMax(kube, plan, params.to, params.from, false);
+    return `set maxReplicas of HPA ${requireNamespace(plan)}/${plan.target.name} back to ${params.from}`;
+  },
+};

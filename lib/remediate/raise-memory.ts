@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+import type { Plan } from '../domain/types.ts';
+import { ValidationError } from '../errors.ts';
+import type { KubeApi } from '../kube/kube-api.ts';
+import { grow } from '../kube/quantity.ts';
+import { objectDiff } from './object-diff.ts';
+import type { Limits, Remediator } from './remediator.ts';
+import { requireNamespace, RESTARTABLE_KINDS, type RestartableKind } from './rollout-restart.ts';
+import { ROLLOUT_CHECK_READS, workloadRolloutHealth } from './rollout-status.ts';
+
+export const RaiseMemoryParamsSchema = z.object({
+  container: z.string().min(1),
+  /** The container's memory limit and request when diagnosed; refused if they changed since. */
+  fromLimit: z.string().min(1),
+  fromRequest: z.string().min(1).optional(),
+});
+export type RaiseMemoryParams = z.infer<typeof RaiseMemoryParamsSchema>;
+
+interface Memory {
+  limit: string;
+  request?: string;
+}
+
+/** Pure planning: raise the memory of `container` in the workload that owns an OOM-killed pod. */
+export function planRaiseMemory(
+  workload: { kind: RestartableKind; namespace?: string; name: string; uid?: string },
+  container: string,
+  memory: { limit: string; request?: string },
+  reason: string,
+): Plan {
+  return {
+    action: raiseMemory.action,
+    target: workload,
+    params: { container, fromLimit: memory.limit, fromRequest: memory.request } satisfies RaiseMemoryParams,
+    reason,
+  };
+}
+
+/** The new limit and request: each grown by the factor, in whole Mi, up to maxMemory. */
+export function raisedMemory(params: RaiseMemoryParams, limits: Limits): Memory | undefined {
+  const limit = grow(params.fromLimit, limits.memoryFactor, limits.maxMemory, 'Mi');
+  if (limit === undefined) return undefined;
+  const request =
+    params.fromRequest === undefined
+      ? undefined
+      : (grow(params.fromRequest, limits.memoryFactor, limit, 'Mi') ?? limit);
+  return { limit, ...(request === undefined ? {} : { request }) };
+}
+
+function kindOf(plan: Plan): RestartableKind {
+  const kind = RESTARTABLE_KINDS.find((k) => k === plan.target.kind);
+  if (kind === undefined) throw new ValidationError(`raise-memory cannot change a ${plan.target.kind}`);
+  return kind;
+}
+
+/** Sets the container's memory to `to` if it is still `from`; undefined when it already is `to`. */
+async function setMemory(kube: KubeApi, plan: Plan, container: string, from: Memory, to: Memory, dryRun: boolean) {
+  const kind = kindOf(plan);
+  const namespace = requireNamespace(plan);
+  const before = await kube.read(kind, plan.target.name, namespace);
+  const spec = before.spec?.template.spec?.containers.find((c) => c.name === container);
+  if (spec === undefined)
+    throw new ValidationError(`${kind.toLowerCase()} ${namespace}/${plan.target.name} has no container ${container}`);
+  const current = { limit: spec.resources?.limits?.memory, request: spec.resources?.requests?.memory };
+  if (current.limit === to.limit && current.request === to.request) return undefined;
+  if (current.limit !== from.limit || current.request !== from.request) {
+    throw new ValidationError(
+      `container ${container} has memory limit ${current.limit ?? 'none'} and request ${current.request ?? 'none'} now, not ${from.limit} and ${from.request ?? 'none'}`,
+    );
+  }
+  const resources = {
+    limits: { memory: to.limit },
+    ...(to.request === undefined ? {} : { requests: { memory: to.request } }),
+  };
+  const after = await kube.patch(
+    kind,
+    plan.target.name,
+    namespace,
+    { spec: { template: { spec: { containers: [{ name: container, resources }] } } } },
+    { dryRun, resourceVersion: before.metadata?.resourceVersion },
+  );
+  return objectDiff(before, after);
+}
+
+export const raiseMemory: Remediator<RaiseMemoryParams> = {
+  action: 'raise-memory',
+  description:
+    "Raises an OOM-killed container's memory limit (and request) by limits.memoryFactor, up to limits.maxMemory, in its Deployment, StatefulSet or DaemonSet; this rolls its pods.",
+  paramsSchema: RaiseMemoryParamsSchema,
+  permissions: [
+    ...RESTARTABLE_KINDS.map((kind) => ({
+      apiGroup: 'apps',
+      resource: `${kind.toLowerCase()}s`,
+      verbs: ['get', 'patch'],
+    })),
+    ...ROLLOUT_CHECK_READS,
+  ],
+  supportsDryRun: true,
+  verify: 'every replica runs the new limits and is available; a new pod that crash loops (OOM again) fails it',
+  undo: 'set the recorded limit and request back',
+  exceeds: (params, limits) =>
+    raisedMemory(params, limits) === undefined
+      ? `memory limit ${params.fromLimit} is already at maxMemory ${limits.maxMemory}`
+      : undefined,
+  inspect: async (plan, kube) => {
+    const workload = await kube.read(kindOf(plan), plan.target.name, requireNamespace(plan));
+    return { annotations: { ...(workload.metadata?.annotations ?? {}) } };
+  },
+  apply: async (plan, params, kube, { dryRun, limits }) => {
+    if (limits === undefined) throw new ValidationError('raise-memory needs the configured limits');
+    const to = raisedMemory(params, limits);
+    if (to === undefined) throw new ValidationError(`memory limit ${params.fromLimit} is already at the cap`);
+    const from = { limit: params.fromLimit, request: params.fromRequest };
+    const what = `memory of container ${params.container} in ${plan.target.kind.toLowerCase()} ${requireNamespace(plan)}/${plan.target.name}: limit ${from.limit} → ${to.limit}${to.request === undefined ? '' : `, request ${from.request ?? 'none'} → ${to.request}`}`;
+    const undo = { limit: to.limit, request: to.request };
+    const diff = await setMemory(kube, plan, params.container, from, to, dryRun);
+    if (diff === undefined) return { change: `${what}: already raised`, diff: [], undo };
+    return { change: `${dryRun ? 'would raise' : 'raised'} ${what}`, diff, undo };
+  },
+  check: (plan, _params, kube, _applied, appliedAt) =>
+    workloadRolloutHealth(kube, kindOf(plan), requireNamespace(plan), plan.target.name, appliedAt),
+  revert: async (plan, params, kube, applied) => {
+    const { limit, request } = applied.undo ?? {};
+    const to = {
+      limit: typeof limit === 'string' ? limit : '',
+      request: typeof request === 'string' ? request : undefined,
+    };
+    await setMemory(kube, plan, params.container, to, { limit: params.fromLimit, request: params.fromRequest }, false);
+    return `set the memory of container ${params.container} back to limit ${params.fromLimit}${params.fromRequest === undefined ? '' : `, request ${params.fromRequest}`}`;
+  },
+};

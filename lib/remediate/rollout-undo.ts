@@ -1,0 +1,140 @@
+import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+
+import { selectorString } from '../detect/k8s-util.ts';
+import type { ObjectRef, Plan } from '../domain/types.ts';
+import { NotFoundError } from '../errors.ts';
+import type { KubeApi } from '../kube/kube-api.ts';
+import { objectDiff } from './object-diff.ts';
+import type { Remediator } from './remediator.ts';
+import { requireNamespace, REVISION_ANNOTATION } from './rollout-restart.ts';
+import { ROLLOUT_CHECK_READS, workloadRolloutHealth } from './rollout-status.ts';
+
+/** The label the Deployment controller adds to each ReplicaSet's template; never copied back. */
+const HASH_LABEL = 'pod-template-hash';
+
+export const RolloutUndoParamsSchema = z.object({
+  /** The revision diagnosed as bad; the rollback is refused if the Deployment moved on since. */
+  fromRevision: z.string().min(1),
+  /** The revision whose pod template is restored. */
+  toRevision: z.string().min(1),
+});
+export type RolloutUndoParams = z.infer<typeof RolloutUndoParamsSchema>;
+
+/** Pure planning: roll `deployment` back from its latest revision to `toRevision`. */
+export function planRolloutUndo(
+  deployment: V1Deployment,
+  revisions: { from: number; to: number },
+  reason: string,
+): Plan {
+  const target: ObjectRef = {
+    kind: 'Deployment',
+    namespace: deployment.metadata?.namespace,
+    name: deployment.metadata?.name ?? '',
+    uid: deployment.metadata?.uid,
+  };
+  const params: RolloutUndoParams = { fromRevision: String(revisions.from), toRevision: String(revisions.to) };
+  return { action: rolloutUndo.action, target, params, reason };
+}
+
+/** The Deployment's ReplicaSet at `revision`. */
+async function revisionReplicaSet(kube: KubeApi, deployment: V1Deployment, revision: string): Promise<V1ReplicaSet> {
+  const namespace = deployment.metadata?.namespace ?? '';
+  const owned = await kube.list('ReplicaSet', {
+    namespace,
+    labelSelector: selectorString(deployment.spec?.selector),
+    max: 500,
+  });
+  const found = owned.find(
+    (rs) =>
+      rs.metadata?.annotations?.[REVISION_ANNOTATION] === revision &&
+      rs.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === deployment.metadata?.uid),
+  );
+  if (found === undefined) {
+    throw new NotFoundError(
+      `revision ${revision} of deployment ${namespace}/${deployment.metadata?.name ?? ''} (its ReplicaSet was pruned by revisionHistoryLimit)`,
+    );
+  }
+  return found;
+}
+
+/** A ReplicaSet's pod template as the Deployment would carry it (without the controller's hash label). */
+function templateOf(rs: V1ReplicaSet): V1PodTemplateSpec {
+  const template = structuredClone(rs.spec?.template ?? {});
+  const labels = { ...template.metadata?.labels };
+  delete labels[HASH_LABEL];
+  return { ...template, metadata: { ...template.metadata, labels } };
+}
+
+/**
+ * Replaces the Deployment's pod template with that of `revision`, as `kubectl rollout undo`
+ * does, conditional on the Deployment being unchanged since it was read (a JSON patch `test`).
+ */
+async function rollTo(
+  kube: KubeApi,
+  namespace: string,
+  name: string,
+  revision: string,
+  dryRun: boolean,
+): Promise<{ before: V1Deployment; after: V1Deployment; already: boolean }> {
+  const before = await kube.getDeployment(namespace, name);
+  const template = templateOf(await revisionReplicaSet(kube, before, revision));
+  if (isDeepStrictEqual(JSON.parse(JSON.stringify(before.spec?.template)), JSON.parse(JSON.stringify(template)))) {
+    return { before, after: before, already: true };
+  }
+  const after = await kube.jsonPatchDeployment(
+    namespace,
+    name,
+    [
+      { op: 'test', path: '/metadata/resourceVersion', value: before.metadata?.resourceVersion },
+      { op: 'replace', path: '/spec/template', value: template },
+    ],
+    { dryRun },
+  );
+  return { before, after, already: false };
+}
+
+export const rolloutUndo: Remediator<RolloutUndoParams> = {
+  action: 'rollout-undo',
+  description:
+    'Rolls a Deployment back to an earlier revision by restoring that ReplicaSet’s pod template, as `kubectl rollout undo` does; refused when paused or when the Deployment moved to another revision since the diagnosis.',
+  paramsSchema: RolloutUndoParamsSchema,
+  permissions: [
+    { apiGroup: 'apps', resource: 'deployments', verbs: ['get', 'patch'] },
+    { apiGroup: 'apps', resource: 'replicasets', verbs: ['list'] },
+    ...ROLLOUT_CHECK_READS,
+  ],
+  supportsDryRun: true,
+  verify:
+    'every replica runs the restored template and is available; a new pod stuck (crash loop, image pull) fails it',
+  undo: 'roll forward to the revision it replaced (that ReplicaSet’s template)',
+  inspect: async (plan, kube) => {
+    const deployment = await kube.getDeployment(requireNamespace(plan), plan.target.name);
+    const params = RolloutUndoParamsSchema.parse(plan.params);
+    const revision = deployment.metadata?.annotations?.[REVISION_ANNOTATION];
+    let blocker: string | undefined;
+    if (deployment.spec?.paused === true) blocker = 'the Deployment is paused; a rollback would not roll out';
+    else if (revision !== params.fromRevision) {
+      blocker = `the Deployment moved to revision ${revision ?? '?'} since the diagnosis (revision ${params.fromRevision}); not rolling back`;
+    }
+    return { annotations: { ...(deployment.metadata?.annotations ?? {}) }, blocker };
+  },
+  apply: async (plan, params, kube, { dryRun }) => {
+    const namespace = requireNamespace(plan);
+    const { before, after, already } = await rollTo(kube, namespace, plan.target.name, params.toRevision, dryRun);
+    const what = `deployment ${namespace}/${plan.target.name} from revision ${params.fromRevision} to the template of revision ${params.toRevision}`;
+    return {
+      change: already ? `${what}: already rolled back` : `${dryRun ? 'would roll back' : 'rolled back'} ${what}`,
+      diff: already ? [] : objectDiff(before, after),
+      undo: { revision: params.fromRevision },
+    };
+  },
+  check: (plan, _params, kube, _applied, appliedAt) =>
+    workloadRolloutHealth(kube, 'Deployment', requireNamespace(plan), plan.target.name, appliedAt),
+  revert: async (plan, params, kube) => {
+    const namespace = requireNamespace(plan);
+    const { already } = await rollTo(kube, namespace, plan.target.name, params.fromRevision, false);
+    return `deployment ${namespace}/${plan.target.name} ${already ? 'already ran' : 'rolled forward to'} the template of revision ${params.fromRevision}`;
+  },
+};
