@@ -14,6 +14,15 @@ export const LocalEnvSchema = z.object({
   KUBEMEND_DATA_DIR: z.string().min(1).optional(),
   KUBEMEND_CONFIG: z.string().min(1).optional(),
   KUBEMEND_KUBE_CONTEXT: z.string().min(1).optional(),
+  /** Who runs `kubemend approve` and `kubemend run`, for the record (default: $USER). */
+  KUBEMEND_USER: z.string().min(1).optional(),
+  /** Slack incoming webhook for notifications (a secret: never logged). */
+  KUBEMEND_SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** SNS topic for notifications. */
+  KUBEMEND_SNS_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:/, 'expected an SNS topic ARN')
+    .optional(),
 });
 export type LocalEnv = z.infer<typeof LocalEnvSchema>;
 
@@ -43,6 +52,13 @@ export const RemediatorEnvSchema = z.object({
   ...WorkerEnv,
   /** SSM parameter holding the kill switch (`on`/`off`), read before every write. */
   KUBEMEND_KILL_SWITCH_PARAMETER: z.string().min(1),
+  /** SNS topic told about applied, refused, failed and pending-approval outcomes (optional). */
+  KUBEMEND_SNS_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:/, 'expected an SNS topic ARN')
+    .optional(),
+  /** SSM SecureString holding a Slack incoming-webhook URL (optional); read once per container. */
+  KUBEMEND_SLACK_WEBHOOK_PARAMETER: z.string().min(1).optional(),
 });
 export const AuditEnvSchema = z.object(WorkerEnv);
 

@@ -10,14 +10,20 @@ import { scanCluster } from '../audit/scan.ts';
 import { AlertSchema, formatIssue, parseWebhook, type Alert } from '../alert/schema.ts';
 import { findRule } from '../config/agent-config.ts';
 import { detectors, findDetector } from '../detect/registry.ts';
-import { LocalEnvSchema, parseEnv } from '../env.ts';
+import { LocalEnvSchema, parseEnv, type LocalEnv } from '../env.ts';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { fanOut, type Notifier } from '../notify/notifier.ts';
+import { slackNotifier } from '../notify/slack.ts';
+import { snsNotifier } from '../notify/sns.ts';
 import { describeError, ValidationError } from '../errors.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger, type Logger } from '../logger.ts';
 import { createLocalRuntime, loadConfigFile } from '../local/runtime.ts';
 import { startServer } from '../local/server.ts';
 import { remediators } from '../remediate/registry.ts';
+import { KINDS } from '../kube/kinds.ts';
+import type { Mode, Outcome, Plan } from '../domain/types.ts';
 import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
 import { formatDiagnosis, formatHistory } from './format.ts';
 
@@ -36,6 +42,7 @@ export interface CliIo {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const KIND_NAMES = Object.keys(KINDS);
 
 /** The `kubemend` command line. Operators script against it: keep flags and output stable. */
 export function createProgram(io: CliIo): Command {
@@ -70,6 +77,7 @@ export function createProgram(io: CliIo): Command {
         webhookToken: env.KUBEMEND_WEBHOOK_TOKEN,
         kubeContext: options.context,
         kube: io.kube,
+        notifier: localNotifier(env, logger),
       });
       const server = await startServer(runtime, { host: options.host, port: options.port });
       if (env.KUBEMEND_WEBHOOK_TOKEN === undefined) {
@@ -151,6 +159,115 @@ export function createProgram(io: CliIo): Command {
       if (options.output === 'json') io.stdout(`${JSON.stringify(results, null, 2)}\n`);
       if (failed) process.exitCode = 1;
     });
+
+  /** A runtime for one command on the embedded store (no server), closed afterwards. */
+  const withRuntime = async <T>(
+    options: { dataDir: string; config: string; context?: string },
+    work: (runtime: ReturnType<typeof createLocalRuntime>) => Promise<T>,
+  ): Promise<T> => {
+    const runtime = createLocalRuntime({
+      dataDir: resolve(options.dataDir),
+      configPath: options.config,
+      logger: createLogger({ level: env.KUBEMEND_LOG_LEVEL }),
+      webhookToken: undefined,
+      kubeContext: options.context,
+      kube: io.kube,
+      notifier: localNotifier(env, createLogger({ level: env.KUBEMEND_LOG_LEVEL })),
+    });
+    try {
+      return await work(runtime);
+    } finally {
+      await runtime.close();
+    }
+  };
+  const printOutcome = (outcome: Outcome, output: 'text' | 'json') => {
+    io.stdout(
+      output === 'json'
+        ? `${JSON.stringify(outcome, null, 2)}\n`
+        : `${outcome.id}: ${outcome.result ?? outcome.stage}: ${outcome.reason ?? ''}${outcome.change === undefined ? '' : `\n  change: ${outcome.change}`}\n`,
+    );
+    if (outcome.result === 'failed') process.exitCode = 1;
+  };
+  const who = () => env.KUBEMEND_USER ?? io.env.USER ?? 'unknown';
+
+  program
+    .command('approve')
+    .description('approve a fix waiting for approval (see `history --result awaiting-approval`) and run it now')
+    .argument('<id>', 'the alert instance id (fingerprint@startsAt)')
+    .option('--by <name>', 'who approves (default: $KUBEMEND_USER or $USER)')
+    .option('--data-dir <dir>', 'embedded store directory', defaultDataDir)
+    .option('--config <file>', 'agent configuration', defaultConfig)
+    .option('--context <name>', 'kubeconfig context (default: the current one)', env.KUBEMEND_KUBE_CONTEXT)
+    .option('--output <format>', 'text or json', parseChoice(['text', 'json']), 'text')
+    .action(
+      async (
+        id: string,
+        options: { by?: string; dataDir: string; config: string; context?: string; output: 'text' | 'json' },
+      ) => {
+        const outcome = await withRuntime(options, (runtime) => runtime.approve(id, options.by ?? who()));
+        printOutcome(outcome, options.output);
+      },
+    );
+
+  program
+    .command('run')
+    .description('apply one fix by hand, through every guardrail (policy, limits, kill switch, lease, verification)')
+    .argument('<action>', `the fix: ${remediators.map((r) => r.action).join(', ')}`)
+    .argument('<target>', 'kind/name, e.g. deployment/checkout or node/ip-10-0-1-7')
+    .option('-n, --namespace <name>', "the target's namespace")
+    .option(
+      '--param <key=value...>',
+      'a parameter of the fix (values are JSON when they parse as JSON)',
+      collectParams,
+      {},
+    )
+    .option('--mode <mode>', 'observe, dry-run or enforce', parseChoice(['observe', 'dry-run', 'enforce']), 'dry-run')
+    .option('--reason <text>', 'why, for the record', 'requested by hand')
+    .option('--by <name>', 'who asks (default: $KUBEMEND_USER or $USER)')
+    .option('--cluster <name>', 'registry entry (default: defaultCluster, or the kubeconfig context)')
+    .option('--data-dir <dir>', 'embedded store directory', defaultDataDir)
+    .option('--config <file>', 'agent configuration', defaultConfig)
+    .option('--context <name>', 'kubeconfig context (default: the current one)', env.KUBEMEND_KUBE_CONTEXT)
+    .option('--output <format>', 'text or json', parseChoice(['text', 'json']), 'text')
+    .action(
+      async (
+        action: string,
+        target: string,
+        options: {
+          namespace?: string;
+          param: Record<string, unknown>;
+          mode: Mode;
+          reason: string;
+          by?: string;
+          cluster?: string;
+          dataDir: string;
+          config: string;
+          context?: string;
+          output: 'text' | 'json';
+        },
+      ) => {
+        if (!remediators.some((r) => r.action === action)) {
+          throw new ValidationError(`unknown fix "${action}" (known: ${remediators.map((r) => r.action).join(', ')})`);
+        }
+        const [kindText, name] = target.split('/');
+        const kind = KIND_NAMES.find((k) => k.toLowerCase() === kindText?.toLowerCase());
+        if (kind === undefined || name === undefined || name === '') {
+          throw new ValidationError(
+            `target must be kind/name with a known kind (${KIND_NAMES.join(', ')}), got "${target}"`,
+          );
+        }
+        const plan: Plan = {
+          action,
+          target: { kind, name, ...(options.namespace === undefined ? {} : { namespace: options.namespace }) },
+          params: options.param,
+          reason: options.reason,
+        };
+        const outcome = await withRuntime(options, (runtime) =>
+          runtime.runManual({ plan, by: options.by ?? who(), mode: options.mode, cluster: options.cluster }),
+        );
+        printOutcome(outcome, options.output);
+      },
+    );
 
   program
     .command('history')
@@ -295,6 +412,30 @@ export function parseSince(value: string, now = new Date()): Date {
   if (Number.isNaN(at.getTime()))
     throw new InvalidArgumentError('expected a duration such as 30m, 6h, 2d, or an ISO time');
   return at;
+}
+
+/** Notifications for the local runtime, from KUBEMEND_SLACK_WEBHOOK_URL and KUBEMEND_SNS_TOPIC_ARN. */
+function localNotifier(env: LocalEnv, logger: Logger): Notifier | undefined {
+  const notifiers: Notifier[] = [];
+  const slackUrl = env.KUBEMEND_SLACK_WEBHOOK_URL;
+  if (slackUrl !== undefined) notifiers.push(slackNotifier(async () => slackUrl));
+  if (env.KUBEMEND_SNS_TOPIC_ARN !== undefined)
+    notifiers.push(snsNotifier(new SNSClient({}), env.KUBEMEND_SNS_TOPIC_ARN));
+  if (notifiers.length === 0) return undefined;
+  return fanOut(notifiers, (error) => logger.warn({ error: describeError(error) }, 'notification not sent'));
+}
+
+function collectParams(value: string, previous: Record<string, unknown>): Record<string, unknown> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
+  const raw = value.slice(at + 1);
+  let parsed: unknown = raw;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    // a plain string
+  }
+  return { ...previous, [value.slice(0, at)]: parsed };
 }
 
 function parsePort(value: string): number {

@@ -111,6 +111,8 @@ export const OutcomeSchema = z.object({
       receiver: z.string().optional(),
       groupKey: z.string().optional(),
       by: z.string().optional(),
+      /** A manual run's mode (observe, dry-run or enforce); alerts take theirs from their rule. */
+      mode: ModeSchema.optional(),
     })
     .optional(),
   /** What the fix needs to undo itself (the values it replaced), recorded before it is verified. */

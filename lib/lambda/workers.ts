@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
 import { detectors } from '../detect/registry.ts';
@@ -9,6 +10,10 @@ import { ssmKillSwitch } from '../guardrails/kill-switch.ts';
 import { createDynamoTargetGuard } from '../guardrails/target-guard.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
 import { createLogger } from '../logger.ts';
+import { describeError } from '../errors.ts';
+import { fanOut, type Notifier } from '../notify/notifier.ts';
+import { slackNotifier } from '../notify/slack.ts';
+import { snsNotifier } from '../notify/sns.ts';
 import type { DetectDeps } from '../pipeline/detect.ts';
 import type { PlanMessage } from '../pipeline/messages.ts';
 import type { RemediateDeps } from '../pipeline/remediate.ts';
@@ -50,7 +55,34 @@ export function createRemediatorDeps(env: NodeJS.ProcessEnv): RemediateDeps {
   const config = parseEnv(RemediatorEnvSchema, env);
   const agentConfig = loadConfig(config.KUBEMEND_CONFIG_PATH);
   const dynamo = new DynamoDBClient({});
+  const ssm = new SSMClient({});
+  const logger = createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-remediator' });
+  const notifiers: Notifier[] = [];
+  if (config.KUBEMEND_SNS_TOPIC_ARN !== undefined) {
+    notifiers.push(snsNotifier(new SNSClient({}), config.KUBEMEND_SNS_TOPIC_ARN));
+  }
+  const slackParameter = config.KUBEMEND_SLACK_WEBHOOK_PARAMETER;
+  if (slackParameter !== undefined) {
+    // The webhook URL is a credential: read from SSM on first use, kept only in memory.
+    let url: Promise<string> | undefined;
+    notifiers.push(
+      slackNotifier(() => {
+        url ??= ssm
+          .send(new GetParameterCommand({ Name: slackParameter, WithDecryption: true }))
+          .then((answer) => answer.Parameter?.Value ?? '')
+          .catch((error: unknown) => {
+            url = undefined;
+            throw error;
+          });
+        return url;
+      }),
+    );
+  }
   return {
+    notifier:
+      notifiers.length === 0
+        ? undefined
+        : fanOut(notifiers, (error) => logger.warn({ error: describeError(error) }, 'notification not sent')),
     store: createDynamoOutcomeStore(dynamo, {
       tableName: config.KUBEMEND_TABLE_NAME,
       retentionDays: config.KUBEMEND_RETENTION_DAYS,
@@ -61,10 +93,10 @@ export function createRemediatorDeps(env: NodeJS.ProcessEnv): RemediateDeps {
       identity: 'remediator',
       timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
     }),
-    killSwitch: ssmKillSwitch(new SSMClient({}), config.KUBEMEND_KILL_SWITCH_PARAMETER, { cacheMs: 30_000 }),
+    killSwitch: ssmKillSwitch(ssm, config.KUBEMEND_KILL_SWITCH_PARAMETER, { cacheMs: 30_000 }),
     targetGuard: createDynamoTargetGuard(dynamo, { tableName: config.KUBEMEND_TABLE_NAME }),
     clock: () => new Date(),
-    logger: createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-remediator' }),
+    logger,
     leaseMs: config.KUBEMEND_LEASE_SECONDS * 1000,
   };
 }

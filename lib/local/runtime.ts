@@ -9,7 +9,10 @@ import type { KubeProvider } from '../kube/kube-api.ts';
 import type { Logger } from '../logger.ts';
 import { handleAlert } from '../pipeline/detect.ts';
 import { AlertMessageSchema, PlanMessageSchema, type AlertMessage, type PlanMessage } from '../pipeline/messages.ts';
+import { approve, createManualRecord } from '../pipeline/manual.ts';
 import { handlePlan } from '../pipeline/remediate.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import type { Mode, Outcome, Plan } from '../domain/types.ts';
 import { createLocalQueues, type LocalQueues } from '../queue/sqlite-queue.ts';
 import { checkWebhookCredential } from '../receiver/auth.ts';
 import { receiveWebhook } from '../receiver/receive.ts';
@@ -29,6 +32,8 @@ export interface LocalRuntimeOptions {
   /** Replaces the kubeconfig provider (tests, other cluster access). */
   kube?: KubeProvider;
   clock?: () => Date;
+  /** Told about applied, refused, failed and pending-approval outcomes. */
+  notifier?: Notifier;
 }
 
 export interface LocalRuntime {
@@ -42,6 +47,12 @@ export interface LocalRuntime {
     headers: Record<string, string | undefined>;
     body: string;
   }): Promise<HttpResponse>;
+  /** Runs the remediator on one record now (what the plans queue does). */
+  remediate(id: string): Promise<Outcome>;
+  /** `kubemend approve`: records who approved a waiting fix, then runs it. */
+  approve(id: string, by: string): Promise<Outcome>;
+  /** `kubemend run`: a fix asked for by hand, through every guardrail. */
+  runManual(request: { plan: Plan; by: string; mode: Mode; cluster?: string }): Promise<Outcome>;
   close(): Promise<void>;
 }
 
@@ -99,8 +110,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       leaseMs,
     });
   });
-  queues.consume('plans', async (body) => {
-    await handlePlan(PlanMessageSchema.parse(body), {
+  const remediate = (message: PlanMessage) =>
+    handlePlan(message, {
       store,
       config,
       remediators,
@@ -110,13 +121,25 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       clock,
       logger,
       leaseMs,
+      notifier: options.notifier,
     });
+  queues.consume('plans', async (body) => {
+    await remediate(PlanMessageSchema.parse(body));
   });
 
   return {
     config,
     store,
     queues,
+    remediate: (id) => remediate({ kind: 'plan', id }),
+    approve: async (id, by) => {
+      await approve(store, { id, by, now: clock(), leaseMs });
+      return remediate({ kind: 'plan', id });
+    },
+    runManual: async (request) => {
+      const record = await createManualRecord(store, { ...request, now: clock(), leaseMs });
+      return remediate({ kind: 'plan', id: record.id });
+    },
     handle: async (request) => {
       try {
         if (request.path === '/healthz') return jsonResponse(200, { ok: true });

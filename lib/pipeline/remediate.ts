@@ -187,7 +187,12 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
 /** Manual runs carry their own rule-less plan: they are governed by the defaults. */
 function manualRule(outcome: Outcome): Rule | undefined {
   if (outcome.trigger?.kind !== 'manual' || outcome.plan === undefined) return undefined;
-  return { alertname: outcome.alert.labels.alertname ?? 'manual', detector: 'manual', actions: [outcome.plan.action] };
+  return {
+    alertname: outcome.alert.labels.alertname ?? 'manual',
+    detector: 'manual',
+    actions: [outcome.plan.action],
+    mode: outcome.trigger.mode,
+  };
 }
 
 /** Parks the record until a person approves it or the approval window ends, and says so. */

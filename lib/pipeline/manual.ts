@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+
+import { alertId } from '../alert/identity.ts';
+import type { Alert } from '../alert/schema.ts';
+import type { Mode, Outcome, Plan } from '../domain/types.ts';
+import { AlreadyClaimedError, NotFoundError, ValidationError } from '../errors.ts';
+import type { OutcomeStore } from '../store/outcome-store.ts';
+
+/**
+ * Records a person's approval of a fix waiting at `awaiting-approval`, before its window ends.
+ * The caller then hands the record to the remediator, which runs every guardrail again.
+ */
+export async function approve(
+  store: OutcomeStore,
+  request: { id: string; by: string; now: Date; leaseMs: number },
+): Promise<Outcome> {
+  const record = await store.get(request.id);
+  if (record === undefined) throw new NotFoundError(`no record for alert instance ${request.id}`);
+  if (record.stage !== 'awaiting-approval' || record.approval === undefined) {
+    throw new ValidationError(
+      `alert instance ${request.id} is not waiting for approval (it is ${record.result ?? record.stage})`,
+    );
+  }
+  if (request.now.getTime() > Date.parse(record.approval.expiresAt)) {
+    throw new ValidationError(`the approval window of ${request.id} ended at ${record.approval.expiresAt}`);
+  }
+  const claim = await store.claim({
+    id: record.id,
+    alert: record.alert,
+    cluster: record.cluster,
+    now: request.now,
+    leaseMs: request.leaseMs,
+  });
+  if (!claim.claimed) {
+    throw new AlreadyClaimedError(`alert instance ${request.id} is being processed; try again shortly`);
+  }
+  const approved: Outcome = {
+    ...claim.outcome,
+    approval: { ...record.approval, by: request.by, at: request.now.toISOString() },
+  };
+  await store.save(approved, null);
+  return approved;
+}
+
+/**
+ * A record for a fix a person asks for by hand (no alert fired): it carries the plan, the person
+ * and the mode, and then goes through the remediator like any other, guardrails and all.
+ */
+export async function createManualRecord(
+  store: OutcomeStore,
+  request: { plan: Plan; by: string; mode: Mode; cluster?: string; now: Date; leaseMs: number },
+): Promise<Outcome> {
+  const now = request.now.toISOString();
+  const labels = Object.assign(Object.create(null) as Record<string, string>, {
+    alertname: 'manual',
+    ...(request.plan.target.namespace === undefined ? {} : { namespace: request.plan.target.namespace }),
+  });
+  const alert: Alert = {
+    status: 'firing',
+    labels,
+    annotations: Object.assign(Object.create(null) as Record<string, string>, {
+      summary: `${request.plan.action} requested by ${request.by}`,
+    }),
+    startsAt: now,
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: '',
+    fingerprint: `manual-${randomBytes(6).toString('hex')}`,
+  };
+  const id = alertId(alert);
+  const claim = await store.claim({ id, alert, cluster: request.cluster, now: request.now, leaseMs: request.leaseMs });
+  if (!claim.claimed) throw new AlreadyClaimedError(`record ${id} already exists`);
+  const outcome: Outcome = {
+    ...claim.outcome,
+    stage: 'planned',
+    plan: request.plan,
+    trigger: { kind: 'manual', by: request.by, mode: request.mode },
+  };
+  await store.save(outcome, null);
+  return outcome;
+}
