@@ -1,9 +1,11 @@
+import type { V1Pod } from '@kubernetes/client-node';
 import { z } from 'zod';
 
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
 import type { Permission, Remediator } from './remediator.ts';
 import { requireNamespace } from './rollout-restart.ts';
+import { stuckNewPod } from './rollout-status.ts';
 
 export const PodRemovalParamsSchema = z.object({
   /** The pod diagnosed; a pod recreated under the same name (StatefulSets) is left alone. */
@@ -32,29 +34,72 @@ export function podRemoval(options: {
     verify: 'the controller creates a replacement pod that becomes ready',
     undo: 'none possible or needed: the controller recreates the pod from its template',
     inspect: async (plan, kube) => {
-      const pod = await kube.getPod(requireNamespace(plan), plan.target.name);
-      const controlled = pod.metadata?.ownerReferences?.some((owner) => owner.controller === true) ?? false;
+      const namespace = requireNamespace(plan);
+      const pod = await kube.getPod(namespace, plan.target.name);
+      const owner = pod.metadata?.ownerReferences?.find((ref) => ref.controller === true);
       let blocker: string | undefined;
       if (pod.metadata?.uid !== plan.target.uid) blocker = 'the pod was replaced since it was diagnosed';
-      else if (!controlled) blocker = `the pod has no controller: ${words.gerund} it would not bring it back`;
-      return { annotations: { ...(pod.metadata?.annotations ?? {}) }, blocker };
+      else if (owner === undefined) blocker = `the pod has no controller: ${words.gerund} it would not bring it back`;
+      // Its siblings (same controller): how many are unavailable already, for the share cap.
+      const siblings =
+        owner === undefined
+          ? [pod]
+          : (await kube.list('Pod', { namespace, max: 1000 })).filter((p) =>
+              p.metadata?.ownerReferences?.some((ref) => ref.controller === true && ref.uid === owner.uid),
+            );
+      return {
+        annotations: { ...(pod.metadata?.annotations ?? {}) },
+        blocker,
+        disruption: {
+          replicas: Math.max(siblings.length, 1),
+          unavailable: siblings.filter((p) => !podAvailable(p)).length,
+          adds: podAvailable(pod) ? 1 : 0,
+        },
+      };
     },
     apply: async (plan, params, kube, { dryRun }) => {
       const namespace = requireNamespace(plan);
       const what = `pod ${namespace}/${plan.target.name} (uid ${params.uid})`;
+      let owner: string | undefined;
       try {
+        const pod = await kube.getPod(namespace, plan.target.name);
+        owner = pod.metadata?.ownerReferences?.find((ref) => ref.controller === true)?.uid;
         await options.remove(kube, namespace, plan.target.name, { dryRun, uid: params.uid });
       } catch (error) {
         // A second run after a crash finds the pod gone or replaced: the first removal landed.
         if (!dryRun && (error instanceof NotFoundError || error instanceof ConflictError)) {
-          return { change: `${what} was already ${words.past}` };
+          return { change: `${what} was already ${words.past}`, undo: { owner } };
         }
         throw error;
       }
       return {
         change: `${dryRun ? `would ${words.verb}` : words.past} ${what}`,
         diff: [`pod ${namespace}/${plan.target.name}: ${words.diff} (its controller creates a replacement)`],
+        undo: { owner },
       };
     },
+    check: async (plan, _params, kube, applied, appliedAt) => {
+      const owner = applied.undo?.owner;
+      if (typeof owner !== 'string') return { state: 'healthy', detail: 'nothing to wait for (owner unknown)' };
+      const replacements = (await kube.list('Pod', { namespace: requireNamespace(plan), max: 1000 })).filter(
+        (p) =>
+          p.metadata?.ownerReferences?.some((ref) => ref.controller === true && ref.uid === owner) === true &&
+          Date.parse(String(p.metadata.creationTimestamp ?? '')) >= appliedAt.getTime() - 1000,
+      );
+      const stuck = stuckNewPod(replacements, appliedAt);
+      if (stuck !== undefined) return { state: 'failed', detail: stuck };
+      const ready = replacements.find(podAvailable);
+      if (ready !== undefined)
+        return { state: 'healthy', detail: `replacement pod ${ready.metadata?.name ?? ''} is ready` };
+      return { state: 'progressing', detail: `${replacements.length} replacement pods, none ready yet` };
+    },
   };
+}
+
+/** Ready and not being deleted: a pod that serves. */
+export function podAvailable(pod: V1Pod): boolean {
+  return (
+    pod.metadata?.deletionTimestamp === undefined &&
+    pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true
+  );
 }

@@ -14,6 +14,8 @@ import { detectors } from '../../../lib/detect/registry.ts';
 import { handleAlert } from '../../../lib/pipeline/detect.ts';
 import type { AlertMessage, PlanMessage } from '../../../lib/pipeline/messages.ts';
 import { handlePlan } from '../../../lib/pipeline/remediate.ts';
+import { approve, createManualRecord } from '../../../lib/pipeline/manual.ts';
+import type { Outcome } from '../../../lib/domain/types.ts';
 import { configKillSwitch } from '../../../lib/guardrails/kill-switch.ts';
 import { createSqliteTargetGuard } from '../../../lib/guardrails/target-guard.ts';
 import { remediators } from '../../../lib/remediate/registry.ts';
@@ -49,6 +51,8 @@ function harness(
     ],
   });
   const common = { store, config, kube: kube.provider(), clock: clock.now, logger: silentLogger, leaseMs: LEASE };
+  const notified: Outcome[] = [];
+  const notifier = { notify: async (outcome: Outcome) => void notified.push(outcome) };
   /** What the Deployment controller does while the remediator waits: by default, finish the rollout. */
   const controller = { completesRollout: true };
   const sleep = async (ms: number) => {
@@ -57,7 +61,7 @@ function harness(
   };
   const detect = (alert: Alert) => handleAlert(message(alert), { ...common, detectors, plans });
   const remediate = (id: string) =>
-    handlePlan({ kind: 'plan', id }, { ...common, remediators, killSwitch, targetGuard, sleep });
+    handlePlan({ kind: 'plan', id }, { ...common, remediators, killSwitch, targetGuard, sleep, notifier });
   /** Receiver → detector → remediator, as the queues would run them. */
   const run = async (alert: Alert) => {
     const before = plans.sent.length;
@@ -66,7 +70,7 @@ function harness(
     for (const plan of handedOn) await remediate(plan.id);
     return (await store.get(detected.id))!;
   };
-  return { kube, store, plans, clock, detect, remediate, run, targetGuard, controller };
+  return { kube, store, plans, clock, detect, remediate, run, targetGuard, controller, notified, config };
 }
 
 function message(alert: Alert): AlertMessage {
@@ -464,5 +468,104 @@ describe('alert to outcome', () => {
 
     expect(outcome).toMatchObject({ result: 'refused', error: { code: 'forbidden' } });
     expect(outcome.reason).toContain('RBAC denied the rollout-restart');
+  });
+
+  it('parks a fix that needs approval, tells people, and runs it once someone approves', async () => {
+    const { run, remediate, store, kube, clock, notified } = harness('enforce', { requireApproval: true });
+
+    const waiting = await run(crashLoopAlert);
+
+    expect(waiting).toMatchObject({ stage: 'awaiting-approval', approval: { expiresAt: '2026-11-26T03:20:00.000Z' } });
+    expect(waiting.reason).toBe(
+      `rollout-restart needs approval: run \`kubemend approve ${waiting.id}\` before 2026-11-26T03:20:00.000Z`,
+    );
+    expect(kube.writes.filter((w) => !w.dryRun)).toEqual([]);
+    expect(notified.map((o) => o.stage)).toEqual(['awaiting-approval']);
+    // A repeated delivery does not run it either.
+    expect(await remediate(waiting.id)).toMatchObject({ stage: 'awaiting-approval' });
+
+    clock.advance(10 * 60_000);
+    await approve(store, { id: waiting.id, by: 'alice', now: clock.now(), leaseMs: LEASE });
+    const done = await remediate(waiting.id);
+
+    expect(done).toMatchObject({ result: 'applied', approval: { by: 'alice', at: '2026-11-26T02:30:00.000Z' } });
+    expect(kube.writes.filter((w) => !w.dryRun)).toHaveLength(1);
+    expect(notified.map((o) => o.result ?? o.stage)).toEqual(['awaiting-approval', 'applied']);
+  });
+
+  it('refuses a fix nobody approved in time', async () => {
+    const { run, remediate, store, clock, kube } = harness('enforce', { requireApproval: true });
+    const waiting = await run(crashLoopAlert);
+
+    clock.advance(61 * 60_000);
+
+    await expect(approve(store, { id: waiting.id, by: 'bob', now: clock.now(), leaseMs: LEASE })).rejects.toThrow(
+      `the approval window of ${waiting.id} ended at 2026-11-26T03:20:00.000Z`,
+    );
+    expect(await remediate(waiting.id)).toMatchObject({
+      result: 'refused',
+      reason: 'nobody approved rollout-restart before 2026-11-26T03:20:00.000Z',
+    });
+    expect(kube.writes.filter((w) => !w.dryRun)).toEqual([]);
+  });
+
+  it('refuses a fix beyond its limits, and records who asked for a manual one', async () => {
+    const { remediate, store, clock, kube } = harness('enforce');
+    const record = await createManualRecord(store, {
+      plan: {
+        action: 'scale',
+        target: { kind: 'Deployment', namespace: 'payments', name: 'checkout' },
+        params: { from: 3, replicas: 40 },
+        reason: 'load test',
+      },
+      by: 'carol',
+      mode: 'enforce',
+      now: clock.now(),
+      leaseMs: LEASE,
+    });
+
+    const outcome = await remediate(record.id);
+
+    expect(outcome).toMatchObject({
+      result: 'refused',
+      reason: 'scale to 40 is above maxReplicas 20 (limits)',
+      trigger: { kind: 'manual', by: 'carol', mode: 'enforce' },
+    });
+    expect(kube.writes).toEqual([]);
+  });
+
+  it('never takes away more than the configured share of a workload’s replicas at once', async () => {
+    const { remediate, store, clock, kube } = harness('enforce', {}, configKillSwitch(false), {
+      maxUnavailableShare: 0.25,
+    });
+    // Four ready pods of one ReplicaSet, one of them already unavailable.
+    const pods = ['a', 'b', 'c', 'd'].map((suffix) => {
+      const pod = crashingPod({ name: `checkout-7d9f8b6c5d-${suffix}` });
+      pod.metadata!.uid = `uid-${suffix}`;
+      pod.metadata!.ownerReferences![0]!.uid = 'rs-uid';
+      pod.status = { ...pod.status, conditions: [{ type: 'Ready', status: suffix === 'd' ? 'False' : 'True' }] };
+      return pod;
+    });
+    kube.add(...pods);
+    const record = await createManualRecord(store, {
+      plan: {
+        action: 'delete-pod',
+        target: { kind: 'Pod', namespace: 'payments', name: 'checkout-7d9f8b6c5d-a', uid: 'uid-a' },
+        params: { uid: 'uid-a' },
+        reason: 'stuck',
+      },
+      by: 'dave',
+      mode: 'enforce',
+      now: clock.now(),
+      leaseMs: LEASE,
+    });
+
+    const outcome = await remediate(record.id);
+
+    expect(outcome).toMatchObject({
+      result: 'refused',
+      reason: 'delete-pod would leave 2 of 4 replicas unavailable at once; at most 1 may be (maxUnavailableShare 0.25)',
+    });
+    expect(kube.writes).toEqual([]);
   });
 });
