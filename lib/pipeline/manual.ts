@@ -74,6 +74,8 @@ export async function createManualRecord(
     stage: 'planned',
     plan: request.plan,
     trigger: { kind: 'manual', by: request.by, mode: request.mode },
+    // The person asking is the approval a risky action needs: `kubemend run` is that decision.
+    approval: { requestedAt: now, expiresAt: now, by: request.by, at: now },
   };
   await store.save(outcome, null);
   return outcome;

@@ -47,16 +47,12 @@ export const expandPvc: Remediator<ExpandPvcParams> = {
       ? `volume size ${params.from} is already at maxStorage ${limits.maxStorage}`
       : undefined,
   inspect: async (plan, kube) => {
+    // Whether its StorageClass allows expansion was checked when planning; the API server's
+    // admission checks it again on the write (and on the dry run), so no cluster-wide read here.
     const pvc = await kube.read('PersistentVolumeClaim', plan.target.name, requireNamespace(plan));
-    const className = pvc.spec?.storageClassName;
     let blocker: string | undefined;
     if (pvc.status?.phase !== 'Bound') blocker = `the claim is ${pvc.status?.phase ?? 'not bound'}, not Bound`;
-    else if (className === undefined || className === '') blocker = 'the claim has no storage class to expand through';
-    else {
-      const storageClass = await kube.read('StorageClass', className);
-      if (storageClass.allowVolumeExpansion !== true)
-        blocker = `storage class ${className} does not allow volume expansion`;
-    }
+    else if (!pvc.spec?.storageClassName) blocker = 'the claim has no storage class to expand through';
     return { annotations: { ...(pvc.metadata?.annotations ?? {}) }, blocker };
   },
   apply: async (plan, params, kube, { dryRun, limits }) => {

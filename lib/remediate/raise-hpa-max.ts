@@ -78,14 +78,24 @@ export const raiseHpaMax: Remediator<RaiseHpaMaxParams> = {
     const hpa = await kube.read('HorizontalPodAutoscaler', plan.target.name, requireNamespace(plan));
     const current = hpa.status?.currentReplicas ?? 0;
     const desired = hpa.status?.desiredReplicas ?? 0;
-    const able = condition(hpa.status?.conditions, 'AbleToScale');
-    if (able?.status === 'False')
-      return { state: 'failed', detail: `the HPA cannot scale: ${able.message ?? able.reason ?? ''}` };
-    if (current > params.from)
+    const blocked = ['AbleToScale', 'ScalingActive']
+      .map((type) => condition(hpa.status?.conditions, type))
+      .find((c) => c?.status === 'False');
+    if (blocked !== undefined) {
+      return { state: 'failed', detail: `the HPA cannot scale: ${blocked.reason ?? ''} — ${blocked.message ?? ''}` };
+    }
+    if (current > params.from) {
       return { state: 'healthy', detail: `scaled to ${current} replicas (above the old ceiling of ${params.from})` };
-    if (desired <= params.from)
-      return { state: 'healthy', detail: `wants ${desired} replicas, within the old ceiling: demand fell` };
-    return { state: 'progressing', detail: `runs ${current}, wants ${desired}` };
+    }
+    // Until the controller has seen the new ceiling, its status speaks of the old one.
+    if ((hpa.status?.observedGeneration ?? 0) < (hpa.metadata?.generation ?? 0)) {
+      return { state: 'progressing', detail: 'the HPA controller has not yet seen the new ceiling' };
+    }
+    const limited = condition(hpa.status?.conditions, 'ScalingLimited');
+    if (limited?.status !== 'True') {
+      return { state: 'healthy', detail: `wants ${desired} replicas, no longer limited by its ceiling` };
+    }
+    return { state: 'progressing', detail: `runs ${current}, wants ${desired} (${limited.reason ?? 'limited'})` };
   },
   revert: async (plan, params, kube) => {
     await setMax(kube, plan, params.to, params.from, false);

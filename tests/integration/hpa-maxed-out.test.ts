@@ -6,11 +6,14 @@ import {
   createHpa,
   createNamespace,
   diagnoseOnCluster,
+  enforcing,
   firingAlert,
   readHpa,
+  remediateOnCluster,
   until,
 } from '../testenv/cluster.ts';
 import { startMetricsApi, type MetricsApi } from '../testenv/metrics-api.ts';
+import { memoryStore } from '../helpers/support.ts';
 
 /**
  * An HPA pinned at its ceiling: the resource metrics API reports load far above the target, the
@@ -59,5 +62,50 @@ describe('KubeHpaMaxedOut on a real control plane', () => {
     expect(evidence).toEqual(
       expect.arrayContaining([expect.stringMatching(/^ScalingLimited=True \(TooManyReplicas\): /)]),
     );
+  }, 180_000);
+
+  it('raises the ceiling of a pinned HPA, sees it scale past the old one, and refuses beyond the cap (raise-hpa-max)', async () => {
+    const namespace = await createNamespace('hpa-raise');
+    await createDeployment(namespace, 'web', { container: 'web', requests: { cpu: '100m' } });
+    metrics.setUsage(namespace, { cpu: '450m', memory: '64Mi' });
+    await createHpa(namespace, 'web', { minReplicas: 1, maxReplicas: 2, cpuUtilization: 60 });
+    await until(
+      'the HPA to reach its ceiling',
+      () => readHpa(namespace, 'web'),
+      (hpa) => hpa.status?.currentReplicas === 2,
+      120_000,
+    );
+    const store = memoryStore();
+    const diagnosed = await diagnoseOnCluster(
+      firingAlert('hpa-maxed.json', { namespace, horizontalpodautoscaler: 'web' }),
+      undefined,
+      store,
+    );
+    expect(diagnosed.plan).toMatchObject({ action: 'raise-hpa-max', params: { from: 2, to: 3 } });
+    const agentConfig = enforcing({ verify: { timeoutSeconds: 60, intervalSeconds: 1 } });
+
+    const outcome = await remediateOnCluster(diagnosed.id, store, agentConfig);
+
+    expect(outcome).toMatchObject({
+      result: 'applied',
+      diff: ['spec.maxReplicas: 2 → 3'],
+      verification: { status: 'verified', detail: 'scaled to 3 replicas (above the old ceiling of 2)' },
+      undo: { maxReplicas: 2 },
+    });
+
+    const capped = await diagnoseOnCluster(
+      firingAlert('hpa-maxed.json', { namespace, horizontalpodautoscaler: 'web' }),
+      undefined,
+      store,
+    );
+    const refused = await remediateOnCluster(
+      capped.id,
+      store,
+      enforcing({ limits: { maxHpaReplicas: 4 }, verify: { timeoutSeconds: 60, intervalSeconds: 1 } }),
+    );
+    expect(refused).toMatchObject({
+      result: 'refused',
+      reason: 'raising maxReplicas to 5 is above maxHpaReplicas 4 (limits)',
+    });
   }, 180_000);
 });

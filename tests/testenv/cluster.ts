@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DatabaseSync } from 'node:sqlite';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -22,6 +23,11 @@ import { detectors } from '../../lib/detect/registry.ts';
 import type { Outcome } from '../../lib/domain/types.ts';
 import { loadConfigFile } from '../../lib/local/runtime.ts';
 import { handleAlert } from '../../lib/pipeline/detect.ts';
+import { handlePlan } from '../../lib/pipeline/remediate.ts';
+import { remediators } from '../../lib/remediate/registry.ts';
+import { configKillSwitch } from '../../lib/guardrails/kill-switch.ts';
+import { createSqliteTargetGuard } from '../../lib/guardrails/target-guard.ts';
+import type { OutcomeStore } from '../../lib/store/outcome-store.ts';
 import { createClientNodeKubeApi } from '../../lib/kube/client-node-kube-api.ts';
 import type { KubeApi, KubeProvider } from '../../lib/kube/kube-api.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
@@ -132,6 +138,9 @@ export interface TestDeployment {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   requests?: Record<string, string>;
+  limits?: Record<string, string>;
+  nodeSelector?: Record<string, string>;
+  tolerations?: { key: string; operator: 'Exists'; effect: string }[];
   env?: { name: string; value: string }[];
   progressDeadlineSeconds?: number;
 }
@@ -154,9 +163,13 @@ export async function createDeployment(namespace: string, name: string, options:
                 name: options.container ?? 'app',
                 image: options.image ?? 'registry.example/checkout:1.14.2',
                 env: options.env,
-                ...(options.requests === undefined ? {} : { resources: { requests: options.requests } }),
+                ...(options.requests === undefined && options.limits === undefined
+                  ? {}
+                  : { resources: { requests: options.requests, limits: options.limits } }),
               },
             ],
+            nodeSelector: options.nodeSelector,
+            tolerations: options.tolerations,
           },
         },
       },
@@ -293,13 +306,16 @@ export function crashLoopAlertFor(pod: V1Pod): Alert {
  * Runs the detector stage for `alert` as the detector identity, with the shipped rules (or
  * `config`), and returns the record; a plan it hands on goes nowhere (these scenarios diagnose).
  */
-export async function diagnoseOnCluster(alert: Alert, config?: AgentConfig): Promise<Outcome> {
-  const shipped = loadConfigFile(join(import.meta.dirname, '../../config/agent_config.yaml'));
-  const outcome = await handleAlert(
+export async function diagnoseOnCluster(
+  alert: Alert,
+  config?: AgentConfig,
+  store: OutcomeStore = memoryStore(),
+): Promise<Outcome> {
+  return handleAlert(
     { kind: 'alert', alert, receivedAt: new Date().toISOString(), receiver: 'kubemend', groupKey: 'g' },
     {
-      store: memoryStore(),
-      config: config ?? { ...shipped, clusters: [] },
+      store,
+      config: config ?? { ...shippedConfig(), clusters: [] },
       detectors,
       kube: providerFor('detector'),
       plans: { send: async () => undefined },
@@ -308,7 +324,52 @@ export async function diagnoseOnCluster(alert: Alert, config?: AgentConfig): Pro
       leaseMs: 60_000,
     },
   );
-  return outcome;
+}
+
+export function shippedConfig(): AgentConfig {
+  return loadConfigFile(join(import.meta.dirname, '../../config/agent_config.yaml'));
+}
+
+/** The shipped config with every rule enforcing, a short verification, and `defaults` overrides. */
+export function enforcing(
+  overrides: {
+    limits?: Partial<AgentConfig['defaults']['limits']>;
+    verify?: AgentConfig['defaults']['verify'];
+    maxUnavailableShare?: number;
+  } = {},
+): AgentConfig {
+  const shipped = shippedConfig();
+  return {
+    ...shipped,
+    clusters: [],
+    defaults: {
+      ...shipped.defaults,
+      limits: { ...shipped.defaults.limits, ...overrides.limits },
+      verify: overrides.verify ?? { timeoutSeconds: 60, intervalSeconds: 1 },
+      maxUnavailableShare: overrides.maxUnavailableShare ?? shipped.defaults.maxUnavailableShare,
+    },
+    rules: shipped.rules.map((rule) => ({ ...rule, mode: 'enforce' as const })),
+  };
+}
+
+const targetGuard = createSqliteTargetGuard(new DatabaseSync(':memory:'));
+
+/** The remediator stage for record `id`, as the remediator identity (kill switch off). */
+export function remediateOnCluster(id: string, store: OutcomeStore, config: AgentConfig): Promise<Outcome> {
+  return handlePlan(
+    { kind: 'plan', id },
+    {
+      store,
+      config,
+      remediators,
+      kube: providerFor('remediator'),
+      killSwitch: configKillSwitch(false),
+      targetGuard,
+      clock: () => new Date(),
+      logger: silentLogger,
+      leaseMs: 120_000,
+    },
+  );
 }
 
 /** A PodDisruptionBudget over pods labelled app=<app>, once the disruption controller has counted them. */
