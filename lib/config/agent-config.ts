@@ -67,6 +67,8 @@ export const RuleSchema = z
     namespaces: NamespaceFilterSchema.optional(),
     /** Enforced fixes of this rule wait for `kubemend approve` (in addition to `approval.actions`). */
     requireApproval: z.boolean().optional(),
+    /** Only targets whose labels include all of these (e.g. `{ tier: web }`). */
+    selector: z.record(z.string().min(1), z.string()).optional(),
     /** Overrides of `defaults.limits` for this rule. */
     limits: z.lazy(() => LimitsSchema.partial()).optional(),
   })
@@ -107,6 +109,11 @@ export const AgentConfigSchema = z
           })
           .strict()
           .default({ perNamespace: 5, perCluster: 20, windowMinutes: 60 }),
+        /**
+         * Modes by namespace pattern (`*`, `team-*`, exact): where both a rule and a namespace set
+         * one, the more cautious wins (observe < dry-run < enforce).
+         */
+        namespaceModes: z.record(z.string().min(1), ModeSchema).default({}),
         /** A fix that takes pods away never leaves more than this share of a workload's replicas unavailable. */
         maxUnavailableShare: z.number().gt(0).max(1).default(0.25),
         limits: LimitsSchema.default(LIMIT_DEFAULTS),
@@ -125,6 +132,7 @@ export const AgentConfigSchema = z
         namespaces: {},
         cooldownMinutes: 30,
         caps: { perNamespace: 5, perCluster: 20, windowMinutes: 60 },
+        namespaceModes: {},
         maxUnavailableShare: 0.25,
         limits: LIMIT_DEFAULTS,
         verify: { timeoutSeconds: 180, intervalSeconds: 5 },

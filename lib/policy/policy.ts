@@ -4,6 +4,7 @@ import type { Mode, Plan, PolicyDecision } from '../domain/types.ts';
 /** What policy needs to know about the target object as it is now. */
 export interface TargetFacts {
   annotations: Readonly<Record<string, string>>;
+  labels?: Readonly<Record<string, string>>;
   disruption?: { replicas: number; unavailable: number; adds: number };
 }
 
@@ -12,7 +13,7 @@ export interface TargetFacts {
  * and every refusal says why.
  */
 export function decide(plan: Plan, rule: Rule, config: AgentConfig, target: TargetFacts): PolicyDecision {
-  const mode: Mode = rule.mode ?? config.defaults.mode;
+  const mode: Mode = effectiveMode(rule.mode ?? config.defaults.mode, plan.target.namespace, config);
   const refuse = (reason: string): PolicyDecision => ({ allowed: false, mode, reason });
 
   if (!rule.actions.includes(plan.action)) {
@@ -29,6 +30,12 @@ export function decide(plan: Plan, rule: Rule, config: AgentConfig, target: Targ
   const namespaceVerdict = checkNamespace(namespace, filter);
   if (namespaceVerdict !== undefined) return refuse(namespaceVerdict);
 
+  const unmatched = Object.entries(rule.selector ?? {}).filter(([key, value]) => target.labels?.[key] !== value);
+  if (unmatched.length > 0) {
+    return refuse(
+      `${plan.target.kind} ${namespace ?? ''}/${plan.target.name} is outside the rule's selector (${unmatched.map(([k, v]) => `${k}=${v}`).join(', ')})`,
+    );
+  }
   if (
     Object.hasOwn(target.annotations, config.optOutAnnotation) &&
     target.annotations[config.optOutAnnotation]?.toLowerCase() === 'true'
@@ -54,6 +61,17 @@ export function decide(plan: Plan, rule: Rule, config: AgentConfig, target: Targ
     enforce: 'enforce mode: the change is applied',
   };
   return { allowed: true, mode, reason: verbs[mode] };
+}
+
+const CAUTION: Record<Mode, number> = { observe: 0, 'dry-run': 1, enforce: 2 };
+
+/** The rule's mode, lowered to the most cautious mode any namespace pattern sets for the namespace. */
+export function effectiveMode(ruleMode: Mode, namespace: string | undefined, config: AgentConfig): Mode {
+  if (namespace === undefined) return ruleMode;
+  return Object.entries(config.defaults.namespaceModes)
+    .filter(([pattern]) => matches(pattern, namespace))
+    .map(([, mode]) => mode)
+    .reduce((least, mode) => (CAUTION[mode] < CAUTION[least] ? mode : least), ruleMode);
 }
 
 /** A refusal reason when the namespace is outside the filter, otherwise undefined. Deny wins over allow. */

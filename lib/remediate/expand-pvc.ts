@@ -6,7 +6,7 @@ import type { Plan } from '../domain/types.ts';
 import { ValidationError } from '../errors.ts';
 import { grow, parseBytes } from '../kube/quantity.ts';
 import { objectDiff } from './object-diff.ts';
-import type { Limits, Remediator } from './remediator.ts';
+import { metadataFacts, type Limits, type Remediator } from './remediator.ts';
 import { requireNamespace } from './rollout-restart.ts';
 
 export const ExpandPvcParamsSchema = z.object({
@@ -53,7 +53,7 @@ export const expandPvc: Remediator<ExpandPvcParams> = {
     let blocker: string | undefined;
     if (pvc.status?.phase !== 'Bound') blocker = `the claim is ${pvc.status?.phase ?? 'not bound'}, not Bound`;
     else if (!pvc.spec?.storageClassName) blocker = 'the claim has no storage class to expand through';
-    return { annotations: { ...(pvc.metadata?.annotations ?? {}) }, blocker };
+    return { ...metadataFacts(pvc), blocker };
   },
   apply: async (plan, params, kube, { dryRun, limits }) => {
     if (limits === undefined) throw new ValidationError('expand-pvc needs the configured limits');

@@ -6,7 +6,7 @@ import type { Plan } from '../domain/types.ts';
 import { ConflictError, DisruptionBudgetError, NotFoundError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
 import { objectDiff } from './object-diff.ts';
-import type { Health, TargetState } from './remediator.ts';
+import { metadataFacts, type Health, type TargetState } from './remediator.ts';
 
 export const NodeParamsSchema = z.object({});
 export type NodeParams = z.infer<typeof NodeParamsSchema>;
@@ -31,7 +31,7 @@ export async function inspectNode(plan: Plan, kube: KubeApi): Promise<TargetStat
   const nodes = await kube.list('Node', { max: 5000 });
   return {
     node,
-    annotations: { ...(node.metadata?.annotations ?? {}) },
+    ...metadataFacts(node),
     disruption: {
       replicas: nodes.length,
       unavailable: nodes.filter(unavailable).length,

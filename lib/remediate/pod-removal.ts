@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
-import type { Permission, Remediator } from './remediator.ts';
+import { metadataFacts, type Permission, type Remediator } from './remediator.ts';
 import { requireNamespace } from './rollout-restart.ts';
 import { stuckNewPod } from './rollout-status.ts';
 
@@ -48,7 +48,7 @@ export function podRemoval(options: {
               p.metadata?.ownerReferences?.some((ref) => ref.controller === true && ref.uid === owner.uid),
             );
       return {
-        annotations: { ...(pod.metadata?.annotations ?? {}) },
+        ...metadataFacts(pod),
         blocker,
         disruption: {
           replicas: Math.max(siblings.length, 1),

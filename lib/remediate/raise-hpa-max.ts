@@ -6,7 +6,7 @@ import type { Plan } from '../domain/types.ts';
 import { ValidationError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
 import { objectDiff } from './object-diff.ts';
-import type { Remediator } from './remediator.ts';
+import { metadataFacts, type Remediator } from './remediator.ts';
 import { requireNamespace } from './rollout-restart.ts';
 
 export const RaiseHpaMaxParamsSchema = z.object({
@@ -66,7 +66,7 @@ export const raiseHpaMax: Remediator<RaiseHpaMaxParams> = {
       : undefined,
   inspect: async (plan, kube) => {
     const hpa = await kube.read('HorizontalPodAutoscaler', plan.target.name, requireNamespace(plan));
-    return { annotations: { ...(hpa.metadata?.annotations ?? {}) } };
+    return { ...metadataFacts(hpa) };
   },
   apply: async (plan, params, kube, { dryRun }) => {
     const what = `maxReplicas of HPA ${requireNamespace(plan)}/${plan.target.name} from ${params.from} to ${params.to}`;

@@ -5,7 +5,7 @@ import { ValidationError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
 import { grow } from '../kube/quantity.ts';
 import { objectDiff } from './object-diff.ts';
-import type { Limits, Remediator } from './remediator.ts';
+import { metadataFacts, type Limits, type Remediator } from './remediator.ts';
 import { requireNamespace, RESTARTABLE_KINDS, type RestartableKind } from './rollout-restart.ts';
 import { ROLLOUT_CHECK_READS, workloadRolloutHealth } from './rollout-status.ts';
 
@@ -105,7 +105,7 @@ export const raiseMemory: Remediator<RaiseMemoryParams> = {
       : undefined,
   inspect: async (plan, kube) => {
     const workload = await kube.read(kindOf(plan), plan.target.name, requireNamespace(plan));
-    return { annotations: { ...(workload.metadata?.annotations ?? {}) } };
+    return { ...metadataFacts(workload) };
   },
   apply: async (plan, params, kube, { dryRun, limits }) => {
     if (limits === undefined) throw new ValidationError('raise-memory needs the configured limits');

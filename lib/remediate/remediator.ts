@@ -15,6 +15,8 @@ export interface Permission {
 /** The target object as it is just before a write: what policy and preconditions look at. */
 export interface TargetState {
   annotations: Record<string, string>;
+  /** The target's labels, for rules that select objects by label. */
+  labels?: Record<string, string>;
   /** Why the fix cannot be applied to the object as it is now (e.g. a paused Deployment). */
   blocker?: string;
   /**
@@ -99,3 +101,10 @@ export interface AppliedChange {
 
 /** A remediator whose params type has been erased, as stored in the registry. */
 export type AnyRemediator = Remediator<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The annotations and labels policy looks at, from an object's metadata. */
+export function metadataFacts(object: {
+  metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> };
+}): { annotations: Record<string, string>; labels: Record<string, string> } {
+  return { annotations: { ...object.metadata?.annotations }, labels: { ...object.metadata?.labels } };
+}

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { condition } from '../detect/k8s-util.ts';
 import type { Plan } from '../domain/types.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import type { Remediator } from './remediator.ts';
+import { metadataFacts, type Remediator } from './remediator.ts';
 import { requireNamespace } from './rollout-restart.ts';
 
 /** Labels and selector fields the Job controller generates; a re-created Job gets new ones. */
@@ -71,7 +71,7 @@ export const retryJob: Remediator<RetryJobParams> = {
     let blocker: string | undefined;
     if (job.metadata?.uid !== plan.target.uid) blocker = 'the Job was re-created since it was diagnosed';
     else if (condition(job.status?.conditions, 'Failed')?.status !== 'True') blocker = 'the Job has not failed';
-    return { annotations: { ...(job.metadata?.annotations ?? {}) }, blocker };
+    return { ...metadataFacts(job), blocker };
   },
   apply: async (plan, params, kube, { dryRun }) => {
     const namespace = requireNamespace(plan);

@@ -5,7 +5,7 @@ import type { ObjectRef, Plan } from '../domain/types.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { objectDiff } from './object-diff.ts';
 import { ROLLOUT_CHECK_READS, workloadRolloutHealth } from './rollout-status.ts';
-import type { Remediator } from './remediator.ts';
+import { metadataFacts, type Remediator } from './remediator.ts';
 
 /** The pod-template annotation `kubectl rollout restart` sets; changing it rolls every pod. */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
@@ -93,7 +93,7 @@ export const rolloutRestart: Remediator<RolloutRestartParams> = {
     const kind = restartableKind(plan);
     const workload = await kube.read(kind, plan.target.name, requireNamespace(plan));
     return {
-      annotations: { ...(workload.metadata?.annotations ?? {}) },
+      ...metadataFacts(workload),
       blocker: restartBlocker(kind, workload),
     };
   },

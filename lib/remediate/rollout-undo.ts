@@ -7,7 +7,7 @@ import type { ObjectRef, Plan } from '../domain/types.ts';
 import { NotFoundError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
 import { objectDiff } from './object-diff.ts';
-import type { Remediator } from './remediator.ts';
+import { metadataFacts, type Remediator } from './remediator.ts';
 import { requireNamespace, REVISION_ANNOTATION } from './rollout-restart.ts';
 import { ROLLOUT_CHECK_READS, workloadRolloutHealth } from './rollout-status.ts';
 
@@ -118,7 +118,7 @@ export const rolloutUndo: Remediator<RolloutUndoParams> = {
     else if (revision !== params.fromRevision) {
       blocker = `the Deployment moved to revision ${revision ?? '?'} since the diagnosis (revision ${params.fromRevision}); not rolling back`;
     }
-    return { annotations: { ...(deployment.metadata?.annotations ?? {}) }, blocker };
+    return { ...metadataFacts(deployment), blocker };
   },
   apply: async (plan, params, kube, { dryRun }) => {
     const namespace = requireNamespace(plan);

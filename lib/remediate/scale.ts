@@ -4,7 +4,7 @@ import type { Plan } from '../domain/types.ts';
 import { ValidationError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
 import { objectDiff } from './object-diff.ts';
-import type { Remediator } from './remediator.ts';
+import { metadataFacts, type Remediator } from './remediator.ts';
 import { requireNamespace } from './rollout-restart.ts';
 import { ROLLOUT_CHECK_READS, workloadRolloutHealth } from './rollout-status.ts';
 
@@ -79,7 +79,7 @@ export const scale: Remediator<ScaleParams> = {
       (h) => h.spec?.scaleTargetRef.kind === kind && h.spec.scaleTargetRef.name === plan.target.name,
     );
     return {
-      annotations: { ...(workload.metadata?.annotations ?? {}) },
+      ...metadataFacts(workload),
       blocker:
         managed === undefined
           ? undefined

@@ -568,4 +568,36 @@ describe('alert to outcome', () => {
     });
     expect(kube.writes).toEqual([]);
   });
+
+  it('after a crash during verification, verifies (and would undo) without writing again', async () => {
+    const { detect, remediate, plans, store, clock, kube } = harness('enforce');
+    await detect(crashLoopAlert);
+    const id = plans.sent[0]!.id;
+    // The worker wrote, recorded `verifying`, and died.
+    const claim = await store.claim({
+      id,
+      alert: crashLoopAlert,
+      cluster: undefined,
+      now: clock.now(),
+      leaseMs: LEASE,
+    });
+    if (!claim.claimed) throw new Error('expected a claim');
+    const appliedAt = clock.now().toISOString();
+    await store.save(
+      {
+        ...claim.outcome,
+        stage: 'verifying',
+        change: 'set kubectl.kubernetes.io/restartedAt on deployment payments/checkout',
+        timings: { ...claim.outcome.timings, appliedAt },
+      },
+      new Date(clock.now().getTime() + LEASE),
+    );
+
+    clock.advance(LEASE + 1);
+    const outcome = await remediate(id);
+
+    expect(outcome).toMatchObject({ result: 'applied', verification: { status: 'verified' } });
+    expect(outcome.timings.appliedAt).toBe(appliedAt);
+    expect(kube.writes).toEqual([]);
+  });
 });

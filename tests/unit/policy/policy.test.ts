@@ -37,6 +37,32 @@ describe('policy', () => {
     expect(decide(plan(), rule, config, { annotations: {} }).mode).toBe('enforce');
   });
 
+  it('lowers a rule to the most cautious mode its namespace patterns set, never raises it', () => {
+    const { config, rule } = setup(
+      { mode: 'enforce' },
+      { namespaceModes: { 'team-*': 'dry-run', 'team-legacy': 'observe', staging: 'enforce' } },
+    );
+    const dryRunRule = { ...rule, mode: 'dry-run' as const };
+
+    expect(decide(plan('team-web'), rule, config, { annotations: {} }).mode).toBe('dry-run');
+    expect(decide(plan('team-legacy'), rule, config, { annotations: {} }).mode).toBe('observe');
+    expect(decide(plan('payments'), rule, config, { annotations: {} }).mode).toBe('enforce');
+    expect(decide(plan('staging'), dryRunRule, config, { annotations: {} }).mode).toBe('dry-run');
+  });
+
+  it("refuses a target outside the rule's label selector", () => {
+    const { config, rule } = setup({ selector: { tier: 'web', 'kubemend.io/managed': 'true' } });
+
+    expect(
+      decide(plan(), rule, config, { annotations: {}, labels: { tier: 'web', 'kubemend.io/managed': 'true' } }).allowed,
+    ).toBe(true);
+    expect(decide(plan(), rule, config, { annotations: {}, labels: { tier: 'db' } })).toEqual({
+      allowed: false,
+      mode: 'dry-run',
+      reason: "Deployment payments/checkout is outside the rule's selector (tier=web, kubemend.io/managed=true)",
+    });
+  });
+
   it('refuses an action the rule does not enable', () => {
     const { config, rule } = setup();
 
