@@ -6,6 +6,9 @@ import { ConfigError } from './errors.ts';
 const LogLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const SecretSchema = z.string().min(16, 'must be at least 16 characters');
 const SecondsSchema = z.coerce.number().int().positive();
+/** Optional settings a deployment may leave empty (CloudFormation cannot omit a variable). */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 /** Environment of the local server and CLI. */
 export const LocalEnvSchema = z.object({
@@ -53,12 +56,9 @@ export const RemediatorEnvSchema = z.object({
   /** SSM parameter holding the kill switch (`on`/`off`), read before every write. */
   KUBEMEND_KILL_SWITCH_PARAMETER: z.string().min(1),
   /** SNS topic told about applied, refused, failed and pending-approval outcomes (optional). */
-  KUBEMEND_SNS_TOPIC_ARN: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:sns:/, 'expected an SNS topic ARN')
-    .optional(),
+  KUBEMEND_SNS_TOPIC_ARN: optional(z.string().regex(/^arn:aws[a-z-]*:sns:/, 'expected an SNS topic ARN')),
   /** SSM SecureString holding a Slack incoming-webhook URL (optional); read once per container. */
-  KUBEMEND_SLACK_WEBHOOK_PARAMETER: z.string().min(1).optional(),
+  KUBEMEND_SLACK_WEBHOOK_PARAMETER: optional(z.string().min(1)),
 });
 export const AuditEnvSchema = z.object(WorkerEnv);
 

@@ -24,6 +24,8 @@ Object.assign(process.env, {
   KUBEMEND_LEASE_SECONDS: '300',
   KUBEMEND_KUBE_TIMEOUT_SECONDS: '10',
   KUBEMEND_KILL_SWITCH_PARAMETER: '/kubemend/check/kill-switch',
+  KUBEMEND_SNS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:000000000000:kubemend-check',
+  KUBEMEND_SLACK_WEBHOOK_PARAMETER: '',
 });
 
 const zips = readdirSync(dir).filter((name) => name.endsWith('.zip'));

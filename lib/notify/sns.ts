@@ -12,7 +12,7 @@ export function snsNotifier(client: SNSClient, topicArn: string): Notifier {
         new PublishCommand({
           TopicArn: topicArn,
           // SNS subjects: at most 100 printable ASCII characters.
-          Subject: subject.replace(/[^\x20-\x7e]/g, '?').slice(0, 100),
+          Subject: shorten(subject.replace(/[^\x20-\x7e]/g, '?'), 100),
           Message: `${subject}\n\n${body}`,
           MessageAttributes: {
             kind: { DataType: 'String', StringValue: notificationKind(outcome) ?? outcome.stage },
@@ -21,4 +21,8 @@ export function snsNotifier(client: SNSClient, topicArn: string): Notifier {
       );
     },
   };
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
