@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -337,5 +339,57 @@ describe('evictions on a real control plane', () => {
     expect(outcome).toMatchObject({ result: 'refused', error: { code: 'disruption_budget' } });
     expect(outcome.reason).toContain("Cannot evict pod as it would violate the pod's disruption budget");
     await expect(admin().core.readNamespacedPod({ namespace, name: pod.metadata!.name! })).resolves.toBeDefined();
+  }, 120_000);
+});
+
+describe('the target lease across processes', () => {
+  it('makes one fix when many remediator processes race over two alert instances of one Deployment', async () => {
+    const { namespace, pods } = await crashLoopingCheckout('race');
+    const { detect } = pipeline('enforce');
+    const alerts = [crashLoopAlertFor(pods[0]!), crashLoopAlertFor(pods[1]!)];
+    const ids = [];
+    for (const alert of alerts) ids.push((await detect(alert)).id);
+    const config = {
+      defaults: { verify: { timeoutSeconds: 60, intervalSeconds: 1 } },
+      rules: [
+        { alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode: 'enforce', actions: ['rollout-restart'] },
+      ],
+    };
+
+    // Six processes, three per alert instance, all started at once (as six Lambda containers).
+    const workers = [...ids, ...ids, ...ids].map(
+      (id) =>
+        new Promise<string>((resolve, reject) => {
+          execFile(
+            process.execPath,
+            [join(import.meta.dirname, '../testenv/remediate-worker.ts'), id],
+            {
+              env: {
+                ...process.env,
+                KUBEMEND_TEST_DYNAMODB: moto.endpoint,
+                KUBEMEND_TEST_TABLE: 'kubemend-outcomes',
+                KUBEMEND_TEST_CONFIG: JSON.stringify(config),
+              },
+              timeout: 90_000,
+            },
+            (error, stdout) => (error === null ? resolve(stdout.trim()) : reject(new Error(error.message))),
+          );
+        }),
+    );
+    const lines = (await Promise.all(workers)).map(
+      (line) => JSON.parse(line) as { result?: string; error?: { code: string } },
+    );
+
+    // Every process ended cleanly: with the record's result, or told another worker holds it.
+    expect(lines.every((line) => line.result !== undefined || line.error?.code === 'already_claimed')).toBe(true);
+    const records = await Promise.all(ids.map((id) => store.get(id)));
+    expect(records.map((r) => r!.result).sort()).toEqual(['applied', 'refused']);
+    expect(records.find((r) => r!.result === 'refused')!.reason).toMatch(
+      /^another fix holds this target until |cooldown/,
+    );
+    // One rollout: the Deployment's first ReplicaSet and exactly one more.
+    const deployment = await admin().apps.readNamespacedDeployment({ namespace, name: 'checkout' });
+    expect(deployment.metadata?.annotations?.['deployment.kubernetes.io/revision']).toBe('2');
+    expect(await replicaSets(namespace)).toHaveLength(2);
   }, 120_000);
 });
