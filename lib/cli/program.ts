@@ -190,15 +190,19 @@ export function createProgram(io: CliIo): Command {
   };
   const who = () => env.KUBEMEND_USER ?? io.env.USER ?? 'unknown';
 
-  program
-    .command('approve')
+  /** The options of commands that run the remediator on the embedded store. */
+  const remediatorCommand = (name: string) =>
+    program
+      .command(name)
+      .option('--data-dir <dir>', 'embedded store directory', defaultDataDir)
+      .option('--config <file>', 'agent configuration', defaultConfig)
+      .option('--context <name>', 'kubeconfig context (default: the current one)', env.KUBEMEND_KUBE_CONTEXT)
+      .option('--output <format>', 'text or json', parseChoice(['text', 'json']), 'text');
+
+  remediatorCommand('approve')
     .description('approve a fix waiting for approval (see `history --result awaiting-approval`) and run it now')
     .argument('<id>', 'the alert instance id (fingerprint@startsAt)')
     .option('--by <name>', 'who approves (default: $KUBEMEND_USER or $USER)')
-    .option('--data-dir <dir>', 'embedded store directory', defaultDataDir)
-    .option('--config <file>', 'agent configuration', defaultConfig)
-    .option('--context <name>', 'kubeconfig context (default: the current one)', env.KUBEMEND_KUBE_CONTEXT)
-    .option('--output <format>', 'text or json', parseChoice(['text', 'json']), 'text')
     .action(
       async (
         id: string,
@@ -209,8 +213,7 @@ export function createProgram(io: CliIo): Command {
       },
     );
 
-  program
-    .command('run')
+  remediatorCommand('run')
     .description('apply one fix by hand, through every guardrail (policy, limits, kill switch, lease, verification)')
     .argument('<action>', `the fix: ${remediators.map((r) => r.action).join(', ')}`)
     .argument('<target>', 'kind/name, e.g. deployment/checkout or node/ip-10-0-1-7')
@@ -225,10 +228,6 @@ export function createProgram(io: CliIo): Command {
     .option('--reason <text>', 'why, for the record', 'requested by hand')
     .option('--by <name>', 'who asks (default: $KUBEMEND_USER or $USER)')
     .option('--cluster <name>', 'registry entry (default: defaultCluster, or the kubeconfig context)')
-    .option('--data-dir <dir>', 'embedded store directory', defaultDataDir)
-    .option('--config <file>', 'agent configuration', defaultConfig)
-    .option('--context <name>', 'kubeconfig context (default: the current one)', env.KUBEMEND_KUBE_CONTEXT)
-    .option('--output <format>', 'text or json', parseChoice(['text', 'json']), 'text')
     .action(
       async (
         action: string,

@@ -1,5 +1,6 @@
 import type { V1ResourceQuota } from '@kubernetes/client-node';
 
+import { quantity } from '../kube/quantity.ts';
 import type { Detector } from './detector.ts';
 import { gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
@@ -58,24 +59,3 @@ export const quotaHealth: Detector<QuotaSnapshot> = {
     };
   },
 };
-
-/** A Kubernetes quantity as a number, enough to compare used with hard (binary and decimal suffixes). */
-export function quantity(value: string): number {
-  const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(value.trim());
-  if (match === null) return Number.NaN;
-  const factors: Record<string, number> = {
-    '': 1,
-    m: 1e-3,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    Pi: 2 ** 50,
-  };
-  return Number(match[1]) * (factors[match[2] ?? ''] ?? Number.NaN);
-}

@@ -2,6 +2,7 @@ import { ValidationError } from '../errors.ts';
 
 const UNITS: Record<string, number> = {
   '': 1,
+  m: 1e-3,
   k: 1e3,
   M: 1e6,
   G: 1e9,
@@ -14,11 +15,18 @@ const UNITS: Record<string, number> = {
   Pi: 2 ** 50,
 };
 
+/** A Kubernetes quantity (`500m`, `1.5Gi`, `2k`) as a number; NaN when it is not one. */
+export function quantity(value: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)([a-zA-Z]*)$/.exec(value.trim());
+  if (match === null) return Number.NaN;
+  return Number(match[1]) * (UNITS[match[2] ?? ''] ?? Number.NaN);
+}
+
 /** Bytes in a Kubernetes quantity such as `512Mi`, `1.5Gi`, `1G` or `1048576`. */
-export function parseBytes(quantity: string): number {
-  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/.exec(quantity.trim());
-  if (match === null) throw new ValidationError(`not a byte quantity: "${quantity}"`);
-  return Number(match[1]) * UNITS[match[2] ?? '']!;
+export function parseBytes(value: string): number {
+  const bytes = quantity(value);
+  if (!Number.isFinite(bytes)) throw new ValidationError(`not a byte quantity: "${value}"`);
+  return bytes;
 }
 
 /** A byte count as a quantity, rounded up to whole `unit`s (`Mi` for memory, `Gi` for volumes). */

@@ -7,7 +7,7 @@ import { grow } from '../kube/quantity.ts';
 import { objectDiff } from './object-diff.ts';
 import { metadataFacts, type Limits, type Remediator } from './remediator.ts';
 import { requireNamespace, RESTARTABLE_KINDS, type RestartableKind } from './rollout-restart.ts';
-import { ROLLOUT_CHECK_READS, workloadRolloutHealth } from './rollout-status.ts';
+import { ROLLOUT_CHECK_READS, workloadRolloutHealth, workloadWrites } from './rollout-status.ts';
 
 export const RaiseMemoryParamsSchema = z.object({
   container: z.string().min(1),
@@ -88,14 +88,7 @@ export const raiseMemory: Remediator<RaiseMemoryParams> = {
   description:
     "Raises an OOM-killed container's memory limit (and request) by limits.memoryFactor, up to limits.maxMemory, in its Deployment, StatefulSet or DaemonSet; this rolls its pods.",
   paramsSchema: RaiseMemoryParamsSchema,
-  permissions: [
-    ...RESTARTABLE_KINDS.map((kind) => ({
-      apiGroup: 'apps',
-      resource: `${kind.toLowerCase()}s`,
-      verbs: ['get', 'patch'],
-    })),
-    ...ROLLOUT_CHECK_READS,
-  ],
+  permissions: [...workloadWrites(RESTARTABLE_KINDS), ...ROLLOUT_CHECK_READS],
   supportsDryRun: true,
   verify: 'every replica runs the new limits and is available; a new pod that crash loops (OOM again) fails it',
   undo: 'set the recorded limit and request back',

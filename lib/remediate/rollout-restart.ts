@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ObjectRef, Plan } from '../domain/types.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { objectDiff } from './object-diff.ts';
-import { ROLLOUT_CHECK_READS, workloadRolloutHealth } from './rollout-status.ts';
+import { ROLLOUT_CHECK_READS, workloadRolloutHealth, workloadWrites } from './rollout-status.ts';
 import { metadataFacts, type Remediator } from './remediator.ts';
 
 /** The pod-template annotation `kubectl rollout restart` sets; changing it rolls every pod. */
@@ -77,14 +77,7 @@ export const rolloutRestart: Remediator<RolloutRestartParams> = {
   description:
     'Restarts every pod of a Deployment, StatefulSet or DaemonSet the way `kubectl rollout restart` does (a new pod-template annotation), honouring the rollout strategy; refused when paused or OnDelete.',
   paramsSchema: RolloutRestartParamsSchema,
-  permissions: [
-    ...RESTARTABLE_KINDS.map((kind) => ({
-      apiGroup: 'apps',
-      resource: `${kind.toLowerCase()}s`,
-      verbs: ['get', 'patch'],
-    })),
-    ...ROLLOUT_CHECK_READS,
-  ],
+  permissions: [...workloadWrites(RESTARTABLE_KINDS), ...ROLLOUT_CHECK_READS],
   supportsDryRun: true,
   verify:
     'every replica is updated and available (the alerting pod replaced); a new pod stuck in CrashLoopBackOff or an image pull error, or a passed progress deadline, fails it',

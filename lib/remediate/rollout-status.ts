@@ -7,6 +7,11 @@ import type { Health, Permission } from './remediator.ts';
 export type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
 
+/** get and patch on each of these workload kinds (apps group). */
+export function workloadWrites(kinds: readonly WorkloadKind[]): Permission[] {
+  return kinds.map((kind) => ({ apiGroup: 'apps', resource: `${kind.toLowerCase()}s`, verbs: ['get', 'patch'] }));
+}
+
 /** What verifying a rollout reads: the workload (the fix's own get) and its pods. */
 export const ROLLOUT_CHECK_READS: readonly Permission[] = [
   { apiGroup: '', resource: 'pods', verbs: ['list'] },

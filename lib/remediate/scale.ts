@@ -6,7 +6,7 @@ import type { KubeApi } from '../kube/kube-api.ts';
 import { objectDiff } from './object-diff.ts';
 import { metadataFacts, type Remediator } from './remediator.ts';
 import { requireNamespace } from './rollout-restart.ts';
-import { ROLLOUT_CHECK_READS, workloadRolloutHealth } from './rollout-status.ts';
+import { ROLLOUT_CHECK_READS, workloadRolloutHealth, workloadWrites } from './rollout-status.ts';
 
 const SCALABLE = ['Deployment', 'StatefulSet'] as const;
 type ScalableKind = (typeof SCALABLE)[number];
@@ -55,11 +55,7 @@ export const scale: Remediator<ScaleParams> = {
     'Sets the replicas of a Deployment or StatefulSet, within limits.maxReplicas; refused when an HorizontalPodAutoscaler manages it (raise the HPA instead).',
   paramsSchema: ScaleParamsSchema,
   permissions: [
-    ...SCALABLE.map((kind) => ({
-      apiGroup: 'apps',
-      resource: `${kind.toLowerCase()}s`,
-      verbs: ['get', 'patch'],
-    })),
+    ...workloadWrites(SCALABLE),
     ...ROLLOUT_CHECK_READS,
     { apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verbs: ['list'] },
   ],

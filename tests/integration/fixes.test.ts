@@ -17,6 +17,7 @@ import {
   applyShippedRbac,
   applyYaml,
   createDeployment,
+  createFailedJob,
   createHpa,
   createNamespace,
   createPdb,
@@ -275,29 +276,11 @@ describe('fixes on a real control plane', () => {
 
   it('re-runs a failed Job from its template, and escalates when the new run does not finish (retry-job)', async () => {
     const namespace = await createNamespace('retry');
-    const job = await admin().objects.create({
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: { name: 'nightly-report', namespace },
-      spec: {
-        backoffLimit: 0,
-        template: {
-          metadata: { labels: { 'kubemend.test/fail': 'true' }, annotations: { 'kubemend.test/exit-code': '2' } },
-          spec: { restartPolicy: 'Never', containers: [{ name: 'job', image: 'registry.example/report:1' }] },
-        },
-      },
-    } as never);
-    const uid = (job as { metadata: { uid: string } }).metadata.uid;
-    await until(
-      'the Job to fail',
-      () =>
-        admin().objects.read({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'nightly-report', namespace } }),
-      (j) =>
-        ((j as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? []).some(
-          (c) => c.type === 'Failed' && c.status === 'True',
-        ),
-      60_000,
-    );
+    const uid = await createFailedJob(namespace, 'nightly-report', {
+      backoffLimit: 0,
+      container: 'job',
+      image: 'registry.example/report:1',
+    });
 
     const outcome = await runByHand(
       {

@@ -8,6 +8,7 @@ import {
   applyShippedRbac,
   createCrashLoopingDeployment,
   createDeployment,
+  createFailedJob,
   createHpa,
   createNamespace,
   createPdb,
@@ -61,31 +62,11 @@ describe('workload problems on a real control plane', () => {
 
   it('explains a failed Job by the exit of its pods (KubeJobFailed)', async () => {
     const namespace = await createNamespace('job-failed');
-    await admin().objects.create({
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: { name: 'nightly-report', namespace },
-      spec: {
-        backoffLimit: 1,
-        template: {
-          metadata: {
-            labels: { 'kubemend.test/fail': 'true' },
-            annotations: { 'kubemend.test/exit-code': '2', 'kubemend.test/exit-reason': 'Error' },
-          },
-          spec: { restartPolicy: 'Never', containers: [{ name: 'report', image: 'registry.example/report:3.1' }] },
-        },
-      },
-    } as never);
-    await until(
-      'the Job to fail',
-      () =>
-        admin().objects.read({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'nightly-report', namespace } }),
-      (job) =>
-        ((job as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? []).some(
-          (c) => c.type === 'Failed' && c.status === 'True',
-        ),
-      60_000,
-    );
+    await createFailedJob(namespace, 'nightly-report', {
+      backoffLimit: 1,
+      container: 'report',
+      image: 'registry.example/report:3.1',
+    });
 
     const outcome = await diagnose('job-failed.json', { namespace, job_name: 'nightly-report' });
 

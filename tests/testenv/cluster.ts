@@ -12,6 +12,7 @@ import {
   setHeaderOptions,
   type KubernetesObject,
   type V1Deployment,
+  type V1Job,
   type V1Pod,
   type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
@@ -471,4 +472,37 @@ export async function readHpa(namespace: string, name: string): Promise<V2Horizo
     kind: 'HorizontalPodAutoscaler',
     metadata: { name, namespace },
   });
+}
+
+/**
+ * A Job whose pods fail (kwok, exit code 2) until the Job controller marks it Failed after
+ * `backoffLimit` retries; returns its uid.
+ */
+export async function createFailedJob(
+  namespace: string,
+  name: string,
+  options: { backoffLimit: number; container: string; image: string },
+): Promise<string> {
+  const created = (await admin().objects.create({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace },
+    spec: {
+      backoffLimit: options.backoffLimit,
+      template: {
+        metadata: {
+          labels: { 'kubemend.test/fail': 'true' },
+          annotations: { 'kubemend.test/exit-code': '2', 'kubemend.test/exit-reason': 'Error' },
+        },
+        spec: { restartPolicy: 'Never', containers: [{ name: options.container, image: options.image }] },
+      },
+    },
+  } as KubernetesObject)) as V1Job;
+  await until(
+    `job ${namespace}/${name} to fail`,
+    () => admin().objects.read<V1Job>({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace } }),
+    (job) => (job.status?.conditions ?? []).some((c) => c.type === 'Failed' && c.status === 'True'),
+    60_000,
+  );
+  return created.metadata?.uid ?? '';
 }

@@ -79,6 +79,13 @@ function message(alert: Alert): AlertMessage {
 
 const crashLoopAlert = alertFixture();
 
+/** Takes the crash-loop record as a worker would before it dies mid-remediation. */
+async function claimAsWorker(store: ReturnType<typeof memoryStore>, id: string, now: Date) {
+  const claim = await store.claim({ id, alert: crashLoopAlert, cluster: undefined, now, leaseMs: LEASE });
+  if (!claim.claimed) throw new Error('expected a claim');
+  return claim;
+}
+
 describe('alert to outcome', () => {
   it('dry-runs the rollout restart by default and records what the API server would do', async () => {
     const { run, kube } = harness();
@@ -373,14 +380,7 @@ describe('alert to outcome', () => {
     await detect(crashLoopAlert);
     const id = plans.sent[0]!.id;
     // The worker marked the record `applying`, wrote, and died before recording the result.
-    const claim = await store.claim({
-      id,
-      alert: crashLoopAlert,
-      cluster: undefined,
-      now: clock.now(),
-      leaseMs: LEASE,
-    });
-    if (!claim.claimed) throw new Error('expected a claim');
+    const claim = await claimAsWorker(store, id, clock.now());
     await store.save({ ...claim.outcome, stage: 'applying' }, new Date(clock.now().getTime() + LEASE));
     const plan = claim.outcome.plan!;
     await kube.patch(
@@ -574,14 +574,7 @@ describe('alert to outcome', () => {
     await detect(crashLoopAlert);
     const id = plans.sent[0]!.id;
     // The worker wrote, recorded `verifying`, and died.
-    const claim = await store.claim({
-      id,
-      alert: crashLoopAlert,
-      cluster: undefined,
-      now: clock.now(),
-      leaseMs: LEASE,
-    });
-    if (!claim.claimed) throw new Error('expected a claim');
+    const claim = await claimAsWorker(store, id, clock.now());
     const appliedAt = clock.now().toISOString();
     await store.save(
       {

@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
+import {
+  admin,
+  applyShippedRbac,
+  createDeployment,
+  createNamespace,
+  rolledOut,
+  testKubeconfig,
+} from '../testenv/cluster.ts';
+
+const exec = promisify(execFile);
+const CLI = join(import.meta.dirname, '../../bin/kubemend.ts');
+
+/** `kubemend run` as an operator types it, against the real control plane, as the `kubemend` identity. */
+describe('kubemend run', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kubemend-cli-run-'));
+  const kubemend = async (...args: string[]) => {
+    const { stdout } = await exec(
+      process.execPath,
+      [CLI, ...args, '--data-dir', dataDir, '--context', 'kubemend', '--output', 'json'],
+      { env: { PATH: process.env.PATH, HOME: dataDir, KUBECONFIG: testKubeconfig(), KUBEMEND_LOG_LEVEL: 'silent' } },
+    );
+    return JSON.parse(stdout) as Record<string, unknown>;
+  };
+
+  beforeAll(async () => {
+    await applyShippedRbac();
+  });
+
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('dry-runs by default, then applies and verifies in enforce, recording who asked', async () => {
+    const namespace = await createNamespace('cli-run');
+    await createDeployment(namespace, 'api', { replicas: 1 });
+    await rolledOut(namespace, 'api', 1);
+    const scale = ['run', 'scale', 'deployment/api', '-n', namespace, '--param', 'from=1', '--param', 'replicas=2'];
+
+    const dryRun = await kubemend(...scale, '--by', 'alice');
+    const applied = await kubemend(...scale, '--by', 'alice', '--mode', 'enforce');
+
+    expect(dryRun).toMatchObject({
+      result: 'dry-run',
+      change: `would scale deployment ${namespace}/api from 1 to 2 replicas`,
+      diff: ['spec.replicas: 1 → 2'],
+      trigger: { kind: 'manual', by: 'alice', mode: 'dry-run' },
+    });
+    expect(applied).toMatchObject({
+      result: 'applied',
+      trigger: { kind: 'manual', by: 'alice', mode: 'enforce' },
+      verification: { status: 'verified', detail: 'all 2 replicas updated and available' },
+    });
+    expect((await admin().apps.readNamespacedDeployment({ namespace, name: 'api' })).spec?.replicas).toBe(2);
+  }, 120_000);
+
+  it('says what is wrong with a target it cannot parse', async () => {
+    await expect(kubemend('run', 'scale', 'checkout')).rejects.toMatchObject({
+      stderr: expect.stringContaining('target must be kind/name with a known kind'),
+    });
+  });
+});
