@@ -1,4 +1,9 @@
-// Remediator (SQS plan queue): applies each plan under policy and records the outcome.
+// Remediator: applies each plan from the SQS plan queue under policy, verifies it and records the
+// outcome; invoked directly with {"approve": "<id>", "by": "<who>"}, it runs a fix waiting for
+// approval (see docs/runbooks/approvals.md).
+import type { Context, SQSEvent } from 'aws-lambda';
+
+import { makeApproveHandler } from '../lib/lambda/approve.ts';
 import { makeSqsHandler } from '../lib/lambda/handlers.ts';
 import { createRemediatorDeps } from '../lib/lambda/workers.ts';
 import { PlanMessageSchema } from '../lib/pipeline/messages.ts';
@@ -6,8 +11,12 @@ import { handlePlan } from '../lib/pipeline/remediate.ts';
 
 const deps = createRemediatorDeps(process.env);
 
-export const handler = makeSqsHandler({
+const fromQueue = makeSqsHandler({
   schema: PlanMessageSchema,
   logger: deps.logger,
   run: (message) => handlePlan(message, deps),
 });
+const approveNow = makeApproveHandler(deps);
+
+export const handler = (event: SQSEvent | Record<string, unknown>, context: Context) =>
+  'Records' in event ? fromQueue(event as SQSEvent, context) : approveNow(event);
