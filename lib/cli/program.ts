@@ -15,7 +15,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { fanOut, type Notifier } from '../notify/notifier.ts';
 import { slackNotifier } from '../notify/slack.ts';
 import { snsNotifier } from '../notify/sns.ts';
-import { describeError, ValidationError } from '../errors.ts';
+import { ConfigError, describeError, ValidationError } from '../errors.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import { createLogger, type Logger } from '../logger.ts';
@@ -362,6 +362,28 @@ export function createProgram(io: CliIo): Command {
         }
       },
     );
+
+  const configCommand = program.command('config').description('check the agent configuration');
+  configCommand
+    .command('validate')
+    .description('validate an agent configuration; prints every problem with its path, exits 1 if there is one')
+    .argument('[file]', 'the configuration file', defaultConfig)
+    .action((file: string) => {
+      try {
+        const config = loadConfigFile(file);
+        const enforcing = config.rules.filter((rule) => (rule.mode ?? config.defaults.mode) === 'enforce');
+        io.stdout(
+          `${file}: valid — ${config.rules.length} rules (${enforcing.length} enforcing), ${config.clusters.length} clusters, default mode ${config.defaults.mode}\n`,
+        );
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        const [source, ...rest] = error.message.split(': ');
+        const problems = rest.join(': ').split('; ');
+        io.stdout(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+        for (const problem of problems) io.stdout(`  - ${problem}\n`);
+        process.exitCode = 1;
+      }
+    });
 
   program
     .command('detectors')

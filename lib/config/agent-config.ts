@@ -264,3 +264,11 @@ export function needsApproval(config: AgentConfig, rule: Rule, action: string): 
 export function findRule(config: AgentConfig, alertname: string | undefined): Rule | undefined {
   return alertname === undefined ? undefined : config.rules.find((rule) => rule.alertname === alertname);
 }
+
+/** The JSON Schema of the config file as written (defaults optional), for editors. */
+export function agentConfigJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(AgentConfigSchema, { io: 'input', unrepresentable: 'any' }),
+    title: 'kubemend agent configuration (config/agent_config.yaml)',
+  };
+}

@@ -1,0 +1,69 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from '@jest/globals';
+
+import { createProgram } from '../../../lib/cli/program.ts';
+import { agentConfigJsonSchema } from '../../../lib/config/agent-config.ts';
+
+const root = join(import.meta.dirname, '../../..');
+const dir = mkdtempSync(join(tmpdir(), 'kubemend-config-'));
+
+async function validate(text: string): Promise<{ out: string; exitCode: number | undefined }> {
+  const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, text);
+  let out = '';
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await createProgram({
+      stdout: (t) => (out += t),
+      stderr: () => undefined,
+      env: {},
+      packageRoot: root,
+    }).parseAsync(['node', 'kubemend', 'config', 'validate', file]);
+    return { out: out.replaceAll(file, 'FILE'), exitCode: process.exitCode as number | undefined };
+  } finally {
+    process.exitCode = before;
+  }
+}
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('kubemend config validate', () => {
+  it('accepts the shipped configuration', async () => {
+    const { out, exitCode } = await validate(readFileSync(join(root, 'config/agent_config.yaml'), 'utf8'));
+
+    expect(out).toMatch(/^FILE: valid — \d+ rules \(0 enforcing\), 0 clusters, default mode dry-run\n$/);
+    expect(exitCode).toBeUndefined();
+  });
+
+  it('prints every problem with its path and exits 1', async () => {
+    const { out, exitCode } = await validate(
+      'defaults:\n  mode: yolo\n  limits:\n    maxMemory: lots\nrules:\n  - alertname: X\n    detector: crash-loop\n    color: red\n',
+    );
+
+    expect(out.split('\n')).toEqual([
+      'FILE: 3 problems',
+      '  - defaults.mode: Invalid option: expected one of "observe"|"dry-run"|"enforce"',
+      '  - defaults.limits.maxMemory: expected a quantity such as 4Gi',
+      '  - rules[0]: Unrecognized key: "color"',
+      '',
+    ]);
+    expect(exitCode).toBe(1);
+  });
+
+  it('names unknown detectors and actions', async () => {
+    const { out } = await validate('rules:\n  - alertname: X\n    detector: nope\n    actions: [fly]\n');
+
+    expect(out).toContain('rules[0].detector: unknown detector "nope"');
+    expect(out).toContain('rules[0].actions[0]: unknown action "fly"');
+  });
+
+  it('ships the JSON Schema generated from the zod schema (run `npm run config-schema` after changing it)', () => {
+    expect(JSON.parse(readFileSync(join(root, 'config/agent_config.schema.json'), 'utf8'))).toEqual(
+      agentConfigJsonSchema(),
+    );
+  });
+});
