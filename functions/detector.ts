@@ -9,5 +9,8 @@ const deps = createDetectorDeps(process.env);
 export const handler = makeSqsHandler({
   schema: AlertMessageSchema,
   logger: deps.logger,
-  run: (message) => handleAlert(message, deps),
+  run: (message) => {
+    deps.metrics?.coldStart();
+    return handleAlert(message, deps);
+  },
 });

@@ -14,7 +14,10 @@ const deps = createRemediatorDeps(process.env);
 const fromQueue = makeSqsHandler({
   schema: PlanMessageSchema,
   logger: deps.logger,
-  run: (message) => handlePlan(message, deps),
+  run: (message) => {
+    deps.metrics?.coldStart();
+    return handlePlan(message, deps);
+  },
 });
 const approveNow = makeApproveHandler(deps);
 

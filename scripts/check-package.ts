@@ -77,6 +77,29 @@ for (const zip of zips) {
   );
 }
 
+// The self-monitoring in the template: every alarm tells the notification topic, and the
+// dashboard body is JSON once CloudFormation substitutes its ${…} references.
+const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+};
+const resources = Object.entries(template.Resources);
+const alarms = resources.filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm');
+if (alarms.length < 4)
+  problems.push(`template: expected the DLQ, error and circuit-breaker alarms, found ${alarms.length}`);
+for (const [name, alarm] of alarms) {
+  if (JSON.stringify(alarm.Properties?.AlarmActions) !== JSON.stringify([{ Ref: 'NotificationTopic' }])) {
+    problems.push(`template: alarm ${name} does not notify NotificationTopic`);
+  }
+}
+const dashboard = resources.find(([, resource]) => resource.Type === 'AWS::CloudWatch::Dashboard')?.[1];
+const body = (dashboard?.Properties?.DashboardBody as { 'Fn::Sub'?: string } | undefined)?.['Fn::Sub'];
+try {
+  const widgets = (JSON.parse((body ?? '').replace(/\$\{[^}]+\}/g, 'x')) as { widgets: unknown[] }).widgets;
+  if (widgets.length === 0) problems.push('template: the dashboard has no widgets');
+} catch (error) {
+  problems.push(`template: the dashboard body is not JSON: ${String(error)}`);
+}
+
 if (problems.length > 0) {
   console.error(`package check failed:\n  ${problems.join('\n  ')}`);
   process.exit(1);

@@ -9,6 +9,7 @@ import type { AlertMessage } from '../pipeline/messages.ts';
 import { createSqsQueue } from '../queue/sqs-queue.ts';
 import { checkWebhookCredential } from '../receiver/auth.ts';
 import { receiveWebhook } from '../receiver/receive.ts';
+import { emfMetrics } from '../observe/metrics.ts';
 
 export interface ReceiverRuntime {
   logger: Logger;
@@ -43,13 +44,16 @@ export function createReceiverRuntime(env: NodeJS.ProcessEnv): ReceiverRuntime {
       });
     return secret;
   };
+  const metrics = emfMetrics('kubemend-receiver');
   return {
     logger,
     handle: async ({ body, headers }) => {
+      metrics.coldStart();
       checkWebhookCredential(headers.authorization, await webhookSecret());
       if (Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
       const summary = await receiveWebhook(body, { alerts, clock: () => new Date() });
       logger.info(summary, 'webhook accepted');
+      metrics.alertsReceived(summary.accepted);
       return jsonResponse(202, summary);
     },
   };

@@ -12,6 +12,7 @@ import { createRegistryProvider } from '../kube/registry-provider.ts';
 import { createLogger } from '../logger.ts';
 import { describeError } from '../errors.ts';
 import { fanOut, type Notifier } from '../notify/notifier.ts';
+import { emfMetrics } from '../observe/metrics.ts';
 import { slackNotifier } from '../notify/slack.ts';
 import { snsNotifier } from '../notify/sns.ts';
 import type { DetectDeps } from '../pipeline/detect.ts';
@@ -46,6 +47,7 @@ export function createDetectorDeps(env: NodeJS.ProcessEnv): DetectDeps {
     plans: createSqsQueue<PlanMessage>(new SQSClient({}), config.KUBEMEND_PLAN_QUEUE_URL),
     clock: () => new Date(),
     logger: createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-detector' }),
+    metrics: emfMetrics('kubemend-detector'),
     leaseMs: config.KUBEMEND_LEASE_SECONDS * 1000,
   };
 }
@@ -97,6 +99,7 @@ export function createRemediatorDeps(env: NodeJS.ProcessEnv): RemediateDeps {
     targetGuard: createDynamoTargetGuard(dynamo, { tableName: config.KUBEMEND_TABLE_NAME }),
     clock: () => new Date(),
     logger,
+    metrics: emfMetrics('kubemend-remediator'),
     leaseMs: config.KUBEMEND_LEASE_SECONDS * 1000,
   };
 }

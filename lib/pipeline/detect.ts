@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 
+import type { OutcomeMetrics } from '../observe/metrics.ts';
+
 import { alertCluster, alertId } from '../alert/identity.ts';
 import { findRule, type AgentConfig } from '../config/agent-config.ts';
 import type { AnyDetector } from '../detect/detector.ts';
@@ -28,6 +30,8 @@ export interface DetectDeps {
   logger: Logger;
   /** How long this worker holds an alert instance before another may take over. */
   leaseMs: number;
+  /** Counts every final record (CloudWatch EMF in AWS). */
+  metrics?: OutcomeMetrics;
 }
 
 /**

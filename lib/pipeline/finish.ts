@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Outcome, Result } from '../domain/types.ts';
 import { describeError } from '../errors.ts';
 import { notificationKind, type Notifier } from '../notify/notifier.ts';
+import type { OutcomeMetrics } from '../observe/metrics.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
 
 export interface FinishDeps {
@@ -11,6 +12,8 @@ export interface FinishDeps {
   logger: Logger;
   /** Told about applied, refused and failed results. */
   notifier?: Notifier;
+  /** Counts every final record (CloudWatch EMF in AWS). */
+  metrics?: OutcomeMetrics;
 }
 
 /** Records the final result of an alert instance, releases it, and notifies when it matters. */
@@ -31,6 +34,7 @@ export async function finish(
   };
   await deps.store.save(final, null);
   deps.logger.info({ alertId: final.id, alertname: final.alert.labels.alertname, result, reason }, 'outcome recorded');
+  deps.metrics?.outcome(final);
   await notify(deps, final);
   return final;
 }

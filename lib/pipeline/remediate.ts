@@ -206,6 +206,7 @@ async function awaitApproval(deps: RemediateDeps, outcome: Outcome): Promise<Out
     approval: { requestedAt: now.toISOString(), expiresAt },
   };
   await deps.store.save(waiting, null);
+  deps.metrics?.outcome(waiting);
   await notify(deps, waiting);
   return waiting;
 }
