@@ -8,8 +8,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
 started=$SECONDS
+last=$SECONDS
+# Each step says how long the previous one took.
+step() {
+  if [ -n "${current:-}" ]; then printf '    (%s: %ss)\n' "$current" "$((SECONDS - last))"; fi
+  current=$*
+  last=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
 
 step "install (npm ci)"
 npm ci --no-audit --no-fund --loglevel=error
@@ -23,6 +30,8 @@ step "secret scan"
 npm run --silent secrets
 step "serverless package (offline)"
 npm run --silent package
+step "CloudFormation template static checks (cfn-lint, checkov)"
+bash scripts/check-template.sh
 step "test environment (built or installed once, then cached under ${KUBEMEND_CACHE:-~/.cache/kubemend})"
 bash scripts/testenv/provision.sh
 step "Alertmanager example config (amtool check-config)"
@@ -38,4 +47,5 @@ node_modules/.bin/node -e '
 ' "$results" || true
 [ "$status" -eq 0 ] || exit "$status"
 
+step "done"
 printf '\n==> all checks passed in %ss\n' "$((SECONDS - started))"
