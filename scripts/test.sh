@@ -36,6 +36,9 @@ step "test environment (built or installed once, then cached under ${KUBEMEND_CA
 bash scripts/testenv/provision.sh
 step "Alertmanager example config (amtool check-config)"
 amtool check-config infra/alertmanager/alertmanager.yml
+step "kubemend's Prometheus rules (promtool check rules, promtool test rules)"
+promtool check rules infra/prometheus/kubemend-rules.yml
+promtool test rules tests/prometheus/kubemend-rules.test.yml
 step "tests"
 results=$(mktemp)
 status=0

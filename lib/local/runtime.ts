@@ -10,6 +10,7 @@ import type { Logger } from '../logger.ts';
 import { handleAlert } from '../pipeline/detect.ts';
 import { AlertMessageSchema, PlanMessageSchema, type AlertMessage, type PlanMessage } from '../pipeline/messages.ts';
 import { approve, createManualRecord } from '../pipeline/manual.ts';
+import { prometheusMetrics } from '../observe/prometheus.ts';
 import { handlePlan } from '../pipeline/remediate.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import type { Mode, Outcome, Plan } from '../domain/types.ts';
@@ -96,6 +97,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const remediatorKube = kubeFor('remediator');
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const alerts = queues.queue<AlertMessage>('alerts');
+  const metrics = prometheusMetrics();
   const plans = queues.queue<PlanMessage>('plans');
 
   queues.consume('alerts', async (body) => {
@@ -108,6 +110,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       clock,
       logger,
       leaseMs,
+      metrics,
     });
   });
   const remediate = (message: PlanMessage) =>
@@ -122,6 +125,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       logger,
       leaseMs,
       notifier: options.notifier,
+      metrics,
     });
   queues.consume('plans', async (body) => {
     await remediate(PlanMessageSchema.parse(body));
@@ -143,6 +147,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     handle: async (request) => {
       try {
         if (request.path === '/healthz') return jsonResponse(200, { ok: true });
+        if (request.path === '/metrics') {
+          return {
+            statusCode: 200,
+            headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
+            body: metrics.render(),
+          };
+        }
         if (request.path !== '/alerts')
           return jsonResponse(404, { error: 'not_found', message: `no route ${request.path}; POST /alerts` });
         if (request.method !== 'POST') {
@@ -152,6 +163,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
           checkWebhookCredential(request.headers.authorization, options.webhookToken);
         const summary = await receiveWebhook(request.body, { alerts, clock });
         logger.info(summary, 'webhook accepted');
+        metrics.alertsReceived(summary.accepted);
         return jsonResponse(202, summary);
       } catch (error) {
         const response = errorResponse(error);

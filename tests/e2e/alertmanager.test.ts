@@ -33,6 +33,8 @@ const dataDir = join(workDir, 'data');
 let kubemend: { child: ChildProcess; url: string };
 let alertmanager: Managed;
 let alertmanagerUrl: string;
+let prometheus: Managed;
+let prometheusUrl: string;
 let namespace: string;
 
 beforeAll(async () => {
@@ -121,10 +123,42 @@ beforeAll(async () => {
     workDir,
   );
   await waitFor(alertmanager, async () => (await fetch(`${alertmanagerUrl}/-/ready`)).ok);
+
+  // A real Prometheus scraping kubemend's /metrics every second, with kubemend's own rules.
+  const promPort = await freePort();
+  prometheusUrl = `http://127.0.0.1:${promPort}`;
+  const promConfig = join(workDir, 'prometheus.yml');
+  writeFileSync(
+    promConfig,
+    stringify({
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      rule_files: [join(import.meta.dirname, '../../infra/prometheus/kubemend-rules.yml')],
+      scrape_configs: [{ job_name: 'kubemend', static_configs: [{ targets: [new URL(kubemend.url).host] }] }],
+    }),
+  );
+  prometheus = startProcess(
+    'prometheus',
+    join(binDir, 'prometheus'),
+    [
+      `--config.file=${promConfig}`,
+      `--storage.tsdb.path=${join(workDir, 'prometheus')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+    ],
+    workDir,
+  );
+  await waitFor(prometheus, async () => (await fetch(`${prometheusUrl}/-/ready`)).ok);
 }, 120_000);
 
+async function promQuery(query: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const body = (await response.json()) as {
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
+  return body.data.result;
+}
+
 afterAll(async () => {
-  await stopProcesses([alertmanager]);
+  await stopProcesses([alertmanager, prometheus]);
   kubemend.child.kill('SIGTERM');
   await new Promise((resolve) => kubemend.child.once('exit', resolve));
   rmSync(workDir, { recursive: true, force: true });
@@ -199,5 +233,33 @@ describe('Alertmanager → kubemend → Kubernetes', () => {
     );
     expect(resolved).toMatchObject({ id: applied!.id, result: 'applied', resolvedAt: expect.any(String) });
     expect(await history()).toHaveLength(1);
+
+    // Prometheus scraped kubemend's own account of it, and loaded kubemend's rules.
+    const fixes = await until(
+      'Prometheus to scrape the applied fix',
+      () => promQuery('kubemend_fix_applied_timestamp_seconds'),
+      (rows) => rows.length > 0,
+      30_000,
+    );
+    expect(fixes[0]!.metric).toMatchObject({
+      job: 'kubemend',
+      alertname: 'KubePodCrashLooping',
+      namespace,
+      action: 'rollout-restart',
+      target: 'Deployment/checkout',
+    });
+    expect(await promQuery('kubemend_outcomes_total{result="applied"}')).toEqual([
+      expect.objectContaining({ value: [expect.any(Number), '1'] }),
+    ]);
+    const rules = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
+      data: { groups: { name: string; rules: { name: string; health: string }[] }[] };
+    };
+    const group = rules.data.groups.find((g) => g.name === 'kubemend');
+    expect(group?.rules.map((rule) => [rule.name, rule.health])).toEqual([
+      ['KubemendFixDidNotClearAlert', 'ok'],
+      ['KubemendFixesFailing', 'ok'],
+      ['KubemendCircuitOpen', 'ok'],
+      ['KubemendDown', 'ok'],
+    ]);
   }, 180_000);
 });

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { emfMetrics, METRIC_NAMES, outcomeMetrics } from '../../../lib/observe/metrics.ts';
+import { prometheusMetrics } from '../../../lib/observe/prometheus.ts';
 import { alertFixture } from '../../helpers/fixtures.ts';
 
 const applied: Outcome = {
@@ -115,5 +116,35 @@ describe('self-monitoring metrics', () => {
         .sort(),
     ).toEqual([...METRIC_NAMES].sort());
     expect(shown.every((t) => ['kubemend', 'AWS/SQS', 'AWS/Lambda'].includes(t.namespace))).toBe(true);
+  });
+});
+
+describe('Prometheus exposition for kubemend serve', () => {
+  it('renders counters by label and the time of the last applied fix per alert and target', () => {
+    const metrics = prometheusMetrics();
+    metrics.alertsReceived(3);
+    metrics.outcome(applied);
+    metrics.outcome({ ...applied, result: 'refused', reason: 'circuit open: 5 fixes applied …', plan: undefined });
+
+    const text = metrics.render();
+
+    expect(text).toContain('kubemend_alerts_received_total 3\n');
+    expect(text).toContain('kubemend_outcomes_total{result="applied",action="raise-memory"} 1\n');
+    expect(text).toContain('kubemend_outcomes_total{result="refused",action="none"} 1\n');
+    expect(text).toContain('kubemend_circuit_open_total 1\n');
+    expect(text).toContain('kubemend_diagnoses_total{anomaly="oom-killed"} 2\n');
+    expect(text).toContain('kubemend_time_to_fix_seconds_sum 90\n');
+    expect(text).toContain(
+      'kubemend_fix_applied_timestamp_seconds{alertname="KubePodCrashLooping",namespace="payments",action="raise-memory",target="Deployment/checkout"} 1795659690\n',
+    );
+    expect(text).toContain('# TYPE kubemend_fix_applied_timestamp_seconds gauge\n');
+  });
+
+  it('starts every unlabelled counter at zero', () => {
+    const text = prometheusMetrics().render();
+
+    expect(text).toContain('kubemend_alerts_received_total 0\n');
+    expect(text).toContain('kubemend_circuit_open_total 0\n');
+    expect(text).not.toContain('kubemend_outcomes_total{');
   });
 });
