@@ -4,7 +4,7 @@ import type { ScheduledEvent } from 'aws-lambda';
 
 import { auditAllClusters, createAuditDeps } from '../lib/lambda/audit.ts';
 
-const deps = createAuditDeps(process.env);
+const deps = await createAuditDeps(process.env);
 
 export const handler = middy<
   ScheduledEvent,

@@ -4,7 +4,7 @@ import { createDetectorDeps } from '../lib/lambda/workers.ts';
 import { handleAlert } from '../lib/pipeline/detect.ts';
 import { AlertMessageSchema } from '../lib/pipeline/messages.ts';
 
-const deps = createDetectorDeps(process.env);
+const deps = await createDetectorDeps(process.env);
 
 export const handler = makeSqsHandler({
   schema: AlertMessageSchema,

@@ -9,7 +9,7 @@ import { createRemediatorDeps } from '../lib/lambda/workers.ts';
 import { PlanMessageSchema } from '../lib/pipeline/messages.ts';
 import { handlePlan } from '../lib/pipeline/remediate.ts';
 
-const deps = createRemediatorDeps(process.env);
+const deps = await createRemediatorDeps(process.env);
 
 const fromQueue = makeSqsHandler({
   schema: PlanMessageSchema,

@@ -45,6 +45,8 @@ const WorkerEnv = {
   ...LambdaCommon,
   KUBEMEND_TABLE_NAME: z.string().min(1),
   KUBEMEND_CONFIG_PATH: z.string().min(1),
+  /** An SSM parameter holding the agent config YAML; when set it replaces the bundled file. */
+  KUBEMEND_CONFIG_PARAMETER: optional(z.string().min(1)),
   KUBEMEND_RETENTION_DAYS: SecondsSchema,
   KUBEMEND_LEASE_SECONDS: SecondsSchema,
   KUBEMEND_KUBE_TIMEOUT_SECONDS: SecondsSchema,

@@ -241,13 +241,22 @@ export function loadAgentConfig(
   } catch (error) {
     throw new ConfigError(`cannot read agent config ${path}: ${(error as Error).message}`, { cause: error });
   }
+  return parseAgentConfigText(text, known, path);
+}
+
+/** Parses and validates configuration YAML from any source (a file, an SSM parameter). */
+export function parseAgentConfigText(
+  text: string,
+  known: { detectors: readonly string[]; actions: readonly string[] },
+  source: string,
+): AgentConfig {
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`agent config ${path} is not valid YAML: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`agent config ${source} is not valid YAML: ${(error as Error).message}`, { cause: error });
   }
-  return parseAgentConfig(raw, known, path);
+  return parseAgentConfig(raw, known, source);
 }
 
 /** The limits a rule's fixes stay within: the rule's overrides over the defaults. */

@@ -3,14 +3,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoFindingsStore } from '../audit/dynamodb-findings-store.ts';
 import type { AuditReport, FindingsStore } from '../audit/findings-store.ts';
 import { scanCluster } from '../audit/scan.ts';
-import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
-import { detectors } from '../detect/registry.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { loadFunctionConfig } from './config-source.ts';
 import { AuditEnvSchema, parseEnv } from '../env.ts';
 import { describeError } from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import { remediators } from '../remediate/registry.ts';
 
 export interface AuditDeps {
   config: AgentConfig;
@@ -21,12 +21,9 @@ export interface AuditDeps {
 }
 
 /** The scheduled audit's dependencies, built once per container from its environment. */
-export function createAuditDeps(env: NodeJS.ProcessEnv): AuditDeps {
+export async function createAuditDeps(env: NodeJS.ProcessEnv): Promise<AuditDeps> {
   const vars = parseEnv(AuditEnvSchema, env);
-  const config = loadAgentConfig(vars.KUBEMEND_CONFIG_PATH, {
-    detectors: detectors.map((detector) => detector.name),
-    actions: remediators.map((remediator) => remediator.action),
-  });
+  const config = await loadFunctionConfig(vars, () => new SSMClient({}));
   return {
     config,
     kube: createRegistryProvider(config, {

@@ -3,8 +3,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
-import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
 import { detectors } from '../detect/registry.ts';
+import { loadFunctionConfig } from './config-source.ts';
 import { DetectorEnvSchema, parseEnv, RemediatorEnvSchema } from '../env.ts';
 import { ssmKillSwitch } from '../guardrails/kill-switch.ts';
 import { createDynamoTargetGuard } from '../guardrails/target-guard.ts';
@@ -22,17 +22,10 @@ import { createSqsQueue } from '../queue/sqs-queue.ts';
 import { remediators } from '../remediate/registry.ts';
 import { createDynamoOutcomeStore } from '../store/dynamodb-outcome-store.ts';
 
-function loadConfig(path: string): AgentConfig {
-  return loadAgentConfig(path, {
-    detectors: detectors.map((detector) => detector.name),
-    actions: remediators.map((remediator) => remediator.action),
-  });
-}
-
 /** The detector Lambda's dependencies, built once per container from its environment. */
-export function createDetectorDeps(env: NodeJS.ProcessEnv): DetectDeps {
+export async function createDetectorDeps(env: NodeJS.ProcessEnv): Promise<DetectDeps> {
   const config = parseEnv(DetectorEnvSchema, env);
-  const agentConfig = loadConfig(config.KUBEMEND_CONFIG_PATH);
+  const agentConfig = await loadFunctionConfig(config, () => new SSMClient({}));
   return {
     store: createDynamoOutcomeStore(new DynamoDBClient({}), {
       tableName: config.KUBEMEND_TABLE_NAME,
@@ -53,11 +46,11 @@ export function createDetectorDeps(env: NodeJS.ProcessEnv): DetectDeps {
 }
 
 /** The remediator Lambda's dependencies, built once per container from its environment. */
-export function createRemediatorDeps(env: NodeJS.ProcessEnv): RemediateDeps {
+export async function createRemediatorDeps(env: NodeJS.ProcessEnv): Promise<RemediateDeps> {
   const config = parseEnv(RemediatorEnvSchema, env);
-  const agentConfig = loadConfig(config.KUBEMEND_CONFIG_PATH);
-  const dynamo = new DynamoDBClient({});
   const ssm = new SSMClient({});
+  const agentConfig = await loadFunctionConfig(config, () => ssm);
+  const dynamo = new DynamoDBClient({});
   const logger = createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-remediator' });
   const notifiers: Notifier[] = [];
   if (config.KUBEMEND_SNS_TOPIC_ARN !== undefined) {

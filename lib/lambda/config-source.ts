@@ -1,0 +1,34 @@
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+
+import { loadAgentConfig, parseAgentConfigText, type AgentConfig } from '../config/agent-config.ts';
+import { detectors } from '../detect/registry.ts';
+import { ConfigError } from '../errors.ts';
+import { remediators } from '../remediate/registry.ts';
+
+const KNOWN = {
+  detectors: detectors.map((detector) => detector.name),
+  actions: remediators.map((remediator) => remediator.action),
+};
+
+/**
+ * The functions' agent configuration: from the SSM parameter `KUBEMEND_CONFIG_PARAMETER` when it
+ * is set (so a change needs no new package), else the file bundled at `KUBEMEND_CONFIG_PATH`.
+ * Either way the same validation; a bad config fails the cold start, naming the problem.
+ */
+export async function loadFunctionConfig(
+  vars: { KUBEMEND_CONFIG_PATH: string; KUBEMEND_CONFIG_PARAMETER?: string },
+  ssm: () => SSMClient,
+): Promise<AgentConfig> {
+  const name = vars.KUBEMEND_CONFIG_PARAMETER;
+  if (name === undefined) return loadAgentConfig(vars.KUBEMEND_CONFIG_PATH, KNOWN);
+  let text: string | undefined;
+  try {
+    text = (await ssm().send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
+  } catch (error) {
+    throw new ConfigError(`cannot read agent config from SSM parameter ${name}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (text === undefined) throw new ConfigError(`SSM parameter ${name} has no value`);
+  return parseAgentConfigText(text, KNOWN, `ssm:${name}`);
+}
