@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
+import { linearTrend, median } from '../../lib/models/stats.ts';
+import {
+  createPrometheusClient,
+  PrometheusQueryError,
+  PrometheusUnreachableError,
+  type PrometheusClient,
+} from '../../lib/prometheus/client.ts';
+import { freePort } from '../testenv/processes.ts';
+import { startPrometheus, type TestPrometheus } from '../testenv/prometheus.ts';
+
+/** The Prometheus client against a real Prometheus whose TSDB holds three hours of backfilled history. */
+const MiB = 2 ** 20;
+const end = Math.floor(Date.now() / 1000 / 60) * 60 - 10 * 60;
+const start = end - 3 * 3600;
+const minutes = Array.from({ length: (end - start) / 60 + 1 }, (_, i) => start + i * 60);
+let prometheus: TestPrometheus;
+let client: PrometheusClient;
+
+beforeAll(async () => {
+  prometheus = await startPrometheus([
+    // A leak: 4 MiB a minute from 200 MiB.
+    {
+      metric: 'container_memory_working_set_bytes',
+      labels: { namespace: 'shop', pod: 'api-1', container: 'app' },
+      samples: minutes.map((t, i) => [t, 200 * MiB + 4 * MiB * i]),
+    },
+    // Steady at 980 MiB, with noise of a few MiB.
+    {
+      metric: 'container_memory_working_set_bytes',
+      labels: { namespace: 'shop', pod: 'worker-1', container: 'app' },
+      samples: minutes.map((t, i) => [t, 980 * MiB + ((i * 7919) % 7) * MiB]),
+    },
+  ]);
+  client = createPrometheusClient({
+    url: prometheus.url,
+    auth: { type: 'none' },
+    timeoutMs: 5_000,
+    maxSeries: 10,
+    maxPoints: 500,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await prometheus.stop();
+});
+
+describe('Prometheus client on a real Prometheus', () => {
+  it('reads a range and the trend in it: the leak grows 4 MiB a minute', async () => {
+    const [leak] = await client.range(
+      'container_memory_working_set_bytes{namespace="shop",pod="api-1"}',
+      new Date(start * 1000),
+      new Date(end * 1000),
+      60,
+    );
+
+    expect(leak?.labels).toMatchObject({ pod: 'api-1', container: 'app' });
+    expect(leak?.samples).toHaveLength(minutes.length);
+    expect((linearTrend(leak!.samples).slopePerSecond * 60) / MiB).toBeCloseTo(4, 6);
+  });
+
+  it('answers instant queries at a given time', async () => {
+    const series = await client.instant(
+      'container_memory_working_set_bytes{namespace="shop",pod="worker-1"}',
+      new Date(end * 1000),
+    );
+
+    expect(series).toHaveLength(1);
+    expect(median(series[0]!.samples.map(([, v]) => v)) / MiB).toBeGreaterThanOrEqual(980);
+  });
+
+  it('says what Prometheus refused, and bounds what it reads', async () => {
+    await expect(client.instant('rate(container_memory_working_set_bytes[')).rejects.toThrow(PrometheusQueryError);
+    await expect(client.instant('rate(container_memory_working_set_bytes[')).rejects.toThrow(/bad_data: /);
+
+    const narrow = createPrometheusClient({
+      url: prometheus.url,
+      auth: { type: 'none' },
+      timeoutMs: 5_000,
+      maxSeries: 1,
+      maxPoints: 10,
+    });
+    await expect(narrow.instant('container_memory_working_set_bytes', new Date(end * 1000))).rejects.toThrow(
+      '"container_memory_working_set_bytes" answered 2 series, more than the 1 allowed',
+    );
+    expect(() => narrow.range('up', new Date(start * 1000), new Date(end * 1000), 60)).toThrow(
+      'a range of 181 points (step 60s) is more than the 10 allowed: widen the step',
+    );
+  });
+
+  it('reports an unreachable Prometheus as such', async () => {
+    const port = await freePort();
+    const gone = createPrometheusClient({
+      url: `http://127.0.0.1:${port}`,
+      auth: { type: 'none' },
+      timeoutMs: 2_000,
+      maxSeries: 1,
+      maxPoints: 1,
+    });
+
+    await expect(gone.instant('up')).rejects.toThrow(PrometheusUnreachableError);
+    await expect(gone.instant('up')).rejects.toThrow(
+      `cannot reach Prometheus at http://127.0.0.1:${port}: ECONNREFUSED`,
+    );
+  });
+});

@@ -1,0 +1,76 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
+import { createPrometheusClient, type PrometheusAuth } from '../../../lib/prometheus/client.ts';
+
+/** What each auth mode sends, seen by a loopback server answering as the Prometheus API does. */
+let server: Server;
+let url: string;
+let seen: { headers: IncomingHttpHeaders; body: string; path: string }[] = [];
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      seen.push({ headers: request.headers, body: Buffer.concat(chunks).toString(), path: request.url ?? '' });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/workspaces/ws-1`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+async function send(auth: PrometheusAuth) {
+  seen = [];
+  await createPrometheusClient({ url, auth, timeoutMs: 2_000, maxSeries: 10, maxPoints: 10 }).instant(
+    'up{job="kubemend"}',
+    new Date('2026-11-26T02:20:00Z'),
+  );
+  return seen[0]!;
+}
+
+describe('Prometheus client authentication', () => {
+  it('POSTs the query as a form to the API path under the base URL', async () => {
+    const request = await send({ type: 'none' });
+
+    expect(request.path).toBe('/workspaces/ws-1/api/v1/query');
+    expect(new URLSearchParams(request.body).get('query')).toBe('up{job="kubemend"}');
+    expect(new URLSearchParams(request.body).get('time')).toBe('1795659600.000');
+    expect(request.headers.authorization).toBeUndefined();
+  });
+
+  it('sends a bearer token or basic credentials', async () => {
+    expect((await send({ type: 'bearer', token: async () => 'prom-token-123' })).headers.authorization).toBe(
+      'Bearer prom-token-123',
+    );
+    expect(
+      (await send({ type: 'basic', username: 'kubemend', password: async () => 's3cret!' })).headers.authorization,
+    ).toBe(`Basic ${Buffer.from('kubemend:s3cret!').toString('base64')}`);
+  });
+
+  it('signs for Amazon Managed Service for Prometheus with SigV4 (service aps)', async () => {
+    const request = await send({
+      type: 'sigv4',
+      region: 'eu-west-1',
+      credentials: async () => ({
+        accessKeyId: 'AKIDEXAMPLE',
+        secretAccessKey: 'example-secret',
+        sessionToken: 'token',
+      }),
+    });
+
+    expect(request.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/aps\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/,
+    );
+    expect(request.headers['x-amz-security-token']).toBe('token');
+    expect(request.headers['x-amz-content-sha256'] ?? request.headers['x-amz-date']).toBeDefined();
+  });
+});
