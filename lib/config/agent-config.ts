@@ -40,6 +40,35 @@ const EksClusterSchema = z
     message: 'set both endpoint and certificateAuthority, or neither (then DescribeCluster is used)',
   });
 
+/**
+ * The Prometheus that holds a cluster's metrics. Secrets are never in the file: a bearer token or
+ * basic password is read from an environment variable (local) or an SSM SecureString (AWS).
+ */
+const SecretRefSchema = z
+  .object({ env: z.string().min(1).optional(), ssmParameter: z.string().min(1).optional() })
+  .strict()
+  .refine((ref) => (ref.env === undefined) !== (ref.ssmParameter === undefined), {
+    message: 'set exactly one of env or ssmParameter',
+  });
+export const PrometheusSourceSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+    auth: z
+      .discriminatedUnion('type', [
+        z.object({ type: z.literal('none') }).strict(),
+        z.object({ type: z.literal('bearer'), token: SecretRefSchema }).strict(),
+        z.object({ type: z.literal('basic'), username: z.string().min(1), password: SecretRefSchema }).strict(),
+        /** Amazon Managed Service for Prometheus, with the function's (or assumed) credentials. */
+        z.object({ type: z.literal('sigv4'), region: z.string().min(1) }).strict(),
+      ])
+      .default({ type: 'none' }),
+    timeoutSeconds: z.number().int().positive().max(60).default(10),
+    maxSeries: z.number().int().positive().default(50),
+    maxPoints: z.number().int().positive().default(2000),
+  })
+  .strict();
+export type PrometheusSource = z.infer<typeof PrometheusSourceSchema>;
+
 /** A cluster reached through a kubeconfig context (kind, on-premises, local use). */
 const KubeconfigClusterSchema = z.object({ context: z.string().min(1).optional() }).strict();
 
@@ -49,6 +78,8 @@ export const ClusterSchema = z
     name: z.string().min(1),
     eks: EksClusterSchema.optional(),
     kubeconfig: KubeconfigClusterSchema.optional(),
+    /** Where this cluster's metrics are (the models confirm and explain with them). */
+    prometheus: PrometheusSourceSchema.optional(),
   })
   .strict()
   .refine((cluster) => (cluster.eks === undefined) !== (cluster.kubeconfig === undefined), {
@@ -153,6 +184,8 @@ export const AgentConfigSchema = z
     clusters: z.array(ClusterSchema).default([]),
     /** The cluster for alerts that carry no cluster label. */
     defaultCluster: z.string().min(1).optional(),
+    /** The Prometheus for clusters that name none (and for the kubeconfig context when none are listed). */
+    prometheus: PrometheusSourceSchema.optional(),
     ignore: z.array(z.object({ alertname: z.string().min(1), reason: z.string().min(1) }).strict()).default([]),
     rules: z.array(RuleSchema).default([]),
   })

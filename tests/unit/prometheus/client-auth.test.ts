@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { createPrometheusClient, type PrometheusAuth } from '../../../lib/prometheus/client.ts';
+import { prometheusFor } from '../../../lib/prometheus/registry.ts';
+import { testConfig } from '../../helpers/support.ts';
 
 /** What each auth mode sends, seen by a loopback server answering as the Prometheus API does. */
 let server: Server;
@@ -72,5 +74,37 @@ describe('Prometheus client authentication', () => {
     );
     expect(request.headers['x-amz-security-token']).toBe('token');
     expect(request.headers['x-amz-content-sha256'] ?? request.headers['x-amz-date']).toBeDefined();
+  });
+});
+
+describe('Prometheus per cluster in the registry', () => {
+  it('uses the cluster’s own Prometheus, else the top-level one, with secrets from the environment', async () => {
+    const config = testConfig({
+      clusters: [
+        {
+          name: 'prod',
+          kubeconfig: { context: 'prod' },
+          prometheus: { url, auth: { type: 'bearer', token: { env: 'PROM_TOKEN' } } },
+        },
+        { name: 'dev', kubeconfig: { context: 'dev' } },
+      ],
+      prometheus: { url: 'http://127.0.0.1:1/unused' },
+    });
+
+    seen = [];
+    await prometheusFor(config, 'prod', { env: { PROM_TOKEN: 'from-env' } })!.instant('up');
+
+    expect(seen[0]!.headers.authorization).toBe('Bearer from-env');
+    expect(prometheusFor(config, 'dev', { env: {} })).toBeDefined();
+    expect(prometheusFor(testConfig({}), 'dev', { env: {} })).toBeUndefined();
+    await expect(prometheusFor(config, 'prod', { env: {} })!.instant('up')).rejects.toThrow(
+      'environment variable PROM_TOKEN is not set',
+    );
+  });
+
+  it('refuses a secret written into the config', () => {
+    expect(() =>
+      testConfig({ prometheus: { url: 'http://p:9090', auth: { type: 'bearer', token: 'literal-token' } } }),
+    ).toThrow(/prometheus\.auth\.token/);
   });
 });
