@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 
 import { Command, InvalidArgumentError } from 'commander';
 
@@ -23,6 +23,7 @@ import { createLocalRuntime, loadConfigFile } from '../local/runtime.ts';
 import { startServer } from '../local/server.ts';
 import { remediators } from '../remediate/registry.ts';
 import { KINDS } from '../kube/kinds.ts';
+import { loadModelConfig } from '../models/model-config.ts';
 import type { Mode, Outcome, Plan } from '../domain/types.ts';
 import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
 import { formatDiagnosis, formatHistory } from './format.ts';
@@ -366,10 +367,19 @@ export function createProgram(io: CliIo): Command {
   const configCommand = program.command('config').description('check the agent configuration');
   configCommand
     .command('validate')
-    .description('validate an agent configuration; prints every problem with its path, exits 1 if there is one')
+    .description(
+      'validate agent_config.yaml (or model_config.yaml); prints every problem with its path, exits 1 if there is one',
+    )
     .argument('[file]', 'the configuration file', defaultConfig)
     .action((file: string) => {
       try {
+        if (basename(file).startsWith('model_config')) {
+          const models = loadModelConfig(file);
+          io.stdout(
+            `${file}: valid — ${models.signals.length} signals: ${models.signals.map((s) => s.name).join(', ')}\n`,
+          );
+          return;
+        }
         const config = loadConfigFile(file);
         const enforcing = config.rules.filter((rule) => (rule.mode ?? config.defaults.mode) === 'enforce');
         io.stdout(

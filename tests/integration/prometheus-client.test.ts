@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
+import { join } from 'node:path';
+
+import { evaluateSignal } from '../../lib/models/evaluate.ts';
+import { loadModelConfig, renderQuery } from '../../lib/models/model-config.ts';
 import { linearTrend, median } from '../../lib/models/stats.ts';
 import {
   createPrometheusClient,
@@ -32,6 +36,12 @@ beforeAll(async () => {
       labels: { namespace: 'shop', pod: 'worker-1', container: 'app' },
       samples: minutes.map((t, i) => [t, 980 * MiB + ((i * 7919) % 7) * MiB]),
     },
+    // Both containers are limited to 1 GiB, as kube-state-metrics reports it.
+    ...['api-1', 'worker-1'].map((pod) => ({
+      metric: 'kube_pod_container_resource_limits',
+      labels: { namespace: 'shop', pod, container: 'app', resource: 'memory', unit: 'byte' },
+      samples: minutes.map((t) => [t, 1024 * MiB] as const),
+    })),
   ]);
   client = createPrometheusClient({
     url: prometheus.url,
@@ -87,6 +97,29 @@ describe('Prometheus client on a real Prometheus', () => {
     expect(() => narrow.range('up', new Date(start * 1000), new Date(end * 1000), 60)).toThrow(
       'a range of 181 points (step 60s) is more than the 10 allowed: widen the step',
     );
+  });
+
+  it('tells a leak from a limit too low with the shipped memory model, from the real history', async () => {
+    const models = loadModelConfig(join(import.meta.dirname, '../../config/model_config.yaml'));
+    const signal = models.signals.find((s) => s.name === 'memory-vs-limit')!;
+    const verdictFor = async (pod: string) => {
+      const rendered = renderQuery(signal, { namespace: 'shop', pod });
+      if (!('query' in rendered)) throw new Error(`missing labels ${rendered.missing.join(', ')}`);
+      const [series] = await client.range(rendered.query, new Date(start * 1000), new Date(end * 1000), 60);
+      return evaluateSignal(signal, series?.samples ?? [], {
+        now: end,
+        minPoints: models.defaults.minPoints,
+        sustainedFor: models.defaults.sustainedFor,
+      });
+    };
+
+    const leak = await verdictFor('api-1');
+    const steady = await verdictFor('worker-1');
+
+    expect(leak).toMatchObject({ status: 'confirmed', pattern: 'leak' });
+    expect(leak.summary).toMatch(/grew 23%\/h for 3\.0 h to 90%, reaching 100% in \d+ min: likely a leak/);
+    expect(steady).toMatchObject({ status: 'confirmed', pattern: 'steady-high' });
+    expect(steady.summary).toMatch(/steady at 96% .*the limit is too low for the load$/);
   });
 
   it('reports an unreachable Prometheus as such', async () => {

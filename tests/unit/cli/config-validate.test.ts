@@ -66,4 +66,17 @@ describe('kubemend config validate', () => {
       agentConfigJsonSchema(),
     );
   });
+
+  it('validates model_config.yaml too', async () => {
+    let out = '';
+    await createProgram({ stdout: (t) => (out += t), stderr: () => undefined, env: {}, packageRoot: root }).parseAsync([
+      'node',
+      'kubemend',
+      'config',
+      'validate',
+      join(root, 'config/model_config.yaml'),
+    ]);
+
+    expect(out).toMatch(/model_config\.yaml: valid — 6 signals: memory-vs-limit, container-restarts, /);
+  });
 });
