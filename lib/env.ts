@@ -52,7 +52,12 @@ const WorkerEnv = {
   KUBEMEND_KUBE_TIMEOUT_SECONDS: SecondsSchema,
 };
 
-export const DetectorEnvSchema = z.object({ ...WorkerEnv, KUBEMEND_PLAN_QUEUE_URL: z.url() });
+export const DetectorEnvSchema = z.object({
+  ...WorkerEnv,
+  KUBEMEND_PLAN_QUEUE_URL: z.url(),
+  /** The metric models (bundled); consulted for clusters whose registry entry names a Prometheus. */
+  KUBEMEND_MODEL_CONFIG_PATH: z.string().min(1).default('config/model_config.yaml'),
+});
 export const RemediatorEnvSchema = z.object({
   ...WorkerEnv,
   /** SSM parameter holding the kill switch (`on`/`off`), read before every write. */

@@ -13,6 +13,10 @@ import { createLogger } from '../logger.ts';
 import { describeError } from '../errors.ts';
 import { fanOut, type Notifier } from '../notify/notifier.ts';
 import { emfMetrics } from '../observe/metrics.ts';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { metricsSources } from '../models/consult.ts';
+import { loadModelConfig } from '../models/model-config.ts';
+import { prometheusFor } from '../prometheus/registry.ts';
 import { slackNotifier } from '../notify/slack.ts';
 import { snsNotifier } from '../notify/sns.ts';
 import type { DetectDeps } from '../pipeline/detect.ts';
@@ -41,6 +45,15 @@ export async function createDetectorDeps(env: NodeJS.ProcessEnv): Promise<Detect
     clock: () => new Date(),
     logger: createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-detector' }),
     metrics: emfMetrics('kubemend-detector'),
+    metricsFor: metricsSources(
+      (cluster) =>
+        prometheusFor(agentConfig, cluster, {
+          env,
+          ssm: () => new SSMClient({}),
+          credentials: defaultProvider(),
+        }),
+      loadModelConfig(config.KUBEMEND_MODEL_CONFIG_PATH),
+    ),
     leaseMs: config.KUBEMEND_LEASE_SECONDS * 1000,
   };
 }

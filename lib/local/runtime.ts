@@ -11,6 +11,11 @@ import { handleAlert } from '../pipeline/detect.ts';
 import { AlertMessageSchema, PlanMessageSchema, type AlertMessage, type PlanMessage } from '../pipeline/messages.ts';
 import { approve, createManualRecord } from '../pipeline/manual.ts';
 import { prometheusMetrics } from '../observe/prometheus.ts';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { metricsSources } from '../models/consult.ts';
+import { loadModelConfig } from '../models/model-config.ts';
+import { prometheusFor } from '../prometheus/registry.ts';
 import { handlePlan } from '../pipeline/remediate.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import type { Mode, Outcome, Plan } from '../domain/types.ts';
@@ -98,6 +103,12 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const alerts = queues.queue<AlertMessage>('alerts');
   const metrics = prometheusMetrics();
+  // The models next to the agent config (config/model_config.yaml), when there are any.
+  const modelPath = join(dirname(options.configPath), 'model_config.yaml');
+  const metricsFor = metricsSources(
+    (cluster) => prometheusFor(config, cluster, { env: process.env }),
+    existsSync(modelPath) ? loadModelConfig(modelPath) : undefined,
+  );
   const plans = queues.queue<PlanMessage>('plans');
 
   queues.consume('alerts', async (body) => {
@@ -111,6 +122,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       logger,
       leaseMs,
       metrics,
+      metricsFor,
     });
   });
   const remediate = (message: PlanMessage) =>

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 
 import type { OutcomeMetrics } from '../observe/metrics.ts';
+import { consultMetrics, notConfirmed, type MetricsSource } from '../models/consult.ts';
 
 import { alertCluster, alertId } from '../alert/identity.ts';
 import { findRule, type AgentConfig } from '../config/agent-config.ts';
@@ -32,6 +33,8 @@ export interface DetectDeps {
   leaseMs: number;
   /** Counts every final record (CloudWatch EMF in AWS). */
   metrics?: OutcomeMetrics;
+  /** The cluster's Prometheus and models, when it has one: they confirm and explain diagnoses. */
+  metricsFor?: (cluster: string | undefined) => MetricsSource | undefined;
 }
 
 /**
@@ -102,6 +105,26 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
     if (error instanceof ValidationError) return finish(deps, outcome, 'no-action', error.message, error);
     log.error({ error: describeError(error) }, 'detection failed');
     return finish(deps, outcome, 'failed', `detection failed: ${describeError(error).message}`, error);
+  }
+  // Ask the cluster's metrics history: numbers for the evidence, and no fix on a blip.
+  const source = deps.metricsFor?.(diagnosed.cluster);
+  if (source !== undefined && diagnosed.diagnosis !== undefined) {
+    const { verdicts, unavailable } = await consultMetrics(alert, source, deps.clock());
+    const evidence = [
+      ...verdicts.map((v) => ({ source: `prometheus:${v.signal}`, message: `${v.status}: ${v.summary}` })),
+      ...(unavailable === undefined ? [] : [{ source: 'prometheus', message: unavailable }]),
+    ];
+    diagnosed = {
+      ...diagnosed,
+      diagnosis: { ...diagnosed.diagnosis, evidence: [...diagnosed.diagnosis.evidence, ...evidence] },
+    };
+    if (diagnosed.diagnosis?.plan != null && notConfirmed(verdicts)) {
+      const why = verdicts
+        .filter((v) => v.status === 'not-confirmed')
+        .map((v) => v.summary)
+        .join('; ');
+      return finish(deps, diagnosed, 'no-action', `not confirmed by the metrics, so no fix: ${why}`);
+    }
   }
   const plan = diagnosed.diagnosis?.plan ?? null;
   if (plan === null) return finish(deps, diagnosed, 'no-action', diagnosed.diagnosis?.summary ?? 'no plan');

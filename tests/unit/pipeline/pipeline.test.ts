@@ -16,6 +16,9 @@ import type { AlertMessage, PlanMessage } from '../../../lib/pipeline/messages.t
 import { handlePlan } from '../../../lib/pipeline/remediate.ts';
 import { approve, createManualRecord } from '../../../lib/pipeline/manual.ts';
 import type { Outcome } from '../../../lib/domain/types.ts';
+import { loadModelConfig } from '../../../lib/models/model-config.ts';
+import { PrometheusUnreachableError } from '../../../lib/prometheus/client.ts';
+import { join } from 'node:path';
 import { configKillSwitch } from '../../../lib/guardrails/kill-switch.ts';
 import { createSqliteTargetGuard } from '../../../lib/guardrails/target-guard.ts';
 import { remediators } from '../../../lib/remediate/registry.ts';
@@ -59,7 +62,18 @@ function harness(
     clock.advance(ms);
     if (controller.completesRollout) kube.completeRollout('payments', 'checkout');
   };
-  const detect = (alert: Alert) => handleAlert(message(alert), { ...common, detectors, plans });
+  const metricsHistory: { samples: [number, number][] | undefined } = { samples: undefined };
+  const metricsFor = () =>
+    metricsHistory.samples === undefined
+      ? undefined
+      : {
+          models,
+          client: {
+            instant: async () => [],
+            range: async () => [{ labels: {}, samples: metricsHistory.samples! }],
+          },
+        };
+  const detect = (alert: Alert) => handleAlert(message(alert), { ...common, detectors, plans, metricsFor });
   const remediate = (id: string) =>
     handlePlan({ kind: 'plan', id }, { ...common, remediators, killSwitch, targetGuard, sleep, notifier });
   /** Receiver → detector → remediator, as the queues would run them. */
@@ -70,7 +84,20 @@ function harness(
     for (const plan of handedOn) await remediate(plan.id);
     return (await store.get(detected.id))!;
   };
-  return { kube, store, plans, clock, detect, remediate, run, targetGuard, controller, notified, config };
+  return {
+    kube,
+    store,
+    plans,
+    clock,
+    detect,
+    remediate,
+    run,
+    targetGuard,
+    controller,
+    notified,
+    config,
+    metricsHistory,
+  };
 }
 
 function message(alert: Alert): AlertMessage {
@@ -78,6 +105,10 @@ function message(alert: Alert): AlertMessage {
 }
 
 const crashLoopAlert = alertFixture();
+const models = loadModelConfig(join(import.meta.dirname, '../../../config/model_config.yaml'));
+/** Three hours a minute apart, ending at the harness clock's start. */
+const history = (value: (minute: number) => number): [number, number][] =>
+  Array.from({ length: 181 }, (_, m) => [Date.parse('2026-11-26T02:20:00.000Z') / 1000 - (180 - m) * 60, value(m)]);
 
 /** Takes the crash-loop record as a worker would before it dies mid-remediation. */
 async function claimAsWorker(store: ReturnType<typeof memoryStore>, id: string, now: Date) {
@@ -592,5 +623,69 @@ describe('alert to outcome', () => {
     expect(outcome).toMatchObject({ result: 'applied', verification: { status: 'verified' } });
     expect(outcome.timings.appliedAt).toBe(appliedAt);
     expect(kube.writes).toEqual([]);
+  });
+
+  it('plans no fix when the metrics history shows a blip, and says so with the numbers', async () => {
+    const { detect, plans, metricsHistory, kube } = harness('enforce');
+    metricsHistory.samples = history((m) => (m === 179 ? 3 : 0.5));
+
+    const outcome = await detect(crashLoopAlert);
+
+    expect(outcome).toMatchObject({ result: 'no-action' });
+    expect(outcome.reason).toMatch(
+      /^not confirmed by the metrics, so no fix: .*a blip — above 1 for 1 of the last \d+ points/,
+    );
+    expect(outcome.diagnosis?.evidence.map((e) => e.source)).toEqual(
+      expect.arrayContaining(['prometheus:memory-vs-limit', 'prometheus:container-restarts']),
+    );
+    expect(plans.sent).toEqual([]);
+    expect(kube.writes).toEqual([]);
+  });
+
+  it('hands the fix on when the metrics confirm it, with their numbers in the evidence', async () => {
+    const { detect, plans, metricsHistory } = harness('enforce');
+    metricsHistory.samples = history(() => 3);
+
+    const outcome = await detect(crashLoopAlert);
+
+    expect(outcome.stage).toBe('planned');
+    expect(plans.sent).toHaveLength(1);
+    expect(outcome.diagnosis?.evidence).toEqual(
+      expect.arrayContaining([
+        { source: 'prometheus:container-restarts', message: expect.stringMatching(/^confirmed: container restarts/) },
+      ]),
+    );
+  });
+
+  it('keeps the diagnosis when the metrics cannot be read, and notes it', async () => {
+    const { plans, store, clock } = harness('enforce');
+    const outcome = await handleAlert(message(crashLoopAlert), {
+      store,
+      config: testConfig(),
+      detectors,
+      plans,
+      kube: new FakeKube().add(crashingPod(), replicaSet(), deployment()).provider(),
+      clock: clock.now,
+      logger: silentLogger,
+      leaseMs: LEASE,
+      metricsFor: () => ({
+        models,
+        client: {
+          instant: async () => [],
+          range: async () =>
+            Promise.reject(new PrometheusUnreachableError('cannot reach Prometheus at http://prom:9090: ECONNREFUSED')),
+        },
+      }),
+    });
+
+    expect(outcome.stage).toBe('planned');
+    expect(outcome.diagnosis?.evidence).toEqual(
+      expect.arrayContaining([
+        {
+          source: 'prometheus',
+          message: 'metrics unavailable: cannot reach Prometheus at http://prom:9090: ECONNREFUSED',
+        },
+      ]),
+    );
   });
 });

@@ -1,0 +1,72 @@
+import type { Alert } from '../alert/schema.ts';
+import { describeError } from '../errors.ts';
+import type { PrometheusClient } from '../prometheus/client.ts';
+import { evaluateSignal, type Verdict } from './evaluate.ts';
+import { renderQuery, type ModelConfig } from './model-config.ts';
+
+/** A cluster's Prometheus and the models to judge its history with. */
+export interface MetricsSource {
+  client: PrometheusClient;
+  models: ModelConfig;
+}
+
+/**
+ * Reads, for each signal configured for the alert (and whose labels the alert carries), its
+ * history up to `now`, and judges it. A Prometheus that cannot answer gives `unavailable`, never
+ * an error: the diagnosis stands on the cluster's objects alone then.
+ */
+export async function consultMetrics(
+  alert: Alert,
+  source: MetricsSource,
+  now: Date,
+): Promise<{ verdicts: Verdict[]; unavailable?: string }> {
+  const { models } = source;
+  const signals = models.signals.filter((signal) => signal.alerts.includes(alert.labels.alertname ?? ''));
+  const verdicts: Verdict[] = [];
+  for (const signal of signals) {
+    const rendered = renderQuery(signal, alert.labels);
+    if (!('query' in rendered)) continue;
+    const window = signal.window ?? models.defaults.window;
+    try {
+      const series = await source.client.range(
+        rendered.query,
+        new Date(now.getTime() - window * 1000),
+        now,
+        models.defaults.step,
+      );
+      verdicts.push(
+        evaluateSignal(signal, series[0]?.samples ?? [], {
+          now: now.getTime() / 1000,
+          minPoints: models.defaults.minPoints,
+          sustainedFor: models.defaults.sustainedFor,
+        }),
+      );
+    } catch (error) {
+      return { verdicts, unavailable: `metrics unavailable: ${describeError(error).message}` };
+    }
+  }
+  return { verdicts };
+}
+
+/** The metrics say the alert's anomaly did not hold: some signal judged it, and none confirmed it. */
+export function notConfirmed(verdicts: readonly Verdict[]): boolean {
+  return verdicts.some((v) => v.status === 'not-confirmed') && !verdicts.some((v) => v.status === 'confirmed');
+}
+
+/**
+ * `metricsFor` for the pipeline: each cluster's Prometheus client (built once) with the models,
+ * or undefined for a cluster with no Prometheus configured.
+ */
+export function metricsSources(
+  clientFor: (cluster: string | undefined) => PrometheusClient | undefined,
+  models: ModelConfig | undefined,
+): (cluster: string | undefined) => MetricsSource | undefined {
+  const clients = new Map<string, PrometheusClient | undefined>();
+  return (cluster) => {
+    if (models === undefined) return undefined;
+    const key = cluster ?? '';
+    if (!clients.has(key)) clients.set(key, clientFor(cluster));
+    const client = clients.get(key);
+    return client === undefined ? undefined : { client, models };
+  };
+}
