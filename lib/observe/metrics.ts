@@ -22,6 +22,7 @@ export const METRIC_NAMES = [
   'AlertsReceived',
   'Outcomes',
   'Diagnoses',
+  'MetricVerdicts',
   'CircuitOpen',
   'FixesUndone',
   'TimeToDiagnose',
@@ -71,6 +72,13 @@ export function outcomeMetrics(outcome: Outcome): Datum[] {
   if (outcome.stage === 'awaiting-approval') return data;
   if (outcome.diagnosis !== undefined) {
     data.push(['Diagnoses', MetricUnit.Count, 1, { Anomaly: outcome.diagnosis.anomaly }]);
+    // Verdicts of the metric models (confirmed / not-confirmed / insufficient-data): with
+    // AlertsReceived, the confirmation rate.
+    for (const item of outcome.diagnosis.evidence) {
+      if (!item.source.startsWith('prometheus:')) continue;
+      const status = item.message.slice(0, item.message.indexOf(':'));
+      data.push(['MetricVerdicts', MetricUnit.Count, 1, { Status: status }]);
+    }
   }
   if (outcome.result === 'refused' && outcome.reason?.startsWith('circuit open') === true) {
     data.push(['CircuitOpen', MetricUnit.Count, 1, {}]);

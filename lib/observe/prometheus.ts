@@ -15,6 +15,7 @@ const HELP: Record<string, [type: 'counter' | 'gauge', help: string]> = {
   kubemend_alerts_received_total: ['counter', 'Alerts accepted from Alertmanager webhooks.'],
   kubemend_outcomes_total: ['counter', 'Records that reached a result (or wait for approval), by result and action.'],
   kubemend_diagnoses_total: ['counter', 'Diagnoses by anomaly.'],
+  kubemend_metric_verdicts_total: ['counter', "Verdicts of the metric models on alerts' history, by status."],
   kubemend_circuit_open_total: ['counter', 'Fixes the circuit breaker refused.'],
   kubemend_fixes_undone_total: ['counter', 'Fixes undone after they did not recover, by action.'],
   kubemend_time_to_diagnose_seconds_sum: ['counter', 'Seconds from receipt to diagnosis, summed.'],
@@ -39,6 +40,7 @@ const UNLABELLED = new Set([
 const NAMES: Record<string, string> = {
   Outcomes: 'kubemend_outcomes_total',
   Diagnoses: 'kubemend_diagnoses_total',
+  MetricVerdicts: 'kubemend_metric_verdicts_total',
   CircuitOpen: 'kubemend_circuit_open_total',
   FixesUndone: 'kubemend_fixes_undone_total',
 };

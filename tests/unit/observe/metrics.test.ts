@@ -56,6 +56,14 @@ describe('self-monitoring metrics', () => {
       'FixesUndone',
       'TimeToDiagnose',
     ]);
+    const judged: Outcome = {
+      ...applied,
+      diagnosis: {
+        ...applied.diagnosis!,
+        evidence: [{ source: 'prometheus:memory-vs-limit', message: 'confirmed: steady at 96%' }],
+      },
+    };
+    expect(outcomeMetrics(judged)).toContainEqual(['MetricVerdicts', 'Count', 1, { Status: 'confirmed' }]);
     expect(outcomeMetrics({ ...applied, stage: 'awaiting-approval', result: undefined })).toEqual([
       ['Outcomes', 'Count', 1, { Result: 'pending-approval', Action: 'raise-memory' }],
     ]);
