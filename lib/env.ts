@@ -67,7 +67,10 @@ export const RemediatorEnvSchema = z.object({
   /** SSM SecureString holding a Slack incoming-webhook URL (optional); read once per container. */
   KUBEMEND_SLACK_WEBHOOK_PARAMETER: optional(z.string().min(1)),
 });
-export const AuditEnvSchema = z.object(WorkerEnv);
+export const AuditEnvSchema = z.object({
+  ...WorkerEnv,
+  KUBEMEND_MODEL_CONFIG_PATH: z.string().min(1).default('config/model_config.yaml'),
+});
 
 /** Parses an environment once, at start-up; a missing or bad variable stops start-up by name. */
 export function parseEnv<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv): z.infer<Schema> {

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
 import { Command, InvalidArgumentError } from 'commander';
 
@@ -24,6 +24,9 @@ import { startServer } from '../local/server.ts';
 import { remediators } from '../remediate/registry.ts';
 import { KINDS } from '../kube/kinds.ts';
 import { loadModelConfig } from '../models/model-config.ts';
+import { metricsSources } from '../models/consult.ts';
+import { prometheusFor } from '../prometheus/registry.ts';
+import { forecastFindings } from '../audit/forecast.ts';
 import type { Mode, Outcome, Plan } from '../domain/types.ts';
 import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
 import { formatDiagnosis, formatHistory } from './format.ts';
@@ -348,6 +351,13 @@ export function createProgram(io: CliIo): Command {
               }
             : undefined,
         });
+        // With a Prometheus for the cluster and models next to the config: what will fill soon.
+        const modelPath = join(dirname(options.config), 'model_config.yaml');
+        const metrics = metricsSources(
+          (cluster) => prometheusFor(config, cluster, { env: io.env }),
+          existsSync(modelPath) ? loadModelConfig(modelPath) : undefined,
+        )(options.cluster);
+        if (metrics !== undefined) findings.push(...(await forecastFindings(metrics, new Date())));
         const db = openLocalDatabase(resolve(options.dataDir));
         try {
           const report = await createSqliteFindingsStore(db).record(kube.cluster, findings, new Date());

@@ -6,6 +6,11 @@ import { scanCluster } from '../audit/scan.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { loadFunctionConfig } from './config-source.ts';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { forecastFindings } from '../audit/forecast.ts';
+import { metricsSources, type MetricsSource } from '../models/consult.ts';
+import { loadModelConfig } from '../models/model-config.ts';
+import { prometheusFor } from '../prometheus/registry.ts';
 import { AuditEnvSchema, parseEnv } from '../env.ts';
 import { describeError } from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
@@ -14,6 +19,8 @@ import { createLogger, type Logger } from '../logger.ts';
 
 export interface AuditDeps {
   config: AgentConfig;
+  /** The cluster's Prometheus and models, for forecasts of what will fill. */
+  metricsFor?: (cluster: string | undefined) => MetricsSource | undefined;
   kube: KubeProvider;
   store: FindingsStore;
   logger: Logger;
@@ -35,6 +42,11 @@ export async function createAuditDeps(env: NodeJS.ProcessEnv): Promise<AuditDeps
       retentionDays: vars.KUBEMEND_RETENTION_DAYS,
     }),
     logger: createLogger({ level: vars.KUBEMEND_LOG_LEVEL, name: 'kubemend-audit' }),
+    metricsFor: metricsSources(
+      (cluster) =>
+        prometheusFor(config, cluster, { env, ssm: () => new SSMClient({}), credentials: defaultProvider() }),
+      loadModelConfig(vars.KUBEMEND_MODEL_CONFIG_PATH),
+    ),
     clock: () => new Date(),
   };
 }
@@ -53,6 +65,8 @@ export async function auditAllClusters(deps: AuditDeps): Promise<AuditReport[]> 
       names.slice(start, start + 2).map(async (name) => {
         const kube = await deps.kube(name);
         const findings = await scanCluster(kube, { now: deps.clock() });
+        const metrics = deps.metricsFor?.(name);
+        if (metrics !== undefined) findings.push(...(await forecastFindings(metrics, deps.clock())));
         return deps.store.record(kube.cluster, findings, deps.clock());
       }),
     );

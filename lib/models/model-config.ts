@@ -49,8 +49,25 @@ export const SignalSchema = z
     unit: z.enum(['ratio', 'bytes', 'count', 'seconds']),
     models: ModelsSchema,
     window: DurationSchema.optional(),
+    /**
+     * For audits: the same signal for every object at once (one series per object), whose trend
+     * is forecast against `models.trend` to report what will fill within the horizon.
+     */
+    forecast: z
+      .object({
+        query: z.string().min(1),
+        kind: z.string().min(1),
+        namespaceLabel: z.string().min(1).default('namespace'),
+        nameLabel: z.string().min(1),
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((signal) => signal.forecast === undefined || signal.models.trend !== undefined, {
+    message: 'a forecast needs a trend model',
+    path: ['forecast'],
+  });
 export type Signal = z.infer<typeof SignalSchema>;
 
 export const ModelConfigSchema = z

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { join } from 'node:path';
 
+import { forecastFindings } from '../../lib/audit/forecast.ts';
 import { evaluateSignal } from '../../lib/models/evaluate.ts';
 import { loadModelConfig, renderQuery } from '../../lib/models/model-config.ts';
 import { linearTrend, median } from '../../lib/models/stats.ts';
@@ -36,6 +37,22 @@ beforeAll(async () => {
       labels: { namespace: 'shop', pod: 'worker-1', container: 'app' },
       samples: minutes.map((t, i) => [t, 980 * MiB + ((i * 7919) % 7) * MiB]),
     },
+    // Two volumes: one filling 1% of its capacity an hour (full in about two days), one flat.
+    ...[
+      { pvc: 'data-db-0', used: (i: number) => 0.5 + (0.01 * i) / 60 },
+      { pvc: 'logs', used: () => 0.4 },
+    ].flatMap(({ pvc, used }) => [
+      {
+        metric: 'kubelet_volume_stats_used_bytes',
+        labels: { namespace: 'shop', persistentvolumeclaim: pvc },
+        samples: minutes.map((t, i) => [t, Math.round(used(i) * 100 * 2 ** 30)] as const),
+      },
+      {
+        metric: 'kubelet_volume_stats_capacity_bytes',
+        labels: { namespace: 'shop', persistentvolumeclaim: pvc },
+        samples: minutes.map((t) => [t, 100 * 2 ** 30] as const),
+      },
+    ]),
     // Both containers are limited to 1 GiB, as kube-state-metrics reports it.
     ...['api-1', 'worker-1'].map((pod) => ({
       metric: 'kube_pod_container_resource_limits',
@@ -120,6 +137,24 @@ describe('Prometheus client on a real Prometheus', () => {
     expect(leak.summary).toMatch(/grew 23%\/h for 3\.0 h to 90%, reaching 100% in \d+ min: likely a leak/);
     expect(steady).toMatchObject({ status: 'confirmed', pattern: 'steady-high' });
     expect(steady.summary).toMatch(/steady at 96% .*the limit is too low for the load$/);
+  });
+
+  it('forecasts in audits the volume that will fill before any alert fires, and not the flat one', async () => {
+    const models = loadModelConfig(join(import.meta.dirname, '../../config/model_config.yaml'));
+
+    const findings = await forecastFindings({ client, models }, new Date(end * 1000));
+
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({
+      key: 'PersistentVolumeClaim/shop/data-db-0/forecast-full',
+      kind: 'PersistentVolumeClaim',
+      namespace: 'shop',
+      name: 'data-db-0',
+      anomaly: 'forecast-full',
+    });
+    expect(findings[0]!.summary).toMatch(
+      /^PersistentVolumeClaim data-db-0: share of a volume's capacity used is 53% and grows 1\.00% an hour — at the limit in 47\.\d h, before any alert fires$/,
+    );
   });
 
   it('reports an unreachable Prometheus as such', async () => {
