@@ -34,11 +34,25 @@ export async function consultMetrics(
         now,
         models.defaults.step,
       );
+      // Seasonality: the same time of day on each previous day (three `sustainedFor` up to that
+      // moment) is the baseline instead of today's earlier hours.
+      const previousDays: number[] = [];
+      for (let day = 1; day <= (signal.models.baseline?.previousDays ?? 0); day += 1) {
+        const then = now.getTime() - day * 86_400_000;
+        const past = await source.client.range(
+          rendered.query,
+          new Date(then - 3_600_000),
+          new Date(then),
+          models.defaults.step,
+        );
+        previousDays.push(...(past[0]?.samples.map(([, value]) => value) ?? []));
+      }
       verdicts.push(
         evaluateSignal(signal, series[0]?.samples ?? [], {
           now: now.getTime() / 1000,
           minPoints: models.defaults.minPoints,
           sustainedFor: models.defaults.sustainedFor,
+          previousDays,
         }),
       );
     } catch (error) {

@@ -27,7 +27,16 @@ export interface Verdict {
 export function evaluateSignal(
   signal: Signal,
   samples: readonly Sample[],
-  options: { now: number; minPoints: number; sustainedFor: number },
+  options: {
+    now: number;
+    minPoints: number;
+    sustainedFor: number;
+    /**
+     * Values from the same time of day on previous days (`baseline.previousDays`): when given,
+     * they are the baseline, so a daily peak is compared with yesterday's peak, not with the night.
+     */
+    previousDays?: readonly number[];
+  },
 ): Verdict {
   const finite = samples.filter(([, value]) => Number.isFinite(value));
   const base = { signal: signal.name };
@@ -44,7 +53,9 @@ export function evaluateSignal(
   const latest = values.at(-1)!;
   const recentFrom = options.now - options.sustainedFor;
   const recent = finite.filter(([time]) => time >= recentFrom).map(([, value]) => value);
-  const before = finite.filter(([time]) => time < recentFrom).map(([, value]) => value);
+  const seasonal = (options.previousDays ?? []).filter((value) => Number.isFinite(value));
+  const before =
+    seasonal.length >= 2 ? seasonal : finite.filter(([time]) => time < recentFrom).map(([, value]) => value);
   const numbers: Verdict['numbers'] = { points: finite.length, latest, median: median(values), mad: mad(values) };
   if (models.ewma !== undefined) numbers.ewma = ewma(values, models.ewma.alpha);
   const trend = linearTrend(finite);

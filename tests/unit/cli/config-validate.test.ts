@@ -77,6 +77,6 @@ describe('kubemend config validate', () => {
       join(root, 'config/model_config.yaml'),
     ]);
 
-    expect(out).toMatch(/model_config\.yaml: valid — 7 signals: memory-vs-limit, container-restarts, /);
+    expect(out).toMatch(/model_config\.yaml: valid — 8 signals: memory-vs-limit, container-restarts, /);
   });
 });

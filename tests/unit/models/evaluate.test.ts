@@ -102,3 +102,22 @@ describe('metric models', () => {
     );
   });
 });
+
+describe('seasonal baselines', () => {
+  it('do not call the usual daily peak a spike when yesterday at this time looked the same', () => {
+    const latency = signal('service-latency-p99');
+    // Quiet at about 100 ms, then the daily peak at about 400 ms for the last 15 minutes.
+    const today = series((m) => (m > 165 ? 0.4 + (m % 3) * 0.005 : 0.1 + (m % 5) * 0.002));
+    const yesterdayAtThisTime = Array.from({ length: 30 }, (_, i) => 0.39 + (i % 4) * 0.005);
+    const yesterdayQuiet = Array.from({ length: 30 }, (_, i) => 0.1 + (i % 4) * 0.002);
+
+    expect(evaluateSignal(latency, today, options).status).toBe('confirmed');
+    expect(evaluateSignal(latency, today, { ...options, previousDays: yesterdayAtThisTime }).status).toBe(
+      'not-confirmed',
+    );
+    expect(evaluateSignal(latency, today, { ...options, previousDays: yesterdayQuiet })).toMatchObject({
+      status: 'confirmed',
+      pattern: 'spike',
+    });
+  });
+});
