@@ -15,6 +15,8 @@ export interface Moto {
   endpoint: string;
   /** A DynamoDB client for this emulator (placeholder credentials; nothing leaves loopback). */
   dynamodb(): DynamoDBClient;
+  /** Options for any other AWS SDK client on this emulator. */
+  clientOptions: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   stop(): Promise<void>;
 }
 
@@ -29,14 +31,15 @@ export async function startMoto(): Promise<Moto> {
   const moto = startProcess('moto', binary, ['-H', '127.0.0.1', '-p', String(port)], workDir);
   const endpoint = `http://127.0.0.1:${port}`;
   await waitFor(moto, async () => (await fetch(`${endpoint}/moto-api/`)).ok, 30_000);
+  const clientOptions = {
+    endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
+  };
   return {
     endpoint,
-    dynamodb: () =>
-      new DynamoDBClient({
-        endpoint,
-        region: 'eu-west-1',
-        credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
-      }),
+    clientOptions,
+    dynamodb: () => new DynamoDBClient(clientOptions),
     stop: async () => {
       await stopProcesses([moto]);
       rmSync(workDir, { recursive: true, force: true });

@@ -14,11 +14,7 @@ const bundled = join(import.meta.dirname, '../../config/agent_config.yaml');
 
 beforeAll(async () => {
   moto = await startMoto();
-  ssm = new SSMClient({
-    endpoint: moto.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
-  });
+  ssm = new SSMClient(moto.clientOptions);
 }, 60_000);
 
 afterAll(async () => {

@@ -20,6 +20,7 @@ import {
   createFailedJob,
   createHpa,
   createNamespace,
+  createStorageClass,
   createPdb,
   enforcing,
   firingAlert,
@@ -209,15 +210,8 @@ describe('fixes on a real control plane', () => {
 
   it('expands a bound volume whose class allows it, and verifies the capacity (expand-pvc)', async () => {
     const namespace = await createNamespace('expand');
-    const className = `expandable-${randomBytes(3).toString('hex')}`;
+    const className = await createStorageClass({ allowVolumeExpansion: true });
     const volume = `pv-${namespace}`;
-    await admin().objects.create({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: className },
-      provisioner: 'ebs.csi.aws.com',
-      allowVolumeExpansion: true,
-    } as never);
     await admin().core.createPersistentVolume({
       body: {
         metadata: { name: volume },

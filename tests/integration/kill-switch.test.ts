@@ -10,11 +10,7 @@ let ssm: SSMClient;
 
 beforeAll(async () => {
   moto = await startMoto();
-  ssm = new SSMClient({
-    endpoint: moto.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
-  });
+  ssm = new SSMClient(moto.clientOptions);
 }, 60_000);
 
 afterAll(async () => {

@@ -14,13 +14,8 @@ let sqs: SQSClient;
 
 beforeAll(async () => {
   moto = await startMoto();
-  const options = {
-    endpoint: moto.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
-  };
-  sns = new SNSClient(options);
-  sqs = new SQSClient(options);
+  sns = new SNSClient(moto.clientOptions);
+  sqs = new SQSClient(moto.clientOptions);
 }, 60_000);
 
 afterAll(async () => {

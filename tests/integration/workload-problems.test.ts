@@ -11,6 +11,7 @@ import {
   createFailedJob,
   createHpa,
   createNamespace,
+  createStorageClass,
   createPdb,
   createUnmanagedNode,
   diagnoseOnCluster,
@@ -126,14 +127,7 @@ describe('workload problems on a real control plane', () => {
 
   it('says whether a filling volume can grow in place (KubePersistentVolumeFillingUp)', async () => {
     const namespace = await createNamespace('pvc');
-    const className = `expandable-${randomBytes(3).toString('hex')}`;
-    await admin().objects.create({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: className },
-      provisioner: 'ebs.csi.aws.com',
-      allowVolumeExpansion: true,
-    } as never);
+    const className = await createStorageClass({ allowVolumeExpansion: true });
     await admin().core.createNamespacedPersistentVolumeClaim({
       namespace,
       body: {

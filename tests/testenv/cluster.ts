@@ -506,3 +506,16 @@ export async function createFailedJob(
   );
   return created.metadata?.uid ?? '';
 }
+
+/** A StorageClass (provisioner ebs.csi.aws.com, no controller behind it) with a fresh name. */
+export async function createStorageClass(options: { allowVolumeExpansion: boolean }): Promise<string> {
+  const name = `${options.allowVolumeExpansion ? 'expandable' : 'fixed'}-${randomBytes(3).toString('hex')}`;
+  await admin().objects.create({
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name },
+    provisioner: 'ebs.csi.aws.com',
+    allowVolumeExpansion: options.allowVolumeExpansion,
+  } as KubernetesObject);
+  return name;
+}

@@ -15,7 +15,7 @@ import { handleAlert } from '../../../lib/pipeline/detect.ts';
 import type { AlertMessage, PlanMessage } from '../../../lib/pipeline/messages.ts';
 import { handlePlan } from '../../../lib/pipeline/remediate.ts';
 import { approve, createManualRecord } from '../../../lib/pipeline/manual.ts';
-import type { Outcome } from '../../../lib/domain/types.ts';
+import type { Outcome, Plan } from '../../../lib/domain/types.ts';
 import { loadModelConfig } from '../../../lib/models/model-config.ts';
 import { PrometheusUnreachableError } from '../../../lib/prometheus/client.ts';
 import { join } from 'node:path';
@@ -109,6 +109,11 @@ const models = loadModelConfig(join(import.meta.dirname, '../../../config/model_
 /** Three hours a minute apart, ending at the harness clock's start. */
 const history = (value: (minute: number) => number): [number, number][] =>
   Array.from({ length: 181 }, (_, m) => [Date.parse('2026-11-26T02:20:00.000Z') / 1000 - (180 - m) * 60, value(m)]);
+
+/** A fix asked for by hand, in enforce mode. */
+function enforcedByHand(store: ReturnType<typeof memoryStore>, now: Date, by: string, plan: Plan) {
+  return createManualRecord(store, { plan, by, mode: 'enforce', now, leaseMs: LEASE });
+}
 
 /** Takes the crash-loop record as a worker would before it dies mid-remediation. */
 async function claimAsWorker(store: ReturnType<typeof memoryStore>, id: string, now: Date) {
@@ -542,17 +547,11 @@ describe('alert to outcome', () => {
 
   it('refuses a fix beyond its limits, and records who asked for a manual one', async () => {
     const { remediate, store, clock, kube } = harness('enforce');
-    const record = await createManualRecord(store, {
-      plan: {
-        action: 'scale',
-        target: { kind: 'Deployment', namespace: 'payments', name: 'checkout' },
-        params: { from: 3, replicas: 40 },
-        reason: 'load test',
-      },
-      by: 'carol',
-      mode: 'enforce',
-      now: clock.now(),
-      leaseMs: LEASE,
+    const record = await enforcedByHand(store, clock.now(), 'carol', {
+      action: 'scale',
+      target: { kind: 'Deployment', namespace: 'payments', name: 'checkout' },
+      params: { from: 3, replicas: 40 },
+      reason: 'load test',
     });
 
     const outcome = await remediate(record.id);
@@ -578,17 +577,11 @@ describe('alert to outcome', () => {
       return pod;
     });
     kube.add(...pods);
-    const record = await createManualRecord(store, {
-      plan: {
-        action: 'delete-pod',
-        target: { kind: 'Pod', namespace: 'payments', name: 'checkout-7d9f8b6c5d-a', uid: 'uid-a' },
-        params: { uid: 'uid-a' },
-        reason: 'stuck',
-      },
-      by: 'dave',
-      mode: 'enforce',
-      now: clock.now(),
-      leaseMs: LEASE,
+    const record = await enforcedByHand(store, clock.now(), 'dave', {
+      action: 'delete-pod',
+      target: { kind: 'Pod', namespace: 'payments', name: 'checkout-7d9f8b6c5d-a', uid: 'uid-a' },
+      params: { uid: 'uid-a' },
+      reason: 'stuck',
     });
 
     const outcome = await remediate(record.id);
