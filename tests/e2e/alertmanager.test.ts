@@ -1,11 +1,11 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 import type { Outcome } from '../../lib/domain/types.ts';
 import { RESTARTED_AT_ANNOTATION } from '../../lib/remediate/rollout-restart.ts';
@@ -34,6 +34,7 @@ let kubemend: { child: ChildProcess; url: string };
 let alertmanager: Managed;
 let alertmanagerUrl: string;
 let prometheus: Managed;
+let kubemendLogs = '';
 let prometheusUrl: string;
 let namespace: string;
 
@@ -65,11 +66,14 @@ beforeAll(async () => {
         HOME: workDir,
         KUBECONFIG: testKubeconfig(),
         KUBEMEND_WEBHOOK_TOKEN: TOKEN,
-        KUBEMEND_LOG_LEVEL: 'warn',
+        // Everything it logs, to check that no credential reaches the logs.
+        KUBEMEND_LOG_LEVEL: 'debug',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  child.stdout.on('data', (chunk: Buffer) => (kubemendLogs += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (kubemendLogs += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -251,6 +255,15 @@ describe('Alertmanager → kubemend → Kubernetes', () => {
     expect(await promQuery('kubemend_outcomes_total{result="applied"}')).toEqual([
       expect.objectContaining({ value: [expect.any(Number), '1'] }),
     ]);
+    // A full run's logs (JSON lines, with the alert id) hold no credential.
+    expect(kubemendLogs).toContain('"msg":"remediation applied"');
+    expect(kubemendLogs).toContain(applied!.id);
+    expect(kubemendLogs).not.toContain(TOKEN);
+    expect(kubemendLogs).not.toMatch(/Bearer [A-Za-z0-9._~+/-]{8,}/);
+    const kubeTokens = (
+      parse(readFileSync(testKubeconfig(), 'utf8')) as { users: { user: { token: string } }[] }
+    ).users.map((u) => u.user.token);
+    for (const token of kubeTokens) expect(kubemendLogs).not.toContain(token);
     const rules = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
       data: { groups: { name: string; rules: { name: string; health: string }[] }[] };
     };

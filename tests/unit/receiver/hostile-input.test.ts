@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+
+import { ClusterUnreachableError } from '../../../lib/errors.ts';
+import { createLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime.ts';
+import { startServer } from '../../../lib/local/server.ts';
+import { readFixture } from '../../helpers/fixtures.ts';
+import { silentLogger } from '../../helpers/support.ts';
+
+/**
+ * Hostile input to the webhook endpoint, 10,000 generated cases and the classic attacks: every
+ * answer is a 4xx that says what is wrong (or a 202 for a valid body), never a 500, never a crash,
+ * and nothing is accepted that was not valid.
+ */
+const TOKEN = 'hostile-input-credential-0123';
+const dataDir = mkdtempSync(join(tmpdir(), 'kubemend-hostile-'));
+let runtime: LocalRuntime;
+const valid = JSON.parse(readFixture('alerts/crashlooping-single.json')) as Record<string, unknown>;
+
+beforeAll(() => {
+  runtime = createLocalRuntime({
+    dataDir,
+    configPath: join(import.meta.dirname, '../../../config/agent_config.yaml'),
+    logger: silentLogger,
+    webhookToken: TOKEN,
+    kube: async () => {
+      throw new ClusterUnreachableError('no cluster in this test');
+    },
+  });
+});
+
+afterAll(async () => {
+  await runtime.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** POSTs through the runtime's router; `authorization: null` sends no header at all. */
+async function post(body: string, authorization: string | null = `Bearer ${TOKEN}`) {
+  const response = await runtime.handle({
+    method: 'POST',
+    path: '/alerts',
+    headers: { authorization: authorization ?? undefined, 'content-type': 'application/json' },
+    body,
+  });
+  return { status: response.statusCode, body: JSON.parse(response.body) as { message?: string; accepted?: number } };
+}
+
+function expectClearRefusalOrAcceptance(answer: { status: number; body: { message?: string } }) {
+  expect([202, 400, 401, 413]).toContain(answer.status);
+  if (answer.status !== 202) expect(answer.body.message).toEqual(expect.any(String));
+}
+
+describe('hostile webhook input', () => {
+  it('answers any JSON value with a 4xx that says what is wrong, or a 202 (6,000 cases)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 6 }), async (value) => {
+        expectClearRefusalOrAcceptance(await post(JSON.stringify(value)));
+      }),
+      { numRuns: 6_000 },
+    );
+  });
+
+  it('refuses a webhook with any one field replaced by junk, naming the field (3,000 cases)', async () => {
+    const fields = Object.keys(valid);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...fields), fc.jsonValue({ maxDepth: 3 }), async (field, junk) => {
+        const answer = await post(JSON.stringify({ ...valid, [field]: junk }));
+        expectClearRefusalOrAcceptance(answer);
+        if (answer.status === 400) expect(answer.body.message).toContain(field);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('refuses any wrong credential with a 401 (1,000 cases)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.option(fc.string({ maxLength: 80 })), async (credential) => {
+        fc.pre(credential !== `Bearer ${TOKEN}`);
+        const answer = await post(JSON.stringify(valid), credential);
+        expect(answer.status).toBe(401);
+        expect(answer.body.message).toEqual(expect.any(String));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('survives deep nesting, prototype-pollution keys and non-JSON bodies', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expectClearRefusalOrAcceptance(await post(deep));
+    const polluted = await post(
+      `{"__proto__": {"polluted": "yes"}, "constructor": {"prototype": {"polluted": "yes"}}}`,
+    );
+    expect(polluted.status).toBe(400);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const xml = await post('<alerts><alert/></alerts>');
+    expect(xml).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^body is not valid JSON/) } });
+    // Over the 5 MiB limit: refused by the HTTP server before it is parsed.
+    const server = await startServer(runtime, { host: '127.0.0.1', port: 0 });
+    try {
+      const huge = await fetch(server.url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...valid, padding: 'x'.repeat(6 * 2 ** 20) }),
+      });
+      expect(huge.status).toBe(413);
+      expect(((await huge.json()) as { message: string }).message).toBe('request body exceeds 5242880 bytes');
+    } finally {
+      await server.close();
+    }
+  });
+});
