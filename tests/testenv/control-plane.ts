@@ -59,6 +59,8 @@ export interface ControlPlane extends ControlPlaneInfo {
 export async function startControlPlane(
   options: {
     stsEmulator?: string;
+    /** Write an audit log of every request (Metadata level) to `<workDir>/audit.log` (benchmarks). */
+    audit?: boolean;
     /** false: no kube-controller-manager (a controller outage). */ controllers?: boolean;
   } = {},
 ): Promise<ControlPlane> {
@@ -152,6 +154,7 @@ export async function startControlPlane(
         '--endpoint-reconciler-type=none',
         '--enable-priority-and-fairness=false',
         '--event-ttl=1h',
+        ...(options.audit === true ? auditFlags(workDir) : []),
       ],
       workDir,
     );
@@ -257,6 +260,25 @@ export async function startControlPlane(
     await authenticator.stop();
     throw error;
   }
+}
+
+/** Every request, at Metadata level (who, verb, resource, response code), one JSON line each. */
+function auditFlags(workDir: string): string[] {
+  const policy = join(workDir, 'audit-policy.yaml');
+  writeFileSync(
+    policy,
+    stringify({
+      apiVersion: 'audit.k8s.io/v1',
+      kind: 'Policy',
+      omitStages: ['RequestReceived'],
+      rules: [{ level: 'Metadata' }],
+    }),
+  );
+  return [
+    `--audit-policy-file=${policy}`,
+    `--audit-log-path=${join(workDir, 'audit.log')}`,
+    '--audit-log-mode=blocking',
+  ];
 }
 
 function renderKubeconfig(server: string, ca: Buffer, tokens: Partial<Record<Identity, string>>): string {
