@@ -1,13 +1,10 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse, stringify } from 'yaml';
 
-import type { Outcome } from '../../lib/domain/types.ts';
 import { RESTARTED_AT_ANNOTATION } from '../../lib/remediate/rollout-restart.ts';
 import {
   admin,
@@ -19,22 +16,20 @@ import {
   until,
 } from '../testenv/cluster.ts';
 import { freePort, startProcess, stopProcesses, waitFor, type Managed } from '../testenv/processes.ts';
+import { historyOf, serveKubemend, type ServedKubemend } from '../testenv/serve.ts';
 
 /**
  * The whole path as an operator runs it: alerts posted to a real Alertmanager, which groups them
  * and delivers its webhook (Bearer credential, send_resolved) to `kubemend serve`, which
  * diagnoses and fixes on the real control plane and records the outcome.
  */
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '../../bin/kubemend.ts');
 const TOKEN = 'alertmanager-e2e-credential';
 const workDir = mkdtempSync(join(tmpdir(), 'kubemend-am-e2e-'));
 const dataDir = join(workDir, 'data');
-let kubemend: { child: ChildProcess; url: string };
+let kubemend: ServedKubemend;
 let alertmanager: Managed;
 let alertmanagerUrl: string;
 let prometheus: Managed;
-let kubemendLogs = '';
 let prometheusUrl: string;
 let namespace: string;
 
@@ -57,33 +52,13 @@ beforeAll(async () => {
       ],
     }),
   );
-  const child = spawn(
-    process.execPath,
-    [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--config', config, '--context', 'kubemend'],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: workDir,
-        KUBECONFIG: testKubeconfig(),
-        KUBEMEND_WEBHOOK_TOKEN: TOKEN,
-        // Everything it logs, to check that no credential reaches the logs.
-        KUBEMEND_LOG_LEVEL: 'debug',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child.stdout.on('data', (chunk: Buffer) => (kubemendLogs += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (kubemendLogs += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /webhook_configs url at: (\S+)/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`kubemend serve exited with ${code}`)));
+  kubemend = await serveKubemend(['--data-dir', dataDir, '--config', config, '--context', 'kubemend'], {
+    HOME: workDir,
+    KUBECONFIG: testKubeconfig(),
+    KUBEMEND_WEBHOOK_TOKEN: TOKEN,
+    // Everything it logs, to check that no credential reaches the logs.
+    KUBEMEND_LOG_LEVEL: 'debug',
   });
-  kubemend = { child, url };
 
   const credentials = join(workDir, 'webhook-token');
   writeFileSync(credentials, TOKEN);
@@ -163,17 +138,11 @@ async function promQuery(query: string): Promise<{ metric: Record<string, string
 
 afterAll(async () => {
   await stopProcesses([alertmanager, prometheus]);
-  kubemend.child.kill('SIGTERM');
-  await new Promise((resolve) => kubemend.child.once('exit', resolve));
+  await kubemend.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
 
-async function history(): Promise<Outcome[]> {
-  const { stdout } = await run(process.execPath, [CLI, 'history', '--output', 'json', '--data-dir', dataDir], {
-    env: { PATH: process.env.PATH, HOME: workDir },
-  });
-  return JSON.parse(stdout) as Outcome[];
-}
+const history = () => historyOf(dataDir, workDir);
 
 async function postAlert(labels: Record<string, string>, startsAt: string, endsAt?: string): Promise<void> {
   const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
@@ -256,14 +225,14 @@ describe('Alertmanager → kubemend → Kubernetes', () => {
       expect.objectContaining({ value: [expect.any(Number), '1'] }),
     ]);
     // A full run's logs (JSON lines, with the alert id) hold no credential.
-    expect(kubemendLogs).toContain('"msg":"remediation applied"');
-    expect(kubemendLogs).toContain(applied!.id);
-    expect(kubemendLogs).not.toContain(TOKEN);
-    expect(kubemendLogs).not.toMatch(/Bearer [A-Za-z0-9._~+/-]{8,}/);
+    expect(kubemend.logs()).toContain('"msg":"remediation applied"');
+    expect(kubemend.logs()).toContain(applied!.id);
+    expect(kubemend.logs()).not.toContain(TOKEN);
+    expect(kubemend.logs()).not.toMatch(/Bearer [A-Za-z0-9._~+/-]{8,}/);
     const kubeTokens = (
       parse(readFileSync(testKubeconfig(), 'utf8')) as { users: { user: { token: string } }[] }
     ).users.map((u) => u.user.token);
-    for (const token of kubeTokens) expect(kubemendLogs).not.toContain(token);
+    for (const token of kubeTokens) expect(kubemend.logs()).not.toContain(token);
     const rules = (await (await fetch(`${prometheusUrl}/api/v1/rules`)).json()) as {
       data: { groups: { name: string; rules: { name: string; health: string }[] }[] };
     };

@@ -1,13 +1,10 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stringify } from 'yaml';
 
-import type { Outcome } from '../../lib/domain/types.ts';
 import {
   admin,
   applyShippedRbac,
@@ -18,45 +15,25 @@ import {
   testKubeconfig,
   until,
 } from '../testenv/cluster.ts';
+import { historyOf, serveKubemend, type ServedKubemend } from '../testenv/serve.ts';
 
 /**
  * The same Alertmanager group delivered 100 times at once, split over two `kubemend serve`
  * processes on one embedded store: one record, one fix, on the real control plane.
  */
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '../../bin/kubemend.ts');
 const TOKEN = 'duplicates-e2e-credential';
 const workDir = mkdtempSync(join(tmpdir(), 'kubemend-dup-e2e-'));
 const dataDir = join(workDir, 'data');
-const servers: { child: ChildProcess; url: string }[] = [];
+const servers: ServedKubemend[] = [];
 let namespace: string;
 
-async function serve(config: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--config', config, '--context', 'kubemend'],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: workDir,
-        KUBECONFIG: testKubeconfig(),
-        KUBEMEND_WEBHOOK_TOKEN: TOKEN,
-        KUBEMEND_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /webhook_configs url at: (\S+)/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`kubemend serve exited with ${code}`)));
+const serve = (config: string) =>
+  serveKubemend(['--data-dir', dataDir, '--config', config, '--context', 'kubemend'], {
+    HOME: workDir,
+    KUBECONFIG: testKubeconfig(),
+    KUBEMEND_WEBHOOK_TOKEN: TOKEN,
+    KUBEMEND_LOG_LEVEL: 'warn',
   });
-  return { child, url };
-}
 
 beforeAll(async () => {
   await applyShippedRbac();
@@ -83,19 +60,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const server of servers) {
-    server.child.kill('SIGTERM');
-    await new Promise((resolve) => server.child.once('exit', resolve));
-  }
+  for (const server of servers) await server.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
 
-async function history(): Promise<Outcome[]> {
-  const { stdout } = await run(process.execPath, [CLI, 'history', '--output', 'json', '--data-dir', dataDir], {
-    env: { PATH: process.env.PATH, HOME: workDir },
-  });
-  return JSON.parse(stdout) as Outcome[];
-}
+const history = () => historyOf(dataDir, workDir);
 
 describe('one group delivered 100 times to two instances', () => {
   it('makes one record and one fix', async () => {
