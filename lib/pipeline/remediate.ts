@@ -121,7 +121,11 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
       if (!remediator.supportsDryRun) {
         return finish(deps, outcome, 'observed', `${plan.action} has no server-side dry-run; recorded only`);
       }
-      const { change, diff } = await remediator.apply(plan, params.data, kube, { dryRun: true, limits });
+      const { change, diff } = await remediator.apply(plan, params.data, kube, {
+        dryRun: true,
+        limits,
+        inspected: target,
+      });
       return finish(deps, { ...outcome, change, ...(diff === undefined ? {} : { diff }) }, 'dry-run', policy.reason);
     }
     const stop = await deps.killSwitch();
@@ -145,7 +149,7 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
       // `applying` and re-applies the same idempotent plan instead of planning a second change.
       outcome = { ...outcome, stage: 'applying' };
       await deps.store.save(outcome, new Date(deps.clock().getTime() + deps.leaseMs));
-      const applied = await remediator.apply(plan, params.data, kube, { dryRun: false, limits });
+      const applied = await remediator.apply(plan, params.data, kube, { dryRun: false, limits, inspected: target });
       log.info({ action: plan.action, target: plan.target, change: applied.change }, 'remediation applied');
       outcome = {
         ...outcome,

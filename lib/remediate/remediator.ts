@@ -24,6 +24,8 @@ export interface TargetState {
    * whether the fix makes one more unavailable (policy caps the share disrupted at once).
    */
   disruption?: { replicas: number; unavailable: number; adds: number };
+  /** The object as `inspect` read it, which `apply` may take as the state before its first write. */
+  object?: unknown;
 }
 
 /** Numeric bounds a fix must stay within (config `limits`). */
@@ -84,7 +86,7 @@ export interface Remediator<Params = Record<string, unknown>> {
     plan: Plan,
     params: Params,
     kube: KubeApi,
-    options: { dryRun: boolean; limits?: Limits },
+    options: { dryRun: boolean; limits?: Limits; inspected?: TargetState },
   ): Promise<AppliedChange>;
   /** After a real write, polled until healthy or failed or the verification window ends. */
   check?(plan: Plan, params: Params, kube: KubeApi, applied: AppliedChange, appliedAt: Date): Promise<Health>;

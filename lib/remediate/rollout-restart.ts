@@ -88,9 +88,10 @@ export const rolloutRestart: Remediator<RolloutRestartParams> = {
     return {
       ...metadataFacts(workload),
       blocker: restartBlocker(kind, workload),
+      object: workload,
     };
   },
-  apply: async (plan, params, kube, { dryRun }) => {
+  apply: async (plan, params, kube, { dryRun, inspected }) => {
     const namespace = requireNamespace(plan);
     const kind = restartableKind(plan);
     const what = `${RESTARTED_AT_ANNOTATION}=${params.restartedAt} on ${kind.toLowerCase()} ${namespace}/${plan.target.name}`;
@@ -100,7 +101,11 @@ export const rolloutRestart: Remediator<RolloutRestartParams> = {
     let resourceVersion = params.resourceVersion;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const before = await kube.read(kind, plan.target.name, namespace);
+        // The first write diffs against what inspect just read; a retry reads afresh.
+        const before: unknown =
+          attempt === 1 && inspected?.object !== undefined
+            ? inspected.object
+            : await kube.read(kind, plan.target.name, namespace);
         const after = await kube.patch(kind, plan.target.name, namespace, body, { dryRun, resourceVersion });
         return { change: `${dryRun ? 'would set' : 'set'} ${what}`, diff: objectDiff(before, after) };
       } catch (error) {
