@@ -32,6 +32,7 @@ import {
   providerFor,
   recordBackOffEvent,
   until,
+  dryRunTemplatePatch,
 } from '../testenv/cluster.ts';
 import type { Identity } from '../testenv/control-plane.ts';
 
@@ -258,15 +259,7 @@ describe('shipped RBAC on a real API server', () => {
     const detector = kubeApiFor('detector');
 
     await expect(detector.getPod(namespace, pods[0]!.metadata!.name!)).resolves.toBeDefined();
-    await expect(
-      detector.patch(
-        'Deployment',
-        'checkout',
-        namespace,
-        { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
-        { dryRun: true },
-      ),
-    ).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(dryRunTemplatePatch(detector, namespace)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(
       detector.deletePod(namespace, pods[0]!.metadata!.name!, { dryRun: true, uid: pods[0]!.metadata!.uid! }),
     ).rejects.toBeInstanceOf(ForbiddenError);
@@ -276,15 +269,7 @@ describe('shipped RBAC on a real API server', () => {
     const { namespace, pods } = await crashLoopingCheckout('rbacfix');
     const remediator = kubeApiFor('remediator');
 
-    await expect(
-      remediator.patch(
-        'Deployment',
-        'checkout',
-        namespace,
-        { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
-        { dryRun: true },
-      ),
-    ).resolves.toBeDefined();
+    await expect(dryRunTemplatePatch(remediator, namespace)).resolves.toBeDefined();
     await expect(
       remediator.deletePod(namespace, pods[0]!.metadata!.name!, { dryRun: true, uid: pods[0]!.metadata!.uid! }),
     ).resolves.toBeUndefined();

@@ -29,6 +29,7 @@ import {
   createNamespace,
   crashLoopAlertFor,
   recordBackOffEvent,
+  dryRunTemplatePatch,
 } from '../testenv/cluster.ts';
 import { EKS } from '../testenv/control-plane.ts';
 
@@ -129,15 +130,7 @@ describe('IAM-derived tokens on the real API server', () => {
 
     await expect(api.getPod(namespace, pods[0]!.metadata!.name!)).resolves.toMatchObject({ kind: 'Pod' });
     await expect(api.listWarningEvents(namespace, { kind: 'Pod', name: 'x' })).resolves.toEqual([]);
-    await expect(
-      api.patch(
-        'Deployment',
-        'checkout',
-        namespace,
-        { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
-        { dryRun: true },
-      ),
-    ).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(dryRunTemplatePatch(api, namespace)).rejects.toBeInstanceOf(ForbiddenError);
     const { core } = clientsWithToken(await tokenFor(credentials));
     expect(await statusOf(core.listNamespacedSecret({ namespace }))).toBe(403);
   }, 120_000);
@@ -152,15 +145,7 @@ describe('IAM-derived tokens on the real API server', () => {
       credentials: async () => credentials,
     })('test-eks');
 
-    await expect(
-      api.patch(
-        'Deployment',
-        'checkout',
-        namespace,
-        { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
-        { dryRun: true },
-      ),
-    ).resolves.toMatchObject({ kind: 'Deployment' });
+    await expect(dryRunTemplatePatch(api, namespace)).resolves.toMatchObject({ kind: 'Deployment' });
   }, 120_000);
 
   it('rejects expired, tampered, wrong-cluster, wrong-host, unknown and unmapped tokens', async () => {
@@ -253,24 +238,8 @@ describe('IAM-derived tokens on the real API server', () => {
       },
     )('test-eks');
 
-    await expect(
-      api.patch(
-        'Deployment',
-        'checkout',
-        allowed,
-        { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
-        { dryRun: true },
-      ),
-    ).resolves.toMatchObject({ kind: 'Deployment' });
-    await expect(
-      api.patch(
-        'Deployment',
-        'checkout',
-        elsewhere,
-        { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
-        { dryRun: true },
-      ),
-    ).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(dryRunTemplatePatch(api, allowed)).resolves.toMatchObject({ kind: 'Deployment' });
+    await expect(dryRunTemplatePatch(api, elsewhere)).rejects.toBeInstanceOf(ForbiddenError);
   }, 120_000);
 });
 

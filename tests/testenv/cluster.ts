@@ -519,3 +519,14 @@ export async function createStorageClass(options: { allowVolumeExpansion: boolea
   } as KubernetesObject);
   return name;
 }
+
+/** A dry-run write to Deployment `checkout`'s pod template through `api`: what RBAC tests probe with. */
+export function dryRunTemplatePatch(api: KubeApi, namespace: string): Promise<unknown> {
+  return api.patch(
+    'Deployment',
+    'checkout',
+    namespace,
+    { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
+    { dryRun: true },
+  );
+}
