@@ -86,6 +86,46 @@ export class AlreadyClaimedError extends KubemendError {
   }
 }
 
+/**
+ * A fix whose write may have landed, or landed and was not yet verified, when the cluster or the
+ * store failed: the record is left in flight (`applying` or `verifying`) for the queue's retry or
+ * the alert's next notification to finish, verify or undo. Retry it; never record it as final.
+ */
+export class UnfinishedError extends KubemendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('unfinished', message, options);
+  }
+}
+
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+]);
+
+/**
+ * Whether a failure may pass if tried again later: the cluster unreachable, overloaded or failing,
+ * or the store throttled, failing or unreachable (AWS SDK errors, after the SDK's own retries).
+ */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof ClusterUnreachableError) return true;
+  if (error instanceof KubemendError || typeof error !== 'object' || error === null) return false;
+  const { name, $retryable, $metadata, code } = error as {
+    name?: unknown;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+    code?: unknown;
+  };
+  if ($retryable !== undefined && $retryable !== null) return true;
+  if (typeof name === 'string' && TRANSIENT_NAMES.has(name)) return true;
+  const status = $metadata?.httpStatusCode;
+  if (typeof status === 'number' && status >= 500) return true;
+  return typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR)/.test(code);
+}
+
 /** A safe, one-line description of any thrown value, for outcomes and logs. */
 export function describeError(error: unknown): { code: string; message: string } {
   if (error instanceof KubemendError) return { code: error.code, message: error.message };

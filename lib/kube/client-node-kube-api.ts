@@ -24,6 +24,7 @@ import {
 } from '../errors.ts';
 import type { KubeApi, KubeProvider, WriteOptions } from './kube-api.ts';
 import { KINDS, type Kind, type KindObjects, type ListOptions } from './kinds.ts';
+import { DEFAULT_RETRY, parseRetryAfter, withRetries, type FailedAttempt, type RetryPolicy } from './retry.ts';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -41,20 +42,33 @@ const NETWORK_CODES = new Set([
   'CERT_HAS_EXPIRED',
 ]);
 
-/** A KubeApi over @kubernetes/client-node for one KubeConfig. */
+/**
+ * A KubeApi over @kubernetes/client-node for one KubeConfig. Each attempt has `timeoutMs`; failed
+ * attempts are retried as `retry` says (lib/kube/retry.ts): reads and repeatable patches on 429,
+ * 5xx and network failures, other writes only when the request surely did not take effect.
+ */
 export function createClientNodeKubeApi(
   kubeConfig: KubeConfig,
-  options: { timeoutMs: number; name?: string },
+  options: { timeoutMs: number; name?: string; retry?: RetryPolicy },
 ): KubeApi {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
   const cluster = options.name ?? (kubeConfig.getCurrentContext() || kubeConfig.getCurrentCluster()?.name || 'default');
   const server = kubeConfig.getCurrentCluster()?.server ?? 'unknown server';
-  const call = <T>(what: string, run: () => Promise<T>): Promise<T> =>
-    withTimeout(run(), options.timeoutMs, what, server).catch((error: unknown) => {
-      throw translate(error, what, server);
-    });
+  const retry = options.retry ?? DEFAULT_RETRY;
+  /** One API request with retries; `idempotent: false` for writes that must not be repeated blindly. */
+  const call = async <T>(what: string, run: () => Promise<T>, idempotent = true): Promise<T> => {
+    let attempts = 0;
+    try {
+      return await withRetries(retry, idempotent, failedAttempt, (made) => {
+        attempts = made;
+        return withTimeout(run(), options.timeoutMs, what, server);
+      });
+    } catch (error) {
+      throw translate(error, what, server, attempts);
+    }
+  };
   const dryRun = (on: boolean): string | undefined => (on ? 'All' : undefined);
 
   return {
@@ -140,11 +154,14 @@ export function createClientNodeKubeApi(
     jsonPatchDeployment: async (namespace, name, operations, write) => {
       const what = `patch deployment ${namespace}/${name}`;
       try {
-        return await call(what, () =>
-          apps.patchNamespacedDeployment(
-            { namespace, name, body: operations, dryRun: dryRun(write.dryRun), fieldManager: 'kubemend' },
-            setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-          ),
+        return await call(
+          what,
+          () =>
+            apps.patchNamespacedDeployment(
+              { namespace, name, body: operations, dryRun: dryRun(write.dryRun), fieldManager: 'kubemend' },
+              setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+            ),
+          false,
         );
       } catch (error) {
         // A failed `test` operation: the API server answers 422 naming the test.
@@ -160,25 +177,31 @@ export function createClientNodeKubeApi(
       }
     },
     create: <K extends Kind>(kind: K, object: KindObjects[K], write: WriteOptions) =>
-      call(`create ${describe(kind, object.metadata?.name ?? '', object.metadata?.namespace)}`, () =>
-        objects.create<KindObjects[K] & KubernetesObject>(
-          { ...object, apiVersion: KINDS[kind].apiVersion, kind },
-          undefined,
-          dryRun(write.dryRun),
-          'kubemend',
-        ),
+      call(
+        `create ${describe(kind, object.metadata?.name ?? '', object.metadata?.namespace)}`,
+        () =>
+          objects.create<KindObjects[K] & KubernetesObject>(
+            { ...object, apiVersion: KINDS[kind].apiVersion, kind },
+            undefined,
+            dryRun(write.dryRun),
+            'kubemend',
+          ),
+        false,
       ),
     remove: async (kind, name, namespace, write) => {
-      await call(`delete ${describe(kind, name, namespace)}`, () =>
-        objects.delete(
-          { apiVersion: KINDS[kind].apiVersion, kind, metadata: { name, namespace } },
-          undefined,
-          dryRun(write.dryRun),
-          undefined,
-          undefined,
-          'Background',
-          { preconditions: { uid: write.uid }, dryRun: write.dryRun ? ['All'] : undefined },
-        ),
+      await call(
+        `delete ${describe(kind, name, namespace)}`,
+        () =>
+          objects.delete(
+            { apiVersion: KINDS[kind].apiVersion, kind, metadata: { name, namespace } },
+            undefined,
+            dryRun(write.dryRun),
+            undefined,
+            undefined,
+            'Background',
+            { preconditions: { uid: write.uid }, dryRun: write.dryRun ? ['All'] : undefined },
+          ),
+        false,
       );
     },
     evictPod: async (namespace, name, write) => {
@@ -208,17 +231,20 @@ export function createClientNodeKubeApi(
             },
           );
         }
-        throw translate(error, `evict pod ${namespace}/${name}`, server);
+        throw translate(error, `evict pod ${namespace}/${name}`, server, 1);
       }
     },
     deletePod: async (namespace, name, write) => {
-      await call(`delete pod ${namespace}/${name}`, () =>
-        core.deleteNamespacedPod({
-          namespace,
-          name,
-          dryRun: dryRun(write.dryRun),
-          body: { preconditions: { uid: write.uid }, dryRun: write.dryRun ? ['All'] : undefined },
-        }),
+      await call(
+        `delete pod ${namespace}/${name}`,
+        () =>
+          core.deleteNamespacedPod({
+            namespace,
+            name,
+            dryRun: dryRun(write.dryRun),
+            body: { preconditions: { uid: write.uid }, dryRun: write.dryRun ? ['All'] : undefined },
+          }),
+        false,
       );
     },
   };
@@ -260,11 +286,29 @@ function describe(kind: Kind, name: string, namespace: string | undefined): stri
   return `${kind.toLowerCase()} ${namespace === undefined ? '' : `${namespace}/`}${name}`;
 }
 
-function translate(error: unknown, what: string, server: string): unknown {
+function failedAttempt(error: unknown): FailedAttempt {
+  if (error instanceof ApiException) {
+    const headers = (error.headers ?? {}) as Record<string, string | undefined>;
+    const retryAfterSeconds = parseRetryAfter(headers['retry-after'] ?? headers['Retry-After']);
+    return { status: error.code, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+  }
+  if (error instanceof ClusterUnreachableError) return { network: 'ETIMEDOUT' };
+  const network = networkCode(error);
+  return network === undefined ? {} : { network };
+}
+
+function translate(error: unknown, what: string, server: string, attempts: number): unknown {
   if (error instanceof KubemendError) return error;
+  const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
   if (error instanceof ApiException) {
     const detail = statusMessage(error.body) ?? error.message.split('\n')[0];
     const message = `${what}: ${detail}`;
+    if (error.code === 429 || error.code >= 500) {
+      // Overloaded or failing (etcd down, a restart): the cluster is not usable just now.
+      return new ClusterUnreachableError(`${what}: ${server} answered ${error.code}: ${detail}${tries}`, {
+        cause: error,
+      });
+    }
     switch (error.code) {
       case 404:
         return new NotFoundError(message, { cause: error });
@@ -279,7 +323,7 @@ function translate(error: unknown, what: string, server: string): unknown {
   }
   const code = networkCode(error);
   if (code !== undefined) {
-    return new ClusterUnreachableError(`${what}: cannot reach ${server} (${code})`, { cause: error });
+    return new ClusterUnreachableError(`${what}: cannot reach ${server} (${code})${tries}`, { cause: error });
   }
   return error;
 }

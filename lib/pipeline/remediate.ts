@@ -11,7 +11,9 @@ import {
   describeError,
   DisruptionBudgetError,
   ForbiddenError,
+  isTransient,
   NotFoundError,
+  UnfinishedError,
 } from '../errors.ts';
 import type { KubeApi, KubeProvider } from '../kube/kube-api.ts';
 import { decide } from '../policy/policy.ts';
@@ -44,6 +46,11 @@ export interface RemediateDeps extends FinishDeps {
  * skipped, an interrupted `applying` one is applied again with the same (idempotent) plan, and an
  * interrupted `verifying` one is verified (and undone) without writing again. Fixes that need a
  * person's approval stop at `awaiting-approval` until `kubemend approve` runs them.
+ *
+ * When the cluster or the store fails once the write is under way (its answer lost, the API server
+ * or etcd restarting, the store throttled), the record is left at `applying` or `verifying` with
+ * the target still held, and `UnfinishedError` is thrown so that the queue retries: the next run
+ * re-applies the same idempotent plan or verifies, and records the one outcome.
  */
 export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Promise<Outcome> {
   const record = await deps.store.get(message.id);
@@ -96,13 +103,16 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
   const limits = effectiveLimits(deps.config, rule);
   const verifyMs = deps.config.defaults.verify.timeoutSeconds * 1000;
   const guarded = targetKey(outcome.cluster, plan.target);
+  /** How far the write got: a failure after `deciding` leaves the record for a follow-up. */
+  let phase: Phase = stage === 'verifying' ? 'written' : 'deciding';
+  const inFlight = () => ({ outcome, phase });
 
   try {
     const kube = await deps.kube(outcome.cluster);
     if (stage === 'verifying') {
       // A worker died after the write: verify it (and undo it) instead of writing again.
       const applied = { change: outcome.change ?? '', diff: outcome.diff, undo: outcome.undo };
-      return await releasing(deps, guarded, outcome.id, log, () =>
+      return await releasing(deps, guarded, log, inFlight, () =>
         verifyFix(deps, outcome, remediator, params.data, kube, applied),
       );
     }
@@ -144,12 +154,14 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
       cooldownMs: (rule.cooldownMinutes ?? deps.config.defaults.cooldownMinutes) * 60_000,
     });
     if (!guard.acquired) return finish(deps, outcome, 'refused', guard.reason);
-    return await releasing(deps, guarded, outcome.id, log, async () => {
+    return await releasing(deps, guarded, log, inFlight, async () => {
       // Mark the write as under way first: if this worker dies mid-write, the next claim sees
       // `applying` and re-applies the same idempotent plan instead of planning a second change.
       outcome = { ...outcome, stage: 'applying' };
       await deps.store.save(outcome, new Date(deps.clock().getTime() + deps.leaseMs));
+      phase = 'writing';
       const applied = await remediator.apply(plan, params.data, kube, { dryRun: false, limits, inspected: target });
+      phase = 'written';
       log.info({ action: plan.action, target: plan.target, change: applied.change }, 'remediation applied');
       outcome = {
         ...outcome,
@@ -164,6 +176,7 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
       return verifyFix(deps, outcome, remediator, params.data, kube, applied);
     });
   } catch (error) {
+    if (error instanceof UnfinishedError) throw error;
     if (error instanceof ClusterUnreachableError) {
       return finish(deps, outcome, 'cluster-unreachable', error.message, error);
     }
@@ -215,26 +228,67 @@ async function awaitApproval(deps: RemediateDeps, outcome: Outcome): Promise<Out
   return waiting;
 }
 
-/** Runs `work` holding the target's lease, and releases it (starting the cooldown if applied). */
+type Phase = 'deciding' | 'writing' | 'written';
+
+/**
+ * Runs `work` holding the target's lease, and releases it (starting the cooldown if applied).
+ * A transient failure once the write is under way keeps the lease (so no other fix starts on the
+ * target), leaves the record in flight for the next run, and throws UnfinishedError.
+ */
 async function releasing(
   deps: RemediateDeps,
   target: string,
-  holder: string,
   log: Logger,
+  inFlight: () => { outcome: Outcome; phase: Phase },
   work: () => Promise<Outcome>,
 ): Promise<Outcome> {
+  const holder = inFlight().outcome.id;
   let applied = false;
+  let unfinished = false;
   try {
     const outcome = await work();
     applied = outcome.change !== undefined && outcome.result !== 'dry-run';
     return outcome;
+  } catch (error) {
+    const { outcome, phase } = inFlight();
+    if (phase === 'deciding' || !isTransient(error)) throw error;
+    unfinished = true;
+    throw await leaveForFollowUp(deps, outcome, phase, error, log);
   } finally {
     // A release that fails must not turn a recorded result into a failure: the lease expires
     // by itself, and the cooldown is then simply not started.
-    await deps.targetGuard
-      .release({ target, holder, now: deps.clock(), applied })
-      .catch((error: unknown) => log.warn({ error: describeError(error), target }, 'target lease not released'));
+    // An unfinished fix keeps the target: the next run (the same holder) takes it back.
+    if (!unfinished) {
+      await deps.targetGuard
+        .release({ target, holder, now: deps.clock(), applied })
+        .catch((error: unknown) => log.warn({ error: describeError(error), target }, 'target lease not released'));
+    }
   }
+}
+
+/**
+ * Saves the record at `applying` (the write's answer was lost: it may or may not have landed) or
+ * `verifying` (it landed), free for the next run to claim now, and returns the error to throw.
+ * If the store fails too, the record keeps its last saved stage and lease, which the next run
+ * takes over once the lease ends.
+ */
+async function leaveForFollowUp(
+  deps: RemediateDeps,
+  outcome: Outcome,
+  phase: Exclude<Phase, 'deciding'>,
+  error: unknown,
+  log: Logger,
+): Promise<UnfinishedError> {
+  const stage = phase === 'writing' ? 'applying' : 'verifying';
+  const what = phase === 'writing' ? 'the write may or may not have landed' : 'the write landed, not yet verified';
+  const message = `${outcome.plan?.action ?? 'fix'} unfinished (${what}): ${describeError(error).message}; left at ${stage} for the next run`;
+  log.warn({ stage, error: describeError(error) }, 'remediation unfinished; the queue retries it');
+  try {
+    await deps.store.save({ ...outcome, stage, reason: message, error: describeError(error) }, deps.clock());
+  } catch (saveError) {
+    log.warn({ error: describeError(saveError) }, 'could not save the unfinished record; its lease will end');
+  }
+  return new UnfinishedError(message, { cause: error });
 }
 
 /**

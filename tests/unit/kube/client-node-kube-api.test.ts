@@ -7,6 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterUnreachableError, ConflictError, ForbiddenError, NotFoundError } from '../../../lib/errors.ts';
 import { createClientNodeKubeApi } from '../../../lib/kube/client-node-kube-api.ts';
 import type { KubeApi } from '../../../lib/kube/kube-api.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from '../../../lib/kube/retry.ts';
 import { backOffEvent, crashingPod, deployment } from '../../helpers/fixtures.ts';
 
 /**
@@ -22,7 +23,15 @@ interface Seen {
 }
 let server: Server;
 let seen: Seen[] = [];
-let answer: (request: Seen) => { status: number; body: unknown } = () => ({ status: 200, body: {} });
+type Answer = { status: number; body: unknown; headers?: Record<string, string> } | 'reset';
+let answer: (request: Seen) => Answer = () => ({ status: 200, body: {} });
+/** The waits the adapter asked for between attempts (no real sleeping in these tests). */
+let waits: number[] = [];
+const quickRetry: RetryPolicy = {
+  ...DEFAULT_RETRY,
+  random: () => 0.5,
+  sleep: async (ms) => void waits.push(ms),
+};
 
 function kubeApiAt(server: string, timeoutMs = 2_000): KubeApi {
   const config = new KubeConfig();
@@ -32,7 +41,14 @@ function kubeApiAt(server: string, timeoutMs = 2_000): KubeApi {
     contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
     currentContext: 'test',
   });
-  return createClientNodeKubeApi(config, { timeoutMs });
+  return createClientNodeKubeApi(config, { timeoutMs, retry: quickRetry });
+}
+
+/** The discovery document client-node's generic object API reads before its first Job request. */
+function discovery(request: Seen): Answer | undefined {
+  if (request.method !== 'GET' || request.url !== '/apis/batch/v1') return undefined;
+  const resources = [{ name: 'jobs', singularName: 'job', namespaced: true, kind: 'Job', verbs: ['create', 'get'] }];
+  return { status: 200, body: { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'batch/v1', resources } };
 }
 
 function status(code: number, reason: string, message: string) {
@@ -57,9 +73,13 @@ beforeAll(async () => {
         body: text === '' ? undefined : (JSON.parse(text) as unknown),
       };
       seen.push(entry);
-      const { status: code, body } = answer(entry);
-      response.writeHead(code, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(body));
+      const reply = answer(entry);
+      if (reply === 'reset') {
+        request.socket.destroy();
+        return;
+      }
+      response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+      response.end(JSON.stringify(reply.body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -73,6 +93,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   seen = [];
+  waits = [];
+  answer = () => ({ status: 200, body: {} });
 });
 
 describe('client-node KubeApi adapter', () => {
@@ -196,5 +218,89 @@ describe('client-node KubeApi adapter', () => {
     await expect(failure).rejects.toThrow(`get pod payments/x: ${address} did not answer within 200 ms`);
     silent.closeAllConnections();
     await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it('retries a read the API server failed, with growing jittered waits, until it succeeds', async () => {
+    let calls = 0;
+    answer = () => {
+      calls += 1;
+      return calls < 3 ? status(503, 'ServiceUnavailable', 'etcd is restarting') : { status: 200, body: crashingPod() };
+    };
+
+    const pod = await kube.getPod('payments', 'checkout-7d9c-abcde');
+
+    expect(pod.metadata?.name).toBe(crashingPod().metadata?.name);
+    expect(seen).toHaveLength(3);
+    // Full jitter at random() = 0.5: half of 200 ms, then half of 400 ms.
+    expect(waits).toEqual([100, 200]);
+  });
+
+  it('waits as long as a 429 says in Retry-After before asking again', async () => {
+    let calls = 0;
+    answer = () => {
+      calls += 1;
+      return calls === 1
+        ? {
+            ...status(429, 'TooManyRequests', 'too many requests, please try again later'),
+            headers: { 'retry-after': '2' },
+          }
+        : { status: 200, body: crashingPod() };
+    };
+
+    await kube.getPod('payments', 'checkout-7d9c-abcde');
+
+    expect(seen).toHaveLength(2);
+    expect(waits).toEqual([2_000 + 100]);
+  });
+
+  it('gives up after its attempts and reports the failing cluster with what it answered', async () => {
+    answer = () => status(500, 'InternalError', 'etcdserver: request timed out');
+
+    const failure = kube.getDeployment('payments', 'checkout');
+
+    await expect(failure).rejects.toBeInstanceOf(ClusterUnreachableError);
+    await expect(failure).rejects.toThrow(
+      /get deployment payments\/checkout: http:\/\/127\.0\.0\.1:\d+ answered 500: etcdserver: request timed out \(4 attempts\)/,
+    );
+    expect(seen).toHaveLength(4);
+    expect(waits).toHaveLength(3);
+  });
+
+  it('repeats a repeatable patch whose answer was lost, but never a create', async () => {
+    let patches = 0;
+    answer = (request) => {
+      if (request.method === 'PATCH') {
+        patches += 1;
+        return patches === 1 ? 'reset' : { status: 200, body: deployment() };
+      }
+      return discovery(request) ?? 'reset';
+    };
+
+    await kube.patch('Deployment', 'checkout', 'payments', { spec: { replicas: 3 } }, { dryRun: false });
+    const create = kube.create(
+      'Job',
+      { metadata: { name: 'backup-retry-abcde', namespace: 'payments' } },
+      {
+        dryRun: false,
+      },
+    );
+
+    await expect(create).rejects.toBeInstanceOf(ClusterUnreachableError);
+    expect(seen.filter((request) => request.method === 'PATCH')).toHaveLength(2);
+    expect(seen.filter((request) => request.method === 'POST')).toHaveLength(1);
+  });
+
+  it('repeats a create the API server turned away with 429 before handling it', async () => {
+    let posts = 0;
+    answer = (request) => {
+      const known = discovery(request);
+      if (known !== undefined) return known;
+      posts += 1;
+      return posts === 1 ? status(429, 'TooManyRequests', 'slow down') : { status: 201, body: {} };
+    };
+
+    await kube.create('Job', { metadata: { name: 'backup-retry-abcde', namespace: 'payments' } }, { dryRun: false });
+
+    expect(seen.filter((request) => request.method === 'POST')).toHaveLength(2);
   });
 });

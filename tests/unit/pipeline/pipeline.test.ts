@@ -9,11 +9,12 @@ import {
   ClusterUnknownError,
   ClusterUnreachableError,
   ForbiddenError,
+  UnfinishedError,
 } from '../../../lib/errors.ts';
 import { detectors } from '../../../lib/detect/registry.ts';
 import { handleAlert } from '../../../lib/pipeline/detect.ts';
 import type { AlertMessage, PlanMessage } from '../../../lib/pipeline/messages.ts';
-import { handlePlan } from '../../../lib/pipeline/remediate.ts';
+import { handlePlan, targetKey } from '../../../lib/pipeline/remediate.ts';
 import { approve, createManualRecord } from '../../../lib/pipeline/manual.ts';
 import type { Outcome, Plan } from '../../../lib/domain/types.ts';
 import { loadModelConfig } from '../../../lib/models/model-config.ts';
@@ -22,6 +23,7 @@ import { join } from 'node:path';
 import { configKillSwitch } from '../../../lib/guardrails/kill-switch.ts';
 import { createSqliteTargetGuard } from '../../../lib/guardrails/target-guard.ts';
 import { remediators } from '../../../lib/remediate/registry.ts';
+import type { Kind } from '../../../lib/kube/kinds.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
 import { alertFixture, backOffEvent, crashingPod, deployment, replicaSet } from '../../helpers/fixtures.ts';
 import { manualClock, memoryStore, recordingQueue, silentLogger, testConfig } from '../../helpers/support.ts';
@@ -616,6 +618,86 @@ describe('alert to outcome', () => {
     expect(outcome).toMatchObject({ result: 'applied', verification: { status: 'verified' } });
     expect(outcome.timings.appliedAt).toBe(appliedAt);
     expect(kube.writes).toEqual([]);
+  });
+
+  it('leaves a fix whose write answer was lost for the next run, holding the target, and makes one change', async () => {
+    const { detect, remediate, plans, store, clock, kube, targetGuard } = harness('enforce');
+    await detect(crashLoopAlert);
+    const id = plans.sent[0]!.id;
+    const patch = kube.patch.bind(kube);
+    let lose = 1;
+    // The patch lands, then the connection drops before its answer arrives.
+    kube.patch = async <K extends Kind>(...args: Parameters<typeof kube.patch<K>>) => {
+      const result = await patch(...args);
+      if (lose-- > 0)
+        throw new ClusterUnreachableError('patch deployment payments/checkout: cannot reach (ECONNRESET)');
+      return result;
+    };
+
+    await expect(remediate(id)).rejects.toBeInstanceOf(UnfinishedError);
+    const left = await store.get(id);
+    const other = await targetGuard.acquire({
+      target: targetKey(left?.cluster, left!.plan!.target),
+      holder: 'another-alert',
+      now: clock.now(),
+      leaseMs: 1_000,
+      cooldownMs: 0,
+    });
+    const outcome = await remediate(id);
+
+    expect(left).toMatchObject({ stage: 'applying', error: { code: 'cluster_unreachable' } });
+    expect(left?.reason).toContain('the write may or may not have landed');
+    expect(other).toMatchObject({ acquired: false });
+    expect(outcome).toMatchObject({ stage: 'done', result: 'applied', verification: { status: 'verified' } });
+    const restarts = new Set(kube.writes.filter((write) => !write.dryRun).map((write) => JSON.stringify(write.body)));
+    expect(restarts.size).toBe(1);
+  });
+
+  it('leaves a written fix at verifying when the store throttles, and verifies it next time without writing', async () => {
+    const { detect, remediate, plans, store, kube } = harness('enforce');
+    await detect(crashLoopAlert);
+    const id = plans.sent[0]!.id;
+    const save = store.save.bind(store);
+    let throttle = 1;
+    store.save = async (outcome, leaseUntil) => {
+      if (outcome.stage === 'verifying' && throttle-- > 0) {
+        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+          name: 'ProvisionedThroughputExceededException',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      return save(outcome, leaseUntil);
+    };
+
+    await expect(remediate(id)).rejects.toBeInstanceOf(UnfinishedError);
+    const left = await store.get(id);
+    const writesBefore = kube.writes.filter((write) => !write.dryRun).length;
+    const outcome = await remediate(id);
+
+    expect(left).toMatchObject({ stage: 'verifying', change: expect.stringContaining('restartedAt') });
+    expect(outcome).toMatchObject({ stage: 'done', result: 'applied', verification: { status: 'verified' } });
+    expect(kube.writes.filter((write) => !write.dryRun)).toHaveLength(writesBefore);
+  });
+
+  it('records an unreachable cluster before any write as final, and frees the target', async () => {
+    const { detect, remediate, plans, kube, targetGuard, clock, store } = harness('enforce');
+    await detect(crashLoopAlert);
+    const id = plans.sent[0]!.id;
+    kube.failWith = new ClusterUnreachableError('get deployment payments/checkout: answered 503 (4 attempts)');
+
+    const outcome = await remediate(id);
+    const record = await store.get(id);
+
+    expect(outcome).toMatchObject({ stage: 'done', result: 'cluster-unreachable' });
+    expect(kube.writes).toEqual([]);
+    const free = await targetGuard.acquire({
+      target: targetKey(record?.cluster, record!.plan!.target),
+      holder: 'another-alert',
+      now: clock.now(),
+      leaseMs: 1_000,
+      cooldownMs: 0,
+    });
+    expect(free).toMatchObject({ acquired: true });
   });
 
   it('plans no fix when the metrics history shows a blip, and says so with the numbers', async () => {
