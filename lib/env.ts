@@ -62,6 +62,8 @@ export const RemediatorEnvSchema = z.object({
   ...WorkerEnv,
   /** SSM parameter holding the kill switch (`on`/`off`), read before every write. */
   KUBEMEND_KILL_SWITCH_PARAMETER: z.string().min(1),
+  /** The plan queue, where an approved fix left unfinished is handed to be finished (optional). */
+  KUBEMEND_PLAN_QUEUE_URL: optional(z.url()),
   /** SNS topic told about applied, refused, failed and pending-approval outcomes (optional). */
   KUBEMEND_SNS_TOPIC_ARN: optional(z.string().regex(/^arn:aws[a-z-]*:sns:/, 'expected an SNS topic ARN')),
   /** SSM SecureString holding a Slack incoming-webhook URL (optional); read once per container. */

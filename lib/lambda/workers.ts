@@ -103,6 +103,9 @@ export async function createRemediatorDeps(env: NodeJS.ProcessEnv): Promise<Reme
     }),
     killSwitch: ssmKillSwitch(ssm, config.KUBEMEND_KILL_SWITCH_PARAMETER, { cacheMs: 30_000 }),
     targetGuard: createDynamoTargetGuard(dynamo, { tableName: config.KUBEMEND_TABLE_NAME }),
+    ...(config.KUBEMEND_PLAN_QUEUE_URL === undefined
+      ? {}
+      : { followUps: createSqsQueue<PlanMessage>(new SQSClient({}), config.KUBEMEND_PLAN_QUEUE_URL) }),
     clock: () => new Date(),
     logger,
     metrics: emfMetrics('kubemend-remediator'),

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { metricsSources } from '../models/consult.ts';
 import { loadModelConfig } from '../models/model-config.ts';
 import { prometheusFor } from '../prometheus/registry.ts';
-import { handlePlan } from '../pipeline/remediate.ts';
+import { handlePlan, remediateNow, type RemediateDeps } from '../pipeline/remediate.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import type { Mode, Outcome, Plan } from '../domain/types.ts';
 import { createLocalQueues, type LocalQueues } from '../queue/sqlite-queue.ts';
@@ -125,36 +125,38 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       metricsFor,
     });
   });
-  const remediate = (message: PlanMessage) =>
-    handlePlan(message, {
-      store,
-      config,
-      remediators,
-      kube: remediatorKube,
-      killSwitch,
-      targetGuard,
-      clock,
-      logger,
-      leaseMs,
-      notifier: options.notifier,
-      metrics,
-    });
+  const remediateDeps: RemediateDeps = {
+    store,
+    config,
+    remediators,
+    kube: remediatorKube,
+    killSwitch,
+    targetGuard,
+    clock,
+    logger,
+    leaseMs,
+    notifier: options.notifier,
+    metrics,
+    followUps: plans,
+  };
   queues.consume('plans', async (body) => {
-    await remediate(PlanMessageSchema.parse(body));
+    await handlePlan(PlanMessageSchema.parse(body), remediateDeps);
   });
+  // Direct runs (the CLI's approve and run): an unfinished fix goes to the durable plan queue.
+  const remediate = (id: string) => remediateNow(id, remediateDeps);
 
   return {
     config,
     store,
     queues,
-    remediate: (id) => remediate({ kind: 'plan', id }),
+    remediate,
     approve: async (id, by) => {
       await approve(store, { id, by, now: clock(), leaseMs });
-      return remediate({ kind: 'plan', id });
+      return remediate(id);
     },
     runManual: async (request) => {
       const record = await createManualRecord(store, { ...request, now: clock(), leaseMs });
-      return remediate({ kind: 'plan', id: record.id });
+      return remediate(record.id);
     },
     handle: async (request) => {
       try {

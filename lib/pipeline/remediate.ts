@@ -22,6 +22,7 @@ import type { AnyRemediator, AppliedChange, Health } from '../remediate/remediat
 import type { OutcomeStore } from '../store/outcome-store.ts';
 import { finish, notify, type FinishDeps } from './finish.ts';
 import type { PlanMessage } from './messages.ts';
+import type { Queue } from '../queue/queue.ts';
 
 export interface RemediateDeps extends FinishDeps {
   store: OutcomeStore;
@@ -37,6 +38,29 @@ export interface RemediateDeps extends FinishDeps {
   targetGuard: TargetGuard;
   /** Waits between verification checks (tests pass one that moves a manual clock). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Where a run started directly (an approval, a manual fix) hands a fix it left unfinished, for
+   * the queue to finish; runs taken from the plan queue are retried by that queue itself.
+   */
+  followUps?: Queue<PlanMessage>;
+}
+
+/**
+ * Runs record `id` now, outside the plan queue (an approval, a manual fix). A fix left unfinished
+ * is handed to `followUps` to be finished there, and the record is returned as it stands
+ * (`applying` or `verifying`, its reason saying what happened); without a queue the error stands.
+ */
+export async function remediateNow(id: string, deps: RemediateDeps): Promise<Outcome> {
+  try {
+    return await handlePlan({ kind: 'plan', id }, deps);
+  } catch (error) {
+    if (!(error instanceof UnfinishedError) || deps.followUps === undefined) throw error;
+    await deps.followUps.send([{ kind: 'plan', id }]);
+    deps.logger.warn({ alertId: id }, 'unfinished fix handed to the plan queue');
+    const record = await deps.store.get(id);
+    if (record === undefined) throw error;
+    return record;
+  }
 }
 
 /**

@@ -111,8 +111,7 @@ export function firingAlert(file: string, labels: Record<string, string>): Alert
 }
 
 /** Creates each object of a YAML stream, leaving ones that already exist as they are. */
-export async function applyYaml(text: string): Promise<void> {
-  const { objects } = admin();
+export async function applyYaml(text: string, objects = admin().objects): Promise<void> {
   for (const document of parseAllDocuments(text)) {
     const object = document.toJS() as KubernetesObject | null;
     if (object === null) continue;
@@ -124,10 +123,10 @@ export async function applyYaml(text: string): Promise<void> {
   }
 }
 
-/** Applies infra/kubernetes (rbac.yaml and remediator-bindings.yaml) as shipped. */
-export async function applyShippedRbac(): Promise<void> {
+/** Applies infra/kubernetes (rbac.yaml and remediator-bindings.yaml) as shipped (to another cluster with `objects`). */
+export async function applyShippedRbac(objects = admin().objects): Promise<void> {
   for (const file of ['rbac.yaml', 'remediator-bindings.yaml']) {
-    await applyYaml(readFileSync(join(import.meta.dirname, '../../infra/kubernetes', file), 'utf8'));
+    await applyYaml(readFileSync(join(import.meta.dirname, '../../infra/kubernetes', file), 'utf8'), objects);
   }
 }
 
@@ -144,17 +143,24 @@ export interface TestDeployment {
   tolerations?: { key: string; operator: 'Exists'; effect: string }[];
   env?: { name: string; value: string }[];
   progressDeadlineSeconds?: number;
+  revisionHistoryLimit?: number;
 }
 
 /** Creates a Deployment whose pods are labelled app=<name>. */
-export async function createDeployment(namespace: string, name: string, options: TestDeployment = {}): Promise<void> {
-  await admin().apps.createNamespacedDeployment({
+export async function createDeployment(
+  namespace: string,
+  name: string,
+  options: TestDeployment = {},
+  apps = admin().apps,
+): Promise<void> {
+  await apps.createNamespacedDeployment({
     namespace,
     body: {
       metadata: { name, labels: { app: name } },
       spec: {
         replicas: options.replicas ?? 1,
         progressDeadlineSeconds: options.progressDeadlineSeconds,
+        revisionHistoryLimit: options.revisionHistoryLimit,
         selector: { matchLabels: { app: name } },
         template: {
           metadata: { labels: { app: name, ...options.labels }, annotations: options.annotations },

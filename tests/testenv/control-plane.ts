@@ -48,6 +48,8 @@ export interface ControlPlaneInfo {
 }
 
 export interface ControlPlane extends ControlPlaneInfo {
+  /** Stops one component and starts it again with the same flags and data, and waits until it serves. */
+  restart(component: 'etcd' | 'kube-apiserver'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -249,6 +251,20 @@ export async function startControlPlane(
       workDir,
       version,
       timings,
+      restart: async (component) => {
+        const index = processes.findIndex((p) => p.name === component);
+        const old = processes[index]!;
+        await stopProcesses([old]);
+        const fresh = startProcess(component, old.command, old.args, old.workDir, { appendLog: true });
+        processes[index] = fresh;
+        await waitFor(
+          fresh,
+          component === 'etcd'
+            ? async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok
+            : () => httpsOk(`${server}/readyz`, caFile, tokens.admin),
+          90_000,
+        );
+      },
       stop: async () => {
         await stopProcesses(processes);
         await authenticator.stop();

@@ -38,6 +38,9 @@ export interface Managed {
   name: string;
   child: ChildProcess;
   log: string;
+  command: string;
+  args: string[];
+  workDir: string;
 }
 
 const PID_FILE = () => join(cacheDir(), 'testenv', 'running.pids');
@@ -46,9 +49,15 @@ const PID_FILE = () => join(cacheDir(), 'testenv', 'running.pids');
  * Starts a process whose output goes to a log file, and records its pid so that a later run can
  * stop it if this one died before its teardown.
  */
-export function startProcess(name: string, command: string, args: string[], workDir: string): Managed {
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  workDir: string,
+  options: { appendLog?: boolean } = {},
+): Managed {
   const log = join(workDir, `${name}.log`);
-  const stream = createWriteStream(log);
+  const stream = createWriteStream(log, { flags: options.appendLog === true ? 'a' : 'w' });
   const child = spawn(command, args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(stream);
   child.stderr?.pipe(stream);
@@ -56,7 +65,7 @@ export function startProcess(name: string, command: string, args: string[], work
     mkdirSync(dirname(PID_FILE()), { recursive: true });
     writeFileSync(PID_FILE(), `${child.pid} ${command}\n`, { flag: 'a' });
   }
-  return { name, child, log };
+  return { name, child, log, command, args, workDir };
 }
 
 /** Stops processes by pid: SIGTERM, then SIGKILL after a grace period. */

@@ -14,7 +14,7 @@ import {
 import { detectors } from '../../../lib/detect/registry.ts';
 import { handleAlert } from '../../../lib/pipeline/detect.ts';
 import type { AlertMessage, PlanMessage } from '../../../lib/pipeline/messages.ts';
-import { handlePlan, targetKey } from '../../../lib/pipeline/remediate.ts';
+import { handlePlan, remediateNow, targetKey } from '../../../lib/pipeline/remediate.ts';
 import { approve, createManualRecord } from '../../../lib/pipeline/manual.ts';
 import type { Outcome, Plan } from '../../../lib/domain/types.ts';
 import { loadModelConfig } from '../../../lib/models/model-config.ts';
@@ -78,6 +78,10 @@ function harness(
   const detect = (alert: Alert) => handleAlert(message(alert), { ...common, detectors, plans, metricsFor });
   const remediate = (id: string) =>
     handlePlan({ kind: 'plan', id }, { ...common, remediators, killSwitch, targetGuard, sleep, notifier });
+  const followUps = recordingQueue<PlanMessage>();
+  /** A run outside the plan queue (an approval, a manual fix), handing unfinished fixes to `followUps`. */
+  const remediateDirectly = (id: string) =>
+    remediateNow(id, { ...common, remediators, killSwitch, targetGuard, sleep, notifier, followUps });
   /** Receiver → detector → remediator, as the queues would run them. */
   const run = async (alert: Alert) => {
     const before = plans.sent.length;
@@ -97,6 +101,8 @@ function harness(
     targetGuard,
     controller,
     notified,
+    remediateDirectly,
+    followUps,
     config,
     metricsHistory,
   };
@@ -677,6 +683,27 @@ describe('alert to outcome', () => {
     expect(left).toMatchObject({ stage: 'verifying', change: expect.stringContaining('restartedAt') });
     expect(outcome).toMatchObject({ stage: 'done', result: 'applied', verification: { status: 'verified' } });
     expect(kube.writes.filter((write) => !write.dryRun)).toHaveLength(writesBefore);
+  });
+
+  it('hands a fix run directly and left unfinished to the plan queue, which then finishes it', async () => {
+    const { detect, remediate, remediateDirectly, followUps, plans, store, kube } = harness('enforce');
+    await detect(crashLoopAlert);
+    const id = plans.sent[0]!.id;
+    const patch = kube.patch.bind(kube);
+    let lose = 1;
+    kube.patch = async <K extends Kind>(...args: Parameters<typeof kube.patch<K>>) => {
+      if (lose-- > 0) throw new ClusterUnreachableError('patch deployment payments/checkout: timed out');
+      return patch(...args);
+    };
+
+    const answered = await remediateDirectly(id);
+    const finished = await remediate(followUps.sent[0]!.id);
+
+    expect(answered).toMatchObject({ id, stage: 'applying' });
+    expect(answered.reason).toContain('left at applying for the next run');
+    expect(followUps.sent).toEqual([{ kind: 'plan', id }]);
+    expect(finished).toMatchObject({ stage: 'done', result: 'applied' });
+    expect(await store.get(id)).toMatchObject({ stage: 'done', result: 'applied' });
   });
 
   it('records an unreachable cluster before any write as final, and frees the target', async () => {
