@@ -128,7 +128,7 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
   const verifyMs = deps.config.defaults.verify.timeoutSeconds * 1000;
   const guarded = targetKey(outcome.cluster, plan.target);
   /** How far the write got: a failure after `deciding` leaves the record for a follow-up. */
-  let phase: Phase = stage === 'verifying' ? 'written' : 'deciding';
+  let phase: Phase = stage === 'verifying' ? 'written' : stage === 'applying' ? 'writing' : 'deciding';
   const inFlight = () => ({ outcome, phase });
 
   try {
@@ -141,6 +141,52 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
       );
     }
     const target = await remediator.inspect(plan, kube);
+    const acquireTarget = () =>
+      // One fix in flight per target (held through verification), and none again within the cooldown.
+      deps.targetGuard.acquire({
+        target: guarded,
+        holder: outcome.id,
+        now: deps.clock(),
+        leaseMs: deps.leaseMs + verifyMs,
+        cooldownMs: (rule.cooldownMinutes ?? deps.config.defaults.cooldownMinutes) * 60_000,
+      });
+    const writeAndVerify = async (why: string) => {
+      // Mark the write as under way first: if this worker dies mid-write, the next claim sees
+      // `applying` and re-applies the same idempotent plan instead of planning a second change.
+      outcome = { ...outcome, stage: 'applying' };
+      await deps.store.save(outcome, new Date(deps.clock().getTime() + deps.leaseMs));
+      phase = 'writing';
+      const applied = await remediator.apply(plan, params.data, kube, { dryRun: false, limits, inspected: target });
+      phase = 'written';
+      log.info({ action: plan.action, target: plan.target, change: applied.change }, 'remediation applied');
+      outcome = {
+        ...outcome,
+        change: applied.change,
+        ...(applied.diff === undefined ? {} : { diff: applied.diff }),
+        ...(applied.undo === undefined ? {} : { undo: applied.undo }),
+        timings: { ...outcome.timings, appliedAt: deps.clock().toISOString() },
+      };
+      if (remediator.check === undefined) return finish(deps, outcome, 'applied', why);
+      outcome = { ...outcome, stage: 'verifying' };
+      await deps.store.save(outcome, new Date(deps.clock().getTime() + deps.leaseMs + verifyMs));
+      return verifyFix(deps, outcome, remediator, params.data, kube, applied);
+    };
+
+    if (stage === 'applying') {
+      // An earlier run decided and began the write, which may have landed: policy, limits and
+      // approval were settled then, so write the same idempotent change again and verify it. Only
+      // the kill switch and another fix holding the target stop it now, and the record says the
+      // earlier write may stand.
+      const mayStand = `an earlier attempt's write may have landed (${plan.action} ${describeTarget(plan.target)}): check the target`;
+      const stop = await deps.killSwitch();
+      if (stop.on) return finish(deps, outcome, 'failed', `${stop.reason}: not written again; ${mayStand}`);
+      const guard = await acquireTarget();
+      if (!guard.acquired) return finish(deps, outcome, 'failed', `${guard.reason}; ${mayStand}`);
+      return await releasing(deps, guarded, log, inFlight, () =>
+        writeAndVerify(outcome.policy?.reason ?? 'resumed an interrupted write'),
+      );
+    }
+
     const policy = decide(plan, rule, deps.config, target);
     outcome = { ...outcome, policy, timings: { ...outcome.timings, decidedAt: deps.clock().toISOString() } };
     if (!policy.allowed) return finish(deps, outcome, 'refused', policy.reason);
@@ -169,38 +215,13 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
     }
     const tripped = await circuitOpen(deps, outcome.cluster, plan.target.namespace);
     if (tripped !== undefined) return finish(deps, outcome, 'refused', tripped);
-    // One fix in flight per target (held through verification), and none again within the cooldown.
-    const guard = await deps.targetGuard.acquire({
-      target: guarded,
-      holder: outcome.id,
-      now: deps.clock(),
-      leaseMs: deps.leaseMs + verifyMs,
-      cooldownMs: (rule.cooldownMinutes ?? deps.config.defaults.cooldownMinutes) * 60_000,
-    });
+    const guard = await acquireTarget();
     if (!guard.acquired) return finish(deps, outcome, 'refused', guard.reason);
-    return await releasing(deps, guarded, log, inFlight, async () => {
-      // Mark the write as under way first: if this worker dies mid-write, the next claim sees
-      // `applying` and re-applies the same idempotent plan instead of planning a second change.
-      outcome = { ...outcome, stage: 'applying' };
-      await deps.store.save(outcome, new Date(deps.clock().getTime() + deps.leaseMs));
-      phase = 'writing';
-      const applied = await remediator.apply(plan, params.data, kube, { dryRun: false, limits, inspected: target });
-      phase = 'written';
-      log.info({ action: plan.action, target: plan.target, change: applied.change }, 'remediation applied');
-      outcome = {
-        ...outcome,
-        change: applied.change,
-        ...(applied.diff === undefined ? {} : { diff: applied.diff }),
-        ...(applied.undo === undefined ? {} : { undo: applied.undo }),
-        timings: { ...outcome.timings, appliedAt: deps.clock().toISOString() },
-      };
-      if (remediator.check === undefined) return finish(deps, outcome, 'applied', policy.reason);
-      outcome = { ...outcome, stage: 'verifying' };
-      await deps.store.save(outcome, new Date(deps.clock().getTime() + deps.leaseMs + verifyMs));
-      return verifyFix(deps, outcome, remediator, params.data, kube, applied);
-    });
+    return await releasing(deps, guarded, log, inFlight, () => writeAndVerify(policy.reason));
   } catch (error) {
     if (error instanceof UnfinishedError) throw error;
+    // A resumed write whose earlier attempt may have landed: never final on a passing failure.
+    if (phase !== 'deciding' && isTransient(error)) throw await leaveForFollowUp(deps, outcome, phase, error, log);
     if (error instanceof ClusterUnreachableError) {
       return finish(deps, outcome, 'cluster-unreachable', error.message, error);
     }

@@ -706,6 +706,53 @@ describe('alert to outcome', () => {
     expect(await store.get(id)).toMatchObject({ stage: 'done', result: 'applied' });
   });
 
+  it('keeps a resumed write in flight while the cluster is unreachable: the earlier attempt may have landed', async () => {
+    const { detect, remediate, plans, store, clock, kube } = harness('enforce');
+    await detect(crashLoopAlert);
+    const id = plans.sent[0]!.id;
+    const claim = await claimAsWorker(store, id, clock.now());
+    await store.save({ ...claim.outcome, stage: 'applying' }, clock.now());
+    clock.advance(1);
+    kube.failWith = new ClusterUnreachableError('get deployment payments/checkout: cannot reach (ECONNREFUSED)');
+
+    await expect(remediate(id)).rejects.toBeInstanceOf(UnfinishedError);
+    const left = await store.get(id);
+    kube.failWith = undefined;
+    clock.advance(1);
+    const outcome = await remediate(id);
+
+    expect(left).toMatchObject({ stage: 'applying' });
+    expect(outcome).toMatchObject({ stage: 'done', result: 'applied' });
+  });
+
+  it('records a resumed write stopped by the kill switch as failed, saying the earlier write may stand', async () => {
+    const { detect, plans, store, clock, kube, config } = harness('enforce');
+    await detect(crashLoopAlert);
+    const id = plans.sent[0]!.id;
+    const claim = await claimAsWorker(store, id, clock.now());
+    await store.save({ ...claim.outcome, stage: 'applying' }, clock.now());
+    clock.advance(1);
+
+    const outcome = await handlePlan(
+      { kind: 'plan', id },
+      {
+        store,
+        config,
+        remediators,
+        kube: kube.provider(),
+        clock: clock.now,
+        logger: silentLogger,
+        leaseMs: LEASE,
+        killSwitch: configKillSwitch(true),
+        targetGuard: createSqliteTargetGuard(new DatabaseSync(':memory:')),
+      },
+    );
+
+    expect(outcome).toMatchObject({ stage: 'done', result: 'failed' });
+    expect(outcome.reason).toContain("an earlier attempt's write may have landed");
+    expect(kube.writes.filter((write) => !write.dryRun)).toEqual([]);
+  });
+
   it('records an unreachable cluster before any write as final, and frees the target', async () => {
     const { detect, remediate, plans, kube, targetGuard, clock, store } = harness('enforce');
     await detect(crashLoopAlert);
