@@ -21,7 +21,7 @@ import { parse } from 'yaml';
 
 import { backOffEvent, crashingPod, deployment, readFixture, replicaSet } from '../tests/helpers/fixtures.ts';
 import { requireBuiltins } from '../scripts/esbuild-plugins.ts';
-import { startFakeAws, startFakeKube } from './loopback.ts';
+import { startFakeAws, startFakeKube } from '../tests/helpers/loopback.ts';
 
 const RUNS = 11;
 const TOP = 6;

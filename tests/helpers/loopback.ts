@@ -1,12 +1,12 @@
-// Loopback stand-ins for the services the functions call, for the cold-start bench only: one
+// Loopback stand-ins for the services the functions call (the cold-start bench, handler tests): one
 // HTTP server answering the AWS JSON protocol (SQS SendMessageBatch, SSM GetParameter, DynamoDB
 // items in memory) and one answering as a Kubernetes API server from a handful of objects.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { KINDS } from '../lib/kube/kinds.ts';
-import { strategicMerge } from '../tests/helpers/fake-kube.ts';
+import { KINDS } from '../../lib/kube/kinds.ts';
+import { strategicMerge } from './fake-kube.ts';
 
 type Json = Record<string, unknown>;
 type AttributeValue = Record<string, unknown>;
@@ -25,6 +25,10 @@ export interface FakeAws extends Loopback {
   items: Map<string, Record<string, AttributeValue>>;
   /** How many requests each `X-Amz-Target` got. */
   readonly calls: Map<string, number>;
+  /** Every request, oldest first. */
+  readonly requests: { target: string; input: Json; headers: Record<string, string | string[] | undefined> }[];
+  /** When set and it returns an answer, that answer replaces the faked one. */
+  override?: (target: string, input: Json) => { status: number; body: unknown } | undefined;
 }
 
 async function body(request: IncomingMessage): Promise<string> {
@@ -65,6 +69,8 @@ export async function startFakeAws(): Promise<FakeAws> {
     parameters: new Map<string, string>(),
     items: new Map<string, Record<string, AttributeValue>>(),
     calls: new Map<string, number>(),
+    requests: [] as FakeAws['requests'][number][],
+    override: undefined as FakeAws['override'],
   };
   const keyOf = (key: Record<string, AttributeValue>) => `${String(key.PK?.S)}|${String(key.SK?.S)}`;
   const server = createServer((request, response) => {
@@ -72,6 +78,9 @@ export async function startFakeAws(): Promise<FakeAws> {
       const target = String(request.headers['x-amz-target'] ?? '');
       state.calls.set(target, (state.calls.get(target) ?? 0) + 1);
       const input = (text === '' ? {} : JSON.parse(text)) as Json;
+      state.requests.push({ target, input, headers: request.headers });
+      const overridden = state.override?.(target, input);
+      if (overridden !== undefined) return reply(response, overridden.status, overridden.body);
       const operation = target.slice(target.indexOf('.') + 1);
       switch (target) {
         case 'AmazonSQS.SendMessageBatch': {
