@@ -15,7 +15,7 @@ import { createSqsQueue } from '../../../lib/queue/sqs-queue.ts';
 import { startFakeAws, type FakeAws } from '../../helpers/loopback.ts';
 
 const NOW = new Date('2026-11-26T02:14:05.123Z');
-const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'test-secret-access-key' };
 
 let aws: FakeAws;
 let env: NodeJS.ProcessEnv;
