@@ -30,6 +30,11 @@ export default tseslint.config(
     },
   },
   {
+    // serverless-esbuild's plugins file contract is a default export.
+    files: ['scripts/esbuild-plugins.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
     // jest's globalSetup/globalTeardown contract is a default export.
     files: ['tests/testenv/global-*.ts'],
     rules: { 'no-restricted-syntax': 'off', 'no-var': 'off' },

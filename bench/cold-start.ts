@@ -1,27 +1,83 @@
-// Cold start of each function bundle: its size, and the time a fresh Node process takes to import
-// it (module initialisation included: config parsed, clients built), as a ratio to a bare
-// `node -e 0` on the same Node. Medians of several runs. Packages first if .serverless/ is missing.
+// Cold start of each function bundle: its size, the packages that make it up, the time a fresh
+// Node process takes to import it (module initialisation included: config parsed, clients built),
+// and the time to import it and handle one event against loopback services (the AWS JSON
+// protocol and a Kubernetes API server, bench/loopback.ts), each as a ratio to a bare
+// `node -e 0` on the same Node. Medians of several runs. Packages first (`npm run package`), so
+// the bundles timed are the ones the metafile attribution describes.
+//
+// The events follow one alert through: the receiver takes the crash-loop webhook and queues it,
+// the detector diagnoses that message (reads the pod, its ReplicaSet, Deployment and events, and
+// queues a rollout-restart plan), the remediator dry-runs that plan, and the audit scans the
+// fake cluster.
 //
 //   npm run bench:cold-start
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const RUNS = 9;
+import * as esbuild from 'esbuild';
+import { parse } from 'yaml';
+
+import { backOffEvent, crashingPod, deployment, readFixture, replicaSet } from '../tests/helpers/fixtures.ts';
+import { requireBuiltins } from '../scripts/esbuild-plugins.ts';
+import { startFakeAws, startFakeKube } from '../tests/helpers/loopback.ts';
+
+const RUNS = 11;
+const TOP = 6;
+const FUNCTIONS = ['receiver', 'detector', 'remediator', 'audit'] as const;
+type Name = (typeof FUNCTIONS)[number];
+const SECRET = 'bench-webhook-credential-0123456789';
+
 const root = resolve(import.meta.dirname, '..');
 const dir = join(root, '.serverless');
-if (!existsSync(join(dir, 'receiver.zip')))
-  execFileSync('bash', [join(root, 'scripts', 'package.sh')], { stdio: 'inherit' });
+execFileSync('bash', [join(root, 'scripts', 'package.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+
+const work = mkdtempSync(join(tmpdir(), 'kubemend-cold-'));
+const aws = await startFakeAws();
+const kube = await startFakeKube(
+  [crashingPod(), replicaSet(), deployment(), { ...backOffEvent(), apiVersion: 'v1', kind: 'Event' }].map(
+    (object) => JSON.parse(JSON.stringify(object)) as Record<string, unknown>,
+  ),
+);
+aws.parameters.set('/kubemend/bench/webhook-token', SECRET);
+aws.parameters.set('/kubemend/bench/kill-switch', 'off');
+writeFileSync(
+  join(work, 'kubeconfig'),
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'bench', cluster: { server: kube.url, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'bench', user: { token: 'bench-token' } }],
+    contexts: [{ name: 'bench', context: { cluster: 'bench', user: 'bench' } }],
+    'current-context': 'bench',
+  }),
+);
+// Imports a bundle, hands its handler the event in a file and prints what it answered.
+const harness = join(work, 'handle.mjs');
+writeFileSync(
+  harness,
+  `import { readFileSync } from 'node:fs';
+const [bundle, eventFile] = process.argv.slice(2);
+const { handler } = await import(bundle);
+const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 30000 };
+const answer = await handler(JSON.parse(readFileSync(eventFile, 'utf8')), context);
+process.stdout.write('\\n@answer ' + JSON.stringify(answer ?? null) + '\\n');
+process.exit(0);
+`,
+);
 
 const env = {
   PATH: process.env.PATH,
+  HOME: work,
+  KUBECONFIG: join(work, 'kubeconfig'),
   AWS_REGION: 'eu-west-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_ENDPOINT_URL: aws.url,
   KUBEMEND_LOG_LEVEL: 'silent',
-  KUBEMEND_ALERT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/000000000000/alerts',
-  KUBEMEND_PLAN_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/000000000000/plans',
+  KUBEMEND_ALERT_QUEUE_URL: `${aws.url}/000000000000/alerts`,
+  KUBEMEND_PLAN_QUEUE_URL: `${aws.url}/000000000000/plans`,
   KUBEMEND_WEBHOOK_TOKEN_PARAMETER: '/kubemend/bench/webhook-token',
   KUBEMEND_TABLE_NAME: 'kubemend-bench',
   KUBEMEND_CONFIG_PATH: 'config/agent_config.yaml',
@@ -31,45 +87,232 @@ const env = {
   KUBEMEND_KILL_SWITCH_PARAMETER: '/kubemend/bench/kill-switch',
 };
 
-function medianMs(args: string[], cwd: string): number {
-  const times: number[] = [];
-  for (let run = 0; run < RUNS; run += 1) {
+/** One fresh process, timed from spawn to exit; its stdout. */
+function run(args: string[], cwd: string): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8' });
-    if (child.status !== 0) throw new Error(`${args.join(' ')} failed: ${child.stderr}`);
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`));
+      else resolvePromise({ ms, stdout });
+    });
+  });
 }
 
-const bare = medianMs(['-e', '0'], root);
-const targets: Record<string, { ratio: number; kib: number }> = {
+function median(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/**
+ * RUNS rounds of: a bare `node -e 0`, then each command. Interleaved, so load from anything else
+ * on the machine lands on the bare start and the bundle alike and the ratios stay comparable.
+ */
+async function rounds(commands: { args: string[]; cwd: string; before?: () => void }[]): Promise<number[][]> {
+  const times: number[][] = [[], ...commands.map(() => [])];
+  for (let round = 0; round < RUNS; round += 1) {
+    times[0]!.push((await run(['-e', '0'], root)).ms);
+    for (const [index, command] of commands.entries()) {
+      command.before?.();
+      times[index + 1]!.push((await run(command.args, command.cwd)).ms);
+    }
+  }
+  return times;
+}
+
+function answerOf(stdout: string): unknown {
+  const line = stdout.split('\n').find((text) => text.startsWith('@answer '));
+  if (line === undefined) throw new Error(`the handler printed no answer: ${stdout}`);
+  return JSON.parse(line.slice('@answer '.length));
+}
+
+function sqsEvent(body: string) {
+  return {
+    Records: [
+      {
+        messageId: 'bench-1',
+        receiptHandle: 'bench',
+        body,
+        attributes: {},
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:eu-west-1:000000000000:bench',
+        awsRegion: 'eu-west-1',
+      },
+    ],
+  };
+}
+
+function webhookEvent() {
+  return {
+    version: '2.0',
+    routeKey: 'POST /alerts',
+    rawPath: '/alerts',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+    requestContext: { http: { method: 'POST', path: '/alerts' }, requestId: 'bench', timeEpoch: Date.now() },
+    body: readFixture('alerts/crashlooping-single.json'),
+    isBase64Encoded: false,
+  };
+}
+
+/**
+ * What each function's event is, how the services are reset before each run (so every run does
+ * the same work), and what a correct answer is. Later events are built from what earlier
+ * functions sent, so the chain runs in FUNCTIONS order.
+ */
+const scenarios: Record<Name, () => { event: unknown; reset: () => void; check: (answer: unknown) => void }> = {
+  receiver: () => ({
+    event: webhookEvent(),
+    reset: () => aws.sent.splice(0),
+    check: (answer) => {
+      if ((answer as { statusCode?: number }).statusCode !== 202)
+        throw new Error(`receiver: ${JSON.stringify(answer)}`);
+    },
+  }),
+  detector: () => {
+    const alert = aws.sent[0];
+    if (alert === undefined) throw new Error('the receiver queued nothing');
+    return {
+      event: sqsEvent(alert),
+      reset: () => {
+        aws.sent.splice(0);
+        aws.items = new Map();
+      },
+      check: noFailures('detector', () => aws.sent.some((message) => message.includes('"plan"'))),
+    };
+  },
+  remediator: () => {
+    const plan = aws.sent.find((message) => message.includes('"plan"'));
+    if (plan === undefined) throw new Error('the detector queued no plan');
+    const planned = structuredClone(aws.items);
+    return {
+      event: sqsEvent(plan),
+      reset: () => (aws.items = structuredClone(planned)),
+      check: noFailures('remediator', () => [...aws.items.values()].some((item) => item.stage?.S === 'done')),
+    };
+  },
+  audit: () => ({
+    event: { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} },
+    reset: () => (aws.items = new Map()),
+    check: (answer) => {
+      if ((answer as { clusters?: number }).clusters !== 1) throw new Error(`audit: ${JSON.stringify(answer)}`);
+    },
+  }),
+};
+
+function noFailures(name: string, done: () => boolean) {
+  return (answer: unknown) => {
+    const failures = (answer as { batchItemFailures?: unknown[] }).batchItemFailures;
+    if (failures === undefined || failures.length > 0 || !done()) {
+      throw new Error(`${name}: ${JSON.stringify(answer)}; store: ${JSON.stringify([...aws.items.values()])}`);
+    }
+  };
+}
+
+/** Output bytes per package, from a build with the esbuild settings serverless.yml packages with. */
+async function attribution(name: Name): Promise<{ bytes: number; packages: [string, number][] }> {
+  const settings = (
+    parse(readFileSync(join(root, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as {
+      custom: { esbuild: Record<string, unknown> & { exclude?: string[] } };
+    }
+  ).custom.esbuild;
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [join(root, 'functions', `${name}.ts`)],
+    bundle: true,
+    write: false,
+    metafile: true,
+    minify: settings.minify === true,
+    keepNames: settings.keepNames === true,
+    format: 'esm',
+    platform: 'node',
+    target: String(settings.target),
+    banner: settings.banner as Record<string, string>,
+    external: settings.exclude ?? [],
+    plugins: [requireBuiltins],
+    outdir: join(work, 'attribution'),
+    logLevel: 'silent',
+  });
+  const output = Object.values(result.metafile.outputs).find((entry) => entry.entryPoint !== undefined)!;
+  const packages = new Map<string, number>();
+  for (const [file, input] of Object.entries(output.inputs)) {
+    const at = file.lastIndexOf('node_modules/');
+    const parts = file.slice(at + 'node_modules/'.length).split('/');
+    const pkg = at === -1 ? '(kubemend)' : parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+    packages.set(pkg, (packages.get(pkg) ?? 0) + input.bytesInOutput);
+  }
+  return { bytes: output.bytes, packages: [...packages.entries()].sort((a, b) => b[1] - a[1]) };
+}
+
+const targets: Record<Name, { ratio: number; kib: number }> = {
   receiver: { ratio: 2, kib: 500 },
   detector: { ratio: 4, kib: 1536 },
   remediator: { ratio: 4, kib: 1536 },
   audit: { ratio: 4, kib: 1536 },
 };
-console.log(
-  `cold start: median of ${RUNS} fresh processes each, Node ${process.version}; bare node -e 0: ${bare.toFixed(0)} ms`,
-);
-console.log('| function   | bundle KiB | target KiB | import ms | × bare node | target × |');
-console.log('| ---------- | ---------- | ---------- | --------- | ----------- | -------- |');
-for (const zip of readdirSync(dir)
-  .filter((name) => name.endsWith('.zip'))
-  .sort()) {
-  const name = zip.replace(/\.zip$/, '');
-  const out = mkdtempSync(join(tmpdir(), 'kubemend-cold-'));
-  try {
-    execFileSync('python3', ['-m', 'zipfile', '-e', join(dir, zip), out]);
+
+try {
+  const bares: number[] = [];
+  const rows: string[] = [];
+  const heaviest: string[] = [];
+  for (const name of FUNCTIONS) {
+    const out = join(work, name);
+    execFileSync('python3', ['-m', 'zipfile', '-e', join(dir, `${name}.zip`), out]);
     const bundle = join(out, 'functions', `${name}.mjs`);
     const kib = statSync(bundle).size / 1024;
-    const ms = medianMs(['--input-type=module', '-e', `await import(${JSON.stringify(bundle)})`], out);
+    const scenario = scenarios[name]();
+    const eventFile = join(work, `${name}-event.json`);
+    writeFileSync(eventFile, JSON.stringify(scenario.event));
+    const args = [harness, bundle, eventFile];
+    scenario.reset();
+    scenario.check(answerOf((await run(args, out)).stdout));
+    const [bare, imports, handles] = (
+      await rounds([
+        { args: ['--input-type=module', '-e', `await import(${JSON.stringify(bundle)})`], cwd: out },
+        { args, cwd: out, before: scenario.reset },
+      ])
+    ).map(median) as [number, number, number];
+    bares.push(bare);
+    const importMs = imports;
+    const handleMs = handles;
+    // Leave the services as one correct run left them, for the next function's event.
+    scenario.reset();
+    scenario.check(answerOf((await run(args, out)).stdout));
     const target = targets[name];
-    console.log(
-      `| ${name.padEnd(10)} | ${kib.toFixed(0).padStart(10)} | ${String(target?.kib ?? '').padStart(10)} | ${ms.toFixed(0).padStart(9)} | ${(ms / bare).toFixed(2).padStart(11)} | ${String(target?.ratio ?? '').padStart(8)} |`,
+    const cell = (value: string, width: number) => value.padStart(width);
+    rows.push(
+      `| ${name.padEnd(10)} | ${cell(kib.toFixed(0), 10)} | ${cell(String(target.kib), 10)} | ${cell(bare.toFixed(0), 7)} | ${cell(importMs.toFixed(0), 9)} | ${cell((importMs / bare).toFixed(2), 11)} | ${cell(handleMs.toFixed(0), 17)} | ${cell((handleMs / bare).toFixed(2), 11)} | ${cell(String(target.ratio), 8)} |`,
     );
-  } finally {
-    rmSync(out, { recursive: true, force: true });
+    const { bytes, packages } = await attribution(name);
+    const shown = packages
+      .slice(0, TOP)
+      .map(([pkg, size]) => `${pkg} ${(size / 1024).toFixed(0)} (${((100 * size) / bytes).toFixed(0)}%)`);
+    heaviest.push(`| ${name.padEnd(10)} | ${shown.join(', ')} |`);
   }
+  console.log(
+    `cold start: medians of ${RUNS} interleaved rounds of fresh processes (bare \`node -e 0\`, import, import + one event), Node ${process.version}, ${cpus().length} cores; bare node -e 0: ${median(bares).toFixed(0)} ms`,
+  );
+  console.log(
+    '| function   | bundle KiB | target KiB | bare ms | import ms | × bare node | import + event ms | × bare node | target × |',
+  );
+  console.log(
+    '| ---------- | ---------- | ---------- | ------- | --------- | ----------- | ----------------- | ----------- | -------- |',
+  );
+  for (const row of rows) console.log(row);
+  console.log(`\nheaviest packages per bundle (KiB of minified output, esbuild metafile):`);
+  console.log('| function   | top dependencies |');
+  console.log('| ---------- | ---------------- |');
+  for (const row of heaviest) console.log(row);
+} finally {
+  await aws.close();
+  await kube.close();
+  rmSync(work, { recursive: true, force: true });
 }

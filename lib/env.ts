@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { formatIssue } from './alert/schema.ts';
 import { ConfigError } from './errors.ts';

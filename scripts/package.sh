@@ -3,6 +3,8 @@
 # one zip per function, ESM bundles, the agent config inside, no node_modules, no native addon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project's Node 24 (type stripping for the .ts scripts and esbuild plugins), also when not run by npm.
+export PATH="$PWD/node_modules/.bin:$PATH"
 stage=${1:-dev}
 # Packaging makes no AWS call; placeholder credentials stop the SDK from looking for real ones.
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-offline-packaging}

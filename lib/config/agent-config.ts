@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { formatIssue } from '../alert/schema.ts';
 import { ModeSchema } from '../domain/types.ts';

@@ -1,6 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-
+import { getParameter, ssmClient } from '../aws/ssm-parameter.ts';
 import { parseEnv, ReceiverEnvSchema } from '../env.ts';
 import { ConfigError } from '../errors.ts';
 import { jsonResponse, MAX_BODY_BYTES, PayloadTooLargeError, type HttpResponse } from '../http/responses.ts';
@@ -23,14 +21,12 @@ export interface ReceiverRuntime {
 export function createReceiverRuntime(env: NodeJS.ProcessEnv): ReceiverRuntime {
   const config = parseEnv(ReceiverEnvSchema, env);
   const logger = createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-receiver' });
-  const alerts = createSqsQueue<AlertMessage>(new SQSClient({}), config.KUBEMEND_ALERT_QUEUE_URL);
-  const ssm = new SSMClient({});
+  const alerts = createSqsQueue<AlertMessage>(config.KUBEMEND_ALERT_QUEUE_URL);
+  const ssm = ssmClient(env);
   let secret: Promise<string> | undefined;
   const webhookSecret = () => {
-    secret ??= ssm
-      .send(new GetParameterCommand({ Name: config.KUBEMEND_WEBHOOK_TOKEN_PARAMETER, WithDecryption: true }))
-      .then((result) => {
-        const value = result.Parameter?.Value;
+    secret ??= getParameter(ssm, config.KUBEMEND_WEBHOOK_TOKEN_PARAMETER)
+      .then((value) => {
         if (value === undefined || value.length < 16) {
           throw new ConfigError(
             `parameter ${config.KUBEMEND_WEBHOOK_TOKEN_PARAMETER} is missing or shorter than 16 characters`,

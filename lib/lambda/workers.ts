@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
@@ -41,7 +40,7 @@ export async function createDetectorDeps(env: NodeJS.ProcessEnv): Promise<Detect
       identity: 'detector',
       timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
     }),
-    plans: createSqsQueue<PlanMessage>(new SQSClient({}), config.KUBEMEND_PLAN_QUEUE_URL),
+    plans: createSqsQueue<PlanMessage>(config.KUBEMEND_PLAN_QUEUE_URL),
     clock: () => new Date(),
     logger: createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-detector' }),
     metrics: emfMetrics('kubemend-detector'),

@@ -1,5 +1,5 @@
 import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { condition } from '../detect/k8s-util.ts';
 import type { Plan } from '../domain/types.ts';

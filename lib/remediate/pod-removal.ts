@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';

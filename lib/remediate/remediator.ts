@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 import type { Plan } from '../domain/types.ts';
 import type { KubeApi } from '../kube/kube-api.ts';

@@ -1,5 +1,5 @@
 import type { V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import type { ObjectRef, Plan } from '../domain/types.ts';
 import { ConflictError, ValidationError } from '../errors.ts';

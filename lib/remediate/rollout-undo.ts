@@ -1,6 +1,6 @@
 import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { selectorString } from '../detect/k8s-util.ts';
 import type { ObjectRef, Plan } from '../domain/types.ts';

@@ -1,7 +1,6 @@
-import { describe, expect, it, beforeAll, beforeEach } from '@jest/globals';
+import { describe, expect, it, afterAll, beforeAll, beforeEach } from '@jest/globals';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
@@ -9,9 +8,12 @@ import { join } from 'node:path';
 import type { Alert } from '../../lib/alert/schema.ts';
 import type { AlertMessage } from '../../lib/pipeline/messages.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
+import { startFakeAws, type FakeAws } from '../helpers/loopback.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
-const sqs = mockClient(SQSClient);
+/** SQS on loopback (the plan queue's URL names it), to see what the detector queues. */
+let sqs: FakeAws;
+const planBatches = () => sqs.requests.filter((request) => request.target === 'AmazonSQS.SendMessageBatch');
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 let detector: Handler;
 const context = { awsRequestId: 'req-1' } as unknown as Context;
@@ -40,9 +42,10 @@ function alertMessage(alert: Alert): AlertMessage {
 }
 
 beforeAll(async () => {
+  sqs = await startFakeAws();
   Object.assign(process.env, {
     KUBEMEND_TABLE_NAME: 'kubemend-test',
-    KUBEMEND_PLAN_QUEUE_URL: 'http://127.0.0.1:4566/000000000000/kubemend-plans',
+    KUBEMEND_PLAN_QUEUE_URL: `${sqs.url}/000000000000/kubemend-plans`,
     KUBEMEND_CONFIG_PATH: join(import.meta.dirname, '../../config/agent_config.yaml'),
     KUBEMEND_RETENTION_DAYS: '90',
     KUBEMEND_LEASE_SECONDS: '300',
@@ -54,9 +57,11 @@ beforeAll(async () => {
   ({ handler: detector } = await import('../../functions/detector.ts'));
 });
 
+afterAll(() => sqs.close());
+
 beforeEach(() => {
   dynamo.reset();
-  sqs.reset();
+  sqs.requests.splice(0);
 });
 
 describe('detector Lambda through its middy chain', () => {
@@ -79,7 +84,7 @@ describe('detector Lambda through its middy chain', () => {
     const saved = JSON.parse(update.ExpressionAttributeValues![':doc'] as string) as { result: string; reason: string };
     expect(saved.result).toBe('cluster-unreachable');
     expect(saved.reason).toContain('/nonexistent/kubeconfig');
-    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+    expect(planBatches()).toHaveLength(0);
   });
 
   it('does nothing for a repeat of an instance already done', async () => {

@@ -1,0 +1,255 @@
+import { createHash, createHmac } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/**
+ * A small client for AWS services that speak the AWS JSON protocol (SQS, SSM, …): one signed
+ * POST per call, for functions whose cold start cannot afford an SDK client (the receiver). Same
+ * conventions as the SDK where they matter: credentials from the Lambda environment
+ * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), the region from
+ * `AWS_REGION`, endpoint overrides from `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`,
+ * up to 3 attempts with jittered exponential backoff for throttling, 5xx and network errors,
+ * kept-alive connections.
+ */
+export interface AwsJsonClient {
+  /** `target` is the X-Amz-Target, e.g. `AmazonSQS.SendMessageBatch`. */
+  call<Output>(target: string, input: unknown): Promise<Output>;
+}
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface AwsJsonClientOptions {
+  /** The signing name and endpoint prefix, e.g. `sqs`, `ssm`. */
+  service: string;
+  /** `1.0` (SQS, DynamoDB) or `1.1` (SSM). */
+  jsonVersion: '1.0' | '1.1';
+  env?: NodeJS.ProcessEnv;
+  /** Base URL when neither environment override is set (SQS: the queue URL's origin). */
+  defaultEndpoint?: string;
+  maxAttempts?: number;
+  /** Per attempt, from sending to the last byte of the answer. */
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  clock?: () => Date;
+}
+
+/** An error answer from the service, named by its error type as the SDK names its exceptions. */
+export class AwsServiceError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number; attempts: number };
+
+  constructor(name: string, message: string, status: number, attempts: number) {
+    super(message);
+    this.name = name;
+    this.$fault = status >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode: status, attempts };
+  }
+}
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'TransactionInProgressException',
+  'RequestLimitExceeded',
+  'BandwidthLimitExceeded',
+  'LimitExceededException',
+  'RequestThrottled',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'EC2ThrottledException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const BASE_DELAY_MS = 100;
+const MAX_DELAY_MS = 20_000;
+
+/** The endpoint for a service: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the default, or the regional one. */
+export function resolveEndpoint(
+  service: string,
+  region: string,
+  env: NodeJS.ProcessEnv,
+  defaultEndpoint?: string,
+): string {
+  const override = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] || env.AWS_ENDPOINT_URL;
+  if (override) return override;
+  if (defaultEndpoint !== undefined) return defaultEndpoint;
+  return `https://${service}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+}
+
+export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error('no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set');
+  }
+  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
+}
+
+const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
+const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
+
+/**
+ * Signature Version 4 headers for a POST of `body` to `url` (path and query as given, which for
+ * the JSON protocol are `/` and empty). Returns every header to send, `authorization` included.
+ */
+export function signRequest(request: {
+  url: URL;
+  headers: Record<string, string>;
+  body: string;
+  service: string;
+  region: string;
+  credentials: Credentials;
+  now: Date;
+}): Record<string, string> {
+  const amzDate = request.now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+  const day = amzDate.slice(0, 8);
+  const headers: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value])),
+    host: request.url.host,
+    'x-amz-date': amzDate,
+    ...(request.credentials.sessionToken === undefined
+      ? {}
+      : { 'x-amz-security-token': request.credentials.sessionToken }),
+  };
+  const names = Object.keys(headers).sort();
+  const canonical = [
+    'POST',
+    request.url.pathname || '/',
+    [...request.url.searchParams.entries()]
+      .map(([key, value]) => [encode(key), encode(value)])
+      .sort(([a = '', x = ''], [b = '', y = '']) => (a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1))
+      .map(([key, value]) => `${key}=${value}`)
+      .join('&'),
+    names.map((name) => `${name}:${(headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join(''),
+    names.join(';'),
+    sha256(request.body),
+  ].join('\n');
+  const scope = `${day}/${request.region}/${request.service}/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${request.credentials.secretAccessKey}`, day), request.region), request.service),
+    'aws4_request',
+  );
+  const signature = createHmac('sha256', key).update(toSign, 'utf8').digest('hex');
+  return {
+    ...headers,
+    authorization: `AWS4-HMAC-SHA256 Credential=${request.credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
+  };
+}
+
+function encode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+/** One POST over node:http(s), on kept-alive connections. */
+function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<Answer> {
+  const secure = url.protocol === 'https:';
+  return new Promise((resolve, reject) => {
+    const request = (secure ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        agent: secure ? agents.https : agents.http,
+        timeout: timeoutMs,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    request.on('timeout', () =>
+      request.destroy(
+        Object.assign(new Error(`no answer from ${url.host} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+      ),
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+function errorOf(answer: Answer, attempts: number): AwsServiceError {
+  let type = `Http${answer.status}`;
+  let message = `HTTP ${answer.status}`;
+  try {
+    const parsed = JSON.parse(answer.body) as { __type?: unknown; message?: unknown; Message?: unknown };
+    if (typeof parsed.__type === 'string') type = parsed.__type.slice(parsed.__type.lastIndexOf('#') + 1);
+    const text = parsed.message ?? parsed.Message;
+    if (typeof text === 'string') message = text;
+  } catch {
+    // Not JSON (a proxy's page): the status says enough.
+  }
+  return new AwsServiceError(type, message, answer.status, attempts);
+}
+
+function retryable(error: unknown): boolean {
+  if (error instanceof AwsServiceError) {
+    return (
+      error.$metadata.httpStatusCode >= 500 || error.$metadata.httpStatusCode === 429 || THROTTLING.has(error.name)
+    );
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NETWORK.has(code);
+}
+
+export function createAwsJsonClient(options: AwsJsonClientOptions): AwsJsonClient {
+  const env = options.env ?? process.env;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+  const clock = options.clock ?? (() => new Date());
+  return {
+    call: async <Output>(target: string, input: unknown): Promise<Output> => {
+      const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+      if (!region) throw new Error('no AWS region: AWS_REGION is not set');
+      const url = new URL(resolveEndpoint(options.service, region, env, options.defaultEndpoint));
+      if (url.pathname === '') url.pathname = '/';
+      const body = JSON.stringify(input);
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const headers = signRequest({
+            url,
+            headers: { 'content-type': `application/x-amz-json-${options.jsonVersion}`, 'x-amz-target': target },
+            body,
+            service: options.service,
+            region,
+            credentials: credentialsFromEnv(env),
+            now: clock(),
+          });
+          const answer = await post(url, headers, body, options.timeoutMs ?? 10_000);
+          if (answer.status >= 200 && answer.status < 300) {
+            return (answer.body === '' ? {} : JSON.parse(answer.body)) as Output;
+          }
+          throw errorOf(answer, attempt);
+        } catch (error) {
+          if (attempt >= maxAttempts || !retryable(error)) throw error;
+          await sleep(random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt));
+        }
+      }
+    },
+  };
+}
