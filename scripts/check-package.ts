@@ -1,7 +1,9 @@
-// Checks what `osls package` produced: one zip per function holding an ESM bundle and the agent
-// config, no node_modules and no native addon, no dev dependency in any bundle (read from the
-// source map against package-lock.json), and each bundle imports and exports a handler on this
-// Node. Prints each bundle's size and the packages that weigh most in it.
+// Checks what `osls package` produced (node scripts/check-package.ts <dir> <stage>): one zip per
+// function holding an ESM bundle and the stage's agent and model config, no node_modules and no
+// native addon, no dev dependency in any bundle (read from the source map against
+// package-lock.json), the version written in, and each bundle imports and exports a handler on
+// this Node; in the template, the alarms, the dashboard and the canary release resources. Prints
+// each bundle's size and the packages that weigh most in it.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const dir = resolve(process.argv[2] ?? '.serverless');
+const stage = process.argv[3] ?? 'dev';
+const agentConfig = `config/stages/${stage}/agent_config.yaml`;
+const modelConfig = `config/stages/${stage}/model_config.yaml`;
 const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { dev?: boolean }> };
 const problems: string[] = [];
 
@@ -38,7 +43,7 @@ for (const zip of zips) {
   const name = zip.replace(/\.zip$/, '');
   const bundle = `functions/${name}.mjs`;
   if (!files.includes(bundle)) problems.push(`${zip}: no ${bundle}`);
-  if (!files.includes('config/agent_config.yaml')) problems.push(`${zip}: no config/agent_config.yaml`);
+  for (const config of [agentConfig, modelConfig]) if (!files.includes(config)) problems.push(`${zip}: no ${config}`);
   for (const file of files) {
     if (file.includes('node_modules/')) problems.push(`${zip}: ships ${file}`);
     if (file.endsWith('.node')) problems.push(`${zip}: ships native addon ${file}`);
@@ -61,7 +66,8 @@ for (const zip of zips) {
     }
   });
 
-  process.env.KUBEMEND_CONFIG_PATH = join(out, 'config/agent_config.yaml');
+  process.env.KUBEMEND_CONFIG_PATH = join(out, agentConfig);
+  process.env.KUBEMEND_MODEL_CONFIG_PATH = join(out, modelConfig);
   try {
     const module = (await import(pathToFileURL(join(out, bundle)).href)) as { handler?: unknown };
     if (typeof module.handler !== 'function') problems.push(`${bundle}: exports no handler function`);
