@@ -9,6 +9,8 @@ const config = {
     'type-enum': [2, 'always', TYPES],
     // Subjects here say what changed and why in one line; long is fine, unbounded is not.
     'header-max-length': [2, 'always', 300],
+    // A subject may start with a file or product name (CHANGELOG.md, GitHub, README).
+    'subject-case': [0],
     'body-max-line-length': [0],
     'footer-max-line-length': [0],
   },
