@@ -1,5 +1,7 @@
 import { pino, type Logger } from 'pino';
 
+import { buildInfo } from './version.ts';
+
 export type { Logger } from 'pino';
 
 /** Paths never written to logs, whatever a caller passes. */
@@ -17,14 +19,17 @@ export const REDACT_PATHS = [
   '*.password',
 ];
 
-/** JSON logs on stdout (CloudWatch in AWS); credentials are redacted. */
+/**
+ * JSON logs on stdout (CloudWatch in AWS); credentials are redacted. Every line carries the
+ * build's `version` (and `commit` when known), so a log line tells which release wrote it.
+ */
 export function createLogger(options: { level: string; name?: string; destination?: pino.DestinationStream }): Logger {
   return pino(
     {
       name: options.name ?? 'kubemend',
       level: options.level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      base: undefined,
+      base: { ...buildInfo() },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination,

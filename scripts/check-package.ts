@@ -1,7 +1,9 @@
-// Checks what `osls package` produced: one zip per function holding an ESM bundle and the agent
-// config, no node_modules and no native addon, no dev dependency in any bundle (read from the
-// source map against package-lock.json), and each bundle imports and exports a handler on this
-// Node. Prints each bundle's size and the packages that weigh most in it.
+// Checks what `osls package` produced (node scripts/check-package.ts <dir> <stage>): one zip per
+// function holding an ESM bundle and the stage's agent and model config, no node_modules and no
+// native addon, no dev dependency in any bundle (read from the source map against
+// package-lock.json), the version written in, and each bundle imports and exports a handler on
+// this Node; in the template, the alarms, the dashboard and the canary release resources. Prints
+// each bundle's size and the packages that weigh most in it.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const dir = resolve(process.argv[2] ?? '.serverless');
+const stage = process.argv[3] ?? 'dev';
+const agentConfig = `config/stages/${stage}/agent_config.yaml`;
+const modelConfig = `config/stages/${stage}/model_config.yaml`;
 const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { dev?: boolean }> };
 const problems: string[] = [];
 
@@ -38,7 +43,7 @@ for (const zip of zips) {
   const name = zip.replace(/\.zip$/, '');
   const bundle = `functions/${name}.mjs`;
   if (!files.includes(bundle)) problems.push(`${zip}: no ${bundle}`);
-  if (!files.includes('config/agent_config.yaml')) problems.push(`${zip}: no config/agent_config.yaml`);
+  for (const config of [agentConfig, modelConfig]) if (!files.includes(config)) problems.push(`${zip}: no ${config}`);
   for (const file of files) {
     if (file.includes('node_modules/')) problems.push(`${zip}: ships ${file}`);
     if (file.endsWith('.node')) problems.push(`${zip}: ships native addon ${file}`);
@@ -61,13 +66,18 @@ for (const zip of zips) {
     }
   });
 
-  process.env.KUBEMEND_CONFIG_PATH = join(out, 'config/agent_config.yaml');
+  process.env.KUBEMEND_CONFIG_PATH = join(out, agentConfig);
+  process.env.KUBEMEND_MODEL_CONFIG_PATH = join(out, modelConfig);
   try {
     const module = (await import(pathToFileURL(join(out, bundle)).href)) as { handler?: unknown };
     if (typeof module.handler !== 'function') problems.push(`${bundle}: exports no handler function`);
   } catch (error) {
     problems.push(`${bundle}: fails to load: ${String(error)}`);
   }
+
+  // lib/version.ts's build constants were replaced by esbuild's define (serverless.yml).
+  if (readFileSync(join(out, bundle), 'utf8').includes('KUBEMEND_BUILD_VERSION'))
+    problems.push(`${bundle}: the version was not written in at bundle time (custom.esbuild.define)`);
 
   const size = statSync(join(out, bundle)).size;
   const top = [...weights.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
@@ -80,7 +90,10 @@ for (const zip of zips) {
 // The self-monitoring in the template: every alarm tells the notification topic, and the
 // dashboard body is JSON once CloudFormation substitutes its ${…} references.
 const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  Resources: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown>; UpdatePolicy?: Record<string, unknown> }
+  >;
 };
 const resources = Object.entries(template.Resources);
 const alarms = resources.filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm');
@@ -98,6 +111,78 @@ try {
   if (widgets.length === 0) problems.push('template: the dashboard has no widgets');
 } catch (error) {
   problems.push(`template: the dashboard body is not JSON: ${String(error)}`);
+}
+
+// Canary releases (scripts/serverless-canary.ts): each function's event sources invoke an alias
+// that CodeDeploy moves by a canary configuration, stopped and rolled back by the errors and
+// dead-letter-queue alarms.
+const ref = (value: unknown): string | undefined => (value as { Ref?: string } | undefined)?.Ref;
+const getAtt = (value: unknown): string | undefined =>
+  (value as { 'Fn::GetAtt'?: [string, string] })?.['Fn::GetAtt']?.[0];
+const ofType = (type: string) => resources.filter(([, resource]) => resource.Type === type);
+if (ofType('AWS::CodeDeploy::Application').length !== 1)
+  problems.push('canary: expected one AWS::CodeDeploy::Application');
+const functions = ofType('AWS::Lambda::Function').map(([id]) => id);
+const dlqAlarms = alarms
+  .filter(
+    ([, alarm]) =>
+      alarm.Properties?.Namespace === 'AWS/SQS' && String(alarm.Properties.MetricName).includes('Messages'),
+  )
+  .map(([id]) => id);
+if (dlqAlarms.length === 0) problems.push('canary: no dead-letter-queue alarm in the template');
+const aliasOf = new Map<string, string>();
+for (const fn of functions) {
+  const alias = ofType('AWS::Lambda::Alias').find(([, a]) => ref(a.Properties?.FunctionName) === fn);
+  if (alias === undefined) {
+    problems.push(`canary: ${fn} has no AWS::Lambda::Alias`);
+    continue;
+  }
+  const [aliasId, aliasResource] = alias;
+  aliasOf.set(fn, aliasId);
+  const version = getAtt(aliasResource.Properties?.FunctionVersion);
+  if (template.Resources[version ?? '']?.Type !== 'AWS::Lambda::Version')
+    problems.push(`canary: ${aliasId} does not point at the function's packaged AWS::Lambda::Version`);
+  const update = aliasResource.UpdatePolicy?.CodeDeployLambdaAliasUpdate as Record<string, unknown> | undefined;
+  const groupId = ref(update?.DeploymentGroupName);
+  const group = template.Resources[groupId ?? ''];
+  if (update === undefined || group?.Type !== 'AWS::CodeDeploy::DeploymentGroup') {
+    problems.push(`canary: ${aliasId} has no UpdatePolicy.CodeDeployLambdaAliasUpdate with a deployment group`);
+    continue;
+  }
+  const props = group.Properties ?? {};
+  if (!/^CodeDeployDefault\.LambdaCanary\d+Percent\d+Minutes$/.test(String(props.DeploymentConfigName)))
+    problems.push(`canary: ${groupId} DeploymentConfigName ${String(props.DeploymentConfigName)} is not a canary`);
+  const alarmConfig = props.AlarmConfiguration as { Enabled?: boolean; Alarms?: { Name: unknown }[] } | undefined;
+  const gated = new Set((alarmConfig?.Alarms ?? []).map((alarm) => ref(alarm.Name)));
+  if (alarmConfig?.Enabled !== true) problems.push(`canary: ${groupId} has no enabled AlarmConfiguration`);
+  for (const dlq of dlqAlarms) if (!gated.has(dlq)) problems.push(`canary: ${groupId} is not stopped by ${dlq}`);
+  const errorsAlarm = [...gated].find((id) => {
+    const alarm = template.Resources[id ?? ''];
+    const dims = JSON.stringify(alarm?.Properties?.Dimensions ?? []);
+    return alarm?.Properties?.MetricName === 'Errors' && dims.includes(`"Ref":"${fn}"`);
+  });
+  if (errorsAlarm === undefined) problems.push(`canary: ${groupId} is not stopped by an errors alarm on ${fn}`);
+  const rollback = props.AutoRollbackConfiguration as { Enabled?: boolean; Events?: string[] } | undefined;
+  for (const event of ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM']) {
+    if (rollback?.Enabled !== true || !rollback.Events?.includes(event))
+      problems.push(`canary: ${groupId} does not roll back on ${event}`);
+  }
+}
+// No event source may invoke a function directly ($LATEST): only through its alias.
+for (const [id, resource] of resources) {
+  const targets =
+    resource.Type === 'AWS::ApiGatewayV2::Integration'
+      ? [resource.Properties?.IntegrationUri]
+      : resource.Type === 'AWS::Lambda::EventSourceMapping' || resource.Type === 'AWS::Lambda::Permission'
+        ? [resource.Properties?.FunctionName]
+        : resource.Type === 'AWS::Events::Rule'
+          ? ((resource.Properties?.Targets as { Arn?: unknown }[] | undefined) ?? []).map((target) => target.Arn)
+          : [];
+  for (const target of targets) {
+    const direct = functions.find((fn) => ref(target) === fn || getAtt(target) === fn);
+    if (direct !== undefined)
+      problems.push(`canary: ${id} invokes ${direct} directly, not its alias ${aliasOf.get(direct) ?? ''}`);
+  }
 }
 
 if (problems.length > 0) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Static checks of the CloudFormation template `npm run package` wrote to .serverless/:
-# cfn-lint (settings in .cfnlintrc.yaml) and checkov. Every checkov finding is fixed in
+# Static checks of the CloudFormation template `npm run package` wrote to .serverless/ and of the
+# delivery roles in infra/aws/: cfn-lint (settings in .cfnlintrc.yaml) and checkov. Every checkov finding is fixed in
 # serverless.yml or skipped there with its reason (resources' Metadata.checkov.skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,3 +11,6 @@ template=.serverless/cloudformation-template-update-stack.json
 echo "cfn-lint: no findings"
 # --skip-download: checkov's guideline links come from a vendor API; nothing leaves this machine.
 "$bin/checkov" --file "$template" --framework cloudformation --skip-download --compact --quiet
+for file in infra/aws/*.yaml; do
+  "$bin/checkov" --file "$file" --framework cloudformation --skip-download --compact --quiet
+done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that sets up a fresh clone and runs every check and test:
 #   npm ci (pinned lockfile; includes the Node 24 runtime as node_modules/.bin/node),
-#   typecheck, lint (eslint + prettier), secret scan, the serverless package check, the test
+#   typecheck, lint (eslint + prettier), secret scan, the workflows (actionlint), the commit
+#   message (commitlint), the serverless package check with its canary resources, the test
 #   environment (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, the AWS
 #   emulator, Alertmanager and Prometheus: pinned, cached), then jest: unit and handler tests, then
 #   integration and end-to-end tests against that environment.
@@ -28,6 +29,14 @@ step "lint"
 npm run --silent lint
 step "secret scan"
 npm run --silent secrets
+step "GitHub Actions workflows (actionlint, built once and cached)"
+actionlint=$(bash scripts/testenv/actionlint.sh | tail -n 1)
+# shellcheck and pyflakes integrations off: the result must not depend on what else is installed.
+"$actionlint" -no-color -shellcheck= -pyflakes= .github/workflows/*.yml
+step "commit message of HEAD (commitlint; pull requests check every commit in the workflow)"
+if git rev-parse --verify -q HEAD >/dev/null; then
+  git log -1 --format=%B HEAD | npm exec --offline -- commitlint
+fi
 step "serverless package (offline)"
 npm run --silent package
 step "CloudFormation template static checks (cfn-lint, checkov)"

@@ -29,6 +29,7 @@ import { prometheusFor } from '../prometheus/registry.ts';
 import { forecastFindings } from '../audit/forecast.ts';
 import type { Mode, Outcome, Plan } from '../domain/types.ts';
 import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
+import { buildInfo, formatBuildInfo } from '../version.ts';
 import { formatDiagnosis, formatHistory } from './format.ts';
 
 export interface CliIo {
@@ -56,7 +57,17 @@ export function createProgram(io: CliIo): Command {
   const program = new Command('kubemend')
     .description('Alertmanager-driven, guarded auto-remediation for Kubernetes')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .version(`kubemend ${formatBuildInfo(buildInfo())}`, '-v, --version', 'print the version (and git commit) and exit')
     .exitOverride();
+
+  program
+    .command('version')
+    .description('print the version and the git commit this build came from')
+    .option('--output <format>', 'text or json', parseChoice(['text', 'json']), 'text')
+    .action((options: { output: 'text' | 'json' }) => {
+      const info = buildInfo();
+      io.stdout(options.output === 'json' ? `${JSON.stringify(info)}\n` : `kubemend ${formatBuildInfo(info)}\n`);
+    });
 
   program
     .command('serve')

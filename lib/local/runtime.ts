@@ -25,6 +25,7 @@ import { receiveWebhook } from '../receiver/receive.ts';
 import { remediators } from '../remediate/registry.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
 import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
+import { buildInfo } from '../version.ts';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -161,6 +162,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     handle: async (request) => {
       try {
         if (request.path === '/healthz') return jsonResponse(200, { ok: true });
+        if (request.path === '/version') return jsonResponse(200, buildInfo());
         if (request.path === '/metrics') {
           return {
             statusCode: 200,
