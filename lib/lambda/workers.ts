@@ -104,7 +104,7 @@ export async function createRemediatorDeps(env: NodeJS.ProcessEnv): Promise<Reme
     targetGuard: createDynamoTargetGuard(dynamo, { tableName: config.KUBEMEND_TABLE_NAME }),
     ...(config.KUBEMEND_PLAN_QUEUE_URL === undefined
       ? {}
-      : { followUps: createSqsQueue<PlanMessage>(new SQSClient({}), config.KUBEMEND_PLAN_QUEUE_URL) }),
+      : { followUps: createSqsQueue<PlanMessage>(config.KUBEMEND_PLAN_QUEUE_URL) }),
     clock: () => new Date(),
     logger,
     metrics: emfMetrics('kubemend-remediator'),
