@@ -16,6 +16,7 @@ import {
   until,
 } from '../testenv/cluster.ts';
 import { freePort, startProcess, stopProcesses, waitFor, type Managed } from '../testenv/processes.ts';
+import { startAlertmanager } from '../testenv/alertmanager.ts';
 import { historyOf, serveKubemend, type ServedKubemend } from '../testenv/serve.ts';
 
 /**
@@ -60,48 +61,12 @@ beforeAll(async () => {
     KUBEMEND_LOG_LEVEL: 'debug',
   });
 
-  const credentials = join(workDir, 'webhook-token');
-  writeFileSync(credentials, TOKEN);
-  const amConfig = join(workDir, 'alertmanager.yml');
-  writeFileSync(
-    amConfig,
-    stringify({
-      route: {
-        receiver: 'kubemend',
-        group_by: ['alertname', 'namespace'],
-        group_wait: '1s',
-        group_interval: '1s',
-        repeat_interval: '1h',
-      },
-      receivers: [
-        {
-          name: 'kubemend',
-          webhook_configs: [
-            {
-              url: kubemend.url,
-              send_resolved: true,
-              http_config: { authorization: { type: 'Bearer', credentials_file: credentials } },
-            },
-          ],
-        },
-      ],
-    }),
-  );
-  const binDir = process.env.KUBEMEND_TEST_BIN_DIR ?? '/usr/bin';
-  const port = await freePort();
-  alertmanagerUrl = `http://127.0.0.1:${port}`;
-  alertmanager = startProcess(
-    'alertmanager',
-    join(binDir, 'prometheus-alertmanager'),
-    [
-      `--config.file=${amConfig}`,
-      `--storage.path=${join(workDir, 'alertmanager')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
-    ],
+  ({ url: alertmanagerUrl, process: alertmanager } = await startAlertmanager({
     workDir,
-  );
-  await waitFor(alertmanager, async () => (await fetch(`${alertmanagerUrl}/-/ready`)).ok);
+    urls: [kubemend.url],
+    token: TOKEN,
+    repeatInterval: '1h',
+  }));
 
   // A real Prometheus scraping kubemend's /metrics every second, with kubemend's own rules.
   const promPort = await freePort();
@@ -117,7 +82,7 @@ beforeAll(async () => {
   );
   prometheus = startProcess(
     'prometheus',
-    join(binDir, 'prometheus'),
+    join(process.env.KUBEMEND_TEST_BIN_DIR ?? '/usr/bin', 'prometheus'),
     [
       `--config.file=${promConfig}`,
       `--storage.tsdb.path=${join(workDir, 'prometheus')}`,

@@ -15,11 +15,14 @@ import {
   testKubeconfig,
   until,
 } from '../testenv/cluster.ts';
+import { startAlertmanager } from '../testenv/alertmanager.ts';
+import { stopProcesses, type Managed } from '../testenv/processes.ts';
 import { historyOf, serveKubemend, type ServedKubemend } from '../testenv/serve.ts';
 
 /**
  * The same Alertmanager group delivered 100 times at once, split over two `kubemend serve`
- * processes on one embedded store: one record, one fix, on the real control plane.
+ * processes on one embedded store, and a real Alertmanager repeating its notification every two
+ * seconds to both instances: one record, one fix, on the real control plane.
  */
 const TOKEN = 'duplicates-e2e-credential';
 const workDir = mkdtempSync(join(tmpdir(), 'kubemend-dup-e2e-'));
@@ -59,7 +62,10 @@ beforeAll(async () => {
   servers.push(await serve(config));
 }, 60_000);
 
+let alertmanager: Managed | undefined;
+
 afterAll(async () => {
+  if (alertmanager !== undefined) await stopProcesses([alertmanager]);
   for (const server of servers) await server.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
@@ -104,6 +110,65 @@ describe('one group delivered 100 times to two instances', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ result: 'applied', plan: { action: 'rollout-restart' } });
     const replicaSets = (await admin().apps.listNamespacedReplicaSet({ namespace })).items;
+    expect(replicaSets).toHaveLength(2);
+  }, 180_000);
+});
+
+/** Alerts each instance accepted, from its own /metrics. */
+async function received(server: ServedKubemend): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', server.url))).text();
+  const line = text.split('\n').find((l) => l.startsWith('kubemend_alerts_received_total'));
+  return Number(line?.split(' ').pop() ?? 0);
+}
+
+describe('Alertmanager repeating one notification to two instances', () => {
+  it('makes one record and one fix however many times it repeats', async () => {
+    const { pods } = await createCrashLoopingDeployment(namespace, 'cart');
+    await recordBackOffEvent(pods[0]!);
+    const alert = crashLoopAlertFor(pods[0]!);
+    // Both instances get every notification, as two Lambda containers behind one URL may.
+    const started = await startAlertmanager({
+      workDir,
+      urls: servers.map((server) => server.url),
+      token: TOKEN,
+      repeatInterval: '2s',
+    });
+    alertmanager = started.process;
+    const before = await Promise.all(servers.map(received));
+    const since = async () => (await Promise.all(servers.map(received))).map((count, i) => count - before[i]!);
+
+    const posted = await fetch(`${started.url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        {
+          labels: alert.labels,
+          annotations: { summary: 'Pod is crash looping.' },
+          startsAt: alert.startsAt,
+          generatorURL: 'http://prometheus.test/graph?g0.expr=KubePodCrashLooping',
+        },
+      ]),
+    });
+    expect(posted.status).toBe(200);
+    // At least three notifications, each to both instances.
+    await until(
+      'Alertmanager to repeat its notification',
+      async () => (await since()).reduce((a, b) => a + b, 0),
+      (deliveries) => deliveries >= 6,
+      60_000,
+    );
+    const rows = await until(
+      'the one outcome for cart',
+      async () => (await history()).filter((o) => o.plan?.target.name === 'cart'),
+      (r) => r.length > 0 && r.every((o) => o.stage === 'done'),
+      90_000,
+    );
+    const perInstance = await since();
+
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ result: 'applied', plan: { action: 'rollout-restart' } });
+    expect(perInstance.every((count) => count >= 3)).toBe(true);
+    const replicaSets = (await admin().apps.listNamespacedReplicaSet({ namespace, labelSelector: 'app=cart' })).items;
     expect(replicaSets).toHaveLength(2);
   }, 180_000);
 });
