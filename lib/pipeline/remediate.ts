@@ -219,8 +219,8 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
     if (!guard.acquired) return finish(deps, outcome, 'refused', guard.reason);
     return await releasing(deps, guarded, log, inFlight, () => writeAndVerify(policy.reason));
   } catch (error) {
-    if (error instanceof UnfinishedError) throw error;
-    // A resumed write whose earlier attempt may have landed: never final on a passing failure.
+    // Once a write is under way (or resumed: an earlier attempt's may have landed), a passing
+    // failure of the cluster or the store never ends the record.
     if (phase !== 'deciding' && isTransient(error)) throw await leaveForFollowUp(deps, outcome, phase, error, log);
     if (error instanceof ClusterUnreachableError) {
       return finish(deps, outcome, 'cluster-unreachable', error.message, error);
@@ -277,8 +277,8 @@ type Phase = 'deciding' | 'writing' | 'written';
 
 /**
  * Runs `work` holding the target's lease, and releases it (starting the cooldown if applied).
- * A transient failure once the write is under way keeps the lease (so no other fix starts on the
- * target), leaves the record in flight for the next run, and throws UnfinishedError.
+ * A transient failure once the write is under way keeps the lease, so that no other fix starts on
+ * the target before the next run (the same holder) finishes this one.
  */
 async function releasing(
   deps: RemediateDeps,
@@ -295,14 +295,12 @@ async function releasing(
     applied = outcome.change !== undefined && outcome.result !== 'dry-run';
     return outcome;
   } catch (error) {
-    const { outcome, phase } = inFlight();
-    if (phase === 'deciding' || !isTransient(error)) throw error;
-    unfinished = true;
-    throw await leaveForFollowUp(deps, outcome, phase, error, log);
+    // handlePlan leaves it for the next run (leaveForFollowUp).
+    unfinished = inFlight().phase !== 'deciding' && isTransient(error);
+    throw error;
   } finally {
     // A release that fails must not turn a recorded result into a failure: the lease expires
     // by itself, and the cooldown is then simply not started.
-    // An unfinished fix keeps the target: the next run (the same holder) takes it back.
     if (!unfinished) {
       await deps.targetGuard
         .release({ target, holder, now: deps.clock(), applied })
