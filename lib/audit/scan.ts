@@ -63,6 +63,8 @@ export interface ScanOptions {
   now: Date;
   /** At most this many objects of each kind are read (memory stays bounded). */
   maxPerKind?: number;
+  /** Told of each kind that had more objects than `maxPerKind`: the audit did not see them all. */
+  onTruncated?: (kind: Kind, max: number) => void;
   onProgress?: (step: string, done: number, total: number) => void;
 }
 
@@ -97,6 +99,7 @@ export async function scanCluster(kube: KubeApi, options: ScanOptions): Promise<
   for (const [index, kind] of STEPS.entries()) {
     options.onProgress?.(kind, index, STEPS.length);
     const items = await kube.list(kind, { max });
+    if (items.length >= max) options.onTruncated?.(kind, max);
     (listed as Record<Kind, unknown[]>)[kind] = inScope(items, options.namespaces);
   }
   options.onProgress?.('diagnose', STEPS.length, STEPS.length);

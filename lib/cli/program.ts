@@ -335,6 +335,7 @@ export function createProgram(io: CliIo): Command {
     .option('--data-dir <dir>', 'embedded store directory', defaultDataDir)
     .option('--config <file>', 'agent configuration', defaultConfig)
     .option('--output <format>', 'table, json or markdown', parseChoice(['table', 'json', 'markdown']), 'table')
+    .option('--max-per-kind <n>', 'read at most this many objects of each kind', parsePositive, 5000)
     .action(
       async (options: {
         cluster?: string;
@@ -343,6 +344,7 @@ export function createProgram(io: CliIo): Command {
         dataDir: string;
         config: string;
         output: 'table' | 'json' | 'markdown';
+        maxPerKind: number;
       }) => {
         const config = loadConfigFile(options.config);
         const kube = await (
@@ -353,6 +355,9 @@ export function createProgram(io: CliIo): Command {
         const findings = await scanCluster(kube, {
           namespaces: options.namespace,
           now: new Date(),
+          maxPerKind: options.maxPerKind,
+          onTruncated: (kind, max) =>
+            io.stderr(`warning: the cluster has more than ${max} ${kind} objects; only ${max} were audited (--max-per-kind)\n`),
           onProgress: progress
             ? (step, done, total) => {
                 const width = 20;

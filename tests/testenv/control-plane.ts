@@ -61,8 +61,13 @@ export interface ControlPlane extends ControlPlaneInfo {
 export async function startControlPlane(
   options: {
     stsEmulator?: string;
-    /** Write an audit log of every request (Metadata level) to `<workDir>/audit.log` (benchmarks). */
-    audit?: boolean;
+    /**
+     * Write an audit log (Metadata level) to `<workDir>/audit.log` (benchmarks): of every request,
+     * or only of these users' requests.
+     */
+    audit?: boolean | { users: string[] };
+    /** Raise the controllers' and the scheduler's client rate limits (seeding thousands of pods). */
+    fast?: boolean;
     /** false: no kube-controller-manager (a controller outage). */ controllers?: boolean;
   } = {},
 ): Promise<ControlPlane> {
@@ -156,7 +161,9 @@ export async function startControlPlane(
         '--endpoint-reconciler-type=none',
         '--enable-priority-and-fairness=false',
         '--event-ttl=1h',
-        ...(options.audit === true ? auditFlags(workDir) : []),
+        ...(options.audit === undefined || options.audit === false
+          ? []
+          : auditFlags(workDir, options.audit === true ? undefined : options.audit.users)),
       ],
       workDir,
     );
@@ -187,6 +194,8 @@ export async function startControlPlane(
                 '--use-service-account-credentials=false',
                 '--controllers=*',
                 '--horizontal-pod-autoscaler-sync-period=2s',
+                ...(options.fast === true ? FAST_CLIENT : []),
+                ...(options.fast === true ? ['--concurrent-deployment-syncs=20', '--concurrent-replicaset-syncs=20'] : []),
               ],
               workDir,
             ),
@@ -195,7 +204,12 @@ export async function startControlPlane(
       startProcess(
         'kube-scheduler',
         join(kubeBin, 'kube-scheduler'),
-        [`--kubeconfig=${adminKubeconfig}`, '--leader-elect=false', '--secure-port=0'],
+        [
+          `--kubeconfig=${adminKubeconfig}`,
+          '--leader-elect=false',
+          '--secure-port=0',
+          ...(options.fast === true ? FAST_CLIENT : []),
+        ],
         workDir,
       ),
       startProcess(
@@ -278,8 +292,10 @@ export async function startControlPlane(
   }
 }
 
+const FAST_CLIENT = ['--kube-api-qps=1000', '--kube-api-burst=2000'];
+
 /** Every request, at Metadata level (who, verb, resource, response code), one JSON line each. */
-function auditFlags(workDir: string): string[] {
+function auditFlags(workDir: string, users?: string[]): string[] {
   const policy = join(workDir, 'audit-policy.yaml');
   writeFileSync(
     policy,
@@ -287,7 +303,7 @@ function auditFlags(workDir: string): string[] {
       apiVersion: 'audit.k8s.io/v1',
       kind: 'Policy',
       omitStages: ['RequestReceived'],
-      rules: [{ level: 'Metadata' }],
+      rules: users === undefined ? [{ level: 'Metadata' }] : [{ level: 'Metadata', users }, { level: 'None' }],
     }),
   );
   return [

@@ -1,0 +1,182 @@
+// kubemend's audit beside k8sgpt as a cluster grows to 100 simulated nodes, 10,000 pods and 2,000
+// Deployments (kwok plays the kubelets; the real controller manager and scheduler create and bind
+// the pods). At each size both run against the same cluster in the same run: wall time, peak RSS
+// (GNU time), API requests (the API server's audit log, per identity), problems found. About 1%
+// of the Deployments crash loop and 1% cannot pull their image, plus the seeded problems of
+// `npm run bench:audit`.
+//
+//   npm run bench:audit-scale            (all sizes: 1k, 2.5k, 5k, 10k pods; about 15 minutes)
+//   npm run bench:audit-scale -- 1000    (sizes of your choice)
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { seedBrokenWorkloads } from '../tests/testenv/broken-workloads.ts';
+import { admin, applyShippedRbac, applyYaml, createDeployment, until } from '../tests/testenv/cluster.ts';
+import { startControlPlane } from '../tests/testenv/control-plane.ts';
+import { killStale, provision } from '../tests/testenv/processes.ts';
+import { bundleCli, k8sgptVersion, match, printTable, runK8sgpt, runKubemendAudit } from './audit-support.ts';
+
+const SIZES = process.argv.slice(2).map(Number).filter(Number.isFinite);
+const PODS = SIZES.length > 0 ? SIZES : [1_000, 2_500, 5_000, 10_000];
+const NODES = 100;
+const NAMESPACES = 20;
+const REPLICAS = 5;
+/** k8sgpt runs as its own user so that its requests can be told from everyone else's. */
+const K8SGPT_USER = 'nobody';
+const KUBEMEND_USER = 'kubemend-detector';
+
+const k8sgpt = provision('k8sgpt.sh');
+killStale();
+const controlPlane = await startControlPlane({ audit: { users: [K8SGPT_USER, KUBEMEND_USER] }, fast: true });
+const scratch = mkdtempSync(join(tmpdir(), 'kubemend-bench-audit-scale-'));
+const cli = await bundleCli(scratch);
+const auditLog = join(controlPlane.workDir, 'audit.log');
+/** Requests per user in the audit log since `from` lines. */
+const requests = (from: number) => {
+  const lines = readFileSync(auditLog, 'utf8').split('\n').slice(from).filter(Boolean);
+  const by = (user: string) => lines.filter((line) => line.includes(`"username":"${user}"`)).length;
+  return { k8sgpt: by(K8SGPT_USER), kubemend: by(KUBEMEND_USER), lines: from + lines.length };
+};
+
+try {
+  process.env.KUBEMEND_TEST_KUBECONFIG = controlPlane.kubeconfig;
+  await applyShippedRbac();
+  await applyYaml(
+    [
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRole',
+      'metadata: { name: bench-read-all }',
+      'rules: [{ apiGroups: ["*"], resources: ["*"], verbs: [get, list, watch] }]',
+      '---',
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRoleBinding',
+      'metadata: { name: bench-k8sgpt }',
+      'roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: bench-read-all }',
+      `subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: ${K8SGPT_USER} }]`,
+    ].join('\n'),
+  );
+  const { core } = admin();
+  for (let index = 1; index < NODES; index += 1) {
+    await core.createNode({
+      body: {
+        metadata: {
+          name: `kwok-node-${index}`,
+          labels: { 'kubernetes.io/hostname': `kwok-node-${index}`, type: 'kwok' },
+        },
+        spec: {},
+      },
+    });
+  }
+  await until(
+    `${NODES} Ready nodes`,
+    () => core.listNode(),
+    (list) =>
+      list.items.filter((node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+        .length === NODES,
+    120_000,
+  );
+  const seeded = await seedBrokenWorkloads();
+  for (let index = 0; index < NAMESPACES; index += 1) {
+    await core.createNamespace({ body: { metadata: { name: `scale-${index}` } } });
+  }
+  await until(
+    'default service accounts in the scale namespaces',
+    () => core.listServiceAccountForAllNamespaces({ fieldSelector: 'metadata.name=default' }),
+    (list) => list.items.filter((a) => a.metadata?.namespace?.startsWith('scale-')).length === NAMESPACES,
+  );
+
+  const rows: string[][] = [];
+  let deployments = 0;
+  for (const pods of PODS) {
+    const started = Date.now();
+    for (; deployments * REPLICAS < pods; deployments += 1) {
+      // One in a hundred crash loops, one in a hundred cannot pull its image.
+      const labels: Record<string, string> =
+        deployments % 100 === 7
+          ? { 'kubemend.test/crash-loop': 'true' }
+          : deployments % 100 === 57
+            ? { 'kubemend.test/waiting-reason': 'ImagePullBackOff' }
+            : {};
+      await createDeployment(`scale-${deployments % NAMESPACES}`, `svc-${deployments}`, {
+        replicas: REPLICAS,
+        labels,
+        annotations: { 'kubemend.test/exit-code': '1', 'kubemend.test/waiting-message': 'pull access denied' },
+      });
+    }
+    const settled = await until(
+      `${pods} pods bound and started`,
+      async () => {
+        let count = 0;
+        let next: string | undefined;
+        do {
+          const page = await core.listPodForAllNamespaces({ limit: 2000, _continue: next });
+          count += page.items.filter(
+            (pod) =>
+              pod.metadata?.namespace?.startsWith('scale-') === true &&
+              pod.spec?.nodeName !== undefined &&
+              pod.status?.containerStatuses !== undefined,
+          ).length;
+          next = page.metadata?._continue || undefined;
+        } while (next !== undefined);
+        return count;
+      },
+      (count) => count >= pods,
+      30 * 60_000,
+    );
+    // Let kwok's status writes and the controllers settle before measuring.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const seededFor = ((Date.now() - started) / 1000).toFixed(0);
+
+    const mark = requests(0).lines;
+    const theirs = runK8sgpt(scratch, k8sgpt, controlPlane.kubeconfig, K8SGPT_USER);
+    const afterTheirs = requests(mark);
+    const ours = runKubemendAudit(scratch, cli, controlPlane.kubeconfig, ['--max-per-kind=50000']);
+    const afterOurs = requests(afterTheirs.lines);
+    const missed = theirs.results.filter((result) => match(result, ours.findings).length === 0);
+    rows.push([
+      String(settled),
+      String(deployments),
+      `${theirs.ms.toFixed(0)} ms`,
+      `${ours.ms.toFixed(0)} ms`,
+      (ours.ms / theirs.ms).toFixed(2),
+      `${theirs.peakMiB.toFixed(0)} MiB`,
+      `${ours.peakMiB.toFixed(0)} MiB`,
+      String(afterTheirs.k8sgpt),
+      String(afterOurs.kubemend),
+      `${theirs.results.length - missed.length} of ${theirs.results.length}`,
+      String(ours.findings.length),
+    ]);
+    console.log(`seeded ${settled} pods in ${deployments} Deployments (${seededFor} s); measured`);
+    for (const result of missed.slice(0, 5)) {
+      console.log(
+        `  k8sgpt only: ${result.kind} ${result.name}: ${(result.error ?? []).map((e) => e.Text).join('; ')}`,
+      );
+    }
+  }
+  console.log('');
+  printTable(
+    [
+      'pods',
+      'Deployments',
+      'k8sgpt time',
+      'kubemend time',
+      'kubemend ÷ k8sgpt',
+      'k8sgpt peak RSS',
+      'kubemend peak RSS',
+      'k8sgpt requests',
+      'kubemend requests',
+      "k8sgpt's problems kubemend found",
+      'kubemend findings',
+    ],
+    rows,
+    11,
+  );
+  console.log(
+    `\nk8sgpt ${k8sgptVersion(scratch, k8sgpt)}, Kubernetes ${controlPlane.version}, ${NODES} kwok nodes, ` +
+      `${seeded.length} seeded problems; ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}`,
+  );
+} finally {
+  await controlPlane.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,164 @@
+// What the audit benchmarks share: running k8sgpt and `kubemend audit` on one cluster, measuring
+// each run (wall time, peak RSS from GNU time), and matching k8sgpt's problems to kubemend's findings.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { build } from 'esbuild';
+
+import { requireBuiltins } from '../scripts/esbuild-plugins.ts';
+
+import type { AuditReport } from '../lib/audit/findings-store.ts';
+import type { Finding } from '../lib/audit/scan.ts';
+
+/** k8sgpt's analyzers for the kinds kubemend audits. */
+export const ANALYZERS = [
+  'Pod',
+  'Deployment',
+  'StatefulSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+  'PersistentVolumeClaim',
+  'Node',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+];
+
+export interface K8sgptResult {
+  kind: string;
+  name: string;
+  error: { Text: string }[] | null;
+  parentObject?: string;
+}
+
+export interface Measured {
+  stdout: string;
+  ms: number;
+  /** Peak resident set size of the process, in MiB (GNU time's maximum RSS). */
+  peakMiB: number;
+}
+
+const ROOT = join(import.meta.dirname, '..');
+
+/**
+ * The CLI bundled the way the Lambda functions are (serverless.yml custom.esbuild: one minified
+ * ESM file, built-ins behind require()), so that time and memory are those of shipped code, not
+ * of Node stripping TypeScript types from hundreds of source files at start-up.
+ */
+export async function bundleCli(scratch: string): Promise<string> {
+  const outfile = join(scratch, 'kubemend.mjs');
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  await build({
+    entryPoints: [join(ROOT, 'bin', 'kubemend.ts')],
+    outfile,
+    bundle: true,
+    minify: true,
+    keepNames: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    define: { KUBEMEND_BUILD_VERSION: JSON.stringify(version), KUBEMEND_BUILD_COMMIT: '""' },
+    plugins: [requireBuiltins],
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+/** Runs `command` under GNU time in `scratch` (its own XDG dirs): output, wall time, peak RSS. */
+export function measure(scratch: string, command: string, args: string[], env: Record<string, string> = {}): Measured {
+  const report = join(scratch, 'time.txt');
+  const started = performance.now();
+  const child = spawnSync('/usr/bin/time', ['-v', '-o', report, command, ...args], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      ...env,
+      XDG_CONFIG_HOME: join(scratch, 'xdg-config'),
+      XDG_CACHE_HOME: join(scratch, 'xdg-cache'),
+    },
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  const ms = performance.now() - started;
+  if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${child.status}: ${child.stderr}`);
+  const kib = /Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(report, 'utf8'))?.[1];
+  if (kib === undefined) throw new Error(`no maximum RSS in GNU time's report for ${command}`);
+  return { stdout: child.stdout, ms, peakMiB: Number(kib) / 1024 };
+}
+
+/** `k8sgpt analyze` with the analyzers above, no AI backend, no cache. */
+export function runK8sgpt(
+  scratch: string,
+  k8sgpt: string,
+  kubeconfig: string,
+  context: string,
+): Measured & {
+  results: K8sgptResult[];
+} {
+  const run = measure(scratch, k8sgpt, [
+    'analyze',
+    '--output=json',
+    '--no-cache',
+    `--filter=${ANALYZERS.join(',')}`,
+    `--kubeconfig=${kubeconfig}`,
+    `--kubecontext=${context}`,
+    `--config=${join(scratch, 'k8sgpt.yaml')}`,
+  ]);
+  return { ...run, results: (JSON.parse(run.stdout) as { results: K8sgptResult[] | null }).results ?? [] };
+}
+
+/** `kubemend audit --output json` from `cli` (bundleCli) as the detector identity, with the shipped config. */
+export function runKubemendAudit(
+  scratch: string,
+  cli: string,
+  kubeconfig: string,
+  extra: string[] = [],
+): Measured & { findings: Finding[] } {
+  const run = measure(
+    scratch,
+    process.execPath,
+    [
+      cli,
+      'audit',
+      '--output=json',
+      '--context=detector',
+      `--data-dir=${join(scratch, 'kubemend')}`,
+      `--config=${join(ROOT, 'config', 'agent_config.yaml')}`,
+      ...extra,
+    ],
+    { KUBECONFIG: kubeconfig },
+  );
+  const report = JSON.parse(run.stdout) as AuditReport;
+  return { ...run, findings: [...report.new, ...report.open] };
+}
+
+export function k8sgptVersion(scratch: string, binary: string): string {
+  return /v\d+\.\d+\.\d+/.exec(measure(scratch, binary, ['version']).stdout)?.[0] ?? '?';
+}
+
+/**
+ * The kubemend finding that reports the same problem: same namespace, and the same object, else
+ * its owner (a pod's Deployment), else one whose evidence names it.
+ */
+export function match(result: K8sgptResult, findings: readonly Finding[]): Finding[] {
+  const [namespace, name = ''] = result.name.includes('/') ? result.name.split('/') : [undefined, result.name];
+  const parent = result.parentObject?.split('/').pop();
+  const inNamespace = findings.filter((f) => f.namespace === namespace);
+  const same = inNamespace.filter((f) => f.kind === result.kind && f.name === name);
+  if (same.length > 0) return same;
+  const owner = inNamespace.find((f) => f.name === name || f.name === parent || name.startsWith(`${f.name}-`));
+  const named = inNamespace.find((f) => f.evidence.some((e) => e.message.includes(name)));
+  return [owner ?? named].filter((f) => f !== undefined);
+}
+
+/** A Markdown table; the last two columns are not padded (long free text). */
+export function printTable(header: string[], rows: string[][], padded = header.length - 2): void {
+  const widths = header.map((title, column) =>
+    column >= padded ? 0 : Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(line(header.map((_, column) => '-'.repeat(Math.max(3, widths[column] ?? 3)))));
+  rows.forEach((row) => console.log(line(row.map((cell) => cell.replace(/\|/g, '\\|').slice(0, 140)))));
+}
