@@ -16,7 +16,7 @@ export function createDynamoFindingsStore(
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const TableName = options.tableName;
   return {
-    record: async (cluster, findings, now) => {
+    record: async (cluster, findings, now, audit = { complete: true }) => {
       const at = now.toISOString();
       const open = new Map<string, { since: string; finding: Finding }>();
       let startKey: Record<string, unknown> | undefined;
@@ -57,7 +57,7 @@ export function createDynamoFindingsStore(
       }
       const current = new Set(findings.map((finding) => finding.key));
       for (const [key, previous] of open) {
-        if (current.has(key)) continue;
+        if (current.has(key) || !audit.complete) continue;
         await doc.send(
           new UpdateCommand({
             TableName,

@@ -13,7 +13,16 @@ export interface AuditReport {
 
 /** Where audits keep their findings, so each audit can say what is new, still open and resolved. */
 export interface FindingsStore {
-  record(cluster: string, findings: readonly Finding[], now: Date): Promise<AuditReport>;
+  /**
+   * Records one audit's findings. `complete: false` (the audit did not see every object: a kind
+   * was cut short) resolves nothing: an open finding it did not see may only have been unread.
+   */
+  record(
+    cluster: string,
+    findings: readonly Finding[],
+    now: Date,
+    options?: { complete: boolean },
+  ): Promise<AuditReport>;
 }
 
 /** The embedded findings store (same database file as the outcomes). */
@@ -37,7 +46,7 @@ export function createSqliteFindingsStore(db: DatabaseSync): FindingsStore {
   const resolve = db.prepare('UPDATE audit_findings SET resolved_at = ? WHERE cluster = ? AND key = ?');
 
   return {
-    record: async (cluster, findings, now) => {
+    record: async (cluster, findings, now, options = { complete: true }) => {
       const at = now.toISOString();
       const before = new Map(
         (open.all(cluster) as { key: string; first_seen: string; finding: string }[]).map((row) => [
@@ -56,7 +65,7 @@ export function createSqliteFindingsStore(db: DatabaseSync): FindingsStore {
         }
         const current = new Set(findings.map((finding) => finding.key));
         for (const [key, previous] of before) {
-          if (current.has(key)) continue;
+          if (current.has(key) || !options.complete) continue;
           resolve.run(at, cluster, key);
           report.resolved.push({ ...previous.finding, since: previous.since });
         }

@@ -352,12 +352,17 @@ export function createProgram(io: CliIo): Command {
           createRegistryProvider(config, { identity: 'detector', kubeContext: options.context, timeoutMs: 30_000 })
         )(options.cluster);
         const progress = io.progress ?? false;
+        let complete = true;
         const findings = await scanCluster(kube, {
           namespaces: options.namespace,
           now: new Date(),
           maxPerKind: options.maxPerKind,
-          onTruncated: (kind, max) =>
-            io.stderr(`warning: the cluster has more than ${max} ${kind} objects; only ${max} were audited (--max-per-kind)\n`),
+          onTruncated: (kind, max) => {
+            complete = false;
+            io.stderr(
+              `warning: more than ${max} ${kind} objects; only ${max} were audited, so no finding is marked resolved (--max-per-kind)\n`,
+            );
+          },
           onProgress: progress
             ? (step, done, total) => {
                 const width = 20;
@@ -376,7 +381,7 @@ export function createProgram(io: CliIo): Command {
         if (metrics !== undefined) findings.push(...(await forecastFindings(metrics, new Date())));
         const db = openLocalDatabase(resolve(options.dataDir));
         try {
-          const report = await createSqliteFindingsStore(db).record(kube.cluster, findings, new Date());
+          const report = await createSqliteFindingsStore(db).record(kube.cluster, findings, new Date(), { complete });
           const text =
             options.output === 'json'
               ? JSON.stringify(report, null, 2)

@@ -64,10 +64,17 @@ export async function auditAllClusters(deps: AuditDeps): Promise<AuditReport[]> 
     const settled = await Promise.allSettled(
       names.slice(start, start + 2).map(async (name) => {
         const kube = await deps.kube(name);
-        const findings = await scanCluster(kube, { now: deps.clock() });
+        const truncated: string[] = [];
+        const findings = await scanCluster(kube, {
+          now: deps.clock(),
+          onTruncated: (kind, max) => truncated.push(`${kind} (first ${max})`),
+        });
+        if (truncated.length > 0) {
+          deps.logger.warn({ cluster: kube.cluster, truncated }, 'audit did not read every object; nothing resolved');
+        }
         const metrics = deps.metricsFor?.(name);
         if (metrics !== undefined) findings.push(...(await forecastFindings(metrics, deps.clock())));
-        return deps.store.record(kube.cluster, findings, deps.clock());
+        return deps.store.record(kube.cluster, findings, deps.clock(), { complete: truncated.length === 0 });
       }),
     );
     settled.forEach((result, index) => {

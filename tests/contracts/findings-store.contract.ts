@@ -37,6 +37,20 @@ export function findingsStoreContract(name: string, freshStore: () => Promise<Fi
       expect(other.new.map((f) => f.key)).toEqual(['a']);
     });
 
+    it('resolves nothing after an audit that did not see every object', async () => {
+      const store = await freshStore();
+
+      await store.record('prod', [finding('a'), finding('b')], new Date('2026-11-26T01:00:00Z'));
+      const partial = await store.record('prod', [finding('b')], new Date('2026-11-26T02:00:00Z'), {
+        complete: false,
+      });
+      const full = await store.record('prod', [finding('b')], new Date('2026-11-26T03:00:00Z'));
+
+      expect(partial.resolved).toEqual([]);
+      expect(partial.open.map((f) => f.key)).toEqual(['b']);
+      expect(full.resolved.map((f) => f.key)).toEqual(['a']);
+    });
+
     it('treats a problem that comes back after being resolved as new again', async () => {
       const store = await freshStore();
 

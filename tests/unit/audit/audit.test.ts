@@ -90,6 +90,17 @@ describe('cluster audit', () => {
     expect(steps.at(0)).toBe('Node');
     expect(steps.at(-1)).toBe('diagnose');
   });
+
+  it('says which kinds had more objects than it reads', async () => {
+    const cut: string[] = [];
+    const whole: string[] = [];
+
+    await scanCluster(brokenCluster(), { now, maxPerKind: 1, onTruncated: (kind, max) => cut.push(`${kind}:${max}`) });
+    await scanCluster(brokenCluster(), { now, onTruncated: (kind) => whole.push(kind) });
+
+    expect(cut).toContain('Pod:1');
+    expect(whole).toEqual([]);
+  });
 });
 
 findingsStoreContract('embedded store', async () => createSqliteFindingsStore(new DatabaseSync(':memory:')));
