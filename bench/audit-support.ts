@@ -114,6 +114,7 @@ export function runKubemendAudit(
   cli: string,
   kubeconfig: string,
   extra: string[] = [],
+  env: Record<string, string> = {},
 ): Measured & { findings: Finding[] } {
   const run = measure(
     scratch,
@@ -127,7 +128,7 @@ export function runKubemendAudit(
       `--config=${join(ROOT, 'config', 'agent_config.yaml')}`,
       ...extra,
     ],
-    { KUBECONFIG: kubeconfig },
+    { KUBECONFIG: kubeconfig, ...env },
   );
   const report = JSON.parse(run.stdout) as AuditReport;
   return { ...run, findings: [...report.new, ...report.open] };

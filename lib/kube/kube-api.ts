@@ -29,7 +29,7 @@ export interface KubeApi {
   getDeployment(namespace: string, name: string): Promise<V1Deployment>;
   /** Reads one object of a kind kubemend knows (lib/kube/kinds.ts); namespace undefined for cluster-scoped kinds. */
   read<K extends Kind>(kind: K, name: string, namespace?: string): Promise<KindObjects[K]>;
-  /** Lists objects of a kind, page by page, up to `options.max` (default 1000). */
+  /** Lists objects of a kind, page by page, up to `options.max` (default 1000), without `metadata.managedFields`. */
   list<K extends Kind>(kind: K, options?: ListOptions): Promise<KindObjects[K][]>;
   /** ReplicaSets matching a label selector (a Deployment's revisions). */
   listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]>;
