@@ -81,6 +81,7 @@ const env = {
   KUBEMEND_WEBHOOK_TOKEN_PARAMETER: '/kubemend/bench/webhook-token',
   KUBEMEND_TABLE_NAME: 'kubemend-bench',
   KUBEMEND_CONFIG_PATH: 'config/stages/dev/agent_config.yaml',
+  KUBEMEND_MODEL_CONFIG_PATH: 'config/stages/dev/model_config.yaml',
   KUBEMEND_RETENTION_DAYS: '90',
   KUBEMEND_LEASE_SECONDS: '300',
   KUBEMEND_KUBE_TIMEOUT_SECONDS: '10',
