@@ -234,6 +234,7 @@ async function attribution(name: Name): Promise<{ bytes: number; packages: [stri
     minify: settings.minify === true,
     keepNames: settings.keepNames === true,
     format: 'esm',
+    splitting: settings.splitting === true,
     platform: 'node',
     target: String(settings.target),
     banner: settings.banner as Record<string, string>,
