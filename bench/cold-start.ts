@@ -1,7 +1,7 @@
 // Cold start of each function bundle: its size (with the chunks it imports statically; chunks
-// reached only through import() load when used and are not counted), the packages that make it up, the time a fresh
-// Node process takes to import it (module initialisation included: config parsed, clients built),
-// and the time to import it and handle one event against loopback services (the AWS JSON
+// reached only through import() load when used and are not counted), the packages that make it
+// up, the time a fresh Node process takes to import it (module initialisation included: config
+// parsed, clients built), and the time to import it and handle one event against loopback services (the AWS JSON
 // protocol and a Kubernetes API server, bench/loopback.ts), each as a ratio to a bare
 // `node -e 0` on the same Node. Medians of several runs. Packages first (`npm run package`), so
 // the bundles timed are the ones the metafile attribution describes.
