@@ -1,6 +1,6 @@
 // Checks what `osls package` produced (node scripts/check-package.ts <dir> <stage>): one zip per
 // function holding an ESM bundle and the stage's agent and model config, no node_modules and no
-// native addon, no dev dependency in any bundle (read from the source map against
+// native addon, no dev dependency in any bundle or chunk (read from the source maps against
 // package-lock.json), the version written in, and each bundle imports and exports a handler on
 // this Node; in the template, the alarms, the dashboard and the canary release resources. Prints
 // each bundle's size and the packages that weigh most in it.
@@ -49,22 +49,26 @@ for (const zip of zips) {
     if (file.endsWith('.node')) problems.push(`${zip}: ships native addon ${file}`);
   }
 
-  const map = JSON.parse(readFileSync(join(out, `${bundle}.map`), 'utf8')) as {
-    sources: string[];
-    sourcesContent?: (string | null)[];
-  };
+  // The bundle and the chunks it loads on demand (esbuild splitting): no dev dependency in any.
   const weights = new Map<string, number>();
-  map.sources.forEach((source, index) => {
-    const at = source.lastIndexOf('node_modules/');
-    const pkg = at === -1 ? '(kubemend)' : packageOf(source.slice(at + 'node_modules/'.length));
-    weights.set(pkg, (weights.get(pkg) ?? 0) + (map.sourcesContent?.[index]?.length ?? 0));
-    if (at !== -1) {
-      const entry =
-        lock.packages[source.slice(source.indexOf('node_modules/'), at) + `node_modules/${pkg}`] ??
-        lock.packages[`node_modules/${pkg}`];
-      if (entry?.dev === true) problems.push(`${zip}: bundles dev dependency ${pkg}`);
-    }
-  });
+  for (const file of files.filter((path) => path.startsWith('functions/') && path.endsWith('.mjs.map'))) {
+    const map = JSON.parse(readFileSync(join(out, file), 'utf8')) as {
+      sources: string[];
+      sourcesContent?: (string | null)[];
+    };
+    map.sources.forEach((source, index) => {
+      const at = source.lastIndexOf('node_modules/');
+      const pkg = at === -1 ? '(kubemend)' : packageOf(source.slice(at + 'node_modules/'.length));
+      if (file === `${bundle}.map`)
+        weights.set(pkg, (weights.get(pkg) ?? 0) + (map.sourcesContent?.[index]?.length ?? 0));
+      if (at !== -1) {
+        const entry =
+          lock.packages[source.slice(source.indexOf('node_modules/'), at) + `node_modules/${pkg}`] ??
+          lock.packages[`node_modules/${pkg}`];
+        if (entry?.dev === true) problems.push(`${zip}: bundles dev dependency ${pkg}`);
+      }
+    });
+  }
 
   process.env.KUBEMEND_CONFIG_PATH = join(out, agentConfig);
   process.env.KUBEMEND_MODEL_CONFIG_PATH = join(out, modelConfig);

@@ -21,6 +21,8 @@ export KUBEMEND_COMMIT
 }
 rm -rf .serverless
 node node_modules/.bin/osls package --stage "$stage" >/dev/null
+# Each zip keeps only the chunks its own bundle loads (esbuild splitting; see the script).
+python3 scripts/prune-chunks.py .serverless
 node scripts/check-package.ts .serverless "$stage"
 # A second directory for the pipeline, which packages every stage from one commit once.
 if [ -n "$out" ]; then

@@ -17,23 +17,26 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 
-/** The kinds kubemend reads generically, with their API version and whether they are namespaced. */
+/**
+ * The kinds kubemend reads generically, with their API version, their resource (the plural in
+ * request paths, so no discovery request is needed) and whether they are namespaced.
+ */
 export const KINDS = {
-  Pod: { apiVersion: 'v1', namespaced: true },
-  Node: { apiVersion: 'v1', namespaced: false },
-  PersistentVolumeClaim: { apiVersion: 'v1', namespaced: true },
-  ResourceQuota: { apiVersion: 'v1', namespaced: true },
-  Service: { apiVersion: 'v1', namespaced: true },
-  ReplicaSet: { apiVersion: 'apps/v1', namespaced: true },
-  Deployment: { apiVersion: 'apps/v1', namespaced: true },
-  StatefulSet: { apiVersion: 'apps/v1', namespaced: true },
-  DaemonSet: { apiVersion: 'apps/v1', namespaced: true },
-  ControllerRevision: { apiVersion: 'apps/v1', namespaced: true },
-  Job: { apiVersion: 'batch/v1', namespaced: true },
-  CronJob: { apiVersion: 'batch/v1', namespaced: true },
-  HorizontalPodAutoscaler: { apiVersion: 'autoscaling/v2', namespaced: true },
-  PodDisruptionBudget: { apiVersion: 'policy/v1', namespaced: true },
-  StorageClass: { apiVersion: 'storage.k8s.io/v1', namespaced: false },
+  Pod: { apiVersion: 'v1', resource: 'pods', namespaced: true },
+  Node: { apiVersion: 'v1', resource: 'nodes', namespaced: false },
+  PersistentVolumeClaim: { apiVersion: 'v1', resource: 'persistentvolumeclaims', namespaced: true },
+  ResourceQuota: { apiVersion: 'v1', resource: 'resourcequotas', namespaced: true },
+  Service: { apiVersion: 'v1', resource: 'services', namespaced: true },
+  ReplicaSet: { apiVersion: 'apps/v1', resource: 'replicasets', namespaced: true },
+  Deployment: { apiVersion: 'apps/v1', resource: 'deployments', namespaced: true },
+  StatefulSet: { apiVersion: 'apps/v1', resource: 'statefulsets', namespaced: true },
+  DaemonSet: { apiVersion: 'apps/v1', resource: 'daemonsets', namespaced: true },
+  ControllerRevision: { apiVersion: 'apps/v1', resource: 'controllerrevisions', namespaced: true },
+  Job: { apiVersion: 'batch/v1', resource: 'jobs', namespaced: true },
+  CronJob: { apiVersion: 'batch/v1', resource: 'cronjobs', namespaced: true },
+  HorizontalPodAutoscaler: { apiVersion: 'autoscaling/v2', resource: 'horizontalpodautoscalers', namespaced: true },
+  PodDisruptionBudget: { apiVersion: 'policy/v1', resource: 'poddisruptionbudgets', namespaced: true },
+  StorageClass: { apiVersion: 'storage.k8s.io/v1', resource: 'storageclasses', namespaced: false },
 } as const;
 
 export type Kind = keyof typeof KINDS;

@@ -1,14 +1,10 @@
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
-import { assumeRoleCredentials } from '../aws/credentials.ts';
-import { createEksTokenSource } from '../aws/eks-token.ts';
 import type { AgentConfig, ClusterEntry } from '../config/agent-config.ts';
 import { ClusterUnknownError, ClusterUnreachableError, describeError } from '../errors.ts';
-import { createClientNodeKubeApi, createKubeconfigProvider } from './client-node-kube-api.ts';
 import type { KubeApi, KubeProvider } from './kube-api.ts';
+import { createKubeconfigProvider } from './kubeconfig.ts';
+import { createRestKubeApi } from './rest-kube-api.ts';
 
 /** Which of kubemend's two identities is asking: the read-only detector or the remediator. */
 export type KubeIdentity = 'detector' | 'remediator';
@@ -66,20 +62,31 @@ function createEksProvider(
   options: RegistryProviderOptions,
 ): KubeProvider {
   const clusterName = eks.clusterName ?? entry.name;
-  const base = options.credentials ?? defaultProvider();
+  // The SDK's credential chain, STS and the signer load on first use, not with the function.
+  const base =
+    options.credentials ?? lazily(async () => (await import('@aws-sdk/credential-provider-node')).defaultProvider());
   const roleArn = options.identity === 'detector' ? eks.detectorRoleArn : eks.remediatorRoleArn;
   const credentials =
     roleArn === undefined
       ? base
-      : assumeRoleCredentials({
-          roleArn,
-          externalId: eks.externalId,
-          region: eks.region,
-          sessionName: `kubemend-${options.identity}`,
-          credentials: base,
-          clock: options.clock,
-        });
-  const token = createEksTokenSource({ clusterName, region: eks.region, credentials, clock: options.clock });
+      : lazily(async () =>
+          (await import('../aws/credentials.ts')).assumeRoleCredentials({
+            roleArn,
+            externalId: eks.externalId,
+            region: eks.region,
+            sessionName: `kubemend-${options.identity}`,
+            credentials: base,
+            clock: options.clock,
+          }),
+        );
+  const token = lazily(async () =>
+    (await import('../aws/eks-token.ts')).createEksTokenSource({
+      clusterName,
+      region: eks.region,
+      credentials,
+      clock: options.clock,
+    }),
+  );
   let endpoint: Promise<{ server: string; caData: string }> | undefined;
   const resolveEndpoint = () => {
     if (eks.endpoint !== undefined && eks.certificateAuthority !== undefined) {
@@ -104,14 +111,13 @@ function createEksProvider(
     }
     if (current?.token === bearer) return current.api;
     const { server, caData } = await resolveEndpoint();
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromClusterAndUser(
-      { name: entry.name, server, caData, skipTLSVerify: false },
-      { name: 'kubemend', token: bearer },
-    );
+    const auth = { headers: { Authorization: `Bearer ${bearer}` }, ca: Buffer.from(caData, 'base64') };
     current = {
       token: bearer,
-      api: createClientNodeKubeApi(kubeConfig, { timeoutMs: options.timeoutMs, name: entry.name }),
+      api: createRestKubeApi(
+        { server: server.replace(/\/$/, ''), skipTLSVerify: false, auth: () => auth },
+        { timeoutMs: options.timeoutMs, name: entry.name },
+      ),
     };
     return current.api;
   };
@@ -122,6 +128,7 @@ async function describeCluster(
   region: string,
   credentials: AwsCredentialIdentityProvider,
 ): Promise<{ server: string; caData: string }> {
+  const { DescribeClusterCommand, EKSClient } = await import('@aws-sdk/client-eks');
   const client = new EKSClient({ region, credentials });
   try {
     const { cluster } = await client.send(new DescribeClusterCommand({ name: clusterName }));
@@ -142,4 +149,19 @@ async function describeCluster(
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * A function whose implementation `load` builds on its first call (a credential provider, a token
+ * source), so what it needs is imported only when a cluster is first reached.
+ */
+function lazily<A extends unknown[], R>(load: () => Promise<(...args: A) => Promise<R>>): (...args: A) => Promise<R> {
+  let loaded: Promise<(...args: A) => Promise<R>> | undefined;
+  return async (...args) => {
+    loaded ??= load().catch((error: unknown) => {
+      loaded = undefined;
+      throw error;
+    });
+    return (await loaded)(...args);
+  };
 }

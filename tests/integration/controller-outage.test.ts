@@ -12,7 +12,7 @@ import {
 import { parseAllDocuments } from 'yaml';
 
 import { deploymentHealth } from '../../lib/detect/deployment-health.ts';
-import { createClientNodeKubeApi } from '../../lib/kube/client-node-kube-api.ts';
+import { createKubeConfigKubeApi } from '../../lib/kube/kubeconfig.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
 import { startControlPlane, type ControlPlane } from '../testenv/control-plane.ts';
 
@@ -73,7 +73,7 @@ describe('a controller outage', () => {
       await objects.create(document.toJS() as KubernetesObject);
     }
     config.setCurrentContext('detector');
-    const kube = createClientNodeKubeApi(config, { timeoutMs: 10_000 });
+    const kube = createKubeConfigKubeApi(config, { timeoutMs: 10_000 });
 
     const diagnosis = deploymentHealth.diagnose(alert, await deploymentHealth.observe(alert, kube), new Date());
 

@@ -7,7 +7,7 @@ import type { Outcome } from '../../lib/domain/types.ts';
 import { AlreadyClaimedError, describeError } from '../../lib/errors.ts';
 import { configKillSwitch } from '../../lib/guardrails/kill-switch.ts';
 import { createDynamoTargetGuard } from '../../lib/guardrails/target-guard.ts';
-import { createClientNodeKubeApi } from '../../lib/kube/client-node-kube-api.ts';
+import { createKubeConfigKubeApi } from '../../lib/kube/kubeconfig.ts';
 import { DEFAULT_RETRY } from '../../lib/kube/retry.ts';
 import { createManualRecord } from '../../lib/pipeline/manual.ts';
 import { handlePlan, type RemediateDeps } from '../../lib/pipeline/remediate.ts';
@@ -140,7 +140,7 @@ function remediatorDeps(config: AgentConfig): RemediateDeps {
     contexts: [{ name: 'faulty', cluster: 'faulty', user: 'remediator' }],
     currentContext: 'faulty',
   });
-  const kube = createClientNodeKubeApi(proxied, { timeoutMs: 10_000 });
+  const kube = createKubeConfigKubeApi(proxied, { timeoutMs: 10_000 });
   const dynamo = new DynamoDBClient({ ...moto.clientOptions, endpoint: storeProxy.url });
   return {
     store: createDynamoOutcomeStore(dynamo, { tableName, retentionDays: 1 }),

@@ -29,7 +29,7 @@ import { remediators } from '../../lib/remediate/registry.ts';
 import { configKillSwitch } from '../../lib/guardrails/kill-switch.ts';
 import { createSqliteTargetGuard } from '../../lib/guardrails/target-guard.ts';
 import type { OutcomeStore } from '../../lib/store/outcome-store.ts';
-import { createClientNodeKubeApi } from '../../lib/kube/client-node-kube-api.ts';
+import { createKubeConfigKubeApi } from '../../lib/kube/kubeconfig.ts';
 import type { KubeApi, KubeProvider } from '../../lib/kube/kube-api.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
 import { memoryStore, silentLogger } from '../helpers/support.ts';
@@ -51,7 +51,7 @@ export function kubeConfigFor(identity: Identity): KubeConfig {
 
 /** kubemend's own KubeApi adapter, authenticated as `identity`. */
 export function kubeApiFor(identity: Identity): KubeApi {
-  return createClientNodeKubeApi(kubeConfigFor(identity), { timeoutMs: 10_000 });
+  return createKubeConfigKubeApi(kubeConfigFor(identity), { timeoutMs: 10_000 });
 }
 
 export function providerFor(identity: Identity): KubeProvider {

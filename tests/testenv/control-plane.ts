@@ -195,7 +195,9 @@ export async function startControlPlane(
                 '--controllers=*',
                 '--horizontal-pod-autoscaler-sync-period=2s',
                 ...(options.fast === true ? FAST_CLIENT : []),
-                ...(options.fast === true ? ['--concurrent-deployment-syncs=20', '--concurrent-replicaset-syncs=20'] : []),
+                ...(options.fast === true
+                  ? ['--concurrent-deployment-syncs=20', '--concurrent-replicaset-syncs=20']
+                  : []),
               ],
               workDir,
             ),

@@ -4,14 +4,22 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
 
-import { ClusterUnreachableError, ConflictError, ForbiddenError, NotFoundError } from '../../../lib/errors.ts';
-import { createClientNodeKubeApi } from '../../../lib/kube/client-node-kube-api.ts';
+import {
+  ClusterUnreachableError,
+  ConflictError,
+  DisruptionBudgetError,
+  ForbiddenError,
+  NotFoundError,
+} from '../../../lib/errors.ts';
 import type { KubeApi } from '../../../lib/kube/kube-api.ts';
+import { createKubeConfigKubeApi } from '../../../lib/kube/kubeconfig.ts';
+import { createRestKubeApi } from '../../../lib/kube/rest-kube-api.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../../lib/kube/retry.ts';
 import { backOffEvent, crashingPod, deployment } from '../../helpers/fixtures.ts';
 
 /**
- * The adapter against a loopback HTTP server that answers as the API server does, to pin down
+ * The adapter, built from a plain connection (as the EKS path builds it) and from a client-node
+ * KubeConfig (as kubeconfig contexts and the test helpers build it), against a loopback HTTP server that answers as the API server does, to pin down
  * the requests it sends (paths, query, content types, bodies) and how it maps answers to errors.
  * The real API server suite covers the same calls end to end.
  */
@@ -19,6 +27,7 @@ interface Seen {
   method: string;
   url: string;
   contentType: string | undefined;
+  authorization: string | undefined;
   body: unknown;
 }
 let server: Server;
@@ -33,23 +42,23 @@ const quickRetry: RetryPolicy = {
   sleep: async (ms) => void waits.push(ms),
 };
 
-function kubeApiAt(server: string, timeoutMs = 2_000): KubeApi {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'test', server, skipTLSVerify: true }],
-    users: [{ name: 'test', token: 'test-token' }],
-    contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
-    currentContext: 'test',
-  });
-  return createClientNodeKubeApi(config, { timeoutMs, retry: quickRetry });
-}
-
-/** The discovery document client-node's generic object API reads before its first Job request. */
-function discovery(request: Seen): Answer | undefined {
-  if (request.method !== 'GET' || request.url !== '/apis/batch/v1') return undefined;
-  const resources = [{ name: 'jobs', singularName: 'job', namespaced: true, kind: 'Job', verbs: ['create', 'get'] }];
-  return { status: 200, body: { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'batch/v1', resources } };
-}
+const builds = {
+  connection: (server: string, timeoutMs: number): KubeApi =>
+    createRestKubeApi(
+      { server, skipTLSVerify: true, auth: async () => ({ headers: { Authorization: 'Bearer test-token' } }) },
+      { timeoutMs, name: 'test', retry: quickRetry },
+    ),
+  kubeconfig: (server: string, timeoutMs: number): KubeApi => {
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: 'test', server, skipTLSVerify: true }],
+      users: [{ name: 'test', token: 'test-token' }],
+      contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
+      currentContext: 'test',
+    });
+    return createKubeConfigKubeApi(config, { timeoutMs, retry: quickRetry });
+  },
+};
 
 function status(code: number, reason: string, message: string) {
   return { status: code, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code } };
@@ -61,7 +70,7 @@ async function read(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-let kube: KubeApi;
+let url: string;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -70,6 +79,7 @@ beforeAll(async () => {
         method: request.method ?? '',
         url: request.url ?? '',
         contentType: request.headers['content-type'],
+        authorization: request.headers.authorization,
         body: text === '' ? undefined : (JSON.parse(text) as unknown),
       };
       seen.push(entry);
@@ -83,7 +93,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  kube = kubeApiAt(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
@@ -97,7 +107,13 @@ beforeEach(() => {
   answer = () => ({ status: 200, body: {} });
 });
 
-describe('client-node KubeApi adapter', () => {
+describe.each(Object.keys(builds) as (keyof typeof builds)[])('REST KubeApi adapter (built from a %s)', (build) => {
+  const kubeApiAt = (address: string, timeoutMs = 2_000) => builds[build](address, timeoutMs);
+  let kube: KubeApi;
+  beforeEach(() => {
+    kube = kubeApiAt(url);
+  });
+
   it('reads a pod by namespace and name', async () => {
     answer = () => ({ status: 200, body: crashingPod() });
 
@@ -129,18 +145,7 @@ describe('client-node KubeApi adapter', () => {
   });
 
   it('patches the pod template as a strategic merge patch guarded by resourceVersion, dry-run when asked', async () => {
-    // The generic object API looks the resource up in discovery first.
-    answer = (request) =>
-      request.url === '/apis/apps/v1'
-        ? {
-            status: 200,
-            body: {
-              kind: 'APIResourceList',
-              groupVersion: 'apps/v1',
-              resources: [{ name: 'deployments', kind: 'Deployment', namespaced: true, verbs: ['get', 'patch'] }],
-            },
-          }
-        : { status: 200, body: deployment() };
+    answer = () => ({ status: 200, body: deployment() });
 
     await kube.patch(
       'Deployment',
@@ -154,6 +159,8 @@ describe('client-node KubeApi adapter', () => {
       { dryRun: true, resourceVersion: '884213' },
     );
 
+    // Paths come from the kind table: no discovery request before the write.
+    expect(seen).toHaveLength(1);
     const patch = seen.find((request) => request.method === 'PATCH')!;
     const url = new URL(patch.url, 'http://x');
     expect(patch).toMatchObject({ contentType: 'application/strategic-merge-patch+json' });
@@ -273,7 +280,7 @@ describe('client-node KubeApi adapter', () => {
         patches += 1;
         return patches === 1 ? 'reset' : { status: 200, body: deployment() };
       }
-      return discovery(request) ?? 'reset';
+      return 'reset';
     };
 
     await kube.patch('Deployment', 'checkout', 'payments', { spec: { replicas: 3 } }, { dryRun: false });
@@ -292,9 +299,7 @@ describe('client-node KubeApi adapter', () => {
 
   it('repeats a create the API server turned away with 429 before handling it', async () => {
     let posts = 0;
-    answer = (request) => {
-      const known = discovery(request);
-      if (known !== undefined) return known;
+    answer = () => {
       posts += 1;
       return posts === 1 ? status(429, 'TooManyRequests', 'slow down') : { status: 201, body: {} };
     };
@@ -302,5 +307,135 @@ describe('client-node KubeApi adapter', () => {
     await kube.create('Job', { metadata: { name: 'backup-retry-abcde', namespace: 'payments' } }, { dryRun: false });
 
     expect(seen.filter((request) => request.method === 'POST')).toHaveLength(2);
+  });
+
+  it('sends the bearer token and reads a cluster-scoped kind without a namespace, timestamps as sent', async () => {
+    answer = () => ({
+      status: 200,
+      body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a', creationTimestamp: '2026-11-26T01:00:00Z' } },
+    });
+
+    const node = await kube.read('Node', 'node-a');
+
+    expect(seen[0]).toMatchObject({ method: 'GET', url: '/api/v1/nodes/node-a', authorization: 'Bearer test-token' });
+    // Plain JSON, as the API server sent it: no Date objects.
+    expect(node.metadata?.creationTimestamp).toBe('2026-11-26T01:00:00Z');
+  });
+
+  it('lists page by page with limit and continue, up to max', async () => {
+    answer = (request) => {
+      const token = new URL(request.url, 'http://x').searchParams.get('continue');
+      return {
+        status: 200,
+        body: {
+          kind: 'PodList',
+          apiVersion: 'v1',
+          metadata: token === null ? { continue: 'page-2' } : {},
+          items: [{ metadata: { name: token === null ? 'a' : 'b' } }],
+        },
+      };
+    };
+
+    const pods = await kube.list('Pod', { namespace: 'payments', labelSelector: 'app=checkout', max: 3 });
+
+    expect(pods.map((pod) => pod.metadata?.name)).toEqual(['a', 'b']);
+    const [first, second] = seen.map((request) => new URL(request.url, 'http://x'));
+    expect(first!.pathname).toBe('/api/v1/namespaces/payments/pods');
+    expect(first!.searchParams.get('labelSelector')).toBe('app=checkout');
+    expect(first!.searchParams.get('limit')).toBe('3');
+    expect(first!.searchParams.has('continue')).toBe(false);
+    expect(second!.searchParams.get('limit')).toBe('2');
+    expect(second!.searchParams.get('continue')).toBe('page-2');
+  });
+
+  it('lists a namespaced kind across namespaces when no namespace is given', async () => {
+    answer = () => ({ status: 200, body: { kind: 'List', metadata: {}, items: [] } });
+
+    await kube.list('Deployment');
+
+    expect(new URL(seen[0]!.url, 'http://x').pathname).toBe('/apis/apps/v1/deployments');
+  });
+
+  it('sends a JSON patch as such, and reports a failed test operation as a conflict', async () => {
+    answer = () =>
+      status(422, 'Invalid', 'the server rejected our request due to an error in our request: test operation failed');
+    const operations = [
+      { op: 'test' as const, path: '/metadata/resourceVersion', value: '884213' },
+      { op: 'replace' as const, path: '/spec/template', value: {} },
+    ];
+
+    const failure = kube.jsonPatchDeployment('payments', 'checkout', operations, { dryRun: false });
+
+    await expect(failure).rejects.toBeInstanceOf(ConflictError);
+    await expect(failure).rejects.toThrow(
+      'patch deployment payments/checkout: the Deployment changed since it was read',
+    );
+    expect(seen).toHaveLength(1);
+    const url = new URL(seen[0]!.url, 'http://x');
+    expect(seen[0]).toMatchObject({ method: 'PATCH', contentType: 'application/json-patch+json', body: operations });
+    expect(url.pathname).toBe('/apis/apps/v1/namespaces/payments/deployments/checkout');
+    expect(url.searchParams.has('dryRun')).toBe(false);
+    expect(url.searchParams.get('fieldManager')).toBe('kubemend');
+  });
+
+  it('creates into the object namespace with dry-run and field manager', async () => {
+    answer = () => ({ status: 201, body: {} });
+
+    await kube.create('Job', { metadata: { name: 'backup-retry-abcde', namespace: 'payments' } }, { dryRun: true });
+
+    const url = new URL(seen[0]!.url, 'http://x');
+    expect(seen[0]).toMatchObject({ method: 'POST', contentType: 'application/json' });
+    expect(url.pathname).toBe('/apis/batch/v1/namespaces/payments/jobs');
+    expect(url.searchParams.get('dryRun')).toBe('All');
+    expect(url.searchParams.get('fieldManager')).toBe('kubemend');
+    expect(seen[0]!.body).toEqual({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'backup-retry-abcde', namespace: 'payments' },
+    });
+  });
+
+  it('deletes with a UID precondition and background propagation, dry-run when asked', async () => {
+    answer = () => ({ status: 200, body: { kind: 'Status', status: 'Success' } });
+
+    await kube.remove('Job', 'backup-1', 'payments', { dryRun: true, uid: 'j1' });
+
+    const url = new URL(seen[0]!.url, 'http://x');
+    expect(seen[0]).toMatchObject({ method: 'DELETE', contentType: 'application/json' });
+    expect(url.pathname).toBe('/apis/batch/v1/namespaces/payments/jobs/backup-1');
+    expect(url.searchParams.get('dryRun')).toBe('All');
+    expect(url.searchParams.get('propagationPolicy')).toBe('Background');
+    expect(seen[0]!.body).toEqual({ preconditions: { uid: 'j1' }, dryRun: ['All'] });
+  });
+
+  it('evicts through the Eviction API, once, and reports a budget that does not allow it', async () => {
+    answer = () => status(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.");
+
+    const failure = kube.evictPod('payments', 'checkout-1', { dryRun: true, uid: 'p1' });
+
+    await expect(failure).rejects.toBeInstanceOf(DisruptionBudgetError);
+    await expect(failure).rejects.toThrow(
+      "evict pod payments/checkout-1: Cannot evict pod as it would violate the pod's disruption budget.",
+    );
+    expect(seen).toHaveLength(1);
+    const url = new URL(seen[0]!.url, 'http://x');
+    expect(seen[0]).toMatchObject({ method: 'POST', contentType: 'application/json' });
+    expect(url.pathname).toBe('/api/v1/namespaces/payments/pods/checkout-1/eviction');
+    expect(url.searchParams.get('dryRun')).toBe('All');
+    expect(seen[0]!.body).toEqual({
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'checkout-1', namespace: 'payments' },
+      deleteOptions: { preconditions: { uid: 'p1' }, dryRun: ['All'] },
+    });
+  });
+
+  it('turns 401 into a forbidden error', async () => {
+    answer = () => status(401, 'Unauthorized', 'Unauthorized');
+
+    const failure = kube.read('Deployment', 'checkout', 'payments');
+
+    await expect(failure).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(failure).rejects.toThrow('get deployment payments/checkout: Unauthorized');
   });
 });

@@ -1,0 +1,507 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+import type { CoreV1Event } from '@kubernetes/client-node';
+
+import {
+  ClusterUnreachableError,
+  ConflictError,
+  DisruptionBudgetError,
+  ForbiddenError,
+  KubemendError,
+  NotFoundError,
+} from '../errors.ts';
+import type { KubeApi, WriteOptions } from './kube-api.ts';
+import { KINDS, type Kind, type KindObjects, type ListOptions } from './kinds.ts';
+import { DEFAULT_RETRY, parseRetryAfter, withRetries, type FailedAttempt, type RetryPolicy } from './retry.ts';
+
+/** TLS material and headers for one request (a token renews, so they are asked for every attempt). */
+export interface KubeRequestAuth {
+  /** Authorization (a bearer token, basic credentials), impersonation. */
+  headers?: Record<string, string>;
+  /** PEM. */
+  ca?: string | Buffer;
+  /** A client certificate and its key, PEM. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** The name the server certificate must carry, when it differs from the server's host. */
+  servername?: string;
+  /** An agent to send through instead of the adapter's kept-alive one (a kubeconfig proxy-url). */
+  agent?: HttpAgent;
+}
+
+/** How to reach one API server. */
+export interface KubeConnection {
+  /** The API server's base URL (`https://host[:port][/prefix]`). */
+  server: string;
+  /** Accept any server certificate (`insecure-skip-tls-verify`); also what allows plain `http:`. */
+  skipTLSVerify?: boolean;
+  /** Namespaced objects created without a namespace go here (the context's namespace; `default`). */
+  defaultNamespace?: string;
+  /** Asked before every attempt. */
+  auth(): KubeRequestAuth | Promise<KubeRequestAuth>;
+}
+
+/** An answer outside 2xx that the adapter does not turn into a domain error; shaped as client-node's ApiException. */
+export class KubeApiError extends Error {
+  readonly code: number;
+  /** The answer's body, as text. */
+  readonly body: string;
+  readonly headers: Record<string, string>;
+
+  constructor(code: number, message: string, body: string, headers: Record<string, string>) {
+    super(
+      `HTTP-Code: ${code}\nMessage: ${message}\nBody: ${JSON.stringify(body)}\nHeaders: ${JSON.stringify(headers)}`,
+    );
+    this.code = code;
+    this.body = body;
+    this.headers = headers;
+  }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+]);
+
+const PATCH = {
+  strategic: 'application/strategic-merge-patch+json',
+  json: 'application/json-patch+json',
+} as const;
+
+interface Request {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  contentType?: string;
+  /**
+   * A call client-node made through its generated API classes (CoreV1Api, AppsV1Api) rather than
+   * its generic object API: those did not read the body of a 401, so neither does this.
+   */
+  typed?: boolean;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * A KubeApi over node:http(s), speaking the Kubernetes REST API directly: paths from the static
+ * kind table (lib/kube/kinds.ts; no discovery), plain JSON in and out (timestamps stay the ISO
+ * strings the API server sends). Each attempt has `timeoutMs`; failed attempts are retried as
+ * `retry` says (lib/kube/retry.ts): reads and repeatable patches on 429, 5xx and network
+ * failures, other writes only when the request surely did not take effect.
+ */
+export function createRestKubeApi(
+  connection: KubeConnection,
+  options: { timeoutMs: number; name: string; retry?: RetryPolicy },
+): KubeApi {
+  const server = connection.server;
+  const base = new URL(server);
+  const secure = base.protocol === 'https:';
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const defaultNamespace = connection.defaultNamespace ?? 'default';
+
+  const send = async (request: Request, signal: AbortSignal): Promise<Answer> => {
+    if (!secure && !connection.skipTLSVerify) {
+      throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
+    }
+    const auth = await connection.auth();
+    const url = new URL(base.origin);
+    url.pathname = `${prefix}${request.path}`;
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const headers: Record<string, string> = {
+      accept: 'application/json, */*;q=0.8',
+      ...auth.headers,
+      ...(payload === undefined
+        ? {}
+        : {
+            'content-type': request.contentType ?? 'application/json',
+            'content-length': String(Buffer.byteLength(payload)),
+          }),
+    };
+    return new Promise<Answer>((resolve, reject) => {
+      const outgoing = (secure ? httpsRequest : httpRequest)(
+        url,
+        {
+          method: request.method,
+          headers,
+          agent: auth.agent ?? agent,
+          signal,
+          ...(secure
+            ? {
+                ca: auth.ca,
+                cert: auth.cert,
+                key: auth.key,
+                servername: auth.servername,
+                rejectUnauthorized: !connection.skipTLSVerify,
+              }
+            : {}),
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              headers: flatten(response.headers),
+            }),
+          );
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(payload);
+    });
+  };
+
+  /** One attempt: the parsed body of a 2xx, else a KubeApiError; within `timeoutMs`. */
+  const attempt = async <T>(request: Request, what: string): Promise<T> => {
+    // An attempt that runs out of time is aborted, so its socket does not linger.
+    const abort = new AbortController();
+    const answer = await withTimeout(send(request, abort.signal), options.timeoutMs, what, server, () => abort.abort());
+    if (answer.status >= 200 && answer.status < 300) {
+      return (answer.body === '' ? {} : JSON.parse(answer.body)) as T;
+    }
+    const body = request.typed === true && answer.status === 401 ? '' : answer.body;
+    throw new KubeApiError(
+      answer.status,
+      request.typed === true
+        ? answer.status === 401
+          ? 'Unauthorized'
+          : 'Unknown API Status Code!'
+        : 'Unsuccessful HTTP Request',
+      body,
+      answer.headers,
+    );
+  };
+
+  /** One API request with retries; `idempotent: false` for writes that must not be repeated blindly. */
+  const call = async <T>(what: string, request: Request, idempotent = true): Promise<T> => {
+    let attempts = 0;
+    try {
+      return await withRetries(retry, idempotent, failedAttempt, (made) => {
+        attempts = made;
+        return attempt<T>(request, what);
+      });
+    } catch (error) {
+      throw translate(error, what, server, attempts);
+    }
+  };
+  const dryRun = (on: boolean): string | undefined => (on ? 'All' : undefined);
+  const deleteOptions = (write: WriteOptions & { uid: string }) => ({
+    preconditions: { uid: write.uid },
+    ...(write.dryRun ? { dryRun: ['All'] } : {}),
+  });
+  /** `/api/v1` or `/apis/<group>/<version>`, then the namespace when the kind has one, then the resource. */
+  const collection = (kind: Kind, namespace: string | undefined, forList = false): string => {
+    const { apiVersion, resource, namespaced } = KINDS[kind];
+    const group = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const scope = namespaced ? (namespace ?? (forList ? undefined : defaultNamespace)) : undefined;
+    return `${group}${scope === undefined ? '' : `/namespaces/${encodeURIComponent(scope)}`}/${resource}`;
+  };
+  const object = (kind: Kind, name: string, namespace: string | undefined): string =>
+    `${collection(kind, namespace)}/${encodeURIComponent(name)}`;
+
+  return {
+    cluster: options.name,
+    getPod: (namespace, name) =>
+      call(`get pod ${namespace}/${name}`, { method: 'GET', path: object('Pod', name, namespace), typed: true }),
+    getReplicaSet: (namespace, name) =>
+      call(`get replicaset ${namespace}/${name}`, {
+        method: 'GET',
+        path: object('ReplicaSet', name, namespace),
+        typed: true,
+      }),
+    getDeployment: (namespace, name) =>
+      call(`get deployment ${namespace}/${name}`, {
+        method: 'GET',
+        path: object('Deployment', name, namespace),
+        typed: true,
+      }),
+    read: <K extends Kind>(kind: K, name: string, namespace?: string) =>
+      call<KindObjects[K]>(`get ${kind.toLowerCase()} ${namespace === undefined ? '' : `${namespace}/`}${name}`, {
+        method: 'GET',
+        path: object(kind, name, namespace),
+      }),
+    list: async <K extends Kind>(kind: K, list: ListOptions = {}) => {
+      const max = list.max ?? 1000;
+      const items: KindObjects[K][] = [];
+      let next: string | undefined;
+      do {
+        const page = await call<{ items?: KindObjects[K][]; metadata?: { continue?: string } }>(
+          `list ${kind.toLowerCase()}${list.namespace === undefined ? '' : ` in ${list.namespace}`}`,
+          {
+            method: 'GET',
+            path: collection(kind, list.namespace, true),
+            query: {
+              fieldSelector: list.fieldSelector,
+              labelSelector: list.labelSelector,
+              limit: Math.min(500, max - items.length),
+              continue: next,
+            },
+          },
+        );
+        // kubemend never reads managedFields, often the largest part of an object: an audit of
+        // thousands of pods holds far less without them.
+        for (const item of page.items ?? []) delete item.metadata?.managedFields;
+        items.push(...(page.items ?? []));
+        next = page.metadata?.continue || undefined;
+      } while (next !== undefined && items.length < max);
+      return items;
+    },
+    listReplicaSets: async (namespace, labelSelector) =>
+      (
+        await call<{ items?: KindObjects['ReplicaSet'][] }>(`list replicasets in ${namespace}`, {
+          method: 'GET',
+          path: collection('ReplicaSet', namespace),
+          query: { labelSelector, limit: 500 },
+          typed: true,
+        })
+      ).items ?? [],
+    listWarningEvents: async (namespace, ref) => {
+      const selectors = [`involvedObject.kind=${ref.kind}`, `involvedObject.name=${ref.name}`, 'type=Warning'];
+      if (ref.uid !== undefined) selectors.push(`involvedObject.uid=${ref.uid}`);
+      const list = await call<{ items?: CoreV1Event[] }>(`list events for ${ref.kind} ${namespace}/${ref.name}`, {
+        method: 'GET',
+        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+        query: { fieldSelector: selectors.join(','), limit: 100 },
+        typed: true,
+      });
+      return [...(list.items ?? [])].sort((a, b) => eventTime(b) - eventTime(a));
+    },
+    patch: <K extends Kind>(
+      kind: K,
+      name: string,
+      namespace: string | undefined,
+      body: Record<string, unknown>,
+      write: WriteOptions & { resourceVersion?: string },
+    ) => {
+      const metadata = {
+        ...(body.metadata as Record<string, unknown> | undefined),
+        name,
+        ...(KINDS[kind].namespaced ? { namespace } : {}),
+        ...(write.resourceVersion === undefined ? {} : { resourceVersion: write.resourceVersion }),
+      };
+      return call<KindObjects[K]>(`patch ${describe(kind, name, namespace)}`, {
+        method: 'PATCH',
+        path: object(kind, name, namespace),
+        query: { dryRun: dryRun(write.dryRun), fieldManager: 'kubemend' },
+        body: { ...body, apiVersion: KINDS[kind].apiVersion, kind, metadata },
+        contentType: PATCH.strategic,
+      });
+    },
+    jsonPatchDeployment: async (namespace, name, operations, write) => {
+      const what = `patch deployment ${namespace}/${name}`;
+      try {
+        return await call(
+          what,
+          {
+            method: 'PATCH',
+            path: object('Deployment', name, namespace),
+            query: { dryRun: dryRun(write.dryRun), fieldManager: 'kubemend' },
+            body: operations,
+            contentType: PATCH.json,
+            typed: true,
+          },
+          false,
+        );
+      } catch (error) {
+        // A failed `test` operation: the API server answers 422 naming the test.
+        if (error instanceof KubeApiError && error.code === 422 && /test/i.test(statusMessage(error.body) ?? '')) {
+          throw new ConflictError(
+            `${what}: the Deployment changed since it was read (${statusMessage(error.body) ?? ''})`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    },
+    create: <K extends Kind>(kind: K, created: KindObjects[K], write: WriteOptions) =>
+      call<KindObjects[K]>(
+        `create ${describe(kind, created.metadata?.name ?? '', created.metadata?.namespace)}`,
+        {
+          method: 'POST',
+          path: collection(kind, created.metadata?.namespace),
+          query: { dryRun: dryRun(write.dryRun), fieldManager: 'kubemend' },
+          body: { ...created, apiVersion: KINDS[kind].apiVersion, kind },
+        },
+        false,
+      ),
+    remove: async (kind, name, namespace, write) => {
+      await call(
+        `delete ${describe(kind, name, namespace)}`,
+        {
+          method: 'DELETE',
+          path: object(kind, name, namespace),
+          query: { dryRun: dryRun(write.dryRun), propagationPolicy: 'Background' },
+          body: deleteOptions(write),
+        },
+        false,
+      );
+    },
+    evictPod: async (namespace, name, write) => {
+      const what = `evict pod ${namespace}/${name}`;
+      try {
+        await attempt(
+          {
+            method: 'POST',
+            path: `${object('Pod', name, namespace)}/eviction`,
+            query: { dryRun: dryRun(write.dryRun) },
+            body: {
+              apiVersion: 'policy/v1',
+              kind: 'Eviction',
+              metadata: { name, namespace },
+              deleteOptions: deleteOptions(write),
+            },
+            typed: true,
+          },
+          what,
+        );
+      } catch (error) {
+        if (error instanceof KubeApiError && error.code === 429) {
+          throw new DisruptionBudgetError(`${what}: ${statusMessage(error.body) ?? 'disruption budget'}`, {
+            cause: error,
+          });
+        }
+        throw translate(error, what, server, 1);
+      }
+    },
+    deletePod: async (namespace, name, write) => {
+      await call(
+        `delete pod ${namespace}/${name}`,
+        {
+          method: 'DELETE',
+          path: object('Pod', name, namespace),
+          query: { dryRun: dryRun(write.dryRun) },
+          body: deleteOptions(write),
+          typed: true,
+        },
+        false,
+      );
+    },
+  };
+}
+
+function flatten(headers: IncomingHttpHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+function describe(kind: Kind, name: string, namespace: string | undefined): string {
+  return `${kind.toLowerCase()} ${namespace === undefined ? '' : `${namespace}/`}${name}`;
+}
+
+function failedAttempt(error: unknown): FailedAttempt {
+  if (error instanceof KubeApiError) {
+    const retryAfterSeconds = parseRetryAfter(error.headers['retry-after']);
+    return { status: error.code, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+  }
+  if (error instanceof ClusterUnreachableError) return { network: 'ETIMEDOUT' };
+  const network = networkCode(error);
+  return network === undefined ? {} : { network };
+}
+
+function translate(error: unknown, what: string, server: string, attempts: number): unknown {
+  if (error instanceof KubemendError) return error;
+  const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
+  if (error instanceof KubeApiError) {
+    const detail = statusMessage(error.body) ?? error.message.split('\n')[0];
+    const message = `${what}: ${detail}`;
+    if (error.code === 429 || error.code >= 500) {
+      // Overloaded or failing (etcd down, a restart): the cluster is not usable just now.
+      return new ClusterUnreachableError(`${what}: ${server} answered ${error.code}: ${detail}${tries}`, {
+        cause: error,
+      });
+    }
+    switch (error.code) {
+      case 404:
+        return new NotFoundError(message, { cause: error });
+      case 409:
+        return new ConflictError(message, { cause: error });
+      case 401:
+      case 403:
+        return new ForbiddenError(message, { cause: error });
+      default:
+        return error;
+    }
+  }
+  const code = networkCode(error);
+  if (code !== undefined) {
+    return new ClusterUnreachableError(`${what}: cannot reach ${server} (${code})${tries}`, { cause: error });
+  }
+  return error;
+}
+
+function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    current = cause;
+  }
+  return undefined;
+}
+
+/** The `message` of a Status the API server answered with. */
+function statusMessage(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      typeof (parsed as { message?: unknown }).message === 'string'
+    ) {
+      return (parsed as { message: string }).message;
+    }
+  } catch {
+    // Not JSON (a proxy's page): the status says enough.
+  }
+  return undefined;
+}
+
+function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  server: string,
+  onTimeout: () => void,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new ClusterUnreachableError(`${what}: ${server} did not answer within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function eventTime(event: CoreV1Event): number {
+  const at = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata.creationTimestamp;
+  return at === undefined ? 0 : new Date(at).getTime();
+}
