@@ -106,8 +106,27 @@ try {
         annotations: { 'kubemend.test/exit-code': '1', 'kubemend.test/waiting-message': 'pull access denied' },
       });
     }
+    // Settled: every healthy Deployment fully available, and every pod of the broken ones
+    // reported by its kubelet; then a quiet spell for kwok's and the controllers' last writes.
+    const broken = (index: number) => index % 100 === 7 || index % 100 === 57;
+    const healthy = Array.from({ length: deployments }, (_, index) => index).filter((index) => !broken(index)).length;
+    await until(
+      `${healthy} healthy Deployments available`,
+      async () => {
+        let available = 0;
+        for (let index = 0; index < NAMESPACES; index += 1) {
+          const list = await admin().apps.listNamespacedDeployment({ namespace: `scale-${index}` });
+          available += list.items.filter(
+            (d) => !broken(Number(d.metadata?.name?.slice(4))) && d.status?.availableReplicas === REPLICAS,
+          ).length;
+        }
+        return available;
+      },
+      (available) => available === healthy,
+      30 * 60_000,
+    );
     const settled = await until(
-      `${pods} pods bound and started`,
+      `${pods} pods bound and reported`,
       async () => {
         let count = 0;
         let next: string | undefined;
@@ -126,8 +145,7 @@ try {
       (count) => count >= pods,
       30 * 60_000,
     );
-    // Let kwok's status writes and the controllers settle before measuring.
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
     const seededFor = ((Date.now() - started) / 1000).toFixed(0);
 
     const mark = requests(0).lines;
