@@ -15,7 +15,15 @@ import { seedBrokenWorkloads } from '../tests/testenv/broken-workloads.ts';
 import { admin, applyShippedRbac, applyYaml, createDeployment, until } from '../tests/testenv/cluster.ts';
 import { startControlPlane } from '../tests/testenv/control-plane.ts';
 import { killStale, provision } from '../tests/testenv/processes.ts';
-import { bundleCli, k8sgptVersion, match, printTable, runK8sgpt, runKubemendAudit } from './audit-support.ts';
+import {
+  auditFunction,
+  bundleCli,
+  k8sgptVersion,
+  match,
+  printTable,
+  runK8sgpt,
+  runKubemendAudit,
+} from './audit-support.ts';
 
 const SIZES = process.argv.slice(2).map(Number).filter(Number.isFinite);
 const PODS = SIZES.length > 0 ? SIZES : [1_000, 2_500, 5_000, 10_000];
@@ -88,7 +96,9 @@ try {
     (list) => list.items.filter((a) => a.metadata?.namespace?.startsWith('scale-')).length === NAMESPACES,
   );
 
+  const fn = await auditFunction(scratch, controlPlane.kubeconfig, 'detector');
   const rows: string[][] = [];
+  const fnRows: string[][] = [];
   let deployments = 0;
   for (const pods of PODS) {
     const started = Date.now();
@@ -159,6 +169,15 @@ try {
       NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MIB}`,
     });
     const missed = theirs.results.filter((result) => match(result, ours.findings).length === 0);
+    // The packaged audit function, as the schedule runs it: reading at most 5,000 objects of a
+    // kind (its default), then every object, then every object with the heap capped.
+    const fnDefault = fn.run(5000);
+    const fnAll = fn.run(50_000);
+    const fnCapped = fn.run(50_000, `--max-old-space-size=${HEAP_CAP_MIB}`);
+    fnRows.push([
+      String(settled),
+      ...[fnDefault, fnAll, fnCapped].map((r) => `${r.ms.toFixed(0)} ms, ${r.peakMiB.toFixed(0)} MiB, ${r.findings}`),
+    ]);
     rows.push([
       String(settled),
       String(deployments),
@@ -199,10 +218,17 @@ try {
     rows,
     12,
   );
+  console.log('\nthe packaged audit function (one scheduled run: wall time, peak RSS, findings stored):\n');
+  printTable(
+    ['pods', 'default (≤ 5,000 per kind)', 'every object', `every object, heap ≤ ${HEAP_CAP_MIB} MiB`],
+    fnRows,
+    4,
+  );
   console.log(
     `\nk8sgpt ${k8sgptVersion(scratch, k8sgpt)}, Kubernetes ${controlPlane.version}, ${NODES} kwok nodes, ` +
       `${seeded.length} seeded problems; ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}`,
   );
+  await fn.close();
 } finally {
   await controlPlane.stop();
   rmSync(scratch, { recursive: true, force: true });

@@ -1,12 +1,15 @@
 // What the audit benchmarks share: running k8sgpt and `kubemend audit` on one cluster, measuring
 // each run (wall time, peak RSS from GNU time), and matching k8sgpt's problems to kubemend's findings.
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { parse, stringify } from 'yaml';
 
 import { build } from 'esbuild';
 
 import { requireBuiltins } from '../scripts/esbuild-plugins.ts';
+import { startFakeAws, writeLambdaHarness, type FakeAws } from '../tests/helpers/loopback.ts';
 
 import type { AuditReport } from '../lib/audit/findings-store.ts';
 import type { Finding } from '../lib/audit/scan.ts';
@@ -67,11 +70,18 @@ export async function bundleCli(scratch: string): Promise<string> {
 }
 
 /** Runs `command` under GNU time in `scratch` (its own XDG dirs): output, wall time, peak RSS. */
-export function measure(scratch: string, command: string, args: string[], env: Record<string, string> = {}): Measured {
+export function measure(
+  scratch: string,
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+): Measured {
   const report = join(scratch, 'time.txt');
   const started = performance.now();
   const child = spawnSync('/usr/bin/time', ['-v', '-o', report, command, ...args], {
     encoding: 'utf8',
+    cwd,
     env: {
       ...process.env,
       ...env,
@@ -162,4 +172,56 @@ export function printTable(header: string[], rows: string[][], padded = header.l
   console.log(line(header));
   console.log(line(header.map((_, column) => '-'.repeat(Math.max(3, widths[column] ?? 3)))));
   rows.forEach((row) => console.log(line(row.map((cell) => cell.replace(/\|/g, '\\|').slice(0, 140)))));
+}
+
+/**
+ * The packaged `audit` function (scripts/package.sh), run as Lambda would run it once, against
+ * a real cluster through a kubeconfig, with DynamoDB played by a loopback stand-in: what the
+ * scheduled audit costs in time and memory, bundled as shipped.
+ */
+export async function auditFunction(scratch: string, kubeconfig: string, context: string) {
+  execFileSync('bash', [join(ROOT, 'scripts', 'package.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const dir = join(scratch, 'audit-function');
+  execFileSync('python3', ['-m', 'zipfile', '-e', join(ROOT, '.serverless', 'audit.zip'), dir]);
+  const harness = writeLambdaHarness(scratch);
+  const aws: FakeAws = await startFakeAws();
+  // Only the detector's identity, as the function's own kubeconfig would hold.
+  const config = parse(readFileSync(kubeconfig, 'utf8')) as Record<string, unknown>;
+  const only = join(scratch, 'detector.kubeconfig');
+  writeFileSync(only, stringify({ ...config, 'current-context': context }));
+  const event = join(scratch, 'audit-event.json');
+  writeFileSync(event, JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }));
+  const env = {
+    HOME: scratch,
+    KUBECONFIG: only,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_ENDPOINT_URL: aws.url,
+    KUBEMEND_LOG_LEVEL: 'warn',
+    KUBEMEND_TABLE_NAME: 'kubemend-bench',
+    KUBEMEND_CONFIG_PATH: 'config/stages/dev/agent_config.yaml',
+    KUBEMEND_MODEL_CONFIG_PATH: 'config/stages/dev/model_config.yaml',
+    KUBEMEND_RETENTION_DAYS: '90',
+    KUBEMEND_LEASE_SECONDS: '300',
+    KUBEMEND_KUBE_TIMEOUT_SECONDS: '30',
+  };
+  return {
+    /** One scheduled run reading up to `maxPerKind` objects of a kind; `nodeOptions` e.g. a heap cap. */
+    run: (maxPerKind: number, nodeOptions = ''): Measured & { findings: number } => {
+      aws.items = new Map();
+      const run = measure(
+        scratch,
+        process.execPath,
+        [...(nodeOptions === '' ? [] : [nodeOptions]), harness, join(dir, 'functions', 'audit.mjs'), event],
+        { ...env, KUBEMEND_AUDIT_MAX_PER_KIND: String(maxPerKind) },
+        dir,
+      );
+      const answer = JSON.parse(/@answer (.*)/.exec(run.stdout)?.[1] ?? 'null') as { clusters?: number } | null;
+      if (answer?.clusters !== 1) throw new Error(`the audit function answered ${JSON.stringify(answer)}`);
+      const findings = [...aws.items.keys()].filter((key) => key.includes('|FINDING#')).length;
+      return { ...run, findings };
+    },
+    close: () => aws.close(),
+  };
 }

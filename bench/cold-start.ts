@@ -22,7 +22,7 @@ import { parse } from 'yaml';
 
 import { backOffEvent, crashingPod, deployment, readFixture, replicaSet } from '../tests/helpers/fixtures.ts';
 import { requireBuiltins } from '../scripts/esbuild-plugins.ts';
-import { startFakeAws, startFakeKube } from '../tests/helpers/loopback.ts';
+import { startFakeAws, startFakeKube, writeLambdaHarness } from '../tests/helpers/loopback.ts';
 
 const RUNS = 11;
 const TOP = 6;
@@ -54,19 +54,7 @@ writeFileSync(
     'current-context': 'bench',
   }),
 );
-// Imports a bundle, hands its handler the event in a file and prints what it answered.
-const harness = join(work, 'handle.mjs');
-writeFileSync(
-  harness,
-  `import { readFileSync } from 'node:fs';
-const [bundle, eventFile] = process.argv.slice(2);
-const { handler } = await import(bundle);
-const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 30000 };
-const answer = await handler(JSON.parse(readFileSync(eventFile, 'utf8')), context);
-process.stdout.write('\\n@answer ' + JSON.stringify(answer ?? null) + '\\n');
-process.exit(0);
-`,
-);
+const harness = writeLambdaHarness(work);
 
 const env = {
   PATH: process.env.PATH,

@@ -25,6 +25,8 @@ export interface AuditDeps {
   store: FindingsStore;
   logger: Logger;
   clock: () => Date;
+  /** At most this many objects of each kind are read per cluster. */
+  maxPerKind?: number;
 }
 
 /** The scheduled audit's dependencies, built once per container from its environment. */
@@ -48,6 +50,7 @@ export async function createAuditDeps(env: NodeJS.ProcessEnv): Promise<AuditDeps
       loadModelConfig(vars.KUBEMEND_MODEL_CONFIG_PATH),
     ),
     clock: () => new Date(),
+    maxPerKind: vars.KUBEMEND_AUDIT_MAX_PER_KIND,
   };
 }
 
@@ -67,6 +70,7 @@ export async function auditAllClusters(deps: AuditDeps): Promise<AuditReport[]> 
         const truncated: string[] = [];
         const findings = await scanCluster(kube, {
           now: deps.clock(),
+          maxPerKind: deps.maxPerKind,
           onTruncated: (kind, max) => truncated.push(`${kind} (first ${max})`),
         });
         if (truncated.length > 0) {

@@ -2,6 +2,8 @@
 // HTTP server answering the AWS JSON protocol (SQS SendMessageBatch, SSM GetParameter, DynamoDB
 // items in memory) and one answering as a Kubernetes API server from a handful of objects.
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -233,4 +235,24 @@ export async function startFakeKube(objects: Json[]): Promise<FakeKubeServer> {
   });
   const url = await listen(server);
   return { url, seen, close: closer(server) };
+}
+
+/**
+ * Writes `handle.mjs` into `dir`: `node handle.mjs <bundle> <event.json>` imports a function
+ * bundle, hands its handler the event as Lambda would, and prints `@answer <json>` on stdout.
+ */
+export function writeLambdaHarness(dir: string): string {
+  const harness = join(dir, 'handle.mjs');
+  writeFileSync(
+    harness,
+    `import { readFileSync } from 'node:fs';
+const [bundle, eventFile] = process.argv.slice(2);
+const { handler } = await import(bundle);
+const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 30000 };
+const answer = await handler(JSON.parse(readFileSync(eventFile, 'utf8')), context);
+process.stdout.write('\\n@answer ' + JSON.stringify(answer ?? null) + '\\n');
+process.exit(0);
+`,
+  );
+  return harness;
 }
