@@ -1,7 +1,7 @@
 import * as z from 'zod';
 
 import type { Plan } from '../domain/types.ts';
-import { ValidationError } from '../errors.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
 import { grow } from '../kube/quantity.ts';
 import { objectDiff } from './object-diff.ts';
@@ -54,8 +54,24 @@ function kindOf(plan: Plan): RestartableKind {
   return kind;
 }
 
-/** Sets the container's memory to `to` if it is still `from`; undefined when it already is `to`. */
+/**
+ * Sets the container's memory to `to` if it is still `from`; undefined when it already is `to`.
+ * The write is guarded by the resourceVersion read; a conflict (a controller's status write in
+ * between, say) reads again and checks `from` again, a few times.
+ */
 async function setMemory(kube: KubeApi, plan: Plan, container: string, from: Memory, to: Memory, dryRun: boolean) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await setMemoryOnce(kube, plan, container, from, to, dryRun);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= MAX_WRITES) throw error;
+    }
+  }
+}
+
+const MAX_WRITES = 3;
+
+async function setMemoryOnce(kube: KubeApi, plan: Plan, container: string, from: Memory, to: Memory, dryRun: boolean) {
   const kind = kindOf(plan);
   const namespace = requireNamespace(plan);
   const before = await kube.read(kind, plan.target.name, namespace);

@@ -8,6 +8,7 @@ import {
   AlreadyClaimedError,
   ClusterUnknownError,
   ClusterUnreachableError,
+  ConflictError,
   ForbiddenError,
   UnfinishedError,
 } from '../../../lib/errors.ts';
@@ -286,6 +287,27 @@ describe('alert to outcome', () => {
     expect(outcome.change).toBe(
       'raised memory of container app in deployment payments/checkout: limit 256Mi → 384Mi, request 128Mi → 192Mi',
     );
+    const resources = kube.deployments.get('payments/checkout')?.spec?.template.spec?.containers[0]?.resources;
+    expect(resources).toMatchObject({ limits: { memory: '384Mi' }, requests: { memory: '192Mi' } });
+  });
+
+  it('raises the memory after a conflicting status write, checking the limit again', async () => {
+    const { run, kube } = harness('enforce', { actions: ['raise-memory'] });
+    kube.add(crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }));
+    const patch = kube.patch.bind(kube);
+    let conflicts = 1;
+    kube.patch = async <K extends Kind>(...args: Parameters<typeof kube.patch<K>>) => {
+      if (!args[4].dryRun && conflicts-- > 0) {
+        throw new ConflictError(
+          'Operation cannot be fulfilled on deployments.apps "checkout": the object has been modified',
+        );
+      }
+      return patch(...args);
+    };
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({ result: 'applied', undo: { limit: '384Mi', request: '192Mi' } });
     const resources = kube.deployments.get('payments/checkout')?.spec?.template.spec?.containers[0]?.resources;
     expect(resources).toMatchObject({ limits: { memory: '384Mi' }, requests: { memory: '192Mi' } });
   });
