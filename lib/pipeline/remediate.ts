@@ -46,15 +46,16 @@ export interface RemediateDeps extends FinishDeps {
 }
 
 /**
- * Runs record `id` now, outside the plan queue (an approval, a manual fix). A fix left unfinished
- * is handed to `followUps` to be finished there, and the record is returned as it stands
- * (`applying` or `verifying`, its reason saying what happened); without a queue the error stands.
+ * Runs record `id` now, outside the plan queue (an approval, a manual fix). A fix left unfinished,
+ * or not started because the store failed, is handed to `followUps` to be finished there, and the
+ * record is returned as it stands; without a queue the error stands.
  */
 export async function remediateNow(id: string, deps: RemediateDeps): Promise<Outcome> {
   try {
     return await handlePlan({ kind: 'plan', id }, deps);
   } catch (error) {
-    if (!(error instanceof UnfinishedError) || deps.followUps === undefined) throw error;
+    const retryable = error instanceof UnfinishedError || isTransient(error);
+    if (!retryable || deps.followUps === undefined) throw error;
     await deps.followUps.send([{ kind: 'plan', id }]);
     deps.logger.warn({ alertId: id }, 'unfinished fix handed to the plan queue');
     const record = await deps.store.get(id);
@@ -222,6 +223,13 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
     // Once a write is under way (or resumed: an earlier attempt's may have landed), a passing
     // failure of the cluster or the store never ends the record.
     if (phase !== 'deciding' && isTransient(error)) throw await leaveForFollowUp(deps, outcome, phase, error, log);
+    if (isTransient(error) && !(error instanceof ClusterUnreachableError)) {
+      // The store failed before any write: nothing happened yet, so let the queue try again
+      // rather than end the record on a passing blip (free the claim now if the store allows).
+      log.warn({ error: describeError(error) }, 'store unavailable before the fix; the queue retries it');
+      await deps.store.save(outcome, deps.clock()).catch(() => undefined);
+      throw error;
+    }
     if (error instanceof ClusterUnreachableError) {
       return finish(deps, outcome, 'cluster-unreachable', error.message, error);
     }

@@ -775,6 +775,31 @@ describe('alert to outcome', () => {
     expect(kube.writes.filter((write) => !write.dryRun)).toEqual([]);
   });
 
+  it('leaves a fix to the queue when the store fails before the write, and makes it on the next delivery', async () => {
+    const { detect, remediate, plans, store, kube } = harness('enforce');
+    await detect(crashLoopAlert);
+    const id = plans.sent[0]!.id;
+    const recent = store.recent.bind(store);
+    let throttle = 1;
+    store.recent = async (query) => {
+      if (throttle-- > 0) {
+        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+          name: 'ThrottlingException',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      return recent(query);
+    };
+
+    await expect(remediate(id)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    const left = await store.get(id);
+    const outcome = await remediate(id);
+
+    expect(left).toMatchObject({ stage: 'planned' });
+    expect(kube.writes.filter((write) => !write.dryRun)).toHaveLength(1);
+    expect(outcome).toMatchObject({ stage: 'done', result: 'applied' });
+  });
+
   it('records an unreachable cluster before any write as final, and frees the target', async () => {
     const { detect, remediate, plans, kube, targetGuard, clock, store } = harness('enforce');
     await detect(crashLoopAlert);
