@@ -26,8 +26,8 @@ try {
   const seeded = await seedBrokenWorkloads();
   const seededNamespaces = new Set(seeded.map((s) => s.namespace));
 
-  const theirs = runK8sgpt(scratch, k8sgpt, controlPlane.kubeconfig, 'admin');
-  const ours = runKubemendAudit(scratch, cli, controlPlane.kubeconfig);
+  const theirs = await runK8sgpt(scratch, k8sgpt, controlPlane.kubeconfig, 'admin');
+  const ours = await runKubemendAudit(scratch, cli, controlPlane.kubeconfig);
   const results = theirs.results.filter(
     (result) => seededNamespaces.has(result.name.split('/')[0] ?? '') || !result.name.includes('/'),
   );
@@ -61,7 +61,7 @@ try {
     console.log(`not seeded: ${scenario.check} — ${refused}`);
   }
   console.log(
-    `\nk8sgpt ${k8sgptVersion(scratch, k8sgpt)}: ${results.length} problems in the seeded namespaces and on nodes, ${theirs.ms.toFixed(0)} ms` +
+    `\nk8sgpt ${await k8sgptVersion(scratch, k8sgpt)}: ${results.length} problems in the seeded namespaces and on nodes, ${theirs.ms.toFixed(0)} ms` +
       `\nkubemend audit: ${results.length - missed} of those ${results.length} found, ${findings.length} findings in all, ${ours.ms.toFixed(0)} ms (${(ours.ms / theirs.ms).toFixed(2)}× k8sgpt's time)` +
       `\nKubernetes ${controlPlane.version}, ${seeded.length} seeded problems`,
   );

@@ -159,21 +159,21 @@ try {
     const seededFor = ((Date.now() - started) / 1000).toFixed(0);
 
     const mark = requests(0).lines;
-    const theirs = runK8sgpt(scratch, k8sgpt, controlPlane.kubeconfig, K8SGPT_USER);
+    const theirs = await runK8sgpt(scratch, k8sgpt, controlPlane.kubeconfig, K8SGPT_USER);
     const afterTheirs = requests(mark);
-    const ours = runKubemendAudit(scratch, cli, controlPlane.kubeconfig, ['--max-per-kind=50000']);
+    const ours = await runKubemendAudit(scratch, cli, controlPlane.kubeconfig, ['--max-per-kind=50000']);
     const afterOurs = requests(afterTheirs.lines);
     // Again with V8's heap capped, as in a small Lambda: does the live set fit, and how large does
     // the process grow when the garbage collector may not let the heap run ahead?
-    const capped = runKubemendAudit(scratch, cli, controlPlane.kubeconfig, ['--max-per-kind=50000'], {
+    const capped = await runKubemendAudit(scratch, cli, controlPlane.kubeconfig, ['--max-per-kind=50000'], {
       NODE_OPTIONS: `--max-old-space-size=${HEAP_CAP_MIB}`,
     });
     const missed = theirs.results.filter((result) => match(result, ours.findings).length === 0);
     // The packaged audit function, as the schedule runs it: reading at most 5,000 objects of a
     // kind (its default), then every object, then every object with the heap capped.
-    const fnDefault = fn.run(5000);
-    const fnAll = fn.run(50_000);
-    const fnCapped = fn.run(50_000, `--max-old-space-size=${HEAP_CAP_MIB}`);
+    const fnDefault = await fn.run(5000);
+    const fnAll = await fn.run(50_000);
+    const fnCapped = await fn.run(50_000, `--max-old-space-size=${HEAP_CAP_MIB}`);
     fnRows.push([
       String(settled),
       ...[fnDefault, fnAll, fnCapped].map((r) => `${r.ms.toFixed(0)} ms, ${r.peakMiB.toFixed(0)} MiB, ${r.findings}`),
@@ -225,7 +225,7 @@ try {
     4,
   );
   console.log(
-    `\nk8sgpt ${k8sgptVersion(scratch, k8sgpt)}, Kubernetes ${controlPlane.version}, ${NODES} kwok nodes, ` +
+    `\nk8sgpt ${await k8sgptVersion(scratch, k8sgpt)}, Kubernetes ${controlPlane.version}, ${NODES} kwok nodes, ` +
       `${seeded.length} seeded problems; ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}`,
   );
   await fn.close();

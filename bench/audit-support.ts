@@ -1,6 +1,6 @@
 // What the audit benchmarks share: running k8sgpt and `kubemend audit` on one cluster, measuring
 // each run (wall time, peak RSS from GNU time), and matching k8sgpt's problems to kubemend's findings.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -70,17 +70,17 @@ export async function bundleCli(scratch: string): Promise<string> {
 }
 
 /** Runs `command` under GNU time in `scratch` (its own XDG dirs): output, wall time, peak RSS. */
-export function measure(
+export async function measure(
   scratch: string,
   command: string,
   args: string[],
   env: Record<string, string> = {},
   cwd?: string,
-): Measured {
+): Promise<Measured> {
   const report = join(scratch, 'time.txt');
   const started = performance.now();
-  const child = spawnSync('/usr/bin/time', ['-v', '-o', report, command, ...args], {
-    encoding: 'utf8',
+  // Asynchronously: the loopback stand-ins the command may call live in this process.
+  const child = spawn('/usr/bin/time', ['-v', '-o', report, command, ...args], {
     cwd,
     env: {
       ...process.env,
@@ -88,25 +88,33 @@ export function measure(
       XDG_CONFIG_HOME: join(scratch, 'xdg-config'),
       XDG_CACHE_HOME: join(scratch, 'xdg-cache'),
     },
-    maxBuffer: 512 * 1024 * 1024,
+  });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const status = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
   });
   const ms = performance.now() - started;
-  if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${child.status}: ${child.stderr}`);
+  if (status !== 0) {
+    const tail = Buffer.concat(stderr).toString('utf8').slice(-2000);
+    throw new Error(`${command} ${args.join(' ')} exited ${status}: ${tail}`);
+  }
   const kib = /Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(report, 'utf8'))?.[1];
   if (kib === undefined) throw new Error(`no maximum RSS in GNU time's report for ${command}`);
-  return { stdout: child.stdout, ms, peakMiB: Number(kib) / 1024 };
+  return { stdout: Buffer.concat(stdout).toString('utf8'), ms, peakMiB: Number(kib) / 1024 };
 }
 
 /** `k8sgpt analyze` with the analyzers above, no AI backend, no cache. */
-export function runK8sgpt(
+export async function runK8sgpt(
   scratch: string,
   k8sgpt: string,
   kubeconfig: string,
   context: string,
-): Measured & {
-  results: K8sgptResult[];
-} {
-  const run = measure(scratch, k8sgpt, [
+): Promise<Measured & { results: K8sgptResult[] }> {
+  const run = await measure(scratch, k8sgpt, [
     'analyze',
     '--output=json',
     '--no-cache',
@@ -119,14 +127,14 @@ export function runK8sgpt(
 }
 
 /** `kubemend audit --output json` from `cli` (bundleCli) as the detector identity, with the shipped config. */
-export function runKubemendAudit(
+export async function runKubemendAudit(
   scratch: string,
   cli: string,
   kubeconfig: string,
   extra: string[] = [],
   env: Record<string, string> = {},
-): Measured & { findings: Finding[] } {
-  const run = measure(
+): Promise<Measured & { findings: Finding[] }> {
+  const run = await measure(
     scratch,
     process.execPath,
     [
@@ -144,8 +152,8 @@ export function runKubemendAudit(
   return { ...run, findings: [...report.new, ...report.open] };
 }
 
-export function k8sgptVersion(scratch: string, binary: string): string {
-  return /v\d+\.\d+\.\d+/.exec(measure(scratch, binary, ['version']).stdout)?.[0] ?? '?';
+export async function k8sgptVersion(scratch: string, binary: string): Promise<string> {
+  return /v\d+\.\d+\.\d+/.exec((await measure(scratch, binary, ['version'])).stdout)?.[0] ?? '?';
 }
 
 /**
@@ -208,9 +216,9 @@ export async function auditFunction(scratch: string, kubeconfig: string, context
   };
   return {
     /** One scheduled run reading up to `maxPerKind` objects of a kind; `nodeOptions` e.g. a heap cap. */
-    run: (maxPerKind: number, nodeOptions = ''): Measured & { findings: number } => {
+    run: async (maxPerKind: number, nodeOptions = ''): Promise<Measured & { findings: number }> => {
       aws.items = new Map();
-      const run = measure(
+      const run = await measure(
         scratch,
         process.execPath,
         [...(nodeOptions === '' ? [] : [nodeOptions]), harness, join(dir, 'functions', 'audit.mjs'), event],
