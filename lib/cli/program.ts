@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { alertCluster } from '../alert/identity.ts';
 import { createSqliteFindingsStore } from '../audit/findings-store.ts';
 import { formatAuditMarkdown, formatAuditTable } from '../audit/format.ts';
-import { scanCluster } from '../audit/scan.ts';
+import { DEFAULT_MAX_PER_KIND, scanCluster } from '../audit/scan.ts';
 import { AlertSchema, formatIssue, parseWebhook, type Alert } from '../alert/schema.ts';
 import { findRule } from '../config/agent-config.ts';
 import { detectors, findDetector } from '../detect/registry.ts';
@@ -335,7 +335,7 @@ export function createProgram(io: CliIo): Command {
     .option('--data-dir <dir>', 'embedded store directory', defaultDataDir)
     .option('--config <file>', 'agent configuration', defaultConfig)
     .option('--output <format>', 'table, json or markdown', parseChoice(['table', 'json', 'markdown']), 'table')
-    .option('--max-per-kind <n>', 'read at most this many objects of each kind', parsePositive, 5000)
+    .option('--max-per-kind <n>', 'read at most this many objects of each kind', parsePositive, DEFAULT_MAX_PER_KIND)
     .action(
       async (options: {
         cluster?: string;
