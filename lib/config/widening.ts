@@ -65,41 +65,17 @@ export function compareAgentConfigs(before: AgentConfig | undefined, after: Agen
       to === undefined ? 'cap removed: rules run in their own mode here' : modeNote,
     );
   }
-  compareNumber(
-    'defaults.maxUnavailableShare',
-    base?.defaults.maxUnavailableShare,
-    after.defaults.maxUnavailableShare,
-    'higher',
-    add,
-  );
-  compareNumber(
-    'defaults.cooldownMinutes',
-    base?.defaults.cooldownMinutes,
-    after.defaults.cooldownMinutes,
-    'lower',
-    add,
-  );
-  compareNumber(
-    'defaults.caps.perNamespace',
-    base?.defaults.caps.perNamespace,
-    after.defaults.caps.perNamespace,
-    'higher',
-    add,
-  );
-  compareNumber(
-    'defaults.caps.perCluster',
-    base?.defaults.caps.perCluster,
-    after.defaults.caps.perCluster,
-    'higher',
-    add,
-  );
-  compareNumber(
-    'defaults.caps.windowMinutes',
-    base?.defaults.caps.windowMinutes,
-    after.defaults.caps.windowMinutes,
-    'lower',
-    add,
-  );
+  // Numbers under defaults, and which way widens what kubemend may do.
+  const numbers: [string, (config: AgentConfig) => number, 'higher' | 'lower' | 'none'][] = [
+    ['defaults.maxUnavailableShare', (c) => c.defaults.maxUnavailableShare, 'higher'],
+    ['defaults.cooldownMinutes', (c) => c.defaults.cooldownMinutes, 'lower'],
+    ['defaults.caps.perNamespace', (c) => c.defaults.caps.perNamespace, 'higher'],
+    ['defaults.caps.perCluster', (c) => c.defaults.caps.perCluster, 'higher'],
+    ['defaults.caps.windowMinutes', (c) => c.defaults.caps.windowMinutes, 'lower'],
+  ];
+  for (const [path, read, wider] of numbers) {
+    compareNumber(path, base === undefined ? undefined : read(base), read(after), wider, add);
+  }
   compareLimits('defaults.limits', base?.defaults.limits, after.defaults.limits, add);
   compareNumber(
     'defaults.verify.timeoutSeconds',

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from '@jest/globals';
 
-import { createProgram } from '../../../lib/cli/program.ts';
 import { agentConfigJsonSchema } from '../../../lib/config/agent-config.ts';
+import { runCli } from '../../helpers/cli.ts';
 
 const root = join(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'kubemend-config-'));
@@ -13,20 +13,8 @@ const dir = mkdtempSync(join(tmpdir(), 'kubemend-config-'));
 async function validate(text: string): Promise<{ out: string; exitCode: number | undefined }> {
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, text);
-  let out = '';
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    await createProgram({
-      stdout: (t) => (out += t),
-      stderr: () => undefined,
-      env: {},
-      packageRoot: root,
-    }).parseAsync(['node', 'kubemend', 'config', 'validate', file]);
-    return { out: out.replaceAll(file, 'FILE'), exitCode: process.exitCode as number | undefined };
-  } finally {
-    process.exitCode = before;
-  }
+  const { out, exitCode } = await runCli(['config', 'validate', file], root);
+  return { out: out.replaceAll(file, 'FILE'), exitCode };
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,14 +56,7 @@ describe('kubemend config validate', () => {
   });
 
   it('validates model_config.yaml too', async () => {
-    let out = '';
-    await createProgram({ stdout: (t) => (out += t), stderr: () => undefined, env: {}, packageRoot: root }).parseAsync([
-      'node',
-      'kubemend',
-      'config',
-      'validate',
-      join(root, 'config/model_config.yaml'),
-    ]);
+    const { out } = await runCli(['config', 'validate', join(root, 'config/model_config.yaml')], root);
 
     expect(out).toMatch(/model_config\.yaml: valid — 8 signals: memory-vs-limit, container-restarts, /);
   });

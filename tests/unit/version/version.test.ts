@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 
 import { afterAll, describe, expect, it } from '@jest/globals';
 
-import { createProgram } from '../../../lib/cli/program.ts';
+import { runCli } from '../../helpers/cli.ts';
 import { ClusterUnreachableError } from '../../../lib/errors.ts';
 import { createLocalRuntime } from '../../../lib/local/runtime.ts';
 import { startServer } from '../../../lib/local/server.ts';
@@ -68,20 +68,7 @@ describe('build info', () => {
 });
 
 describe('the version in the CLI, the logs and kubemend serve', () => {
-  async function cli(args: string[]): Promise<{ out: string; exitCode?: number }> {
-    let out = '';
-    try {
-      await createProgram({
-        stdout: (t) => (out += t),
-        stderr: () => undefined,
-        env: {},
-        packageRoot: root,
-      }).parseAsync(['node', 'kubemend', ...args]);
-      return { out };
-    } catch (error) {
-      return { out, exitCode: (error as { exitCode?: number }).exitCode };
-    }
-  }
+  const cli = (args: string[]) => runCli(args, root);
 
   it('kubemend --version and kubemend version print the version and commit', async () => {
     const expected = `kubemend ${formatBuildInfo(buildInfo())}\n`;
