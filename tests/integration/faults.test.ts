@@ -291,8 +291,11 @@ describe('remediation under faults', () => {
 
     // Retries waited and were bounded: a request answered 429 was repeated only after its
     // Retry-After, unless it was the last of its attempts (the three before it failed too).
+    // A failed attempt: an injected drop, or a 429/5xx whether the proxy or the API server itself
+    // (etcd or the API server restarting) answered it.
+    const dropped = new Set(['reset-before', 'reset-after', 'upstream-down', 'outage']);
     const failed = (r: (typeof kubeRequests)[number]) =>
-      r.fault !== undefined && r.fault !== 'delay' && (r.status === undefined || r.status >= 429);
+      (r.fault !== undefined && dropped.has(r.fault)) || (r.status ?? 0) >= 429;
     // Only requests about one Deployment: one worker makes them, one after another (discovery
     // and other shared paths are asked by all twenty workers at once).
     const ownedByOneWorker = (path: string) => /app-\d+/.test(path);
