@@ -1,15 +1,63 @@
 /**
+ * Every stable error code kubemend uses. Closed: a new code is added here, so outcome records,
+ * logs and HTTP answers only ever carry one of these.
+ */
+export const ERROR_CODES = [
+  'invalid_input',
+  'invalid_alert',
+  'invalid_message',
+  'unauthorized',
+  'payload_too_large',
+  'config_error',
+  'not_found',
+  'conflict',
+  'disruption_budget',
+  'forbidden',
+  'cluster_unreachable',
+  'cluster_unknown',
+  'already_claimed',
+  'unfinished',
+  'lease_lost',
+  'prometheus_query',
+  'prometheus_unreachable',
+  'assume_role_failed',
+  'notification_failed',
+  'queue_send_failed',
+  'listen_failed',
+  'aws_service_error',
+  'kube_api_error',
+  'internal_error',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+interface ErrorOptions {
+  cause?: unknown;
+  /** The HTTP status a client sees when this error ends a request (undefined: 500, no detail). */
+  status?: number;
+  /** Whether trying again later may succeed (see isTransient). */
+  transient?: boolean;
+}
+
+/**
  * One base class for every error kubemend raises on purpose. `code` is stable and safe to show
  * to a caller or store in an outcome; `message` says what went wrong in words; `cause` keeps the
- * underlying error for logs.
+ * underlying error for logs. `status` is set on errors a client may see (a 4xx that says what was
+ * wrong with its input); `transient` on failures worth retrying.
+ *
+ * @example
+ * throw new NotFoundError(`get pod ${namespace}/${name}: pods "${name}" not found`, { cause: error });
  */
 export class KubemendError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
+  readonly status: number | undefined;
+  readonly transient: boolean;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+    this.status = options.status;
+    this.transient = options.transient ?? false;
   }
 }
 
@@ -18,15 +66,36 @@ export class ValidationError extends KubemendError {
   readonly issues: readonly string[];
 
   constructor(message: string, issues: readonly string[] = [], options?: { cause?: unknown }) {
-    super('invalid_input', message, options);
+    super('invalid_input', message, { ...options, status: 400 });
     this.issues = issues;
+  }
+}
+
+/** An alert that lacks what its detector needs (a label naming the object): nothing to diagnose. */
+export class AlertLabelError extends KubemendError {
+  constructor(message: string) {
+    super('invalid_alert', message);
+  }
+}
+
+/** A queue message that does not match its schema (it will never be valid; it is dead-lettered). */
+export class MessageError extends KubemendError {
+  constructor(message: string) {
+    super('invalid_message', message);
   }
 }
 
 /** The caller did not present the webhook credential. */
 export class UnauthorizedError extends KubemendError {
   constructor(message = 'missing or wrong credentials') {
-    super('unauthorized', message);
+    super('unauthorized', message, { status: 401 });
+  }
+}
+
+/** A request body over the size limit. */
+export class PayloadTooLargeError extends KubemendError {
+  constructor(limit: number) {
+    super('payload_too_large', `request body exceeds ${limit} bytes`, { status: 413 });
   }
 }
 
@@ -68,7 +137,7 @@ export class ForbiddenError extends KubemendError {
 /** No cluster could be reached: no context configured, DNS, refused connection, TLS or timeout. */
 export class ClusterUnreachableError extends KubemendError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('cluster_unreachable', message, options);
+    super('cluster_unreachable', message, { ...options, transient: true });
   }
 }
 
@@ -97,6 +166,83 @@ export class UnfinishedError extends KubemendError {
   }
 }
 
+/** The holder's write lost to a takeover: another worker claimed the record since. */
+export class LeaseLostError extends KubemendError {
+  constructor(id: string) {
+    super('lease_lost', `another worker took over alert instance ${id}`);
+  }
+}
+
+/** Prometheus answered, but with an error (bad PromQL, too many samples, timeout on its side). */
+export class PrometheusQueryError extends KubemendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('prometheus_query', message, options);
+  }
+}
+
+/** Prometheus could not be reached or answered with something that is not its API. */
+export class PrometheusUnreachableError extends KubemendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('prometheus_unreachable', message, options);
+  }
+}
+
+/** Error types AWS services answer with that mean "slow down", which the SDK retries too. */
+const AWS_THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'TransactionInProgressException',
+  'RequestLimitExceeded',
+  'BandwidthLimitExceeded',
+  'LimitExceededException',
+  'RequestThrottled',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'EC2ThrottledException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+/**
+ * An error answer from an AWS service reached through the signed JSON client. `name` is the
+ * service's error type (`ParameterNotFound`, `ThrottlingException`), as the SDK names its
+ * exceptions, so code that tests `error.name` works with either.
+ */
+export class AwsServiceError extends KubemendError {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number; attempts: number };
+
+  constructor(type: string, message: string, status: number, attempts: number) {
+    super('aws_service_error', message, {
+      transient: status >= 500 || status === 429 || AWS_THROTTLING.has(type),
+    });
+    this.name = type;
+    this.$fault = status >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode: status, attempts };
+  }
+}
+
+/** An answer of the Kubernetes API server outside 2xx that no domain error above describes. */
+export class KubeApiError extends KubemendError {
+  /** The HTTP status. */
+  readonly statusCode: number;
+  /** The answer's body, as text. */
+  readonly body: string;
+  readonly headers: Record<string, string>;
+
+  constructor(statusCode: number, message: string, body: string, headers: Record<string, string>) {
+    super('kube_api_error', `HTTP ${statusCode}: ${message}`);
+    this.statusCode = statusCode;
+    this.body = body;
+    this.headers = headers;
+  }
+}
+
+/** SDK error names (from outside kubemend) that mean a passing failure. */
 const TRANSIENT_NAMES = new Set([
   'ThrottlingException',
   'ProvisionedThroughputExceededException',
@@ -111,8 +257,8 @@ const TRANSIENT_NAMES = new Set([
  * or the store throttled, failing or unreachable (AWS SDK errors, after the SDK's own retries).
  */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof ClusterUnreachableError) return true;
-  if (error instanceof KubemendError || typeof error !== 'object' || error === null) return false;
+  if (error instanceof KubemendError) return error.transient;
+  if (typeof error !== 'object' || error === null) return false;
   const { name, $retryable, $metadata, code } = error as {
     name?: unknown;
     $retryable?: unknown;
@@ -126,8 +272,8 @@ export function isTransient(error: unknown): boolean {
   return typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR)/.test(code);
 }
 
-/** A safe, one-line description of any thrown value, for outcomes and logs. */
-export function describeError(error: unknown): { code: string; message: string } {
+/** A safe, one-line description of any thrown value, for outcome records (never a stack). */
+export function describeError(error: unknown): { code: ErrorCode; message: string } {
   if (error instanceof KubemendError) return { code: error.code, message: error.message };
   if (error instanceof Error) return { code: 'internal_error', message: error.message };
   return { code: 'internal_error', message: String(error) };

@@ -2,6 +2,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
+import { AwsServiceError, isTransient } from '../errors.ts';
+
 /**
  * A small client for AWS services that speak the AWS JSON protocol (SQS, SSM, …): one signed
  * POST per call, for functions whose cold start cannot afford an SDK client (the receiver). Same
@@ -38,37 +40,6 @@ export interface AwsJsonClientOptions {
   clock?: () => Date;
 }
 
-/** An error answer from the service, named by its error type as the SDK names its exceptions. */
-export class AwsServiceError extends Error {
-  readonly $fault: 'client' | 'server';
-  readonly $metadata: { httpStatusCode: number; attempts: number };
-
-  constructor(name: string, message: string, status: number, attempts: number) {
-    super(message);
-    this.name = name;
-    this.$fault = status >= 500 ? 'server' : 'client';
-    this.$metadata = { httpStatusCode: status, attempts };
-  }
-}
-
-const THROTTLING = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'RequestThrottledException',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'TransactionInProgressException',
-  'RequestLimitExceeded',
-  'BandwidthLimitExceeded',
-  'LimitExceededException',
-  'RequestThrottled',
-  'SlowDown',
-  'PriorRequestNotComplete',
-  'EC2ThrottledException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
 const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 const BASE_DELAY_MS = 100;
 const MAX_DELAY_MS = 20_000;
@@ -207,11 +178,7 @@ function errorOf(answer: Answer, attempts: number): AwsServiceError {
 }
 
 function retryable(error: unknown): boolean {
-  if (error instanceof AwsServiceError) {
-    return (
-      error.$metadata.httpStatusCode >= 500 || error.$metadata.httpStatusCode === 429 || THROTTLING.has(error.name)
-    );
-  }
+  if (error instanceof AwsServiceError) return isTransient(error);
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && NETWORK.has(code);
 }

@@ -1,7 +1,7 @@
 import type { CoreV1Event, V1Deployment, V1OwnerReference, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 
 import type { Alert } from '../alert/schema.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { AlertLabelError, NotFoundError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
 import type { Permission } from '../remediate/remediator.ts';
 
@@ -67,7 +67,7 @@ export function controllerOf(owners: V1OwnerReference[] | undefined): V1OwnerRef
 export function requireLabel(alert: Alert, label: string): string {
   const value = alert.labels[label];
   if (value === undefined || value === '') {
-    throw new ValidationError(`alert ${alert.labels.alertname ?? ''} has no "${label}" label`);
+    throw new AlertLabelError(`alert ${alert.labels.alertname ?? ''} has no "${label}" label`);
   }
   return value;
 }

@@ -15,28 +15,17 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
-/** A request body over the size limit. */
-export class PayloadTooLargeError extends KubemendError {
-  constructor(limit: number) {
-    super('payload_too_large', `request body exceeds ${limit} bytes`);
-  }
-}
-
 /**
- * Maps an error to what a client may see. Input errors become a 4xx that says what was wrong;
- * anything else is a 500 with no detail (Alertmanager retries 5xx), never a stack trace.
+ * Maps an error to what a client may see: an error that carries a 4xx status (bad input, a
+ * missing credential, a body too large) says what was wrong; anything else is a 500 with no
+ * detail (Alertmanager retries 5xx), never a stack trace.
  */
 export function errorResponse(error: unknown): HttpResponse {
-  if (error instanceof ValidationError) {
-    return jsonResponse(400, { error: error.code, message: error.message, issues: error.issues });
+  if (error instanceof KubemendError && error.status !== undefined && error.status < 500) {
+    const issues = error instanceof ValidationError ? { issues: error.issues } : {};
+    const challenge: Record<string, string> =
+      error instanceof UnauthorizedError ? { 'www-authenticate': 'Bearer realm="kubemend"' } : {};
+    return jsonResponse(error.status, { error: error.code, message: error.message, ...issues }, challenge);
   }
-  if (error instanceof UnauthorizedError) {
-    return jsonResponse(
-      401,
-      { error: error.code, message: error.message },
-      { 'www-authenticate': 'Bearer realm="kubemend"' },
-    );
-  }
-  if (error instanceof PayloadTooLargeError) return jsonResponse(413, { error: error.code, message: error.message });
   return jsonResponse(500, { error: 'internal_error', message: 'internal error; the details are in kubemend logs' });
 }

@@ -8,6 +8,7 @@ import {
   ConflictError,
   DisruptionBudgetError,
   ForbiddenError,
+  KubeApiError,
   KubemendError,
   NotFoundError,
 } from '../errors.ts';
@@ -42,23 +43,6 @@ export interface KubeConnection {
   auth(): KubeRequestAuth | Promise<KubeRequestAuth>;
 }
 
-/** An answer outside 2xx that the adapter does not turn into a domain error; shaped as client-node's ApiException. */
-export class KubeApiError extends Error {
-  readonly code: number;
-  /** The answer's body, as text. */
-  readonly body: string;
-  readonly headers: Record<string, string>;
-
-  constructor(code: number, message: string, body: string, headers: Record<string, string>) {
-    super(
-      `HTTP-Code: ${code}\nMessage: ${message}\nBody: ${JSON.stringify(body)}\nHeaders: ${JSON.stringify(headers)}`,
-    );
-    this.code = code;
-    this.body = body;
-    this.headers = headers;
-  }
-}
-
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -87,11 +71,6 @@ interface Request {
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   contentType?: string;
-  /**
-   * A call client-node made through its generated API classes (CoreV1Api, AppsV1Api) rather than
-   * its generic object API: those did not read the body of a 401, so neither does this.
-   */
-  typed?: boolean;
 }
 
 interface Answer {
@@ -184,15 +163,10 @@ export function createRestKubeApi(
     if (answer.status >= 200 && answer.status < 300) {
       return (answer.body === '' ? {} : JSON.parse(answer.body)) as T;
     }
-    const body = request.typed === true && answer.status === 401 ? '' : answer.body;
     throw new KubeApiError(
       answer.status,
-      request.typed === true
-        ? answer.status === 401
-          ? 'Unauthorized'
-          : 'Unknown API Status Code!'
-        : 'Unsuccessful HTTP Request',
-      body,
+      statusMessage(answer.body) ?? 'no Status in the answer',
+      answer.body,
       answer.headers,
     );
   };
@@ -227,18 +201,16 @@ export function createRestKubeApi(
   return {
     cluster: options.name,
     getPod: (namespace, name) =>
-      call(`get pod ${namespace}/${name}`, { method: 'GET', path: object('Pod', name, namespace), typed: true }),
+      call(`get pod ${namespace}/${name}`, { method: 'GET', path: object('Pod', name, namespace) }),
     getReplicaSet: (namespace, name) =>
       call(`get replicaset ${namespace}/${name}`, {
         method: 'GET',
         path: object('ReplicaSet', name, namespace),
-        typed: true,
       }),
     getDeployment: (namespace, name) =>
       call(`get deployment ${namespace}/${name}`, {
         method: 'GET',
         path: object('Deployment', name, namespace),
-        typed: true,
       }),
     read: <K extends Kind>(kind: K, name: string, namespace?: string) =>
       call<KindObjects[K]>(`get ${kind.toLowerCase()} ${namespace === undefined ? '' : `${namespace}/`}${name}`, {
@@ -277,7 +249,6 @@ export function createRestKubeApi(
           method: 'GET',
           path: collection('ReplicaSet', namespace),
           query: { labelSelector, limit: 500 },
-          typed: true,
         })
       ).items ?? [],
     listWarningEvents: async (namespace, ref) => {
@@ -287,7 +258,6 @@ export function createRestKubeApi(
         method: 'GET',
         path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
         query: { fieldSelector: selectors.join(','), limit: 100 },
-        typed: true,
       });
       return [...(list.items ?? [])].sort((a, b) => eventTime(b) - eventTime(a));
     },
@@ -323,13 +293,16 @@ export function createRestKubeApi(
             query: { dryRun: dryRun(write.dryRun), fieldManager: 'kubemend' },
             body: operations,
             contentType: PATCH.json,
-            typed: true,
           },
           false,
         );
       } catch (error) {
         // A failed `test` operation: the API server answers 422 naming the test.
-        if (error instanceof KubeApiError && error.code === 422 && /test/i.test(statusMessage(error.body) ?? '')) {
+        if (
+          error instanceof KubeApiError &&
+          error.statusCode === 422 &&
+          /test/i.test(statusMessage(error.body) ?? '')
+        ) {
           throw new ConflictError(
             `${what}: the Deployment changed since it was read (${statusMessage(error.body) ?? ''})`,
             { cause: error },
@@ -375,12 +348,11 @@ export function createRestKubeApi(
               metadata: { name, namespace },
               deleteOptions: deleteOptions(write),
             },
-            typed: true,
           },
           what,
         );
       } catch (error) {
-        if (error instanceof KubeApiError && error.code === 429) {
+        if (error instanceof KubeApiError && error.statusCode === 429) {
           throw new DisruptionBudgetError(`${what}: ${statusMessage(error.body) ?? 'disruption budget'}`, {
             cause: error,
           });
@@ -396,7 +368,6 @@ export function createRestKubeApi(
           path: object('Pod', name, namespace),
           query: { dryRun: dryRun(write.dryRun) },
           body: deleteOptions(write),
-          typed: true,
         },
         false,
       );
@@ -419,7 +390,7 @@ function describe(kind: Kind, name: string, namespace: string | undefined): stri
 function failedAttempt(error: unknown): FailedAttempt {
   if (error instanceof KubeApiError) {
     const retryAfterSeconds = parseRetryAfter(error.headers['retry-after']);
-    return { status: error.code, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+    return { status: error.statusCode, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
   }
   if (error instanceof ClusterUnreachableError) return { network: 'ETIMEDOUT' };
   const network = networkCode(error);
@@ -427,18 +398,17 @@ function failedAttempt(error: unknown): FailedAttempt {
 }
 
 function translate(error: unknown, what: string, server: string, attempts: number): unknown {
-  if (error instanceof KubemendError) return error;
   const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
   if (error instanceof KubeApiError) {
-    const detail = statusMessage(error.body) ?? error.message.split('\n')[0];
+    const detail = statusMessage(error.body) ?? `HTTP ${error.statusCode}`;
     const message = `${what}: ${detail}`;
-    if (error.code === 429 || error.code >= 500) {
+    if (error.statusCode === 429 || error.statusCode >= 500) {
       // Overloaded or failing (etcd down, a restart): the cluster is not usable just now.
-      return new ClusterUnreachableError(`${what}: ${server} answered ${error.code}: ${detail}${tries}`, {
+      return new ClusterUnreachableError(`${what}: ${server} answered ${error.statusCode}: ${detail}${tries}`, {
         cause: error,
       });
     }
-    switch (error.code) {
+    switch (error.statusCode) {
       case 404:
         return new NotFoundError(message, { cause: error });
       case 409:
@@ -450,6 +420,7 @@ function translate(error: unknown, what: string, server: string, attempts: numbe
         return error;
     }
   }
+  if (error instanceof KubemendError) return error;
   const code = networkCode(error);
   if (code !== undefined) {
     return new ClusterUnreachableError(`${what}: cannot reach ${server} (${code})${tries}`, { cause: error });

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse,
 import type * as z from 'zod';
 
 import { formatIssue } from '../alert/schema.ts';
-import { describeError, KubemendError } from '../errors.ts';
+import { describeError, KubemendError, MessageError } from '../errors.ts';
 import { errorResponse, type HttpResponse } from '../http/responses.ts';
 import type { Logger } from '../logger.ts';
 
@@ -57,7 +57,7 @@ export function makeSqsHandler<Schema extends z.ZodType>(options: {
       event.Records.map(async (record) => {
         const parsed = options.schema.safeParse(JSON.parse(record.body));
         if (!parsed.success) {
-          throw new KubemendError('invalid_message', parsed.error.issues.map(formatIssue).join('; '));
+          throw new MessageError(parsed.error.issues.map(formatIssue).join('; '));
         }
         await options.run(parsed.data);
       }),

@@ -1,7 +1,7 @@
 import { getParameter, ssmClient } from '../aws/ssm-parameter.ts';
 import { parseEnv, ReceiverEnvSchema } from '../env.ts';
-import { ConfigError } from '../errors.ts';
-import { jsonResponse, MAX_BODY_BYTES, PayloadTooLargeError, type HttpResponse } from '../http/responses.ts';
+import { ConfigError, PayloadTooLargeError } from '../errors.ts';
+import { jsonResponse, MAX_BODY_BYTES, type HttpResponse } from '../http/responses.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { AlertMessage } from '../pipeline/messages.ts';
 import { createSqsQueue } from '../queue/sqs-queue.ts';

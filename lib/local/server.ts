@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { KubemendError } from '../errors.ts';
-import { errorResponse, MAX_BODY_BYTES, PayloadTooLargeError } from '../http/responses.ts';
+import { KubemendError, PayloadTooLargeError } from '../errors.ts';
+import { errorResponse, MAX_BODY_BYTES } from '../http/responses.ts';
 import type { LocalRuntime } from './runtime.ts';
 
 export interface RunningServer {

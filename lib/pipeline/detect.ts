@@ -13,7 +13,7 @@ import {
   ClusterUnknownError,
   ClusterUnreachableError,
   describeError,
-  ValidationError,
+  AlertLabelError,
 } from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import type { Queue } from '../queue/queue.ts';
@@ -102,8 +102,8 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
       return finish(deps, outcome, 'cluster-unreachable', error.message, error);
     }
     if (error instanceof ClusterUnknownError) return finish(deps, outcome, 'unknown-cluster', error.message, error);
-    if (error instanceof ValidationError) return finish(deps, outcome, 'no-action', error.message, error);
-    log.error({ error: describeError(error) }, 'detection failed');
+    if (error instanceof AlertLabelError) return finish(deps, outcome, 'no-action', error.message, error);
+    log.error({ err: error }, 'detection failed');
     return finish(deps, outcome, 'failed', `detection failed: ${describeError(error).message}`, error);
   }
   // Ask the cluster's metrics history: numbers for the evidence, and no fix on a blip.

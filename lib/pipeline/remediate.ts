@@ -249,7 +249,7 @@ export async function handlePlan(message: PlanMessage, deps: RemediateDeps): Pro
         error,
       );
     }
-    log.error({ error: describeError(error) }, 'remediation failed');
+    log.error({ err: error }, 'remediation failed');
     return finish(deps, outcome, 'failed', `${plan.action} failed: ${describeError(error).message}`, error);
   }
 }

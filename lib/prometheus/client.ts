@@ -2,7 +2,7 @@ import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
-import { KubemendError, ValidationError } from '../errors.ts';
+import { PrometheusQueryError, PrometheusUnreachableError, ValidationError } from '../errors.ts';
 import type { Sample } from '../models/stats.ts';
 
 /** How kubemend authenticates to a cluster's Prometheus. */
@@ -27,20 +27,6 @@ export interface PrometheusOptions {
 export interface Series {
   labels: Record<string, string>;
   samples: Sample[];
-}
-
-/** Prometheus answered, but with an error (bad PromQL, too many samples, timeout on its side). */
-export class PrometheusQueryError extends KubemendError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('prometheus_query', message, options);
-  }
-}
-
-/** Prometheus could not be reached or answered with something that is not its API. */
-export class PrometheusUnreachableError extends KubemendError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('prometheus_unreachable', message, options);
-  }
 }
 
 export interface PrometheusClient {

@@ -2,14 +2,8 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 import type { Outcome } from '../domain/types.ts';
-import {
-  decodeOutcome,
-  LeaseLostError,
-  matchesFilter,
-  newOutcome,
-  resolvedOutcome,
-  type OutcomeStore,
-} from './outcome-store.ts';
+import { LeaseLostError } from '../errors.ts';
+import { decodeOutcome, matchesFilter, newOutcome, resolvedOutcome, type OutcomeStore } from './outcome-store.ts';
 
 /**
  * Single-table layout. One item per alert instance:

@@ -1,6 +1,5 @@
 import type { Alert } from '../alert/schema.ts';
 import { OutcomeSchema, type Outcome } from '../domain/types.ts';
-import { KubemendError } from '../errors.ts';
 
 export interface ClaimRequest {
   id: string;
@@ -18,13 +17,6 @@ export interface ClaimRequest {
  */
 export type ClaimResult =
   { claimed: true; outcome: Outcome } | { claimed: false; outcome: Outcome; why: 'done' | 'leased' };
-
-/** The holder's write lost to a takeover: another worker claimed the record since. */
-export class LeaseLostError extends KubemendError {
-  constructor(id: string) {
-    super('lease_lost', `another worker took over alert instance ${id}`);
-  }
-}
 
 /**
  * Durable record of every alert instance and what kubemend did about it. One record per

@@ -3,14 +3,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import type { Outcome } from '../domain/types.ts';
-import {
-  decodeOutcome,
-  LeaseLostError,
-  matchesFilter,
-  newOutcome,
-  resolvedOutcome,
-  type OutcomeStore,
-} from './outcome-store.ts';
+import { LeaseLostError } from '../errors.ts';
+import { decodeOutcome, matchesFilter, newOutcome, resolvedOutcome, type OutcomeStore } from './outcome-store.ts';
 
 /** Opens (creating if needed) the embedded database under a data directory. */
 export function openLocalDatabase(dataDir: string): DatabaseSync {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { alertId } from '../../lib/alert/identity.ts';
-import { LeaseLostError, type OutcomeStore } from '../../lib/store/outcome-store.ts';
+import { LeaseLostError } from '../../lib/errors.ts';
+import type { OutcomeStore } from '../../lib/store/outcome-store.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
 
 /**

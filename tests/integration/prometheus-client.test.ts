@@ -6,12 +6,8 @@ import { forecastFindings } from '../../lib/audit/forecast.ts';
 import { evaluateSignal } from '../../lib/models/evaluate.ts';
 import { loadModelConfig, renderQuery } from '../../lib/models/model-config.ts';
 import { linearTrend, median } from '../../lib/models/stats.ts';
-import {
-  createPrometheusClient,
-  PrometheusQueryError,
-  PrometheusUnreachableError,
-  type PrometheusClient,
-} from '../../lib/prometheus/client.ts';
+import { PrometheusQueryError, PrometheusUnreachableError } from '../../lib/errors.ts';
+import { createPrometheusClient, type PrometheusClient } from '../../lib/prometheus/client.ts';
 import { freePort } from '../testenv/processes.ts';
 import { startPrometheus, type TestPrometheus } from '../testenv/prometheus.ts';
 

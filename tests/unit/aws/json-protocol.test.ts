@@ -3,8 +3,8 @@ import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createServer } from 'node:net';
 
+import { AwsServiceError } from '../../../lib/errors.ts';
 import {
-  AwsServiceError,
   createAwsJsonClient,
   resolveEndpoint,
   signRequest,

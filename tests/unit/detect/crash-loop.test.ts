@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { crashLoop, isRolloutInProgress, type CrashLoopSnapshot } from '../../../lib/detect/crash-loop.ts';
-import { ClusterUnreachableError, ValidationError } from '../../../lib/errors.ts';
+import { AlertLabelError, ClusterUnreachableError } from '../../../lib/errors.ts';
 import { RESTARTED_AT_ANNOTATION } from '../../../lib/remediate/rollout-restart.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
 import { alertFixture, backOffEvent, crashingPod, deployment, replicaSet } from '../../helpers/fixtures.ts';
@@ -41,11 +41,11 @@ describe('crash-loop detector: observe', () => {
     expect(observed.deployment).toBeNull();
   });
 
-  it('fails with a ValidationError naming the missing label', async () => {
+  it('fails with an AlertLabelError naming the missing label', async () => {
     const labels = Object.fromEntries(Object.entries(alert.labels).filter(([name]) => name !== 'pod'));
 
     await expect(crashLoop.observe({ ...alert, labels }, new FakeKube())).rejects.toThrow(
-      new ValidationError('alert KubePodCrashLooping has no "pod" label'),
+      new AlertLabelError('alert KubePodCrashLooping has no "pod" label'),
     );
   });
 

@@ -19,7 +19,7 @@ import { handlePlan, remediateNow, targetKey } from '../../../lib/pipeline/remed
 import { approve, createManualRecord } from '../../../lib/pipeline/manual.ts';
 import type { Outcome, Plan } from '../../../lib/domain/types.ts';
 import { loadModelConfig } from '../../../lib/models/model-config.ts';
-import { PrometheusUnreachableError } from '../../../lib/prometheus/client.ts';
+import { PrometheusUnreachableError } from '../../../lib/errors.ts';
 import { join } from 'node:path';
 import { configKillSwitch } from '../../../lib/guardrails/kill-switch.ts';
 import { createSqliteTargetGuard } from '../../../lib/guardrails/target-guard.ts';
