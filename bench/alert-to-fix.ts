@@ -48,7 +48,7 @@ try {
   const config = testConfig({
     defaults: { verify: { timeoutSeconds: 60, intervalSeconds: 1 } },
     rules: [
-      { alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode: 'enforce', actions: ['rollout-restart'] },
+      { alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode: 'enforce', fixes: { 'crash-loop': 'rollout-restart' } },
     ],
   });
   const store = memoryStore();

@@ -12,7 +12,7 @@ import { requireBuiltins } from '../scripts/esbuild-plugins.ts';
 import { startFakeAws, writeLambdaHarness, type FakeAws } from '../tests/helpers/loopback.ts';
 
 import type { AuditReport } from '../lib/audit/findings-store.ts';
-import type { Finding } from '../lib/audit/scan.ts';
+import type { Finding } from '../lib/audit/finding.ts';
 
 /** k8sgpt's analyzers for the kinds kubemend audits. */
 export const ANALYZERS = [

@@ -1,9 +1,10 @@
 import { stringify } from 'yaml';
 
-import { AUDIT_READS } from './audit/scan.ts';
-import type { AgentConfig } from './config/agent-config.ts';
+import { auditReads } from './audit/scan.ts';
+import { enabledFixes, type AgentConfig } from './config/agent-config.ts';
 import type { AnyDetector } from './detect/detector.ts';
-import type { AnyRemediator, Permission } from './remediate/remediator.ts';
+import type { Permission } from './domain/permission.ts';
+import type { AnyRemediator } from './remediate/remediator.ts';
 
 /** A Kubernetes RBAC PolicyRule. */
 export interface PolicyRule {
@@ -48,7 +49,7 @@ export function renderRbac(detectors: readonly AnyDetector[], remediators: reado
   const documents = [
     clusterRole(
       'kubemend-detector',
-      toPolicyRules([...detectors.flatMap((detector) => detector.reads), ...AUDIT_READS]),
+      toPolicyRules([...detectors.flatMap((detector) => detector.reads), ...auditReads()]),
     ),
     {
       apiVersion: `${RBAC_GROUP}/v1`,
@@ -81,7 +82,7 @@ export function renderRbac(detectors: readonly AnyDetector[], remediators: reado
 export function remediatorScope(config: AgentConfig): string[] | 'cluster-wide' {
   const namespaces = new Set<string>();
   for (const rule of config.rules) {
-    if (rule.actions.length === 0) continue;
+    if (enabledFixes(rule).length === 0) continue;
     const allow = rule.namespaces?.allow ?? config.defaults.namespaces.allow;
     if (allow === undefined || allow.some((pattern) => pattern.includes('*'))) return 'cluster-wide';
     allow.forEach((namespace) => namespaces.add(namespace));
@@ -94,7 +95,7 @@ export function nodeFixesEnabled(config: AgentConfig, remediators: readonly AnyR
   const clusterWide = new Set(
     remediators.filter((r) => r.permissions.some((p) => p.clusterScoped === true)).map((r) => r.action),
   );
-  return config.rules.some((rule) => rule.actions.some((action) => clusterWide.has(action)));
+  return config.rules.some((rule) => enabledFixes(rule).some((action) => clusterWide.has(action)));
 }
 
 export function renderRemediatorBindings(

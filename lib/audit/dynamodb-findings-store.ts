@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 import type { AuditReport, FindingsStore } from './findings-store.ts';
-import type { Finding } from './scan.ts';
+import type { Finding } from './finding.ts';
 
 /**
  * Audit findings in the outcomes table: PK = AUDIT#<cluster>, SK = FINDING#<key>, with

@@ -1,6 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 
-import type { Finding } from './scan.ts';
+import type { Finding } from './finding.ts';
 
 /** What changed since the previous audit of the same cluster. */
 export interface AuditReport {

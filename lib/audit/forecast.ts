@@ -1,7 +1,7 @@
 import { describeError } from '../errors.ts';
 import type { MetricsSource } from '../models/consult.ts';
 import { evaluateSignal } from '../models/evaluate.ts';
-import type { Finding } from './scan.ts';
+import type { Finding } from './finding.ts';
 
 /**
  * What will fill before any alert fires: for each signal with a forecast, its history for every

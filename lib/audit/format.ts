@@ -1,5 +1,5 @@
 import type { AuditReport } from './findings-store.ts';
-import type { Finding } from './scan.ts';
+import type { Finding } from './finding.ts';
 
 const ref = (finding: Finding) =>
   `${finding.kind.toLowerCase()}/${finding.namespace ? `${finding.namespace}/` : ''}${finding.name}`;

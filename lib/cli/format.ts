@@ -1,4 +1,4 @@
-import type { Diagnosis, Outcome } from '../domain/types.ts';
+import type { Diagnosis, Outcome, Plan } from '../domain/types.ts';
 
 /** A fixed-width table of recent outcomes for `kubemend history`. */
 export function formatHistory(outcomes: readonly Outcome[]): string {
@@ -25,8 +25,8 @@ export function formatHistory(outcomes: readonly Outcome[]): string {
     .join('\n');
 }
 
-/** A human-readable diagnosis for `kubemend diagnose`. */
-export function formatDiagnosis(alertname: string, diagnosis: Diagnosis): string {
+/** A human-readable diagnosis for `kubemend diagnose`, with the plan the rule's fixes made (or why none). */
+export function formatDiagnosis(alertname: string, diagnosis: Diagnosis, plan: Plan | undefined, why?: string): string {
   const lines = [
     `${alertname}: ${diagnosis.anomaly} on ${diagnosis.target.kind} ${diagnosis.target.namespace ?? ''}/${diagnosis.target.name} (confidence ${diagnosis.confidence})`,
     `  ${diagnosis.summary}`,
@@ -34,9 +34,9 @@ export function formatDiagnosis(alertname: string, diagnosis: Diagnosis): string
     ...(diagnosis.evidence.length === 0
       ? ['    (none)']
       : diagnosis.evidence.map((item) => `    - [${item.source}] ${item.message}${item.at ? ` (${item.at})` : ''}`)),
-    diagnosis.plan === null
-      ? '  plan: none'
-      : `  plan: ${diagnosis.plan.action} ${diagnosis.plan.target.kind} ${diagnosis.plan.target.namespace ?? ''}/${diagnosis.plan.target.name} — ${diagnosis.plan.reason}`,
+    plan === undefined
+      ? `  plan: none${why === undefined ? '' : ` — ${why}`}`
+      : `  plan: ${plan.action} ${plan.target.kind} ${plan.target.namespace ?? ''}/${plan.target.name} — ${plan.reason}`,
   ];
   return lines.join('\n');
 }

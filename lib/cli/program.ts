@@ -3,13 +3,12 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
 import { Command, InvalidArgumentError } from 'commander';
 
-import { alertCluster } from '../alert/identity.ts';
 import { createSqliteFindingsStore } from '../audit/findings-store.ts';
 import { formatAuditMarkdown, formatAuditTable } from '../audit/format.ts';
 import { DEFAULT_MAX_PER_KIND, scanCluster } from '../audit/scan.ts';
 import { AlertSchema, formatIssue, parseWebhook, type Alert } from '../alert/schema.ts';
-import { findRule } from '../config/agent-config.ts';
-import { detectors, findDetector } from '../detect/registry.ts';
+import { detectors } from '../detect/registry.ts';
+import { detectAlert } from '../pipeline/detect.ts';
 import { LocalEnvSchema, parseEnv, type LocalEnv } from '../env.ts';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { fanOut, type Notifier } from '../notify/notifier.ts';
@@ -150,25 +149,35 @@ export function createProgram(io: CliIo): Command {
       let failed = false;
       for (const alert of alerts) {
         const alertname = alert.labels.alertname ?? '(no alertname)';
-        const rule = findRule(config, alert.labels.alertname);
-        const detector = rule === undefined ? undefined : findDetector(rule.detector);
-        if (alert.status === 'resolved' || detector === undefined) {
-          const reason = alert.status === 'resolved' ? 'alert is resolved' : `no rule handles alert ${alertname}`;
-          results.push({ alertname, fingerprint: alert.fingerprint, diagnosis: null, reason });
-          if (options.output === 'text') io.stdout(`${alertname}: no diagnosis: ${reason}\n`);
+        if (alert.status === 'resolved') {
+          results.push({ alertname, fingerprint: alert.fingerprint, diagnosis: null, reason: 'alert is resolved' });
+          if (options.output === 'text') io.stdout(`${alertname}: no diagnosis: alert is resolved\n`);
           continue;
         }
-        try {
-          const api = await kube(alertCluster(alert, config.clusterLabel));
-          const diagnosis = detector.diagnose(alert, await detector.observe(alert, api), new Date());
-          results.push({ alertname, fingerprint: alert.fingerprint, diagnosis });
-          if (options.output === 'text') io.stdout(`${formatDiagnosis(alertname, diagnosis)}\n`);
-        } catch (error) {
+        const detection = await detectAlert(alert, {
+          config,
+          detectors,
+          remediators,
+          kube,
+          clock: () => new Date(),
+          logger: createLogger({ level: 'silent' }),
+        });
+        const { diagnosis, plan, reason } = detection;
+        if (diagnosis === undefined && detection.error !== undefined) {
           failed = true;
-          const described = describeError(error);
+          const described = describeError(detection.error);
           results.push({ alertname, fingerprint: alert.fingerprint, diagnosis: null, error: described });
           if (options.output === 'text')
             io.stdout(`${alertname}: cannot diagnose: ${described.code}: ${described.message}\n`);
+          continue;
+        }
+        results.push({ alertname, fingerprint: alert.fingerprint, diagnosis: diagnosis ?? null, plan: plan ?? null, reason });
+        if (options.output === 'text') {
+          io.stdout(
+            diagnosis === undefined
+              ? `${alertname}: no diagnosis: ${reason ?? ''}\n`
+              : `${formatDiagnosis(alertname, diagnosis, plan, reason)}\n`,
+          );
         }
       }
       if (options.output === 'json') io.stdout(`${JSON.stringify(results, null, 2)}\n`);

@@ -5,8 +5,10 @@ import * as z from 'zod';
 
 import { formatIssue } from '../alert/schema.ts';
 import { ModeSchema } from '../domain/types.ts';
+import { widening } from '../domain/widening.ts';
 import { ConfigError } from '../errors.ts';
-import type { Limits } from '../remediate/remediator.ts';
+import { LimitsSchema, type Limits } from '../remediate/registry.ts';
+import { checkUnits, REGISTERED_UNITS, type Units } from './units.ts';
 
 const NamespaceFilterSchema = z
   .object({
@@ -87,12 +89,29 @@ export const ClusterSchema = z
   });
 export type ClusterEntry = z.infer<typeof ClusterSchema>;
 
+/** One fix, or several tried in order: the first that plans for the diagnosis is the plan. */
+const FixListSchema = z
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .transform((fixes) => (typeof fixes === 'string' ? [fixes] : fixes));
+
+/** The key of `fixes` that names every anomaly the rule's detector reports that no other key names. */
+export const ANY_ANOMALY = '*';
+
 export const RuleSchema = z
   .object({
     alertname: z.string().min(1),
     detector: z.string().min(1),
     mode: ModeSchema.optional(),
-    actions: z.array(z.string().min(1)).default([]),
+    /**
+     * Which fix answers which anomaly the detector reports (`oom-killed: raise-memory`), or an
+     * ordered list (the first fix that plans for the diagnosis), `'*'` for any anomaly not named.
+     * A fix this mapping does not name never runs for the rule; an anomaly it does not name is
+     * diagnosed only.
+     */
+    fixes: z.record(z.string().min(1), FixListSchema).default({}),
+    actions: z
+      .never({ error: 'replaced by `fixes` (anomaly → fix) in kubemend 0.2 (see CHANGELOG.md)' })
+      .optional(),
     /** Minutes after a fix before the same target may be fixed again. */
     cooldownMinutes: z.number().int().nonnegative().optional(),
     namespaces: NamespaceFilterSchema.optional(),
@@ -101,27 +120,10 @@ export const RuleSchema = z
     /** Only targets whose labels include all of these (e.g. `{ tier: web }`). */
     selector: z.record(z.string().min(1), z.string()).optional(),
     /** Overrides of `defaults.limits` for this rule. */
-    limits: z.lazy(() => LimitsSchema.partial()).optional(),
+    limits: LimitsSchema.partial().optional(),
   })
   .strict();
 
-const QUANTITY = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/;
-export const LimitsSchema = z
-  .object({
-    /** scale: never above this many replicas. */
-    maxReplicas: z.number().int().positive().default(20),
-    /** raise-hpa-max: never raise an HPA's maxReplicas above this. */
-    maxHpaReplicas: z.number().int().positive().default(50),
-    /** raise-memory: multiply the limit (and request) by this factor, up to maxMemory. */
-    memoryFactor: z.number().gt(1).max(4).default(1.5),
-    maxMemory: z.string().regex(QUANTITY, 'expected a quantity such as 4Gi').default('4Gi'),
-    /** expand-pvc: multiply the requested size by this factor, up to maxStorage. */
-    storageFactor: z.number().gt(1).max(4).default(1.5),
-    maxStorage: z.string().regex(QUANTITY, 'expected a quantity such as 1Ti').default('1Ti'),
-    /** drain-node: give up (and leave the node cordoned) after this long. */
-    drainTimeoutSeconds: z.number().int().positive().max(840).default(120),
-  })
-  .strict();
 const LIMIT_DEFAULTS = LimitsSchema.parse({});
 
 export const AgentConfigSchema = z
@@ -130,13 +132,13 @@ export const AgentConfigSchema = z
       .object({
         mode: ModeSchema.default('dry-run'),
         namespaces: NamespaceFilterSchema.default({}),
-        cooldownMinutes: z.number().int().nonnegative().default(30),
+        cooldownMinutes: z.number().int().nonnegative().default(30).register(widening, { widens: 'lower' }),
         /** Circuit breaker: at most this many applied fixes per namespace and per cluster in the window. */
         caps: z
           .object({
-            perNamespace: z.number().int().positive().default(5),
-            perCluster: z.number().int().positive().default(20),
-            windowMinutes: z.number().int().positive().default(60),
+            perNamespace: z.number().int().positive().default(5).register(widening, { widens: 'higher' }),
+            perCluster: z.number().int().positive().default(20).register(widening, { widens: 'higher' }),
+            windowMinutes: z.number().int().positive().default(60).register(widening, { widens: 'lower' }),
           })
           .strict()
           .default({ perNamespace: 5, perCluster: 20, windowMinutes: 60 }),
@@ -146,12 +148,12 @@ export const AgentConfigSchema = z
          */
         namespaceModes: z.record(z.string().min(1), ModeSchema).default({}),
         /** A fix that takes pods away never leaves more than this share of a workload's replicas unavailable. */
-        maxUnavailableShare: z.number().gt(0).max(1).default(0.25),
+        maxUnavailableShare: z.number().gt(0).max(1).default(0.25).register(widening, { widens: 'higher' }),
         limits: LimitsSchema.default(LIMIT_DEFAULTS),
         /** After a write: how long to wait for the target to recover, and how often to look. */
         verify: z
           .object({
-            timeoutSeconds: z.number().int().positive().max(840).default(180),
+            timeoutSeconds: z.number().int().positive().max(840).default(180).register(widening, { widens: 'neither' }),
             intervalSeconds: z.number().int().positive().default(5),
           })
           .strict()
@@ -172,7 +174,7 @@ export const AgentConfigSchema = z
     approval: z
       .object({
         actions: z.array(z.string().min(1)).default(['rollout-undo', 'drain-node', 'retry-job']),
-        expiresMinutes: z.number().int().positive().default(60),
+        expiresMinutes: z.number().int().positive().default(60).register(widening, { widens: 'higher' }),
       })
       .strict()
       .default({ actions: ['rollout-undo', 'drain-node', 'retry-job'], expiresMinutes: 60 }),
@@ -227,74 +229,55 @@ export type Rule = z.infer<typeof RuleSchema>;
 export type NamespaceFilter = z.infer<typeof NamespaceFilterSchema>;
 
 /**
- * Validates a parsed configuration against the schema and the units the build knows.
- * `known` lists registered detector names and remediator actions so a typo fails at start-up.
+ * Validates a parsed configuration against the schema, then against the units this build knows
+ * (`units`): detector and fix names, the anomalies a rule maps, and whether each mapped fix can
+ * answer its anomaly with the facts the detector reports. A problem fails with every message.
  */
-export function parseAgentConfig(
-  raw: unknown,
-  known: { detectors: readonly string[]; actions: readonly string[] },
-  source = 'agent config',
-): AgentConfig {
+export function parseAgentConfig(raw: unknown, source = 'agent config', units: Units = REGISTERED_UNITS): AgentConfig {
   const result = AgentConfigSchema.safeParse(raw ?? {});
   if (!result.success) {
     throw new ConfigError(`${source}: ${result.error.issues.map(formatIssue).join('; ')}`);
   }
-  const problems: string[] = [];
-  result.data.rules.forEach((rule, index) => {
-    if (!known.detectors.includes(rule.detector)) {
-      problems.push(
-        `rules[${index}].detector: unknown detector "${rule.detector}" (known: ${known.detectors.join(', ')})`,
-      );
-    }
-    rule.actions.forEach((action, actionIndex) => {
-      if (!known.actions.includes(action)) {
-        problems.push(
-          `rules[${index}].actions[${actionIndex}]: unknown action "${action}" (known: ${known.actions.join(', ')})`,
-        );
-      }
-    });
-  });
-  result.data.approval.actions.forEach((action, index) => {
-    if (!known.actions.includes(action)) {
-      problems.push(`approval.actions[${index}]: unknown action "${action}" (known: ${known.actions.join(', ')})`);
-    }
-  });
+  const problems = checkUnits(result.data, units);
   if (problems.length > 0) throw new ConfigError(`${source}: ${problems.join('; ')}`);
   return result.data;
 }
 
 /** Reads and validates a YAML configuration file. */
-export function loadAgentConfig(
-  path: string,
-  known: { detectors: readonly string[]; actions: readonly string[] },
-): AgentConfig {
+export function loadAgentConfig(path: string, units: Units = REGISTERED_UNITS): AgentConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`cannot read agent config ${path}: ${(error as Error).message}`, { cause: error });
   }
-  return parseAgentConfigText(text, known, path);
+  return parseAgentConfigText(text, path, units);
 }
 
 /** Parses and validates configuration YAML from any source (a file, an SSM parameter). */
-export function parseAgentConfigText(
-  text: string,
-  known: { detectors: readonly string[]; actions: readonly string[] },
-  source: string,
-): AgentConfig {
+export function parseAgentConfigText(text: string, source: string, units: Units = REGISTERED_UNITS): AgentConfig {
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (error) {
     throw new ConfigError(`agent config ${source} is not valid YAML: ${(error as Error).message}`, { cause: error });
   }
-  return parseAgentConfig(raw, known, source);
+  return parseAgentConfig(raw, source, units);
 }
 
 /** The limits a rule's fixes stay within: the rule's overrides over the defaults. */
 export function effectiveLimits(config: AgentConfig, rule: Rule | undefined): Limits {
   return { ...config.defaults.limits, ...rule?.limits };
+}
+
+/** The fixes a rule maps to an anomaly, in the order they are tried (`'*'` when none names it). */
+export function fixesFor(rule: Pick<Rule, 'fixes'>, anomaly: string): readonly string[] {
+  return (Object.hasOwn(rule.fixes, anomaly) ? rule.fixes[anomaly] : rule.fixes[ANY_ANOMALY]) ?? [];
+}
+
+/** Every fix a rule may apply, for any anomaly. */
+export function enabledFixes(rule: Pick<Rule, 'fixes'>): string[] {
+  return [...new Set(Object.values(rule.fixes).flat())].sort();
 }
 
 /** Whether an enforced `action` under `rule` waits for a person's approval. */

@@ -1,6 +1,17 @@
+import type * as z from 'zod';
+
+import { MODE_REACH, type Mode } from '../domain/types.ts';
+import { widening } from '../domain/widening.ts';
 import { quantity } from '../kube/quantity.ts';
-import type { Mode } from '../domain/types.ts';
-import { effectiveLimits, type AgentConfig, type NamespaceFilter, type Rule } from './agent-config.ts';
+import { LimitsSchema } from '../remediate/registry.ts';
+import {
+  AgentConfigSchema,
+  effectiveLimits,
+  enabledFixes,
+  type AgentConfig,
+  type NamespaceFilter,
+  type Rule,
+} from './agent-config.ts';
 
 /** One difference between two agent configurations, and whether it lets kubemend do more. */
 export interface ConfigChange {
@@ -14,16 +25,6 @@ export interface ConfigChange {
   note: string;
 }
 
-const CAUTION: Record<Mode, number> = { observe: 0, 'dry-run': 1, enforce: 2 };
-const LIMIT_KEYS = [
-  'maxReplicas',
-  'maxHpaReplicas',
-  'memoryFactor',
-  'maxMemory',
-  'storageFactor',
-  'maxStorage',
-  'drainTimeoutSeconds',
-] as const;
 
 const show = (value: unknown): string =>
   value === undefined ? '(unset)' : typeof value === 'string' ? value : JSON.stringify(value);
@@ -56,7 +57,7 @@ export function compareAgentConfigs(before: AgentConfig | undefined, after: Agen
     const to = after.defaults.namespaceModes[pattern];
     if (from === to) continue;
     // A namespace mode caps rules there: dropping or raising the cap lets them go further.
-    const widens = from !== undefined && (to === undefined || CAUTION[to] > CAUTION[from]);
+    const widens = from !== undefined && (to === undefined || MODE_REACH[to] > MODE_REACH[from]);
     add(
       `defaults.namespaceModes[${pattern}]`,
       from,
@@ -65,25 +66,8 @@ export function compareAgentConfigs(before: AgentConfig | undefined, after: Agen
       to === undefined ? 'cap removed: rules run in their own mode here' : modeNote,
     );
   }
-  // Numbers under defaults, and which way widens what kubemend may do.
-  const numbers: [string, (config: AgentConfig) => number, 'higher' | 'lower' | 'none'][] = [
-    ['defaults.maxUnavailableShare', (c) => c.defaults.maxUnavailableShare, 'higher'],
-    ['defaults.cooldownMinutes', (c) => c.defaults.cooldownMinutes, 'lower'],
-    ['defaults.caps.perNamespace', (c) => c.defaults.caps.perNamespace, 'higher'],
-    ['defaults.caps.perCluster', (c) => c.defaults.caps.perCluster, 'higher'],
-    ['defaults.caps.windowMinutes', (c) => c.defaults.caps.windowMinutes, 'lower'],
-  ];
-  for (const [path, read, wider] of numbers) {
-    compareNumber(path, base === undefined ? undefined : read(base), read(after), wider, add);
-  }
-  compareLimits('defaults.limits', base?.defaults.limits, after.defaults.limits, add);
-  compareNumber(
-    'defaults.verify.timeoutSeconds',
-    base?.defaults.verify.timeoutSeconds,
-    after.defaults.verify.timeoutSeconds,
-    'none',
-    add,
-  );
+  // Every setting under defaults whose schema says which way widens (limits, caps, cooldown, share).
+  compareSettings('defaults', AgentConfigSchema.shape.defaults, base?.defaults, after.defaults, add);
 
   // Approvals, opt-out, kill switch.
   for (const action of base?.approval.actions ?? []) {
@@ -94,7 +78,7 @@ export function compareAgentConfigs(before: AgentConfig | undefined, after: Agen
     if (base !== undefined && !base.approval.actions.includes(action))
       add('approval.actions', undefined, action, false, `enforced ${action} fixes now wait for a person`);
   }
-  compareNumber('approval.expiresMinutes', base?.approval.expiresMinutes, after.approval.expiresMinutes, 'higher', add);
+  compareSettings('approval', AgentConfigSchema.shape.approval, base?.approval, after.approval, add);
   if (base !== undefined && base.optOutAnnotation !== after.optOutAnnotation) {
     add(
       'optOutAnnotation',
@@ -136,7 +120,7 @@ export function compareAgentConfigs(before: AgentConfig | undefined, after: Agen
   for (const [name, rule] of oldRules) {
     add(
       `rules[${name}]`,
-      `${rule.detector} ${show(rule.actions)}`,
+      `${rule.detector} ${show(enabledFixes(rule))}`,
       undefined,
       false,
       'rule removed: the alert is no longer handled',
@@ -151,7 +135,7 @@ const modeNote = 'observe < dry-run < enforce: only enforce writes';
 
 /** Towards enforce; for a new file, only enforce itself is called out. */
 function raises(from: Mode | undefined, to: Mode): boolean {
-  return from === undefined ? to === 'enforce' : CAUTION[to] > CAUTION[from];
+  return from === undefined ? to === 'enforce' : MODE_REACH[to] > MODE_REACH[from];
 }
 
 function compareRule(
@@ -164,13 +148,13 @@ function compareRule(
   const at = `rules[${rule.alertname}]`;
   const newMode = rule.mode ?? afterConfig.defaults.mode;
   if (old === undefined) {
-    const acts = rule.actions.length > 0;
+    const fixes = enabledFixes(rule);
     add(
       at,
       undefined,
-      `${rule.detector}, ${newMode}${acts ? `, fixes ${rule.actions.join(', ')}` : ''}`,
-      acts && newMode !== 'observe',
-      acts ? 'new rule that may apply fixes' : 'new rule, diagnosis only',
+      `${rule.detector}, ${newMode}${fixes.length > 0 ? `, fixes ${fixes.join(', ')}` : ''}`,
+      fixes.length > 0 && newMode !== 'observe',
+      fixes.length > 0 ? 'new rule that may apply fixes' : 'new rule, diagnosis only',
     );
     return;
   }
@@ -178,12 +162,7 @@ function compareRule(
   if (oldMode !== newMode) add(`${at}.mode`, oldMode, newMode, raises(oldMode, newMode), modeNote);
   if (old.detector !== rule.detector)
     add(`${at}.detector`, old.detector, rule.detector, false, 'another detector diagnoses it');
-  for (const action of rule.actions) {
-    if (!old.actions.includes(action)) add(`${at}.actions`, undefined, action, true, `fix ${action} newly enabled`);
-  }
-  for (const action of old.actions) {
-    if (!rule.actions.includes(action)) add(`${at}.actions`, action, undefined, false, `fix ${action} disabled`);
-  }
+  compareFixes(at, old, rule, add);
   if (old.requireApproval === true && rule.requireApproval !== true) {
     add(`${at}.requireApproval`, true, rule.requireApproval, true, 'enforced fixes no longer wait for a person');
   } else if (old.requireApproval !== true && rule.requireApproval === true) {
@@ -191,7 +170,10 @@ function compareRule(
   }
   const oldCooldown = old.cooldownMinutes ?? baseConfig?.defaults.cooldownMinutes;
   const newCooldown = rule.cooldownMinutes ?? afterConfig.defaults.cooldownMinutes;
-  if (oldCooldown !== newCooldown) compareNumber(`${at}.cooldownMinutes`, oldCooldown, newCooldown, 'lower', add);
+  if (oldCooldown !== undefined && oldCooldown !== newCooldown) {
+    const sooner = newCooldown < oldCooldown;
+    add(`${at}.cooldownMinutes`, oldCooldown, newCooldown, sooner, sooner ? 'the same target may be fixed again sooner' : 'changed');
+  }
   compareFilter(`${at}.namespaces`, old.namespaces ?? {}, rule.namespaces ?? {}, false, add);
   const oldSelector = old.selector ?? {};
   const newSelector = rule.selector ?? {};
@@ -203,8 +185,9 @@ function compareRule(
     if (!(key in oldSelector)) add(`${at}.selector.${key}`, undefined, value, false, 'the rule matches fewer targets');
   }
   if (baseConfig !== undefined) {
-    compareLimits(
+    compareSettings(
       `${at}.limits (effective)`,
+      LimitsSchema,
       effectiveLimits(baseConfig, old),
       effectiveLimits(afterConfig, rule),
       add,
@@ -253,39 +236,57 @@ function compareFilter(
   }
 }
 
-function compareLimits(
-  path: string,
-  before: Record<(typeof LIMIT_KEYS)[number], number | string> | undefined,
-  after: Record<(typeof LIMIT_KEYS)[number], number | string>,
-  add: Add,
-): void {
-  for (const key of LIMIT_KEYS) {
-    const from = before?.[key];
-    const to = after[key];
-    if (from === to) continue;
-    const size = (value: number | string) => (typeof value === 'number' ? value : quantity(value));
-    const widens = from !== undefined && size(to) > size(from);
-    add(
-      `${path}.${key}`,
-      from,
-      to,
-      widens,
-      from === undefined ? 'set' : widens ? 'fixes may go further' : 'fixes stay within less',
-    );
+/** Fixes newly mapped to an anomaly widen; fixes unmapped narrow. */
+function compareFixes(at: string, old: Rule, rule: Rule, add: Add): void {
+  const anomalies = [...new Set([...Object.keys(old.fixes), ...Object.keys(rule.fixes)])].sort();
+  for (const anomaly of anomalies) {
+    const before = old.fixes[anomaly] ?? [];
+    const after = rule.fixes[anomaly] ?? [];
+    for (const fix of after) {
+      if (!before.includes(fix)) {
+        add(`${at}.fixes.${anomaly}`, undefined, fix, true, `fix ${fix} newly answers ${anomaly}`);
+      }
+    }
+    for (const fix of before) {
+      if (!after.includes(fix)) {
+        add(`${at}.fixes.${anomaly}`, fix, undefined, false, `fix ${fix} no longer answers ${anomaly}`);
+      }
+    }
   }
 }
 
-/** `wider`: which direction lets kubemend do more ('none': neither, reported only). */
-function compareNumber(
-  path: string,
-  before: number | undefined,
-  after: number,
-  wider: 'higher' | 'lower' | 'none',
-  add: Add,
-): void {
-  if (before === undefined || before === after) return;
-  const widens = wider === 'higher' ? after > before : wider === 'lower' ? after < before : false;
-  add(path, before, after, widens, widens ? 'kubemend may act more or sooner' : 'changed');
+/**
+ * Compares every setting under `schema` registered with the direction that widens
+ * (lib/domain/widening.ts), walking nested objects: a new setting is compared as soon as its
+ * schema says which way widens.
+ */
+function compareSettings(path: string, schema: z.ZodType, before: unknown, after: unknown, add: Add): void {
+  const meta = widening.get(schema);
+  if (meta === undefined) {
+    const inner = unwrap(schema);
+    if (inner !== schema) return compareSettings(path, inner, before, after, add);
+    const shape = (inner as { shape?: Record<string, z.ZodType> }).shape ?? {};
+    for (const [key, child] of Object.entries(shape)) {
+      compareSettings(`${path}.${key}`, child, field(before, key), field(after, key), add);
+    }
+    return;
+  }
+  if (before === undefined || before === after || typeof before !== typeof after) return;
+  const size = (value: unknown) => (typeof value === 'number' ? value : quantity(String(value)));
+  const more = size(after) > size(before);
+  const widens = meta.widens === 'higher' ? more : meta.widens === 'lower' ? !more : false;
+  add(path, before, after, widens, widens ? 'kubemend may act more, further or sooner' : 'changed');
+}
+
+/** The schema inside a `.default()` or `.optional()`. */
+function unwrap(schema: z.ZodType): z.ZodType {
+  const def = (schema as { def?: { type?: string; innerType?: z.ZodType } }).def;
+  const wrapper = def?.type === 'default' || def?.type === 'optional' || def?.type === 'prefault';
+  return wrapper && def.innerType !== undefined ? def.innerType : schema;
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
 
 /** A Markdown section for one configuration: widenings first, called out, then other changes. */

@@ -1,26 +1,29 @@
 import type { CoreV1Event, V1ContainerStatus, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 
-import type { Evidence, ObjectRef, Plan } from '../domain/types.ts';
-import { planDeletePod } from '../remediate/delete-pod.ts';
-import { planRaiseMemory } from '../remediate/raise-memory.ts';
-import { planRolloutRestart, restartBlocker, REVISION_ANNOTATION } from '../remediate/rollout-restart.ts';
+import type { Evidence, ObjectRef } from '../domain/types.ts';
+import type { Facts } from '../domain/facts.ts';
+import { controllerOf, iso, REVISION_ANNOTATION } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
-import { iso } from './pod-causes.ts';
-import { controllerOf, orNull, requireLabel } from './pod-snapshot.ts';
+import { containerFacts, podFacts, workloadFacts } from './facts.ts';
+import { containerLabel, orNull, requireLabel } from './pod-snapshot.ts';
 
 /** What the crash-loop detector reads: the pod, its owner chain and its recent Warning events. */
 export interface CrashLoopSnapshot {
   namespace: string;
   podName: string;
+  /** The container the alert names, if any. */
+  container?: string;
   pod: V1Pod | null;
   replicaSet: V1ReplicaSet | null;
   deployment: V1Deployment | null;
   events: CoreV1Event[];
 }
 
+export type CrashLoopAnomaly = 'crash-loop' | 'oom-killed' | 'bad-rollout' | 'recovered' | 'pod-gone' | 'no-status';
+
 const MAX_EVENTS = 5;
 
-export const crashLoop: Detector<CrashLoopSnapshot> = {
+export const crashLoop: Detector<CrashLoopSnapshot, CrashLoopAnomaly> = {
   name: 'crash-loop',
   description:
     'KubePodCrashLooping: reads the pod, its ReplicaSet and Deployment and its Warning events; tells an OOM kill or a broken rollout (where a restart would not help) from a crash a fresh set of pods may clear.',
@@ -31,12 +34,28 @@ export const crashLoop: Detector<CrashLoopSnapshot> = {
     { apiGroup: 'apps', resource: 'replicasets', verbs: ['get'] },
     { apiGroup: 'apps', resource: 'deployments', verbs: ['get'] },
   ],
+  anomalies: {
+    'crash-loop': ['pod', 'container', 'workload'],
+    'oom-killed': ['pod', 'container', 'workload'],
+    'bad-rollout': ['pod', 'container', 'workload'],
+    recovered: ['pod', 'container'],
+    'pod-gone': [],
+    'no-status': ['pod'],
+  },
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');
     const podName = requireLabel(alert, 'pod');
     const pod = await orNull(kube.getPod(namespace, podName));
-    const snapshot: CrashLoopSnapshot = { namespace, podName, pod, replicaSet: null, deployment: null, events: [] };
+    const snapshot: CrashLoopSnapshot = {
+      namespace,
+      podName,
+      ...containerLabel(alert),
+      pod,
+      replicaSet: null,
+      deployment: null,
+      events: [],
+    };
     if (pod === null) return snapshot;
 
     const podOwner = controllerOf(pod.metadata?.ownerReferences);
@@ -51,69 +70,68 @@ export const crashLoop: Detector<CrashLoopSnapshot> = {
     return snapshot;
   },
 
-  diagnose: (alert, snapshot, now) => {
+  diagnose: (snapshot) => {
     const podRef: ObjectRef = { kind: 'Pod', namespace: snapshot.namespace, name: snapshot.podName };
-    const base = { detector: crashLoop.name, anomaly: 'crash-loop', target: podRef };
+    const base = { detector: crashLoop.name, target: podRef };
     const { pod } = snapshot;
     if (pod === null) {
       return {
         ...base,
+        anomaly: 'pod-gone',
         summary: `pod ${snapshot.namespace}/${snapshot.podName} no longer exists: it was deleted or replaced`,
         confidence: 0.9,
         evidence: [],
-        plan: null,
+        facts: {},
       };
     }
     podRef.uid = pod.metadata?.uid;
-    const container = pickContainer(pod, alert.labels.container);
+    const container = pickContainer(pod, snapshot.container);
     const evidence = collectEvidence(container, snapshot);
-    const waitingReason = container?.state?.waiting?.reason;
-    const last = container?.lastState?.terminated;
-
     if (container === undefined) {
-      return { ...base, summary: 'the pod reports no container status yet', confidence: 0.3, evidence, plan: null };
+      return {
+        ...base,
+        anomaly: 'no-status',
+        summary: 'the pod reports no container status yet',
+        confidence: 0.3,
+        evidence,
+        facts: { pod: podFacts(pod) },
+      };
     }
+    const { deployment, replicaSet } = snapshot;
+    const facts: Facts = {
+      pod: podFacts(pod),
+      container: containerFacts(pod, container),
+      ...(deployment === null ? {} : { workload: workloadFacts('Deployment', deployment) }),
+    };
     if (container.state?.running !== undefined && container.ready) {
       return {
         ...base,
+        anomaly: 'recovered',
         summary: `container ${container.name} is running and ready again after ${container.restartCount} restarts`,
         confidence: 0.8,
         evidence,
-        plan: null,
+        facts: { pod: facts.pod, container: facts.container },
       };
     }
+    const last = container.lastState?.terminated;
     if (last?.reason === 'OOMKilled') {
-      const deployment = snapshot.deployment;
-      const resources = pod.spec?.containers.find((c) => c.name === container.name)?.resources;
-      const limit = resources?.limits?.memory;
-      const plan =
+      const limit = facts.container?.memoryLimit;
+      const advice =
         deployment === null || limit === undefined
-          ? null
-          : planRaiseMemory(
-              {
-                kind: 'Deployment',
-                namespace: snapshot.namespace,
-                name: deployment.metadata?.name ?? '',
-                uid: deployment.metadata?.uid,
-              },
-              container.name,
-              { limit, request: resources?.requests?.memory },
-              `container ${container.name} was OOM-killed at its ${limit} limit after ${container.restartCount} restarts: more memory stops the kills if the need is steady (not a leak)`,
-            );
+          ? 'raise the limit or fix the leak'
+          : `raise the limit of deployment ${deployment.metadata?.name ?? ''} (if usage is steady, not a leak)`;
       return {
         ...base,
         anomaly: 'oom-killed',
-        summary: `container ${container.name} is killed for exceeding its memory limit (${memoryLimit(pod, container.name)}); a restart would not help — ${plan === null ? 'raise the limit or fix the leak' : `raise the limit of deployment ${deployment?.metadata?.name ?? ''} (if usage is steady, not a leak)`}`,
+        summary: `container ${container.name} is killed for exceeding its memory limit (${limit ?? 'no limit set'}); a restart would not help — ${advice}`,
         confidence: 0.9,
         evidence,
-        plan,
+        facts,
       };
     }
-
-    const { replicaSet, deployment } = snapshot;
     const crashDetail =
       last === undefined
-        ? (waitingReason ?? 'waiting')
+        ? (container.state?.waiting?.reason ?? 'waiting')
         : `exits with code ${last.exitCode} (${last.reason ?? 'no reason'})`;
     if (deployment !== null && replicaSet !== null) {
       const deploymentRef: ObjectRef = {
@@ -135,55 +153,30 @@ export const crashLoop: Detector<CrashLoopSnapshot> = {
           summary: `container ${container.name} ${crashDetail} in the new revision ${revision} of deployment ${deploymentRef.name}, whose rollout has not completed; a restart would not help — ${advice}`,
           confidence: 0.7,
           evidence,
-          plan: null,
+          facts,
         };
       }
-      const blocker = restartBlocker('Deployment', deployment);
-      if (blocker !== undefined) {
-        return {
-          ...base,
-          target: deploymentRef,
-          summary: `${blocker}; no fix planned`,
-          confidence: 0.6,
-          evidence,
-          plan: null,
-        };
-      }
-      const plan: Plan = planRolloutRestart(
-        'Deployment',
-        deployment,
-        `container ${container.name} ${crashDetail} after ${container.restartCount} restarts while deployment ${deploymentRef.name} is fully rolled out: a fresh set of pods clears state-dependent crashes`,
-        now,
-      );
       return {
         ...base,
+        anomaly: 'crash-loop',
         target: deploymentRef,
         summary: `container ${container.name} of deployment ${deploymentRef.name} is crash looping: it ${crashDetail}`,
         confidence: 0.6,
         evidence,
-        plan,
+        facts,
       };
     }
-
     const controller = controllerOf(pod.metadata?.ownerReferences);
-    if (controller === undefined) {
-      return {
-        ...base,
-        summary: `container ${container.name} ${crashDetail}; the pod has no controller, so deleting it would lose it — recreate it from its manifest`,
-        confidence: 0.5,
-        evidence,
-        plan: null,
-      };
-    }
     return {
       ...base,
-      summary: `container ${container.name} of ${controller.kind} ${controller.name} is crash looping: it ${crashDetail}`,
+      anomaly: 'crash-loop',
+      summary:
+        controller === undefined
+          ? `container ${container.name} ${crashDetail}; the pod has no controller, so deleting it would lose it — recreate it from its manifest`
+          : `container ${container.name} of ${controller.kind} ${controller.name} is crash looping: it ${crashDetail} after ${container.restartCount} restarts`,
       confidence: 0.5,
       evidence,
-      plan: planDeletePod(
-        pod,
-        `container ${container.name} ${crashDetail} after ${container.restartCount} restarts; its ${controller.kind} recreates the pod`,
-      ),
+      facts,
     };
   },
 };
@@ -249,6 +242,9 @@ function collectEvidence(container: V1ContainerStatus | undefined, snapshot: Cra
       at: iso(replicaSet.metadata?.creationTimestamp),
     });
   }
+  if (deployment?.spec?.paused === true) {
+    evidence.push({ source: 'deployment.spec', message: `deployment ${deployment.metadata?.name ?? ''} is paused` });
+  }
   for (const event of snapshot.events.slice(0, MAX_EVENTS)) {
     const count = event.count !== undefined && event.count > 1 ? ` ×${event.count}` : '';
     evidence.push({
@@ -262,8 +258,4 @@ function collectEvidence(container: V1ContainerStatus | undefined, snapshot: Cra
 
 function revisionOf(replicaSet: V1ReplicaSet): string | undefined {
   return replicaSet.metadata?.annotations?.[REVISION_ANNOTATION];
-}
-
-function memoryLimit(pod: V1Pod, container: string): string {
-  return pod.spec?.containers.find((spec) => spec.name === container)?.resources?.limits?.memory ?? 'no limit set';
 }

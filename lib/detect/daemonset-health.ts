@@ -1,8 +1,11 @@
 import type { V1DaemonSet, V1Node, V1Taint, V1Toleration } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
+import { selectorString } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
+import { workloadFacts } from './facts.ts';
 import { gone } from './k8s-util.ts';
+import { POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
 
@@ -14,7 +17,9 @@ export interface DaemonSetSnapshot {
   nodes: V1Node[];
 }
 
-export const daemonSetHealth: Detector<DaemonSetSnapshot> = {
+export type DaemonSetAnomaly = PodCauseKind | 'gone' | 'untolerated-taints' | 'rollout-converging';
+
+export const daemonSetHealth: Detector<DaemonSetSnapshot, DaemonSetAnomaly> = {
   name: 'daemonset-health',
   description:
     'KubeDaemonSetRolloutStuck, KubeDaemonSetNotScheduled: why its pods are unhealthy, and which nodes it does not run on because of taints it does not tolerate.',
@@ -24,6 +29,12 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot> = {
     { apiGroup: '', resource: 'events', verbs: ['list'] },
     { apiGroup: '', resource: 'nodes', verbs: ['list'] },
   ],
+  anomalies: {
+    ...(Object.fromEntries(POD_CAUSE_KINDS.map((kind) => [kind, ['workload']])) as Record<PodCauseKind, ['workload']>),
+    gone: [],
+    'untolerated-taints': ['workload'],
+    'rollout-converging': ['workload'],
+  },
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');
@@ -37,16 +48,17 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot> = {
     return { namespace, name, daemonSet, pods, nodes };
   },
 
-  diagnose: (_alert, snapshot) => {
+  diagnose: (snapshot) => {
     const target = {
       kind: 'DaemonSet',
       namespace: snapshot.namespace,
       name: snapshot.name,
       uid: snapshot.daemonSet?.metadata?.uid,
     };
-    const base = { detector: daemonSetHealth.name, target, plan: null };
+    const base = { detector: daemonSetHealth.name, target };
     const ds = snapshot.daemonSet;
     if (ds === null) return gone(base, `daemonset ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.9);
+    const facts = { workload: workloadFacts('DaemonSet', ds) };
     const status = ds.status;
     const evidence: Evidence[] = [
       {
@@ -63,6 +75,7 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot> = {
         summary: `${unhealthy} of ${snapshot.pods.length} pods are unhealthy — ${primary.cause.summary}`,
         confidence: 0.7,
         evidence,
+        facts,
       };
     }
     const running = new Set(snapshot.pods.map(({ pod }) => pod.spec?.nodeName));
@@ -86,6 +99,7 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot> = {
         summary: `${excluded.length} node${excluded.length === 1 ? ' has' : 's have'} taints the DaemonSet does not tolerate, e.g. ${examples.join('; ')}: add tolerations if it must run there`,
         confidence: 0.7,
         evidence,
+        facts,
       };
     }
     return {
@@ -95,7 +109,27 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot> = {
         'no pod reports a problem and every node without a pod is explained by nothing here: the rollout may still be converging (maxUnavailable)',
       confidence: 0.3,
       evidence,
+      facts,
     };
+  },
+
+  audit: {
+    lists: ['DaemonSet', 'Pod', 'Node'],
+    *snapshots(listing) {
+      for (const ds of listing.of('DaemonSet')) {
+        const status = ds.status;
+        const short = (status?.numberReady ?? 0) < (status?.desiredNumberScheduled ?? 0);
+        if (!short && (status?.numberMisscheduled ?? 0) === 0) continue;
+        const namespace = ds.metadata?.namespace ?? '';
+        yield {
+          namespace,
+          name: ds.metadata?.name ?? '',
+          daemonSet: ds,
+          pods: listing.podsMatching(namespace, selectorString(ds.spec?.selector)).map((pod) => ({ pod, events: [] })),
+          nodes: [...listing.of('Node')],
+        };
+      }
+    },
   },
 };
 

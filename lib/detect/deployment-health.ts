@@ -1,10 +1,13 @@
 import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 
-import type { Diagnosis, Evidence, Plan } from '../domain/types.ts';
-import { REVISION_ANNOTATION } from '../remediate/rollout-restart.ts';
-import { planRolloutUndo } from '../remediate/rollout-undo.ts';
+import type { Facts } from '../domain/facts.ts';
+import type { Evidence } from '../domain/types.ts';
+import { byRevision, condition, ownedBy, POD_TEMPLATE_HASH_LABEL, selectorString } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
-import { condition, gone, selectorString } from './k8s-util.ts';
+import { rolloutFacts, workloadFacts } from './facts.ts';
+import { gone } from './k8s-util.ts';
+import type { PodCauseKind } from './pod-causes.ts';
+import { POD_CAUSE_KINDS } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import { correlate, latestRollout } from './rollout.ts';
 import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
@@ -12,15 +15,26 @@ import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-
 export interface DeploymentSnapshot {
   namespace: string;
   name: string;
+  /** When the problem began (the alert's startsAt; the audit's time for an audit). */
+  since: string;
   deployment: V1Deployment | null;
   replicaSets: V1ReplicaSet[];
   /** Pods of the newest revision, with the Warning events of the first few unhealthy ones. */
   pods: PodWithEvents[];
 }
 
+export type DeploymentAnomaly =
+  | PodCauseKind
+  | 'gone'
+  | 'paused'
+  | 'generation-mismatch'
+  | 'replica-failure'
+  | 'rollout-stuck'
+  | 'replicas-mismatch';
+
 const MAX_PODS = 50;
 
-export const deploymentHealth: Detector<DeploymentSnapshot> = {
+export const deploymentHealth: Detector<DeploymentSnapshot, DeploymentAnomaly> = {
   name: 'deployment-health',
   description:
     'KubeDeploymentRolloutStuck, KubeDeploymentReplicasMismatch, KubeDeploymentGenerationMismatch: why the newest revision’s pods are not available (image, config, probes, scheduling, crashes), whether the latest rollout caused it and what it changed, or why the controller has not acted.',
@@ -30,34 +44,52 @@ export const deploymentHealth: Detector<DeploymentSnapshot> = {
     { apiGroup: '', resource: 'pods', verbs: ['list'] },
     { apiGroup: '', resource: 'events', verbs: ['list'] },
   ],
+  anomalies: {
+    ...(Object.fromEntries(POD_CAUSE_KINDS.map((kind) => [kind, ['workload', 'rollout']])) as Record<
+      PodCauseKind,
+      ['workload', 'rollout']
+    >),
+    gone: [],
+    paused: ['workload'],
+    'generation-mismatch': ['workload'],
+    'replica-failure': ['workload', 'rollout'],
+    'rollout-stuck': ['workload', 'rollout'],
+    'replicas-mismatch': ['workload', 'rollout'],
+  },
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');
     const name = requireLabel(alert, 'deployment');
     const deployment = await orNull(kube.read('Deployment', name, namespace));
-    const snapshot: DeploymentSnapshot = { namespace, name, deployment, replicaSets: [], pods: [] };
+    const snapshot: DeploymentSnapshot = {
+      namespace,
+      name,
+      since: alert.startsAt,
+      deployment,
+      replicaSets: [],
+      pods: [],
+    };
     if (deployment === null) return snapshot;
     const selector = selectorString(deployment.spec?.selector);
     snapshot.replicaSets = await kube.list('ReplicaSet', { namespace, labelSelector: selector });
-    const newest = newestReplicaSet(deployment, snapshot.replicaSets);
-    const hash = newest?.metadata?.labels?.['pod-template-hash'];
+    const hash = newestPodTemplateHash(deployment, snapshot.replicaSets);
     if (hash === undefined) return snapshot;
-    snapshot.pods = await podsWithEvents(kube, namespace, `${selector},pod-template-hash=${hash}`, MAX_PODS);
+    snapshot.pods = await podsWithEvents(kube, namespace, `${selector},${POD_TEMPLATE_HASH_LABEL}=${hash}`, MAX_PODS);
     return snapshot;
   },
 
-  diagnose: (alert, snapshot) => {
+  diagnose: (snapshot) => {
     const target = {
       kind: 'Deployment',
       namespace: snapshot.namespace,
       name: snapshot.name,
       uid: snapshot.deployment?.metadata?.uid,
     };
-    const base = { detector: deploymentHealth.name, target, plan: null };
+    const base = { detector: deploymentHealth.name, target };
     const { deployment } = snapshot;
     if (deployment === null)
       return gone(base, `deployment ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.9);
-    const evidence: Evidence[] = [];
+    const facts: Facts = { workload: workloadFacts('Deployment', deployment) };
     const generation = deployment.metadata?.generation ?? 0;
     const observed = deployment.status?.observedGeneration ?? 0;
     if (observed < generation) {
@@ -72,15 +104,18 @@ export const deploymentHealth: Detector<DeploymentSnapshot> = {
         evidence: [
           { source: 'deployment.status', message: `generation ${generation}, observedGeneration ${observed}` },
         ],
+        facts,
       };
     }
     const desired = deployment.spec?.replicas ?? 1;
     const available = deployment.status?.availableReplicas ?? 0;
     const updated = deployment.status?.updatedReplicas ?? 0;
-    evidence.push({
-      source: 'deployment.status',
-      message: `${available} of ${desired} replicas available, ${updated} updated to the newest revision`,
-    });
+    const evidence: Evidence[] = [
+      {
+        source: 'deployment.status',
+        message: `${available} of ${desired} replicas available, ${updated} updated to the newest revision`,
+      },
+    ];
     const progressing = condition(deployment.status?.conditions, 'Progressing');
     if (progressing !== undefined) {
       evidence.push({
@@ -91,17 +126,12 @@ export const deploymentHealth: Detector<DeploymentSnapshot> = {
     const { primary, unhealthy: unhealthyPods } = summarizeCauses(snapshot.pods);
     const change = latestRollout(deployment, snapshot.replicaSets);
     let rollback = '';
-    let plan: Plan | null = null;
     if (change !== undefined) {
-      const correlation = correlate(change, alert.startsAt);
+      const correlation = correlate(change, snapshot.since);
       evidence.push(correlation.evidence);
+      facts.rollout = rolloutFacts(change, correlation.after, unhealthyPods);
       if (correlation.after && primary !== undefined) {
         rollback = ` It began after revision ${change.latest.revision} (${change.changes.join('; ') || 'no pod-template change'}) — roll back to revision ${change.previous.revision} (replicaset ${change.previous.replicaSet}).`;
-        plan = planRolloutUndo(
-          deployment,
-          { from: change.latest.revision, to: change.previous.revision },
-          `the pods of revision ${change.latest.revision} fail (${primary.cause.kind}) since it rolled out; revision ${change.previous.revision} ran before it`,
-        );
       }
     }
     const failure = snapshot.replicaSets
@@ -120,37 +150,57 @@ export const deploymentHealth: Detector<DeploymentSnapshot> = {
             message: `ReplicaFailure=True (${failure.reason ?? ''}): ${failure.message ?? ''}`,
           },
         ],
+        facts,
       };
     }
+    const stuck = progressing?.reason === 'ProgressDeadlineExceeded';
     if (primary === undefined) {
       return {
         ...base,
-        anomaly: progressing?.reason === 'ProgressDeadlineExceeded' ? 'rollout-stuck' : 'replicas-mismatch',
+        anomaly: stuck ? 'rollout-stuck' : 'replicas-mismatch',
         summary: `${available} of ${desired} replicas available, but the newest revision's pods report no problem: the rollout may still be converging, or be limited by quota, an HPA or a PodDisruptionBudget`,
         confidence: 0.4,
         evidence,
+        facts,
       };
     }
     evidence.push(...primary.cause.evidence);
-    const stuck = progressing?.reason === 'ProgressDeadlineExceeded';
     return {
       ...base,
       anomaly: primary.cause.kind,
       summary: `${stuck ? 'rollout stuck: ' : ''}${unhealthyPods} of ${snapshot.pods.length} pods of the newest revision are unhealthy — ${primary.cause.summary} (${primary.count} pod${primary.count === 1 ? '' : 's'}).${rollback}`,
       confidence: rollback === '' ? 0.7 : 0.8,
       evidence,
-      plan,
-    } satisfies Diagnosis;
+      facts,
+    };
+  },
+
+  audit: {
+    lists: ['Deployment', 'ReplicaSet', 'Pod'],
+    *snapshots(listing, now) {
+      for (const deployment of listing.of('Deployment')) {
+        const desired = deployment.spec?.replicas ?? 1;
+        const stuck = condition(deployment.status?.conditions, 'Progressing')?.reason === 'ProgressDeadlineExceeded';
+        const lagging = (deployment.status?.observedGeneration ?? 0) < (deployment.metadata?.generation ?? 0);
+        if ((deployment.status?.availableReplicas ?? 0) >= desired && !stuck && !lagging) continue;
+        const namespace = deployment.metadata?.namespace ?? '';
+        const replicaSets = ownedBy(listing.of('ReplicaSet'), deployment.metadata?.uid);
+        const hash = newestPodTemplateHash(deployment, replicaSets);
+        const selector = `${selectorString(deployment.spec?.selector)},${POD_TEMPLATE_HASH_LABEL}=${hash ?? ''}`;
+        yield {
+          namespace,
+          name: deployment.metadata?.name ?? '',
+          since: now.toISOString(),
+          deployment,
+          replicaSets,
+          pods: hash === undefined ? [] : listing.podsMatching(namespace, selector).map((pod) => ({ pod, events: [] })),
+        };
+      }
+    },
   },
 };
 
-function newestReplicaSet(deployment: V1Deployment, replicaSets: readonly V1ReplicaSet[]): V1ReplicaSet | undefined {
-  const uid = deployment.metadata?.uid;
-  return replicaSets
-    .filter((rs) => rs.metadata?.ownerReferences?.some((owner) => owner.controller === true && owner.uid === uid))
-    .sort(
-      (a, b) =>
-        Number(b.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) -
-        Number(a.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
-    )[0];
+/** The pod-template hash of the Deployment's newest ReplicaSet (its newest revision's pods carry it). */
+function newestPodTemplateHash(deployment: V1Deployment, replicaSets: readonly V1ReplicaSet[]): string | undefined {
+  return byRevision(ownedBy(replicaSets, deployment.metadata?.uid))[0]?.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
 }

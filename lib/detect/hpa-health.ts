@@ -1,9 +1,10 @@
 import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
-import { planRaiseHpaMax } from '../remediate/raise-hpa-max.ts';
+import type { HpaFacts } from '../domain/facts.ts';
+import { condition } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
-import { condition, gone } from './k8s-util.ts';
+import { gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 
 export interface HpaSnapshot {
@@ -12,11 +13,14 @@ export interface HpaSnapshot {
   hpa: V2HorizontalPodAutoscaler | null;
 }
 
-export const hpaHealth: Detector<HpaSnapshot> = {
+export type HpaAnomaly = 'hpa-cannot-scale' | 'hpa-maxed-out' | 'hpa-replicas-mismatch' | 'gone';
+
+export const hpaHealth: Detector<HpaSnapshot, HpaAnomaly> = {
   name: 'hpa-health',
   description:
     'KubeHpaMaxedOut, KubeHpaReplicasMismatch: whether an HPA is at its ceiling with demand above target, or cannot scale (metrics unavailable, target missing), with its conditions and metrics.',
   reads: [{ apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verbs: ['get'] }],
+  anomalies: { 'hpa-cannot-scale': ['hpa'], 'hpa-maxed-out': ['hpa'], 'hpa-replicas-mismatch': ['hpa'], gone: [] },
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');
@@ -24,20 +28,31 @@ export const hpaHealth: Detector<HpaSnapshot> = {
     return { namespace, name, hpa: await orNull(kube.read('HorizontalPodAutoscaler', name, namespace)) };
   },
 
-  diagnose: (_alert, snapshot) => {
+  diagnose: (snapshot) => {
     const target = {
       kind: 'HorizontalPodAutoscaler',
       namespace: snapshot.namespace,
       name: snapshot.name,
       uid: snapshot.hpa?.metadata?.uid,
     };
-    const base = { detector: hpaHealth.name, target, plan: null };
+    const base = { detector: hpaHealth.name, target };
     const { hpa } = snapshot;
     if (hpa === null) return gone(base, `HPA ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.8);
     const max = hpa.spec?.maxReplicas ?? 0;
     const min = hpa.spec?.minReplicas ?? 1;
     const current = hpa.status?.currentReplicas ?? 0;
     const desired = hpa.status?.desiredReplicas ?? 0;
+    const facts: { hpa: HpaFacts } = {
+      hpa: {
+        namespace: snapshot.namespace,
+        name: snapshot.name,
+        uid: hpa.metadata?.uid,
+        minReplicas: min,
+        maxReplicas: Math.max(1, max),
+        currentReplicas: current,
+        desiredReplicas: desired,
+      },
+    };
     const scaleTarget = `${hpa.spec?.scaleTargetRef.kind ?? ''} ${hpa.spec?.scaleTargetRef.name ?? ''}`.trim();
     const evidence: Evidence[] = [
       {
@@ -69,19 +84,17 @@ export const hpaHealth: Detector<HpaSnapshot> = {
         summary: `HPA ${snapshot.name} cannot scale ${scaleTarget}: ${blocking.reason ?? ''} — ${blocking.message ?? ''}`,
         confidence: 0.8,
         evidence,
+        facts,
       };
     }
     if (current >= max) {
       return {
         ...base,
-        plan: planRaiseHpaMax(
-          hpa,
-          `HPA ${snapshot.name} is pinned at its ceiling of ${max} replicas and wants ${desired}`,
-        ),
         anomaly: 'hpa-maxed-out',
         summary: `HPA ${snapshot.name} runs ${scaleTarget} at its ceiling of ${max} replicas and wants ${desired}: raise maxReplicas (if the cluster has room) or reduce load per pod`,
         confidence: 0.7,
         evidence,
+        facts,
       };
     }
     return {
@@ -90,6 +103,22 @@ export const hpaHealth: Detector<HpaSnapshot> = {
       summary: `HPA ${snapshot.name} wants ${desired} replicas of ${scaleTarget} but ${current} run: new pods are not becoming ready (check the workload)`,
       confidence: 0.5,
       evidence,
+      facts,
     };
+  },
+
+  audit: {
+    lists: ['HorizontalPodAutoscaler'],
+    *snapshots(listing) {
+      for (const hpa of listing.of('HorizontalPodAutoscaler')) {
+        const cannot = (hpa.status?.conditions ?? []).some(
+          (c) => (c.type === 'ScalingActive' || c.type === 'AbleToScale') && c.status === 'False',
+        );
+        const max = hpa.spec?.maxReplicas ?? Infinity;
+        const maxed = (hpa.status?.currentReplicas ?? 0) >= max && (hpa.status?.desiredReplicas ?? 0) > max;
+        if (!cannot && !maxed) continue;
+        yield { namespace: hpa.metadata?.namespace ?? '', name: hpa.metadata?.name ?? '', hpa };
+      }
+    },
   },
 };

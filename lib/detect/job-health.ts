@@ -1,10 +1,11 @@
 import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
-import { planRetryJob } from '../remediate/retry-job.ts';
+import type { JobFacts } from '../domain/facts.ts';
+import { condition } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
-import { age, condition, gone } from './k8s-util.ts';
-import { podCauses } from './pod-causes.ts';
+import { age, gone } from './k8s-util.ts';
+import { POD_CAUSE_KINDS, podCauses, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 
 export interface JobSnapshot {
@@ -15,7 +16,17 @@ export interface JobSnapshot {
   events: CoreV1Event[];
 }
 
-export const jobHealth: Detector<JobSnapshot> = {
+/** Failed conditions' reasons reported as they are; any other reason is `job-failed`. */
+const FAILED_REASONS = ['BackoffLimitExceeded', 'DeadlineExceeded'] as const;
+
+export type JobAnomaly =
+  | PodCauseKind
+  | (typeof FAILED_REASONS)[number]
+  | 'job-failed'
+  | 'job-not-completed'
+  | 'gone';
+
+export const jobHealth: Detector<JobSnapshot, JobAnomaly> = {
   name: 'job-health',
   description:
     'KubeJobFailed, KubeJobNotCompleted: why a Job failed (backoff limit or deadline, with its pods’ exit codes, OOM kills, bad images) or why it is still running (unschedulable or failing pods), and which CronJob owns it.',
@@ -24,6 +35,14 @@ export const jobHealth: Detector<JobSnapshot> = {
     { apiGroup: '', resource: 'pods', verbs: ['list'] },
     { apiGroup: '', resource: 'events', verbs: ['list'] },
   ],
+  anomalies: {
+    ...(Object.fromEntries(POD_CAUSE_KINDS.map((kind) => [kind, ['job']])) as Record<PodCauseKind, ['job']>),
+    BackoffLimitExceeded: ['job'],
+    DeadlineExceeded: ['job'],
+    'job-failed': ['job'],
+    'job-not-completed': ['job'],
+    gone: [],
+  },
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');
@@ -35,14 +54,14 @@ export const jobHealth: Detector<JobSnapshot> = {
     return { namespace, name, job, pods, events };
   },
 
-  diagnose: (_alert, snapshot, now) => {
+  diagnose: (snapshot, now) => {
     const target = {
       kind: 'Job',
       namespace: snapshot.namespace,
       name: snapshot.name,
       uid: snapshot.job?.metadata?.uid,
     };
-    const base = { detector: jobHealth.name, target, plan: null };
+    const base = { detector: jobHealth.name, target };
     const { job } = snapshot;
     if (job === null)
       return gone(
@@ -64,30 +83,33 @@ export const jobHealth: Detector<JobSnapshot> = {
     );
     const causes = snapshot.pods.flatMap((pod) => podCauses(pod, []));
     const oom = causes.find((cause) => cause.kind === 'oom-killed');
+    const facts: { job: JobFacts } = {
+      job: {
+        namespace: snapshot.namespace,
+        name: snapshot.name,
+        uid: job.metadata?.uid ?? '',
+        failed: failed?.status === 'True',
+        ...(failed?.reason === undefined ? {} : { reason: failed.reason }),
+        evicted: causes.some((cause) => cause.kind === 'evicted'),
+        oomKilled: oom !== undefined,
+      },
+    };
     if (failed?.status === 'True') {
       const why =
         failed.reason === 'DeadlineExceeded'
           ? `it ran past activeDeadlineSeconds (${job.spec?.activeDeadlineSeconds ?? '?'} s)`
           : `${job.status?.failed ?? 0} pod${job.status?.failed === 1 ? '' : 's'} failed (backoffLimit ${job.spec?.backoffLimit ?? 6})`;
-      // A re-run helps when the failure came from outside the job (evicted, node lost, deadline
-      // on a slow day), not when its own code or memory fails it again.
-      const external =
-        oom === undefined && (failed.reason === 'DeadlineExceeded' || causes.some((c) => c.kind === 'evicted'));
+      const known = FAILED_REASONS.find((reason) => reason === failed.reason);
       return {
         ...base,
-        plan: external
-          ? planRetryJob(
-              job,
-              `job ${snapshot.name} failed for a reason outside its code (${failed.reason ?? 'evicted'}): a new run may pass`,
-            )
-          : null,
-        anomaly: oom !== undefined ? 'oom-killed' : (failed.reason ?? 'job-failed'),
+        anomaly: oom !== undefined ? 'oom-killed' : (known ?? 'job-failed'),
         summary: `job ${snapshot.name} failed: ${why}${oom === undefined ? (outcomes[0] === undefined ? '' : `; ${outcomes[0]}`) : `; ${oom.summary}`}`,
         confidence: 0.8,
         evidence: [
           { source: 'job.status', message: `Failed=True (${failed.reason ?? ''}): ${failed.message ?? ''}` },
           ...evidence,
         ],
+        facts,
       };
     }
     const primary = causes.find((cause) => cause.kind !== 'waiting') ?? causes[0];
@@ -97,7 +119,20 @@ export const jobHealth: Detector<JobSnapshot> = {
       summary: `job ${snapshot.name} has run for ${age(job.status?.startTime, now)} without completing (${job.status?.active ?? 0} active, ${job.status?.succeeded ?? 0} succeeded, ${job.status?.failed ?? 0} failed)${primary === undefined ? '' : `: ${primary.summary}`}`,
       confidence: primary === undefined ? 0.4 : 0.7,
       evidence: [...(primary?.evidence ?? []), ...evidence],
+      facts,
     };
+  },
+
+  audit: {
+    lists: ['Job', 'Pod'],
+    *snapshots(listing) {
+      for (const job of listing.of('Job')) {
+        if (condition(job.status?.conditions, 'Failed')?.status !== 'True') continue;
+        const namespace = job.metadata?.namespace ?? '';
+        const name = job.metadata?.name ?? '';
+        yield { namespace, name, job, pods: listing.podsMatching(namespace, `job-name=${name}`), events: [] };
+      }
+    },
   },
 };
 

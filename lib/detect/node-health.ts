@@ -1,9 +1,10 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
-import { planNodeFix } from '../remediate/node-fixes.ts';
+import type { NodeFacts } from '../domain/facts.ts';
+import { condition } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
-import { age, condition, gone } from './k8s-util.ts';
+import { age, gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 
 export interface NodeSnapshot {
@@ -14,7 +15,9 @@ export interface NodeSnapshot {
 
 const PRESSURES = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'];
 
-export const nodeHealth: Detector<NodeSnapshot> = {
+export type NodeAnomaly = 'node-unreachable' | 'node-pressure' | 'node-not-ready' | 'recovered' | 'gone';
+
+export const nodeHealth: Detector<NodeSnapshot, NodeAnomaly> = {
   name: 'node-health',
   description:
     'KubeNodeNotReady, KubeNodeUnreachable, KubeNodePressure: what the node last reported and when, its pressure conditions and taints, and how many workload pods it would take down.',
@@ -22,6 +25,13 @@ export const nodeHealth: Detector<NodeSnapshot> = {
     { apiGroup: '', resource: 'nodes', verbs: ['get'] },
     { apiGroup: '', resource: 'pods', verbs: ['list'] },
   ],
+  anomalies: {
+    'node-unreachable': ['node'],
+    'node-pressure': ['node'],
+    'node-not-ready': ['node'],
+    recovered: ['node'],
+    gone: [],
+  },
 
   observe: async (alert, kube) => {
     const name = requireLabel(alert, 'node');
@@ -30,9 +40,9 @@ export const nodeHealth: Detector<NodeSnapshot> = {
     return { name, node, pods };
   },
 
-  diagnose: (_alert, snapshot, now) => {
+  diagnose: (snapshot, now) => {
     const target = { kind: 'Node', name: snapshot.name, uid: snapshot.node?.metadata?.uid };
-    const base = { detector: nodeHealth.name, target, plan: null };
+    const base = { detector: nodeHealth.name, target };
     const { node } = snapshot;
     if (node === null) return gone(base, `node ${snapshot.name} no longer exists (scaled in or replaced)`, 0.8);
     const evidence: Evidence[] = [];
@@ -60,50 +70,47 @@ export const nodeHealth: Detector<NodeSnapshot> = {
       source: 'pods',
       message: `${snapshot.pods.length} pods on the node, ${workload.length} not from DaemonSets`,
     });
+    const facts: { node: NodeFacts } = {
+      node: {
+        name: snapshot.name,
+        uid: node.metadata?.uid,
+        ...(ready?.status === 'True' || ready?.status === 'False' || ready?.status === 'Unknown'
+          ? { ready: ready.status }
+          : {}),
+        cordoned: node.spec?.unschedulable === true,
+        pressures: pressures.map((c) => c!.type),
+        workloadPods: workload.length,
+      },
+    };
 
     if (ready?.status === 'Unknown') {
       return {
         ...base,
         anomaly: 'node-unreachable',
-        plan: planNodeFix(
-          'drain-node',
-          node,
-          `node ${snapshot.name} stopped reporting: move its ${workload.length} workload pods now rather than when their tolerations expire`,
-        ),
         summary: `node ${snapshot.name} has not reported for ${age(ready.lastHeartbeatTime, now)} (${ready.message ?? ready.reason ?? 'no status'}): the kubelet, the machine or its network is down; its ${workload.length} workload pods are evicted once their tolerations expire`,
         confidence: 0.8,
         evidence,
+        facts,
       };
     }
     if (pressures.length > 0) {
       return {
         ...base,
         anomaly: 'node-pressure',
-        plan:
-          node.spec?.unschedulable === true
-            ? null
-            : planNodeFix(
-                'cordon-node',
-                node,
-                `node ${snapshot.name} is under pressure: keep new pods off it while it recovers`,
-              ),
         summary: `node ${snapshot.name} reports ${pressures.map((c) => c!.type).join(', ')}: the kubelet evicts pods to recover`,
         confidence: 0.8,
         evidence,
+        facts,
       };
     }
     if (ready?.status === 'False') {
       return {
         ...base,
         anomaly: 'node-not-ready',
-        plan: planNodeFix(
-          'drain-node',
-          node,
-          `node ${snapshot.name} is NotReady: move its ${workload.length} workload pods to healthy nodes`,
-        ),
         summary: `node ${snapshot.name} reports NotReady for ${age(ready.lastTransitionTime, now)}: ${ready.message ?? ready.reason ?? ''}`,
         confidence: 0.8,
         evidence,
+        facts,
       };
     }
     return {
@@ -112,6 +119,20 @@ export const nodeHealth: Detector<NodeSnapshot> = {
       summary: `node ${snapshot.name} is Ready again`,
       confidence: 0.7,
       evidence,
+      facts,
     };
+  },
+
+  audit: {
+    lists: ['Node', 'Pod'],
+    *snapshots(listing) {
+      for (const node of listing.of('Node')) {
+        const ready = condition(node.status?.conditions, 'Ready');
+        const pressure = (node.status?.conditions ?? []).some((c) => c.type.endsWith('Pressure') && c.status === 'True');
+        if (ready?.status === 'True' && !pressure) continue;
+        const name = node.metadata?.name ?? '';
+        yield { name, node, pods: listing.of('Pod').filter((pod) => pod.spec?.nodeName === name) };
+      }
+    },
   },
 };

@@ -1,7 +1,9 @@
 import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
 
+import { selectorString } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { gone } from './k8s-util.ts';
+import { POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
 
@@ -12,7 +14,9 @@ export interface PdbSnapshot {
   pods: PodWithEvents[];
 }
 
-export const pdbHealth: Detector<PdbSnapshot> = {
+export type PdbAnomaly = PodCauseKind | 'pdb-selects-nothing' | 'pdb-short' | 'gone';
+
+export const pdbHealth: Detector<PdbSnapshot, PdbAnomaly> = {
   name: 'pdb-health',
   description:
     'KubePdbNotEnoughHealthyPods: how far the budget is short and why its pods are unhealthy; while it is, drains and evictions of those pods are blocked.',
@@ -21,6 +25,12 @@ export const pdbHealth: Detector<PdbSnapshot> = {
     { apiGroup: '', resource: 'pods', verbs: ['list'] },
     { apiGroup: '', resource: 'events', verbs: ['list'] },
   ],
+  anomalies: {
+    ...(Object.fromEntries(POD_CAUSE_KINDS.map((kind) => [kind, []])) as Record<PodCauseKind, []>),
+    'pdb-selects-nothing': [],
+    'pdb-short': [],
+    gone: [],
+  },
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');
@@ -30,14 +40,14 @@ export const pdbHealth: Detector<PdbSnapshot> = {
     return { namespace, name, pdb, pods };
   },
 
-  diagnose: (_alert, snapshot) => {
+  diagnose: (snapshot) => {
     const target = {
       kind: 'PodDisruptionBudget',
       namespace: snapshot.namespace,
       name: snapshot.name,
       uid: snapshot.pdb?.metadata?.uid,
     };
-    const base = { detector: pdbHealth.name, target, plan: null };
+    const base = { detector: pdbHealth.name, target, facts: {} };
     const { pdb } = snapshot;
     if (pdb === null)
       return gone(base, `PodDisruptionBudget ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.9);
@@ -67,5 +77,22 @@ export const pdbHealth: Detector<PdbSnapshot> = {
       confidence: primary === undefined ? 0.5 : 0.7,
       evidence: [...evidence, ...(primary?.cause.evidence ?? [])],
     };
+  },
+
+  audit: {
+    lists: ['PodDisruptionBudget', 'Pod'],
+    *snapshots(listing) {
+      for (const pdb of listing.of('PodDisruptionBudget')) {
+        const healthy = (pdb.status?.currentHealthy ?? 0) >= (pdb.status?.desiredHealthy ?? 0);
+        if (healthy && (pdb.status?.expectedPods ?? 1) > 0) continue;
+        const namespace = pdb.metadata?.namespace ?? '';
+        yield {
+          namespace,
+          name: pdb.metadata?.name ?? '',
+          pdb,
+          pods: listing.podsMatching(namespace, selectorString(pdb.spec?.selector)).map((pod) => ({ pod, events: [] })),
+        };
+      }
+    },
   },
 };

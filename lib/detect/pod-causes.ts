@@ -1,18 +1,21 @@
 import type { CoreV1Event, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
+import { iso } from '../kube/objects.ts';
 
 /** Why a pod or one of its containers is unhealthy, as a kubelet or the scheduler reports it. */
-export type PodCauseKind =
-  | 'oom-killed'
-  | 'bad-image'
-  | 'config-error'
-  | 'probe-failure'
-  | 'app-crash'
-  | 'unschedulable'
-  | 'scheduling-gated'
-  | 'evicted'
-  | 'waiting';
+export const POD_CAUSE_KINDS = [
+  'oom-killed',
+  'bad-image',
+  'config-error',
+  'probe-failure',
+  'app-crash',
+  'unschedulable',
+  'scheduling-gated',
+  'evicted',
+  'waiting',
+] as const;
+export type PodCauseKind = (typeof POD_CAUSE_KINDS)[number];
 
 export interface PodCause {
   kind: PodCauseKind;
@@ -192,10 +195,4 @@ export function eventEvidence(event: CoreV1Event): Evidence {
 function time(event: CoreV1Event): number {
   const at = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp;
   return at === undefined ? 0 : new Date(at).getTime();
-}
-
-export function iso(value: Date | string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

@@ -1,12 +1,19 @@
 import type { Detector } from './detector.ts';
-import { diagnosePodProblem } from './pod-problem.ts';
+import {
+  diagnosePodProblem,
+  POD_PROBLEM_ANOMALIES,
+  podProblemAudit,
+  type PodProblemAnomaly,
+} from './pod-problem.ts';
 import { observePod, POD_SNAPSHOT_READS, type PodSnapshot } from './pod-snapshot.ts';
 
-export const podNotReady: Detector<PodSnapshot> = {
+export const podNotReady: Detector<PodSnapshot, PodProblemAnomaly> = {
   name: 'pod-not-ready',
   description:
     'KubePodNotReady: finds why a pod is not ready — unschedulable (the scheduler’s reason), failing probes, a bad image, a configuration error or a crash — and ties it to the latest rollout.',
   reads: POD_SNAPSHOT_READS,
+  anomalies: POD_PROBLEM_ANOMALIES,
   observe: observePod,
-  diagnose: (alert, snapshot) => diagnosePodProblem(podNotReady.name, alert, snapshot),
+  diagnose: (snapshot) => diagnosePodProblem(podNotReady.name, snapshot),
+  audit: podProblemAudit,
 };

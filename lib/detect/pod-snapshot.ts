@@ -1,14 +1,19 @@
-import type { CoreV1Event, V1Deployment, V1OwnerReference, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 
 import type { Alert } from '../alert/schema.ts';
+import type { Permission } from '../domain/permission.ts';
 import { AlertLabelError, NotFoundError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
-import type { Permission } from '../remediate/remediator.ts';
+import { controllerOf, selectorString } from '../kube/objects.ts';
 
 /** Everything a pod-level detector reads: the pod, its events and its owning workload's revisions. */
 export interface PodSnapshot {
   namespace: string;
   podName: string;
+  /** The container the alert names, if it names one. */
+  container?: string;
+  /** When the problem began (the alert's startsAt; the audit's time for an audit). */
+  since: string;
   pod: V1Pod | null;
   events: CoreV1Event[];
   replicaSet: V1ReplicaSet | null;
@@ -33,6 +38,8 @@ export async function observePod(alert: Alert, kube: KubeApi): Promise<PodSnapsh
   const snapshot: PodSnapshot = {
     namespace,
     podName,
+    ...containerLabel(alert),
+    since: alert.startsAt,
     pod,
     events: [],
     replicaSet: null,
@@ -50,18 +57,15 @@ export async function observePod(alert: Alert, kube: KubeApi): Promise<PodSnapsh
   const rsOwner = controllerOf(replicaSet?.metadata?.ownerReferences);
   if (rsOwner?.kind !== 'Deployment') return snapshot;
   snapshot.deployment = await orNull(kube.getDeployment(namespace, rsOwner.name));
-  const selector = snapshot.deployment?.spec?.selector.matchLabels;
-  if (selector !== undefined) {
-    const labelSelector = Object.entries(selector)
-      .map(([key, value]) => `${key}=${value}`)
-      .join(',');
-    snapshot.replicaSets = await kube.listReplicaSets(namespace, labelSelector);
-  }
+  const selector = selectorString(snapshot.deployment?.spec?.selector);
+  if (selector !== '') snapshot.replicaSets = await kube.listReplicaSets(namespace, selector);
   return snapshot;
 }
 
-export function controllerOf(owners: V1OwnerReference[] | undefined): V1OwnerReference | undefined {
-  return owners?.find((owner) => owner.controller === true);
+/** `{ container }` when the alert names one. */
+export function containerLabel(alert: Alert): { container?: string } {
+  const container = alert.labels.container;
+  return container === undefined || container === '' ? {} : { container };
 }
 
 export function requireLabel(alert: Alert, label: string): string {
@@ -72,6 +76,7 @@ export function requireLabel(alert: Alert, label: string): string {
   return value;
 }
 
+/** The object, or null when the API server says it does not exist. */
 export async function orNull<T>(promise: Promise<T>): Promise<T | null> {
   try {
     return await promise;

@@ -8,29 +8,34 @@ import { orNull, requireLabel } from './pod-snapshot.ts';
 export interface QuotaSnapshot {
   namespace: string;
   name: string;
+  /** The resource the alert names (kube-prometheus' `resource` label), if any. */
+  resource?: string;
   quota: V1ResourceQuota | null;
 }
 
-export const quotaHealth: Detector<QuotaSnapshot> = {
+export const quotaHealth: Detector<QuotaSnapshot, 'quota-high' | 'quota-exhausted' | 'gone'> = {
   name: 'quota-health',
   description:
     'KubeQuotaExceeded, KubeQuotaFullyUsed: which resources of a ResourceQuota are at or over their hard limit; new pods (and rollouts, and HPA scale-ups) in the namespace fail to be created while they are.',
   reads: [{ apiGroup: '', resource: 'resourcequotas', verbs: ['get'] }],
+  anomalies: { 'quota-high': [], 'quota-exhausted': [], gone: [] },
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');
     const name = requireLabel(alert, 'resourcequota');
-    return { namespace, name, quota: await orNull(kube.read('ResourceQuota', name, namespace)) };
+    const resource = alert.labels.resource;
+    const quota = await orNull(kube.read('ResourceQuota', name, namespace));
+    return { namespace, name, ...(resource === undefined || resource === '' ? {} : { resource }), quota };
   },
 
-  diagnose: (alert, snapshot) => {
+  diagnose: (snapshot) => {
     const target = {
       kind: 'ResourceQuota',
       namespace: snapshot.namespace,
       name: snapshot.name,
       uid: snapshot.quota?.metadata?.uid,
     };
-    const base = { detector: quotaHealth.name, target, plan: null };
+    const base = { detector: quotaHealth.name, target, facts: {} };
     const { quota } = snapshot;
     if (quota === null) return gone(base, `ResourceQuota ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.9);
     const hard = quota.status?.hard ?? {};
@@ -45,7 +50,7 @@ export const quotaHealth: Detector<QuotaSnapshot> = {
       source: 'quota.status',
       message: `${row.resource}: ${row.used} used of ${row.hard}`,
     }));
-    const named = alert.labels.resource;
+    const named = snapshot.resource;
     const focus = full.find((row) => row.resource === named) ?? full[0];
     return {
       ...base,
@@ -57,5 +62,19 @@ export const quotaHealth: Detector<QuotaSnapshot> = {
       confidence: 0.8,
       evidence,
     };
+  },
+
+  audit: {
+    lists: ['ResourceQuota'],
+    *snapshots(listing) {
+      for (const quota of listing.of('ResourceQuota')) {
+        const hard = quota.status?.hard ?? {};
+        const used = quota.status?.used ?? {};
+        const full = Object.keys(hard).some(
+          (resource) => quantity(used[resource] ?? '0') >= quantity(hard[resource] ?? '0'),
+        );
+        if (full) yield { namespace: quota.metadata?.namespace ?? '', name: quota.metadata?.name ?? '', quota };
+      }
+    },
   },
 };

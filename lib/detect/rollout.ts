@@ -1,8 +1,7 @@
 import type { V1Container, V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
-import { REVISION_ANNOTATION } from '../remediate/rollout-restart.ts';
-import { iso } from './pod-causes.ts';
+import { iso, REVISION_ANNOTATION } from '../kube/objects.ts';
 
 export interface Revision {
   revision: number;

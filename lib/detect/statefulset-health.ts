@@ -1,8 +1,11 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
+import { selectorString } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
+import { workloadFacts } from './facts.ts';
 import { gone } from './k8s-util.ts';
+import { POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
 
@@ -13,7 +16,9 @@ export interface StatefulSetSnapshot {
   pods: PodWithEvents[];
 }
 
-export const statefulSetHealth: Detector<StatefulSetSnapshot> = {
+export type StatefulSetAnomaly = PodCauseKind | 'gone' | 'update-on-delete' | 'update-partitioned' | 'replicas-mismatch';
+
+export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly> = {
   name: 'statefulset-health',
   description:
     'KubeStatefulSetReplicasMismatch, KubeStatefulSetUpdateNotRolledOut: why pods are not ready (in ordinal order, one unhealthy pod blocks the rest), and why an update stops (OnDelete strategy, a partition, a failing pod).',
@@ -22,6 +27,13 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot> = {
     { apiGroup: '', resource: 'pods', verbs: ['list'] },
     { apiGroup: '', resource: 'events', verbs: ['list'] },
   ],
+  anomalies: {
+    ...(Object.fromEntries(POD_CAUSE_KINDS.map((kind) => [kind, ['workload']])) as Record<PodCauseKind, ['workload']>),
+    gone: [],
+    'update-on-delete': ['workload'],
+    'update-partitioned': ['workload'],
+    'replicas-mismatch': ['workload'],
+  },
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');
@@ -31,16 +43,17 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot> = {
     return { namespace, name, statefulSet, pods };
   },
 
-  diagnose: (_alert, snapshot) => {
+  diagnose: (snapshot) => {
     const target = {
       kind: 'StatefulSet',
       namespace: snapshot.namespace,
       name: snapshot.name,
       uid: snapshot.statefulSet?.metadata?.uid,
     };
-    const base = { detector: statefulSetHealth.name, target, plan: null };
+    const base = { detector: statefulSetHealth.name, target };
     const sts = snapshot.statefulSet;
     if (sts === null) return gone(base, `statefulset ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.9);
+    const facts = { workload: workloadFacts('StatefulSet', sts) };
     const desired = sts.spec?.replicas ?? 1;
     const ready = sts.status?.readyReplicas ?? 0;
     const updated = sts.status?.updatedReplicas ?? 0;
@@ -59,6 +72,7 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot> = {
         summary: `${unhealthy} of ${snapshot.pods.length} pods are unhealthy — ${primary.cause.summary}; pods start in order, so the rest wait behind it`,
         confidence: 0.7,
         evidence,
+        facts,
       };
     }
     const strategy = sts.spec?.updateStrategy;
@@ -69,6 +83,7 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot> = {
         summary: `statefulset ${snapshot.name} uses the OnDelete update strategy: its pods move to revision ${sts.status?.updateRevision ?? '?'} only when deleted`,
         confidence: 0.8,
         evidence,
+        facts,
       };
     }
     const partition = strategy?.rollingUpdate?.partition ?? 0;
@@ -79,6 +94,7 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot> = {
         summary: `statefulset ${snapshot.name} has rollingUpdate.partition ${partition}: ordinals below it stay on the old revision until the partition is lowered`,
         confidence: 0.8,
         evidence,
+        facts,
       };
     }
     return {
@@ -87,6 +103,25 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot> = {
       summary: `${ready} of ${desired} replicas ready and no pod reports a problem: the rollout may still be converging`,
       confidence: 0.4,
       evidence,
+      facts,
     };
+  },
+
+  audit: {
+    lists: ['StatefulSet', 'Pod'],
+    *snapshots(listing) {
+      for (const sts of listing.of('StatefulSet')) {
+        const behind = (sts.status?.readyReplicas ?? 0) < (sts.spec?.replicas ?? 1);
+        const updating = sts.status?.currentRevision !== sts.status?.updateRevision;
+        if (!behind && !updating) continue;
+        const namespace = sts.metadata?.namespace ?? '';
+        yield {
+          namespace,
+          name: sts.metadata?.name ?? '',
+          statefulSet: sts,
+          pods: listing.podsMatching(namespace, selectorString(sts.spec?.selector)).map((pod) => ({ pod, events: [] })),
+        };
+      }
+    },
   },
 };

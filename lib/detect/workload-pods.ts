@@ -1,7 +1,7 @@
 import type { CoreV1Event, V1LabelSelector, V1Pod } from '@kubernetes/client-node';
 
 import type { KubeApi } from '../kube/kube-api.ts';
-import { selectorString } from './k8s-util.ts';
+import { selectorString } from '../kube/objects.ts';
 import { podCauses, type PodCause } from './pod-causes.ts';
 
 export interface PodWithEvents {

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 
 import { AlertSchema } from '../alert/schema.ts';
+import { FactsSchema } from './facts.ts';
 
 export type { Alert } from '../alert/schema.ts';
 
@@ -30,7 +31,11 @@ export const PlanSchema = z.object({
 });
 export type Plan = z.infer<typeof PlanSchema>;
 
-/** A detector's conclusion about one alert instance. `plan` is null when nothing should be changed. */
+/**
+ * A detector's conclusion about one alert instance: what is wrong (`anomaly`), about which
+ * object, in words, with the evidence it rests on and the typed facts a fix plans from. Which fix
+ * (if any) answers the anomaly is configuration (`rules[].fixes`), never the detector's choice.
+ */
 export const DiagnosisSchema = z.object({
   detector: z.string(),
   anomaly: z.string(),
@@ -38,13 +43,21 @@ export const DiagnosisSchema = z.object({
   summary: z.string(),
   confidence: z.number().min(0).max(1),
   evidence: z.array(EvidenceSchema),
-  plan: PlanSchema.nullable(),
+  facts: FactsSchema.default({}),
 });
 export type Diagnosis = z.infer<typeof DiagnosisSchema>;
 
 /** How far a rule may go: record only, ask the API server to dry-run the write, or write. */
 export const ModeSchema = z.enum(['observe', 'dry-run', 'enforce']);
 export type Mode = z.infer<typeof ModeSchema>;
+
+/** How far each mode goes: observe < dry-run < enforce (only enforce writes). */
+export const MODE_REACH: Readonly<Record<Mode, number>> = { observe: 0, 'dry-run': 1, enforce: 2 };
+
+/** The more cautious of two modes. */
+export function mostCautious(a: Mode, b: Mode): Mode {
+  return MODE_REACH[b] < MODE_REACH[a] ? b : a;
+}
 
 export const PolicyDecisionSchema = z.object({
   allowed: z.boolean(),

@@ -1,5 +1,8 @@
 import { ValidationError } from '../errors.ts';
 
+/** A Kubernetes quantity as the config accepts it (`512Mi`, `4Gi`, `1.5T`). */
+export const QUANTITY = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/;
+
 const UNITS: Record<string, number> = {
   '': 1,
   m: 1e-3,

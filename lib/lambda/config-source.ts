@@ -1,14 +1,7 @@
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 
 import { loadAgentConfig, parseAgentConfigText, type AgentConfig } from '../config/agent-config.ts';
-import { detectors } from '../detect/registry.ts';
 import { ConfigError } from '../errors.ts';
-import { remediators } from '../remediate/registry.ts';
-
-const KNOWN = {
-  detectors: detectors.map((detector) => detector.name),
-  actions: remediators.map((remediator) => remediator.action),
-};
 
 /**
  * The functions' agent configuration: from the SSM parameter `KUBEMEND_CONFIG_PARAMETER` when it
@@ -20,7 +13,7 @@ export async function loadFunctionConfig(
   ssm: () => SSMClient,
 ): Promise<AgentConfig> {
   const name = vars.KUBEMEND_CONFIG_PARAMETER;
-  if (name === undefined) return loadAgentConfig(vars.KUBEMEND_CONFIG_PATH, KNOWN);
+  if (name === undefined) return loadAgentConfig(vars.KUBEMEND_CONFIG_PATH);
   let text: string | undefined;
   try {
     text = (await ssm().send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
@@ -30,5 +23,5 @@ export async function loadFunctionConfig(
     });
   }
   if (text === undefined) throw new ConfigError(`SSM parameter ${name} has no value`);
-  return parseAgentConfigText(text, KNOWN, `ssm:${name}`);
+  return parseAgentConfigText(text, `ssm:${name}`);
 }

@@ -36,6 +36,7 @@ export async function createDetectorDeps(env: NodeJS.ProcessEnv): Promise<Detect
     }),
     config: agentConfig,
     detectors,
+    remediators,
     kube: createRegistryProvider(agentConfig, {
       identity: 'detector',
       timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,

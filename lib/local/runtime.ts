@@ -64,10 +64,7 @@ export interface LocalRuntime {
 }
 
 export function loadConfigFile(path: string): AgentConfig {
-  return loadAgentConfig(path, {
-    detectors: detectors.map((detector) => detector.name),
-    actions: remediators.map((remediator) => remediator.action),
-  });
+  return loadAgentConfig(path);
 }
 
 /**
@@ -117,6 +114,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       store,
       config,
       detectors,
+      remediators,
       kube: detectorKube,
       plans,
       clock,

@@ -1,46 +1,125 @@
 import type { Logger } from 'pino';
 
-import type { OutcomeMetrics } from '../observe/metrics.ts';
-import { consultMetrics, notConfirmed, type MetricsSource } from '../models/consult.ts';
-
 import { alertCluster, alertId } from '../alert/identity.ts';
+import type { Alert } from '../alert/schema.ts';
 import { findRule, type AgentConfig } from '../config/agent-config.ts';
 import type { AnyDetector } from '../detect/detector.ts';
 import { findDetector } from '../detect/registry.ts';
-import type { Outcome } from '../domain/types.ts';
-import {
-  AlreadyClaimedError,
-  ClusterUnknownError,
-  ClusterUnreachableError,
-  describeError,
-  AlertLabelError,
-} from '../errors.ts';
+import type { Diagnosis, Outcome, Plan, Result } from '../domain/types.ts';
+import { AlreadyClaimedError } from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
+import { consultMetrics, notConfirmed, type MetricsSource } from '../models/consult.ts';
+import type { Verdict } from '../models/evaluate.ts';
+import type { OutcomeMetrics } from '../observe/metrics.ts';
 import type { Queue } from '../queue/queue.ts';
+import { remediators } from '../remediate/registry.ts';
+import type { AnyRemediator } from '../remediate/remediator.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
+import { chooseFix } from './choose-fix.ts';
+import { isExpectedFailure, resultOfError } from './error-results.ts';
 import { finish } from './finish.ts';
 import type { AlertMessage, PlanMessage } from './messages.ts';
 
-export interface DetectDeps {
-  store: OutcomeStore;
+/** What detecting one alert needs: no store, so the CLI's `diagnose` runs it too. */
+export interface DetectionDeps {
   config: AgentConfig;
   detectors: readonly AnyDetector[];
+  /** The fixes a rule may map (this build's registry when undefined). */
+  remediators?: readonly AnyRemediator[];
   kube: KubeProvider;
-  plans: Queue<PlanMessage>;
   clock: () => Date;
   logger: Logger;
-  /** How long this worker holds an alert instance before another may take over. */
-  leaseMs: number;
-  /** Counts every final record (CloudWatch EMF in AWS). */
-  metrics?: OutcomeMetrics;
   /** The cluster's Prometheus and models, when it has one: they confirm and explain diagnoses. */
   metricsFor?: (cluster: string | undefined) => MetricsSource | undefined;
 }
 
+export interface DetectDeps extends DetectionDeps {
+  store: OutcomeStore;
+  plans: Queue<PlanMessage>;
+  /** How long this worker holds an alert instance before another may take over. */
+  leaseMs: number;
+  /** Counts every final record (CloudWatch EMF in AWS). */
+  metrics?: OutcomeMetrics;
+}
+
 /**
- * The detector stage for one alert instance: claim it (once per instance), diagnose it, and
- * either record a final outcome or save the plan and hand it to the remediator.
- * Returns the record as it stands afterwards; throws only what the queue should retry.
+ * What detection concluded about one alert: a diagnosis (when a detector ran) and either the
+ * plan that answers it or the final result and why there is none.
+ */
+export interface Detection {
+  cluster?: string;
+  diagnosis?: Diagnosis;
+  plan?: Plan;
+  /** Set when there is no plan. */
+  result?: Result;
+  reason?: string;
+  error?: unknown;
+}
+
+/**
+ * Detects one firing alert without recording anything: the rule for its alertname, the rule's
+ * detector reading the cluster (`observe`) and deciding (`diagnose`), the metrics confirming and
+ * explaining it, and the fix the rule maps to the anomaly planning from the diagnosis's facts.
+ */
+export async function detectAlert(alert: Alert, deps: DetectionDeps): Promise<Detection> {
+  const alertname = alert.labels.alertname;
+  const ignored = deps.config.ignore.find((entry) => entry.alertname === alertname);
+  if (ignored !== undefined) return { result: 'no-action', reason: `${alertname} is ignored: ${ignored.reason}` };
+  const rule = findRule(deps.config, alertname);
+  if (rule === undefined) {
+    return { result: 'no-action', reason: `no rule handles alert ${alertname ?? '(no alertname label)'}` };
+  }
+  const detector = findDetector(rule.detector, deps.detectors);
+  if (detector === undefined) return { result: 'failed', reason: `detector ${rule.detector} is not in this build` };
+
+  const labelled = alertCluster(alert, deps.config.clusterLabel);
+  let detection: Detection & { diagnosis: Diagnosis };
+  try {
+    const kube = await deps.kube(labelled);
+    const diagnosis = detector.diagnose(await detector.observe(alert, kube), deps.clock());
+    detection = { cluster: labelled ?? kube.cluster, diagnosis };
+  } catch (error) {
+    if (!isExpectedFailure(error)) deps.logger.error({ err: error, alertname }, 'detection failed');
+    return { cluster: labelled, ...resultOfError(error, { action: 'detection' }), error };
+  }
+  const { diagnosis, verdicts } = await withMetrics(alert, detection.diagnosis, deps, detection.cluster);
+  const choice = chooseFix(diagnosis, rule, deps.config, deps.remediators ?? remediators, deps.clock());
+  if (choice.plan === undefined) {
+    const reason = choice.why === undefined ? diagnosis.summary : `${diagnosis.summary}; not fixed: ${choice.why}`;
+    return { ...detection, diagnosis, result: 'no-action', reason };
+  }
+  // No fix on a blip: the metrics judged the alert's anomaly and none confirmed it.
+  if (notConfirmed(verdicts)) {
+    const why = verdicts
+      .filter((v) => v.status === 'not-confirmed')
+      .map((v) => v.summary)
+      .join('; ');
+    return { ...detection, diagnosis, result: 'no-action', reason: `not confirmed by the metrics, so no fix: ${why}` };
+  }
+  return { ...detection, diagnosis, plan: choice.plan };
+}
+
+/** The diagnosis with what the cluster's metrics history says about the alert (numbers, or why none). */
+async function withMetrics(
+  alert: Alert,
+  diagnosis: Diagnosis,
+  deps: DetectionDeps,
+  cluster: string | undefined,
+): Promise<{ diagnosis: Diagnosis; verdicts: Verdict[] }> {
+  const source = deps.metricsFor?.(cluster);
+  if (source === undefined) return { diagnosis, verdicts: [] };
+  const { verdicts, unavailable } = await consultMetrics(alert, source, deps.clock());
+  const evidence = [
+    ...verdicts.map((v) => ({ source: `prometheus:${v.signal}`, message: `${v.status}: ${v.summary}` })),
+    ...(unavailable === undefined ? [] : [{ source: 'prometheus', message: unavailable }]),
+  ];
+  return { diagnosis: { ...diagnosis, evidence: [...diagnosis.evidence, ...evidence] }, verdicts };
+}
+
+/**
+ * The detector stage for one alert instance: claim it (once per instance), detect it, and either
+ * record a final outcome or save the plan and hand it to the remediator. Returns the record as it
+ * stands afterwards; throws only what the queue should retry.
  */
 export async function handleAlert(message: AlertMessage, deps: DetectDeps): Promise<Outcome> {
   const { alert } = message;
@@ -63,7 +142,7 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
     log.info({ result: claim.outcome.result }, 'repeat notification of an instance already handled');
     return claim.outcome;
   }
-  let outcome: Outcome = {
+  const outcome: Outcome = {
     ...claim.outcome,
     trigger: claim.outcome.trigger ?? { kind: 'alert', receiver: message.receiver, groupKey: message.groupKey },
   };
@@ -76,72 +155,22 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
     return outcome;
   }
 
-  const alertname = alert.labels.alertname;
-  const ignored = deps.config.ignore.find((entry) => entry.alertname === alertname);
-  if (ignored !== undefined) return finish(deps, outcome, 'no-action', `${alertname} is ignored: ${ignored.reason}`);
-  const rule = findRule(deps.config, alertname);
-  if (rule === undefined) {
-    return finish(deps, outcome, 'no-action', `no rule handles alert ${alertname ?? '(no alertname label)'}`);
-  }
-  const detector = findDetector(rule.detector, deps.detectors);
-  if (detector === undefined) return finish(deps, outcome, 'failed', `detector ${rule.detector} is not in this build`);
-
-  let diagnosed: Outcome;
-  try {
-    const kube = await deps.kube(cluster);
-    const snapshot: unknown = await detector.observe(alert, kube);
-    const diagnosis = detector.diagnose(alert, snapshot, deps.clock());
-    diagnosed = {
-      ...outcome,
-      cluster: cluster ?? kube.cluster,
-      diagnosis,
-      timings: { ...outcome.timings, diagnosedAt: deps.clock().toISOString() },
-    };
-  } catch (error) {
-    if (error instanceof ClusterUnreachableError) {
-      return finish(deps, outcome, 'cluster-unreachable', error.message, error);
-    }
-    if (error instanceof ClusterUnknownError) return finish(deps, outcome, 'unknown-cluster', error.message, error);
-    if (error instanceof AlertLabelError) return finish(deps, outcome, 'no-action', error.message, error);
-    log.error({ err: error }, 'detection failed');
-    return finish(deps, outcome, 'failed', `detection failed: ${describeError(error).message}`, error);
-  }
-  // Ask the cluster's metrics history: numbers for the evidence, and no fix on a blip.
-  const source = deps.metricsFor?.(diagnosed.cluster);
-  if (source !== undefined && diagnosed.diagnosis !== undefined) {
-    const { verdicts, unavailable } = await consultMetrics(alert, source, deps.clock());
-    const evidence = [
-      ...verdicts.map((v) => ({ source: `prometheus:${v.signal}`, message: `${v.status}: ${v.summary}` })),
-      ...(unavailable === undefined ? [] : [{ source: 'prometheus', message: unavailable }]),
-    ];
-    diagnosed = {
-      ...diagnosed,
-      diagnosis: { ...diagnosed.diagnosis, evidence: [...diagnosed.diagnosis.evidence, ...evidence] },
-    };
-    if (diagnosed.diagnosis?.plan != null && notConfirmed(verdicts)) {
-      const why = verdicts
-        .filter((v) => v.status === 'not-confirmed')
-        .map((v) => v.summary)
-        .join('; ');
-      return finish(deps, diagnosed, 'no-action', `not confirmed by the metrics, so no fix: ${why}`);
-    }
-  }
-  const plan = diagnosed.diagnosis?.plan ?? null;
-  if (plan === null) return finish(deps, diagnosed, 'no-action', diagnosed.diagnosis?.summary ?? 'no plan');
-  if (!rule.actions.includes(plan.action)) {
-    // Settled here rather than a queue hop later: the rule does not let this fix run at all.
-    return finish(
-      deps,
-      { ...diagnosed, plan },
-      'refused',
-      `action "${plan.action}" is not enabled for ${rule.alertname} (enabled: ${rule.actions.join(', ') || 'none'})`,
-    );
+  const detection = await detectAlert(alert, { ...deps, logger: log });
+  const detected: Outcome = {
+    ...outcome,
+    cluster: detection.cluster ?? outcome.cluster,
+    ...(detection.diagnosis === undefined
+      ? {}
+      : { diagnosis: detection.diagnosis, timings: { ...outcome.timings, diagnosedAt: deps.clock().toISOString() } }),
+  };
+  if (detection.plan === undefined) {
+    return finish(deps, detected, detection.result ?? 'no-action', detection.reason ?? 'no plan', detection.error);
   }
   // Saved before it is handed on: if the hand-off fails, the queue retries this message and the
   // claim above finds the record `planned` and sends it again.
-  outcome = { ...diagnosed, stage: 'planned', plan };
-  await deps.store.save(outcome, null);
+  const planned: Outcome = { ...detected, stage: 'planned', plan: detection.plan };
+  await deps.store.save(planned, null);
   await deps.plans.send([{ kind: 'plan', id }]);
-  log.info({ action: plan.action, target: plan.target }, 'diagnosed; plan handed to the remediator');
-  return outcome;
+  log.info({ action: detection.plan.action, target: detection.plan.target }, 'diagnosed; plan handed to the remediator');
+  return planned;
 }

@@ -260,7 +260,7 @@ function manualRule(outcome: Outcome): Rule | undefined {
   return {
     alertname: outcome.alert.labels.alertname ?? 'manual',
     detector: 'manual',
-    actions: [outcome.plan.action],
+    fixes: { '*': [outcome.plan.action] },
     mode: outcome.trigger.mode,
   };
 }

@@ -1,4 +1,4 @@
-import type { AgentConfig, NamespaceFilter, Rule } from '../config/agent-config.ts';
+import { enabledFixes, type AgentConfig, type NamespaceFilter, type Rule } from '../config/agent-config.ts';
 import type { Mode, Plan, PolicyDecision } from '../domain/types.ts';
 
 /** What policy needs to know about the target object as it is now. */
@@ -16,10 +16,9 @@ export function decide(plan: Plan, rule: Rule, config: AgentConfig, target: Targ
   const mode: Mode = effectiveMode(rule.mode ?? config.defaults.mode, plan.target.namespace, config);
   const refuse = (reason: string): PolicyDecision => ({ allowed: false, mode, reason });
 
-  if (!rule.actions.includes(plan.action)) {
-    return refuse(
-      `action "${plan.action}" is not enabled for ${rule.alertname} (enabled: ${rule.actions.join(', ') || 'none'})`,
-    );
+  const enabled = enabledFixes(rule);
+  if (!enabled.includes(plan.action)) {
+    return refuse(`action "${plan.action}" is not enabled for ${rule.alertname} (enabled: ${enabled.join(', ') || 'none'})`);
   }
   const namespace = plan.target.namespace;
   // Field by field: a rule that sets only `allow` keeps the default deny list.

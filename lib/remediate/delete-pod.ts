@@ -1,18 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
-
-import type { Plan } from '../domain/types.ts';
-import { podRemoval, type PodRemovalParams } from './pod-removal.ts';
-
-/** Pure planning: delete this pod so its controller creates a fresh one. */
-export function planDeletePod(pod: V1Pod, reason: string): Plan {
-  const uid = pod.metadata?.uid ?? '';
-  return {
-    action: deletePod.action,
-    target: { kind: 'Pod', namespace: pod.metadata?.namespace, name: pod.metadata?.name ?? '', uid },
-    params: { uid } satisfies PodRemovalParams,
-    reason,
-  };
-}
+import { podRemoval } from './pod-removal.ts';
 
 export const deletePod = podRemoval({
   action: 'delete-pod',

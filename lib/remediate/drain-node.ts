@@ -1,20 +1,25 @@
 import type { Remediator } from './remediator.ts';
 import {
-  drained,
+  DrainLimitsSchema,
+  drainedHealth,
   evictAll,
   evictable,
   inspectNode,
   NodeParamsSchema,
+  planNodeFix,
   podsOn,
   setUnschedulable,
+  type DrainLimits,
   type NodeParams,
 } from './node-fixes.ts';
 
-export const drainNode: Remediator<NodeParams> = {
+export const drainNode: Remediator<NodeParams, DrainLimits> = {
   action: 'drain-node',
   description:
     'Cordons a node and evicts its pods through the Eviction API (PodDisruptionBudgets honoured; DaemonSet and mirror pods skipped), for at most limits.drainTimeoutSeconds; refused when a pod without a controller would be lost, or when it would leave more than maxUnavailableShare of the nodes out of service.',
+  needs: ['node'],
   paramsSchema: NodeParamsSchema,
+  limits: DrainLimitsSchema,
   permissions: [
     { apiGroup: '', resource: 'nodes', verbs: ['get', 'list', 'patch'], clusterScoped: true },
     { apiGroup: '', resource: 'pods', verbs: ['list'], clusterScoped: true },
@@ -23,6 +28,7 @@ export const drainNode: Remediator<NodeParams> = {
   supportsDryRun: true,
   verify: 'no evictable pod is left on the node',
   undo: 'uncordon the node (evicted pods are not moved back: their controllers placed them elsewhere)',
+  plan: (diagnosis) => planNodeFix('drain-node', diagnosis),
   inspect: async (plan, kube) => {
     const { node: _node, ...state } = await inspectNode(plan, kube);
     const bare = evictable(await podsOn(kube, plan.target.name)).filter(
@@ -40,7 +46,7 @@ export const drainNode: Remediator<NodeParams> = {
     const diff = await setUnschedulable(kube, name, true, dryRun);
     const { evicted, blocked } = await evictAll(kube, name, {
       dryRun,
-      timeoutMs: (limits?.drainTimeoutSeconds ?? 120) * 1000,
+      timeoutMs: limits.drainTimeoutSeconds * 1000,
     });
     const words = dryRun ? 'would cordon and drain' : 'cordoned and drained';
     const held =
@@ -53,7 +59,7 @@ export const drainNode: Remediator<NodeParams> = {
       undo: { cordoned: diff.length > 0 },
     };
   },
-  check: (plan, _params, kube) => drained(kube, plan.target.name),
+  check: async (plan, _params, kube) => drainedHealth(plan.target.name, await podsOn(kube, plan.target.name)),
   revert: async (plan, _params, kube, applied) => {
     if (applied.undo?.cordoned !== true) return `node ${plan.target.name} was cordoned before: left as it was`;
     await setUnschedulable(kube, plan.target.name, false, false);

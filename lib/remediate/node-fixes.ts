@@ -1,23 +1,43 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import * as z from 'zod';
 
-import { condition } from '../detect/k8s-util.ts';
-import type { Plan } from '../domain/types.ts';
+import type { Diagnosis, Plan } from '../domain/types.ts';
+import { widening } from '../domain/widening.ts';
 import { ConflictError, DisruptionBudgetError, NotFoundError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
+import { condition } from '../kube/objects.ts';
 import { objectDiff } from './object-diff.ts';
-import { metadataFacts, type Health, type TargetState } from './remediator.ts';
+import { metadataFacts, type Health, type Refusal, type TargetState } from './remediator.ts';
 
 export const NodeParamsSchema = z.object({});
 export type NodeParams = z.infer<typeof NodeParamsSchema>;
 
-/** Pure planning: a node fix (`cordon-node`, `drain-node`) for `node`. */
-export function planNodeFix(action: 'cordon-node' | 'drain-node', node: V1Node, reason: string): Plan {
+export const DrainLimitsSchema = z.object({
+  /** drain-node: give up (and leave the node cordoned) after this long. */
+  drainTimeoutSeconds: z.number().int().positive().max(840).default(120).register(widening, { widens: 'higher' }),
+});
+export type DrainLimits = z.infer<typeof DrainLimitsSchema>;
+
+/**
+ * A node fix (`cordon-node`, `drain-node`) for the diagnosis's node: refused for a node that is
+ * Ready without pressure (nothing to move off), and a cordon for a node already cordoned. Pure.
+ */
+export function planNodeFix(action: 'cordon-node' | 'drain-node', diagnosis: Diagnosis): Plan | Refusal {
+  const node = diagnosis.facts.node;
+  if (node === undefined) return { refused: 'the diagnosis names no node', fits: false };
+  if (node.ready === 'True' && node.pressures.length === 0) {
+    return { refused: `node ${node.name} is Ready with no pressure`, fits: true };
+  }
+  if (action === 'cordon-node' && node.cordoned) return { refused: `node ${node.name} is cordoned already`, fits: true };
+  const why =
+    action === 'cordon-node'
+      ? 'keep new pods off it while it recovers'
+      : `move its ${node.workloadPods} workload pods to healthy nodes`;
   return {
     action,
-    target: { kind: 'Node', name: node.metadata?.name ?? '', uid: node.metadata?.uid },
+    target: { kind: 'Node', name: node.name, ...(node.uid === undefined ? {} : { uid: node.uid }) },
     params: {},
-    reason,
+    reason: `${diagnosis.summary}: ${why}`,
   };
 }
 
@@ -111,9 +131,9 @@ export async function evictAll(
   }
 }
 
-/** Healthy once no evictable pod is left on the node. */
-export async function drained(kube: KubeApi, node: string): Promise<Health> {
-  const left = evictable(await podsOn(kube, node));
+/** Healthy once no evictable pod is left on the node (of the pods running on it). Pure. */
+export function drainedHealth(node: string, pods: readonly V1Pod[]): Health {
+  const left = evictable(pods);
   if (left.length === 0) return { state: 'healthy', detail: `no pods left to move off node ${node}` };
   return {
     state: 'progressing',
@@ -122,4 +142,12 @@ export async function drained(kube: KubeApi, node: string): Promise<Health> {
       .slice(0, 5)
       .join(', ')}`,
   };
+}
+
+/** Healthy while the node stays cordoned; failed when someone uncordoned it. Pure. */
+export function cordonedHealth(node: V1Node): Health {
+  const name = node.metadata?.name ?? '';
+  return node.spec?.unschedulable === true
+    ? { state: 'healthy', detail: `node ${name} is cordoned` }
+    : { state: 'failed', detail: `node ${name} was uncordoned by someone else` };
 }

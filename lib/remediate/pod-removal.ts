@@ -1,10 +1,11 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import * as z from 'zod';
 
+import type { Permission } from '../domain/permission.ts';
+import type { Diagnosis, Plan } from '../domain/types.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
-import { metadataFacts, type Permission, type Remediator } from './remediator.ts';
-import { requireNamespace } from './rollout-restart.ts';
+import { metadataFacts, requireNamespace, type Health, type Refusal, type Remediator } from './remediator.ts';
 import { stuckNewPod } from './rollout-status.ts';
 
 export const PodRemovalParamsSchema = z.object({
@@ -28,8 +29,10 @@ export function podRemoval(options: {
   return {
     action: options.action,
     description: options.description,
+    needs: ['pod'],
     paramsSchema: PodRemovalParamsSchema,
     permissions: options.permissions,
+    plan: (diagnosis) => planRemoval(options.action, words, diagnosis),
     supportsDryRun: true,
     verify: 'the controller creates a replacement pod that becomes ready',
     undo: 'none possible or needed: the controller recreates the pod from its template',
@@ -81,19 +84,43 @@ export function podRemoval(options: {
     check: async (plan, _params, kube, applied, appliedAt) => {
       const owner = applied.undo?.owner;
       if (typeof owner !== 'string') return { state: 'healthy', detail: 'nothing to wait for (owner unknown)' };
-      const replacements = (await kube.list('Pod', { namespace: requireNamespace(plan), max: 1000 })).filter(
-        (p) =>
-          p.metadata?.ownerReferences?.some((ref) => ref.controller === true && ref.uid === owner) === true &&
-          Date.parse(String(p.metadata.creationTimestamp ?? '')) >= appliedAt.getTime() - 1000,
-      );
-      const stuck = stuckNewPod(replacements, appliedAt);
-      if (stuck !== undefined) return { state: 'failed', detail: stuck };
-      const ready = replacements.find(podAvailable);
-      if (ready !== undefined)
-        return { state: 'healthy', detail: `replacement pod ${ready.metadata?.name ?? ''} is ready` };
-      return { state: 'progressing', detail: `${replacements.length} replacement pods, none ready yet` };
+      const pods = await kube.list('Pod', { namespace: requireNamespace(plan), max: 1000 });
+      return replacementHealth(pods, owner, appliedAt);
     },
   };
+}
+
+/** Removing the diagnosis's pod, so that its controller creates a fresh one. Pure. */
+function planRemoval(action: string, words: { gerund: string }, diagnosis: Diagnosis): Plan | Refusal {
+  const pod = diagnosis.facts.pod;
+  if (pod === undefined) return { refused: 'the diagnosis names no pod', fits: false };
+  if (pod.controller === undefined) {
+    return { refused: `the pod has no controller: ${words.gerund} it would lose it for good`, fits: true };
+  }
+  const restarts = diagnosis.facts.container?.restarts;
+  return {
+    action,
+    target: { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
+    params: { uid: pod.uid } satisfies PodRemovalParams,
+    reason: `${diagnosis.summary}${restarts === undefined ? '' : ` (${restarts} restarts)`}; its ${pod.controller.kind} recreates the pod`,
+  };
+}
+
+/**
+ * After a pod was removed: healthy once a replacement from the same controller (created since
+ * the write) is ready, failed as soon as one is stuck (crash loop, image pull). Pure.
+ */
+export function replacementHealth(pods: readonly V1Pod[], owner: string, since: Date): Health {
+  const replacements = pods.filter(
+    (p) =>
+      p.metadata?.ownerReferences?.some((ref) => ref.controller === true && ref.uid === owner) === true &&
+      Date.parse(String(p.metadata.creationTimestamp ?? '')) >= since.getTime() - 1000,
+  );
+  const stuck = stuckNewPod(replacements, since);
+  if (stuck !== undefined) return { state: 'failed', detail: stuck };
+  const ready = replacements.find(podAvailable);
+  if (ready !== undefined) return { state: 'healthy', detail: `replacement pod ${ready.metadata?.name ?? ''} is ready` };
+  return { state: 'progressing', detail: `${replacements.length} replacement pods, none ready yet` };
 }
 
 /** Ready and not being deleted: a pod that serves. */

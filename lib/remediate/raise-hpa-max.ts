@@ -1,13 +1,20 @@
 import type { V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import * as z from 'zod';
 
-import { condition } from '../detect/k8s-util.ts';
-import type { Plan } from '../domain/types.ts';
+import type { Diagnosis, Plan } from '../domain/types.ts';
+import { widening } from '../domain/widening.ts';
 import { ValidationError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
+import { condition } from '../kube/objects.ts';
 import { objectDiff } from './object-diff.ts';
-import { metadataFacts, type Remediator } from './remediator.ts';
-import { requireNamespace } from './rollout-restart.ts';
+import {
+  answersRefusal,
+  metadataFacts,
+  requireNamespace,
+  type Health,
+  type Refusal,
+  type Remediator,
+} from './remediator.ts';
 
 export const RaiseHpaMaxParamsSchema = z.object({
   /** maxReplicas when diagnosed; refused if it changed since. */
@@ -16,20 +23,57 @@ export const RaiseHpaMaxParamsSchema = z.object({
 });
 export type RaiseHpaMaxParams = z.infer<typeof RaiseHpaMaxParamsSchema>;
 
-/** Pure planning: raise the ceiling of an HPA pinned at it by half (at least one replica). */
-export function planRaiseHpaMax(hpa: V2HorizontalPodAutoscaler, reason: string): Plan {
-  const from = hpa.spec?.maxReplicas ?? 1;
+export const RaiseHpaMaxLimitsSchema = z.object({
+  /** raise-hpa-max: never raise an HPA's maxReplicas above this. */
+  maxHpaReplicas: z.number().int().positive().default(50).register(widening, { widens: 'higher' }),
+});
+export type RaiseHpaMaxLimits = z.infer<typeof RaiseHpaMaxLimitsSchema>;
+
+/** Raise the ceiling of an HPA pinned at it by half (at least one replica). Pure. */
+function planRaise(diagnosis: Diagnosis): Plan | Refusal {
+  const skip = answersRefusal(raiseHpaMax, diagnosis);
+  if (skip !== undefined) return skip;
+  const hpa = diagnosis.facts.hpa;
+  if (hpa === undefined) return { refused: 'the diagnosis names no HorizontalPodAutoscaler', fits: false };
+  const from = hpa.maxReplicas;
   return {
-    action: raiseHpaMax.action,
+    action: 'raise-hpa-max',
     target: {
       kind: 'HorizontalPodAutoscaler',
-      namespace: hpa.metadata?.namespace,
-      name: hpa.metadata?.name ?? '',
-      uid: hpa.metadata?.uid,
+      namespace: hpa.namespace,
+      name: hpa.name,
+      ...(hpa.uid === undefined ? {} : { uid: hpa.uid }),
     },
     params: { from, to: from + Math.max(1, Math.ceil(from / 2)) } satisfies RaiseHpaMaxParams,
-    reason,
+    reason: `HPA ${hpa.name} is pinned at its ceiling of ${from} replicas and wants ${hpa.desiredReplicas}`,
   };
+}
+
+/**
+ * After raising the ceiling: healthy once the HPA scales above the old ceiling or no longer wants
+ * more than the new one; failed when it cannot scale at all (metrics, target). Pure.
+ */
+export function raisedCeilingHealth(hpa: V2HorizontalPodAutoscaler, params: RaiseHpaMaxParams): Health {
+  const current = hpa.status?.currentReplicas ?? 0;
+  const desired = hpa.status?.desiredReplicas ?? 0;
+  const blocked = ['AbleToScale', 'ScalingActive']
+    .map((type) => condition(hpa.status?.conditions, type))
+    .find((c) => c?.status === 'False');
+  if (blocked !== undefined) {
+    return { state: 'failed', detail: `the HPA cannot scale: ${blocked.reason ?? ''} — ${blocked.message ?? ''}` };
+  }
+  if (current > params.from) {
+    return { state: 'healthy', detail: `scaled to ${current} replicas (above the old ceiling of ${params.from})` };
+  }
+  // Until the controller has seen the new ceiling, its status speaks of the old one.
+  if ((hpa.status?.observedGeneration ?? 0) < (hpa.metadata?.generation ?? 0)) {
+    return { state: 'progressing', detail: 'the HPA controller has not yet seen the new ceiling' };
+  }
+  const limited = condition(hpa.status?.conditions, 'ScalingLimited');
+  if (limited?.status !== 'True') {
+    return { state: 'healthy', detail: `wants ${desired} replicas, no longer limited by its ceiling` };
+  }
+  return { state: 'progressing', detail: `runs ${current}, wants ${desired} (${limited.reason ?? 'limited'})` };
 }
 
 async function setMax(kube: KubeApi, plan: Plan, from: number, to: number, dryRun: boolean) {
@@ -52,14 +96,18 @@ async function setMax(kube: KubeApi, plan: Plan, from: number, to: number, dryRu
   return objectDiff(before, after);
 }
 
-export const raiseHpaMax: Remediator<RaiseHpaMaxParams> = {
+export const raiseHpaMax: Remediator<RaiseHpaMaxParams, RaiseHpaMaxLimits> = {
   action: 'raise-hpa-max',
   description: "Raises an HPA's maxReplicas when it is pinned at its ceiling, within limits.maxHpaReplicas.",
+  needs: ['hpa'],
+  answers: ['hpa-maxed-out'],
   paramsSchema: RaiseHpaMaxParamsSchema,
+  limits: RaiseHpaMaxLimitsSchema,
   permissions: [{ apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verbs: ['get', 'patch'] }],
   supportsDryRun: true,
   verify: 'the HPA scales above its old ceiling, or no longer wants more than the new one',
   undo: 'set maxReplicas back to the recorded value',
+  plan: (diagnosis) => planRaise(diagnosis),
   exceeds: (params, limits) =>
     params.to > limits.maxHpaReplicas
       ? `raising maxReplicas to ${params.to} is above maxHpaReplicas ${limits.maxHpaReplicas}`
@@ -74,29 +122,8 @@ export const raiseHpaMax: Remediator<RaiseHpaMaxParams> = {
     if (diff === undefined) return { change: `${what}: already raised`, diff: [], undo: { maxReplicas: params.from } };
     return { change: `${dryRun ? 'would raise' : 'raised'} ${what}`, diff, undo: { maxReplicas: params.from } };
   },
-  check: async (plan, params, kube) => {
-    const hpa = await kube.read('HorizontalPodAutoscaler', plan.target.name, requireNamespace(plan));
-    const current = hpa.status?.currentReplicas ?? 0;
-    const desired = hpa.status?.desiredReplicas ?? 0;
-    const blocked = ['AbleToScale', 'ScalingActive']
-      .map((type) => condition(hpa.status?.conditions, type))
-      .find((c) => c?.status === 'False');
-    if (blocked !== undefined) {
-      return { state: 'failed', detail: `the HPA cannot scale: ${blocked.reason ?? ''} — ${blocked.message ?? ''}` };
-    }
-    if (current > params.from) {
-      return { state: 'healthy', detail: `scaled to ${current} replicas (above the old ceiling of ${params.from})` };
-    }
-    // Until the controller has seen the new ceiling, its status speaks of the old one.
-    if ((hpa.status?.observedGeneration ?? 0) < (hpa.metadata?.generation ?? 0)) {
-      return { state: 'progressing', detail: 'the HPA controller has not yet seen the new ceiling' };
-    }
-    const limited = condition(hpa.status?.conditions, 'ScalingLimited');
-    if (limited?.status !== 'True') {
-      return { state: 'healthy', detail: `wants ${desired} replicas, no longer limited by its ceiling` };
-    }
-    return { state: 'progressing', detail: `runs ${current}, wants ${desired} (${limited.reason ?? 'limited'})` };
-  },
+  check: async (plan, params, kube) =>
+    raisedCeilingHealth(await kube.read('HorizontalPodAutoscaler', plan.target.name, requireNamespace(plan)), params),
   revert: async (plan, params, kube) => {
     await setMax(kube, plan, params.to, params.from, false);
     return `set maxReplicas of HPA ${requireNamespace(plan)}/${plan.target.name} back to ${params.from}`;

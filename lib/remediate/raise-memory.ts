@@ -1,12 +1,13 @@
 import * as z from 'zod';
 
-import type { Plan } from '../domain/types.ts';
+import type { Diagnosis, Plan } from '../domain/types.ts';
+import { widening } from '../domain/widening.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
-import { grow } from '../kube/quantity.ts';
+import { grow, QUANTITY } from '../kube/quantity.ts';
 import { objectDiff } from './object-diff.ts';
-import { metadataFacts, type Limits, type Remediator } from './remediator.ts';
-import { requireNamespace, RESTARTABLE_KINDS, type RestartableKind } from './rollout-restart.ts';
+import { answersRefusal, metadataFacts, requireNamespace, type Refusal, type Remediator } from './remediator.ts';
+import { RESTARTABLE_KINDS, type RestartableKind } from './rollout-restart.ts';
 import { ROLLOUT_CHECK_READS, workloadRolloutHealth, workloadWrites } from './rollout-status.ts';
 
 export const RaiseMemoryParamsSchema = z.object({
@@ -22,23 +23,51 @@ interface Memory {
   request?: string;
 }
 
-/** Pure planning: raise the memory of `container` in the workload that owns an OOM-killed pod. */
-export function planRaiseMemory(
-  workload: { kind: RestartableKind; namespace?: string; name: string; uid?: string },
-  container: string,
-  memory: { limit: string; request?: string },
-  reason: string,
-): Plan {
+export const RaiseMemoryLimitsSchema = z.object({
+  /** raise-memory: multiply the limit (and request) by this factor, up to maxMemory. */
+  memoryFactor: z.number().gt(1).max(4).default(1.5).register(widening, { widens: 'higher' }),
+  maxMemory: z
+    .string()
+    .regex(QUANTITY, 'expected a quantity such as 4Gi')
+    .default('4Gi')
+    .register(widening, { widens: 'higher' }),
+});
+export type RaiseMemoryLimits = z.infer<typeof RaiseMemoryLimitsSchema>;
+
+/** Raise the memory of the OOM-killed container in the workload that owns its pod. Pure. */
+function planRaise(diagnosis: Diagnosis, limits: RaiseMemoryLimits): Plan | Refusal {
+  const skip = answersRefusal(raiseMemory, diagnosis);
+  if (skip !== undefined) return skip;
+  const { workload, container } = diagnosis.facts;
+  if (workload === undefined || container === undefined) {
+    return { refused: 'the diagnosis names no workload and container to raise the memory of', fits: false };
+  }
+  if (container.memoryLimit === undefined) {
+    return { refused: `container ${container.name} has no memory limit to raise`, fits: true };
+  }
+  const to = raisedMemory({ container: container.name, fromLimit: container.memoryLimit }, limits);
   return {
-    action: raiseMemory.action,
-    target: workload,
-    params: { container, fromLimit: memory.limit, fromRequest: memory.request } satisfies RaiseMemoryParams,
-    reason,
+    action: 'raise-memory',
+    target: {
+      kind: workload.kind,
+      namespace: workload.namespace,
+      name: workload.name,
+      ...(workload.uid === undefined ? {} : { uid: workload.uid }),
+    },
+    params: {
+      container: container.name,
+      fromLimit: container.memoryLimit,
+      ...(container.memoryRequest === undefined ? {} : { fromRequest: container.memoryRequest }),
+    } satisfies RaiseMemoryParams,
+    reason: `container ${container.name} was OOM-killed at its ${container.memoryLimit} limit after ${container.restarts} restarts: more memory (${to === undefined ? `already at maxMemory ${limits.maxMemory}` : `limit ${to.limit}`}) stops the kills if the need is steady (not a leak)`,
   };
 }
 
 /** The new limit and request: each grown by the factor, in whole Mi, up to maxMemory. */
-export function raisedMemory(params: RaiseMemoryParams, limits: Limits): Memory | undefined {
+export function raisedMemory(
+  params: Pick<RaiseMemoryParams, 'fromLimit' | 'fromRequest'> & { container: string },
+  limits: RaiseMemoryLimits,
+): Memory | undefined {
   const limit = grow(params.fromLimit, limits.memoryFactor, limits.maxMemory, 'Mi');
   if (limit === undefined) return undefined;
   const request =
@@ -99,15 +128,19 @@ async function setMemoryOnce(kube: KubeApi, plan: Plan, container: string, from:
   return objectDiff(before, after);
 }
 
-export const raiseMemory: Remediator<RaiseMemoryParams> = {
+export const raiseMemory: Remediator<RaiseMemoryParams, RaiseMemoryLimits> = {
   action: 'raise-memory',
   description:
     "Raises an OOM-killed container's memory limit (and request) by limits.memoryFactor, up to limits.maxMemory, in its Deployment, StatefulSet or DaemonSet; this rolls its pods.",
+  needs: ['workload', 'container'],
+  answers: ['oom-killed'],
   paramsSchema: RaiseMemoryParamsSchema,
+  limits: RaiseMemoryLimitsSchema,
   permissions: [...workloadWrites(RESTARTABLE_KINDS), ...ROLLOUT_CHECK_READS],
   supportsDryRun: true,
   verify: 'every replica runs the new limits and is available; a new pod that crash loops (OOM again) fails it',
   undo: 'set the recorded limit and request back',
+  plan: (diagnosis, limits) => planRaise(diagnosis, limits),
   exceeds: (params, limits) =>
     raisedMemory(params, limits) === undefined
       ? `memory limit ${params.fromLimit} is already at maxMemory ${limits.maxMemory}`
@@ -117,7 +150,6 @@ export const raiseMemory: Remediator<RaiseMemoryParams> = {
     return { ...metadataFacts(workload) };
   },
   apply: async (plan, params, kube, { dryRun, limits }) => {
-    if (limits === undefined) throw new ValidationError('raise-memory needs the configured limits');
     const to = raisedMemory(params, limits);
     if (to === undefined) throw new ValidationError(`memory limit ${params.fromLimit} is already at the cap`);
     const from = { limit: params.fromLimit, request: params.fromRequest };

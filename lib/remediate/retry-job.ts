@@ -1,11 +1,10 @@
 import type { V1Job } from '@kubernetes/client-node';
 import * as z from 'zod';
 
-import { condition } from '../detect/k8s-util.ts';
-import type { Plan } from '../domain/types.ts';
+import type { Diagnosis, Plan } from '../domain/types.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { metadataFacts, type Remediator } from './remediator.ts';
-import { requireNamespace } from './rollout-restart.ts';
+import { condition } from '../kube/objects.ts';
+import { metadataFacts, requireNamespace, type Health, type Refusal, type Remediator } from './remediator.ts';
 
 /** Labels and selector fields the Job controller generates; a re-created Job gets new ones. */
 const GENERATED_LABELS = [
@@ -21,13 +20,42 @@ export const RetryJobParamsSchema = z.object({
 });
 export type RetryJobParams = z.infer<typeof RetryJobParamsSchema>;
 
-export function planRetryJob(job: V1Job, reason: string): Plan {
+/**
+ * Re-run the failed Job, when its failure came from outside its own code (its deadline passed on
+ * a slow day, its pods were evicted): a re-run fails again when its own code or memory failed it.
+ * Pure.
+ */
+function planRetry(diagnosis: Diagnosis): Plan | Refusal {
+  const job = diagnosis.facts.job;
+  if (job === undefined) return { refused: 'the diagnosis names no Job', fits: false };
+  if (!job.failed) return { refused: `job ${job.name} has not failed`, fits: true };
+  if (job.oomKilled) {
+    return { refused: `job ${job.name}'s containers were OOM-killed: a re-run fails the same way`, fits: true };
+  }
+  if (job.reason !== 'DeadlineExceeded' && !job.evicted) {
+    return {
+      refused: `job ${job.name} failed by its own pods (${job.reason ?? 'failed'}): a re-run would fail again`,
+      fits: true,
+    };
+  }
   return {
-    action: retryJob.action,
-    target: { kind: 'Job', namespace: job.metadata?.namespace, name: job.metadata?.name ?? '', uid: job.metadata?.uid },
-    params: { uid: job.metadata?.uid ?? '' } satisfies RetryJobParams,
-    reason,
+    action: 'retry-job',
+    target: { kind: 'Job', namespace: job.namespace, name: job.name, uid: job.uid },
+    params: { uid: job.uid } satisfies RetryJobParams,
+    reason: `job ${job.name} failed for a reason outside its code (${job.reason === 'DeadlineExceeded' ? job.reason : 'evicted'}): a new run may pass`,
   };
+}
+
+/** After the re-run was created: healthy when it completes, failed when it fails. Pure. */
+export function rerunHealth(job: V1Job): Health {
+  const failed = condition(job.status?.conditions, 'Failed');
+  if (failed?.status === 'True') {
+    return { state: 'failed', detail: `the new run failed: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim() };
+  }
+  if (condition(job.status?.conditions, 'Complete')?.status === 'True') {
+    return { state: 'healthy', detail: `the new run completed (${job.status?.succeeded ?? 0} succeeded)` };
+  }
+  return { state: 'progressing', detail: `${job.status?.active ?? 0} active, ${job.status?.succeeded ?? 0} succeeded` };
 }
 
 function withoutGenerated(labels: Record<string, string> | undefined): Record<string, string> {
@@ -61,11 +89,13 @@ export const retryJob: Remediator<RetryJobParams> = {
   action: 'retry-job',
   description:
     'Re-runs a failed Job: creates a copy from its template (named <job>-retry-<uid>), then deletes the failed Job and its pods; for failures a new run may not repeat (evictions, node loss, a dependency that recovered).',
+  needs: ['job'],
   paramsSchema: RetryJobParamsSchema,
   permissions: [{ apiGroup: 'batch', resource: 'jobs', verbs: ['get', 'create', 'delete'] }],
   supportsDryRun: true,
   verify: 'the new Job completes; a new failure fails it',
   undo: 'none possible: a Job run cannot be undone (delete the new Job to stop it)',
+  plan: (diagnosis) => planRetry(diagnosis),
   inspect: async (plan, kube) => {
     const job = await kube.read('Job', plan.target.name, requireNamespace(plan));
     let blocker: string | undefined;
@@ -106,17 +136,6 @@ export const retryJob: Remediator<RetryJobParams> = {
       undo: { job: name },
     };
   },
-  check: async (plan, params, kube) => {
-    const job = await kube.read('Job', retryName(plan.target.name, params.uid), requireNamespace(plan));
-    const failed = condition(job.status?.conditions, 'Failed');
-    if (failed?.status === 'True')
-      return { state: 'failed', detail: `the new run failed: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim() };
-    if (condition(job.status?.conditions, 'Complete')?.status === 'True') {
-      return { state: 'healthy', detail: `the new run completed (${job.status?.succeeded ?? 0} succeeded)` };
-    }
-    return {
-      state: 'progressing',
-      detail: `${job.status?.active ?? 0} active, ${job.status?.succeeded ?? 0} succeeded`,
-    };
-  },
+  check: async (plan, params, kube) =>
+    rerunHealth(await kube.read('Job', retryName(plan.target.name, params.uid), requireNamespace(plan))),
 };

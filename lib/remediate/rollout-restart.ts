@@ -1,16 +1,15 @@
 import type { V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import * as z from 'zod';
 
-import type { ObjectRef, Plan } from '../domain/types.ts';
+import type { Diagnosis, ObjectRef, Plan } from '../domain/types.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
+import { REVISION_ANNOTATION, rolloutState } from '../kube/objects.ts';
 import { objectDiff } from './object-diff.ts';
 import { ROLLOUT_CHECK_READS, workloadRolloutHealth, workloadWrites } from './rollout-status.ts';
-import { metadataFacts, type Remediator } from './remediator.ts';
+import { metadataFacts, requireNamespace, type Refusal, type Remediator } from './remediator.ts';
 
 /** The pod-template annotation `kubectl rollout restart` sets; changing it rolls every pod. */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
-/** The Deployment controller's record of the current rollout revision. */
-export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 /** Writes tried when the Deployment keeps changing in ways that do not matter (scaling, status). */
 const MAX_WRITES = 3;
 
@@ -29,22 +28,6 @@ export const RESTARTABLE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as c
 export type RestartableKind = (typeof RESTARTABLE_KINDS)[number];
 type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
 
-/** Pure planning: a rollout restart of `workload`. */
-export function planRolloutRestart(kind: RestartableKind, workload: Workload, reason: string, now: Date): Plan {
-  const target: ObjectRef = {
-    kind,
-    namespace: workload.metadata?.namespace,
-    name: workload.metadata?.name ?? '',
-    uid: workload.metadata?.uid,
-  };
-  const params: RolloutRestartParams = {
-    restartedAt: now.toISOString(),
-    resourceVersion: workload.metadata?.resourceVersion,
-    revision: revisionOf(kind, workload),
-  };
-  return { action: rolloutRestart.action, target, params, reason };
-}
-
 /**
  * The revision a workload is at: the Deployment's revision annotation, else the spec's generation
  * (which a scale also moves: a StatefulSet or DaemonSet changed in any way is not restarted blind).
@@ -55,14 +38,14 @@ function revisionOf(kind: RestartableKind, workload: Workload): string | undefin
   return generation === undefined ? undefined : `generation ${generation}`;
 }
 
-/** Why a workload cannot be restarted as it is, or undefined. */
-export function restartBlocker(kind: RestartableKind, workload: Workload): string | undefined {
-  if (workload.metadata?.deletionTimestamp !== undefined) return `the ${kind} is being deleted`;
-  const spec = workload.spec;
-  if (spec !== undefined && 'paused' in spec && spec.paused === true)
-    return 'the Deployment is paused; a restart would not roll out until it is resumed';
-  if (spec !== undefined && 'updateStrategy' in spec && spec.updateStrategy?.type === 'OnDelete')
-    return `the ${kind} updates OnDelete; a restart would change no running pod`;
+/** Why a workload cannot be restarted as it is, or undefined. Pure. */
+export function restartBlocker(
+  kind: RestartableKind,
+  state: { paused: boolean; onDelete: boolean; deleting: boolean },
+): string | undefined {
+  if (state.deleting) return `the ${kind} is being deleted`;
+  if (state.paused) return 'the Deployment is paused; a restart would not roll out until it is resumed';
+  if (state.onDelete) return `the ${kind} updates OnDelete; a restart would change no running pod`;
   return undefined;
 }
 
@@ -72,22 +55,52 @@ function restartableKind(plan: Plan): RestartableKind {
   return kind;
 }
 
+/** A rollout restart of the diagnosis's workload, decided now (so a second run writes the same value). Pure. */
+export function planRestart(diagnosis: Diagnosis, now: Date): Plan | Refusal {
+  const workload = diagnosis.facts.workload;
+  if (workload === undefined) {
+    return { refused: 'the diagnosis names no Deployment, StatefulSet or DaemonSet to restart', fits: false };
+  }
+  const blocker = restartBlocker(workload.kind, workload);
+  if (blocker !== undefined) return { refused: blocker, fits: true };
+  const target: ObjectRef = {
+    kind: workload.kind,
+    namespace: workload.namespace,
+    name: workload.name,
+    ...(workload.uid === undefined ? {} : { uid: workload.uid }),
+  };
+  const params: RolloutRestartParams = {
+    restartedAt: now.toISOString(),
+    ...(workload.resourceVersion === undefined ? {} : { resourceVersion: workload.resourceVersion }),
+    ...(workload.revision === undefined ? {} : { revision: workload.revision }),
+  };
+  const restarts = diagnosis.facts.container?.restarts;
+  return {
+    action: 'rollout-restart',
+    target,
+    params,
+    reason: `${diagnosis.summary}${restarts === undefined ? '' : ` (${restarts} restarts)`}: a fresh set of pods clears state-dependent crashes`,
+  };
+}
+
 export const rolloutRestart: Remediator<RolloutRestartParams> = {
   action: 'rollout-restart',
   description:
     'Restarts every pod of a Deployment, StatefulSet or DaemonSet the way `kubectl rollout restart` does (a new pod-template annotation), honouring the rollout strategy; refused when paused or OnDelete.',
+  needs: ['workload'],
   paramsSchema: RolloutRestartParamsSchema,
   permissions: [...workloadWrites(RESTARTABLE_KINDS), ...ROLLOUT_CHECK_READS],
   supportsDryRun: true,
   verify:
     'every replica is updated and available (the alerting pod replaced); a new pod stuck in CrashLoopBackOff or an image pull error, or a passed progress deadline, fails it',
   undo: 'none needed: a restart changes no configuration; roll back the Deployment if the new pods are worse',
+  plan: (diagnosis, _limits, now) => planRestart(diagnosis, now),
   inspect: async (plan, kube) => {
     const kind = restartableKind(plan);
     const workload = await kube.read(kind, plan.target.name, requireNamespace(plan));
     return {
       ...metadataFacts(workload),
-      blocker: restartBlocker(kind, workload),
+      blocker: restartBlocker(kind, rolloutState(workload)),
       object: workload,
     };
   },
@@ -123,7 +136,7 @@ export const rolloutRestart: Remediator<RolloutRestartParams> = {
             { cause: error },
           );
         }
-        const blocker = restartBlocker(kind, current);
+        const blocker = restartBlocker(kind, rolloutState(current));
         if (blocker !== undefined) throw new ConflictError(`${blocker}; not restarting`, { cause: error });
         resourceVersion = current.metadata?.resourceVersion;
       }
@@ -132,12 +145,3 @@ export const rolloutRestart: Remediator<RolloutRestartParams> = {
   check: (plan, _params, kube, _applied, appliedAt) =>
     workloadRolloutHealth(kube, restartableKind(plan), requireNamespace(plan), plan.target.name, appliedAt),
 };
-
-export function requireNamespace(plan: Plan): string {
-  if (plan.target.namespace === undefined) {
-    throw new ValidationError(
-      `plan ${plan.action} targets ${plan.target.kind} ${plan.target.name} without a namespace`,
-    );
-  }
-  return plan.target.namespace;
-}

@@ -1,8 +1,9 @@
 import type { V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 
-import { condition, selectorString } from '../detect/k8s-util.ts';
+import type { Permission } from '../domain/permission.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
-import type { Health, Permission } from './remediator.ts';
+import { byRevision, condition, ownedBy, POD_TEMPLATE_HASH_LABEL, selectorString } from '../kube/objects.ts';
+import type { Health } from './remediator.ts';
 
 export type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -126,14 +127,8 @@ async function newestRevision(
     return update === undefined ? undefined : { label: 'controller-revision-hash', value: update };
   }
   if (kind !== 'Deployment') return undefined;
-  const owned = (await kube.list('ReplicaSet', { namespace, labelSelector: selector, max: 500 })).filter((rs) =>
-    rs.metadata?.ownerReferences?.some((o) => o.controller === true && o.uid === workload.metadata?.uid),
-  );
-  const newest = owned.sort(
-    (a, b) =>
-      Number(b.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0) -
-      Number(a.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0),
-  )[0];
-  const hash = newest?.metadata?.labels?.['pod-template-hash'];
-  return hash === undefined ? undefined : { label: 'pod-template-hash', value: hash };
+  const replicaSets = await kube.list('ReplicaSet', { namespace, labelSelector: selector, max: 500 });
+  const newest = byRevision(ownedBy(replicaSets, workload.metadata?.uid))[0];
+  const hash = newest?.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
+  return hash === undefined ? undefined : { label: POD_TEMPLATE_HASH_LABEL, value: hash };
 }

@@ -2,17 +2,14 @@ import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/
 import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 
-import { selectorString } from '../detect/k8s-util.ts';
-import type { ObjectRef, Plan } from '../domain/types.ts';
+import type { Diagnosis, Plan } from '../domain/types.ts';
 import { NotFoundError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
+import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, selectorString } from '../kube/objects.ts';
 import { objectDiff } from './object-diff.ts';
-import { metadataFacts, type Remediator } from './remediator.ts';
-import { requireNamespace, REVISION_ANNOTATION } from './rollout-restart.ts';
+import { metadataFacts, requireNamespace, type Refusal, type Remediator } from './remediator.ts';
 import { ROLLOUT_CHECK_READS, workloadRolloutHealth } from './rollout-status.ts';
 
-/** The label the Deployment controller adds to each ReplicaSet's template; never copied back. */
-const HASH_LABEL = 'pod-template-hash';
 
 export const RolloutUndoParamsSchema = z.object({
   /** The revision diagnosed as bad; the rollback is refused if the Deployment moved on since. */
@@ -22,20 +19,32 @@ export const RolloutUndoParamsSchema = z.object({
 });
 export type RolloutUndoParams = z.infer<typeof RolloutUndoParamsSchema>;
 
-/** Pure planning: roll `deployment` back from its latest revision to `toRevision`. */
-export function planRolloutUndo(
-  deployment: V1Deployment,
-  revisions: { from: number; to: number },
-  reason: string,
-): Plan {
-  const target: ObjectRef = {
-    kind: 'Deployment',
-    namespace: deployment.metadata?.namespace,
-    name: deployment.metadata?.name ?? '',
-    uid: deployment.metadata?.uid,
+/**
+ * Roll the Deployment back to the revision before its latest, when the problem began with the
+ * latest and its pods fail (a rollback does not help a problem older than the rollout). Pure.
+ */
+function planUndo(diagnosis: Diagnosis): Plan | Refusal {
+  const { workload, rollout } = diagnosis.facts;
+  if (workload?.kind !== 'Deployment' || rollout === undefined) {
+    return { refused: 'the diagnosis names no Deployment rollout to roll back', fits: false };
+  }
+  if (!rollout.beganWithIt) {
+    return { refused: `the problem did not begin with revision ${rollout.from}: a rollback would not help`, fits: true };
+  }
+  if (rollout.failingPods === 0) {
+    return { refused: `no pod of revision ${rollout.from} reports a problem: nothing to roll back from`, fits: true };
+  }
+  return {
+    action: 'rollout-undo',
+    target: {
+      kind: 'Deployment',
+      namespace: workload.namespace,
+      name: workload.name,
+      ...(workload.uid === undefined ? {} : { uid: workload.uid }),
+    },
+    params: { fromRevision: rollout.from, toRevision: rollout.to } satisfies RolloutUndoParams,
+    reason: `the pods of revision ${rollout.from} fail (${diagnosis.anomaly}) since it rolled out; revision ${rollout.to} ran before it`,
   };
-  const params: RolloutUndoParams = { fromRevision: String(revisions.from), toRevision: String(revisions.to) };
-  return { action: rolloutUndo.action, target, params, reason };
 }
 
 /** The Deployment's ReplicaSet at `revision`. */
@@ -63,7 +72,8 @@ async function revisionReplicaSet(kube: KubeApi, deployment: V1Deployment, revis
 function templateOf(rs: V1ReplicaSet): V1PodTemplateSpec {
   const template = structuredClone(rs.spec?.template ?? {});
   const labels = { ...template.metadata?.labels };
-  delete labels[HASH_LABEL];
+  // The controller's hash label is never copied back into the Deployment's template.
+  delete labels[POD_TEMPLATE_HASH_LABEL];
   return { ...template, metadata: { ...template.metadata, labels } };
 }
 
@@ -99,6 +109,7 @@ export const rolloutUndo: Remediator<RolloutUndoParams> = {
   action: 'rollout-undo',
   description:
     'Rolls a Deployment back to an earlier revision by restoring that ReplicaSet’s pod template, as `kubectl rollout undo` does; refused when paused or when the Deployment moved to another revision since the diagnosis.',
+  needs: ['workload', 'rollout'],
   paramsSchema: RolloutUndoParamsSchema,
   permissions: [
     { apiGroup: 'apps', resource: 'deployments', verbs: ['get', 'patch'] },
@@ -109,6 +120,7 @@ export const rolloutUndo: Remediator<RolloutUndoParams> = {
   verify:
     'every replica runs the restored template and is available; a new pod stuck (crash loop, image pull) fails it',
   undo: 'roll forward to the revision it replaced (that ReplicaSet’s template)',
+  plan: (diagnosis) => planUndo(diagnosis),
   inspect: async (plan, kube) => {
     const deployment = await kube.getDeployment(requireNamespace(plan), plan.target.name);
     const params = RolloutUndoParamsSchema.parse(plan.params);

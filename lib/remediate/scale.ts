@@ -1,11 +1,11 @@
 import * as z from 'zod';
 
+import { widening } from '../domain/widening.ts';
 import type { Plan } from '../domain/types.ts';
 import { ValidationError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
 import { objectDiff } from './object-diff.ts';
-import { metadataFacts, type Remediator } from './remediator.ts';
-import { requireNamespace } from './rollout-restart.ts';
+import { answersRefusal, metadataFacts, requireNamespace, type Refusal, type Remediator } from './remediator.ts';
 import { ROLLOUT_CHECK_READS, workloadRolloutHealth, workloadWrites } from './rollout-status.ts';
 
 const SCALABLE = ['Deployment', 'StatefulSet'] as const;
@@ -17,6 +17,12 @@ export const ScaleParamsSchema = z.object({
   replicas: z.number().int().nonnegative(),
 });
 export type ScaleParams = z.infer<typeof ScaleParamsSchema>;
+
+export const ScaleLimitsSchema = z.object({
+  /** scale: never above this many replicas. */
+  maxReplicas: z.number().int().positive().default(20).register(widening, { widens: 'higher' }),
+});
+export type ScaleLimits = z.infer<typeof ScaleLimitsSchema>;
 
 function scalableKind(plan: Plan): ScalableKind {
   const kind = SCALABLE.find((k) => k === plan.target.kind);
@@ -49,11 +55,14 @@ async function setReplicas(kube: KubeApi, plan: Plan, from: number, to: number, 
   return objectDiff(before, after);
 }
 
-export const scale: Remediator<ScaleParams> = {
+export const scale: Remediator<ScaleParams, ScaleLimits> = {
   action: 'scale',
   description:
     'Sets the replicas of a Deployment or StatefulSet, within limits.maxReplicas; refused when an HorizontalPodAutoscaler manages it (raise the HPA instead).',
+  needs: [],
+  answers: [],
   paramsSchema: ScaleParamsSchema,
+  limits: ScaleLimitsSchema,
   permissions: [
     ...workloadWrites(SCALABLE),
     ...ROLLOUT_CHECK_READS,
@@ -62,6 +71,7 @@ export const scale: Remediator<ScaleParams> = {
   supportsDryRun: true,
   verify: 'every replica is updated and available',
   undo: 'scale back to the recorded replica count',
+  plan: (diagnosis) => answersRefusal(scale, diagnosis) as Refusal,
   exceeds: (params, limits) =>
     params.replicas > limits.maxReplicas
       ? `scale to ${params.replicas} is above maxReplicas ${limits.maxReplicas}`

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
 import type { FindingsStore } from '../../lib/audit/findings-store.ts';
-import type { Finding } from '../../lib/audit/scan.ts';
+import type { Finding } from '../../lib/audit/finding.ts';
 
 /** A minimal finding keyed `key`, for store and format tests. */
 export function sampleFinding(key: string): Finding {

@@ -51,7 +51,7 @@ beforeAll(async () => {
           alertname: 'KubePodCrashLooping',
           detector: 'crash-loop',
           mode: 'enforce',
-          actions: ['rollout-restart'],
+          fixes: { 'crash-loop': 'rollout-restart' },
           namespaces: { allow: [namespace] },
         },
       ],

@@ -26,7 +26,7 @@ describe('remediator approve invoke', () => {
           alertname: 'KubePodCrashLooping',
           detector: 'crash-loop',
           mode: 'enforce',
-          actions: ['rollout-restart'],
+          fixes: { 'crash-loop': 'rollout-restart' },
           requireApproval: true,
         },
       ],

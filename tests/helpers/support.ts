@@ -1,23 +1,18 @@
 import { DatabaseSync } from 'node:sqlite';
 
 import { parseAgentConfig, type AgentConfig } from '../../lib/config/agent-config.ts';
-import { detectors } from '../../lib/detect/registry.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import type { Queue } from '../../lib/queue/queue.ts';
-import { remediators } from '../../lib/remediate/registry.ts';
 import { createSqliteOutcomeStore } from '../../lib/store/sqlite-outcome-store.ts';
 
 export const silentLogger: Logger = createLogger({ level: 'silent' });
 
 export function testConfig(
   raw: unknown = {
-    rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', actions: ['rollout-restart', 'delete-pod'] }],
+    rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', fixes: { 'crash-loop': ['rollout-restart', 'delete-pod'] } }],
   },
 ): AgentConfig {
-  return parseAgentConfig(raw, {
-    detectors: detectors.map((detector) => detector.name),
-    actions: remediators.map((remediator) => remediator.action),
-  });
+  return parseAgentConfig(raw, 'test config');
 }
 
 /** An embedded store on an in-memory database. */

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 
-import { scanCluster, type Finding } from '../../lib/audit/scan.ts';
+import type { Finding } from '../../lib/audit/finding.ts';
+import { scanCluster } from '../../lib/audit/scan.ts';
 import { BROKEN_WORKLOADS, seedBrokenWorkloads, type BrokenWorkload } from '../testenv/broken-workloads.ts';
 import { applyShippedRbac, kubeApiFor } from '../testenv/cluster.ts';
 

@@ -65,7 +65,7 @@ function pipeline(
 ) {
   const config = testConfig({
     rules: [
-      { alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode, actions: ['rollout-restart', 'delete-pod'] },
+      { alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode, fixes: { 'crash-loop': ['rollout-restart', 'delete-pod'] } },
     ],
   });
   const plans = recordingQueue<PlanMessage>();
@@ -285,7 +285,7 @@ describe('evictions on a real control plane', () => {
     const { namespace, pods, alert } = await crashLoopingCheckout('evict');
     await createPdb(namespace, 'checkout', 2, 2);
     const config = testConfig({
-      rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode: 'enforce', actions: ['evict-pod'] }],
+      rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode: 'enforce', fixes: { 'crash-loop': 'evict-pod' } }],
     });
     // A planned eviction of the first pod, as a detector would hand it on.
     const pod = pods[0]!;
@@ -337,7 +337,7 @@ describe('the target lease across processes', () => {
     const config = {
       defaults: { verify: { timeoutSeconds: 60, intervalSeconds: 1 } },
       rules: [
-        { alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode: 'enforce', actions: ['rollout-restart'] },
+        { alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode: 'enforce', fixes: { 'crash-loop': 'rollout-restart' } },
       ],
     };
 

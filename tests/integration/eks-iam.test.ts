@@ -255,7 +255,7 @@ describe('a remediation end to end with IAM-derived tokens', () => {
         alertname: 'KubePodCrashLooping',
         detector: 'crash-loop',
         mode: 'enforce',
-        actions: ['rollout-restart'],
+        fixes: { 'crash-loop': 'rollout-restart' },
         namespaces: { allow: [namespace] },
       },
     ]);

@@ -53,7 +53,7 @@ beforeAll(async () => {
   ]);
   config = testConfig({
     prometheus: { url: prometheus.url },
-    rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', actions: ['rollout-restart'] }],
+    rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', fixes: { 'crash-loop': 'rollout-restart' } }],
   });
 }, 120_000);
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
-import type { Finding } from '../../lib/audit/scan.ts';
+import type { Finding } from '../../lib/audit/finding.ts';
 import { admin, createDeployment, createNamespace, createPdb, createUnmanagedNode, until } from './cluster.ts';
 
 /**

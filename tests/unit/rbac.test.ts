@@ -68,7 +68,7 @@ describe('generated RBAC', () => {
         {
           alertname: 'KubePodCrashLooping',
           detector: 'crash-loop',
-          actions: ['rollout-restart'],
+          fixes: { 'crash-loop': 'rollout-restart' },
           namespaces: { allow: ['payments', 'checkout'] },
         },
       ],
@@ -86,18 +86,18 @@ describe('generated RBAC', () => {
   });
 
   it('binds the node role cluster-wide only when a rule enables a node fix', () => {
-    const rule = { alertname: 'KubeNodeNotReady', detector: 'node-health', actions: ['drain-node'] };
+    const rule = { alertname: 'KubeNodeNotReady', detector: 'node-health', fixes: { 'node-not-ready': 'drain-node' } };
     const bindings = (config: ReturnType<typeof testConfig>) =>
       parseAllDocuments(
         renderRemediatorBindings(remediatorScope(config), undefined, nodeFixesEnabled(config, remediators)),
       ).map((document) => (document.toJS() as { roleRef: { name: string } }).roleRef.name);
 
     expect(bindings(testConfig({ rules: [rule] }))).toEqual(['kubemend-remediator', 'kubemend-remediator-nodes']);
-    expect(bindings(testConfig({ rules: [{ ...rule, actions: [] }] }))).toEqual([]);
+    expect(bindings(testConfig({ rules: [{ ...rule, fixes: {} }] }))).toEqual([]);
   });
 
   it('binds the remediator cluster-wide when a rule allows every namespace or a pattern', () => {
-    const rule = { alertname: 'KubePodCrashLooping', detector: 'crash-loop', actions: ['rollout-restart'] };
+    const rule = { alertname: 'KubePodCrashLooping', detector: 'crash-loop', fixes: { 'crash-loop': 'rollout-restart' } };
 
     expect(remediatorScope(testConfig({ rules: [rule] }))).toBe('cluster-wide');
     expect(remediatorScope(testConfig({ rules: [{ ...rule, namespaces: { allow: ['team-*'] } }] }))).toBe(

@@ -1,14 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1Deployment } from '@kubernetes/client-node';
 
-import {
-  checkCronJob,
-  checkHpaTarget,
-  checkReplicaSet,
-  checkStatefulSetService,
-  checkStatefulSetStorage,
-  cronScheduleProblem,
-} from '../../../lib/audit/checks.ts';
+import { cronScheduleProblem } from '../../../lib/audit/checks/cron-schedule.ts';
+import { checkCronJob } from '../../../lib/audit/checks/cronjob-config.ts';
+import { checkHpaTarget } from '../../../lib/audit/checks/hpa-target.ts';
+import { checkReplicaSet } from '../../../lib/audit/checks/replicaset-failure.ts';
+import { checkStatefulSetService } from '../../../lib/audit/checks/statefulset-service.ts';
+import { checkStatefulSetStorage } from '../../../lib/audit/checks/statefulset-storage.ts';
 import { podCauses } from '../../../lib/detect/pod-causes.ts';
 import { crashingPod, deployment } from '../../helpers/fixtures.ts';
 

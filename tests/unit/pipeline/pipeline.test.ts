@@ -51,7 +51,7 @@ function harness(
         alertname: 'KubePodCrashLooping',
         detector: 'crash-loop',
         mode,
-        actions: ['rollout-restart', 'delete-pod'],
+        fixes: { 'crash-loop': ['rollout-restart', 'delete-pod'] },
         ...extra,
       },
     ],
@@ -274,7 +274,7 @@ describe('alert to outcome', () => {
   });
 
   it('raises the memory of an OOM-killed container by the factor and records it verified', async () => {
-    const { run, kube } = harness('enforce', { actions: ['raise-memory'] });
+    const { run, kube } = harness('enforce', { fixes: { 'oom-killed': 'raise-memory' } });
     kube.add(crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }));
 
     const outcome = await run(crashLoopAlert);
@@ -292,7 +292,7 @@ describe('alert to outcome', () => {
   });
 
   it('raises the memory after a conflicting status write, checking the limit again', async () => {
-    const { run, kube } = harness('enforce', { actions: ['raise-memory'] });
+    const { run, kube } = harness('enforce', { fixes: { 'oom-killed': 'raise-memory' } });
     kube.add(crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }));
     const patch = kube.patch.bind(kube);
     let conflicts = 1;
@@ -313,7 +313,7 @@ describe('alert to outcome', () => {
   });
 
   it('undoes a fix whose rollout fails, and records the failure with what it saw', async () => {
-    const { run, kube, controller } = harness('enforce', { actions: ['raise-memory'] });
+    const { run, kube, controller } = harness('enforce', { fixes: { 'oom-killed': 'raise-memory' } });
     kube.add(crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }));
     controller.completesRollout = false;
     // The new pod the raised template produced crash loops again.

@@ -15,7 +15,7 @@ const plan = (namespace = 'payments', action = 'rollout-restart'): Plan => ({
 function setup(rule: Record<string, unknown> = {}, defaults: Record<string, unknown> = {}) {
   const config = testConfig({
     defaults: { mode: 'dry-run', namespaces: { deny: ['kube-system'] }, ...defaults },
-    rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', actions: ['rollout-restart'], ...rule }],
+    rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', fixes: { 'crash-loop': 'rollout-restart' }, ...rule }],
   });
   return { config, rule: config.rules[0]! };
 }

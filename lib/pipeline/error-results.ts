@@ -1,0 +1,52 @@
+import type { Result } from '../domain/types.ts';
+import { describeError, KubemendError, type ErrorCode } from '../errors.ts';
+
+/** What the error stopped, for its words in the record: `the rollout-restart`, `the diagnosis`. */
+export interface Subject {
+  /** `the rollout-restart` or `the detector's reads`. */
+  action: string;
+  /** `deployment payments/checkout`, when known. */
+  target?: string;
+}
+
+interface Row {
+  result: Result;
+  reason: (message: string, subject: Subject) => string;
+}
+
+/**
+ * How a failure that stops detection or remediation is recorded, by error code: one table for both
+ * stages. A code not here is `failed`, with its message.
+ */
+const ERROR_RESULTS: Partial<Record<ErrorCode, Row>> = {
+  cluster_unreachable: { result: 'cluster-unreachable', reason: (message) => message },
+  cluster_unknown: { result: 'unknown-cluster', reason: (message) => message },
+  invalid_alert: { result: 'no-action', reason: (message) => message },
+  forbidden: { result: 'refused', reason: (message, subject) => `RBAC denied ${subject.action}: ${message}` },
+  disruption_budget: {
+    result: 'refused',
+    reason: (message) => `the PodDisruptionBudget refuses it now: ${message}`,
+  },
+  not_found: {
+    result: 'no-action',
+    reason: (message, subject) => `${subject.target ?? 'the object'} no longer exists: ${message}`,
+  },
+};
+
+/** The result and reason a failure ends a record with. */
+export function resultOfError(error: unknown, subject: Subject): { result: Result; reason: string } {
+  const { message } = describeError(error);
+  const row = error instanceof KubemendError ? ERROR_RESULTS[error.code] : undefined;
+  if (row === undefined) return { result: 'failed', reason: `${subject.action} failed: ${message}` };
+  return { result: row.result, reason: row.reason(message, subject) };
+}
+
+/** Whether a failure is one the table expects (anything else is logged with its stack). */
+export function isExpectedFailure(error: unknown): boolean {
+  return error instanceof KubemendError && ERROR_RESULTS[error.code] !== undefined;
+}
+
+/** The table's rows, for the generated docs. */
+export function errorResultRows(): { code: ErrorCode; result: Result }[] {
+  return (Object.entries(ERROR_RESULTS) as [ErrorCode, Row][]).map(([code, row]) => ({ code, result: row.result }));
+}
