@@ -171,7 +171,13 @@ export function createProgram(io: CliIo): Command {
             io.stdout(`${alertname}: cannot diagnose: ${described.code}: ${described.message}\n`);
           continue;
         }
-        results.push({ alertname, fingerprint: alert.fingerprint, diagnosis: diagnosis ?? null, plan: plan ?? null, reason });
+        results.push({
+          alertname,
+          fingerprint: alert.fingerprint,
+          diagnosis: diagnosis ?? null,
+          plan: plan ?? null,
+          reason,
+        });
         if (options.output === 'text') {
           io.stdout(
             diagnosis === undefined

@@ -109,9 +109,7 @@ export const RuleSchema = z
      * diagnosed only.
      */
     fixes: z.record(z.string().min(1), FixListSchema).default({}),
-    actions: z
-      .never({ error: 'replaced by `fixes` (anomaly → fix) in kubemend 0.2 (see CHANGELOG.md)' })
-      .optional(),
+    actions: z.never({ error: 'replaced by `fixes` (anomaly → fix) in kubemend 0.2 (see CHANGELOG.md)' }).optional(),
     /** Minutes after a fix before the same target may be fixed again. */
     cooldownMinutes: z.number().int().nonnegative().optional(),
     namespaces: NamespaceFilterSchema.optional(),
@@ -278,11 +276,6 @@ export function fixesFor(rule: Pick<Rule, 'fixes'>, anomaly: string): readonly s
 /** Every fix a rule may apply, for any anomaly. */
 export function enabledFixes(rule: Pick<Rule, 'fixes'>): string[] {
   return [...new Set(Object.values(rule.fixes).flat())].sort();
-}
-
-/** Whether an enforced `action` under `rule` waits for a person's approval. */
-export function needsApproval(config: AgentConfig, rule: Rule, action: string): boolean {
-  return rule.requireApproval === true || config.approval.actions.includes(action);
 }
 
 /** The rule for an alertname, or undefined when no rule covers it. */

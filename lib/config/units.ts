@@ -41,7 +41,10 @@ export function checkUnits(config: AgentConfig, units: Units): string[] {
     const detector = units.detectors.find((d) => d.name === rule.detector);
     if (detector === undefined) {
       problems.push(
-        `${at}.detector: unknown detector "${rule.detector}"${suggest(rule.detector, units.detectors.map((d) => d.name))}`,
+        `${at}.detector: unknown detector "${rule.detector}"${suggest(
+          rule.detector,
+          units.detectors.map((d) => d.name),
+        )}`,
       );
       return;
     }

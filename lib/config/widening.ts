@@ -25,7 +25,6 @@ export interface ConfigChange {
   note: string;
 }
 
-
 const show = (value: unknown): string =>
   value === undefined ? '(unset)' : typeof value === 'string' ? value : JSON.stringify(value);
 
@@ -172,7 +171,13 @@ function compareRule(
   const newCooldown = rule.cooldownMinutes ?? afterConfig.defaults.cooldownMinutes;
   if (oldCooldown !== undefined && oldCooldown !== newCooldown) {
     const sooner = newCooldown < oldCooldown;
-    add(`${at}.cooldownMinutes`, oldCooldown, newCooldown, sooner, sooner ? 'the same target may be fixed again sooner' : 'changed');
+    add(
+      `${at}.cooldownMinutes`,
+      oldCooldown,
+      newCooldown,
+      sooner,
+      sooner ? 'the same target may be fixed again sooner' : 'changed',
+    );
   }
   compareFilter(`${at}.namespaces`, old.namespaces ?? {}, rule.namespaces ?? {}, false, add);
   const oldSelector = old.selector ?? {};

@@ -24,13 +24,7 @@ export interface DeploymentSnapshot {
 }
 
 export type DeploymentAnomaly =
-  | PodCauseKind
-  | 'gone'
-  | 'paused'
-  | 'generation-mismatch'
-  | 'replica-failure'
-  | 'rollout-stuck'
-  | 'replicas-mismatch';
+  PodCauseKind | 'gone' | 'paused' | 'generation-mismatch' | 'replica-failure' | 'rollout-stuck' | 'replicas-mismatch';
 
 const MAX_PODS = 50;
 

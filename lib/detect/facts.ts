@@ -1,10 +1,4 @@
-import type {
-  V1ContainerStatus,
-  V1DaemonSet,
-  V1Deployment,
-  V1Pod,
-  V1StatefulSet,
-} from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 
 import type { ContainerFacts, PodFacts, RolloutFacts, WorkloadFacts } from '../domain/facts.ts';
 import { controllerOf, REVISION_ANNOTATION, rolloutState } from '../kube/objects.ts';

@@ -19,12 +19,7 @@ export interface JobSnapshot {
 /** Failed conditions' reasons reported as they are; any other reason is `job-failed`. */
 const FAILED_REASONS = ['BackoffLimitExceeded', 'DeadlineExceeded'] as const;
 
-export type JobAnomaly =
-  | PodCauseKind
-  | (typeof FAILED_REASONS)[number]
-  | 'job-failed'
-  | 'job-not-completed'
-  | 'gone';
+export type JobAnomaly = PodCauseKind | (typeof FAILED_REASONS)[number] | 'job-failed' | 'job-not-completed' | 'gone';
 
 export const jobHealth: Detector<JobSnapshot, JobAnomaly> = {
   name: 'job-health',

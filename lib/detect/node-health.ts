@@ -128,7 +128,9 @@ export const nodeHealth: Detector<NodeSnapshot, NodeAnomaly> = {
     *snapshots(listing) {
       for (const node of listing.of('Node')) {
         const ready = condition(node.status?.conditions, 'Ready');
-        const pressure = (node.status?.conditions ?? []).some((c) => c.type.endsWith('Pressure') && c.status === 'True');
+        const pressure = (node.status?.conditions ?? []).some(
+          (c) => c.type.endsWith('Pressure') && c.status === 'True',
+        );
         if (ready?.status === 'True' && !pressure) continue;
         const name = node.metadata?.name ?? '';
         yield { name, node, pods: listing.of('Pod').filter((pod) => pod.spec?.nodeName === name) };

@@ -1,10 +1,5 @@
 import type { Detector } from './detector.ts';
-import {
-  diagnosePodProblem,
-  POD_PROBLEM_ANOMALIES,
-  podProblemAudit,
-  type PodProblemAnomaly,
-} from './pod-problem.ts';
+import { diagnosePodProblem, POD_PROBLEM_ANOMALIES, podProblemAudit, type PodProblemAnomaly } from './pod-problem.ts';
 import { observePod, POD_SNAPSHOT_READS, type PodSnapshot } from './pod-snapshot.ts';
 
 export const podNotReady: Detector<PodSnapshot, PodProblemAnomaly> = {

@@ -16,7 +16,8 @@ export interface StatefulSetSnapshot {
   pods: PodWithEvents[];
 }
 
-export type StatefulSetAnomaly = PodCauseKind | 'gone' | 'update-on-delete' | 'update-partitioned' | 'replicas-mismatch';
+export type StatefulSetAnomaly =
+  PodCauseKind | 'gone' | 'update-on-delete' | 'update-partitioned' | 'replicas-mismatch';
 
 export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly> = {
   name: 'statefulset-health',

@@ -7,4 +7,3 @@ import * as z from 'zod';
  * soon as it is registered.
  */
 export const widening = z.registry<{ widens: 'higher' | 'lower' | 'neither' }>();
-

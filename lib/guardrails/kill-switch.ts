@@ -1,6 +1,7 @@
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 
 import { describeError } from '../errors.ts';
+import { ALLOWED, refused, type Guard } from './guard.ts';
 
 /**
  * The global stop: when it is on, the remediator makes no change to any cluster (diagnoses and
@@ -46,3 +47,18 @@ export function ssmKillSwitch(
     return value;
   };
 }
+
+/** No change to any cluster while the kill switch is on (diagnoses and dry runs go on). */
+export const killSwitchGuard: Guard = {
+  name: 'kill-switch',
+  what: 'kill switch (SSM parameter / `killSwitch`)',
+  fallback: () => 'off; unreadable counts as on',
+  recordedAs: '`refused`: the kill switch is on',
+  phase: 'write',
+  onResume: true,
+  check: async ({ killSwitch, resuming }) => {
+    const stop = await killSwitch();
+    if (!stop.on) return ALLOWED;
+    return refused(`${stop.reason}: ${resuming ? 'not written again' : 'no change made'}`);
+  },
+};

@@ -3,6 +3,8 @@ import type { DatabaseSync } from 'node:sqlite';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
+import { ALLOWED, refused, type Guard } from './guard.ts';
+
 /**
  * At most one fix in flight per target, and a cooldown after each fix: a lease held in the store
  * with conditional writes and an explicit expiry (never DynamoDB TTL, which deletes lazily).
@@ -149,3 +151,36 @@ export function createDynamoTargetGuard(client: DynamoDBClient, options: { table
     },
   };
 }
+
+/** The object a fix changes, across clusters: `<cluster>/<Kind>/<namespace>/<name>`. */
+export function targetKey(
+  cluster: string | undefined,
+  target: { kind: string; namespace?: string; name: string },
+): string {
+  return `${cluster ?? ''}/${target.kind}/${target.namespace ?? ''}/${target.name}`;
+}
+
+/**
+ * One fix in flight per target (its lease, held through verification), and none again within the
+ * cooldown after one was applied. Takes the lease when it allows: the write that follows releases
+ * it (lib/pipeline/remediation/write.ts). Last in the chain, so nothing refuses after it.
+ */
+export const targetLease: Guard = {
+  name: 'target-lease',
+  what: 'one fix in flight per target (lease with explicit expiry), and a cooldown per target',
+  fallback: (defaults) =>
+    `lease = \`KUBEMEND_LEASE_SECONDS\` + verification; cooldown ${defaults.defaults.cooldownMinutes} min (\`cooldownMinutes\`)`,
+  recordedAs: '`refused`: another fix holds this target / cooldown …',
+  phase: 'write',
+  onResume: true,
+  check: async ({ targetGuard, targetKey: target, outcome, now, leaseMs, rule, config }) => {
+    const taken = await targetGuard.acquire({
+      target,
+      holder: outcome.id,
+      now,
+      leaseMs,
+      cooldownMs: (rule.cooldownMinutes ?? config.defaults.cooldownMinutes) * 60_000,
+    });
+    return taken.acquired ? ALLOWED : refused(taken.reason);
+  },
+};

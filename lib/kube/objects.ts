@@ -30,13 +30,19 @@ export function ownedBy<T extends { metadata?: { ownerReferences?: V1OwnerRefere
   candidates: readonly T[],
   uid: string | undefined,
 ): T[] {
-  return candidates.filter((item) => item.metadata?.ownerReferences?.some((o) => o.controller === true && o.uid === uid));
+  return candidates.filter((item) =>
+    item.metadata?.ownerReferences?.some((o) => o.controller === true && o.uid === uid),
+  );
 }
 
 /** A Deployment's ReplicaSets, newest revision first. */
-export function byRevision<T extends { metadata?: { annotations?: Record<string, string> } }>(replicaSets: readonly T[]): T[] {
+export function byRevision<T extends { metadata?: { annotations?: Record<string, string> } }>(
+  replicaSets: readonly T[],
+): T[] {
   return [...replicaSets].sort(
-    (a, b) => Number(b.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) - Number(a.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
+    (a, b) =>
+      Number(b.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) -
+      Number(a.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0),
   );
 }
 

@@ -171,6 +171,9 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
   const planned: Outcome = { ...detected, stage: 'planned', plan: detection.plan };
   await deps.store.save(planned, null);
   await deps.plans.send([{ kind: 'plan', id }]);
-  log.info({ action: detection.plan.action, target: detection.plan.target }, 'diagnosed; plan handed to the remediator');
+  log.info(
+    { action: detection.plan.action, target: detection.plan.target },
+    'diagnosed; plan handed to the remediator',
+  );
   return planned;
 }

@@ -1,9 +1,9 @@
 import type { Result } from '../domain/types.ts';
 import { describeError, KubemendError, type ErrorCode } from '../errors.ts';
 
-/** What the error stopped, for its words in the record: `the rollout-restart`, `the diagnosis`. */
+/** What the error stopped, for its words in the record. */
 export interface Subject {
-  /** `the rollout-restart` or `the detector's reads`. */
+  /** `rollout-restart`, or `detection`. */
   action: string;
   /** `deployment payments/checkout`, when known. */
   target?: string;
@@ -22,7 +22,7 @@ const ERROR_RESULTS: Partial<Record<ErrorCode, Row>> = {
   cluster_unreachable: { result: 'cluster-unreachable', reason: (message) => message },
   cluster_unknown: { result: 'unknown-cluster', reason: (message) => message },
   invalid_alert: { result: 'no-action', reason: (message) => message },
-  forbidden: { result: 'refused', reason: (message, subject) => `RBAC denied ${subject.action}: ${message}` },
+  forbidden: { result: 'refused', reason: (message, subject) => `RBAC denied the ${subject.action}: ${message}` },
   disruption_budget: {
     result: 'refused',
     reason: (message) => `the PodDisruptionBudget refuses it now: ${message}`,

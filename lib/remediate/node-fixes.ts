@@ -28,7 +28,8 @@ export function planNodeFix(action: 'cordon-node' | 'drain-node', diagnosis: Dia
   if (node.ready === 'True' && node.pressures.length === 0) {
     return { refused: `node ${node.name} is Ready with no pressure`, fits: true };
   }
-  if (action === 'cordon-node' && node.cordoned) return { refused: `node ${node.name} is cordoned already`, fits: true };
+  if (action === 'cordon-node' && node.cordoned)
+    return { refused: `node ${node.name} is cordoned already`, fits: true };
   const why =
     action === 'cordon-node'
       ? 'keep new pods off it while it recovers'

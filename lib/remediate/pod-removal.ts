@@ -119,7 +119,8 @@ export function replacementHealth(pods: readonly V1Pod[], owner: string, since: 
   const stuck = stuckNewPod(replacements, since);
   if (stuck !== undefined) return { state: 'failed', detail: stuck };
   const ready = replacements.find(podAvailable);
-  if (ready !== undefined) return { state: 'healthy', detail: `replacement pod ${ready.metadata?.name ?? ''} is ready` };
+  if (ready !== undefined)
+    return { state: 'healthy', detail: `replacement pod ${ready.metadata?.name ?? ''} is ready` };
   return { state: 'progressing', detail: `${replacements.length} replacement pods, none ready yet` };
 }
 

@@ -10,7 +10,6 @@ import { objectDiff } from './object-diff.ts';
 import { metadataFacts, requireNamespace, type Refusal, type Remediator } from './remediator.ts';
 import { ROLLOUT_CHECK_READS, workloadRolloutHealth } from './rollout-status.ts';
 
-
 export const RolloutUndoParamsSchema = z.object({
   /** The revision diagnosed as bad; the rollback is refused if the Deployment moved on since. */
   fromRevision: z.string().min(1),
@@ -29,7 +28,10 @@ function planUndo(diagnosis: Diagnosis): Plan | Refusal {
     return { refused: 'the diagnosis names no Deployment rollout to roll back', fits: false };
   }
   if (!rollout.beganWithIt) {
-    return { refused: `the problem did not begin with revision ${rollout.from}: a rollback would not help`, fits: true };
+    return {
+      refused: `the problem did not begin with revision ${rollout.from}: a rollback would not help`,
+      fits: true,
+    };
   }
   if (rollout.failingPods === 0) {
     return { refused: `no pod of revision ${rollout.from} reports a problem: nothing to roll back from`, fits: true };

@@ -8,9 +8,14 @@ export function checkJob(job: V1Job): Finding[] {
   if (job.spec?.suspend !== true) return [];
   const name = job.metadata?.name ?? '';
   return [
-    auditFinding('Job', job.metadata?.namespace, name, 'job-suspended', `job ${name} is suspended: it runs no pods until resumed`, [
-      'spec.suspend: true',
-    ]),
+    auditFinding(
+      'Job',
+      job.metadata?.namespace,
+      name,
+      'job-suspended',
+      `job ${name} is suspended: it runs no pods until resumed`,
+      ['spec.suspend: true'],
+    ),
   ];
 }
 

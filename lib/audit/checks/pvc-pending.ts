@@ -19,9 +19,7 @@ export const pvcPending: AuditCheck = {
       const namespace = pvc.metadata?.namespace ?? '';
       const name = pvc.metadata?.name ?? '';
       const events =
-        index < MAX_EVENT_READS
-          ? await kube.listWarningEvents(namespace, { kind: 'PersistentVolumeClaim', name })
-          : [];
+        index < MAX_EVENT_READS ? await kube.listWarningEvents(namespace, { kind: 'PersistentVolumeClaim', name }) : [];
       const failed = events.find((event) => event.reason === 'ProvisioningFailed');
       const phase = pvc.status?.phase ?? '';
       findings.push(
