@@ -14,12 +14,9 @@ import { parseArgs } from 'node:util';
 
 import { parseAgentConfigText, type AgentConfig } from '../lib/config/agent-config.ts';
 import { compareAgentConfigs, formatChangesMarkdown } from '../lib/config/widening.ts';
-import { detectors } from '../lib/detect/registry.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { loadModelConfig } from '../lib/models/model-config.ts';
-import { remediators } from '../lib/remediate/registry.ts';
 
-const KNOWN = { detectors: detectors.map((d) => d.name), actions: remediators.map((r) => r.action) };
 const root = join(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
@@ -46,7 +43,7 @@ function order(stage: string): number {
 
 function parse(text: string, source: string): AgentConfig | undefined {
   try {
-    return parseAgentConfigText(text, KNOWN, source);
+    return parseAgentConfigText(text, source);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(error.message);

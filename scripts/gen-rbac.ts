@@ -3,11 +3,11 @@
 import { writeFileSync } from 'node:fs';
 
 import { detectors } from '../lib/detect/registry.ts';
-import { loadConfigFile } from '../lib/local/runtime.ts';
+import { loadAgentConfig } from '../lib/config/agent-config.ts';
 import { nodeFixesEnabled, remediatorScope, renderRbac, renderRemediatorBindings } from '../lib/rbac.ts';
 import { remediators } from '../lib/remediate/registry.ts';
 
-const config = loadConfigFile(process.argv[2] ?? 'config/agent_config.yaml');
+const config = loadAgentConfig(process.argv[2] ?? 'config/agent_config.yaml');
 const files = {
   'infra/kubernetes/rbac.yaml': renderRbac(detectors, remediators),
   'infra/kubernetes/remediator-bindings.yaml': renderRemediatorBindings(

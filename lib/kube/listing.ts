@@ -21,7 +21,7 @@ export function createListing(objects: Partial<{ [K in Kind]: readonly KindObjec
     byNamespace.set(namespace, pods);
   }
   return {
-    of: <K extends Kind>(kind: K) => (objects[kind] ?? []),
+    of: <K extends Kind>(kind: K) => objects[kind] ?? [],
     podsMatching: (namespace, selector) => {
       const wanted = selector
         .split(',')

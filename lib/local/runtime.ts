@@ -1,28 +1,23 @@
-import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
-import { detectors } from '../detect/registry.ts';
-import { configKillSwitch } from '../guardrails/kill-switch.ts';
-import { createSqliteTargetGuard } from '../guardrails/target-guard.ts';
-import { describeError } from '../errors.ts';
-import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses.ts';
-import { createRegistryProvider } from '../kube/registry-provider.ts';
-import type { KubeProvider } from '../kube/kube-api.ts';
-import type { Logger } from '../logger.ts';
-import { handleAlert } from '../pipeline/detect.ts';
-import { AlertMessageSchema, PlanMessageSchema, type AlertMessage, type PlanMessage } from '../pipeline/messages.ts';
-import { approve, createManualRecord } from '../pipeline/manual.ts';
-import { prometheusMetrics } from '../observe/prometheus.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+
+import { createApp, type App } from '../app/app.ts';
+import { createSqliteFindingsStore } from '../audit/findings-store.ts';
+import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
+import { describeError } from '../errors.ts';
+import { configKillSwitch } from '../guardrails/kill-switch.ts';
+import { createSqliteTargetGuard } from '../guardrails/target-guard.ts';
+import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses.ts';
+import type { KubeProvider } from '../kube/kube-api.ts';
+import { createRegistryProvider } from '../kube/registry-provider.ts';
+import type { Logger } from '../logger.ts';
 import { metricsSources } from '../models/consult.ts';
 import { loadModelConfig } from '../models/model-config.ts';
-import { prometheusFor } from '../prometheus/registry.ts';
-import { handlePlan, remediateNow, type RemediateDeps } from '../pipeline/remediate.ts';
 import type { Notifier } from '../notify/notifier.ts';
-import type { Mode, Outcome, Plan } from '../domain/types.ts';
+import { prometheusMetrics } from '../observe/prometheus.ts';
+import { AlertMessageSchema, PlanMessageSchema, type AlertMessage, type PlanMessage } from '../pipeline/messages.ts';
+import { prometheusFor } from '../prometheus/registry.ts';
 import { createLocalQueues, type LocalQueues } from '../queue/sqlite-queue.ts';
-import { checkWebhookCredential } from '../receiver/auth.ts';
-import { receiveWebhook } from '../receiver/receive.ts';
-import { remediators } from '../remediate/registry.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
 import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
 import { buildInfo } from '../version.ts';
@@ -33,6 +28,8 @@ export interface LocalRuntimeOptions {
   logger: Logger;
   /** When undefined the receiver accepts unauthenticated requests (local use only). */
   webhookToken: string | undefined;
+  /** Where `env:` secret references (Prometheus tokens) are read. */
+  env?: Readonly<Record<string, string | undefined>>;
   kubeContext?: string;
   kubeTimeoutMs?: number;
   leaseMs?: number;
@@ -44,6 +41,7 @@ export interface LocalRuntimeOptions {
 }
 
 export interface LocalRuntime {
+  app: App;
   config: AgentConfig;
   store: OutcomeStore;
   queues: LocalQueues;
@@ -54,27 +52,17 @@ export interface LocalRuntime {
     headers: Record<string, string | undefined>;
     body: string;
   }): Promise<HttpResponse>;
-  /** Runs the remediator on one record now (what the plans queue does). */
-  remediate(id: string): Promise<Outcome>;
-  /** `kubemend approve`: records who approved a waiting fix, then runs it. */
-  approve(id: string, by: string): Promise<Outcome>;
-  /** `kubemend run`: a fix asked for by hand, through every guardrail. */
-  runManual(request: { plan: Plan; by: string; mode: Mode; cluster?: string }): Promise<Outcome>;
   close(): Promise<void>;
-}
-
-export function loadConfigFile(path: string): AgentConfig {
-  return loadAgentConfig(path);
 }
 
 /**
  * Everything in one process: the receiver, the detector and the remediator share the embedded
- * database, which holds both the outcome records and the durable local queues between them —
- * the same code and the same hand-offs as the Lambda functions, with SQLite in place of SQS and
- * DynamoDB. Messages left by a previous run are picked up at start.
+ * database, which holds the outcome records, the audit findings and the durable local queues
+ * between the stages — the same application (lib/app/app.ts) as the Lambda functions, with
+ * SQLite in place of SQS and DynamoDB. Messages left by a previous run are picked up at start.
  */
 export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
-  const config = loadConfigFile(options.configPath);
+  const config = loadAgentConfig(options.configPath);
   const db = openLocalDatabase(options.dataDir);
   const store = createSqliteOutcomeStore(db);
   const logger = options.logger;
@@ -85,78 +73,45 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     onError: (topic, error, attempts) =>
       logger.warn({ topic, attempts, error: describeError(error) }, 'local queue message failed'),
   });
-  const clock = options.clock ?? (() => new Date());
   // The two stages use the two identities, as the functions do.
-  const kubeFor = (identity: 'detector' | 'remediator'): KubeProvider =>
+  const kubeFor = (identity: 'detector' | 'remediator') => (agent: AgentConfig) =>
     options.kube ??
-    createRegistryProvider(config, {
+    createRegistryProvider(agent, {
       identity,
       kubeContext: options.kubeContext,
       timeoutMs: options.kubeTimeoutMs ?? 10_000,
     });
-  const killSwitch = configKillSwitch(config.killSwitch);
-  const targetGuard = createSqliteTargetGuard(db);
-  const detectorKube = kubeFor('detector');
-  const remediatorKube = kubeFor('remediator');
-  const leaseMs = options.leaseMs ?? 5 * 60_000;
-  const alerts = queues.queue<AlertMessage>('alerts');
   const metrics = prometheusMetrics();
-  // The models next to the agent config (config/model_config.yaml), when there are any.
-  const modelPath = join(dirname(options.configPath), 'model_config.yaml');
-  const metricsFor = metricsSources(
-    (cluster) => prometheusFor(config, cluster, { env: process.env }),
-    existsSync(modelPath) ? loadModelConfig(modelPath) : undefined,
-  );
-  const plans = queues.queue<PlanMessage>('plans');
-
-  queues.consume('alerts', async (body) => {
-    await handleAlert(AlertMessageSchema.parse(body), {
-      store,
-      config,
-      detectors,
-      remediators,
-      kube: detectorKube,
-      plans,
-      clock,
-      logger,
-      leaseMs,
-      metrics,
-      metricsFor,
-    });
-  });
-  const remediateDeps: RemediateDeps = {
-    store,
-    config,
-    remediators,
-    kube: remediatorKube,
-    killSwitch,
-    targetGuard,
-    clock,
+  const app = createApp({
+    config: () => config,
     logger,
-    leaseMs,
-    notifier: options.notifier,
-    metrics,
-    followUps: plans,
-  };
-  queues.consume('plans', async (body) => {
-    await handlePlan(PlanMessageSchema.parse(body), remediateDeps);
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    leaseMs: options.leaseMs ?? 5 * 60_000,
+    store: () => store,
+    findings: () => createSqliteFindingsStore(db),
+    alerts: () => queues.queue<AlertMessage>('alerts'),
+    plans: () => queues.queue<PlanMessage>('plans'),
+    detectorKube: kubeFor('detector'),
+    remediatorKube: kubeFor('remediator'),
+    killSwitch: (agent) => configKillSwitch(agent.killSwitch),
+    targetGuard: () => createSqliteTargetGuard(db),
+    notifier: () => options.notifier,
+    metrics: () => metrics,
+    metricsFor: localMetricsSources(options.configPath, options.env ?? {}),
+    webhookSecret: async () => options.webhookToken,
   });
-  // Direct runs (the CLI's approve and run): an unfinished fix goes to the durable plan queue.
-  const remediate = (id: string) => remediateNow(id, remediateDeps);
+  queues.consume('alerts', async (body) => {
+    await app.detect(AlertMessageSchema.parse(body));
+  });
+  queues.consume('plans', async (body) => {
+    await app.remediate(PlanMessageSchema.parse(body));
+  });
 
   return {
+    app,
     config,
     store,
     queues,
-    remediate,
-    approve: async (id, by) => {
-      await approve(store, { id, by, now: clock(), leaseMs });
-      return remediate(id);
-    },
-    runManual: async (request) => {
-      const record = await createManualRecord(store, { ...request, now: clock(), leaseMs });
-      return remediate(record.id);
-    },
     handle: async (request) => {
       try {
         if (request.path === '/healthz') return jsonResponse(200, { ok: true });
@@ -173,12 +128,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
         if (request.method !== 'POST') {
           return jsonResponse(405, { error: 'method_not_allowed', message: 'use POST /alerts' }, { allow: 'POST' });
         }
-        if (options.webhookToken !== undefined)
-          checkWebhookCredential(request.headers.authorization, options.webhookToken);
-        const summary = await receiveWebhook(request.body, { alerts, clock });
-        logger.info(summary, 'webhook accepted');
-        metrics.alertsReceived(summary.accepted);
-        return jsonResponse(202, summary);
+        return jsonResponse(202, await app.receive({ body: request.body, headers: request.headers }));
       } catch (error) {
         const response = errorResponse(error);
         if (response.statusCode >= 500) logger.error({ err: error }, 'request failed');
@@ -191,4 +141,14 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       await store.close();
     },
   };
+}
+
+/**
+ * Each cluster's Prometheus (its registry entry's, or the top-level one) with the models next to
+ * the agent config (`model_config.yaml` beside it), when there are any; secrets from `env`.
+ */
+export function localMetricsSources(configPath: string, env: Readonly<Record<string, string | undefined>>) {
+  const modelPath = join(dirname(configPath), 'model_config.yaml');
+  const models = existsSync(modelPath) ? loadModelConfig(modelPath) : undefined;
+  return (agent: AgentConfig) => metricsSources((cluster) => prometheusFor(agent, cluster, { env }), models);
 }

@@ -1,7 +1,10 @@
 import { dedupeAlerts } from '../alert/identity.ts';
 import { parseWebhook } from '../alert/schema.ts';
+import { PayloadTooLargeError } from '../errors.ts';
+import { MAX_BODY_BYTES } from '../http/responses.ts';
 import type { AlertMessage } from '../pipeline/messages.ts';
 import type { Queue } from '../queue/queue.ts';
+import { checkWebhookCredential } from './auth.ts';
 
 /** What the receiver answers Alertmanager with (202). */
 export interface ReceiveSummary {
@@ -43,4 +46,26 @@ export async function receiveWebhook(
     duplicates,
     truncated: webhook.truncatedAlerts,
   };
+}
+
+/** One webhook request as the receiver sees it, from an HTTP API event or the local server. */
+export interface WebhookRequest {
+  body: string;
+  /** Lower-cased names. */
+  headers: Record<string, string | undefined>;
+}
+
+/**
+ * A webhook request end to end: the credential first (when the receiver has one), then the
+ * body's size and shape, then each alert handed on. Throws a 4xx error (unauthorized, too large,
+ * invalid) before anything is queued.
+ */
+export async function receiveRequest(
+  request: WebhookRequest,
+  deps: { alerts: Queue<AlertMessage>; clock: () => Date; secret: () => Promise<string | undefined> },
+): Promise<ReceiveSummary> {
+  const secret = await deps.secret();
+  if (secret !== undefined) checkWebhookCredential(request.headers.authorization, secret);
+  if (Buffer.byteLength(request.body, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  return receiveWebhook(request.body, deps);
 }

@@ -75,7 +75,7 @@ describe('a controller outage', () => {
     config.setCurrentContext('detector');
     const kube = createKubeConfigKubeApi(config, { timeoutMs: 10_000 });
 
-    const diagnosis = deploymentHealth.diagnose(alert, await deploymentHealth.observe(alert, kube), new Date());
+    const diagnosis = deploymentHealth.diagnose(await deploymentHealth.observe(alert, kube), new Date());
 
     expect(diagnosis).toMatchObject({
       anomaly: 'generation-mismatch',

@@ -11,7 +11,9 @@ import { createKubeConfigKubeApi } from '../../lib/kube/kubeconfig.ts';
 import { DEFAULT_RETRY } from '../../lib/kube/retry.ts';
 import { createManualRecord } from '../../lib/pipeline/manual.ts';
 import { handlePlan, type RemediateDeps } from '../../lib/pipeline/remediate.ts';
-import { RESTARTED_AT_ANNOTATION, planRolloutRestart } from '../../lib/remediate/rollout-restart.ts';
+import { workloadFacts } from '../../lib/detect/facts.ts';
+import { isRefusal } from '../../lib/remediate/remediator.ts';
+import { RESTARTED_AT_ANNOTATION, planRestart } from '../../lib/remediate/rollout-restart.ts';
 import { remediators } from '../../lib/remediate/registry.ts';
 import { createDynamoOutcomeStore } from '../../lib/store/dynamodb-outcome-store.ts';
 import { createOutcomesTable } from '../helpers/dynamodb.ts';
@@ -217,7 +219,19 @@ describe('remediation under faults', () => {
         const counts: number[] = [];
         for (let round = 0; round < ROUNDS; round += 1) {
           const workload = await patiently(() => admin.apps.readNamespacedDeployment({ namespace: NAMESPACE, name }));
-          const plan = planRolloutRestart('Deployment', workload, 'fault suite', new Date());
+          const plan = planRestart(
+            {
+              detector: 'fault-suite',
+              anomaly: 'crash-loop',
+              target: { kind: 'Deployment', namespace: NAMESPACE, name },
+              summary: 'fault suite',
+              confidence: 1,
+              evidence: [],
+              facts: { workload: workloadFacts('Deployment', workload) },
+            },
+            new Date(),
+          );
+          if (isRefusal(plan)) throw new Error(`no restart planned for ${name}: ${plan.refused}`);
           const record = await createManualRecord(setupStore, {
             plan,
             by: 'fault-suite',

@@ -88,9 +88,9 @@ describe('pod problems on a real control plane', () => {
         detector: 'container-waiting',
         anomaly: 'bad-image',
         target: { kind: 'Deployment', name: 'checkout' },
-        plan: null,
       },
     });
+    expect(outcome.plan).toBeUndefined();
     expect(outcome.reason).toContain('cannot pull image registry.example/checkout:1.15.0');
     expect(outcome.reason).toContain(
       'it began after revision 2 of deployment checkout (container app image registry.example/checkout:1.14.2 → registry.example/checkout:1.15.0; container app env DB_PASSWORD changed) — roll back to revision 1',

@@ -22,7 +22,7 @@ import type { Alert } from '../../lib/alert/schema.ts';
 import type { AgentConfig } from '../../lib/config/agent-config.ts';
 import { detectors } from '../../lib/detect/registry.ts';
 import type { Outcome } from '../../lib/domain/types.ts';
-import { loadConfigFile } from '../../lib/local/runtime.ts';
+import { loadAgentConfig } from '../../lib/config/agent-config.ts';
 import { handleAlert } from '../../lib/pipeline/detect.ts';
 import { handlePlan } from '../../lib/pipeline/remediate.ts';
 import { remediators } from '../../lib/remediate/registry.ts';
@@ -334,7 +334,7 @@ export async function diagnoseOnCluster(
 }
 
 export function shippedConfig(): AgentConfig {
-  return loadConfigFile(join(import.meta.dirname, '../../config/agent_config.yaml'));
+  return loadAgentConfig(join(import.meta.dirname, '../../config/agent_config.yaml'));
 }
 
 /** The shipped config with every rule enforcing, a short verification, and `defaults` overrides. */

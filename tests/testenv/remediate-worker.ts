@@ -4,7 +4,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 import { parseAgentConfig } from '../../lib/config/agent-config.ts';
-import { detectors } from '../../lib/detect/registry.ts';
 import { describeError } from '../../lib/errors.ts';
 import { configKillSwitch } from '../../lib/guardrails/kill-switch.ts';
 import { createDynamoTargetGuard } from '../../lib/guardrails/target-guard.ts';
@@ -28,10 +27,7 @@ const dynamo = new DynamoDBClient({
   region: 'eu-west-1',
   credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
 });
-const config = parseAgentConfig(JSON.parse(rawConfig), {
-  detectors: detectors.map((d) => d.name),
-  actions: remediators.map((r) => r.action),
-});
+const config = parseAgentConfig(JSON.parse(rawConfig), 'KUBEMEND_TEST_CONFIG');
 try {
   const outcome = await handlePlan(
     { kind: 'plan', id },

@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 
 import { detectors } from '../../lib/detect/registry.ts';
-import { loadConfigFile } from '../../lib/local/runtime.ts';
+import { loadAgentConfig } from '../../lib/config/agent-config.ts';
 import {
   remediatorScope,
   renderRbac,
@@ -30,7 +30,7 @@ function rulesOf(name: string): PolicyRule[] {
 
 describe('generated RBAC', () => {
   it('is what the code and the shipped config declare (run `npm run rbac` after changing them)', () => {
-    const config = loadConfigFile(join(import.meta.dirname, '../../config/agent_config.yaml'));
+    const config = loadAgentConfig(join(import.meta.dirname, '../../config/agent_config.yaml'));
 
     expect(committed).toBe(renderRbac(detectors, remediators));
     expect(readFileSync(join(infra, 'remediator-bindings.yaml'), 'utf8')).toBe(

@@ -1,0 +1,207 @@
+import type { Logger } from 'pino';
+
+import type { Alert } from '../alert/schema.ts';
+import type { AuditReport, FindingsStore } from '../audit/findings-store.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
+import type { AnyDetector } from '../detect/detector.ts';
+import { detectors as registeredDetectors } from '../detect/registry.ts';
+import type { Mode, Outcome, Plan } from '../domain/types.ts';
+import { ConfigError } from '../errors.ts';
+import type { Guard } from '../guardrails/guard.ts';
+import type { KillSwitch } from '../guardrails/kill-switch.ts';
+import type { TargetGuard } from '../guardrails/target-guard.ts';
+import type { KubeProvider } from '../kube/kube-api.ts';
+import type { MetricsSource } from '../models/consult.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import { noMetrics, type OutcomeMetrics } from '../observe/metrics.ts';
+import { detectAlert, handleAlert, type Detection } from '../pipeline/detect.ts';
+import { approve, createManualRecord } from '../pipeline/manual.ts';
+import type { AlertMessage, PlanMessage } from '../pipeline/messages.ts';
+import { handlePlan, remediateNow, type RemediateDeps } from '../pipeline/remediate.ts';
+import type { Queue } from '../queue/queue.ts';
+import { receiveRequest, type ReceiveSummary, type WebhookRequest } from '../receiver/receive.ts';
+import { remediators as registeredRemediators } from '../remediate/registry.ts';
+import type { AnyRemediator } from '../remediate/remediator.ts';
+import type { OutcomeStore } from '../store/outcome-store.ts';
+import { auditClusters, type AuditOptions } from './audit.ts';
+
+/**
+ * The outside world, as the application sees it: each port a factory called on first use (and
+ * kept), so that a function built for one flow builds only what that flow needs. The Lambda
+ * wiring, the local runtime and the CLI differ only in the adapters they pass here.
+ */
+export interface Ports {
+  config: () => AgentConfig | Promise<AgentConfig>;
+  logger: Logger;
+  clock?: () => Date;
+  /** How long a worker holds an alert instance before another may take over. */
+  leaseMs: number;
+  store?: () => OutcomeStore;
+  findings?: () => FindingsStore;
+  /** Receiver → detector. */
+  alerts?: () => Queue<AlertMessage>;
+  /** Detector → remediator; also where a direct run hands a fix it left unfinished. */
+  plans?: () => Queue<PlanMessage>;
+  /** The read-only identity's clusters (detection, audits) and the remediator's. */
+  detectorKube?: (config: AgentConfig) => KubeProvider;
+  remediatorKube?: (config: AgentConfig) => KubeProvider;
+  killSwitch?: (config: AgentConfig) => KillSwitch;
+  targetGuard?: () => TargetGuard;
+  notifier?: () => Notifier | undefined;
+  metrics?: () => OutcomeMetrics;
+  /** Each cluster's Prometheus and the models, where there is one. */
+  metricsFor?: (config: AgentConfig) => (cluster: string | undefined) => MetricsSource | undefined;
+  /** The webhook credential; undefined: the receiver takes unauthenticated requests (loopback only). */
+  webhookSecret?: () => Promise<string | undefined>;
+  /** Waits between verification checks (tests pass one that moves a manual clock). */
+  sleep?: (ms: number) => Promise<void>;
+  /** The units (this build's registries when undefined). */
+  units?: { detectors?: readonly AnyDetector[]; remediators?: readonly AnyRemediator[]; guards?: readonly Guard[] };
+}
+
+/** A fix asked for by hand (`kubemend run`): the plan, who asks, and how far it may go. */
+export interface ManualRequest {
+  plan: Plan;
+  by: string;
+  mode: Mode;
+  cluster?: string;
+}
+
+/** The flows, each existing once: what the functions, the local server and the CLI call. */
+export interface App {
+  config(): Promise<AgentConfig>;
+  /** An Alertmanager webhook: its credential, its body validated, each alert handed on. */
+  receive(request: WebhookRequest): Promise<ReceiveSummary>;
+  /** The detector stage for one alert instance. */
+  detect(message: AlertMessage): Promise<Outcome>;
+  /** The remediator stage for one planned record. */
+  remediate(message: PlanMessage): Promise<Outcome>;
+  /** A person approves a waiting fix; it runs now, through every guardrail again. */
+  approve(id: string, by: string): Promise<Outcome>;
+  /** A fix asked for by hand, through every guardrail. */
+  runManual(request: ManualRequest): Promise<Outcome>;
+  /** Diagnoses and plans one alert without recording anything (`kubemend diagnose`). */
+  diagnose(alert: Alert): Promise<Detection>;
+  /** Audits clusters (the registry's, or the ones named) and records what is new, open and resolved. */
+  audit(options?: AuditOptions): Promise<AuditReport[]>;
+}
+
+/** The application, from its ports. */
+export function createApp(ports: Ports): App {
+  const clock = ports.clock ?? (() => new Date());
+  const detectors = ports.units?.detectors ?? registeredDetectors;
+  const remediators = ports.units?.remediators ?? registeredRemediators;
+  const config = once(async () => ports.config());
+  const port = <T>(name: string, factory: (() => T) | undefined): (() => T) => {
+    if (factory === undefined) return () => missing(name);
+    return once(factory);
+  };
+  const store = port('store', ports.store);
+  const plans = port('plans', ports.plans);
+  const alerts = port('alerts', ports.alerts);
+  const metrics = once(() => ports.metrics?.() ?? noMetrics);
+  const withConfig = <T>(name: string, factory: ((config: AgentConfig) => T) | undefined) => {
+    let built: T | undefined;
+    return async (): Promise<T> => {
+      if (factory === undefined) return missing(name);
+      built ??= factory(await config());
+      return built;
+    };
+  };
+  const detectorKube = withConfig('detectorKube', ports.detectorKube);
+  const remediatorKube = withConfig('remediatorKube', ports.remediatorKube);
+  const killSwitch = withConfig('killSwitch', ports.killSwitch);
+  const metricsFor = withConfig('metricsFor', ports.metricsFor ?? (() => () => undefined));
+
+  const detection = async () => ({
+    config: await config(),
+    detectors,
+    remediators,
+    kube: await detectorKube(),
+    clock,
+    logger: ports.logger,
+    metricsFor: await metricsFor(),
+  });
+  const remediation = async (): Promise<RemediateDeps> => ({
+    store: store(),
+    config: await config(),
+    remediators,
+    kube: await remediatorKube(),
+    clock,
+    logger: ports.logger,
+    leaseMs: ports.leaseMs,
+    killSwitch: await killSwitch(),
+    targetGuard: port('targetGuard', ports.targetGuard)(),
+    notifier: ports.notifier?.(),
+    metrics: metrics(),
+    ...(ports.sleep === undefined ? {} : { sleep: ports.sleep }),
+    ...(ports.units?.guards === undefined ? {} : { guards: ports.units.guards }),
+    ...(ports.plans === undefined ? {} : { followUps: plans() }),
+  });
+
+  return {
+    config,
+    receive: async (request) => {
+      const summary = await receiveRequest(request, {
+        alerts: alerts(),
+        clock,
+        secret: ports.webhookSecret ?? (async () => undefined),
+      });
+      ports.logger.info(summary, 'webhook accepted');
+      metrics().alertsReceived(summary.accepted);
+      return summary;
+    },
+    detect: async (message) =>
+      handleAlert(message, {
+        ...(await detection()),
+        store: store(),
+        plans: plans(),
+        leaseMs: ports.leaseMs,
+        metrics: metrics(),
+      }),
+    remediate: async (message) => handlePlan(message, await remediation()),
+    approve: async (id, by) => {
+      await approve(store(), { id, by, now: clock(), leaseMs: ports.leaseMs });
+      return remediateNow(id, await remediation());
+    },
+    runManual: async (request) => {
+      const record = await createManualRecord(store(), { ...request, now: clock(), leaseMs: ports.leaseMs });
+      return remediateNow(record.id, await remediation());
+    },
+    diagnose: async (alert) => detectAlert(alert, await detection()),
+    audit: async (options = {}) =>
+      auditClusters(
+        {
+          config: await config(),
+          kube: await detectorKube(),
+          findings: port('findings', ports.findings)(),
+          metricsFor: await metricsFor(),
+          logger: ports.logger,
+          clock,
+        },
+        options,
+      ),
+  };
+}
+
+function missing(name: string): never {
+  throw new ConfigError(`this deployment has no ${name} port: it cannot run this flow`);
+}
+
+/** `factory`, called once on first use and kept (a failed promise is not kept). */
+export function once<T>(factory: () => T): () => T {
+  let made = false;
+  let value: T;
+  return () => {
+    if (!made) {
+      value = factory();
+      made = true;
+      if (value instanceof Promise) {
+        value.catch(() => {
+          made = false;
+        });
+      }
+    }
+    return value;
+  };
+}

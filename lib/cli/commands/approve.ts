@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+
+import type { CliContext } from '../context.ts';
+import { printOutcome, remediatorCommand, type RemediatorOptions } from './remediator-options.ts';
+
+export function approveCommand(program: Command, ctx: CliContext): void {
+  remediatorCommand(program, ctx, 'approve')
+    .description('approve a fix waiting for approval (see `history --result awaiting-approval`) and run it now')
+    .argument('<id>', 'the alert instance id (fingerprint@startsAt)')
+    .option('--by <name>', 'who approves (default: $KUBEMEND_USER or $USER)')
+    .action(async (id: string, options: RemediatorOptions & { by?: string }) => {
+      const outcome = await ctx.withRuntime(options, (runtime) => runtime.app.approve(id, options.by ?? ctx.who()));
+      printOutcome(ctx, outcome, options.output);
+    });
+}

@@ -1,0 +1,43 @@
+import { basename } from 'node:path';
+
+import type { Command } from 'commander';
+
+import { loadAgentConfig } from '../../config/agent-config.ts';
+import { ConfigError } from '../../errors.ts';
+import { loadModelConfig } from '../../models/model-config.ts';
+import type { CliContext } from '../context.ts';
+
+export function configCommand(program: Command, ctx: CliContext): void {
+  const { io } = ctx;
+  program
+    .command('config')
+    .description('check the agent configuration')
+    .command('validate')
+    .description(
+      'validate agent_config.yaml (or model_config.yaml): types, names, and that every mapped fix can answer its anomaly; prints every problem with its path, exits 1 if there is one',
+    )
+    .argument('[file]', 'the configuration file', ctx.defaultConfig)
+    .action((file: string) => {
+      try {
+        io.stdout(`${basename(file).startsWith('model_config') ? validModels(file) : validAgent(file)}\n`);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        const [source, ...rest] = error.message.split(': ');
+        const problems = rest.join(': ').split('; ');
+        io.stdout(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+        for (const problem of problems) io.stdout(`  - ${problem}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
+
+function validModels(file: string): string {
+  const models = loadModelConfig(file);
+  return `${file}: valid — ${models.signals.length} signals: ${models.signals.map((s) => s.name).join(', ')}`;
+}
+
+function validAgent(file: string): string {
+  const config = loadAgentConfig(file);
+  const enforcing = config.rules.filter((rule) => (rule.mode ?? config.defaults.mode) === 'enforce');
+  return `${file}: valid — ${config.rules.length} rules (${enforcing.length} enforcing), ${config.clusters.length} clusters, default mode ${config.defaults.mode}`;
+}

@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+
+import type { Command } from 'commander';
+
+import { createSqliteOutcomeStore, openLocalDatabase } from '../../store/sqlite-outcome-store.ts';
+import type { CliContext } from '../context.ts';
+import { formatHistory } from '../format.ts';
+import { parseChoice, parsePositive, parseSince } from '../options.ts';
+
+interface HistoryOptions {
+  dataDir: string;
+  limit: number;
+  output: 'table' | 'json';
+  cluster?: string;
+  namespace?: string;
+  result?: string;
+  target?: string;
+  since?: Date;
+}
+
+export function historyCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('history')
+    .description('recent outcomes, newest first')
+    .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
+    .option('--limit <n>', 'how many', parsePositive, 50)
+    .option('--output <format>', 'table or json', parseChoice(['table', 'json']), 'table')
+    .option('--cluster <name>', 'only this cluster')
+    .option('--namespace <name>', 'only this namespace')
+    .option('--result <result>', 'only this result (applied, dry-run, refused, failed, …)')
+    .option('--target <text>', 'only targets whose kind/namespace/name contains this')
+    .option('--since <when>', 'only alerts received since: a duration (30m, 6h, 2d) or an ISO time', parseSince)
+    .action(async (options: HistoryOptions) => {
+      const store = createSqliteOutcomeStore(openLocalDatabase(resolve(options.dataDir)));
+      try {
+        const outcomes = await store.recent({
+          limit: options.limit,
+          filter: {
+            cluster: options.cluster,
+            namespace: options.namespace,
+            result: options.result,
+            target: options.target,
+            since: options.since,
+          },
+        });
+        ctx.io.stdout(
+          options.output === 'json' ? `${JSON.stringify(outcomes, null, 2)}\n` : `${formatHistory(outcomes)}\n`,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+}

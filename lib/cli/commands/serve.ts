@@ -1,0 +1,91 @@
+import { join, resolve } from 'node:path';
+
+import type { Command } from 'commander';
+
+import { ValidationError } from '../../errors.ts';
+import { createLocalRuntime } from '../../local/runtime.ts';
+import { startServer } from '../../local/server.ts';
+import { localNotifier, type CliContext } from '../context.ts';
+import { parsePort } from '../options.ts';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  config: string;
+  context?: string;
+}
+
+export function serveCommand(program: Command, ctx: CliContext): void {
+  const { io, env } = ctx;
+  program
+    .command('serve')
+    .description('run the webhook receiver, detector and remediator in one process with the embedded store')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 8787)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
+    .option('--config <file>', 'agent configuration', ctx.defaultConfig)
+    .option('--context <name>', 'kubeconfig context (default: the current one)', env.KUBEMEND_KUBE_CONTEXT)
+    .action(async (options: ServeOptions) => {
+      const logger = ctx.logger();
+      if (env.KUBEMEND_WEBHOOK_TOKEN === undefined && !LOOPBACK.has(options.host)) {
+        throw new ValidationError(
+          `refusing to listen on ${options.host} without KUBEMEND_WEBHOOK_TOKEN: set it, or listen on 127.0.0.1`,
+        );
+      }
+      const dataDir = resolve(options.dataDir);
+      const runtime = createLocalRuntime({
+        dataDir,
+        configPath: options.config,
+        logger,
+        webhookToken: env.KUBEMEND_WEBHOOK_TOKEN,
+        env: io.env,
+        kubeContext: options.context,
+        ...(io.kube === undefined ? {} : { kube: io.kube }),
+        notifier: localNotifier(env, logger),
+      });
+      const server = await startServer(runtime, { host: options.host, port: options.port });
+      if (env.KUBEMEND_WEBHOOK_TOKEN === undefined) {
+        io.stderr(
+          '\n!!! WARNING: KUBEMEND_WEBHOOK_TOKEN is not set: the receiver accepts UNAUTHENTICATED requests.\n' +
+            '!!! Fine on a laptop bound to loopback; set a token (16+ characters) anywhere else.\n\n',
+        );
+      }
+      const { config } = runtime;
+      const modes = [...new Set(config.rules.map((rule) => rule.mode ?? config.defaults.mode))].join(', ');
+      io.stdout(
+        [
+          `kubemend is serving. Point Alertmanager's webhook_configs url at: ${server.url}`,
+          `  store: ${join(dataDir, 'kubemend.db')}`,
+          `  config: ${options.config} (rules: ${config.rules.length}, modes: ${modes || config.defaults.mode})`,
+          `  cluster: kubeconfig ${options.context === undefined ? 'current context' : `context ${options.context}`}`,
+          '  history: kubemend history --data-dir ' + JSON.stringify(options.dataDir),
+          '',
+        ].join('\n'),
+      );
+      const stop = async () => {
+        await server.close();
+        await runtime.close();
+      };
+      if (io.onServing !== undefined) {
+        io.onServing(stop);
+        return;
+      }
+      await untilSignalled(stop);
+    });
+}
+
+/** Waits for SIGINT or SIGTERM, then stops. */
+function untilSignalled(stop: () => Promise<void>): Promise<void> {
+  return new Promise<void>((done) => {
+    const shutdown = () => {
+      process.off('SIGINT', shutdown);
+      process.off('SIGTERM', shutdown);
+      void stop().then(done);
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  });
+}

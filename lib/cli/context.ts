@@ -1,0 +1,85 @@
+import { join, resolve } from 'node:path';
+
+import { SNSClient } from '@aws-sdk/client-sns';
+
+import { LocalEnvSchema, parseEnv, type LocalEnv } from '../env.ts';
+import { describeError } from '../errors.ts';
+import type { KubeProvider } from '../kube/kube-api.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { createLocalRuntime, type LocalRuntime } from '../local/runtime.ts';
+import { fanOut, type Notifier } from '../notify/notifier.ts';
+import { slackNotifier } from '../notify/slack.ts';
+import { snsNotifier } from '../notify/sns.ts';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Where the packaged config/ lives, for the default config path. */
+  packageRoot: string;
+  /** Replaces kubeconfig access (tests). */
+  kube?: KubeProvider;
+  /** Whether stderr is a terminal (then `audit` draws a progress bar). */
+  progress?: boolean;
+  /** Called with the running server so a caller can stop it; the CLI itself waits for a signal. */
+  onServing?: (stop: () => Promise<void>) => void;
+}
+
+/** What every command shares: the terminal, the parsed environment and the defaults. */
+export interface CliContext {
+  io: CliIo;
+  env: LocalEnv;
+  defaultConfig: string;
+  defaultDataDir: string;
+  logger(): Logger;
+  /** Who runs `approve` and `run`, for the record. */
+  who(): string;
+  /** The local runtime on a data directory, for one command, closed afterwards. */
+  withRuntime<T>(
+    options: { dataDir: string; config: string; context?: string; kubeTimeoutMs?: number },
+    work: (runtime: LocalRuntime) => Promise<T>,
+  ): Promise<T>;
+}
+
+export function createCliContext(io: CliIo): CliContext {
+  const env = parseEnv(LocalEnvSchema, io.env);
+  const logger = () => createLogger({ level: env.KUBEMEND_LOG_LEVEL });
+  return {
+    io,
+    env,
+    defaultConfig: env.KUBEMEND_CONFIG ?? join(io.packageRoot, 'config', 'agent_config.yaml'),
+    defaultDataDir: env.KUBEMEND_DATA_DIR ?? '.kubemend',
+    logger,
+    who: () => env.KUBEMEND_USER ?? io.env.USER ?? 'unknown',
+    withRuntime: async (options, work) => {
+      const log = logger();
+      const runtime = createLocalRuntime({
+        dataDir: resolve(options.dataDir),
+        configPath: options.config,
+        logger: log,
+        webhookToken: undefined,
+        env: io.env,
+        kubeContext: options.context,
+        ...(options.kubeTimeoutMs === undefined ? {} : { kubeTimeoutMs: options.kubeTimeoutMs }),
+        ...(io.kube === undefined ? {} : { kube: io.kube }),
+        notifier: localNotifier(env, log),
+      });
+      try {
+        return await work(runtime);
+      } finally {
+        await runtime.close();
+      }
+    },
+  };
+}
+
+/** Notifications for the local runtime, from KUBEMEND_SLACK_WEBHOOK_URL and KUBEMEND_SNS_TOPIC_ARN. */
+export function localNotifier(env: LocalEnv, logger: Logger): Notifier | undefined {
+  const notifiers: Notifier[] = [];
+  const slackUrl = env.KUBEMEND_SLACK_WEBHOOK_URL;
+  if (slackUrl !== undefined) notifiers.push(slackNotifier(async () => slackUrl));
+  if (env.KUBEMEND_SNS_TOPIC_ARN !== undefined)
+    notifiers.push(snsNotifier(new SNSClient({}), env.KUBEMEND_SNS_TOPIC_ARN));
+  if (notifiers.length === 0) return undefined;
+  return fanOut(notifiers, (error) => logger.warn({ error: describeError(error) }, 'notification not sent'));
+}
