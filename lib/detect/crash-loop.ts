@@ -1,6 +1,6 @@
 import type { CoreV1Event, V1ContainerStatus, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 
-import type { Evidence, ObjectRef } from '../domain/types.ts';
+import type { Diagnosis, Evidence, ObjectRef } from '../domain/types.ts';
 import type { Facts } from '../domain/facts.ts';
 import { controllerOf, iso, REVISION_ANNOTATION } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
@@ -70,116 +70,133 @@ export const crashLoop: Detector<CrashLoopSnapshot, CrashLoopAnomaly> = {
     return snapshot;
   },
 
-  diagnose: (snapshot) => {
-    const podRef: ObjectRef = { kind: 'Pod', namespace: snapshot.namespace, name: snapshot.podName };
-    const base = { detector: crashLoop.name, target: podRef };
-    const { pod } = snapshot;
-    if (pod === null) {
-      return {
-        ...base,
-        anomaly: 'pod-gone',
-        summary: `pod ${snapshot.namespace}/${snapshot.podName} no longer exists: it was deleted or replaced`,
-        confidence: 0.9,
-        evidence: [],
-        facts: {},
-      };
-    }
-    podRef.uid = pod.metadata?.uid;
-    const container = pickContainer(pod, snapshot.container);
-    const evidence = collectEvidence(container, snapshot);
-    if (container === undefined) {
-      return {
-        ...base,
-        anomaly: 'no-status',
-        summary: 'the pod reports no container status yet',
-        confidence: 0.3,
-        evidence,
-        facts: { pod: podFacts(pod) },
-      };
-    }
-    const { deployment, replicaSet } = snapshot;
-    const facts: Facts = {
-      pod: podFacts(pod),
-      container: containerFacts(pod, container),
-      ...(deployment === null ? {} : { workload: workloadFacts('Deployment', deployment) }),
-    };
-    if (container.state?.running !== undefined && container.ready) {
-      return {
-        ...base,
-        anomaly: 'recovered',
-        summary: `container ${container.name} is running and ready again after ${container.restartCount} restarts`,
-        confidence: 0.8,
-        evidence,
-        facts: { pod: facts.pod, container: facts.container },
-      };
-    }
-    const last = container.lastState?.terminated;
-    if (last?.reason === 'OOMKilled') {
-      const limit = facts.container?.memoryLimit;
-      const advice =
-        deployment === null || limit === undefined
-          ? 'raise the limit or fix the leak'
-          : `raise the limit of deployment ${deployment.metadata?.name ?? ''} (if usage is steady, not a leak)`;
-      return {
-        ...base,
-        anomaly: 'oom-killed',
-        summary: `container ${container.name} is killed for exceeding its memory limit (${limit ?? 'no limit set'}); a restart would not help — ${advice}`,
-        confidence: 0.9,
-        evidence,
-        facts,
-      };
-    }
-    const crashDetail =
-      last === undefined
-        ? (container.state?.waiting?.reason ?? 'waiting')
-        : `exits with code ${last.exitCode} (${last.reason ?? 'no reason'})`;
-    if (deployment !== null && replicaSet !== null) {
-      const deploymentRef: ObjectRef = {
-        kind: 'Deployment',
-        namespace: snapshot.namespace,
-        name: deployment.metadata?.name ?? '',
-        uid: deployment.metadata?.uid,
-      };
-      if (isRolloutInProgress(deployment, replicaSet)) {
-        const revision = revisionOf(replicaSet) ?? '?';
-        const advice =
-          revision === '1'
-            ? 'this is its first revision, so there is nothing to roll back to — fix the pod spec or the image'
-            : 'roll back to the previous revision';
-        return {
-          ...base,
-          anomaly: 'bad-rollout',
-          target: deploymentRef,
-          summary: `container ${container.name} ${crashDetail} in the new revision ${revision} of deployment ${deploymentRef.name}, whose rollout has not completed; a restart would not help — ${advice}`,
-          confidence: 0.7,
-          evidence,
-          facts,
-        };
-      }
-      return {
-        ...base,
-        anomaly: 'crash-loop',
-        target: deploymentRef,
-        summary: `container ${container.name} of deployment ${deploymentRef.name} is crash looping: it ${crashDetail}`,
-        confidence: 0.6,
-        evidence,
-        facts,
-      };
-    }
-    const controller = controllerOf(pod.metadata?.ownerReferences);
+  diagnose: (snapshot) => diagnoseCrashLoop(snapshot),
+};
+
+type CrashLoopDiagnosis = Diagnosis & { anomaly: CrashLoopAnomaly };
+
+/** What the pod's state says, from the gone pod to the crash of a rolled-out Deployment. Pure. */
+function diagnoseCrashLoop(snapshot: CrashLoopSnapshot): CrashLoopDiagnosis {
+  const podRef: ObjectRef = { kind: 'Pod', namespace: snapshot.namespace, name: snapshot.podName };
+  const base = { detector: crashLoop.name, target: podRef };
+  const { pod } = snapshot;
+  if (pod === null) {
     return {
       ...base,
-      anomaly: 'crash-loop',
-      summary:
-        controller === undefined
-          ? `container ${container.name} ${crashDetail}; the pod has no controller, so deleting it would lose it — recreate it from its manifest`
-          : `container ${container.name} of ${controller.kind} ${controller.name} is crash looping: it ${crashDetail} after ${container.restartCount} restarts`,
-      confidence: 0.5,
+      anomaly: 'pod-gone',
+      summary: `pod ${snapshot.namespace}/${snapshot.podName} no longer exists: it was deleted or replaced`,
+      confidence: 0.9,
+      evidence: [],
+      facts: {},
+    };
+  }
+  podRef.uid = pod.metadata?.uid;
+  const container = pickContainer(pod, snapshot.container);
+  const evidence = collectEvidence(container, snapshot);
+  if (container === undefined) {
+    return {
+      ...base,
+      anomaly: 'no-status',
+      summary: 'the pod reports no container status yet',
+      confidence: 0.3,
+      evidence,
+      facts: { pod: podFacts(pod) },
+    };
+  }
+  const { deployment } = snapshot;
+  const facts: Facts = {
+    pod: podFacts(pod),
+    container: containerFacts(pod, container),
+    ...(deployment === null ? {} : { workload: workloadFacts('Deployment', deployment) }),
+  };
+  if (container.state?.running !== undefined && container.ready) {
+    return {
+      ...base,
+      anomaly: 'recovered',
+      summary: `container ${container.name} is running and ready again after ${container.restartCount} restarts`,
+      confidence: 0.8,
+      evidence,
+      facts: { pod: facts.pod, container: facts.container },
+    };
+  }
+  if (container.lastState?.terminated?.reason === 'OOMKilled') {
+    const limit = facts.container?.memoryLimit;
+    const advice =
+      deployment === null || limit === undefined
+        ? 'raise the limit or fix the leak'
+        : `raise the limit of deployment ${deployment.metadata?.name ?? ''} (if usage is steady, not a leak)`;
+    return {
+      ...base,
+      anomaly: 'oom-killed',
+      summary: `container ${container.name} is killed for exceeding its memory limit (${limit ?? 'no limit set'}); a restart would not help — ${advice}`,
+      confidence: 0.9,
       evidence,
       facts,
     };
-  },
-};
+  }
+  return diagnoseCrash(snapshot, pod, container, { base, evidence, facts });
+}
+
+/** A container that keeps crashing (not OOM-killed): in a Deployment's rollout, or under its controller. */
+function diagnoseCrash(
+  snapshot: CrashLoopSnapshot,
+  pod: V1Pod,
+  container: V1ContainerStatus,
+  found: { base: Pick<Diagnosis, 'detector' | 'target'>; evidence: Evidence[]; facts: Facts },
+): CrashLoopDiagnosis {
+  const { base, evidence, facts } = found;
+  const last = container.lastState?.terminated;
+  const crashDetail =
+    last === undefined
+      ? (container.state?.waiting?.reason ?? 'waiting')
+      : `exits with code ${last.exitCode} (${last.reason ?? 'no reason'})`;
+  const { deployment, replicaSet } = snapshot;
+  if (deployment !== null && replicaSet !== null) {
+    const deploymentRef: ObjectRef = {
+      kind: 'Deployment',
+      namespace: snapshot.namespace,
+      name: deployment.metadata?.name ?? '',
+      uid: deployment.metadata?.uid,
+    };
+    if (isRolloutInProgress(deployment, replicaSet)) {
+      const revision = revisionOf(replicaSet) ?? '?';
+      const advice =
+        revision === '1'
+          ? 'this is its first revision, so there is nothing to roll back to — fix the pod spec or the image'
+          : 'roll back to the previous revision';
+      return {
+        ...base,
+        anomaly: 'bad-rollout',
+        target: deploymentRef,
+        summary: `container ${container.name} ${crashDetail} in the new revision ${revision} of deployment ${deploymentRef.name}, whose rollout has not completed; a restart would not help — ${advice}`,
+        confidence: 0.7,
+        evidence,
+        facts,
+      };
+    }
+    return {
+      ...base,
+      anomaly: 'crash-loop',
+      target: deploymentRef,
+      summary: `container ${container.name} of deployment ${deploymentRef.name} is crash looping: it ${crashDetail}`,
+      confidence: 0.6,
+      evidence,
+      facts,
+    };
+  }
+  const controller = controllerOf(pod.metadata?.ownerReferences);
+  return {
+    ...base,
+    anomaly: 'crash-loop',
+    summary:
+      controller === undefined
+        ? `container ${container.name} ${crashDetail}; the pod has no controller, so deleting it would lose it — recreate it from its manifest`
+        : `container ${container.name} of ${controller.kind} ${controller.name} is crash looping: it ${crashDetail} after ${container.restartCount} restarts`,
+    confidence: 0.5,
+    evidence,
+    facts,
+  };
+}
 
 /** The container the alert names, else the one crash looping, else the one restarted most. */
 export function pickContainer(pod: V1Pod, name: string | undefined): V1ContainerStatus | undefined {
