@@ -191,7 +191,7 @@ function diagnoseCrash(
     summary:
       controller === undefined
         ? `container ${container.name} ${crashDetail}; the pod has no controller, so deleting it would lose it — recreate it from its manifest`
-        : `container ${container.name} of ${controller.kind} ${controller.name} is crash looping: it ${crashDetail} after ${container.restartCount} restarts`,
+        : `container ${container.name} of ${controller.kind} ${controller.name} is crash looping: it ${crashDetail}`,
     confidence: 0.5,
     evidence,
     facts,
