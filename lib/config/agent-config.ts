@@ -89,9 +89,9 @@ export const ClusterSchema = z
   });
 export type ClusterEntry = z.infer<typeof ClusterSchema>;
 
-/** One fix, or several tried in order: the first that plans for the diagnosis is the plan. */
+/** One fix, or several tried in order (the first that plans for the diagnosis), or none (`[]`). */
 const FixListSchema = z
-  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .union([z.string().min(1), z.array(z.string().min(1))])
   .transform((fixes) => (typeof fixes === 'string' ? [fixes] : fixes));
 
 /** The key of `fixes` that names every anomaly the rule's detector reports that no other key names. */
@@ -104,9 +104,9 @@ export const RuleSchema = z
     mode: ModeSchema.optional(),
     /**
      * Which fix answers which anomaly the detector reports (`oom-killed: raise-memory`), or an
-     * ordered list (the first fix that plans for the diagnosis), `'*'` for any anomaly not named.
-     * A fix this mapping does not name never runs for the rule; an anomaly it does not name is
-     * diagnosed only.
+     * ordered list (the first fix that plans for the diagnosis), `'*'` for any anomaly not named,
+     * `[]` for none (an anomaly kept out of `'*'`). A fix this mapping does not name never runs for
+     * the rule; an anomaly it does not name is diagnosed only.
      */
     fixes: z.record(z.string().min(1), FixListSchema).default({}),
     actions: z.never({ error: 'replaced by `fixes` (anomaly → fix) in kubemend 0.2 (see CHANGELOG.md)' }).optional(),

@@ -2,16 +2,20 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from '@jest/globals';
 
-import { loadAgentConfig, parseAgentConfig } from '../../../lib/config/agent-config.ts';
-import { detectors } from '../../../lib/detect/registry.ts';
+import {
+  enabledFixes,
+  fixesFor,
+  loadAgentConfig,
+  parseAgentConfig,
+  parseAgentConfigText,
+} from '../../../lib/config/agent-config.ts';
 import { ConfigError } from '../../../lib/errors.ts';
-import { remediators } from '../../../lib/remediate/registry.ts';
 
-const known = { detectors: detectors.map((d) => d.name), actions: remediators.map((r) => r.action) };
+const shipped = join(import.meta.dirname, '../../../config/agent_config.yaml');
 
 describe('agent config', () => {
   it('loads the shipped config with every rule in dry-run and control-plane namespaces denied', () => {
-    const config = loadAgentConfig(join(import.meta.dirname, '../../../config/agent_config.yaml'), known);
+    const config = loadAgentConfig(shipped);
 
     expect(config.defaults.mode).toBe('dry-run');
     expect(config.rules.every((rule) => (rule.mode ?? config.defaults.mode) === 'dry-run')).toBe(true);
@@ -21,43 +25,85 @@ describe('agent config', () => {
     );
   });
 
-  it('defaults to dry-run when nothing is configured', () => {
-    expect(parseAgentConfig({}, known).defaults.mode).toBe('dry-run');
+  it('defaults to dry-run, with every limit a fix owns at its default, when nothing is configured', () => {
+    const config = parseAgentConfig({});
+
+    expect(config.defaults.mode).toBe('dry-run');
+    expect(config.defaults.limits).toEqual({
+      maxReplicas: 20,
+      maxHpaReplicas: 50,
+      memoryFactor: 1.5,
+      maxMemory: '4Gi',
+      storageFactor: 1.5,
+      maxStorage: '1Ti',
+      drainTimeoutSeconds: 120,
+    });
   });
 
   it('names an unknown key', () => {
-    expect(() =>
-      parseAgentConfig({ rules: [{ alertname: 'X', detector: 'crash-loop', mod: 'enforce' }] }, known),
-    ).toThrow(/rules\[0\]: Unrecognized key: "mod"/);
+    expect(() => parseAgentConfig({ rules: [{ alertname: 'X', detector: 'crash-loop', mod: 'enforce' }] })).toThrow(
+      /rules\[0\]: Unrecognized key: "mod"/,
+    );
   });
 
-  it('names an unknown detector or action and lists the known ones', () => {
-    const attempt = () =>
-      parseAgentConfig(
-        { rules: [{ alertname: 'X', detector: 'crashloop', actions: ['rollout-restart', 'reboot'] }] },
-        known,
-      );
+  it('tells a config written for the old `actions:` list what replaced it', () => {
+    expect(() =>
+      parseAgentConfig({ rules: [{ alertname: 'X', detector: 'crash-loop', actions: ['rollout-restart'] }] }),
+    ).toThrow(/rules\[0\]\.actions: replaced by `fixes` \(anomaly → fix\)/);
+  });
 
-    expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(
-      /rules\[0\]\.detector: unknown detector "crashloop" \(known: crash-loop, container-waiting, pod-not-ready, deployment-health, /,
+  it('takes one fix or an ordered list for an anomaly, and reads both as a list', () => {
+    const config = parseAgentConfigText(
+      [
+        'rules:',
+        '  - alertname: KubePodCrashLooping',
+        '    detector: crash-loop',
+        '    fixes:',
+        '      oom-killed: raise-memory',
+        '      crash-loop: [rollout-restart, delete-pod]',
+      ].join('\n'),
+      'test',
     );
-    expect(attempt).toThrow(/rules\[0\]\.actions\[1\]: unknown action "reboot"/);
+    const rule = config.rules[0]!;
+
+    expect(rule.fixes).toEqual({ 'oom-killed': ['raise-memory'], 'crash-loop': ['rollout-restart', 'delete-pod'] });
+    expect(fixesFor(rule, 'crash-loop')).toEqual(['rollout-restart', 'delete-pod']);
+    expect(fixesFor(rule, 'bad-rollout')).toEqual([]);
+    expect(enabledFixes(rule)).toEqual(['delete-pod', 'raise-memory', 'rollout-restart']);
+  });
+
+  it("maps '*' to every anomaly not named", () => {
+    const config = parseAgentConfig({
+      rules: [
+        {
+          alertname: 'KubeDeploymentRolloutStuck',
+          detector: 'deployment-health',
+          fixes: { '*': 'rollout-undo', paused: [] },
+        },
+      ],
+    });
+    const rule = config.rules[0]!;
+
+    expect(fixesFor(rule, 'bad-image')).toEqual(['rollout-undo']);
+    expect(fixesFor(rule, 'paused')).toEqual([]);
   });
 
   it('refuses two rules for one alertname', () => {
     const rule = { alertname: 'KubePodCrashLooping', detector: 'crash-loop' };
 
-    expect(() => parseAgentConfig({ rules: [rule, rule] }, known)).toThrow(/rules\[1\]\.alertname: duplicate rule/);
+    expect(() => parseAgentConfig({ rules: [rule, rule] })).toThrow(/rules\[1\]\.alertname: duplicate rule/);
   });
 
   it('refuses a mode that does not exist', () => {
-    expect(() => parseAgentConfig({ defaults: { mode: 'yolo' } }, known)).toThrow(/defaults\.mode/);
+    expect(() => parseAgentConfig({ defaults: { mode: 'yolo' } })).toThrow(/defaults\.mode/);
+  });
+
+  it('refuses a limit no fix owns', () => {
+    expect(() => parseAgentConfig({ defaults: { limits: { maxPods: 3 } } })).toThrow(/Unrecognized key: "maxPods"/);
   });
 
   it('says which file could not be read', () => {
-    expect(() => loadAgentConfig('/nonexistent/agent_config.yaml', known)).toThrow(
-      /cannot read agent config \/nonexistent/,
-    );
+    expect(() => loadAgentConfig('/nonexistent/agent_config.yaml')).toThrow(ConfigError);
+    expect(() => loadAgentConfig('/nonexistent/agent_config.yaml')).toThrow(/cannot read agent config \/nonexistent/);
   });
 });

@@ -6,15 +6,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse, stringify } from 'yaml';
 
-import { parseAgentConfigText, type AgentConfig } from '../../../lib/config/agent-config.ts';
-import { compareAgentConfigs, formatChangesMarkdown, type ConfigChange } from '../../../lib/config/widening.ts';
-import { detectors } from '../../../lib/detect/registry.ts';
-import { remediators } from '../../../lib/remediate/registry.ts';
+import * as z from 'zod';
 
-const KNOWN = { detectors: detectors.map((d) => d.name), actions: remediators.map((r) => r.action) };
+import { AgentConfigSchema, parseAgentConfigText, type AgentConfig } from '../../../lib/config/agent-config.ts';
+import { compareAgentConfigs, formatChangesMarkdown, type ConfigChange } from '../../../lib/config/widening.ts';
+import { widening as registry } from '../../../lib/domain/widening.ts';
 const root = join(import.meta.dirname, '../../..');
 const shippedText = readFileSync(join(root, 'config/stages/prod/agent_config.yaml'), 'utf8');
-const shipped = parseAgentConfigText(shippedText, KNOWN, 'prod');
+const shipped = parseAgentConfigText(shippedText, 'prod');
 
 type Raw = Record<string, any>;
 
@@ -22,7 +21,7 @@ type Raw = Record<string, any>;
 function edited(edit: (raw: Raw) => void): AgentConfig {
   const raw = parse(shippedText) as Raw;
   edit(raw);
-  return parseAgentConfigText(stringify(raw), KNOWN, 'edited');
+  return parseAgentConfigText(stringify(raw), 'edited');
 }
 
 function rule(raw: Raw, alertname: string): Raw {
@@ -33,12 +32,62 @@ const widening = (changes: ConfigChange[]) =>
   changes.filter((c) => c.widens).map((c) => `${c.path}: ${c.before} → ${c.after}`);
 
 describe('config changes that widen what kubemend may do', () => {
-  it('finds nothing between a config and itself, and every stage file is valid', () => {
-    expect(compareAgentConfigs(shipped, shipped)).toEqual([]);
+  it('finds nothing between two parses of one file, and every stage file is valid', () => {
+    const again = parseAgentConfigText(shippedText, 'prod again');
+
+    expect(again).not.toBe(shipped);
+    expect(compareAgentConfigs(shipped, again)).toEqual([]);
     for (const stage of ['dev', 'staging', 'prod']) {
       const text = readFileSync(join(root, `config/stages/${stage}/agent_config.yaml`), 'utf8');
-      expect(() => parseAgentConfigText(text, KNOWN, stage)).not.toThrow();
+      expect(() => parseAgentConfigText(text, stage)).not.toThrow();
     }
+  });
+
+  it('says which way widens for every numeric setting under defaults and approval, so none is missed', () => {
+    const unregistered: string[] = [];
+    const walk = (path: string, schema: z.ZodType) => {
+      const def = (schema as { def: { type: string; innerType?: z.ZodType } }).def;
+      if (registry.get(schema) !== undefined) return;
+      if ((def.type === 'default' || def.type === 'optional') && def.innerType !== undefined) {
+        walk(path, def.innerType);
+        return;
+      }
+      if (def.type === 'number') unregistered.push(path);
+      if (schema instanceof z.ZodObject) {
+        for (const [key, child] of Object.entries(schema.shape as Record<string, z.ZodType>)) walk(`${path}.${key}`, child);
+      }
+    };
+    walk('defaults', AgentConfigSchema.shape.defaults);
+    walk('approval', AgentConfigSchema.shape.approval);
+
+    // Only the poll interval says nothing about how far kubemend may go.
+    expect(unregistered).toEqual(['defaults.verify.intervalSeconds']);
+  });
+
+  it('compares every limit the fixes own, each raised by half', () => {
+    const after = edited((raw) => {
+      raw.defaults.limits = {
+        maxReplicas: 30,
+        maxHpaReplicas: 75,
+        memoryFactor: 2,
+        maxMemory: '6Gi',
+        storageFactor: 2,
+        maxStorage: '2Ti',
+        drainTimeoutSeconds: 180,
+      };
+    });
+
+    expect(
+      widening(compareAgentConfigs(shipped, after)).filter((c) => c.startsWith('defaults.limits.')).sort(),
+    ).toEqual([
+      'defaults.limits.drainTimeoutSeconds: 120 → 180',
+      'defaults.limits.maxHpaReplicas: 50 → 75',
+      'defaults.limits.maxMemory: 4Gi → 6Gi',
+      'defaults.limits.maxReplicas: 20 → 30',
+      'defaults.limits.maxStorage: 1Ti → 2Ti',
+      'defaults.limits.memoryFactor: 1.5 → 2',
+      'defaults.limits.storageFactor: 1.5 → 2',
+    ]);
   });
 
   it('calls out a rule moved to enforce and a namespace cap raised or removed', () => {
@@ -73,13 +122,13 @@ describe('config changes that widen what kubemend may do', () => {
 
   it('calls out a newly enabled fix and a new rule with fixes, not a new diagnosis-only rule', () => {
     const after = edited((raw) => {
-      rule(raw, 'KubeNodePressure').actions = ['cordon-node'];
-      (raw.rules as Raw[]).push({ alertname: 'KubeNewAlert', detector: 'crash-loop', actions: ['delete-pod'] });
+      rule(raw, 'KubeNodePressure').fixes = { 'node-pressure': 'cordon-node' };
+      (raw.rules as Raw[]).push({ alertname: 'KubeNewAlert', detector: 'crash-loop', fixes: { 'crash-loop': 'delete-pod' } });
       (raw.rules as Raw[]).push({ alertname: 'KubeJustLooking', detector: 'pod-not-ready' });
     });
 
     expect(widening(compareAgentConfigs(shipped, after))).toEqual([
-      'rules[KubeNodePressure].actions: (unset) → cordon-node',
+      'rules[KubeNodePressure].fixes.node-pressure: (unset) → cordon-node',
       'rules[KubeNewAlert]: (unset) → crash-loop, dry-run, fixes delete-pod',
     ]);
   });
@@ -148,7 +197,7 @@ describe('config changes that widen what kubemend may do', () => {
 
   it('reports narrowing changes without calling them out', () => {
     const after = edited((raw) => {
-      rule(raw, 'KubePodCrashLooping').actions = ['rollout-restart'];
+      rule(raw, 'KubePodCrashLooping').fixes = { 'crash-loop': 'rollout-restart' };
       raw.approval.actions = ['rollout-undo', 'drain-node', 'retry-job', 'raise-memory'];
       raw.defaults.limits.maxReplicas = 10;
     });
@@ -160,7 +209,7 @@ describe('config changes that widen what kubemend may do', () => {
 
   it('renders a Markdown summary that puts widenings first', () => {
     const after = edited((raw) => {
-      rule(raw, 'KubePodCrashLooping').actions = ['rollout-restart'];
+      rule(raw, 'KubePodCrashLooping').fixes = { 'crash-loop': 'rollout-restart' };
       rule(raw, 'KubeJobFailed').mode = 'enforce';
     });
     const text = formatChangesMarkdown('prod', compareAgentConfigs(shipped, after));
@@ -168,7 +217,7 @@ describe('config changes that widen what kubemend may do', () => {
     expect(text).toContain('**1 change widens what kubemend may do.**');
     const rows = text.split('\n').filter((line) => line.startsWith('| ') && line.includes('`'));
     expect(rows[0]).toContain('⚠️ widens | `rules[KubeJobFailed].mode` | dry-run | enforce');
-    expect(rows[1]).toContain('`rules[KubePodCrashLooping].actions` | delete-pod | (unset)');
+    expect(rows[1]).toContain('`rules[KubePodCrashLooping].fixes.crash-loop` | delete-pod | (unset)');
     expect(formatChangesMarkdown('dev', [])).toContain('No change.');
   });
 });

@@ -20,7 +20,6 @@ const applied: Outcome = {
     summary: 'killed',
     confidence: 0.9,
     evidence: [],
-    plan: null,
   },
   plan: {
     action: 'raise-memory',
