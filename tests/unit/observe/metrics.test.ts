@@ -20,6 +20,7 @@ const applied: Outcome = {
     summary: 'killed',
     confidence: 0.9,
     evidence: [],
+    facts: {},
   },
   plan: {
     action: 'raise-memory',

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from '@jest/globals';
 
-import { agentConfigJsonSchema } from '../../../lib/config/agent-config.ts';
-import { runCli } from '../../helpers/cli.ts';
+import { agentConfigJsonSchema } from '../../../../lib/config/agent-config.ts';
+import { runCli } from '../../../helpers/cli.ts';
 
-const root = join(import.meta.dirname, '../../..');
+const root = join(import.meta.dirname, '../../../..');
 const dir = mkdtempSync(join(tmpdir(), 'kubemend-config-'));
 
 async function validate(text: string): Promise<{ out: string; exitCode: number | undefined }> {
@@ -42,11 +42,32 @@ describe('kubemend config validate', () => {
     expect(exitCode).toBe(1);
   });
 
-  it('names unknown detectors and actions', async () => {
-    const { out } = await validate('rules:\n  - alertname: X\n    detector: nope\n    actions: [fly]\n');
+  it('names unknown detectors, anomalies and fixes, and a fix mapped to an anomaly it cannot answer', async () => {
+    const { out, exitCode } = await validate(
+      [
+        'rules:',
+        '  - alertname: X',
+        '    detector: nope',
+        '  - alertname: KubePodCrashLooping',
+        '    detector: crash-loop',
+        '    fixes:',
+        '      crashloop: rollout-restart',
+        '      crash-loop: [rollout-restart, fly]',
+        '      oom-killed: expand-pvc',
+      ].join('\n'),
+    );
 
-    expect(out).toContain('rules[0].detector: unknown detector "nope"');
-    expect(out).toContain('rules[0].actions[0]: unknown action "fly"');
+    expect(out.split('\n')).toEqual([
+      'FILE: 4 problems',
+      expect.stringMatching(/^  - rules\[0\]\.detector: unknown detector "nope" \(known: crash-loop, /),
+      expect.stringMatching(
+        /^  - rules\[1\]\.fixes\.crashloop: detector crash-loop never reports anomaly "crashloop" \(did you mean "crash-loop"\?\)/,
+      ),
+      expect.stringMatching(/^  - rules\[1\]\.fixes\.crash-loop\[1\]: unknown fix "fly" \(known: rollout-restart, /),
+      '  - rules[1].fixes.oom-killed: expand-pvc answers only volume-filling',
+      '',
+    ]);
+    expect(exitCode).toBe(1);
   });
 
   it('ships the JSON Schema generated from the zod schema (run `npm run config-schema` after changing it)', () => {
