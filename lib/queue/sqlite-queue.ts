@@ -31,6 +31,42 @@ export interface LocalQueueOptions {
 }
 
 export function createLocalQueues(db: DatabaseSync, options: LocalQueueOptions): LocalQueues {
+  const state = openQueueTable(db, options);
+  return {
+    queue: <Message>(topic: string): Queue<Message> => ({ send: (messages) => send(state, topic, messages) }),
+    consume: (topic, handler, consumeOptions) => consume(state, topic, handler, consumeOptions?.concurrency ?? 4),
+    idle: () => whenSettled(state, () => state.inFlight === 0 && !visibleNow(state)),
+    stop: async () => {
+      state.stopping = true;
+      state.timers.forEach((timer) => clearTimeout(timer));
+      state.timers.clear();
+      await whenSettled(state, () => state.inFlight === 0);
+    },
+    deadLetters: () =>
+      (state.sql.dead.all() as { topic: string; body: string; attempts: number; last_error: string | null }[]).map(
+        (row) => ({ topic: row.topic, body: row.body, attempts: row.attempts, lastError: row.last_error }),
+      ),
+  };
+}
+
+interface QueueState {
+  options: LocalQueueOptions;
+  now: () => number;
+  sql: ReturnType<typeof statements> & { transaction: (run: () => void) => void };
+  events: EventEmitter;
+  stopping: boolean;
+  inFlight: number;
+  timers: Set<NodeJS.Timeout>;
+  consumers: (() => void)[];
+}
+
+interface Taken {
+  seq: number;
+  body: string;
+  attempts: number;
+}
+
+function openQueueTable(db: DatabaseSync, options: LocalQueueOptions): QueueState {
   db.exec(`CREATE TABLE IF NOT EXISTS queue (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     topic TEXT NOT NULL,
@@ -40,142 +76,141 @@ export function createLocalQueues(db: DatabaseSync, options: LocalQueueOptions):
     dead INTEGER NOT NULL DEFAULT 0,
     last_error TEXT
   )`);
-  const now = options.now ?? Date.now;
-  const events = new EventEmitter();
-  const insert = db.prepare('INSERT INTO queue (topic, body, visible_at) VALUES (?, ?, ?)');
-  const next = db.prepare(
-    'SELECT seq, body, attempts FROM queue WHERE topic = ? AND dead = 0 AND visible_at <= ? ORDER BY seq LIMIT 1',
-  );
-  const take = db.prepare('UPDATE queue SET attempts = attempts + 1, visible_at = ? WHERE seq = ? AND visible_at <= ?');
-  const remove = db.prepare('DELETE FROM queue WHERE seq = ?');
-  const retry = db.prepare('UPDATE queue SET visible_at = ?, last_error = ? WHERE seq = ?');
-  const kill = db.prepare('UPDATE queue SET dead = 1, last_error = ? WHERE seq = ?');
-  const pending = db.prepare('SELECT MIN(visible_at) AS at FROM queue WHERE dead = 0');
-  const pendingFor = db.prepare('SELECT MIN(visible_at) AS at FROM queue WHERE topic = ? AND dead = 0');
-  const dead = db.prepare('SELECT topic, body, attempts, last_error FROM queue WHERE dead = 1 ORDER BY seq');
-
-  let stopping = false;
-  let inFlight = 0;
-  const timers = new Set<NodeJS.Timeout>();
-  const consumers: (() => void)[] = [];
-
-  const takeNext = (topic: string): { seq: number; body: string; attempts: number } | undefined => {
-    const at = now();
-    const row = next.get(topic, at) as { seq: number; body: string; attempts: number } | undefined;
-    if (row === undefined) return undefined;
-    const taken = take.run(at + options.visibilityMs, row.seq, at);
-    return Number(taken.changes) === 1 ? { ...row, attempts: row.attempts + 1 } : undefined;
-  };
-
-  const wake = () => consumers.forEach((pump) => pump());
-  const wakeAt = (at: number) => {
-    const timer = setTimeout(
-      () => {
-        timers.delete(timer);
-        wake();
-      },
-      Math.max(0, at - now()),
-    );
-    timer.unref();
-    timers.add(timer);
-  };
-
   return {
-    queue: <Message>(topic: string): Queue<Message> => ({
-      send: async (messages) => {
-        const at = now();
-        db.exec('BEGIN IMMEDIATE');
-        try {
-          for (const message of messages) insert.run(topic, JSON.stringify(message), at);
-          db.exec('COMMIT');
-        } catch (error) {
-          db.exec('ROLLBACK');
-          throw error;
-        }
-        queueMicrotask(wake);
-      },
-    }),
-
-    consume: (topic, handler, consumeOptions) => {
-      const concurrency = consumeOptions?.concurrency ?? 4;
-      let active = 0;
-      let nextWake: number | undefined;
-      const pump = (): void => {
-        while (!stopping && active < concurrency) {
-          const message = takeNext(topic);
-          if (message === undefined) {
-            // Nothing visible now: make sure a timer covers the next message that will be (a
-            // retry, or one a crashed run left invisible). A timer can fire a millisecond before
-            // the wall clock reaches its time, so each pump re-arms rather than trusting one shot.
-            const row = pendingFor.get(topic) as { at: number | null };
-            if (row.at !== null && !stopping && (nextWake === undefined || nextWake <= now() || row.at < nextWake)) {
-              nextWake = row.at + 1;
-              wakeAt(nextWake);
-            }
-            break;
-          }
-          active += 1;
-          inFlight += 1;
-          void (async () => {
-            try {
-              await handler(JSON.parse(message.body));
-              remove.run(message.seq);
-            } catch (error) {
-              options.onError?.(topic, error, message.attempts);
-              const { code, message: text } = describeError(error);
-              if (message.attempts >= options.maxAttempts) kill.run(`${code}: ${text}`, message.seq);
-              else {
-                retry.run(now() + options.retryDelayMs * message.attempts, `${code}: ${text}`, message.seq);
-              }
-            } finally {
-              active -= 1;
-              inFlight -= 1;
-              events.emit('settled');
-              pump();
-            }
-          })();
-        }
-      };
-      consumers.push(pump);
-      pump();
-    },
-
-    idle: () =>
-      new Promise<void>((resolve) => {
-        const check = () => {
-          const row = pending.get() as { at: number | null };
-          const waiting = row.at !== null && row.at <= now();
-          if (inFlight === 0 && !waiting) {
-            events.off('settled', check);
-            resolve();
-          }
-        };
-        events.on('settled', check);
-        check();
-      }),
-
-    stop: async () => {
-      stopping = true;
-      timers.forEach((timer) => clearTimeout(timer));
-      timers.clear();
-      if (inFlight === 0) return;
-      await new Promise<void>((resolve) => {
-        const check = () => {
-          if (inFlight === 0) {
-            events.off('settled', check);
-            resolve();
-          }
-        };
-        events.on('settled', check);
-      });
-    },
-
-    deadLetters: () =>
-      (dead.all() as { topic: string; body: string; attempts: number; last_error: string | null }[]).map((row) => ({
-        topic: row.topic,
-        body: row.body,
-        attempts: row.attempts,
-        lastError: row.last_error,
-      })),
+    options,
+    now: options.now ?? Date.now,
+    sql: { ...statements(db), transaction: (run: () => void) => transaction(db, run) },
+    events: new EventEmitter(),
+    stopping: false,
+    inFlight: 0,
+    timers: new Set(),
+    consumers: [],
   };
+}
+
+function statements(db: DatabaseSync) {
+  return {
+    insert: db.prepare('INSERT INTO queue (topic, body, visible_at) VALUES (?, ?, ?)'),
+    next: db.prepare(
+      'SELECT seq, body, attempts FROM queue WHERE topic = ? AND dead = 0 AND visible_at <= ? ORDER BY seq LIMIT 1',
+    ),
+    take: db.prepare('UPDATE queue SET attempts = attempts + 1, visible_at = ? WHERE seq = ? AND visible_at <= ?'),
+    remove: db.prepare('DELETE FROM queue WHERE seq = ?'),
+    retry: db.prepare('UPDATE queue SET visible_at = ?, last_error = ? WHERE seq = ?'),
+    kill: db.prepare('UPDATE queue SET dead = 1, last_error = ? WHERE seq = ?'),
+    pending: db.prepare('SELECT MIN(visible_at) AS at FROM queue WHERE dead = 0'),
+    pendingFor: db.prepare('SELECT MIN(visible_at) AS at FROM queue WHERE topic = ? AND dead = 0'),
+    dead: db.prepare('SELECT topic, body, attempts, last_error FROM queue WHERE dead = 1 ORDER BY seq'),
+  };
+}
+
+function transaction(db: DatabaseSync, run: () => void): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    run();
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** Stores every message in one transaction, then wakes the consumers. */
+async function send(state: QueueState, topic: string, messages: readonly unknown[]): Promise<void> {
+  const at = state.now();
+  state.sql.transaction(() => {
+    for (const message of messages) state.sql.insert.run(topic, JSON.stringify(message), at);
+  });
+  queueMicrotask(() => wake(state));
+}
+
+/** The oldest visible message of `topic`, made invisible for the visibility timeout, or undefined. */
+function takeNext(state: QueueState, topic: string): Taken | undefined {
+  const at = state.now();
+  const row = state.sql.next.get(topic, at) as Taken | undefined;
+  if (row === undefined) return undefined;
+  const taken = state.sql.take.run(at + state.options.visibilityMs, row.seq, at);
+  return Number(taken.changes) === 1 ? { ...row, attempts: row.attempts + 1 } : undefined;
+}
+
+function wake(state: QueueState): void {
+  state.consumers.forEach((pump) => pump());
+}
+
+function wakeAt(state: QueueState, at: number): void {
+  const timer = setTimeout(
+    () => {
+      state.timers.delete(timer);
+      wake(state);
+    },
+    Math.max(0, at - state.now()),
+  );
+  timer.unref();
+  state.timers.add(timer);
+}
+
+/** Drains `topic` with `handler`, at most `concurrency` at a time, as long as the queues run. */
+function consume(state: QueueState, topic: string, handler: (body: unknown) => Promise<void>, concurrency: number) {
+  let active = 0;
+  let nextWake: number | undefined;
+  const pump = (): void => {
+    while (!state.stopping && active < concurrency) {
+      const message = takeNext(state, topic);
+      if (message === undefined) {
+        // Nothing visible now: make sure a timer covers the next message that will be (a retry,
+        // or one a crashed run left invisible). A timer can fire a millisecond before the wall
+        // clock reaches its time, so each pump re-arms rather than trusting one shot.
+        const row = state.sql.pendingFor.get(topic) as { at: number | null };
+        const due = row.at !== null && (nextWake === undefined || nextWake <= state.now() || row.at < nextWake);
+        if (due && row.at !== null && !state.stopping) {
+          nextWake = row.at + 1;
+          wakeAt(state, nextWake);
+        }
+        break;
+      }
+      active += 1;
+      state.inFlight += 1;
+      void handle(state, topic, message, handler).finally(() => {
+        active -= 1;
+        state.inFlight -= 1;
+        state.events.emit('settled');
+        pump();
+      });
+    }
+  };
+  state.consumers.push(pump);
+  pump();
+}
+
+/** One message through its handler: removed when it succeeds, retried later or set aside as dead when it fails. */
+async function handle(state: QueueState, topic: string, message: Taken, handler: (body: unknown) => Promise<void>) {
+  try {
+    await handler(JSON.parse(message.body));
+    state.sql.remove.run(message.seq);
+  } catch (error) {
+    state.options.onError?.(topic, error, message.attempts);
+    const { code, message: text } = describeError(error);
+    if (message.attempts >= state.options.maxAttempts) state.sql.kill.run(`${code}: ${text}`, message.seq);
+    else
+      state.sql.retry.run(state.now() + state.options.retryDelayMs * message.attempts, `${code}: ${text}`, message.seq);
+  }
+}
+
+function visibleNow(state: QueueState): boolean {
+  const row = state.sql.pending.get() as { at: number | null };
+  return row.at !== null && row.at <= state.now();
+}
+
+/** Resolves once `done()` holds, checked now and whenever a message settles. */
+function whenSettled(state: QueueState, done: () => boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const check = () => {
+      if (done()) {
+        state.events.off('settled', check);
+        resolve();
+      }
+    };
+    state.events.on('settled', check);
+    check();
+  });
 }

@@ -1,9 +1,19 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
+import type { Alert } from '../alert/schema.ts';
 import type { Outcome } from '../domain/types.ts';
 import { LeaseLostError } from '../errors.ts';
-import { decodeOutcome, matchesFilter, newOutcome, resolvedOutcome, type OutcomeStore } from './outcome-store.ts';
+import {
+  decodeOutcome,
+  matchesFilter,
+  newOutcome,
+  resolvedOutcome,
+  type ClaimRequest,
+  type ClaimResult,
+  type HistoryFilter,
+  type OutcomeStore,
+} from './outcome-store.ts';
 
 /**
  * Single-table layout. One item per alert instance:
@@ -62,53 +72,9 @@ export function createDynamoOutcomeStore(client: DynamoDBClient, options: Dynamo
     };
   };
 
+  const table: Table = { doc, TableName, key, fromItem, toItem, historyDays: options.historyDays ?? 30 };
   const store: OutcomeStore = {
-    claim: async (request) => {
-      const now = request.now.getTime();
-      const leaseUntil = now + request.leaseMs;
-      const fresh = newOutcome(request);
-      try {
-        await doc.send(
-          new PutCommand({
-            TableName,
-            Item: toItem(fresh, leaseUntil),
-            ConditionExpression: 'attribute_not_exists(PK)',
-          }),
-        );
-        return { claimed: true, outcome: fresh };
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-      const existing = await doc.send(new GetCommand({ TableName, Key: key(request.id), ConsistentRead: true }));
-      if (existing.Item === undefined) return store.claim(request);
-      const current = existing.Item as unknown as Item;
-      const outcome = fromItem(existing.Item);
-      if (current.stage === 'done') return { claimed: false, outcome, why: 'done' };
-      if (current.leaseUntil > now) return { claimed: false, outcome, why: 'leased' };
-      const taken: Outcome = { ...outcome, attempts: current.attempts + 1 };
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: key(request.id),
-            UpdateExpression: 'SET leaseUntil = :lease, attempts = :next, doc = :doc',
-            ConditionExpression: 'attempts = :seen AND stage <> :done AND leaseUntil <= :now',
-            ExpressionAttributeValues: {
-              ':lease': leaseUntil,
-              ':next': taken.attempts,
-              ':doc': JSON.stringify(taken),
-              ':seen': current.attempts,
-              ':done': 'done',
-              ':now': now,
-            },
-          }),
-        );
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return { claimed: false, outcome, why: 'leased' };
-        throw error;
-      }
-      return { claimed: true, outcome: taken };
-    },
+    claim: (request) => claim(table, request),
 
     save: async (outcome, leaseUntil) => {
       try {
@@ -137,67 +103,140 @@ export function createDynamoOutcomeStore(client: DynamoDBClient, options: Dynamo
       return result.Item === undefined ? undefined : fromItem(result.Item);
     },
 
-    recent: async ({ limit, filter }) => {
-      const outcomes: Outcome[] = [];
-      const today = Date.now();
-      const oldest = filter?.since?.toISOString().slice(0, 10) ?? '';
-      for (let day = 0; day < (options.historyDays ?? 30) && outcomes.length < limit; day += 1) {
-        const date = new Date(today - day * DAY_MS).toISOString().slice(0, 10);
-        if (date < oldest) break;
-        const partition = `DAY#${date}`;
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await doc.send(
-            new QueryCommand({
-              TableName,
-              IndexName: HISTORY_INDEX,
-              KeyConditionExpression: 'GSI1PK = :day',
-              ExpressionAttributeValues: { ':day': partition },
-              ScanIndexForward: false,
-              Limit: filter === undefined ? limit - outcomes.length : 100,
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          outcomes.push(...(page.Items ?? []).map(fromItem).filter((outcome) => matchesFilter(outcome, filter)));
-          startKey = page.LastEvaluatedKey;
-        } while (startKey !== undefined && outcomes.length < limit);
-      }
-      return outcomes.slice(0, limit);
-    },
+    recent: (query) => recent(table, query),
 
-    markResolved: async (id, alert, cluster, now) => {
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: key(id),
-            UpdateExpression: 'SET resolvedAt = :at',
-            ConditionExpression: 'attribute_exists(PK)',
-            ExpressionAttributeValues: { ':at': alert.endsAt },
-          }),
-        );
-        return;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-      try {
-        await doc.send(
-          new PutCommand({
-            TableName,
-            Item: toItem(resolvedOutcome(id, alert, cluster, now), 0),
-            ConditionExpression: 'attribute_not_exists(PK)',
-          }),
-        );
-      } catch (error) {
-        // The firing notification's record appeared in between: note the resolution on it.
-        if (error instanceof ConditionalCheckFailedException) return store.markResolved(id, alert, cluster, now);
-        throw error;
-      }
-    },
+    markResolved: (id, alert, cluster, now) => markResolved(table, id, alert, cluster, now),
 
     close: async () => {
       doc.destroy();
     },
   };
   return store;
+}
+
+/** What the operations share: the document client, the table and the item mapping. */
+interface Table {
+  doc: DynamoDBDocumentClient;
+  TableName: string;
+  key: (id: string) => { PK: string; SK: string };
+  fromItem: (item: Record<string, unknown>) => Outcome;
+  toItem: (outcome: Outcome, leaseUntil: number) => Item;
+  historyDays: number;
+}
+
+/** A new record, a takeover after the lease (the fencing token moves on), or why not. */
+async function claim(table: Table, request: ClaimRequest): Promise<ClaimResult> {
+  const { doc, TableName, key, fromItem, toItem } = table;
+  const now = request.now.getTime();
+  const leaseUntil = now + request.leaseMs;
+  const fresh = newOutcome(request);
+  try {
+    await doc.send(
+      new PutCommand({
+        TableName,
+        Item: toItem(fresh, leaseUntil),
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    );
+    return { claimed: true, outcome: fresh };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+  const existing = await doc.send(new GetCommand({ TableName, Key: key(request.id), ConsistentRead: true }));
+  if (existing.Item === undefined) return claim(table, request);
+  const current = existing.Item as unknown as Item;
+  const outcome = fromItem(existing.Item);
+  if (current.stage === 'done') return { claimed: false, outcome, why: 'done' };
+  if (current.leaseUntil > now) return { claimed: false, outcome, why: 'leased' };
+  const taken: Outcome = { ...outcome, attempts: current.attempts + 1 };
+  try {
+    await doc.send(
+      new UpdateCommand({
+        TableName,
+        Key: key(request.id),
+        UpdateExpression: 'SET leaseUntil = :lease, attempts = :next, doc = :doc',
+        ConditionExpression: 'attempts = :seen AND stage <> :done AND leaseUntil <= :now',
+        ExpressionAttributeValues: {
+          ':lease': leaseUntil,
+          ':next': taken.attempts,
+          ':doc': JSON.stringify(taken),
+          ':seen': current.attempts,
+          ':done': 'done',
+          ':now': now,
+        },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return { claimed: false, outcome, why: 'leased' };
+    throw error;
+  }
+  return { claimed: true, outcome: taken };
+}
+
+/** Newest first, a day's history partition at a time, up to `limit` that match. */
+async function recent(table: Table, { limit, filter }: { limit: number; filter?: HistoryFilter }): Promise<Outcome[]> {
+  const { doc, TableName, fromItem } = table;
+  const outcomes: Outcome[] = [];
+  const today = Date.now();
+  const oldest = filter?.since?.toISOString().slice(0, 10) ?? '';
+  for (let day = 0; day < table.historyDays && outcomes.length < limit; day += 1) {
+    const date = new Date(today - day * DAY_MS).toISOString().slice(0, 10);
+    if (date < oldest) break;
+    const partition = `DAY#${date}`;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await doc.send(
+        new QueryCommand({
+          TableName,
+          IndexName: HISTORY_INDEX,
+          KeyConditionExpression: 'GSI1PK = :day',
+          ExpressionAttributeValues: { ':day': partition },
+          ScanIndexForward: false,
+          Limit: filter === undefined ? limit - outcomes.length : 100,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      outcomes.push(...(page.Items ?? []).map(fromItem).filter((outcome) => matchesFilter(outcome, filter)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && outcomes.length < limit);
+  }
+  return outcomes.slice(0, limit);
+}
+
+/** Notes the resolution on the record, or creates a final `resolved` one when there is none. */
+async function markResolved(
+  table: Table,
+  id: string,
+  alert: Alert,
+  cluster: string | undefined,
+  now: Date,
+): Promise<void> {
+  const { doc, TableName, key, toItem } = table;
+  try {
+    await doc.send(
+      new UpdateCommand({
+        TableName,
+        Key: key(id),
+        UpdateExpression: 'SET resolvedAt = :at',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':at': alert.endsAt },
+      }),
+    );
+    return;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+  try {
+    await doc.send(
+      new PutCommand({
+        TableName,
+        Item: toItem(resolvedOutcome(id, alert, cluster, now), 0),
+        ConditionExpression: 'attribute_not_exists(PK)',
+      }),
+    );
+  } catch (error) {
+    // The firing notification's record appeared in between: note the resolution on it.
+    if (error instanceof ConditionalCheckFailedException) return markResolved(table, id, alert, cluster, now);
+    throw error;
+  }
 }

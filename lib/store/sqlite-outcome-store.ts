@@ -4,7 +4,15 @@ import { DatabaseSync } from 'node:sqlite';
 
 import type { Outcome } from '../domain/types.ts';
 import { LeaseLostError } from '../errors.ts';
-import { decodeOutcome, matchesFilter, newOutcome, resolvedOutcome, type OutcomeStore } from './outcome-store.ts';
+import {
+  decodeOutcome,
+  matchesFilter,
+  newOutcome,
+  resolvedOutcome,
+  type ClaimRequest,
+  type ClaimResult,
+  type OutcomeStore,
+} from './outcome-store.ts';
 
 /** Opens (creating if needed) the embedded database under a data directory. */
 export function openLocalDatabase(dataDir: string): DatabaseSync {
@@ -31,31 +39,7 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
     doc TEXT NOT NULL
   )`);
   db.exec('CREATE INDEX IF NOT EXISTS outcomes_received_at ON outcomes (received_at)');
-  const select = db.prepare('SELECT stage, lease_until, attempts, resolved_at, doc FROM outcomes WHERE id = ?');
-  const insert = db.prepare(
-    'INSERT INTO outcomes (id, received_at, stage, lease_until, attempts, resolved_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
-  const update = db.prepare(
-    'UPDATE outcomes SET stage = ?, lease_until = ?, attempts = ?, doc = ? WHERE id = ? AND attempts = ?',
-  );
-  const setResolved = db.prepare('UPDATE outcomes SET resolved_at = ? WHERE id = ?');
-  const recent = db.prepare(
-    'SELECT stage, lease_until, attempts, resolved_at, doc FROM outcomes WHERE received_at >= ? ORDER BY received_at DESC, id DESC',
-  );
-
-  interface Row {
-    stage: string;
-    lease_until: number;
-    attempts: number;
-    resolved_at: string | null;
-    doc: string;
-  }
-  // resolved_at is its own column so that a resolution noted while a worker holds the record
-  // survives that worker's next save.
-  const fromRow = (row: Row): Outcome => {
-    const outcome = decodeOutcome(row.doc);
-    return row.resolved_at === null ? outcome : { ...outcome, resolvedAt: row.resolved_at };
-  };
+  const sql = statements(db);
   const transaction = <T>(run: () => T): T => {
     db.exec('BEGIN IMMEDIATE');
     try {
@@ -69,34 +53,10 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
   };
 
   return {
-    claim: async (request) =>
-      transaction(() => {
-        const row = select.get(request.id) as Row | undefined;
-        const leaseUntil = request.now.getTime() + request.leaseMs;
-        if (row === undefined) {
-          const outcome = newOutcome(request);
-          insert.run(
-            request.id,
-            outcome.timings.receivedAt,
-            outcome.stage,
-            leaseUntil,
-            outcome.attempts,
-            null,
-            JSON.stringify(outcome),
-          );
-          return { claimed: true as const, outcome };
-        }
-        const existing = fromRow(row);
-        if (row.stage === 'done') return { claimed: false as const, outcome: existing, why: 'done' as const };
-        if (row.lease_until > request.now.getTime())
-          return { claimed: false as const, outcome: existing, why: 'leased' as const };
-        const outcome: Outcome = { ...existing, attempts: row.attempts + 1 };
-        update.run(outcome.stage, leaseUntil, outcome.attempts, JSON.stringify(outcome), request.id, row.attempts);
-        return { claimed: true as const, outcome };
-      }),
+    claim: async (request) => transaction(() => claimRow(sql, request)),
 
     save: async (outcome, leaseUntil) => {
-      const changed = update.run(
+      const changed = sql.update.run(
         outcome.stage,
         leaseUntil === null ? 0 : leaseUntil.getTime(),
         outcome.attempts,
@@ -108,14 +68,14 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
     },
 
     get: async (id) => {
-      const row = select.get(id) as Row | undefined;
+      const row = sql.select.get(id) as Row | undefined;
       return row === undefined ? undefined : fromRow(row);
     },
 
     recent: async ({ limit, filter }) => {
       const outcomes: Outcome[] = [];
       // Row by row, newest first, so a narrow filter over a long history holds only what it returns.
-      for (const row of recent.iterate(filter?.since?.toISOString() ?? '')) {
+      for (const row of sql.recent.iterate(filter?.since?.toISOString() ?? '')) {
         const outcome = fromRow(row as unknown as Row);
         if (matchesFilter(outcome, filter)) outcomes.push(outcome);
         if (outcomes.length >= limit) break;
@@ -125,10 +85,10 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
 
     markResolved: async (id, alert, cluster, now) => {
       transaction(() => {
-        const row = select.get(id) as Row | undefined;
+        const row = sql.select.get(id) as Row | undefined;
         if (row === undefined) {
           const outcome = resolvedOutcome(id, alert, cluster, now);
-          insert.run(
+          sql.insert.run(
             id,
             outcome.timings.receivedAt,
             outcome.stage,
@@ -139,7 +99,7 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
           );
           return;
         }
-        setResolved.run(alert.endsAt, id);
+        sql.setResolved.run(alert.endsAt, id);
       });
     },
 
@@ -147,4 +107,60 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
       if (db.isOpen) db.close();
     },
   };
+}
+
+interface Row {
+  stage: string;
+  lease_until: number;
+  attempts: number;
+  resolved_at: string | null;
+  doc: string;
+}
+
+function statements(db: DatabaseSync) {
+  return {
+    select: db.prepare('SELECT stage, lease_until, attempts, resolved_at, doc FROM outcomes WHERE id = ?'),
+    insert: db.prepare(
+      'INSERT INTO outcomes (id, received_at, stage, lease_until, attempts, resolved_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    update: db.prepare(
+      'UPDATE outcomes SET stage = ?, lease_until = ?, attempts = ?, doc = ? WHERE id = ? AND attempts = ?',
+    ),
+    setResolved: db.prepare('UPDATE outcomes SET resolved_at = ? WHERE id = ?'),
+    recent: db.prepare(
+      'SELECT stage, lease_until, attempts, resolved_at, doc FROM outcomes WHERE received_at >= ? ORDER BY received_at DESC, id DESC',
+    ),
+  };
+}
+
+// resolved_at is its own column so that a resolution noted while a worker holds the record
+// survives that worker's next save.
+function fromRow(row: Row): Outcome {
+  const outcome = decodeOutcome(row.doc);
+  return row.resolved_at === null ? outcome : { ...outcome, resolvedAt: row.resolved_at };
+}
+
+/** A claim, inside the caller's transaction: a new record, a takeover after the lease, or why not. */
+function claimRow(sql: ReturnType<typeof statements>, request: ClaimRequest): ClaimResult {
+  const row = sql.select.get(request.id) as Row | undefined;
+  const leaseUntil = request.now.getTime() + request.leaseMs;
+  if (row === undefined) {
+    const outcome = newOutcome(request);
+    sql.insert.run(
+      request.id,
+      outcome.timings.receivedAt,
+      outcome.stage,
+      leaseUntil,
+      outcome.attempts,
+      null,
+      JSON.stringify(outcome),
+    );
+    return { claimed: true, outcome };
+  }
+  const existing = fromRow(row);
+  if (row.stage === 'done') return { claimed: false, outcome: existing, why: 'done' };
+  if (row.lease_until > request.now.getTime()) return { claimed: false, outcome: existing, why: 'leased' };
+  const outcome: Outcome = { ...existing, attempts: row.attempts + 1 };
+  sql.update.run(outcome.stage, leaseUntil, outcome.attempts, JSON.stringify(outcome), request.id, row.attempts);
+  return { claimed: true, outcome };
 }
