@@ -1,9 +1,7 @@
 import type {
-  V1ControllerRevision,
   V1CronJob,
   V1DaemonSet,
   V1Deployment,
-  V1HorizontalPodAutoscaler,
   V1Job,
   V1Node,
   V1PersistentVolumeClaim,
@@ -31,7 +29,6 @@ export const KINDS = {
   Deployment: { apiVersion: 'apps/v1', resource: 'deployments', namespaced: true },
   StatefulSet: { apiVersion: 'apps/v1', resource: 'statefulsets', namespaced: true },
   DaemonSet: { apiVersion: 'apps/v1', resource: 'daemonsets', namespaced: true },
-  ControllerRevision: { apiVersion: 'apps/v1', resource: 'controllerrevisions', namespaced: true },
   Job: { apiVersion: 'batch/v1', resource: 'jobs', namespaced: true },
   CronJob: { apiVersion: 'batch/v1', resource: 'cronjobs', namespaced: true },
   HorizontalPodAutoscaler: { apiVersion: 'autoscaling/v2', resource: 'horizontalpodautoscalers', namespaced: true },
@@ -51,16 +48,12 @@ export interface KindObjects {
   Deployment: V1Deployment;
   StatefulSet: V1StatefulSet;
   DaemonSet: V1DaemonSet;
-  ControllerRevision: V1ControllerRevision;
   Job: V1Job;
   CronJob: V1CronJob;
   HorizontalPodAutoscaler: V2HorizontalPodAutoscaler;
   PodDisruptionBudget: V1PodDisruptionBudget;
   StorageClass: V1StorageClass;
 }
-
-/** Kept for detectors written against the v1 autoscaling shape. */
-export type LegacyHpa = V1HorizontalPodAutoscaler;
 
 export interface ListOptions {
   namespace?: string;
