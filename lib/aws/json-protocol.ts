@@ -1,8 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
-import { AwsServiceError, isTransient } from '../errors.ts';
+import { AwsServiceError } from '../errors.ts';
+import type { FailedAttempt, RetryPolicy } from '../http/retry.ts';
+import { sendHttp, withHttpRetries, type HttpAnswer } from '../http/transport.ts';
 
 /**
  * A small client for AWS services that speak the AWS JSON protocol (SQS, SSM, …): one signed
@@ -32,17 +32,25 @@ export interface AwsJsonClientOptions {
   env?: NodeJS.ProcessEnv;
   /** Base URL when neither environment override is set (SQS: the queue URL's origin). */
   defaultEndpoint?: string;
-  maxAttempts?: number;
   /** Per attempt, from sending to the last byte of the answer. */
   timeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
+  /** AWS_JSON_RETRY unless given. */
+  retry?: RetryPolicy;
   clock?: () => Date;
 }
 
-const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
-const BASE_DELAY_MS = 100;
-const MAX_DELAY_MS = 20_000;
+/**
+ * As the SDK's standard retry mode: 3 attempts in all, full-jitter backoff from 200 ms (then
+ * 400 ms) up to 20 s, on throttling, 5xx and network failures.
+ */
+export const AWS_JSON_RETRY: RetryPolicy = {
+  attempts: 3,
+  baseDelayMs: 200,
+  maxDelayMs: 20_000,
+  maxRetryAfterMs: 20_000,
+  random: Math.random,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 /** The endpoint for a service: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the default, or the regional one. */
 export function resolveEndpoint(
@@ -125,45 +133,7 @@ function encode(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
-
-/** One POST over node:http(s), on kept-alive connections. */
-function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<Answer> {
-  const secure = url.protocol === 'https:';
-  return new Promise((resolve, reject) => {
-    const request = (secure ? httpsRequest : httpRequest)(
-      url,
-      {
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        agent: secure ? agents.https : agents.http,
-        timeout: timeoutMs,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    request.on('timeout', () =>
-      request.destroy(
-        Object.assign(new Error(`no answer from ${url.host} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }),
-      ),
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
-function errorOf(answer: Answer, attempts: number): AwsServiceError {
+function errorOf(answer: HttpAnswer, attempts: number): AwsServiceError {
   let type = `Http${answer.status}`;
   let message = `HTTP ${answer.status}`;
   try {
@@ -177,17 +147,16 @@ function errorOf(answer: Answer, attempts: number): AwsServiceError {
   return new AwsServiceError(type, message, answer.status, attempts);
 }
 
-function retryable(error: unknown): boolean {
-  if (error instanceof AwsServiceError) return isTransient(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && NETWORK.has(code);
+/** A service error as the retry policy reads it: a throttling type counts as a 429, whatever its status. */
+function answered(error: unknown): FailedAttempt | undefined {
+  if (!(error instanceof AwsServiceError)) return undefined;
+  const status = error.$metadata.httpStatusCode;
+  return { status, throttled: error.transient && status < 500 };
 }
 
 export function createAwsJsonClient(options: AwsJsonClientOptions): AwsJsonClient {
   const env = options.env ?? process.env;
-  const maxAttempts = options.maxAttempts ?? 3;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const random = options.random ?? Math.random;
+  const retry = options.retry ?? AWS_JSON_RETRY;
   const clock = options.clock ?? (() => new Date());
   return {
     call: async <Output>(target: string, input: unknown): Promise<Output> => {
@@ -196,27 +165,24 @@ export function createAwsJsonClient(options: AwsJsonClientOptions): AwsJsonClien
       const url = new URL(resolveEndpoint(options.service, region, env, options.defaultEndpoint));
       if (url.pathname === '') url.pathname = '/';
       const body = JSON.stringify(input);
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          const headers = signRequest({
-            url,
-            headers: { 'content-type': `application/x-amz-json-${options.jsonVersion}`, 'x-amz-target': target },
-            body,
-            service: options.service,
-            region,
-            credentials: credentialsFromEnv(env),
-            now: clock(),
-          });
-          const answer = await post(url, headers, body, options.timeoutMs ?? 10_000);
-          if (answer.status >= 200 && answer.status < 300) {
-            return (answer.body === '' ? {} : JSON.parse(answer.body)) as Output;
-          }
-          throw errorOf(answer, attempt);
-        } catch (error) {
-          if (attempt >= maxAttempts || !retryable(error)) throw error;
-          await sleep(random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt));
+      // Every call is repeatable: reads, and SQS sends whose duplicates the detector's claim on
+      // the alert instance absorbs.
+      return withHttpRetries(retry, { idempotent: true, answered }, async (attempt) => {
+        const headers = signRequest({
+          url,
+          headers: { 'content-type': `application/x-amz-json-${options.jsonVersion}`, 'x-amz-target': target },
+          body,
+          service: options.service,
+          region,
+          credentials: credentialsFromEnv(env),
+          now: clock(),
+        });
+        const answer = await sendHttp({ method: 'POST', url, headers, body, timeoutMs: options.timeoutMs ?? 10_000 });
+        if (answer.status >= 200 && answer.status < 300) {
+          return (answer.body === '' ? {} : JSON.parse(answer.body)) as Output;
         }
-      }
+        throw errorOf(answer, attempt);
+      });
     },
   };
 }

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { ClusterUnreachableError } from '../errors.ts';
 import type { KubeApi, KubeProvider } from './kube-api.ts';
 import { createRestKubeApi, type KubeConnection, type KubeRequestAuth } from './rest-kube-api.ts';
-import type { RetryPolicy } from './retry.ts';
+import type { RetryPolicy } from '../http/retry.ts';
 
 /**
  * A connection for a client-node KubeConfig's current context. client-node works out the TLS

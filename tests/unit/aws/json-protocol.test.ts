@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 
 import { AwsServiceError } from '../../../lib/errors.ts';
 import {
+  AWS_JSON_RETRY,
   createAwsJsonClient,
   resolveEndpoint,
   signRequest,
@@ -26,10 +27,13 @@ function client(overrides: Partial<AwsJsonClientOptions> = {}) {
     service: 'ssm',
     jsonVersion: '1.1',
     env,
-    sleep: async (ms) => {
-      sleeps.push(ms);
+    retry: {
+      ...AWS_JSON_RETRY,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      random: () => 1,
     },
-    random: () => 1,
     ...overrides,
   });
 }
