@@ -1,6 +1,8 @@
 // esbuild plugins for the Lambda bundles (serverless.yml `custom.esbuild.plugins`; the cold-start
 // bench builds with them too).
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { dirname, join } from 'node:path';
 
 import type { Plugin } from 'esbuild';
 
@@ -30,5 +32,33 @@ export const requireBuiltins: Plugin = {
   },
 };
 
+/**
+ * Packages bundled from their ES module build (package.json `module`) rather than the CommonJS
+ * `main` esbuild picks on platform node. `@smithy/signature-v4`'s CommonJS build require()s whole
+ * `@smithy/core` submodules (serde, client, protocols: ≈ 130 KiB minified), which esbuild cannot
+ * tree-shake; its ES build keeps the ≈ 15 KiB the signer uses. Only for packages whose ES build
+ * runs on Node as it is.
+ */
+const ES_BUILDS = ['@smithy/signature-v4'];
+
+export const preferEsBuilds: Plugin = {
+  name: 'prefer-es-builds',
+  setup(build) {
+    const names = new RegExp(`^(${ES_BUILDS.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter: names }, async (args) => {
+      const manifest = await build.resolve(`${args.path}/package.json`, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+      });
+      if (manifest.errors.length > 0) return { errors: manifest.errors };
+      const { module } = JSON.parse(readFileSync(manifest.path, 'utf8')) as { module?: string };
+      return module === undefined ? undefined : { path: join(dirname(manifest.path), module) };
+    });
+  },
+};
+
+/** Every plugin the function bundles are built with. */
+export const plugins: Plugin[] = [requireBuiltins, preferEsBuilds];
+
 // serverless-esbuild reads the default export of its `plugins` file.
-export default [requireBuiltins];
+export default plugins;

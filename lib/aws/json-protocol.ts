@@ -1,8 +1,9 @@
-import { createHash, createHmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
 
 import { AwsServiceError } from '../errors.ts';
 import type { FailedAttempt, RetryPolicy } from '../http/retry.ts';
 import { sendHttp, withHttpRetries, type HttpAnswer } from '../http/transport.ts';
+import { Sha256 } from './sha256.ts';
 
 /**
  * A small client for AWS services that speak the AWS JSON protocol (SQS, SSM, …): one signed
@@ -74,14 +75,12 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
   return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
 }
 
-const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
-
 /**
- * Signature Version 4 headers for a POST of `body` to `url` (path and query as given, which for
- * the JSON protocol are `/` and empty). Returns every header to send, `authorization` included.
+ * Signature Version 4 headers for a POST of `body` to `url`, signed by `@smithy/signature-v4` as
+ * the SDK's JSON clients sign (no `x-amz-content-sha256`). Returns every header to send,
+ * `host`, `x-amz-date` and `authorization` included.
  */
-export function signRequest(request: {
+export async function signRequest(request: {
   url: URL;
   headers: Record<string, string>;
   body: string;
@@ -89,48 +88,32 @@ export function signRequest(request: {
   region: string;
   credentials: Credentials;
   now: Date;
-}): Record<string, string> {
-  const amzDate = request.now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-  const day = amzDate.slice(0, 8);
-  const headers: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value])),
-    host: request.url.host,
-    'x-amz-date': amzDate,
-    ...(request.credentials.sessionToken === undefined
-      ? {}
-      : { 'x-amz-security-token': request.credentials.sessionToken }),
-  };
-  const names = Object.keys(headers).sort();
-  const canonical = [
-    'POST',
-    request.url.pathname || '/',
-    [...request.url.searchParams.entries()]
-      .map(([key, value]) => [encode(key), encode(value)])
-      .sort(([a = '', x = ''], [b = '', y = '']) => (a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1))
-      .map(([key, value]) => `${key}=${value}`)
-      .join('&'),
-    names.map((name) => `${name}:${(headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join(''),
-    names.join(';'),
-    sha256(request.body),
-  ].join('\n');
-  const scope = `${day}/${request.region}/${request.service}/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
-  const key = hmac(
-    hmac(hmac(hmac(`AWS4${request.credentials.secretAccessKey}`, day), request.region), request.service),
-    'aws4_request',
+}): Promise<Record<string, string>> {
+  const signer = new SignatureV4({
+    service: request.service,
+    region: request.region,
+    credentials: request.credentials,
+    sha256: Sha256,
+    applyChecksum: false,
+  });
+  const { url } = request;
+  const signed = await signer.sign(
+    {
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port === '' ? {} : { port: Number(url.port) }),
+      path: url.pathname || '/',
+      query: Object.fromEntries(url.searchParams),
+      headers: {
+        ...Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value])),
+        host: url.host,
+      },
+      body: request.body,
+    },
+    { signingDate: request.now },
   );
-  const signature = createHmac('sha256', key).update(toSign, 'utf8').digest('hex');
-  return {
-    ...headers,
-    authorization: `AWS4-HMAC-SHA256 Credential=${request.credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
-  };
-}
-
-function encode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return signed.headers;
 }
 
 function errorOf(answer: HttpAnswer, attempts: number): AwsServiceError {
@@ -168,7 +151,7 @@ export function createAwsJsonClient(options: AwsJsonClientOptions): AwsJsonClien
       // Every call is repeatable: reads, and SQS sends whose duplicates the detector's claim on
       // the alert instance absorbs.
       return withHttpRetries(retry, { idempotent: true, answered }, async (attempt) => {
-        const headers = signRequest({
+        const headers = await signRequest({
           url,
           headers: { 'content-type': `application/x-amz-json-${options.jsonVersion}`, 'x-amz-target': target },
           body,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Sha256 } from '@smithy/core/checksum';
+import { Sha256Js } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createServer } from 'node:net';
 
@@ -61,17 +61,18 @@ describe('SigV4 signing', () => {
   it.each<[string, { accessKeyId: string; secretAccessKey: string; sessionToken?: string }]>([
     ['long-term keys', CREDENTIALS],
     ['session credentials', { ...CREDENTIALS, sessionToken: 'FwoGZXIvYXdzEBYaDExampleSessionToken' }],
-  ])('signs exactly as the SDK signer does, with %s', async (_, credentials) => {
+  ])('signs exactly as an independent SDK signer does, with %s', async (_, credentials) => {
     const body = JSON.stringify({ Name: '/kubemend/prod/webhook-token', WithDecryption: true });
     const url = new URL('https://ssm.eu-west-1.amazonaws.com/');
     const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetParameter' };
 
-    const ours = signRequest({ url, headers, body, service: 'ssm', region: 'eu-west-1', credentials, now: NOW });
+    const ours = await signRequest({ url, headers, body, service: 'ssm', region: 'eu-west-1', credentials, now: NOW });
+    // The SDK's pure-JavaScript SHA-256, so the node:crypto hash kubemend signs with is checked too.
     const sdk = await new SignatureV4({
       service: 'ssm',
       region: 'eu-west-1',
       credentials,
-      sha256: Sha256,
+      sha256: Sha256Js,
       applyChecksum: false,
     }).sign(
       {
@@ -119,6 +120,42 @@ describe('AWS JSON client', () => {
     expect(request?.target).toBe('AmazonSSM.GetParameter');
     expect(request?.input).toEqual({ Name: '/kubemend/test/token', WithDecryption: true });
     expect(request?.headers['content-type']).toBe('application/x-amz-json-1.1');
+  });
+
+  it('sends requests whose signature an independent signer reproduces from what the server received', async () => {
+    aws.parameters.set('/p', 'v');
+
+    await getParameter(client(), '/p');
+
+    const [request] = aws.requests;
+    const headers = request!.headers as Record<string, string>;
+    const url = new URL(aws.url);
+    const signedNames = /SignedHeaders=([^,]+),/.exec(headers.authorization ?? '')?.[1]?.split(';') ?? [];
+    const expected = await new SignatureV4({
+      service: 'ssm',
+      region: 'eu-west-1',
+      credentials: CREDENTIALS,
+      sha256: Sha256Js,
+      applyChecksum: false,
+    }).sign(
+      {
+        method: 'POST',
+        protocol: 'http:',
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: '/',
+        headers: Object.fromEntries(signedNames.map((name) => [name, headers[name] ?? ''])),
+        body: JSON.stringify(request!.input),
+      },
+      {
+        signingDate: new Date(
+          headers['x-amz-date']!.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
+        ),
+      },
+    );
+
+    expect(signedNames).toEqual(expect.arrayContaining(['host', 'x-amz-date', 'x-amz-target', 'content-type']));
+    expect(headers.authorization).toBe(expected.headers.authorization);
   });
 
   it('names a service error by its type, keeps its message and does not retry a client error', async () => {
