@@ -22,6 +22,7 @@ import { createLogger, type Logger } from '../logger.ts';
 import { createLocalRuntime, loadConfigFile } from '../local/runtime.ts';
 import { startServer } from '../local/server.ts';
 import { remediators } from '../remediate/registry.ts';
+import { createEnvParameterStore } from '../secrets/parameters.ts';
 import { KINDS } from '../kube/kinds.ts';
 import { loadModelConfig } from '../models/model-config.ts';
 import { metricsSources } from '../models/consult.ts';
@@ -375,7 +376,7 @@ export function createProgram(io: CliIo): Command {
         // With a Prometheus for the cluster and models next to the config: what will fill soon.
         const modelPath = join(dirname(options.config), 'model_config.yaml');
         const metrics = metricsSources(
-          (cluster) => prometheusFor(config, cluster, { env: io.env }),
+          (cluster) => prometheusFor(config, cluster, { env: createEnvParameterStore(io.env) }),
           existsSync(modelPath) ? loadModelConfig(modelPath) : undefined,
         )(options.cluster);
         if (metrics !== undefined) findings.push(...(await forecastFindings(metrics, new Date())));

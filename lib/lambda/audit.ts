@@ -4,7 +4,6 @@ import { createDynamoFindingsStore } from '../audit/dynamodb-findings-store.ts';
 import type { AuditReport, FindingsStore } from '../audit/findings-store.ts';
 import { scanCluster } from '../audit/scan.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { loadFunctionConfig } from './config-source.ts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { forecastFindings } from '../audit/forecast.ts';
@@ -16,6 +15,7 @@ import { describeError } from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import { createEnvParameterStore, createSsmParameterStore, ssmClient } from '../secrets/parameters.ts';
 
 export interface AuditDeps {
   config: AgentConfig;
@@ -32,7 +32,8 @@ export interface AuditDeps {
 /** The scheduled audit's dependencies, built once per container from its environment. */
 export async function createAuditDeps(env: NodeJS.ProcessEnv): Promise<AuditDeps> {
   const vars = parseEnv(AuditEnvSchema, env);
-  const config = await loadFunctionConfig(vars, () => new SSMClient({}));
+  const parameters = createSsmParameterStore(ssmClient(env));
+  const config = await loadFunctionConfig(vars, parameters);
   return {
     config,
     kube: createRegistryProvider(config, {
@@ -46,7 +47,11 @@ export async function createAuditDeps(env: NodeJS.ProcessEnv): Promise<AuditDeps
     logger: createLogger({ level: vars.KUBEMEND_LOG_LEVEL, name: 'kubemend-audit' }),
     metricsFor: metricsSources(
       (cluster) =>
-        prometheusFor(config, cluster, { env, ssm: () => new SSMClient({}), credentials: defaultProvider() }),
+        prometheusFor(config, cluster, {
+          env: createEnvParameterStore(env),
+          ssm: parameters,
+          credentials: defaultProvider(),
+        }),
       loadModelConfig(vars.KUBEMEND_MODEL_CONFIG_PATH),
     ),
     clock: () => new Date(),

@@ -23,6 +23,7 @@ import { createLocalQueues, type LocalQueues } from '../queue/sqlite-queue.ts';
 import { checkWebhookCredential } from '../receiver/auth.ts';
 import { receiveWebhook } from '../receiver/receive.ts';
 import { remediators } from '../remediate/registry.ts';
+import { createEnvParameterStore } from '../secrets/parameters.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
 import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
 import { buildInfo } from '../version.ts';
@@ -107,7 +108,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   // The models next to the agent config (config/model_config.yaml), when there are any.
   const modelPath = join(dirname(options.configPath), 'model_config.yaml');
   const metricsFor = metricsSources(
-    (cluster) => prometheusFor(config, cluster, { env: process.env }),
+    (cluster) => prometheusFor(config, cluster, { env: createEnvParameterStore(process.env) }),
     existsSync(modelPath) ? loadModelConfig(modelPath) : undefined,
   );
   const plans = queues.queue<PlanMessage>('plans');

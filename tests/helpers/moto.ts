@@ -17,6 +17,8 @@ export interface Moto {
   dynamodb(): DynamoDBClient;
   /** Options for any other AWS SDK client on this emulator. */
   clientOptions: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  /** The environment kubemend's own AWS JSON clients (SQS, SSM) take, pointed at this emulator. */
+  awsEnv: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,12 @@ export async function startMoto(): Promise<Moto> {
   return {
     endpoint,
     clientOptions,
+    awsEnv: {
+      AWS_REGION: clientOptions.region,
+      AWS_ACCESS_KEY_ID: clientOptions.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: clientOptions.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL: endpoint,
+    },
     dynamodb: () => new DynamoDBClient(clientOptions),
     stop: async () => {
       await stopProcesses([moto]);

@@ -9,10 +9,11 @@ import {
   createAwsJsonClient,
   resolveEndpoint,
   signRequest,
+  type AwsJsonClient,
   type AwsJsonClientOptions,
 } from '../../../lib/aws/json-protocol.ts';
-import { getParameter, ssmClient } from '../../../lib/aws/ssm-parameter.ts';
 import { createSqsQueue } from '../../../lib/queue/sqs-queue.ts';
+import { ssmClient } from '../../../lib/secrets/parameters.ts';
 import { startFakeAws, type FakeAws } from '../../helpers/loopback.ts';
 
 const NOW = new Date('2026-11-26T02:14:05.123Z');
@@ -21,6 +22,15 @@ const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'test-secret-
 let aws: FakeAws;
 let env: NodeJS.ProcessEnv;
 let sleeps: number[];
+
+/** GetParameter's value, as the SSM parameter store asks for it. */
+async function getParameter(ssm: AwsJsonClient, name: string): Promise<string | undefined> {
+  const answer = await ssm.call<{ Parameter?: { Value?: string } }>('AmazonSSM.GetParameter', {
+    Name: name,
+    WithDecryption: true,
+  });
+  return answer.Parameter?.Value;
+}
 
 function client(overrides: Partial<AwsJsonClientOptions> = {}) {
   return createAwsJsonClient({
