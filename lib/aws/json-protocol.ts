@@ -1,5 +1,6 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 
+import type { AwsEnv } from '../env.ts';
 import { AwsServiceError } from '../errors.ts';
 import type { FailedAttempt, RetryPolicy } from '../http/retry.ts';
 import { sendHttp, withHttpRetries, type HttpAnswer } from '../http/transport.ts';
@@ -7,30 +8,30 @@ import { Sha256 } from './sha256.ts';
 
 /**
  * A small client for AWS services that speak the AWS JSON protocol (SQS, SSM, …): one signed
- * POST per call, for functions whose cold start cannot afford an SDK client (the receiver). Same
- * conventions as the SDK where they matter: credentials from the Lambda environment
- * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), the region from
- * `AWS_REGION`, endpoint overrides from `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`,
- * up to 3 attempts with jittered exponential backoff for throttling, 5xx and network errors,
- * kept-alive connections.
+ * POST per call, for functions whose cold start cannot afford an SDK client. Same conventions as
+ * the SDK where they matter: the region, credentials and endpoint overrides the Lambda
+ * environment gives (AwsEnv, parsed once in lib/env.ts), SigV4 by `@smithy/signature-v4`, up to
+ * 3 attempts with jittered exponential backoff for throttling, 5xx and network errors, kept-alive
+ * connections (lib/http/transport.ts).
+ *
+ * @example
+ * const ssm = createAwsJsonClient({ service: 'ssm', jsonVersion: '1.1', aws: parseEnv(AwsEnvSchema, env) });
+ * await ssm.call('AmazonSSM.GetParameter', { Name: '/kubemend/prod/kill-switch' });
  */
 export interface AwsJsonClient {
   /** `target` is the X-Amz-Target, e.g. `AmazonSQS.SendMessageBatch`. */
   call<Output>(target: string, input: unknown): Promise<Output>;
 }
 
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+export type Credentials = AwsEnv['credentials'];
 
 export interface AwsJsonClientOptions {
   /** The signing name and endpoint prefix, e.g. `sqs`, `ssm`. */
   service: string;
   /** `1.0` (SQS, DynamoDB) or `1.1` (SSM). */
   jsonVersion: '1.0' | '1.1';
-  env?: NodeJS.ProcessEnv;
+  /** Region, credentials and endpoint overrides (lib/env.ts AwsEnvSchema). */
+  aws: AwsEnv;
   /** Base URL when neither environment override is set (SQS: the queue URL's origin). */
   defaultEndpoint?: string;
   /** Per attempt, from sending to the last byte of the answer. */
@@ -56,64 +57,54 @@ export const AWS_JSON_RETRY: RetryPolicy = {
 /** The endpoint for a service: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the default, or the regional one. */
 export function resolveEndpoint(
   service: string,
-  region: string,
-  env: NodeJS.ProcessEnv,
+  aws: Pick<AwsEnv, 'region' | 'endpoints'>,
   defaultEndpoint?: string,
 ): string {
-  const override = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] || env.AWS_ENDPOINT_URL;
-  if (override) return override;
+  const override = aws.endpoints.services[service.toLowerCase()] ?? aws.endpoints.all;
+  if (override !== undefined) return override;
   if (defaultEndpoint !== undefined) return defaultEndpoint;
+  const { region } = aws;
   return `https://${service}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
 }
 
-export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) {
-    throw new Error('no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set');
-  }
-  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
-}
-
-/**
- * Signature Version 4 headers for a POST of `body` to `url`, signed by `@smithy/signature-v4` as
- * the SDK's JSON clients sign (no `x-amz-content-sha256`). Returns every header to send,
- * `host`, `x-amz-date` and `authorization` included.
- */
-export async function signRequest(request: {
+/** Signs JSON-protocol POSTs for one service and region, as the SDK's JSON clients sign them. */
+export type RequestSigner = (request: {
   url: URL;
   headers: Record<string, string>;
   body: string;
+  now: Date;
+}) => Promise<Record<string, string>>;
+
+/**
+ * Signature Version 4 by `@smithy/signature-v4` (its signing keys cached across calls), without
+ * `x-amz-content-sha256` as the SDK's JSON clients sign. The signer returns every header to
+ * send, `host`, `x-amz-date` and `authorization` included.
+ */
+export function createRequestSigner(options: {
   service: string;
   region: string;
   credentials: Credentials;
-  now: Date;
-}): Promise<Record<string, string>> {
-  const signer = new SignatureV4({
-    service: request.service,
-    region: request.region,
-    credentials: request.credentials,
-    sha256: Sha256,
-    applyChecksum: false,
-  });
-  const { url } = request;
-  const signed = await signer.sign(
-    {
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port === '' ? {} : { port: Number(url.port) }),
-      path: url.pathname || '/',
-      query: Object.fromEntries(url.searchParams),
-      headers: {
-        ...Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value])),
-        host: url.host,
+}): RequestSigner {
+  const signer = new SignatureV4({ ...options, sha256: Sha256, applyChecksum: false });
+  return async ({ url, headers, body, now }) => {
+    const signed = await signer.sign(
+      {
+        method: 'POST',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port === '' ? {} : { port: Number(url.port) }),
+        path: url.pathname || '/',
+        query: Object.fromEntries(url.searchParams),
+        headers: {
+          ...Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
+          host: url.host,
+        },
+        body,
       },
-      body: request.body,
-    },
-    { signingDate: request.now },
-  );
-  return signed.headers;
+      { signingDate: now },
+    );
+    return signed.headers;
+  };
 }
 
 function errorOf(answer: HttpAnswer, attempts: number): AwsServiceError {
@@ -138,26 +129,27 @@ function answered(error: unknown): FailedAttempt | undefined {
 }
 
 export function createAwsJsonClient(options: AwsJsonClientOptions): AwsJsonClient {
-  const env = options.env ?? process.env;
   const retry = options.retry ?? AWS_JSON_RETRY;
   const clock = options.clock ?? (() => new Date());
+  const url = new URL(resolveEndpoint(options.service, options.aws, options.defaultEndpoint));
+  if (url.pathname === '') url.pathname = '/';
+  const sign = createRequestSigner({
+    service: options.service,
+    region: options.aws.region,
+    credentials: options.aws.credentials,
+  });
+  const contentType = `application/x-amz-json-${options.jsonVersion}`;
   return {
     call: async <Output>(target: string, input: unknown): Promise<Output> => {
-      const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
-      if (!region) throw new Error('no AWS region: AWS_REGION is not set');
-      const url = new URL(resolveEndpoint(options.service, region, env, options.defaultEndpoint));
-      if (url.pathname === '') url.pathname = '/';
       const body = JSON.stringify(input);
       // Every call is repeatable: reads, and SQS sends whose duplicates the detector's claim on
       // the alert instance absorbs.
       return withHttpRetries(retry, { idempotent: true, answered }, async (attempt) => {
-        const headers = await signRequest({
+        // Signed per attempt: the signature carries the time.
+        const headers = await sign({
           url,
-          headers: { 'content-type': `application/x-amz-json-${options.jsonVersion}`, 'x-amz-target': target },
+          headers: { 'content-type': contentType, 'x-amz-target': target },
           body,
-          service: options.service,
-          region,
-          credentials: credentialsFromEnv(env),
           now: clock(),
         });
         const answer = await sendHttp({ method: 'POST', url, headers, body, timeoutMs: options.timeoutMs ?? 10_000 });

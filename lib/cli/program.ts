@@ -10,7 +10,7 @@ import { DEFAULT_MAX_PER_KIND, scanCluster } from '../audit/scan.ts';
 import { AlertSchema, formatIssue, parseWebhook, type Alert } from '../alert/schema.ts';
 import { findRule } from '../config/agent-config.ts';
 import { detectors, findDetector } from '../detect/registry.ts';
-import { LocalEnvSchema, parseEnv, type LocalEnv } from '../env.ts';
+import { KubeconfigEnvSchema, LocalEnvSchema, parseEnv, type LocalEnv } from '../env.ts';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { fanOut, type Notifier } from '../notify/notifier.ts';
 import { slackNotifier } from '../notify/slack.ts';
@@ -53,6 +53,8 @@ const KIND_NAMES = Object.keys(KINDS);
 /** The `kubemend` command line. Operators script against it: keep flags and output stable. */
 export function createProgram(io: CliIo): Command {
   const env = parseEnv(LocalEnvSchema, io.env);
+  const kubeconfig = parseEnv(KubeconfigEnvSchema, io.env);
+  const secrets = createEnvParameterStore(io.env);
   const defaultConfig = env.KUBEMEND_CONFIG ?? join(io.packageRoot, 'config', 'agent_config.yaml');
   const defaultDataDir = env.KUBEMEND_DATA_DIR ?? '.kubemend';
   const program = new Command('kubemend')
@@ -93,6 +95,8 @@ export function createProgram(io: CliIo): Command {
         webhookToken: env.KUBEMEND_WEBHOOK_TOKEN,
         kubeContext: options.context,
         kube: io.kube,
+        kubeconfig,
+        secrets,
         notifier: localNotifier(env, logger),
       });
       const server = await startServer(runtime, { host: options.host, port: options.port });
@@ -146,7 +150,12 @@ export function createProgram(io: CliIo): Command {
       const alerts = readAlerts(file);
       const kube =
         io.kube ??
-        createRegistryProvider(config, { identity: 'detector', kubeContext: options.context, timeoutMs: 10_000 });
+        createRegistryProvider(config, {
+          identity: 'detector',
+          kubeContext: options.context,
+          timeoutMs: 10_000,
+          kubeconfig,
+        });
       const results: unknown[] = [];
       let failed = false;
       for (const alert of alerts) {
@@ -188,6 +197,8 @@ export function createProgram(io: CliIo): Command {
       webhookToken: undefined,
       kubeContext: options.context,
       kube: io.kube,
+      kubeconfig,
+      secrets,
       notifier: localNotifier(env, createLogger({ level: env.KUBEMEND_LOG_LEVEL })),
     });
     try {
@@ -350,7 +361,12 @@ export function createProgram(io: CliIo): Command {
         const config = loadConfigFile(options.config);
         const kube = await (
           io.kube ??
-          createRegistryProvider(config, { identity: 'detector', kubeContext: options.context, timeoutMs: 30_000 })
+          createRegistryProvider(config, {
+            identity: 'detector',
+            kubeContext: options.context,
+            timeoutMs: 30_000,
+            kubeconfig,
+          })
         )(options.cluster);
         const progress = io.progress ?? false;
         let complete = true;
@@ -376,7 +392,7 @@ export function createProgram(io: CliIo): Command {
         // With a Prometheus for the cluster and models next to the config: what will fill soon.
         const modelPath = join(dirname(options.config), 'model_config.yaml');
         const metrics = metricsSources(
-          (cluster) => prometheusFor(config, cluster, { env: createEnvParameterStore(io.env) }),
+          (cluster) => prometheusFor(config, cluster, { env: secrets }),
           existsSync(modelPath) ? loadModelConfig(modelPath) : undefined,
         )(options.cluster);
         if (metrics !== undefined) findings.push(...(await forecastFindings(metrics, new Date())));

@@ -10,7 +10,7 @@ import { forecastFindings } from '../audit/forecast.ts';
 import { metricsSources, type MetricsSource } from '../models/consult.ts';
 import { loadModelConfig } from '../models/model-config.ts';
 import { prometheusFor } from '../prometheus/registry.ts';
-import { AuditEnvSchema, parseEnv } from '../env.ts';
+import { AuditEnvSchema, AwsEnvSchema, KubeconfigEnvSchema, parseEnv } from '../env.ts';
 import { describeError } from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
@@ -32,13 +32,14 @@ export interface AuditDeps {
 /** The scheduled audit's dependencies, built once per container from its environment. */
 export async function createAuditDeps(env: NodeJS.ProcessEnv): Promise<AuditDeps> {
   const vars = parseEnv(AuditEnvSchema, env);
-  const parameters = createSsmParameterStore(ssmClient(env));
+  const parameters = createSsmParameterStore(ssmClient(parseEnv(AwsEnvSchema, env)));
   const config = await loadFunctionConfig(vars, parameters);
   return {
     config,
     kube: createRegistryProvider(config, {
       identity: 'detector',
       timeoutMs: vars.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
+      kubeconfig: parseEnv(KubeconfigEnvSchema, env),
     }),
     store: createDynamoFindingsStore(new DynamoDBClient({}), {
       tableName: vars.KUBEMEND_TABLE_NAME,

@@ -1,4 +1,4 @@
-import { parseEnv, ReceiverEnvSchema } from '../env.ts';
+import { AwsEnvSchema, parseEnv, ReceiverEnvSchema } from '../env.ts';
 import { ConfigError, PayloadTooLargeError } from '../errors.ts';
 import { jsonResponse, MAX_BODY_BYTES, type HttpResponse } from '../http/responses.ts';
 import { createLogger, type Logger } from '../logger.ts';
@@ -21,8 +21,9 @@ export interface ReceiverRuntime {
 export function createReceiverRuntime(env: NodeJS.ProcessEnv): ReceiverRuntime {
   const config = parseEnv(ReceiverEnvSchema, env);
   const logger = createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-receiver' });
-  const alerts = createSqsQueue<AlertMessage>(config.KUBEMEND_ALERT_QUEUE_URL);
-  const parameters = createSsmParameterStore(ssmClient(env));
+  const aws = parseEnv(AwsEnvSchema, env);
+  const alerts = createSqsQueue<AlertMessage>(config.KUBEMEND_ALERT_QUEUE_URL, aws);
+  const parameters = createSsmParameterStore(ssmClient(aws));
   const webhookSecret = async () => {
     const value = await parameters.get(config.KUBEMEND_WEBHOOK_TOKEN_PARAMETER);
     if (value === undefined || value.length < 16) {

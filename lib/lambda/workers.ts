@@ -3,7 +3,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 
 import { detectors } from '../detect/registry.ts';
 import { loadFunctionConfig } from './config-source.ts';
-import { DetectorEnvSchema, parseEnv, RemediatorEnvSchema } from '../env.ts';
+import { AwsEnvSchema, DetectorEnvSchema, KubeconfigEnvSchema, parseEnv, RemediatorEnvSchema } from '../env.ts';
 import { ssmKillSwitch } from '../guardrails/kill-switch.ts';
 import { createDynamoTargetGuard } from '../guardrails/target-guard.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
@@ -28,7 +28,9 @@ import { createDynamoOutcomeStore } from '../store/dynamodb-outcome-store.ts';
 /** The detector Lambda's dependencies, built once per container from its environment. */
 export async function createDetectorDeps(env: NodeJS.ProcessEnv): Promise<DetectDeps> {
   const config = parseEnv(DetectorEnvSchema, env);
-  const parameters = createSsmParameterStore(ssmClient(env));
+  const aws = parseEnv(AwsEnvSchema, env);
+  const kubeconfig = parseEnv(KubeconfigEnvSchema, env);
+  const parameters = createSsmParameterStore(ssmClient(aws));
   const agentConfig = await loadFunctionConfig(config, parameters);
   return {
     store: createDynamoOutcomeStore(new DynamoDBClient({}), {
@@ -40,8 +42,9 @@ export async function createDetectorDeps(env: NodeJS.ProcessEnv): Promise<Detect
     kube: createRegistryProvider(agentConfig, {
       identity: 'detector',
       timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
+      kubeconfig,
     }),
-    plans: createSqsQueue<PlanMessage>(config.KUBEMEND_PLAN_QUEUE_URL),
+    plans: createSqsQueue<PlanMessage>(config.KUBEMEND_PLAN_QUEUE_URL, aws),
     clock: () => new Date(),
     logger: createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-detector' }),
     metrics: emfMetrics('kubemend-detector'),
@@ -61,7 +64,9 @@ export async function createDetectorDeps(env: NodeJS.ProcessEnv): Promise<Detect
 /** The remediator Lambda's dependencies, built once per container from its environment. */
 export async function createRemediatorDeps(env: NodeJS.ProcessEnv): Promise<RemediateDeps> {
   const config = parseEnv(RemediatorEnvSchema, env);
-  const parameters = createSsmParameterStore(ssmClient(env));
+  const aws = parseEnv(AwsEnvSchema, env);
+  const kubeconfig = parseEnv(KubeconfigEnvSchema, env);
+  const parameters = createSsmParameterStore(ssmClient(aws));
   const agentConfig = await loadFunctionConfig(config, parameters);
   const dynamo = new DynamoDBClient({});
   const logger = createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-remediator' });
@@ -88,12 +93,13 @@ export async function createRemediatorDeps(env: NodeJS.ProcessEnv): Promise<Reme
     kube: createRegistryProvider(agentConfig, {
       identity: 'remediator',
       timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
+      kubeconfig,
     }),
     killSwitch: ssmKillSwitch(parameters, config.KUBEMEND_KILL_SWITCH_PARAMETER, { cacheMs: 30_000 }),
     targetGuard: createDynamoTargetGuard(dynamo, { tableName: config.KUBEMEND_TABLE_NAME }),
     ...(config.KUBEMEND_PLAN_QUEUE_URL === undefined
       ? {}
-      : { followUps: createSqsQueue<PlanMessage>(config.KUBEMEND_PLAN_QUEUE_URL) }),
+      : { followUps: createSqsQueue<PlanMessage>(config.KUBEMEND_PLAN_QUEUE_URL, aws) }),
     clock: () => new Date(),
     logger,
     metrics: emfMetrics('kubemend-remediator'),

@@ -2,6 +2,7 @@ import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
 import { detectors } from '../detect/registry.ts';
 import { configKillSwitch } from '../guardrails/kill-switch.ts';
 import { createSqliteTargetGuard } from '../guardrails/target-guard.ts';
+import type { KubeconfigEnv } from '../env.ts';
 import { describeError } from '../errors.ts';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
@@ -23,7 +24,7 @@ import { createLocalQueues, type LocalQueues } from '../queue/sqlite-queue.ts';
 import { checkWebhookCredential } from '../receiver/auth.ts';
 import { receiveWebhook } from '../receiver/receive.ts';
 import { remediators } from '../remediate/registry.ts';
-import { createEnvParameterStore } from '../secrets/parameters.ts';
+import type { ParameterStore } from '../secrets/parameters.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
 import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
 import { buildInfo } from '../version.ts';
@@ -39,6 +40,10 @@ export interface LocalRuntimeOptions {
   leaseMs?: number;
   /** Replaces the kubeconfig provider (tests, other cluster access). */
   kube?: KubeProvider;
+  /** Where kubeconfig files are (lib/env.ts KubeconfigEnvSchema), when `kube` does not replace them. */
+  kubeconfig: KubeconfigEnv;
+  /** Where the agent config's `env:` secret refs are read (createEnvParameterStore). */
+  secrets: ParameterStore;
   clock?: () => Date;
   /** Told about applied, refused, failed and pending-approval outcomes. */
   notifier?: Notifier;
@@ -97,6 +102,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       identity,
       kubeContext: options.kubeContext,
       timeoutMs: options.kubeTimeoutMs ?? 10_000,
+      kubeconfig: options.kubeconfig,
     });
   const killSwitch = configKillSwitch(config.killSwitch);
   const targetGuard = createSqliteTargetGuard(db);
@@ -108,7 +114,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   // The models next to the agent config (config/model_config.yaml), when there are any.
   const modelPath = join(dirname(options.configPath), 'model_config.yaml');
   const metricsFor = metricsSources(
-    (cluster) => prometheusFor(config, cluster, { env: createEnvParameterStore(process.env) }),
+    (cluster) => prometheusFor(config, cluster, { env: options.secrets }),
     existsSync(modelPath) ? loadModelConfig(modelPath) : undefined,
   );
   const plans = queues.queue<PlanMessage>('plans');

@@ -1,4 +1,5 @@
 import { createAwsJsonClient, type AwsJsonClient } from '../aws/json-protocol.ts';
+import type { AwsEnv } from '../env.ts';
 import { AwsServiceError } from '../errors.ts';
 
 /**
@@ -20,8 +21,8 @@ export interface ParameterStore {
 }
 
 /** The SSM client over the AWS JSON protocol (`AWS_ENDPOINT_URL_SSM` overrides its endpoint). */
-export function ssmClient(env: NodeJS.ProcessEnv): AwsJsonClient {
-  return createAwsJsonClient({ service: 'ssm', jsonVersion: '1.1', env });
+export function ssmClient(aws: AwsEnv): AwsJsonClient {
+  return createAwsJsonClient({ service: 'ssm', jsonVersion: '1.1', aws });
 }
 
 /**

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { ssmKillSwitch } from '../../../lib/guardrails/kill-switch.ts';
 import { createSsmParameterStore, ssmClient, type ParameterStore } from '../../../lib/secrets/parameters.ts';
 import { startFakeAws, type FakeAws } from '../../helpers/loopback.ts';
+import { awsEnvAt } from '../../helpers/support.ts';
 
 /** The switch over the SSM parameter store, against the loopback AWS JSON endpoint. */
 let aws: FakeAws;
@@ -22,15 +23,7 @@ beforeEach(() => {
   aws.parameters.clear();
   aws.override = undefined;
   now = 0;
-  parameters = createSsmParameterStore(
-    ssmClient({
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDKILLSWITCHTEST',
-      AWS_SECRET_ACCESS_KEY: 'kill-switch-test-secret',
-      AWS_ENDPOINT_URL: aws.url,
-    }),
-    { clock: () => now },
-  );
+  parameters = createSsmParameterStore(ssmClient(awsEnvAt(aws.url)), { clock: () => now });
 });
 
 describe('kill switch in SSM', () => {

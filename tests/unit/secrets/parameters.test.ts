@@ -8,6 +8,7 @@ import {
   type ParameterStore,
 } from '../../../lib/secrets/parameters.ts';
 import { startFakeAws, type FakeAws } from '../../helpers/loopback.ts';
+import { awsEnvAt } from '../../helpers/support.ts';
 
 /** The SSM parameter store against the loopback AWS JSON endpoint, and the environment store. */
 let aws: FakeAws;
@@ -26,15 +27,7 @@ beforeEach(() => {
   aws.parameters.clear();
   aws.override = undefined;
   now = 0;
-  parameters = createSsmParameterStore(
-    ssmClient({
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDPARAMETERSTEST',
-      AWS_SECRET_ACCESS_KEY: 'parameters-test-secret',
-      AWS_ENDPOINT_URL: aws.url,
-    }),
-    { clock: () => now },
-  );
+  parameters = createSsmParameterStore(ssmClient(awsEnvAt(aws.url)), { clock: () => now });
 });
 
 describe('SSM parameter store', () => {
