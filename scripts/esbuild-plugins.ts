@@ -57,8 +57,54 @@ export const preferEsBuilds: Plugin = {
   },
 };
 
+/**
+ * What `@smithy/signature-v4` takes from `@smithy/core`'s entry modules, by the file that defines
+ * it (paths relative to the entry module). Those entry modules cost the receiver's cold start
+ * more than the signer itself: `serde` runs code at import the signer never needs (a UUID
+ * generator that reads `globalThis.crypto`, which makes Node build Web Crypto), and `protocols`
+ * and `client` reach modules with a dynamic import(), for which esbuild splits what they share
+ * with the bundle into chunks the function then loads at start. The signer's imports resolve to
+ * these files instead; a file that moves in a new @smithy/core fails the build, never a function.
+ */
+const SIGNER_IMPORTS: Record<string, Record<string, string[]>> = {
+  '@smithy/core/serde': {
+    './util-hex-encoding/hex-encoding.js': ['fromHex', 'toHex'],
+    './util-utf8/fromUtf8.js': ['fromUtf8'],
+    './util-utf8/toUint8Array.js': ['toUint8Array'],
+    './is-array-buffer/is-array-buffer.js': ['isArrayBuffer'],
+    './writeKey.js': ['writeKey'],
+    '@smithy/core/transport': ['hasOwn'],
+  },
+  '@smithy/core/protocols': {
+    './util-uri-escape/escape-uri.js': ['escapeUri'],
+    '@smithy/core/transport': ['HttpRequest'],
+  },
+  '@smithy/core/client': { '@smithy/core/transport': ['normalizeProvider'] },
+};
+
+export const signerImports: Plugin = {
+  name: 'signer-imports',
+  setup(build) {
+    const names = new RegExp(`^(${Object.keys(SIGNER_IMPORTS).join('|').replace(/[/.]/g, '\\$&')})$`);
+    build.onResolve({ filter: names }, async (args) => {
+      if (!args.importer.includes('/@smithy/signature-v4/dist-es/')) return undefined;
+      // Resolved without an importer, so this hook hands it on to esbuild's own resolution.
+      const entry = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir });
+      if (entry.errors.length > 0) return { errors: entry.errors };
+      return { path: entry.path, namespace: 'signer-imports', pluginData: args.path };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'signer-imports' }, (args) => {
+      const files = SIGNER_IMPORTS[args.pluginData as string] ?? {};
+      const contents = Object.entries(files)
+        .map(([file, exported]) => `export { ${exported.join(', ')} } from ${JSON.stringify(file)};`)
+        .join('\n');
+      return { contents, loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 /** Every plugin the function bundles are built with. */
-export const plugins: Plugin[] = [requireBuiltins, preferEsBuilds];
+export const plugins: Plugin[] = [requireBuiltins, preferEsBuilds, signerImports];
 
 // serverless-esbuild reads the default export of its `plugins` file.
 export default plugins;
