@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 
 import { build } from 'esbuild';
 
-import { requireBuiltins } from '../scripts/esbuild-plugins.ts';
+import { plugins } from '../scripts/esbuild-plugins.ts';
 import { startFakeAws, writeLambdaHarness, type FakeAws } from '../tests/helpers/loopback.ts';
 
 import type { AuditReport } from '../lib/audit/findings-store.ts';
@@ -63,7 +63,7 @@ export async function bundleCli(scratch: string): Promise<string> {
     target: 'node24',
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     define: { KUBEMEND_BUILD_VERSION: JSON.stringify(version), KUBEMEND_BUILD_COMMIT: '""' },
-    plugins: [requireBuiltins],
+    plugins,
     logLevel: 'error',
   });
   return outfile;

@@ -21,7 +21,7 @@ import * as esbuild from 'esbuild';
 import { parse } from 'yaml';
 
 import { backOffEvent, crashingPod, deployment, readFixture, replicaSet } from '../tests/helpers/fixtures.ts';
-import { requireBuiltins } from '../scripts/esbuild-plugins.ts';
+import { plugins } from '../scripts/esbuild-plugins.ts';
 import { startFakeAws, startFakeKube, writeLambdaHarness } from '../tests/helpers/loopback.ts';
 
 const RUNS = 11;
@@ -228,7 +228,7 @@ async function attribution(name: Name): Promise<{ bytes: number; packages: [stri
     target: String(settings.target),
     banner: settings.banner as Record<string, string>,
     external: settings.exclude ?? [],
-    plugins: [requireBuiltins],
+    plugins,
     outdir: join(work, 'attribution'),
     logLevel: 'silent',
   });

@@ -1,3 +1,5 @@
+import { delimiter } from 'node:path';
+
 import * as z from 'zod';
 
 import { formatIssue } from './alert/schema.ts';
@@ -75,6 +77,79 @@ export const AuditEnvSchema = z.object({
   /** At most this many objects of each kind are read per cluster; beyond it the audit resolves nothing. */
   KUBEMEND_AUDIT_MAX_PER_KIND: z.coerce.number().int().positive().default(20_000),
 });
+
+/**
+ * What kubemend's own AWS clients (the JSON-protocol SQS and SSM clients) take from the
+ * environment Lambda sets: the region, the function's credentials, and the endpoint overrides
+ * the SDK honours too (`AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`; local emulators).
+ * Parsed once where a function is built and passed to each client.
+ */
+export const AwsEnvSchema = z
+  .looseObject({
+    AWS_REGION: optional(z.string().min(1)),
+    AWS_DEFAULT_REGION: optional(z.string().min(1)),
+    AWS_ACCESS_KEY_ID: z.string({ error: 'not set' }).min(1, 'not set'),
+    AWS_SECRET_ACCESS_KEY: z.string({ error: 'not set' }).min(1, 'not set'),
+    AWS_SESSION_TOKEN: optional(z.string().min(1)),
+    AWS_ENDPOINT_URL: optional(z.url({ protocol: /^https?$/ })),
+  })
+  .transform((env, context) => {
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (region === undefined) {
+      context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'not set (nor AWS_DEFAULT_REGION)' });
+      return z.NEVER;
+    }
+    const services: Record<string, string> = {};
+    for (const [name, value] of Object.entries(env)) {
+      const service = /^AWS_ENDPOINT_URL_([A-Z0-9_]+)$/.exec(name)?.[1];
+      if (service === undefined || typeof value !== 'string' || value === '') continue;
+      if (!/^https?:\/\//.test(value) || !URL.canParse(value)) {
+        context.addIssue({ code: 'custom', path: [name], message: 'expected an http(s) URL' });
+      }
+      services[service.toLowerCase()] = value;
+    }
+    return {
+      region,
+      credentials: {
+        accessKeyId: env.AWS_ACCESS_KEY_ID,
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+        ...(env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: env.AWS_SESSION_TOKEN }),
+      },
+      endpoints: {
+        /** `AWS_ENDPOINT_URL`: every service's endpoint unless its own is set. */
+        all: env.AWS_ENDPOINT_URL,
+        /** `AWS_ENDPOINT_URL_<SERVICE>` by lower-case service name (`sqs`, `ssm`). */
+        services,
+      },
+    };
+  });
+export type AwsEnv = z.infer<typeof AwsEnvSchema>;
+
+/**
+ * Where kubeconfig files are, as kubectl finds them: `KUBECONFIG` (a list), else
+ * `$HOME/.kube/config`, else in-cluster when `KUBERNETES_SERVICE_HOST` is set.
+ */
+export const KubeconfigEnvSchema = z
+  .object({
+    KUBECONFIG: optional(z.string()),
+    HOME: optional(z.string().min(1)),
+    KUBERNETES_SERVICE_HOST: optional(z.string().min(1)),
+  })
+  .transform((env) => ({
+    files: (env.KUBECONFIG ?? '').split(delimiter).filter((file) => file !== ''),
+    home: env.HOME,
+    inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
+  }));
+export type KubeconfigEnv = z.infer<typeof KubeconfigEnvSchema>;
+
+/**
+ * The process environment. The one place kubemend reads it: everything else is handed the
+ * environment, or what was parsed from it, by whoever builds the application (the functions in
+ * `functions/`, the CLI in `bin/`).
+ */
+export function processEnv(): NodeJS.ProcessEnv {
+  return process.env;
+}
 
 /** Parses an environment once, at start-up; a missing or bad variable stops start-up by name. */
 export function parseEnv<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv): z.infer<Schema> {

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'listen_failed',
   'aws_service_error',
   'kube_api_error',
+  'http_timeout',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -239,6 +240,23 @@ export class KubeApiError extends KubemendError {
     this.statusCode = statusCode;
     this.body = body;
     this.headers = headers;
+  }
+}
+
+/**
+ * An HTTP server (the Kubernetes API, an AWS endpoint) that did not answer one attempt within its
+ * time; the request was aborted, and may or may not have taken effect. The adapters above the
+ * transport say which server and what for (a Kubernetes call reports ClusterUnreachableError).
+ */
+export class HttpTimeoutError extends KubemendError {
+  /** The server's origin (`https://host:port`). */
+  readonly origin: string;
+  readonly timeoutMs: number;
+
+  constructor(origin: string, timeoutMs: number) {
+    super('http_timeout', `${origin} did not answer within ${timeoutMs} ms`, { transient: true });
+    this.origin = origin;
+    this.timeoutMs = timeoutMs;
   }
 }
 

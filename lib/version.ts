@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+import { processEnv } from './env.ts';
+
 /** Replaced by esbuild's `define` when the functions are bundled (serverless.yml custom.esbuild.define). */
 declare const KUBEMEND_BUILD_VERSION: string | undefined;
 declare const KUBEMEND_BUILD_COMMIT: string | undefined;
@@ -23,7 +25,7 @@ export function buildInfo(): BuildInfo {
   cached ??= resolveBuildInfo({
     bundledVersion: typeof KUBEMEND_BUILD_VERSION === 'string' ? KUBEMEND_BUILD_VERSION : undefined,
     bundledCommit: typeof KUBEMEND_BUILD_COMMIT === 'string' ? KUBEMEND_BUILD_COMMIT : undefined,
-    env: process.env,
+    env: processEnv(),
     root: new URL('..', import.meta.url),
   });
   return cached;

@@ -1,6 +1,8 @@
 // esbuild plugins for the Lambda bundles (serverless.yml `custom.esbuild.plugins`; the cold-start
 // bench builds with them too).
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { dirname, join } from 'node:path';
 
 import type { Plugin } from 'esbuild';
 
@@ -30,5 +32,79 @@ export const requireBuiltins: Plugin = {
   },
 };
 
+/**
+ * Packages bundled from their ES module build (package.json `module`) rather than the CommonJS
+ * `main` esbuild picks on platform node. `@smithy/signature-v4`'s CommonJS build require()s whole
+ * `@smithy/core` submodules (serde, client, protocols: ≈ 130 KiB minified), which esbuild cannot
+ * tree-shake; its ES build keeps the ≈ 15 KiB the signer uses. Only for packages whose ES build
+ * runs on Node as it is.
+ */
+const ES_BUILDS = ['@smithy/signature-v4'];
+
+export const preferEsBuilds: Plugin = {
+  name: 'prefer-es-builds',
+  setup(build) {
+    const names = new RegExp(`^(${ES_BUILDS.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter: names }, async (args) => {
+      const manifest = await build.resolve(`${args.path}/package.json`, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+      });
+      if (manifest.errors.length > 0) return { errors: manifest.errors };
+      const { module } = JSON.parse(readFileSync(manifest.path, 'utf8')) as { module?: string };
+      return module === undefined ? undefined : { path: join(dirname(manifest.path), module) };
+    });
+  },
+};
+
+/**
+ * What `@smithy/signature-v4` takes from `@smithy/core`'s entry modules, by the file that defines
+ * it (paths relative to the entry module). Those entry modules cost the receiver's cold start
+ * more than the signer itself: `serde` runs code at import the signer never needs (a UUID
+ * generator that reads `globalThis.crypto`, which makes Node build Web Crypto), and `protocols`
+ * and `client` reach modules with a dynamic import(), for which esbuild splits what they share
+ * with the bundle into chunks the function then loads at start. The signer's imports resolve to
+ * these files instead; a file that moves in a new @smithy/core fails the build, never a function.
+ */
+const SIGNER_IMPORTS: Record<string, Record<string, string[]>> = {
+  '@smithy/core/serde': {
+    './util-hex-encoding/hex-encoding.js': ['fromHex', 'toHex'],
+    './util-utf8/fromUtf8.js': ['fromUtf8'],
+    './util-utf8/toUint8Array.js': ['toUint8Array'],
+    './is-array-buffer/is-array-buffer.js': ['isArrayBuffer'],
+    './writeKey.js': ['writeKey'],
+    '@smithy/core/transport': ['hasOwn'],
+  },
+  '@smithy/core/protocols': {
+    './util-uri-escape/escape-uri.js': ['escapeUri'],
+    '@smithy/core/transport': ['HttpRequest'],
+  },
+  '@smithy/core/client': { '@smithy/core/transport': ['normalizeProvider'] },
+};
+
+export const signerImports: Plugin = {
+  name: 'signer-imports',
+  setup(build) {
+    const names = new RegExp(`^(${Object.keys(SIGNER_IMPORTS).join('|').replace(/[/.]/g, '\\$&')})$`);
+    build.onResolve({ filter: names }, async (args) => {
+      if (!args.importer.includes('/@smithy/signature-v4/dist-es/')) return undefined;
+      // Resolved without an importer, so this hook hands it on to esbuild's own resolution.
+      const entry = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir });
+      if (entry.errors.length > 0) return { errors: entry.errors };
+      return { path: entry.path, namespace: 'signer-imports', pluginData: args.path };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'signer-imports' }, (args) => {
+      const files = SIGNER_IMPORTS[args.pluginData as string] ?? {};
+      const contents = Object.entries(files)
+        .map(([file, exported]) => `export { ${exported.join(', ')} } from ${JSON.stringify(file)};`)
+        .join('\n');
+      return { contents, loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+/** Every plugin the function bundles are built with. */
+export const plugins: Plugin[] = [requireBuiltins, preferEsBuilds, signerImports];
+
 // serverless-esbuild reads the default export of its `plugins` file.
-export default [requireBuiltins];
+export default plugins;

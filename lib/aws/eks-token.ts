@@ -1,6 +1,7 @@
-import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+
+import { Sha256 } from './sha256.ts';
 
 /** The prefix EKS (aws-iam-authenticator) expects on a bearer token. */
 export const EKS_TOKEN_PREFIX = 'k8s-aws-v1.';

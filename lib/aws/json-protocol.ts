@@ -1,169 +1,113 @@
-import { createHash, createHmac } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { SignatureV4 } from '@smithy/signature-v4';
 
-import { AwsServiceError, isTransient } from '../errors.ts';
+import type { AwsEnv } from '../env.ts';
+import { AwsServiceError } from '../errors.ts';
+import type { FailedAttempt, RetryPolicy } from '../http/retry.ts';
+import { sendHttp, withHttpRetries, type HttpAnswer } from '../http/transport.ts';
+import { Sha256 } from './sha256.ts';
 
 /**
  * A small client for AWS services that speak the AWS JSON protocol (SQS, SSM, …): one signed
- * POST per call, for functions whose cold start cannot afford an SDK client (the receiver). Same
- * conventions as the SDK where they matter: credentials from the Lambda environment
- * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), the region from
- * `AWS_REGION`, endpoint overrides from `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`,
- * up to 3 attempts with jittered exponential backoff for throttling, 5xx and network errors,
- * kept-alive connections.
+ * POST per call, for functions whose cold start cannot afford an SDK client. Same conventions as
+ * the SDK where they matter: the region, credentials and endpoint overrides the Lambda
+ * environment gives (AwsEnv, parsed once in lib/env.ts), SigV4 by `@smithy/signature-v4`, up to
+ * 3 attempts with jittered exponential backoff for throttling, 5xx and network errors, kept-alive
+ * connections (lib/http/transport.ts).
+ *
+ * @example
+ * const ssm = createAwsJsonClient({ service: 'ssm', jsonVersion: '1.1', aws: parseEnv(AwsEnvSchema, env) });
+ * await ssm.call('AmazonSSM.GetParameter', { Name: '/kubemend/prod/kill-switch' });
  */
 export interface AwsJsonClient {
   /** `target` is the X-Amz-Target, e.g. `AmazonSQS.SendMessageBatch`. */
   call<Output>(target: string, input: unknown): Promise<Output>;
 }
 
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+export type Credentials = AwsEnv['credentials'];
 
 export interface AwsJsonClientOptions {
   /** The signing name and endpoint prefix, e.g. `sqs`, `ssm`. */
   service: string;
   /** `1.0` (SQS, DynamoDB) or `1.1` (SSM). */
   jsonVersion: '1.0' | '1.1';
-  env?: NodeJS.ProcessEnv;
+  /** Region, credentials and endpoint overrides (lib/env.ts AwsEnvSchema). */
+  aws: AwsEnv;
   /** Base URL when neither environment override is set (SQS: the queue URL's origin). */
   defaultEndpoint?: string;
-  maxAttempts?: number;
   /** Per attempt, from sending to the last byte of the answer. */
   timeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
+  /** AWS_JSON_RETRY unless given. */
+  retry?: RetryPolicy;
   clock?: () => Date;
 }
 
-const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
-const BASE_DELAY_MS = 100;
-const MAX_DELAY_MS = 20_000;
+/**
+ * As the SDK's standard retry mode: 3 attempts in all, full-jitter backoff from 200 ms (then
+ * 400 ms) up to 20 s, on throttling, 5xx and network failures.
+ */
+export const AWS_JSON_RETRY: RetryPolicy = {
+  attempts: 3,
+  baseDelayMs: 200,
+  maxDelayMs: 20_000,
+  maxRetryAfterMs: 20_000,
+  random: Math.random,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 /** The endpoint for a service: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the default, or the regional one. */
 export function resolveEndpoint(
   service: string,
-  region: string,
-  env: NodeJS.ProcessEnv,
+  aws: Pick<AwsEnv, 'region' | 'endpoints'>,
   defaultEndpoint?: string,
 ): string {
-  const override = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] || env.AWS_ENDPOINT_URL;
-  if (override) return override;
+  const override = aws.endpoints.services[service.toLowerCase()] ?? aws.endpoints.all;
+  if (override !== undefined) return override;
   if (defaultEndpoint !== undefined) return defaultEndpoint;
+  const { region } = aws;
   return `https://${service}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
 }
 
-export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) {
-    throw new Error('no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set');
-  }
-  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
-}
-
-const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
-
-/**
- * Signature Version 4 headers for a POST of `body` to `url` (path and query as given, which for
- * the JSON protocol are `/` and empty). Returns every header to send, `authorization` included.
- */
-export function signRequest(request: {
+/** Signs JSON-protocol POSTs for one service and region, as the SDK's JSON clients sign them. */
+export type RequestSigner = (request: {
   url: URL;
   headers: Record<string, string>;
   body: string;
+  now: Date;
+}) => Promise<Record<string, string>>;
+
+/**
+ * Signature Version 4 by `@smithy/signature-v4` (its signing keys cached across calls), without
+ * `x-amz-content-sha256` as the SDK's JSON clients sign. The signer returns every header to
+ * send, `host`, `x-amz-date` and `authorization` included.
+ */
+export function createRequestSigner(options: {
   service: string;
   region: string;
   credentials: Credentials;
-  now: Date;
-}): Record<string, string> {
-  const amzDate = request.now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-  const day = amzDate.slice(0, 8);
-  const headers: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value])),
-    host: request.url.host,
-    'x-amz-date': amzDate,
-    ...(request.credentials.sessionToken === undefined
-      ? {}
-      : { 'x-amz-security-token': request.credentials.sessionToken }),
-  };
-  const names = Object.keys(headers).sort();
-  const canonical = [
-    'POST',
-    request.url.pathname || '/',
-    [...request.url.searchParams.entries()]
-      .map(([key, value]) => [encode(key), encode(value)])
-      .sort(([a = '', x = ''], [b = '', y = '']) => (a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1))
-      .map(([key, value]) => `${key}=${value}`)
-      .join('&'),
-    names.map((name) => `${name}:${(headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join(''),
-    names.join(';'),
-    sha256(request.body),
-  ].join('\n');
-  const scope = `${day}/${request.region}/${request.service}/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
-  const key = hmac(
-    hmac(hmac(hmac(`AWS4${request.credentials.secretAccessKey}`, day), request.region), request.service),
-    'aws4_request',
-  );
-  const signature = createHmac('sha256', key).update(toSign, 'utf8').digest('hex');
-  return {
-    ...headers,
-    authorization: `AWS4-HMAC-SHA256 Credential=${request.credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
-  };
-}
-
-function encode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
-
-/** One POST over node:http(s), on kept-alive connections. */
-function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<Answer> {
-  const secure = url.protocol === 'https:';
-  return new Promise((resolve, reject) => {
-    const request = (secure ? httpsRequest : httpRequest)(
-      url,
+}): RequestSigner {
+  const signer = new SignatureV4({ ...options, sha256: Sha256, applyChecksum: false });
+  return async ({ url, headers, body, now }) => {
+    const signed = await signer.sign(
       {
         method: 'POST',
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        agent: secure ? agents.https : agents.http,
-        timeout: timeoutMs,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port === '' ? {} : { port: Number(url.port) }),
+        path: url.pathname || '/',
+        query: Object.fromEntries(url.searchParams),
+        headers: {
+          ...Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
+          host: url.host,
+        },
+        body,
       },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
+      { signingDate: now },
     );
-    request.on('timeout', () =>
-      request.destroy(
-        Object.assign(new Error(`no answer from ${url.host} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }),
-      ),
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
+    return signed.headers;
+  };
 }
 
-function errorOf(answer: Answer, attempts: number): AwsServiceError {
+function errorOf(answer: HttpAnswer, attempts: number): AwsServiceError {
   let type = `Http${answer.status}`;
   let message = `HTTP ${answer.status}`;
   try {
@@ -177,46 +121,43 @@ function errorOf(answer: Answer, attempts: number): AwsServiceError {
   return new AwsServiceError(type, message, answer.status, attempts);
 }
 
-function retryable(error: unknown): boolean {
-  if (error instanceof AwsServiceError) return isTransient(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && NETWORK.has(code);
+/** A service error as the retry policy reads it: a throttling type counts as a 429, whatever its status. */
+function answered(error: unknown): FailedAttempt | undefined {
+  if (!(error instanceof AwsServiceError)) return undefined;
+  const status = error.$metadata.httpStatusCode;
+  return { status, throttled: error.transient && status < 500 };
 }
 
 export function createAwsJsonClient(options: AwsJsonClientOptions): AwsJsonClient {
-  const env = options.env ?? process.env;
-  const maxAttempts = options.maxAttempts ?? 3;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const random = options.random ?? Math.random;
+  const retry = options.retry ?? AWS_JSON_RETRY;
   const clock = options.clock ?? (() => new Date());
+  const url = new URL(resolveEndpoint(options.service, options.aws, options.defaultEndpoint));
+  if (url.pathname === '') url.pathname = '/';
+  const sign = createRequestSigner({
+    service: options.service,
+    region: options.aws.region,
+    credentials: options.aws.credentials,
+  });
+  const contentType = `application/x-amz-json-${options.jsonVersion}`;
   return {
     call: async <Output>(target: string, input: unknown): Promise<Output> => {
-      const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
-      if (!region) throw new Error('no AWS region: AWS_REGION is not set');
-      const url = new URL(resolveEndpoint(options.service, region, env, options.defaultEndpoint));
-      if (url.pathname === '') url.pathname = '/';
       const body = JSON.stringify(input);
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          const headers = signRequest({
-            url,
-            headers: { 'content-type': `application/x-amz-json-${options.jsonVersion}`, 'x-amz-target': target },
-            body,
-            service: options.service,
-            region,
-            credentials: credentialsFromEnv(env),
-            now: clock(),
-          });
-          const answer = await post(url, headers, body, options.timeoutMs ?? 10_000);
-          if (answer.status >= 200 && answer.status < 300) {
-            return (answer.body === '' ? {} : JSON.parse(answer.body)) as Output;
-          }
-          throw errorOf(answer, attempt);
-        } catch (error) {
-          if (attempt >= maxAttempts || !retryable(error)) throw error;
-          await sleep(random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt));
+      // Every call is repeatable: reads, and SQS sends whose duplicates the detector's claim on
+      // the alert instance absorbs.
+      return withHttpRetries(retry, { idempotent: true, answered }, async (attempt) => {
+        // Signed per attempt: the signature carries the time.
+        const headers = await sign({
+          url,
+          headers: { 'content-type': contentType, 'x-amz-target': target },
+          body,
+          now: clock(),
+        });
+        const answer = await sendHttp({ method: 'POST', url, headers, body, timeoutMs: options.timeoutMs ?? 10_000 });
+        if (answer.status >= 200 && answer.status < 300) {
+          return (answer.body === '' ? {} : JSON.parse(answer.body)) as Output;
         }
-      }
+        throw errorOf(answer, attempt);
+      });
     },
   };
 }

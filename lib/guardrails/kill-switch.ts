@@ -1,7 +1,6 @@
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-
 import { describeError } from '../errors.ts';
 import { ALLOWED, refused, type Guard } from './guard.ts';
+import type { ParameterStore } from '../secrets/parameters.ts';
 
 /**
  * The global stop: when it is on, the remediator makes no change to any cluster (diagnoses and
@@ -16,11 +15,12 @@ export function configKillSwitch(on: boolean): KillSwitch {
 }
 
 /**
- * A switch in an SSM parameter (`on`/`off`), read at most every `cacheMs` so that flipping it
- * takes effect within that time across all containers.
+ * A switch in an SSM parameter (`on`/`off`, `true`/`false`), read at most every `cacheMs` so that
+ * flipping it takes effect within that time across all containers. What it decided, a switch that
+ * cannot be read included, holds for `cacheMs` too, so an SSM outage does not slow every write.
  */
 export function ssmKillSwitch(
-  client: SSMClient,
+  parameters: ParameterStore,
   name: string,
   options: { cacheMs: number; clock?: () => number },
 ): KillSwitch {
@@ -30,13 +30,7 @@ export function ssmKillSwitch(
     if (cached !== undefined && clock() - cached.at < options.cacheMs) return cached.value;
     let value: { on: boolean; reason: string };
     try {
-      const result = await client.send(new GetParameterCommand({ Name: name }));
-      const raw = (result.Parameter?.Value ?? '').trim().toLowerCase();
-      if (raw === 'off' || raw === 'false') value = { on: false, reason: 'off' };
-      else if (raw === 'on' || raw === 'true')
-        value = { on: true, reason: `the kill switch is on (SSM parameter ${name})` };
-      else
-        value = { on: true, reason: `the kill switch parameter ${name} holds "${raw}", not on or off: treated as on` };
+      value = verdict(name, await parameters.get(name, { maxAgeMs: options.cacheMs }));
     } catch (error) {
       value = {
         on: true,
@@ -46,6 +40,17 @@ export function ssmKillSwitch(
     cached = { at: clock(), value };
     return value;
   };
+}
+
+/** What the parameter's value says; anything but off (or false) is on. */
+function verdict(name: string, stored: string | undefined): { on: boolean; reason: string } {
+  if (stored === undefined) {
+    return { on: true, reason: `the kill switch parameter ${name} cannot be read (it does not exist): treated as on` };
+  }
+  const raw = stored.trim().toLowerCase();
+  if (raw === 'off' || raw === 'false') return { on: false, reason: 'off' };
+  if (raw === 'on' || raw === 'true') return { on: true, reason: `the kill switch is on (SSM parameter ${name})` };
+  return { on: true, reason: `the kill switch parameter ${name} holds "${raw}", not on or off: treated as on` };
 }
 
 /** No change to any cluster while the kill switch is on (diagnoses and dry runs go on). */

@@ -5,10 +5,11 @@ import { dirname, isAbsolute, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 
+import type { KubeconfigEnv } from '../env.ts';
 import { ClusterUnreachableError } from '../errors.ts';
 import type { KubeApi, KubeProvider } from './kube-api.ts';
 import { createRestKubeApi, type KubeConnection, type KubeRequestAuth } from './rest-kube-api.ts';
-import type { RetryPolicy } from './retry.ts';
+import type { RetryPolicy } from '../http/retry.ts';
 
 /**
  * A connection for a client-node KubeConfig's current context. client-node works out the TLS
@@ -59,26 +60,32 @@ export function createKubeConfigKubeApi(
 }
 
 /**
- * Loads the kubeconfig the way kubectl does (KUBECONFIG, then ~/.kube/config, then in-cluster)
- * and serves every alert from its current context. With no usable context, every call to the
- * provider fails with ClusterUnreachableError, which the pipeline records as such.
+ * Loads the kubeconfig the way kubectl does (KUBECONFIG, then ~/.kube/config, then in-cluster;
+ * `env`, parsed in lib/env.ts, says where) and serves every alert from its current context. With
+ * no usable context, every call to the provider fails with ClusterUnreachableError, which the
+ * pipeline records as such.
  *
  * A single kubeconfig file whose context uses a token or a client certificate is read here;
  * anything else (several files, in-cluster, exec plugins, auth providers, proxies, entries
  * client-node would reject) is left to @kubernetes/client-node, loaded only then.
  */
-export function createKubeconfigProvider(options: { context?: string; timeoutMs: number }): KubeProvider {
+export function createKubeconfigProvider(options: {
+  context?: string;
+  timeoutMs: number;
+  env: KubeconfigEnv;
+}): KubeProvider {
+  const { env } = options;
   let api: KubeApi | undefined;
   return async () => {
     if (api !== undefined) return api;
-    const simple = readSimpleKubeconfig(options.context);
+    const simple = readSimpleKubeconfig(options.context, env);
     if (simple !== undefined) {
       api = createRestKubeApi(simple.connection, { timeoutMs: options.timeoutMs, name: simple.name });
       return api;
     }
     // client-node falls back to http://localhost:8080 when it finds nothing; say so instead.
-    const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined;
-    if (!process.env.KUBECONFIG && !existsSync(join(homedir(), '.kube', 'config')) && !inCluster) {
+    // (loadFromDefault reads the same variables from the process environment itself.)
+    if (env.files.length === 0 && !existsSync(join(env.home ?? homedir(), '.kube', 'config')) && !env.inCluster) {
       throw new ClusterUnreachableError(
         'no kubeconfig found (KUBECONFIG is unset, ~/.kube/config does not exist, not in a cluster)',
       );
@@ -135,12 +142,14 @@ function named(list: unknown, key: string): Entry[] | undefined {
  * The current (or named) context of a single kubeconfig file when it is plain: a server, its CA,
  * a token or client certificate. Undefined for anything else, which client-node then reads.
  */
-function readSimpleKubeconfig(context: string | undefined): { name: string; connection: KubeConnection } | undefined {
-  const files = (process.env.KUBECONFIG ?? '').split(':').filter((file) => file !== '');
+function readSimpleKubeconfig(
+  context: string | undefined,
+  env: KubeconfigEnv,
+): { name: string; connection: KubeConnection } | undefined {
   let file: string;
-  if (files.length === 1) file = files[0]!;
-  else if (files.length > 1 || !process.env.HOME) return undefined;
-  else file = join(process.env.HOME, '.kube', 'config');
+  if (env.files.length === 1) file = env.files[0]!;
+  else if (env.files.length > 1 || env.home === undefined) return undefined;
+  else file = join(env.home, '.kube', 'config');
   try {
     const document = parse(readFileSync(file, 'utf8')) as unknown;
     if (!isEntry(document)) return undefined;

@@ -1,6 +1,7 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
 import type { AgentConfig, ClusterEntry } from '../config/agent-config.ts';
+import type { KubeconfigEnv } from '../env.ts';
 import { ClusterUnknownError, ClusterUnreachableError, describeError } from '../errors.ts';
 import type { KubeApi, KubeProvider } from './kube-api.ts';
 import { createKubeconfigProvider } from './kubeconfig.ts';
@@ -14,6 +15,8 @@ export interface RegistryProviderOptions {
   timeoutMs: number;
   /** The kubeconfig context used when the registry is empty (local use). */
   kubeContext?: string;
+  /** Where kubeconfig files are (lib/env.ts KubeconfigEnvSchema), for kubeconfig entries and an empty registry. */
+  kubeconfig: KubeconfigEnv;
   /** The base AWS identity; the SDK's default chain (the function's role) when undefined. */
   credentials?: AwsCredentialIdentityProvider;
   clock?: () => Date;
@@ -28,7 +31,11 @@ export interface RegistryProviderOptions {
  */
 export function createRegistryProvider(config: AgentConfig, options: RegistryProviderOptions): KubeProvider {
   if (config.clusters.length === 0) {
-    return createKubeconfigProvider({ context: options.kubeContext, timeoutMs: options.timeoutMs });
+    return createKubeconfigProvider({
+      context: options.kubeContext,
+      timeoutMs: options.timeoutMs,
+      env: options.kubeconfig,
+    });
   }
   const providers = new Map<string, KubeProvider>();
   return async (name) => {
@@ -48,7 +55,11 @@ export function createRegistryProvider(config: AgentConfig, options: RegistryPro
     if (provider === undefined) {
       provider =
         entry.eks === undefined
-          ? createKubeconfigProvider({ context: entry.kubeconfig?.context, timeoutMs: options.timeoutMs })
+          ? createKubeconfigProvider({
+              context: entry.kubeconfig?.context,
+              timeoutMs: options.timeoutMs,
+              env: options.kubeconfig,
+            })
           : createEksProvider(entry, entry.eks, options);
       providers.set(entry.name, provider);
     }

@@ -1,5 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
 
 import type { CoreV1Event } from '@kubernetes/client-node';
 
@@ -9,12 +8,14 @@ import {
   DisruptionBudgetError,
   ForbiddenError,
   KubeApiError,
+  HttpTimeoutError,
   KubemendError,
   NotFoundError,
 } from '../errors.ts';
+import { DEFAULT_RETRY, parseRetryAfter, type FailedAttempt, type RetryPolicy } from '../http/retry.ts';
+import { networkCode, sendHttp, withHttpRetries } from '../http/transport.ts';
 import type { KubeApi, WriteOptions } from './kube-api.ts';
 import { KINDS, type Kind, type KindObjects, type ListOptions } from './kinds.ts';
-import { DEFAULT_RETRY, parseRetryAfter, withRetries, type FailedAttempt, type RetryPolicy } from './retry.ts';
 
 /** TLS material and headers for one request (a token renews, so they are asked for every attempt). */
 export interface KubeRequestAuth {
@@ -43,23 +44,6 @@ export interface KubeConnection {
   auth(): KubeRequestAuth | Promise<KubeRequestAuth>;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'CERT_HAS_EXPIRED',
-]);
-
 const PATCH = {
   strategic: 'application/strategic-merge-patch+json',
   json: 'application/json-patch+json',
@@ -73,18 +57,13 @@ interface Request {
   contentType?: string;
 }
 
-interface Answer {
-  status: number;
-  body: string;
-  headers: Record<string, string>;
-}
-
 /**
- * A KubeApi over node:http(s), speaking the Kubernetes REST API directly: paths from the static
- * kind table (lib/kube/kinds.ts; no discovery), plain JSON in and out (timestamps stay the ISO
- * strings the API server sends). Each attempt has `timeoutMs`; failed attempts are retried as
- * `retry` says (lib/kube/retry.ts): reads and repeatable patches on 429, 5xx and network
- * failures, other writes only when the request surely did not take effect.
+ * A KubeApi over the HTTP transport (lib/http/transport.ts), speaking the Kubernetes REST API
+ * directly: paths from the static kind table (lib/kube/kinds.ts; no discovery), plain JSON in and
+ * out (timestamps stay the ISO strings the API server sends). Each attempt, the credentials
+ * included, has `timeoutMs`; failed attempts are retried as `retry` says (lib/http/retry.ts):
+ * reads and repeatable patches on 429, 5xx and network failures, other writes only when the
+ * request surely did not take effect.
  */
 export function createRestKubeApi(
   connection: KubeConnection,
@@ -94,72 +73,43 @@ export function createRestKubeApi(
   const base = new URL(server);
   const secure = base.protocol === 'https:';
   const prefix = base.pathname.replace(/\/+$/, '');
-  const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const retry = options.retry ?? DEFAULT_RETRY;
   const defaultNamespace = connection.defaultNamespace ?? 'default';
 
-  const send = async (request: Request, signal: AbortSignal): Promise<Answer> => {
+  /** One attempt: the parsed body of a 2xx, else a KubeApiError; within `timeoutMs`. */
+  const attempt = async <T>(request: Request): Promise<T> => {
     if (!secure && !connection.skipTLSVerify) {
       throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
     }
-    const auth = await connection.auth();
+    // The attempt's time covers the credentials too: an exec plugin that hangs is a cluster
+    // that does not answer.
+    const deadline = Date.now() + options.timeoutMs;
+    const auth = await beforeDeadline(connection.auth(), base.origin, options.timeoutMs);
     const url = new URL(base.origin);
     url.pathname = `${prefix}${request.path}`;
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
-    const headers: Record<string, string> = {
-      accept: 'application/json, */*;q=0.8',
-      ...auth.headers,
-      ...(payload === undefined
-        ? {}
-        : {
-            'content-type': request.contentType ?? 'application/json',
-            'content-length': String(Buffer.byteLength(payload)),
-          }),
-    };
-    return new Promise<Answer>((resolve, reject) => {
-      const outgoing = (secure ? httpsRequest : httpRequest)(
-        url,
-        {
-          method: request.method,
-          headers,
-          agent: auth.agent ?? agent,
-          signal,
-          ...(secure
-            ? {
-                ca: auth.ca,
-                cert: auth.cert,
-                key: auth.key,
-                servername: auth.servername,
-                rejectUnauthorized: !connection.skipTLSVerify,
-              }
-            : {}),
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () =>
-            resolve({
-              status: response.statusCode ?? 0,
-              body: Buffer.concat(chunks).toString('utf8'),
-              headers: flatten(response.headers),
-            }),
-          );
-        },
-      );
-      outgoing.on('error', reject);
-      outgoing.end(payload);
+    const answer = await sendHttp({
+      method: request.method,
+      url,
+      headers: {
+        accept: 'application/json, */*;q=0.8',
+        ...auth.headers,
+        ...(payload === undefined ? {} : { 'content-type': request.contentType ?? 'application/json' }),
+      },
+      body: payload,
+      timeoutMs: Math.max(1, deadline - Date.now()),
+      tls: {
+        ca: auth.ca,
+        cert: auth.cert,
+        key: auth.key,
+        servername: auth.servername,
+        rejectUnauthorized: !connection.skipTLSVerify,
+      },
+      agent: auth.agent,
     });
-  };
-
-  /** One attempt: the parsed body of a 2xx, else a KubeApiError; within `timeoutMs`. */
-  const attempt = async <T>(request: Request, what: string): Promise<T> => {
-    // An attempt that runs out of time is aborted, so its socket does not linger.
-    const abort = new AbortController();
-    const answer = await withTimeout(send(request, abort.signal), options.timeoutMs, what, server, () => abort.abort());
     if (answer.status >= 200 && answer.status < 300) {
       return (answer.body === '' ? {} : JSON.parse(answer.body)) as T;
     }
@@ -175,12 +125,12 @@ export function createRestKubeApi(
   const call = async <T>(what: string, request: Request, idempotent = true): Promise<T> => {
     let attempts = 0;
     try {
-      return await withRetries(retry, idempotent, failedAttempt, (made) => {
+      return await withHttpRetries(retry, { idempotent, answered }, (made) => {
         attempts = made;
-        return attempt<T>(request, what);
+        return attempt<T>(request);
       });
     } catch (error) {
-      throw translate(error, what, server, attempts);
+      throw translate(error, what, server, options.timeoutMs, attempts);
     }
   };
   const dryRun = (on: boolean): string | undefined => (on ? 'All' : undefined);
@@ -337,27 +287,24 @@ export function createRestKubeApi(
     evictPod: async (namespace, name, write) => {
       const what = `evict pod ${namespace}/${name}`;
       try {
-        await attempt(
-          {
-            method: 'POST',
-            path: `${object('Pod', name, namespace)}/eviction`,
-            query: { dryRun: dryRun(write.dryRun) },
-            body: {
-              apiVersion: 'policy/v1',
-              kind: 'Eviction',
-              metadata: { name, namespace },
-              deleteOptions: deleteOptions(write),
-            },
+        await attempt({
+          method: 'POST',
+          path: `${object('Pod', name, namespace)}/eviction`,
+          query: { dryRun: dryRun(write.dryRun) },
+          body: {
+            apiVersion: 'policy/v1',
+            kind: 'Eviction',
+            metadata: { name, namespace },
+            deleteOptions: deleteOptions(write),
           },
-          what,
-        );
+        });
       } catch (error) {
         if (error instanceof KubeApiError && error.statusCode === 429) {
           throw new DisruptionBudgetError(`${what}: ${statusMessage(error.body) ?? 'disruption budget'}`, {
             cause: error,
           });
         }
-        throw translate(error, what, server, 1);
+        throw translate(error, what, server, options.timeoutMs, 1);
       }
     },
     deletePod: async (namespace, name, write) => {
@@ -375,29 +322,18 @@ export function createRestKubeApi(
   };
 }
 
-function flatten(headers: IncomingHttpHeaders): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
-}
-
 function describe(kind: Kind, name: string, namespace: string | undefined): string {
   return `${kind.toLowerCase()} ${namespace === undefined ? '' : `${namespace}/`}${name}`;
 }
 
-function failedAttempt(error: unknown): FailedAttempt {
-  if (error instanceof KubeApiError) {
-    const retryAfterSeconds = parseRetryAfter(error.headers['retry-after']);
-    return { status: error.statusCode, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
-  }
-  if (error instanceof ClusterUnreachableError) return { network: 'ETIMEDOUT' };
-  const network = networkCode(error);
-  return network === undefined ? {} : { network };
+/** How an answer outside 2xx looks to the retry policy; network failures the transport reads. */
+function answered(error: unknown): FailedAttempt | undefined {
+  if (!(error instanceof KubeApiError)) return undefined;
+  const retryAfterSeconds = parseRetryAfter(error.headers['retry-after']);
+  return { status: error.statusCode, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
 }
 
-function translate(error: unknown, what: string, server: string, attempts: number): unknown {
+function translate(error: unknown, what: string, server: string, timeoutMs: number, attempts: number): unknown {
   const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
   if (error instanceof KubeApiError) {
     const detail = statusMessage(error.body) ?? `HTTP ${error.statusCode}`;
@@ -420,22 +356,15 @@ function translate(error: unknown, what: string, server: string, attempts: numbe
         return error;
     }
   }
+  if (error instanceof HttpTimeoutError) {
+    return new ClusterUnreachableError(`${what}: ${server} did not answer within ${timeoutMs} ms`, { cause: error });
+  }
   if (error instanceof KubemendError) return error;
   const code = networkCode(error);
   if (code !== undefined) {
     return new ClusterUnreachableError(`${what}: cannot reach ${server} (${code})${tries}`, { cause: error });
   }
   return error;
-}
-
-function networkCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
-    const { code, cause } = current as { code?: unknown; cause?: unknown };
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
-    current = cause;
-  }
-  return undefined;
 }
 
 /** The `message` of a Status the API server answered with. */
@@ -455,21 +384,13 @@ function statusMessage(body: string): string | undefined {
   return undefined;
 }
 
-function withTimeout<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-  server: string,
-  onTimeout: () => void,
-): Promise<T> {
+/** `promise`, or HttpTimeoutError once `ms` have passed (what it does goes on, unheard). */
+function beforeDeadline<T>(promise: T | Promise<T>, origin: string, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(new ClusterUnreachableError(`${what}: ${server} did not answer within ${ms} ms`));
-    }, ms);
+    timer = setTimeout(() => reject(new HttpTimeoutError(origin, ms)), ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
 }
 
 function eventTime(event: CoreV1Event): number {

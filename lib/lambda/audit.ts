@@ -4,18 +4,18 @@ import { createDynamoFindingsStore } from '../audit/dynamodb-findings-store.ts';
 import type { AuditReport, FindingsStore } from '../audit/findings-store.ts';
 import { scanCluster } from '../audit/scan.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { loadFunctionConfig } from './config-source.ts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { forecastFindings } from '../audit/forecast.ts';
 import { metricsSources, type MetricsSource } from '../models/consult.ts';
 import { loadModelConfig } from '../models/model-config.ts';
 import { prometheusFor } from '../prometheus/registry.ts';
-import { AuditEnvSchema, parseEnv } from '../env.ts';
+import { AuditEnvSchema, AwsEnvSchema, KubeconfigEnvSchema, parseEnv } from '../env.ts';
 import { describeError } from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import { createEnvParameterStore, createSsmParameterStore, ssmClient } from '../secrets/parameters.ts';
 
 export interface AuditDeps {
   config: AgentConfig;
@@ -32,12 +32,14 @@ export interface AuditDeps {
 /** The scheduled audit's dependencies, built once per container from its environment. */
 export async function createAuditDeps(env: NodeJS.ProcessEnv): Promise<AuditDeps> {
   const vars = parseEnv(AuditEnvSchema, env);
-  const config = await loadFunctionConfig(vars, () => new SSMClient({}));
+  const parameters = createSsmParameterStore(ssmClient(parseEnv(AwsEnvSchema, env)));
+  const config = await loadFunctionConfig(vars, parameters);
   return {
     config,
     kube: createRegistryProvider(config, {
       identity: 'detector',
       timeoutMs: vars.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
+      kubeconfig: parseEnv(KubeconfigEnvSchema, env),
     }),
     store: createDynamoFindingsStore(new DynamoDBClient({}), {
       tableName: vars.KUBEMEND_TABLE_NAME,
@@ -46,7 +48,11 @@ export async function createAuditDeps(env: NodeJS.ProcessEnv): Promise<AuditDeps
     logger: createLogger({ level: vars.KUBEMEND_LOG_LEVEL, name: 'kubemend-audit' }),
     metricsFor: metricsSources(
       (cluster) =>
-        prometheusFor(config, cluster, { env, ssm: () => new SSMClient({}), credentials: defaultProvider() }),
+        prometheusFor(config, cluster, {
+          env: createEnvParameterStore(env),
+          ssm: parameters,
+          credentials: defaultProvider(),
+        }),
       loadModelConfig(vars.KUBEMEND_MODEL_CONFIG_PATH),
     ),
     clock: () => new Date(),

@@ -1,7 +1,6 @@
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-
 import { loadAgentConfig, parseAgentConfigText, type AgentConfig } from '../config/agent-config.ts';
 import { ConfigError } from '../errors.ts';
+import type { ParameterStore } from '../secrets/parameters.ts';
 
 /**
  * The functions' agent configuration: from the SSM parameter `KUBEMEND_CONFIG_PARAMETER` when it
@@ -10,18 +9,20 @@ import { ConfigError } from '../errors.ts';
  */
 export async function loadFunctionConfig(
   vars: { KUBEMEND_CONFIG_PATH: string; KUBEMEND_CONFIG_PARAMETER?: string },
-  ssm: () => SSMClient,
+  parameters: ParameterStore,
 ): Promise<AgentConfig> {
   const name = vars.KUBEMEND_CONFIG_PARAMETER;
   if (name === undefined) return loadAgentConfig(vars.KUBEMEND_CONFIG_PATH);
   let text: string | undefined;
   try {
-    text = (await ssm().send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
+    text = await parameters.get(name);
   } catch (error) {
     throw new ConfigError(`cannot read agent config from SSM parameter ${name}: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  if (text === undefined) throw new ConfigError(`SSM parameter ${name} has no value`);
+  if (text === undefined) {
+    throw new ConfigError(`cannot read agent config from SSM parameter ${name}: it does not exist or has no value`);
+  }
   return parseAgentConfigText(text, `ssm:${name}`);
 }

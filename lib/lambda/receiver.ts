@@ -1,5 +1,4 @@
-import { getParameter, ssmClient } from '../aws/ssm-parameter.ts';
-import { parseEnv, ReceiverEnvSchema } from '../env.ts';
+import { AwsEnvSchema, parseEnv, ReceiverEnvSchema } from '../env.ts';
 import { ConfigError, PayloadTooLargeError } from '../errors.ts';
 import { jsonResponse, MAX_BODY_BYTES, type HttpResponse } from '../http/responses.ts';
 import { createLogger, type Logger } from '../logger.ts';
@@ -7,6 +6,7 @@ import type { AlertMessage } from '../pipeline/messages.ts';
 import { createSqsQueue } from '../queue/sqs-queue.ts';
 import { checkWebhookCredential } from '../receiver/auth.ts';
 import { receiveWebhook } from '../receiver/receive.ts';
+import { createSsmParameterStore, ssmClient } from '../secrets/parameters.ts';
 import { emfMetrics } from '../observe/metrics.ts';
 
 export interface ReceiverRuntime {
@@ -21,24 +21,17 @@ export interface ReceiverRuntime {
 export function createReceiverRuntime(env: NodeJS.ProcessEnv): ReceiverRuntime {
   const config = parseEnv(ReceiverEnvSchema, env);
   const logger = createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-receiver' });
-  const alerts = createSqsQueue<AlertMessage>(config.KUBEMEND_ALERT_QUEUE_URL);
-  const ssm = ssmClient(env);
-  let secret: Promise<string> | undefined;
-  const webhookSecret = () => {
-    secret ??= getParameter(ssm, config.KUBEMEND_WEBHOOK_TOKEN_PARAMETER)
-      .then((value) => {
-        if (value === undefined || value.length < 16) {
-          throw new ConfigError(
-            `parameter ${config.KUBEMEND_WEBHOOK_TOKEN_PARAMETER} is missing or shorter than 16 characters`,
-          );
-        }
-        return value;
-      })
-      .catch((error: unknown) => {
-        secret = undefined;
-        throw error;
-      });
-    return secret;
+  const aws = parseEnv(AwsEnvSchema, env);
+  const alerts = createSqsQueue<AlertMessage>(config.KUBEMEND_ALERT_QUEUE_URL, aws);
+  const parameters = createSsmParameterStore(ssmClient(aws));
+  const webhookSecret = async () => {
+    const value = await parameters.get(config.KUBEMEND_WEBHOOK_TOKEN_PARAMETER);
+    if (value === undefined || value.length < 16) {
+      throw new ConfigError(
+        `parameter ${config.KUBEMEND_WEBHOOK_TOKEN_PARAMETER} is missing or shorter than 16 characters`,
+      );
+    }
+    return value;
   };
   const metrics = emfMetrics('kubemend-receiver');
   return {

@@ -1,10 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 import { detectors } from '../detect/registry.ts';
 import { loadFunctionConfig } from './config-source.ts';
-import { DetectorEnvSchema, parseEnv, RemediatorEnvSchema } from '../env.ts';
+import { AwsEnvSchema, DetectorEnvSchema, KubeconfigEnvSchema, parseEnv, RemediatorEnvSchema } from '../env.ts';
 import { ssmKillSwitch } from '../guardrails/kill-switch.ts';
 import { createDynamoTargetGuard } from '../guardrails/target-guard.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
@@ -23,12 +22,16 @@ import type { PlanMessage } from '../pipeline/messages.ts';
 import type { RemediateDeps } from '../pipeline/remediate.ts';
 import { createSqsQueue } from '../queue/sqs-queue.ts';
 import { remediators } from '../remediate/registry.ts';
+import { createEnvParameterStore, createSsmParameterStore, ssmClient } from '../secrets/parameters.ts';
 import { createDynamoOutcomeStore } from '../store/dynamodb-outcome-store.ts';
 
 /** The detector Lambda's dependencies, built once per container from its environment. */
 export async function createDetectorDeps(env: NodeJS.ProcessEnv): Promise<DetectDeps> {
   const config = parseEnv(DetectorEnvSchema, env);
-  const agentConfig = await loadFunctionConfig(config, () => new SSMClient({}));
+  const aws = parseEnv(AwsEnvSchema, env);
+  const kubeconfig = parseEnv(KubeconfigEnvSchema, env);
+  const parameters = createSsmParameterStore(ssmClient(aws));
+  const agentConfig = await loadFunctionConfig(config, parameters);
   return {
     store: createDynamoOutcomeStore(new DynamoDBClient({}), {
       tableName: config.KUBEMEND_TABLE_NAME,
@@ -40,16 +43,17 @@ export async function createDetectorDeps(env: NodeJS.ProcessEnv): Promise<Detect
     kube: createRegistryProvider(agentConfig, {
       identity: 'detector',
       timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
+      kubeconfig,
     }),
-    plans: createSqsQueue<PlanMessage>(config.KUBEMEND_PLAN_QUEUE_URL),
+    plans: createSqsQueue<PlanMessage>(config.KUBEMEND_PLAN_QUEUE_URL, aws),
     clock: () => new Date(),
     logger: createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-detector' }),
     metrics: emfMetrics('kubemend-detector'),
     metricsFor: metricsSources(
       (cluster) =>
         prometheusFor(agentConfig, cluster, {
-          env,
-          ssm: () => new SSMClient({}),
+          env: createEnvParameterStore(env),
+          ssm: parameters,
           credentials: defaultProvider(),
         }),
       loadModelConfig(config.KUBEMEND_MODEL_CONFIG_PATH),
@@ -61,8 +65,10 @@ export async function createDetectorDeps(env: NodeJS.ProcessEnv): Promise<Detect
 /** The remediator Lambda's dependencies, built once per container from its environment. */
 export async function createRemediatorDeps(env: NodeJS.ProcessEnv): Promise<RemediateDeps> {
   const config = parseEnv(RemediatorEnvSchema, env);
-  const ssm = new SSMClient({});
-  const agentConfig = await loadFunctionConfig(config, () => ssm);
+  const aws = parseEnv(AwsEnvSchema, env);
+  const kubeconfig = parseEnv(KubeconfigEnvSchema, env);
+  const parameters = createSsmParameterStore(ssmClient(aws));
+  const agentConfig = await loadFunctionConfig(config, parameters);
   const dynamo = new DynamoDBClient({});
   const logger = createLogger({ level: config.KUBEMEND_LOG_LEVEL, name: 'kubemend-remediator' });
   const notifiers: Notifier[] = [];
@@ -72,19 +78,7 @@ export async function createRemediatorDeps(env: NodeJS.ProcessEnv): Promise<Reme
   const slackParameter = config.KUBEMEND_SLACK_WEBHOOK_PARAMETER;
   if (slackParameter !== undefined) {
     // The webhook URL is a credential: read from SSM on first use, kept only in memory.
-    let url: Promise<string> | undefined;
-    notifiers.push(
-      slackNotifier(() => {
-        url ??= ssm
-          .send(new GetParameterCommand({ Name: slackParameter, WithDecryption: true }))
-          .then((answer) => answer.Parameter?.Value ?? '')
-          .catch((error: unknown) => {
-            url = undefined;
-            throw error;
-          });
-        return url;
-      }),
-    );
+    notifiers.push(slackNotifier(async () => (await parameters.get(slackParameter)) ?? ''));
   }
   return {
     notifier:
@@ -100,12 +94,13 @@ export async function createRemediatorDeps(env: NodeJS.ProcessEnv): Promise<Reme
     kube: createRegistryProvider(agentConfig, {
       identity: 'remediator',
       timeoutMs: config.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
+      kubeconfig,
     }),
-    killSwitch: ssmKillSwitch(ssm, config.KUBEMEND_KILL_SWITCH_PARAMETER, { cacheMs: 30_000 }),
+    killSwitch: ssmKillSwitch(parameters, config.KUBEMEND_KILL_SWITCH_PARAMETER, { cacheMs: 30_000 }),
     targetGuard: createDynamoTargetGuard(dynamo, { tableName: config.KUBEMEND_TABLE_NAME }),
     ...(config.KUBEMEND_PLAN_QUEUE_URL === undefined
       ? {}
-      : { followUps: createSqsQueue<PlanMessage>(config.KUBEMEND_PLAN_QUEUE_URL) }),
+      : { followUps: createSqsQueue<PlanMessage>(config.KUBEMEND_PLAN_QUEUE_URL, aws) }),
     clock: () => new Date(),
     logger,
     metrics: emfMetrics('kubemend-remediator'),

@@ -10,6 +10,7 @@ import { createSqliteTargetGuard } from '../guardrails/target-guard.ts';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import { createRegistryProvider } from '../kube/registry-provider.ts';
+import type { KubeconfigEnv } from '../env.ts';
 import type { Logger } from '../logger.ts';
 import { metricsSources } from '../models/consult.ts';
 import { loadModelConfig } from '../models/model-config.ts';
@@ -18,6 +19,7 @@ import { prometheusMetrics } from '../observe/prometheus.ts';
 import { AlertMessageSchema, PlanMessageSchema, type AlertMessage, type PlanMessage } from '../pipeline/messages.ts';
 import { prometheusFor } from '../prometheus/registry.ts';
 import { createLocalQueues, type LocalQueues } from '../queue/sqlite-queue.ts';
+import type { ParameterStore } from '../secrets/parameters.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
 import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
 import { buildInfo } from '../version.ts';
@@ -28,13 +30,15 @@ export interface LocalRuntimeOptions {
   logger: Logger;
   /** When undefined the receiver accepts unauthenticated requests (local use only). */
   webhookToken: string | undefined;
-  /** Where `env:` secret references (Prometheus tokens) are read. */
-  env?: Readonly<Record<string, string | undefined>>;
   kubeContext?: string;
   kubeTimeoutMs?: number;
   leaseMs?: number;
   /** Replaces the kubeconfig provider (tests, other cluster access). */
   kube?: KubeProvider;
+  /** Where kubeconfig files are (lib/env.ts KubeconfigEnvSchema), when `kube` does not replace them. */
+  kubeconfig: KubeconfigEnv;
+  /** Where the agent config's `env:` secret refs are read (createEnvParameterStore). */
+  secrets: ParameterStore;
   clock?: () => Date;
   /** Told about applied, refused, failed and pending-approval outcomes. */
   notifier?: Notifier;
@@ -80,6 +84,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       identity,
       kubeContext: options.kubeContext,
       timeoutMs: options.kubeTimeoutMs ?? 10_000,
+      kubeconfig: options.kubeconfig,
     });
   const metrics = prometheusMetrics();
   const app = createApp({
@@ -97,7 +102,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     targetGuard: () => createSqliteTargetGuard(db),
     notifier: () => options.notifier,
     metrics: () => metrics,
-    metricsFor: localMetricsSources(options.configPath, options.env ?? {}),
+    metricsFor: localMetricsSources(options.configPath, options.secrets),
     webhookSecret: async () => options.webhookToken,
   });
   queues.consume('alerts', async (body) => {
@@ -145,10 +150,10 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
 
 /**
  * Each cluster's Prometheus (its registry entry's, or the top-level one) with the models next to
- * the agent config (`model_config.yaml` beside it), when there are any; secrets from `env`.
+ * the agent config (`model_config.yaml` beside it), when there are any; `env:` secrets from `secrets`.
  */
-export function localMetricsSources(configPath: string, env: Readonly<Record<string, string | undefined>>) {
+export function localMetricsSources(configPath: string, secrets: ParameterStore) {
   const modelPath = join(dirname(configPath), 'model_config.yaml');
   const models = existsSync(modelPath) ? loadModelConfig(modelPath) : undefined;
-  return (agent: AgentConfig) => metricsSources((cluster) => prometheusFor(agent, cluster, { env }), models);
+  return (agent: AgentConfig) => metricsSources((cluster) => prometheusFor(agent, cluster, { env: secrets }), models);
 }

@@ -1,7 +1,7 @@
-import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
+import { Sha256 } from '../aws/sha256.ts';
 import { PrometheusQueryError, PrometheusUnreachableError, ValidationError } from '../errors.ts';
 import type { Sample } from '../models/stats.ts';
 

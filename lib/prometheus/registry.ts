@@ -1,14 +1,16 @@
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
 import type { AgentConfig, PrometheusSource } from '../config/agent-config.ts';
 import { ConfigError } from '../errors.ts';
+import type { ParameterStore } from '../secrets/parameters.ts';
 import { createPrometheusClient, type PrometheusAuth, type PrometheusClient } from './client.ts';
 
+/** Where a Prometheus source's secret refs are read. */
 export interface PrometheusSecrets {
-  env: NodeJS.ProcessEnv;
-  /** For `ssmParameter` secrets (AWS); read once per client, kept in memory only. */
-  ssm?: () => SSMClient;
+  /** For `env` secrets: the environment (createEnvParameterStore). */
+  env: ParameterStore;
+  /** For `ssmParameter` secrets (AWS): SSM, whose store keeps each value in memory only. */
+  ssm?: ParameterStore;
   /** For `sigv4`: the function's credentials (the SDK's default chain). */
   credentials?: AwsCredentialIdentityProvider;
 }
@@ -53,25 +55,16 @@ function authFor(source: PrometheusSource, secrets: PrometheusSecrets): Promethe
 }
 
 function secretReader(ref: { env?: string; ssmParameter?: string }, secrets: PrometheusSecrets): () => Promise<string> {
-  let cached: Promise<string> | undefined;
-  return () => {
-    cached ??= (async () => {
-      if (ref.env !== undefined) {
-        const value = secrets.env[ref.env];
-        if (value === undefined || value === '') throw new ConfigError(`environment variable ${ref.env} is not set`);
-        return value;
-      }
-      if (secrets.ssm === undefined) throw new ConfigError(`no SSM client to read ${ref.ssmParameter ?? ''}`);
-      const answer = await secrets
-        .ssm()
-        .send(new GetParameterCommand({ Name: ref.ssmParameter, WithDecryption: true }));
-      const value = answer.Parameter?.Value;
-      if (value === undefined) throw new ConfigError(`SSM parameter ${ref.ssmParameter ?? ''} has no value`);
+  return async () => {
+    if (ref.env !== undefined) {
+      const value = await secrets.env.get(ref.env);
+      if (value === undefined) throw new ConfigError(`environment variable ${ref.env} is not set`);
       return value;
-    })().catch((error: unknown) => {
-      cached = undefined;
-      throw error;
-    });
-    return cached;
+    }
+    const name = ref.ssmParameter ?? '';
+    if (secrets.ssm === undefined) throw new ConfigError(`no SSM client to read ${name}`);
+    const value = await secrets.ssm.get(name);
+    if (value === undefined) throw new ConfigError(`SSM parameter ${name} has no value`);
+    return value;
   };
 }

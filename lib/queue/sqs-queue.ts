@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { createAwsJsonClient, type AwsJsonClient } from '../aws/json-protocol.ts';
+import type { AwsEnv } from '../env.ts';
 import { KubemendError } from '../errors.ts';
 import type { Queue } from './queue.ts';
 
@@ -12,17 +13,19 @@ interface SendMessageBatchOutput {
 }
 
 /** The SQS client for a queue: its URL's origin is the endpoint unless the environment overrides it. */
-export function sqsClientFor(queueUrl: string, env: NodeJS.ProcessEnv = process.env): AwsJsonClient {
-  return createAwsJsonClient({ service: 'sqs', jsonVersion: '1.0', env, defaultEndpoint: new URL(queueUrl).origin });
+export function sqsClientFor(queueUrl: string, aws: AwsEnv): AwsJsonClient {
+  return createAwsJsonClient({ service: 'sqs', jsonVersion: '1.0', aws, defaultEndpoint: new URL(queueUrl).origin });
 }
 
 /**
- * A Queue on one SQS queue (SendMessageBatch, 10 at a time). Fails if any message was not
- * accepted, or if SQS reports a body digest other than what was sent, so the caller can retry.
+ * A Queue on one SQS queue (SendMessageBatch, 10 at a time), through an AWS JSON client built from
+ * `aws` unless one is given. Fails if any message was not accepted, or if SQS reports a body
+ * digest other than what was sent, so the caller can retry.
  */
 export function createSqsQueue<Message>(
   queueUrl: string,
-  client: AwsJsonClient = sqsClientFor(queueUrl),
+  aws: AwsEnv,
+  client: AwsJsonClient = sqsClientFor(queueUrl, aws),
 ): Queue<Message> {
   return {
     send: async (messages) => {

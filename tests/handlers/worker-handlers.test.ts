@@ -52,7 +52,10 @@ beforeAll(async () => {
     KUBEMEND_KUBE_TIMEOUT_SECONDS: '5',
     KUBEMEND_LOG_LEVEL: 'silent',
     KUBECONFIG: '/nonexistent/kubeconfig',
+    // As Lambda sets them: the function role's credentials, which the SQS and SSM clients sign with.
     AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIDWORKERTEST',
+    AWS_SECRET_ACCESS_KEY: 'worker-test-secret-key',
   });
   ({ handler: detector } = await import('../../functions/detector.ts'));
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
+import { AwsEnvSchema, parseEnv, type AwsEnv } from '../../lib/env.ts';
 import { cacheDir, freePort, startProcess, stopProcesses, waitFor } from '../testenv/processes.ts';
 
 /** Where scripts/testenv/moto.sh installs moto_server (keep the version in step with it). */
@@ -17,6 +18,8 @@ export interface Moto {
   dynamodb(): DynamoDBClient;
   /** Options for any other AWS SDK client on this emulator. */
   clientOptions: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  /** The environment kubemend's own AWS JSON clients (SQS, SSM) take, pointed at this emulator. */
+  awsEnv: AwsEnv;
   stop(): Promise<void>;
 }
 
@@ -39,6 +42,12 @@ export async function startMoto(): Promise<Moto> {
   return {
     endpoint,
     clientOptions,
+    awsEnv: parseEnv(AwsEnvSchema, {
+      AWS_REGION: clientOptions.region,
+      AWS_ACCESS_KEY_ID: clientOptions.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: clientOptions.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL: endpoint,
+    }),
     dynamodb: () => new DynamoDBClient(clientOptions),
     stop: async () => {
       await stopProcesses([moto]);

@@ -20,7 +20,14 @@ import { handlePlan } from '../../lib/pipeline/remediate.ts';
 import { renderRemediatorBindings } from '../../lib/rbac.ts';
 import { remediators } from '../../lib/remediate/registry.ts';
 import { RESTARTED_AT_ANNOTATION } from '../../lib/remediate/rollout-restart.ts';
-import { manualClock, memoryStore, recordingQueue, silentLogger, testConfig } from '../helpers/support.ts';
+import {
+  manualClock,
+  memoryStore,
+  noKubeconfig,
+  recordingQueue,
+  silentLogger,
+  testConfig,
+} from '../helpers/support.ts';
 import {
   admin,
   applyShippedRbac,
@@ -125,6 +132,7 @@ describe('IAM-derived tokens on the real API server', () => {
     const api = await createRegistryProvider(registry(), {
       identity: 'detector',
       timeoutMs: 10_000,
+      kubeconfig: noKubeconfig,
       credentials: async () => credentials,
     })(undefined);
 
@@ -142,6 +150,7 @@ describe('IAM-derived tokens on the real API server', () => {
     const api = await createRegistryProvider(registry(), {
       identity: 'remediator',
       timeoutMs: 10_000,
+      kubeconfig: noKubeconfig,
       credentials: async () => credentials,
     })('test-eks');
 
@@ -231,6 +240,7 @@ describe('IAM-derived tokens on the real API server', () => {
       {
         identity: 'remediator',
         timeoutMs: 10_000,
+        kubeconfig: noKubeconfig,
         credentials: async () => ({
           accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
           secretAccessKey: 'c'.repeat(40),
@@ -275,6 +285,7 @@ describe('a remediation end to end with IAM-derived tokens', () => {
         kube: createRegistryProvider(config, {
           identity: 'detector',
           timeoutMs: 10_000,
+          kubeconfig: noKubeconfig,
           credentials: async () => detectorCredentials,
         }),
       },
@@ -287,6 +298,7 @@ describe('a remediation end to end with IAM-derived tokens', () => {
       kube: createRegistryProvider(config, {
         identity: 'remediator',
         timeoutMs: 10_000,
+        kubeconfig: noKubeconfig,
         credentials: async () => ({
           accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
           secretAccessKey: 'd'.repeat(40),

@@ -8,7 +8,7 @@ import { AlreadyClaimedError, describeError } from '../../lib/errors.ts';
 import { configKillSwitch } from '../../lib/guardrails/kill-switch.ts';
 import { createDynamoTargetGuard } from '../../lib/guardrails/target-guard.ts';
 import { createKubeConfigKubeApi } from '../../lib/kube/kubeconfig.ts';
-import { DEFAULT_RETRY } from '../../lib/kube/retry.ts';
+import { DEFAULT_RETRY } from '../../lib/http/retry.ts';
 import { createManualRecord } from '../../lib/pipeline/manual.ts';
 import { handlePlan, type RemediateDeps } from '../../lib/pipeline/remediate.ts';
 import { workloadFacts } from '../../lib/detect/facts.ts';

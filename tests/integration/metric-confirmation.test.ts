@@ -10,6 +10,7 @@ import { loadModelConfig } from '../../lib/models/model-config.ts';
 import { handleAlert } from '../../lib/pipeline/detect.ts';
 import type { PlanMessage } from '../../lib/pipeline/messages.ts';
 import { prometheusFor } from '../../lib/prometheus/registry.ts';
+import { createEnvParameterStore } from '../../lib/secrets/parameters.ts';
 import { memoryStore, recordingQueue, silentLogger, testConfig } from '../helpers/support.ts';
 import {
   applyShippedRbac,
@@ -81,7 +82,7 @@ async function detect(pod: V1Pod) {
       logger: silentLogger,
       leaseMs: 60_000,
       metricsFor: metricsSources(
-        (cluster) => prometheusFor(config, cluster, { env: {} }),
+        (cluster) => prometheusFor(config, cluster, { env: createEnvParameterStore({}) }),
         loadModelConfig(join(import.meta.dirname, '../../config/model_config.yaml')),
       ),
     },

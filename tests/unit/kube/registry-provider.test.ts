@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 import { ClusterUnknownError, ClusterUnreachableError } from '../../../lib/errors.ts';
 import { createRegistryProvider } from '../../../lib/kube/registry-provider.ts';
-import { testConfig } from '../../helpers/support.ts';
+import { noKubeconfig, testConfig } from '../../helpers/support.ts';
 
 const credentials = async () => ({
   accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
@@ -32,7 +32,12 @@ function registry(extra: Record<string, unknown> = {}) {
 
 describe('cluster registry provider', () => {
   it('reaches an EKS entry under its registry name', async () => {
-    const provide = createRegistryProvider(registry(), { identity: 'detector', timeoutMs: 1_000, credentials });
+    const provide = createRegistryProvider(registry(), {
+      identity: 'detector',
+      timeoutMs: 1_000,
+      kubeconfig: noKubeconfig,
+      credentials,
+    });
 
     const api = await provide('prod-eu-west-1');
 
@@ -44,6 +49,7 @@ describe('cluster registry provider', () => {
     const provide = createRegistryProvider(registry(), {
       identity: 'remediator',
       timeoutMs: 1_000,
+      kubeconfig: noKubeconfig,
       credentials,
       clock: () => new Date(now),
     });
@@ -58,7 +64,12 @@ describe('cluster registry provider', () => {
   });
 
   it('records an alert for a cluster the registry does not know as unknown, naming the known ones', async () => {
-    const provide = createRegistryProvider(registry(), { identity: 'detector', timeoutMs: 1_000, credentials });
+    const provide = createRegistryProvider(registry(), {
+      identity: 'detector',
+      timeoutMs: 1_000,
+      kubeconfig: noKubeconfig,
+      credentials,
+    });
 
     await expect(provide('prod-us-east-1')).rejects.toThrow(
       new ClusterUnknownError('cluster "prod-us-east-1" is not in the registry (known: prod-eu-west-1, kind-dev)'),
@@ -69,9 +80,15 @@ describe('cluster registry provider', () => {
     const withDefault = createRegistryProvider(registry({ defaultCluster: 'prod-eu-west-1' }), {
       identity: 'detector',
       timeoutMs: 1_000,
+      kubeconfig: noKubeconfig,
       credentials,
     });
-    const withoutDefault = createRegistryProvider(registry(), { identity: 'detector', timeoutMs: 1_000, credentials });
+    const withoutDefault = createRegistryProvider(registry(), {
+      identity: 'detector',
+      timeoutMs: 1_000,
+      kubeconfig: noKubeconfig,
+      credentials,
+    });
 
     expect((await withDefault(undefined)).cluster).toBe('prod-eu-west-1');
     await expect(withoutDefault(undefined)).rejects.toThrow(
@@ -117,7 +134,7 @@ describe('cluster registry provider: endpoint discovery', () => {
         clusters: [{ name: 'prod-eu-west-1', eks: { region: 'eu-west-1', clusterName: 'prod' } }],
         rules: [],
       }),
-      { identity: 'detector', timeoutMs: 2_000, credentials },
+      { identity: 'detector', timeoutMs: 2_000, credentials, kubeconfig: noKubeconfig },
     );
 
     const api = await provide('prod-eu-west-1');
@@ -136,7 +153,7 @@ describe('cluster registry provider: endpoint discovery', () => {
         clusters: [{ name: 'prod-eu-west-1', eks: { region: 'eu-west-1', clusterName: 'prod' } }],
         rules: [],
       }),
-      { identity: 'detector', timeoutMs: 2_000, credentials },
+      { identity: 'detector', timeoutMs: 2_000, credentials, kubeconfig: noKubeconfig },
     );
 
     const failure = provide('prod-eu-west-1');

@@ -14,7 +14,7 @@ import {
 import type { KubeApi } from '../../../lib/kube/kube-api.ts';
 import { createKubeConfigKubeApi } from '../../../lib/kube/kubeconfig.ts';
 import { createRestKubeApi } from '../../../lib/kube/rest-kube-api.ts';
-import { DEFAULT_RETRY, type RetryPolicy } from '../../../lib/kube/retry.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from '../../../lib/http/retry.ts';
 import { backOffEvent, crashingPod, deployment } from '../../helpers/fixtures.ts';
 
 /**
@@ -437,5 +437,20 @@ describe.each(Object.keys(builds) as (keyof typeof builds)[])('REST KubeApi adap
 
     await expect(failure).rejects.toBeInstanceOf(ForbiddenError);
     await expect(failure).rejects.toThrow('get deployment payments/checkout: Unauthorized');
+  });
+});
+
+describe('REST KubeApi adapter credentials', () => {
+  it('counts the time to get credentials (an exec plugin) within the attempt, and gives up when it runs out', async () => {
+    const kube = createRestKubeApi(
+      { server: url, skipTLSVerify: true, auth: () => new Promise(() => undefined) },
+      { timeoutMs: 100, name: 'test', retry: { ...quickRetry, attempts: 1 } },
+    );
+
+    const failure = kube.getPod('payments', 'x');
+
+    await expect(failure).rejects.toBeInstanceOf(ClusterUnreachableError);
+    await expect(failure).rejects.toThrow(`get pod payments/x: ${url} did not answer within 100 ms`);
+    expect(seen).toHaveLength(0);
   });
 });

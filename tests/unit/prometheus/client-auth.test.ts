@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { createPrometheusClient, type PrometheusAuth } from '../../../lib/prometheus/client.ts';
 import { prometheusFor } from '../../../lib/prometheus/registry.ts';
+import { createEnvParameterStore } from '../../../lib/secrets/parameters.ts';
 import { testConfig } from '../../helpers/support.ts';
 
 /** What each auth mode sends, seen by a loopback server answering as the Prometheus API does. */
@@ -92,13 +93,36 @@ describe('Prometheus per cluster in the registry', () => {
     });
 
     seen = [];
-    await prometheusFor(config, 'prod', { env: { PROM_TOKEN: 'from-env' } })!.instant('up');
+    await prometheusFor(config, 'prod', { env: createEnvParameterStore({ PROM_TOKEN: 'from-env' }) })!.instant('up');
 
     expect(seen[0]!.headers.authorization).toBe('Bearer from-env');
-    expect(prometheusFor(config, 'dev', { env: {} })).toBeDefined();
-    expect(prometheusFor(testConfig({}), 'dev', { env: {} })).toBeUndefined();
-    await expect(prometheusFor(config, 'prod', { env: {} })!.instant('up')).rejects.toThrow(
+    expect(prometheusFor(config, 'dev', { env: createEnvParameterStore({}) })).toBeDefined();
+    expect(prometheusFor(testConfig({}), 'dev', { env: createEnvParameterStore({}) })).toBeUndefined();
+    await expect(prometheusFor(config, 'prod', { env: createEnvParameterStore({}) })!.instant('up')).rejects.toThrow(
       'environment variable PROM_TOKEN is not set',
+    );
+  });
+
+  it('reads an ssmParameter secret through the parameter store, and needs one to', async () => {
+    const config = testConfig({
+      prometheus: { url, auth: { type: 'basic', username: 'kubemend', password: { ssmParameter: '/prom/password' } } },
+    });
+    const asked: string[] = [];
+    const ssm = {
+      get: async (name: string) => {
+        asked.push(name);
+        return 'from-ssm';
+      },
+    };
+
+    seen = [];
+    const client = prometheusFor(config, undefined, { env: createEnvParameterStore({}), ssm })!;
+    await client.instant('up');
+
+    expect(seen[0]!.headers.authorization).toBe(`Basic ${Buffer.from('kubemend:from-ssm').toString('base64')}`);
+    expect(asked).toEqual(['/prom/password']);
+    await expect(prometheusFor(config, undefined, { env: createEnvParameterStore({}) })!.instant('up')).rejects.toThrow(
+      'no SSM client to read /prom/password',
     );
   });
 

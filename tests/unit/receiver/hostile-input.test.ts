@@ -8,8 +8,9 @@ import fc from 'fast-check';
 import { ClusterUnreachableError } from '../../../lib/errors.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime.ts';
 import { startServer } from '../../../lib/local/server.ts';
+import { createEnvParameterStore } from '../../../lib/secrets/parameters.ts';
 import { readFixture } from '../../helpers/fixtures.ts';
-import { silentLogger } from '../../helpers/support.ts';
+import { noKubeconfig, silentLogger } from '../../helpers/support.ts';
 
 /**
  * Hostile input to the webhook endpoint, 10,000 generated cases and the classic attacks: every
@@ -30,6 +31,8 @@ beforeAll(() => {
     kube: async () => {
       throw new ClusterUnreachableError('no cluster in this test');
     },
+    kubeconfig: noKubeconfig,
+    secrets: createEnvParameterStore({}),
   });
 });
 

@@ -11,9 +11,10 @@ import { runCli } from '../../helpers/cli.ts';
 import { ClusterUnreachableError } from '../../../lib/errors.ts';
 import { createLocalRuntime } from '../../../lib/local/runtime.ts';
 import { startServer } from '../../../lib/local/server.ts';
+import { createEnvParameterStore } from '../../../lib/secrets/parameters.ts';
 import { createLogger } from '../../../lib/logger.ts';
 import { buildInfo, formatBuildInfo, resolveBuildInfo } from '../../../lib/version.ts';
-import { silentLogger } from '../../helpers/support.ts';
+import { noKubeconfig, silentLogger } from '../../helpers/support.ts';
 
 const root = join(import.meta.dirname, '../../..');
 const packageVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -110,6 +111,8 @@ describe('the version in the CLI, the logs and kubemend serve', () => {
       kube: async () => {
         throw new ClusterUnreachableError('no cluster in this test');
       },
+      kubeconfig: noKubeconfig,
+      secrets: createEnvParameterStore({}),
     });
     const server = await startServer(runtime, { host: '127.0.0.1', port: 0 });
     try {

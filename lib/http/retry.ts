@@ -1,13 +1,14 @@
 /**
- * Bounded retries for Kubernetes API calls: exponential backoff with full jitter, and a 429's
- * Retry-After honoured (capped). Which failures are retried depends on whether repeating the
- * request is safe:
+ * Bounded retries for HTTP calls (the Kubernetes API, the AWS JSON protocol): exponential backoff
+ * with full jitter, and a 429's Retry-After honoured (capped). Which failures are retried depends
+ * on whether repeating the request is safe:
  *
  * - reads, and writes whose repetition changes nothing (a strategic merge patch of fixed values),
- *   are retried on 429, 5xx and network failures;
+ *   are retried on 429, throttling, 5xx and network failures;
  * - other writes (create, delete, evict, a JSON patch with a `test`) only when the request surely
- *   did not take effect: a 429 (rejected before it is processed) or a refused connection. After a
- *   reset or a timeout the write may or may not have landed; that is for the caller to settle.
+ *   did not take effect: a 429 or a throttling error (rejected before it is processed) or a
+ *   refused connection. After a reset or a timeout the write may or may not have landed; that is
+ *   for the caller to settle.
  */
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -36,6 +37,11 @@ export interface FailedAttempt {
   status?: number;
   /** Retry-After in seconds, when the server sent one. */
   retryAfterSeconds?: number;
+  /**
+   * The server turned the request away to slow the caller down without processing it, with
+   * another status than 429 (AWS services answer `ThrottlingException` with a 400).
+   */
+  throttled?: boolean;
   /** A network error code (ECONNREFUSED, ECONNRESET, a timeout…), when it did not answer. */
   network?: string;
 }
@@ -45,7 +51,7 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREAC
 
 /** Whether a failed attempt may be repeated; `idempotent` says whether repeating the request is harmless. */
 export function retryable(failed: FailedAttempt, idempotent: boolean): boolean {
-  if (failed.status === 429) return true;
+  if (failed.status === 429 || failed.throttled === true) return true;
   if (failed.network !== undefined && NOT_SENT.has(failed.network)) return true;
   if (!idempotent) return false;
   if (failed.status !== undefined) return failed.status >= 500;

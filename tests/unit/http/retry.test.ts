@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
-import { backoffMs, DEFAULT_RETRY, parseRetryAfter, retryable, withRetries } from '../../../lib/kube/retry.ts';
+import { backoffMs, DEFAULT_RETRY, parseRetryAfter, retryable, withRetries } from '../../../lib/http/retry.ts';
 
-describe('retrying Kubernetes API calls', () => {
-  it('repeats reads and repeatable patches on 429, 5xx and network failures, never on other 4xx', () => {
+describe('retrying HTTP calls', () => {
+  it('repeats reads and repeatable patches on 429, throttling, 5xx and network failures, never on other 4xx', () => {
     expect(retryable({ status: 429 }, true)).toBe(true);
+    expect(retryable({ status: 400, throttled: true }, true)).toBe(true);
     expect(retryable({ status: 500 }, true)).toBe(true);
     expect(retryable({ status: 503 }, true)).toBe(true);
     expect(retryable({ network: 'ECONNRESET' }, true)).toBe(true);
@@ -16,6 +17,7 @@ describe('retrying Kubernetes API calls', () => {
 
   it('repeats other writes only when the request surely did not take effect', () => {
     expect(retryable({ status: 429 }, false)).toBe(true);
+    expect(retryable({ status: 400, throttled: true }, false)).toBe(true);
     expect(retryable({ network: 'ECONNREFUSED' }, false)).toBe(true);
     expect(retryable({ status: 500 }, false)).toBe(false);
     expect(retryable({ status: 503 }, false)).toBe(false);
