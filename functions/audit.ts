@@ -2,15 +2,17 @@
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 
-import { auditAllClusters, createAuditDeps } from '../lib/lambda/audit.ts';
+import { auditFunction } from '../lib/lambda/functions.ts';
 
-const deps = await createAuditDeps(process.env);
+const { app, maxPerKind } = auditFunction(process.env);
+// A bad configuration fails the cold start, naming the problem.
+await app.config();
 
 export const handler = middy<
   ScheduledEvent,
   { clusters: number; new: number; open: number; resolved: number }
 >().handler(async () => {
-  const reports = await auditAllClusters(deps);
+  const reports = await app.audit({ maxPerKind });
   return {
     clusters: reports.length,
     new: reports.reduce((sum, report) => sum + report.new.length, 0),

@@ -1,16 +1,17 @@
 // Detector (SQS alert queue): diagnoses each alert instance and hands plans to the remediator.
 import { makeSqsHandler } from '../lib/lambda/handlers.ts';
-import { createDetectorDeps } from '../lib/lambda/workers.ts';
-import { handleAlert } from '../lib/pipeline/detect.ts';
+import { detectorFunction } from '../lib/lambda/functions.ts';
 import { AlertMessageSchema } from '../lib/pipeline/messages.ts';
 
-const deps = await createDetectorDeps(process.env);
+const { app, logger, metrics } = detectorFunction(process.env);
+// A bad configuration fails the cold start, naming the problem, before any message is taken.
+await app.config();
 
 export const handler = makeSqsHandler({
   schema: AlertMessageSchema,
-  logger: deps.logger,
+  logger,
   run: (message) => {
-    deps.metrics?.coldStart();
-    return handleAlert(message, deps);
+    metrics.coldStart();
+    return app.detect(message);
   },
 });

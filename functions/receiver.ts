@@ -1,8 +1,15 @@
 // Alertmanager webhook receiver (HTTP API): authenticates, validates, queues each alert, answers 202.
+import { jsonResponse } from '../lib/http/responses.ts';
 import { makeHttpHandler } from '../lib/lambda/handlers.ts';
-import { createReceiverRuntime } from '../lib/lambda/receiver.ts';
+import { receiverFunction } from '../lib/lambda/functions.ts';
 
 // Built at cold start: a missing or bad variable fails the init, by name, before any request.
-const runtime = createReceiverRuntime(process.env);
+const { app, logger, metrics } = receiverFunction(process.env);
 
-export const handler = makeHttpHandler({ logger: runtime.logger, run: (request) => runtime.handle(request) });
+export const handler = makeHttpHandler({
+  logger,
+  run: async (request) => {
+    metrics.coldStart();
+    return jsonResponse(202, await app.receive(request));
+  },
+});

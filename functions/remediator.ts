@@ -1,25 +1,26 @@
-// Remediator: applies each plan from the SQS plan queue under policy, verifies it and records the
-// outcome; invoked directly with {"approve": "<id>", "by": "<who>"}, it runs a fix waiting for
-// approval (see docs/runbooks/approvals.md).
+// Remediator: applies each plan from the SQS plan queue under the guardrails, verifies it and
+// records the outcome; invoked directly with {"approve": "<id>", "by": "<who>"}, it runs a fix
+// waiting for approval (see docs/runbooks/approvals.md).
 import type { Context, SQSEvent } from 'aws-lambda';
 
 import { makeApproveHandler } from '../lib/lambda/approve.ts';
 import { makeSqsHandler } from '../lib/lambda/handlers.ts';
-import { createRemediatorDeps } from '../lib/lambda/workers.ts';
+import { remediatorFunction } from '../lib/lambda/functions.ts';
 import { PlanMessageSchema } from '../lib/pipeline/messages.ts';
-import { handlePlan } from '../lib/pipeline/remediate.ts';
 
-const deps = await createRemediatorDeps(process.env);
+const { app, logger, metrics } = remediatorFunction(process.env);
+// A bad configuration fails the cold start, naming the problem, before any message is taken.
+await app.config();
 
 const fromQueue = makeSqsHandler({
   schema: PlanMessageSchema,
-  logger: deps.logger,
+  logger,
   run: (message) => {
-    deps.metrics?.coldStart();
-    return handlePlan(message, deps);
+    metrics.coldStart();
+    return app.remediate(message);
   },
 });
-const approveNow = makeApproveHandler(deps);
+const approveNow = makeApproveHandler(app, logger);
 
 export const handler = (event: SQSEvent | Record<string, unknown>, context: Context) =>
   'Records' in event ? fromQueue(event as SQSEvent, context) : approveNow(event);

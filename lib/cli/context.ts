@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 
 import { SNSClient } from '@aws-sdk/client-sns';
 
-import { LocalEnvSchema, parseEnv, type LocalEnv } from '../env.ts';
+import { KubeconfigEnvSchema, LocalEnvSchema, parseEnv, type KubeconfigEnv, type LocalEnv } from '../env.ts';
 import { describeError } from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import { createLogger, type Logger } from '../logger.ts';
@@ -10,6 +10,7 @@ import { createLocalRuntime, type LocalRuntime } from '../local/runtime.ts';
 import { fanOut, type Notifier } from '../notify/notifier.ts';
 import { slackNotifier } from '../notify/slack.ts';
 import { snsNotifier } from '../notify/sns.ts';
+import { createEnvParameterStore, type ParameterStore } from '../secrets/parameters.ts';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -29,6 +30,10 @@ export interface CliIo {
 export interface CliContext {
   io: CliIo;
   env: LocalEnv;
+  /** Where kubeconfig files are. */
+  kubeconfig: KubeconfigEnv;
+  /** Where the agent config's `env:` secret refs are read. */
+  secrets: ParameterStore;
   defaultConfig: string;
   defaultDataDir: string;
   logger(): Logger;
@@ -43,10 +48,14 @@ export interface CliContext {
 
 export function createCliContext(io: CliIo): CliContext {
   const env = parseEnv(LocalEnvSchema, io.env);
+  const kubeconfig = parseEnv(KubeconfigEnvSchema, io.env);
+  const secrets = createEnvParameterStore(io.env);
   const logger = () => createLogger({ level: env.KUBEMEND_LOG_LEVEL });
   return {
     io,
     env,
+    kubeconfig,
+    secrets,
     defaultConfig: env.KUBEMEND_CONFIG ?? join(io.packageRoot, 'config', 'agent_config.yaml'),
     defaultDataDir: env.KUBEMEND_DATA_DIR ?? '.kubemend',
     logger,
@@ -58,7 +67,8 @@ export function createCliContext(io: CliIo): CliContext {
         configPath: options.config,
         logger: log,
         webhookToken: undefined,
-        env: io.env,
+        kubeconfig,
+        secrets,
         kubeContext: options.context,
         ...(options.kubeTimeoutMs === undefined ? {} : { kubeTimeoutMs: options.kubeTimeoutMs }),
         ...(io.kube === undefined ? {} : { kube: io.kube }),

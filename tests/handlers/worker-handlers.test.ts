@@ -1,5 +1,5 @@
 import { describe, expect, it, afterAll, beforeAll, beforeEach } from '@jest/globals';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -111,20 +111,41 @@ describe('detector Lambda through its middy chain', () => {
     expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
-  it('reports only the malformed or failing records of a batch for retry', async () => {
-    dynamo.on(PutCommand).rejects(new Error('ProvisionedThroughputExceededException'));
-    const alert = alertFixture();
+  it('reports only the malformed and the throttled records of a batch for retry, and completes the rest', async () => {
+    const good = { ...alertFixture(), fingerprint: 'aaaa000000000001' };
+    const throttled = { ...alertFixture(), fingerprint: 'bbbb000000000002' };
+    dynamo.on(PutCommand).resolves({});
+    dynamo
+      .on(PutCommand, { Item: { PK: `ALERT#bbbb000000000002@${throttled.startsAt}` } })
+      .rejects(
+        new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { httpStatusCode: 400 } }),
+      );
+    dynamo.on(UpdateCommand).resolves({});
 
     const response = await detector(
       {
         Records: [
-          record('bad', alertMessage({ ...alert, startsAt: 'yesterday' })),
-          record('throttled', alertMessage(alert)),
+          record('bad', alertMessage({ ...good, startsAt: 'yesterday' })),
+          record('throttled', alertMessage(throttled)),
+          record('good', alertMessage(good)),
         ],
       },
       context,
     );
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }, { itemIdentifier: 'throttled' }]);
+    // The good record was claimed and recorded (its cluster is unreachable here); the throttled one left nothing.
+    const saved = dynamo
+      .commandCalls(UpdateCommand)
+      .map(
+        (call) =>
+          JSON.parse(call.args[0].input.ExpressionAttributeValues![':doc'] as string) as {
+            id: string;
+            result?: string;
+          },
+      );
+    expect(saved).toEqual([
+      expect.objectContaining({ id: `aaaa000000000001@${good.startsAt}`, result: 'cluster-unreachable' }),
+    ]);
   });
 });

@@ -23,7 +23,13 @@ export const noKubeconfig: KubeconfigEnv = parseEnv(KubeconfigEnvSchema, {});
 
 export function testConfig(
   raw: unknown = {
-    rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', fixes: { 'crash-loop': ['rollout-restart', 'delete-pod'] } }],
+    rules: [
+      {
+        alertname: 'KubePodCrashLooping',
+        detector: 'crash-loop',
+        fixes: { 'crash-loop': ['rollout-restart', 'delete-pod'] },
+      },
+    ],
   },
 ): AgentConfig {
   return parseAgentConfig(raw, 'test config');

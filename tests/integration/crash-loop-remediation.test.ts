@@ -65,7 +65,12 @@ function pipeline(
 ) {
   const config = testConfig({
     rules: [
-      { alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode, fixes: { 'crash-loop': ['rollout-restart', 'delete-pod'] } },
+      {
+        alertname: 'KubePodCrashLooping',
+        detector: 'crash-loop',
+        mode,
+        fixes: { 'crash-loop': ['rollout-restart', 'delete-pod'] },
+      },
     ],
   });
   const plans = recordingQueue<PlanMessage>();
@@ -286,7 +291,14 @@ describe('evictions on a real control plane', () => {
     const { namespace, pods, alert } = await crashLoopingCheckout('evict');
     await createPdb(namespace, 'checkout', 2, 2);
     const config = testConfig({
-      rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode: 'enforce', fixes: { 'crash-loop': 'evict-pod' } }],
+      rules: [
+        {
+          alertname: 'KubePodCrashLooping',
+          detector: 'crash-loop',
+          mode: 'enforce',
+          fixes: { 'crash-loop': 'evict-pod' },
+        },
+      ],
     });
     // A planned eviction of the first pod, as a detector would hand it on.
     const pod = pods[0]!;
@@ -338,7 +350,12 @@ describe('the target lease across processes', () => {
     const config = {
       defaults: { verify: { timeoutSeconds: 60, intervalSeconds: 1 } },
       rules: [
-        { alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode: 'enforce', fixes: { 'crash-loop': 'rollout-restart' } },
+        {
+          alertname: 'KubePodCrashLooping',
+          detector: 'crash-loop',
+          mode: 'enforce',
+          fixes: { 'crash-loop': 'rollout-restart' },
+        },
       ],
     };
 

@@ -97,7 +97,11 @@ describe('generated RBAC', () => {
   });
 
   it('binds the remediator cluster-wide when a rule allows every namespace or a pattern', () => {
-    const rule = { alertname: 'KubePodCrashLooping', detector: 'crash-loop', fixes: { 'crash-loop': 'rollout-restart' } };
+    const rule = {
+      alertname: 'KubePodCrashLooping',
+      detector: 'crash-loop',
+      fixes: { 'crash-loop': 'rollout-restart' },
+    };
 
     expect(remediatorScope(testConfig({ rules: [rule] }))).toBe('cluster-wide');
     expect(remediatorScope(testConfig({ rules: [{ ...rule, namespaces: { allow: ['team-*'] } }] }))).toBe(

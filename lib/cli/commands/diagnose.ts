@@ -34,9 +34,14 @@ export function diagnoseCommand(program: Command, ctx: CliContext): void {
         leaseMs: 0,
         detectorKube: (agent) =>
           io.kube ??
-          createRegistryProvider(agent, { identity: 'detector', kubeContext: options.context, timeoutMs: 10_000 }),
+          createRegistryProvider(agent, {
+            identity: 'detector',
+            kubeContext: options.context,
+            timeoutMs: 10_000,
+            kubeconfig: ctx.kubeconfig,
+          }),
         // The metrics confirm and explain, as in the detector stage.
-        metricsFor: localMetricsSources(options.config, io.env),
+        metricsFor: localMetricsSources(options.config, ctx.secrets),
       });
       const results: unknown[] = [];
       const print = (text: string) => {

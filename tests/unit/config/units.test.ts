@@ -45,7 +45,9 @@ describe('checking a config against the units this build knows', () => {
 
   it('names an unknown fix at its place in the list, with the closest one', () => {
     expect(
-      problemsOf([{ alertname: 'A', detector: 'crash-loop', fixes: { 'crash-loop': ['rollout-restart', 'delete-pd'] } }]),
+      problemsOf([
+        { alertname: 'A', detector: 'crash-loop', fixes: { 'crash-loop': ['rollout-restart', 'delete-pd'] } },
+      ]),
     ).toEqual(['rules[0].fixes.crash-loop[1]: unknown fix "delete-pd" (did you mean "delete-pod"?)']);
   });
 

@@ -54,7 +54,8 @@ describe('config changes that widen what kubemend may do', () => {
       }
       if (def.type === 'number') unregistered.push(path);
       if (schema instanceof z.ZodObject) {
-        for (const [key, child] of Object.entries(schema.shape as Record<string, z.ZodType>)) walk(`${path}.${key}`, child);
+        for (const [key, child] of Object.entries(schema.shape as Record<string, z.ZodType>))
+          walk(`${path}.${key}`, child);
       }
     };
     walk('defaults', AgentConfigSchema.shape.defaults);
@@ -78,7 +79,9 @@ describe('config changes that widen what kubemend may do', () => {
     });
 
     expect(
-      widening(compareAgentConfigs(shipped, after)).filter((c) => c.startsWith('defaults.limits.')).sort(),
+      widening(compareAgentConfigs(shipped, after))
+        .filter((c) => c.startsWith('defaults.limits.'))
+        .sort(),
     ).toEqual([
       'defaults.limits.drainTimeoutSeconds: 120 → 180',
       'defaults.limits.maxHpaReplicas: 50 → 75',
@@ -123,7 +126,11 @@ describe('config changes that widen what kubemend may do', () => {
   it('calls out a newly enabled fix and a new rule with fixes, not a new diagnosis-only rule', () => {
     const after = edited((raw) => {
       rule(raw, 'KubeNodePressure').fixes = { 'node-pressure': 'cordon-node' };
-      (raw.rules as Raw[]).push({ alertname: 'KubeNewAlert', detector: 'crash-loop', fixes: { 'crash-loop': 'delete-pod' } });
+      (raw.rules as Raw[]).push({
+        alertname: 'KubeNewAlert',
+        detector: 'crash-loop',
+        fixes: { 'crash-loop': 'delete-pod' },
+      });
       (raw.rules as Raw[]).push({ alertname: 'KubeJustLooking', detector: 'pod-not-ready' });
     });
 

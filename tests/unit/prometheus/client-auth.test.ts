@@ -2,6 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
 
 import { createPrometheusClient, type PrometheusAuth } from '../../../lib/prometheus/client.ts';
 import { prometheusFor } from '../../../lib/prometheus/registry.ts';
@@ -74,7 +76,33 @@ describe('Prometheus client authentication', () => {
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/aps\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/,
     );
     expect(request.headers['x-amz-security-token']).toBe('token');
-    expect(request.headers['x-amz-content-sha256'] ?? request.headers['x-amz-date']).toBeDefined();
+    // The signature is the one SigV4 gives for exactly this request, body included, at its own date.
+    const date = String(request.headers['x-amz-date']);
+    expect(date).toMatch(/^\d{8}T\d{6}Z$/);
+    const at = new Date(
+      `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`,
+    );
+    const signedNames = /SignedHeaders=([^,]+),/.exec(String(request.headers.authorization))![1]!.split(';');
+    const expected = await new SignatureV4({
+      service: 'aps',
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example-secret', sessionToken: 'token' },
+      sha256: Sha256,
+    }).sign(
+      {
+        method: 'POST',
+        protocol: 'http:',
+        hostname: '127.0.0.1',
+        port: Number(new URL(url).port),
+        path: request.path,
+        headers: Object.fromEntries(
+          signedNames.filter((name) => !name.startsWith('x-amz-')).map((name) => [name, String(request.headers[name])]),
+        ),
+        body: request.body,
+      },
+      { signingDate: at },
+    );
+    expect(request.headers.authorization).toBe(expected.headers.authorization);
   });
 });
 
@@ -96,7 +124,10 @@ describe('Prometheus per cluster in the registry', () => {
     await prometheusFor(config, 'prod', { env: createEnvParameterStore({ PROM_TOKEN: 'from-env' }) })!.instant('up');
 
     expect(seen[0]!.headers.authorization).toBe('Bearer from-env');
-    expect(prometheusFor(config, 'dev', { env: createEnvParameterStore({}) })).toBeDefined();
+    // A cluster without its own Prometheus queries the top-level one.
+    await expect(prometheusFor(config, 'dev', { env: createEnvParameterStore({}) })!.instant('up')).rejects.toThrow(
+      'cannot reach Prometheus at http://127.0.0.1:1/unused',
+    );
     expect(prometheusFor(testConfig({}), 'dev', { env: createEnvParameterStore({}) })).toBeUndefined();
     await expect(prometheusFor(config, 'prod', { env: createEnvParameterStore({}) })!.instant('up')).rejects.toThrow(
       'environment variable PROM_TOKEN is not set',

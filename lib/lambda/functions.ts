@@ -1,0 +1,196 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+
+import { createApp, type App, type Ports } from '../app/app.ts';
+import { createDynamoFindingsStore } from '../audit/dynamodb-findings-store.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
+import {
+  AuditEnvSchema,
+  AwsEnvSchema,
+  DetectorEnvSchema,
+  KubeconfigEnvSchema,
+  parseEnv,
+  ReceiverEnvSchema,
+  RemediatorEnvSchema,
+} from '../env.ts';
+import { ConfigError, describeError } from '../errors.ts';
+import { ssmKillSwitch } from '../guardrails/kill-switch.ts';
+import { createDynamoTargetGuard } from '../guardrails/target-guard.ts';
+import { createRegistryProvider, type KubeIdentity } from '../kube/registry-provider.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { metricsSources } from '../models/consult.ts';
+import { loadModelConfig } from '../models/model-config.ts';
+import { fanOut, type Notifier } from '../notify/notifier.ts';
+import { slackNotifier } from '../notify/slack.ts';
+import { snsNotifier } from '../notify/sns.ts';
+import { emfMetrics, type OutcomeMetrics } from '../observe/metrics.ts';
+import type { AlertMessage, PlanMessage } from '../pipeline/messages.ts';
+import { prometheusFor } from '../prometheus/registry.ts';
+import { createSqsQueue } from '../queue/sqs-queue.ts';
+import {
+  createEnvParameterStore,
+  createSsmParameterStore,
+  ssmClient,
+  type ParameterStore,
+} from '../secrets/parameters.ts';
+import { createDynamoOutcomeStore } from '../store/dynamodb-outcome-store.ts';
+import { loadFunctionConfig } from './config-source.ts';
+
+/** One function's application, with its logger and metrics for the handler around it. */
+export interface FunctionApp {
+  app: App;
+  logger: Logger;
+  metrics: OutcomeMetrics;
+}
+
+/**
+ * The receiver: the alert queue and the webhook credential (from SSM on first use, kept for the
+ * life of the container; never in the environment). Nothing else is built.
+ */
+export function receiverFunction(env: NodeJS.ProcessEnv): FunctionApp {
+  const vars = parseEnv(ReceiverEnvSchema, env);
+  const aws = parseEnv(AwsEnvSchema, env);
+  const logger = createLogger({ level: vars.KUBEMEND_LOG_LEVEL, name: 'kubemend-receiver' });
+  const metrics = emfMetrics('kubemend-receiver');
+  const parameters = createSsmParameterStore(ssmClient(aws));
+  const app = createApp({
+    config: () => missingConfig('receiver'),
+    logger,
+    leaseMs: 0,
+    metrics: () => metrics,
+    alerts: () => createSqsQueue<AlertMessage>(vars.KUBEMEND_ALERT_QUEUE_URL, aws),
+    webhookSecret: async () => {
+      const value = await parameters.get(vars.KUBEMEND_WEBHOOK_TOKEN_PARAMETER);
+      if (value === undefined || value.length < 16) {
+        throw new ConfigError(
+          `parameter ${vars.KUBEMEND_WEBHOOK_TOKEN_PARAMETER} is missing or shorter than 16 characters`,
+        );
+      }
+      return value;
+    },
+  });
+  return { app, logger, metrics };
+}
+
+/** The detector: the outcome table, the plan queue, the read-only identity's clusters, the metrics. */
+export function detectorFunction(env: NodeJS.ProcessEnv): FunctionApp {
+  const vars = parseEnv(DetectorEnvSchema, env);
+  const worker = workerPorts(env, vars, 'kubemend-detector');
+  const app = createApp({
+    ...worker.ports,
+    detectorKube: worker.kube('detector'),
+    plans: () => createSqsQueue<PlanMessage>(vars.KUBEMEND_PLAN_QUEUE_URL, worker.aws),
+    metricsFor: worker.metricsFor(vars.KUBEMEND_MODEL_CONFIG_PATH),
+  });
+  return { app, logger: worker.logger, metrics: worker.metrics };
+}
+
+/**
+ * The remediator: the outcome table (with the target guard in it), the write identity's clusters,
+ * the kill switch (SSM, read at most every 30 s), notifications, and the plan queue for fixes an
+ * approval started and could not finish.
+ */
+export function remediatorFunction(env: NodeJS.ProcessEnv): FunctionApp {
+  const vars = parseEnv(RemediatorEnvSchema, env);
+  const worker = workerPorts(env, vars, 'kubemend-remediator');
+  const planQueue = vars.KUBEMEND_PLAN_QUEUE_URL;
+  const app = createApp({
+    ...worker.ports,
+    remediatorKube: worker.kube('remediator'),
+    killSwitch: () => ssmKillSwitch(worker.parameters, vars.KUBEMEND_KILL_SWITCH_PARAMETER, { cacheMs: 30_000 }),
+    targetGuard: () => createDynamoTargetGuard(worker.dynamo(), { tableName: vars.KUBEMEND_TABLE_NAME }),
+    notifier: () => notifierFor(vars, worker.parameters, worker.logger),
+    ...(planQueue === undefined ? {} : { plans: () => createSqsQueue<PlanMessage>(planQueue, worker.aws) }),
+  });
+  return { app, logger: worker.logger, metrics: worker.metrics };
+}
+
+/** The scheduled audit: the read-only identity's clusters, the findings table, the metrics for forecasts. */
+export function auditFunction(env: NodeJS.ProcessEnv): FunctionApp & { maxPerKind: number } {
+  const vars = parseEnv(AuditEnvSchema, env);
+  const worker = workerPorts(env, vars, 'kubemend-audit');
+  const app = createApp({
+    ...worker.ports,
+    detectorKube: worker.kube('detector'),
+    findings: () =>
+      createDynamoFindingsStore(worker.dynamo(), {
+        tableName: vars.KUBEMEND_TABLE_NAME,
+        retentionDays: vars.KUBEMEND_RETENTION_DAYS,
+      }),
+    metricsFor: worker.metricsFor(vars.KUBEMEND_MODEL_CONFIG_PATH),
+  });
+  return { app, logger: worker.logger, metrics: worker.metrics, maxPerKind: vars.KUBEMEND_AUDIT_MAX_PER_KIND };
+}
+
+interface WorkerVars {
+  KUBEMEND_LOG_LEVEL: string;
+  KUBEMEND_TABLE_NAME: string;
+  KUBEMEND_CONFIG_PATH: string;
+  KUBEMEND_CONFIG_PARAMETER?: string;
+  KUBEMEND_RETENTION_DAYS: number;
+  KUBEMEND_LEASE_SECONDS: number;
+  KUBEMEND_KUBE_TIMEOUT_SECONDS: number;
+}
+
+/** What the workers share: the config (the bundled file or its SSM parameter), the outcome table, clusters, logs. */
+function workerPorts(env: NodeJS.ProcessEnv, vars: WorkerVars, name: string) {
+  const aws = parseEnv(AwsEnvSchema, env);
+  const kubeconfig = parseEnv(KubeconfigEnvSchema, env);
+  const parameters = createSsmParameterStore(ssmClient(aws));
+  const logger = createLogger({ level: vars.KUBEMEND_LOG_LEVEL, name });
+  const metrics = emfMetrics(name);
+  let dynamo: DynamoDBClient | undefined;
+  const dynamoClient = () => (dynamo ??= new DynamoDBClient({}));
+  const ports: Ports = {
+    config: () => loadFunctionConfig(vars, parameters),
+    logger,
+    leaseMs: vars.KUBEMEND_LEASE_SECONDS * 1000,
+    metrics: () => metrics,
+    store: () =>
+      createDynamoOutcomeStore(dynamoClient(), {
+        tableName: vars.KUBEMEND_TABLE_NAME,
+        retentionDays: vars.KUBEMEND_RETENTION_DAYS,
+      }),
+  };
+  return {
+    aws,
+    logger,
+    metrics,
+    parameters,
+    ports,
+    dynamo: dynamoClient,
+    kube: (identity: KubeIdentity) => (config: AgentConfig) =>
+      createRegistryProvider(config, { identity, timeoutMs: vars.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000, kubeconfig }),
+    metricsFor: (modelPath: string) => (config: AgentConfig) =>
+      metricsSources(
+        (cluster) =>
+          prometheusFor(config, cluster, {
+            env: createEnvParameterStore(env),
+            ssm: parameters,
+            credentials: defaultProvider(),
+          }),
+        loadModelConfig(modelPath),
+      ),
+  };
+}
+
+/** SNS and Slack, as the remediator's environment names them; undefined when it names neither. */
+function notifierFor(
+  vars: { KUBEMEND_SNS_TOPIC_ARN?: string; KUBEMEND_SLACK_WEBHOOK_PARAMETER?: string },
+  parameters: ParameterStore,
+  logger: Logger,
+): Notifier | undefined {
+  const notifiers: Notifier[] = [];
+  if (vars.KUBEMEND_SNS_TOPIC_ARN !== undefined)
+    notifiers.push(snsNotifier(new SNSClient({}), vars.KUBEMEND_SNS_TOPIC_ARN));
+  const slack = vars.KUBEMEND_SLACK_WEBHOOK_PARAMETER;
+  // The webhook URL is a credential: read from SSM on first use, kept only in memory.
+  if (slack !== undefined) notifiers.push(slackNotifier(async () => (await parameters.get(slack)) ?? ''));
+  if (notifiers.length === 0) return undefined;
+  return fanOut(notifiers, (error) => logger.warn({ error: describeError(error) }, 'notification not sent'));
+}
+
+function missingConfig(role: string): never {
+  throw new ConfigError(`the ${role} function reads no agent configuration`);
+}
