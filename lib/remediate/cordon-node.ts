@@ -1,5 +1,6 @@
 import type { Remediator } from './remediator.ts';
 import {
+  cordonedByUs,
   cordonedHealth,
   inspectNode,
   NodeParamsSchema,
@@ -23,11 +24,12 @@ export const cordonNode: Remediator<NodeParams> = {
     const { node: _node, ...state } = await inspectNode(plan, kube);
     return state;
   },
-  apply: async (plan, _params, kube, { dryRun }) => {
+  apply: async (plan, params, kube, { dryRun }) => {
     const diff = await setUnschedulable(kube, plan.target.name, true, dryRun);
     const what = `node ${plan.target.name}`;
-    if (diff.length === 0) return { change: `${what} was already cordoned`, diff, undo: { cordoned: false } };
-    return { change: `${dryRun ? 'would cordon' : 'cordoned'} ${what}`, diff, undo: { cordoned: true } };
+    const undo = { cordoned: cordonedByUs(params, diff) };
+    if (diff.length === 0) return { change: `${what} was already cordoned`, diff, undo };
+    return { change: `${dryRun ? 'would cordon' : 'cordoned'} ${what}`, diff, undo };
   },
   check: async (plan, _params, kube) => cordonedHealth(await kube.read('Node', plan.target.name)),
   revert: async (plan, _params, kube, applied) => {

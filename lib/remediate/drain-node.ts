@@ -1,5 +1,6 @@
 import type { Remediator } from './remediator.ts';
 import {
+  cordonedByUs,
   DrainLimitsSchema,
   drainedHealth,
   evictAll,
@@ -41,7 +42,7 @@ export const drainNode: Remediator<NodeParams, DrainLimits> = {
           blocker: `pods without a controller would be lost for good: ${bare.map((p) => `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`).join(', ')}`,
         };
   },
-  apply: async (plan, _params, kube, { dryRun, limits }) => {
+  apply: async (plan, params, kube, { dryRun, limits }) => {
     const name = plan.target.name;
     const diff = await setUnschedulable(kube, name, true, dryRun);
     const { evicted, blocked } = await evictAll(kube, name, {
@@ -56,7 +57,7 @@ export const drainNode: Remediator<NodeParams, DrainLimits> = {
     return {
       change: `${words} node ${name}: ${evicted.length} pods evicted${held}`,
       diff: [...diff, ...evicted.map((pod) => `pod ${pod}: evicted`)],
-      undo: { cordoned: diff.length > 0 },
+      undo: { cordoned: cordonedByUs(params, diff) },
     };
   },
   check: async (plan, _params, kube) => drainedHealth(plan.target.name, await podsOn(kube, plan.target.name)),

@@ -9,7 +9,13 @@ import { condition } from '../kube/objects.ts';
 import { objectDiff } from './object-diff.ts';
 import { metadataFacts, type Health, type Refusal, type TargetState } from './remediator.ts';
 
-export const NodeParamsSchema = z.object({});
+export const NodeParamsSchema = z.object({
+  /**
+   * Whether the node was cordoned when the fix was planned: the undo uncordons only what kubemend
+   * cordoned, whichever run (a first, or one resumed after a crash) made the write.
+   */
+  cordonedBefore: z.boolean().optional(),
+});
 export type NodeParams = z.infer<typeof NodeParamsSchema>;
 
 export const DrainLimitsSchema = z.object({
@@ -37,7 +43,7 @@ export function planNodeFix(action: 'cordon-node' | 'drain-node', diagnosis: Dia
   return {
     action,
     target: { kind: 'Node', name: node.name, ...(node.uid === undefined ? {} : { uid: node.uid }) },
-    params: {},
+    params: { cordonedBefore: node.cordoned } satisfies NodeParams,
     reason: `${diagnosis.summary}: ${why}`,
   };
 }
@@ -56,7 +62,8 @@ export async function inspectNode(plan: Plan, kube: KubeApi): Promise<TargetStat
     disruption: {
       replicas: nodes.length,
       unavailable: nodes.filter(unavailable).length,
-      adds: node.spec?.unschedulable === true ? 0 : 1,
+      // A node already out of service (cordoned or not Ready) is counted in `unavailable`.
+      adds: unavailable(node) ? 0 : 1,
     },
   };
 }
@@ -151,4 +158,9 @@ export function cordonedHealth(node: V1Node): Health {
   return node.spec?.unschedulable === true
     ? { state: 'healthy', detail: `node ${name} is cordoned` }
     : { state: 'failed', detail: `node ${name} was uncordoned by someone else` };
+}
+
+/** Whether the write cordoned the node: as planned when the plan says how it was, else from the write's diff. */
+export function cordonedByUs(params: NodeParams, diff: readonly string[]): boolean {
+  return params.cordonedBefore === undefined ? diff.length > 0 : !params.cordonedBefore;
 }

@@ -4,10 +4,11 @@ import type { Diagnosis, Plan } from '../domain/types.ts';
 import { widening } from '../domain/widening.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
+import { rolloutState } from '../kube/objects.ts';
 import { grow, QUANTITY } from '../kube/quantity.ts';
 import { objectDiff } from './object-diff.ts';
 import { answersRefusal, metadataFacts, requireNamespace, type Refusal, type Remediator } from './remediator.ts';
-import { RESTARTABLE_KINDS, type RestartableKind } from './rollout-restart.ts';
+import { restartBlocker, RESTARTABLE_KINDS, type RestartableKind } from './rollout-restart.ts';
 import { ROLLOUT_CHECK_READS, workloadRolloutHealth, workloadWrites } from './rollout-status.ts';
 
 export const RaiseMemoryParamsSchema = z.object({
@@ -45,6 +46,8 @@ function planRaise(diagnosis: Diagnosis, limits: RaiseMemoryLimits): Plan | Refu
   if (container.memoryLimit === undefined) {
     return { refused: `container ${container.name} has no memory limit to raise`, fits: true };
   }
+  const blocker = restartBlocker(workload.kind, workload);
+  if (blocker !== undefined) return { refused: `${blocker}: the new limit would reach no running pod`, fits: true };
   const to = raisedMemory({ container: container.name, fromLimit: container.memoryLimit }, limits);
   return {
     action: 'raise-memory',
@@ -146,8 +149,13 @@ export const raiseMemory: Remediator<RaiseMemoryParams, RaiseMemoryLimits> = {
       ? `memory limit ${params.fromLimit} is already at maxMemory ${limits.maxMemory}`
       : undefined,
   inspect: async (plan, kube) => {
-    const workload = await kube.read(kindOf(plan), plan.target.name, requireNamespace(plan));
-    return { ...metadataFacts(workload) };
+    const kind = kindOf(plan);
+    const workload = await kube.read(kind, plan.target.name, requireNamespace(plan));
+    const blocker = restartBlocker(kind, rolloutState(workload));
+    return {
+      ...metadataFacts(workload),
+      ...(blocker === undefined ? {} : { blocker: `${blocker}: the new limit would reach no running pod` }),
+    };
   },
   apply: async (plan, params, kube, { dryRun, limits }) => {
     const to = raisedMemory(params, limits);

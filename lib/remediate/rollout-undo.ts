@@ -49,6 +49,16 @@ function planUndo(diagnosis: Diagnosis): Plan | Refusal {
   };
 }
 
+/** The Deployment controller's record of the revisions a ReplicaSet had before a rollback renumbered it. */
+const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
+
+/** Whether the ReplicaSet is, or was before a rollback, at `revision`. */
+function hasRevision(rs: V1ReplicaSet, revision: string): boolean {
+  const annotations = rs.metadata?.annotations ?? {};
+  if (annotations[REVISION_ANNOTATION] === revision) return true;
+  return (annotations[REVISION_HISTORY_ANNOTATION] ?? '').split(',').some((past) => past.trim() === revision);
+}
+
 /** The Deployment's ReplicaSet at `revision`. */
 async function revisionReplicaSet(kube: KubeApi, deployment: V1Deployment, revision: string): Promise<V1ReplicaSet> {
   const namespace = deployment.metadata?.namespace ?? '';
@@ -57,10 +67,12 @@ async function revisionReplicaSet(kube: KubeApi, deployment: V1Deployment, revis
     labelSelector: selectorString(deployment.spec?.selector),
     max: 500,
   });
+  // A rollback to an old ReplicaSet renumbers it (revision 2 becomes 4) and keeps the old number
+  // in its revision history: a second run of the same rollback finds it by either.
   const found = owned.find(
     (rs) =>
-      rs.metadata?.annotations?.[REVISION_ANNOTATION] === revision &&
-      rs.metadata.ownerReferences?.some((o) => o.controller === true && o.uid === deployment.metadata?.uid),
+      hasRevision(rs, revision) &&
+      rs.metadata?.ownerReferences?.some((o) => o.controller === true && o.uid === deployment.metadata?.uid) === true,
   );
   if (found === undefined) {
     throw new NotFoundError(

@@ -19,7 +19,7 @@ describe('cordon-node plan', () => {
     expect(cordonNode.plan(nodeNotReadyDiagnosis(), {}, now)).toEqual({
       action: 'cordon-node',
       target: { kind: 'Node', name: NODE_NAME, uid: NODE_UID },
-      params: {},
+      params: { cordonedBefore: false },
       reason: `node ${NODE_NAME} reports NotReady for 6m: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady: keep new pods off it while it recovers`,
     });
   });
@@ -37,7 +37,8 @@ describe('cordon-node inspect', () => {
     expect(state).toEqual({
       annotations: { 'node.alpha.kubernetes.io/ttl': '0' },
       labels: { 'kubernetes.io/hostname': NODE_NAME, 'topology.kubernetes.io/zone': 'eu-west-1a' },
-      disruption: { replicas: 2, unavailable: 1, adds: 1 },
+      // The NotReady node is out of service already: cordoning it takes nothing more away.
+      disruption: { replicas: 2, unavailable: 1, adds: 0 },
     });
   });
 });
@@ -113,18 +114,14 @@ describe('cordon-node revert', () => {
     expect(kube.writes).toEqual([]);
   });
 
-  // Bug (lib/remediate/cordon-node.ts apply, and drain-node.ts apply the same way): a second run
-  // of the same plan after a crash (resumeWrite re-applies) finds the node cordoned by the first
-  // run and records `undo: { cordoned: false }`, so a failed verification leaves the node
-  // cordoned although kubemend cordoned it. The plan was made for an uncordoned node (the
-  // diagnosis says cordoned: false; planNodeFix refuses a cordoned one), which the plan could
-  // carry so that the undo does not depend on which run wrote. Unskip once fixed.
-  it.skip('still uncordons on revert after a second run found its own cordon', async () => {
+  // A run resumed after a crash finds the first run's cordon: the plan says the node was not
+  // cordoned, so the undo still uncordons it.
+  it('still uncordons on revert after a second run found its own cordon', async () => {
     const plan = cordonPlan();
     const kube = new FakeKube().add(node(NODE_NAME, { ready: 'False', cordoned: true }));
 
-    const applied = await cordonNode.apply(plan, {}, kube, { dryRun: false, limits: {} });
-    await cordonNode.revert!(plan, {}, kube, applied);
+    const applied = await cordonNode.apply(plan, plan.params, kube, { dryRun: false, limits: {} });
+    await cordonNode.revert!(plan, plan.params, kube, applied);
 
     expect((await kube.read('Node', NODE_NAME)).spec?.unschedulable).toBe(false);
   });

@@ -42,7 +42,7 @@ describe('drain-node plan', () => {
     expect(drainNode.plan(nodeNotReadyDiagnosis(), defaults, now)).toEqual({
       action: 'drain-node',
       target: { kind: 'Node', name: NODE_NAME, uid: NODE_UID },
-      params: {},
+      params: { cordonedBefore: false },
       reason: `node ${NODE_NAME} reports NotReady for 6m: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady: move its 7 workload pods to healthy nodes`,
     });
   });

@@ -51,7 +51,7 @@ describe('planNodeFix', () => {
     expect(planNodeFix('cordon-node', nodeNotReadyDiagnosis())).toEqual({
       action: 'cordon-node',
       target: { kind: 'Node', name: NODE_NAME, uid: NODE_UID },
-      params: {},
+      params: { cordonedBefore: false },
       reason: `${SUMMARY}: keep new pods off it while it recovers`,
     });
   });
@@ -60,7 +60,7 @@ describe('planNodeFix', () => {
     expect(planNodeFix('drain-node', nodeNotReadyDiagnosis())).toEqual({
       action: 'drain-node',
       target: { kind: 'Node', name: NODE_NAME, uid: NODE_UID },
-      params: {},
+      params: { cordonedBefore: false },
       reason: `${SUMMARY}: move its 7 workload pods to healthy nodes`,
     });
   });
@@ -194,13 +194,9 @@ describe('inspectNode', () => {
     });
   });
 
-  // Bug (lib/remediate/node-fixes.ts, inspectNode): `unavailable` counts NotReady nodes, but
-  // `adds` is 1 for any schedulable node, so a NotReady node — the one KubeNodeNotReady is about —
-  // is counted twice. With the default maxUnavailableShare of 0.25 the disruption guard then
-  // refuses to cordon or drain the only NotReady node of a 4-node cluster ("would leave 2 of 4
-  // unavailable") though it leaves 1 of 4 out of service. `adds` should be 0 for a node already
-  // counted unavailable (as pod-removal does with podAvailable). Unskip once fixed.
-  it.skip('adds nothing for a NotReady node, already counted out of service', async () => {
+  // A NotReady node is already counted out of service: cordoning or draining it takes no more
+  // away (else the share cap refuses the only NotReady node of a 4-node cluster).
+  it('adds nothing for a NotReady node, already counted out of service', async () => {
     const kube = new FakeKube().add(
       node(NODE_NAME, { ready: 'False' }),
       node('ip-10-0-1-4.eu-west-1.compute.internal'),

@@ -112,13 +112,9 @@ describe('raise-memory plan', () => {
     });
   });
 
-  // Bug (lib/remediate/raise-memory.ts, planRaise and inspect): raise-memory changes the pod
-  // template to roll new pods with more memory, but neither its plan nor its inspect looks at
-  // the workload's paused / onDelete / deleting facts (rollout-restart refuses them through
-  // restartBlocker). On a paused Deployment or an OnDelete StatefulSet the new limit reaches no
-  // running pod: verification can only time out (progressing) and the change is reverted.
-  // Unskip once raise-memory refuses these with fits: true.
-  it.skip.each([
+  // A template change rolls no pod of a paused Deployment or an OnDelete workload: the new limit
+  // would reach nothing, and verification could only time out.
+  it.each([
     ['a paused Deployment', checkoutWorkloadFacts({ paused: true })],
     ['an OnDelete StatefulSet', checkoutWorkloadFacts({ kind: 'StatefulSet', name: 'ledger', onDelete: true })],
   ])('refuses %s, whose pods a template change does not roll', (_what, workload) => {
@@ -138,9 +134,8 @@ describe('raise-memory inspect', () => {
     });
   });
 
-  // Bug, as for the plan above: a Deployment paused since the diagnosis is not reported as a
-  // blocker, so the preconditions guard lets the write through. Unskip once fixed.
-  it.skip('blocks a Deployment paused since the diagnosis', async () => {
+  // Paused since the diagnosis: the preconditions guard refuses it before the write.
+  it('blocks a Deployment paused since the diagnosis', async () => {
     const kube = new FakeKube().add(deployment({ paused: true }));
 
     expect((await raiseMemory.inspect(raiseCheckout(), kube)).blocker).toMatch(/paused/);

@@ -172,13 +172,9 @@ describe('rollout-undo apply', () => {
     expect(kube.writes).toEqual([]);
   });
 
-  // Bug (lib/remediate/rollout-undo.ts, revisionReplicaSet): when the Deployment controller
-  // rolls back to an old ReplicaSet it renumbers it — its revision annotation becomes the next
-  // revision (4) and the old number moves to `deployment.kubernetes.io/revision-history`. A
-  // second run of the same plan after a crash (resumeWrite re-applies without re-inspecting)
-  // then looks for a ReplicaSet annotated revision 2, finds none and throws NotFoundError
-  // ("pruned by revisionHistoryLimit") although the rollback landed. Unskip once fixed.
-  it.skip('recognises its own rollback after the controller renumbered the restored revision', async () => {
+  // The controller renumbers the ReplicaSet it rolls back to (2 becomes 4, 2 goes to its
+  // revision history): a resumed rollback must still see that it landed.
+  it('recognises its own rollback after the controller renumbered the restored revision', async () => {
     const restored = checkoutReplicaSet('2');
     restored.metadata!.annotations = {
       'deployment.kubernetes.io/revision': '4',
