@@ -29,13 +29,18 @@ export const RaiseHpaMaxLimitsSchema = z.object({
 });
 export type RaiseHpaMaxLimits = z.infer<typeof RaiseHpaMaxLimitsSchema>;
 
-/** Raise the ceiling of an HPA pinned at it by half (at least one replica). Pure. */
-function planRaise(diagnosis: Diagnosis): Plan | Refusal {
+/**
+ * Raise the ceiling of an HPA pinned at it by half (at least one replica), up to maxHpaReplicas;
+ * an HPA already at that cap is planned past it, for the limits guard to refuse and say so. Pure.
+ */
+function planRaise(diagnosis: Diagnosis, limits: RaiseHpaMaxLimits): Plan | Refusal {
   const skip = answersRefusal(raiseHpaMax, diagnosis);
   if (skip !== undefined) return skip;
   const hpa = diagnosis.facts.hpa;
   if (hpa === undefined) return { refused: 'the diagnosis names no HorizontalPodAutoscaler', fits: false };
   const from = hpa.maxReplicas;
+  const wanted = from + Math.max(1, Math.ceil(from / 2));
+  const to = from < limits.maxHpaReplicas ? Math.min(wanted, limits.maxHpaReplicas) : wanted;
   return {
     action: 'raise-hpa-max',
     target: {
@@ -44,7 +49,7 @@ function planRaise(diagnosis: Diagnosis): Plan | Refusal {
       name: hpa.name,
       ...(hpa.uid === undefined ? {} : { uid: hpa.uid }),
     },
-    params: { from, to: from + Math.max(1, Math.ceil(from / 2)) } satisfies RaiseHpaMaxParams,
+    params: { from, to } satisfies RaiseHpaMaxParams,
     reason: `HPA ${hpa.name} is pinned at its ceiling of ${from} replicas and wants ${hpa.desiredReplicas}`,
   };
 }
@@ -98,7 +103,7 @@ async function setMax(kube: KubeApi, plan: Plan, from: number, to: number, dryRu
 
 export const raiseHpaMax: Remediator<RaiseHpaMaxParams, RaiseHpaMaxLimits> = {
   action: 'raise-hpa-max',
-  description: "Raises an HPA's maxReplicas when it is pinned at its ceiling, within limits.maxHpaReplicas.",
+  description: "Raises an HPA's maxReplicas by half when it is pinned at its ceiling, up to limits.maxHpaReplicas.",
   needs: ['hpa'],
   answers: ['hpa-maxed-out'],
   paramsSchema: RaiseHpaMaxParamsSchema,
@@ -107,7 +112,7 @@ export const raiseHpaMax: Remediator<RaiseHpaMaxParams, RaiseHpaMaxLimits> = {
   supportsDryRun: true,
   verify: 'the HPA scales above its old ceiling, or no longer wants more than the new one',
   undo: 'set maxReplicas back to the recorded value',
-  plan: (diagnosis) => planRaise(diagnosis),
+  plan: (diagnosis, limits) => planRaise(diagnosis, limits),
   exceeds: (params, limits) =>
     params.to > limits.maxHpaReplicas
       ? `raising maxReplicas to ${params.to} is above maxHpaReplicas ${limits.maxHpaReplicas}`

@@ -58,6 +58,22 @@ describe('raise-hpa-max plan', () => {
     expect(raiseHpaMax.plan(diagnosis, defaults, now)).toMatchObject({ params: { from: maxReplicas, to } });
   });
 
+  it('raises the ceiling no further than maxHpaReplicas', () => {
+    const diagnosis = hpaMaxedOutDiagnosis({ hpa: checkoutHpaFacts({ maxReplicas: 40, currentReplicas: 40 }) });
+
+    expect(raiseHpaMax.plan(diagnosis, defaults, now)).toMatchObject({ params: { from: 40, to: 50 } });
+  });
+
+  it('plans an HPA already at maxHpaReplicas past it, so that the limits guard refuses it and says why', () => {
+    const diagnosis = hpaMaxedOutDiagnosis({ hpa: checkoutHpaFacts({ maxReplicas: 50, currentReplicas: 50 }) });
+    const planned = raiseHpaMax.plan(diagnosis, defaults, now);
+
+    expect(planned).toMatchObject({ params: { from: 50, to: 75 } });
+    expect(raiseHpaMax.exceeds!({ from: 50, to: 75 }, defaults)).toBe(
+      'raising maxReplicas to 75 is above maxHpaReplicas 50',
+    );
+  });
+
   it('does not answer an HPA that cannot scale at all', () => {
     expect(raiseHpaMax.plan(hpaMaxedOutDiagnosis({}, 'hpa-cannot-scale'), defaults, now)).toEqual({
       refused: 'raise-hpa-max answers hpa-maxed-out, not hpa-cannot-scale',
