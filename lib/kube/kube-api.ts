@@ -82,6 +82,6 @@ export interface KubeApi {
  * Gives the KubeApi for the cluster an alert names (undefined: the default one). Throws
  * ClusterUnreachableError when it cannot be reached and ClusterUnknownError when the registry
  * does not know it. Adapters: the cluster registry (EKS through IAM, kubeconfig contexts) in
- * lib/kube/registry-provider.ts, and a kubeconfig's current context in lib/kube/kubeconfig.ts.
+ * lib/clusters/registry-provider.ts, and a kubeconfig's current context in lib/kube/kubeconfig.ts.
  */
 export type KubeProvider = (cluster: string | undefined) => Promise<KubeApi>;

@@ -17,7 +17,7 @@ import {
 import { ConfigError, describeError } from '../errors.ts';
 import { ssmKillSwitch } from '../guardrails/kill-switch.ts';
 import { createDynamoTargetGuard } from '../guardrails/target-guard.ts';
-import { createRegistryProvider, type KubeIdentity } from '../kube/registry-provider.ts';
+import { createRegistryProvider, type KubeIdentity } from '../clusters/registry-provider.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { metricsSources } from '../models/consult.ts';
 import { loadModelConfig } from '../models/model-config.ts';

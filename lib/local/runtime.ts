@@ -9,7 +9,7 @@ import { configKillSwitch } from '../guardrails/kill-switch.ts';
 import { createSqliteTargetGuard } from '../guardrails/target-guard.ts';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
-import { createRegistryProvider } from '../kube/registry-provider.ts';
+import { createRegistryProvider } from '../clusters/registry-provider.ts';
 import type { KubeconfigEnv } from '../env.ts';
 import type { Logger } from '../logger.ts';
 import { metricsSources } from '../models/consult.ts';

@@ -1,12 +1,12 @@
 import type { Alert } from '../alert/schema.ts';
 import { describeError } from '../errors.ts';
-import type { PrometheusClient } from '../prometheus/client.ts';
+import type { MetricsHistory } from './history.ts';
 import { evaluateSignal, type Verdict } from './evaluate.ts';
 import { renderQuery, type ModelConfig } from './model-config.ts';
 
 /** A cluster's Prometheus and the models to judge its history with. */
 export interface MetricsSource {
-  client: PrometheusClient;
+  client: MetricsHistory;
   models: ModelConfig;
 }
 
@@ -72,10 +72,10 @@ export function notConfirmed(verdicts: readonly Verdict[]): boolean {
  * or undefined for a cluster with no Prometheus configured.
  */
 export function metricsSources(
-  clientFor: (cluster: string | undefined) => PrometheusClient | undefined,
+  clientFor: (cluster: string | undefined) => MetricsHistory | undefined,
   models: ModelConfig | undefined,
 ): (cluster: string | undefined) => MetricsSource | undefined {
-  const clients = new Map<string, PrometheusClient | undefined>();
+  const clients = new Map<string, MetricsHistory | undefined>();
   return (cluster) => {
     if (models === undefined) return undefined;
     const key = cluster ?? '';

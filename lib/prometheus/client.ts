@@ -3,7 +3,7 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
 import { Sha256 } from '../aws/sha256.ts';
 import { PrometheusQueryError, PrometheusUnreachableError, ValidationError } from '../errors.ts';
-import type { Sample } from '../models/stats.ts';
+import type { MetricsHistory, Series } from '../models/history.ts';
 
 /** How kubemend authenticates to a cluster's Prometheus. */
 export type PrometheusAuth =
@@ -24,17 +24,8 @@ export interface PrometheusOptions {
   maxPoints: number;
 }
 
-export interface Series {
-  labels: Record<string, string>;
-  samples: Sample[];
-}
-
-export interface PrometheusClient {
-  /** An instant query at `at` (default now): one sample per series. */
-  instant(query: string, at?: Date): Promise<Series[]>;
-  /** A range query from `start` to `end` every `stepSeconds`. */
-  range(query: string, start: Date, end: Date, stepSeconds: number): Promise<Series[]>;
-}
+/** A Prometheus HTTP API client: the models' history port (lib/models/history.ts). */
+export type PrometheusClient = MetricsHistory;
 
 /** A client for the Prometheus HTTP API (`/api/v1/query`, `/api/v1/query_range`), POSTing form bodies. */
 export function createPrometheusClient(options: PrometheusOptions): PrometheusClient {

@@ -13,7 +13,7 @@ import { detectors } from '../../lib/detect/registry.ts';
 import { ForbiddenError } from '../../lib/errors.ts';
 import { configKillSwitch } from '../../lib/guardrails/kill-switch.ts';
 import { createSqliteTargetGuard } from '../../lib/guardrails/target-guard.ts';
-import { createRegistryProvider } from '../../lib/kube/registry-provider.ts';
+import { createRegistryProvider } from '../../lib/clusters/registry-provider.ts';
 import { handleAlert } from '../../lib/pipeline/detect.ts';
 import type { PlanMessage } from '../../lib/pipeline/messages.ts';
 import { handlePlan } from '../../lib/pipeline/remediate.ts';

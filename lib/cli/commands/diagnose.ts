@@ -7,7 +7,7 @@ import { createApp } from '../../app/app.ts';
 import { AlertSchema, formatIssue, parseWebhook, type Alert } from '../../alert/schema.ts';
 import { loadAgentConfig } from '../../config/agent-config.ts';
 import { describeError, ValidationError } from '../../errors.ts';
-import { createRegistryProvider } from '../../kube/registry-provider.ts';
+import { createRegistryProvider } from '../../clusters/registry-provider.ts';
 import { localMetricsSources } from '../../local/runtime.ts';
 import { createLogger } from '../../logger.ts';
 import type { CliContext } from '../context.ts';

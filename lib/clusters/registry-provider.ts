@@ -3,9 +3,9 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AgentConfig, ClusterEntry } from '../config/agent-config.ts';
 import type { KubeconfigEnv } from '../env.ts';
 import { ClusterUnknownError, ClusterUnreachableError, describeError } from '../errors.ts';
-import type { KubeApi, KubeProvider } from './kube-api.ts';
-import { createKubeconfigProvider } from './kubeconfig.ts';
-import { createRestKubeApi } from './rest-kube-api.ts';
+import type { KubeApi, KubeProvider } from '../kube/kube-api.ts';
+import { createKubeconfigProvider } from '../kube/kubeconfig.ts';
+import { createRestKubeApi } from '../kube/rest-kube-api.ts';
 
 /** Which of kubemend's two identities is asking: the read-only detector or the remediator. */
 export type KubeIdentity = 'detector' | 'remediator';

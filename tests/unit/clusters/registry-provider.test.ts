@@ -7,7 +7,7 @@ import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { ClusterUnknownError, ClusterUnreachableError } from '../../../lib/errors.ts';
-import { createRegistryProvider } from '../../../lib/kube/registry-provider.ts';
+import { createRegistryProvider } from '../../../lib/clusters/registry-provider.ts';
 import { noKubeconfig, testConfig } from '../../helpers/support.ts';
 
 const credentials = async () => ({
