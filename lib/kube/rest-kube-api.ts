@@ -69,6 +69,12 @@ export function createRestKubeApi(
   connection: KubeConnection,
   options: { timeoutMs: number; name: string; retry?: RetryPolicy },
 ): KubeApi {
+  const client = kubeClient(connection, options);
+  return { cluster: options.name, ...readsOf(client), ...writesOf(client) };
+}
+
+/** One attempt and one call (with retries) to the API server, and the paths of the kinds. */
+function kubeClient(connection: KubeConnection, options: { timeoutMs: number; retry?: RetryPolicy }) {
   const server = connection.server;
   const base = new URL(server);
   const secure = base.protocol === 'https:';
@@ -133,11 +139,6 @@ export function createRestKubeApi(
       throw translate(error, what, server, options.timeoutMs, attempts);
     }
   };
-  const dryRun = (on: boolean): string | undefined => (on ? 'All' : undefined);
-  const deleteOptions = (write: WriteOptions & { uid: string }) => ({
-    preconditions: { uid: write.uid },
-    ...(write.dryRun ? { dryRun: ['All'] } : {}),
-  });
   /** `/api/v1` or `/apis/<group>/<version>`, then the namespace when the kind has one, then the resource. */
   const collection = (kind: Kind, namespace: string | undefined, forList = false): string => {
     const { apiVersion, resource, namespaced } = KINDS[kind];
@@ -148,8 +149,14 @@ export function createRestKubeApi(
   const object = (kind: Kind, name: string, namespace: string | undefined): string =>
     `${collection(kind, namespace)}/${encodeURIComponent(name)}`;
 
+  return { attempt, call, collection, object, server, timeoutMs: options.timeoutMs };
+}
+
+type KubeClient = ReturnType<typeof kubeClient>;
+
+/** The reads: one object, a paginated list, a Deployment's revisions, an object's Warning events. */
+function readsOf({ call, collection, object }: KubeClient): Omit<KubeApi, 'cluster' | WriteOperation> {
   return {
-    cluster: options.name,
     getPod: (namespace, name) =>
       call(`get pod ${namespace}/${name}`, { method: 'GET', path: object('Pod', name, namespace) }),
     getReplicaSet: (namespace, name) =>
@@ -211,6 +218,23 @@ export function createRestKubeApi(
       });
       return [...(list.items ?? [])].sort((a, b) => eventTime(b) - eventTime(a));
     },
+  };
+}
+
+type WriteOperation = PatchOperation | RemoveOperation;
+type PatchOperation = 'patch' | 'jsonPatchDeployment' | 'create';
+type RemoveOperation = 'remove' | 'evictPod' | 'deletePod';
+
+const dryRun = (on: boolean): string | undefined => (on ? 'All' : undefined);
+
+/** The writes, each with `dryRun` and its preconditions (resourceVersion, a `test`, the UID). */
+function writesOf(client: KubeClient): Pick<KubeApi, WriteOperation> {
+  return { ...patchesOf(client), ...removalsOf(client) };
+}
+
+/** Strategic merge and JSON patches, and creates. */
+function patchesOf({ call, collection, object }: KubeClient): Pick<KubeApi, PatchOperation> {
+  return {
     patch: <K extends Kind>(
       kind: K,
       name: string,
@@ -272,6 +296,16 @@ export function createRestKubeApi(
         },
         false,
       ),
+  };
+}
+
+/** Deletes and evictions, only of the object with the UID diagnosed. */
+function removalsOf({ attempt, call, object, server, timeoutMs }: KubeClient): Pick<KubeApi, RemoveOperation> {
+  const deleteOptions = (write: WriteOptions & { uid: string }) => ({
+    preconditions: { uid: write.uid },
+    ...(write.dryRun ? { dryRun: ['All'] } : {}),
+  });
+  return {
     remove: async (kind, name, namespace, write) => {
       await call(
         `delete ${describe(kind, name, namespace)}`,
@@ -304,7 +338,7 @@ export function createRestKubeApi(
             cause: error,
           });
         }
-        throw translate(error, what, server, options.timeoutMs, 1);
+        throw translate(error, what, server, timeoutMs, 1);
       }
     },
     deletePod: async (namespace, name, write) => {
