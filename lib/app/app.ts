@@ -99,6 +99,9 @@ export function createApp(ports: Ports): App {
   const store = port('store', ports.store);
   const plans = port('plans', ports.plans);
   const alerts = port('alerts', ports.alerts);
+  const targetGuard = port('targetGuard', ports.targetGuard);
+  const findings = port('findings', ports.findings);
+  const notifier = once(() => ports.notifier?.());
   const metrics = once(() => ports.metrics?.() ?? noMetrics);
   const withConfig = <T>(name: string, factory: ((config: AgentConfig) => T) | undefined) => {
     let built: T | undefined;
@@ -131,8 +134,8 @@ export function createApp(ports: Ports): App {
     logger: ports.logger,
     leaseMs: ports.leaseMs,
     killSwitch: await killSwitch(),
-    targetGuard: port('targetGuard', ports.targetGuard)(),
-    notifier: ports.notifier?.(),
+    targetGuard: targetGuard(),
+    notifier: notifier(),
     metrics: metrics(),
     ...(ports.sleep === undefined ? {} : { sleep: ports.sleep }),
     ...(ports.units?.guards === undefined ? {} : { guards: ports.units.guards }),
@@ -174,7 +177,7 @@ export function createApp(ports: Ports): App {
         {
           config: await config(),
           kube: await detectorKube(),
-          findings: port('findings', ports.findings)(),
+          findings: findings(),
           metricsFor: await metricsFor(),
           logger: ports.logger,
           clock,
