@@ -21,7 +21,11 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/tests/unit/**/*.test.ts', '<rootDir>/tests/handlers/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/tests/unit/**/*.test.ts',
+        '<rootDir>/tests/handlers/**/*.test.ts',
+        '<rootDir>/tests/scripts/**/*.test.ts',
+      ],
     },
     {
       ...common,

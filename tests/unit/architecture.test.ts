@@ -81,6 +81,24 @@ describe('the shape of lib/', () => {
     expect(crossing).toEqual([]);
   });
 
+  it('keeps tests/unit a mirror of lib/: each unit test file is named after the lib/ file it tests', () => {
+    const UNIT = resolve(import.meta.dirname);
+    const tests = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory()
+          ? tests(join(dir, entry.name))
+          : entry.name.endsWith('.test.ts')
+            ? [relative(UNIT, join(dir, entry.name))]
+            : [],
+      );
+    const libFiles = new Set(sources());
+    const orphans = tests(UNIT)
+      .filter((test) => test !== 'architecture.test.ts')
+      .filter((test) => !libFiles.has(test.replace(/\.test\.ts$/, '.ts')));
+
+    expect(orphans).toEqual([]);
+  });
+
   it('finds a cycle when there is one (the check itself works)', () => {
     const graph = new Map([
       ['a', new Map([['b', ['a/x.ts → b/y.ts']]])],

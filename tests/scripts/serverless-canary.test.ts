@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import CanaryDeployments, { addCanaryDeployment, type CfnTemplate } from '../../../scripts/serverless-canary.ts';
+import CanaryDeployments, { addCanaryDeployment, type CfnTemplate } from '../../scripts/serverless-canary.ts';
 
 /** The shape Serverless compiles for one HTTP function and one SQS function (trimmed). */
 function compiled(): CfnTemplate {

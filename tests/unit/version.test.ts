@@ -7,16 +7,16 @@ import { pathToFileURL } from 'node:url';
 
 import { afterAll, describe, expect, it } from '@jest/globals';
 
-import { runCli } from '../../helpers/cli.ts';
-import { ClusterUnreachableError } from '../../../lib/errors.ts';
-import { createLocalRuntime } from '../../../lib/local/runtime.ts';
-import { startServer } from '../../../lib/local/server.ts';
-import { createEnvParameterStore } from '../../../lib/secrets/parameters.ts';
-import { createLogger } from '../../../lib/logger.ts';
-import { buildInfo, formatBuildInfo, resolveBuildInfo } from '../../../lib/version.ts';
-import { noKubeconfig, silentLogger } from '../../helpers/support.ts';
+import { runCli } from '../helpers/cli.ts';
+import { ClusterUnreachableError } from '../../lib/errors.ts';
+import { createLocalRuntime } from '../../lib/local/runtime.ts';
+import { startServer } from '../../lib/local/server.ts';
+import { createEnvParameterStore } from '../../lib/secrets/parameters.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { buildInfo, formatBuildInfo, resolveBuildInfo } from '../../lib/version.ts';
+import { noKubeconfig, silentLogger } from '../helpers/support.ts';
 
-const root = join(import.meta.dirname, '../../..');
+const root = join(import.meta.dirname, '../..');
 const packageVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 const scratch = mkdtempSync(join(tmpdir(), 'kubemend-version-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

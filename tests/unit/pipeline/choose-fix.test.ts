@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+
+import { describe, expect, it } from '@jest/globals';
+
+import { findRule, loadAgentConfig } from '../../../lib/config/agent-config.ts';
+import { crashLoop, type CrashLoopSnapshot } from '../../../lib/detect/crash-loop.ts';
+import { chooseFix } from '../../../lib/pipeline/choose-fix.ts';
+import { remediators } from '../../../lib/remediate/registry.ts';
+import { backOffEvent, crashingPod, deployment, replicaSet } from '../../helpers/fixtures.ts';
+
+const now = new Date('2026-11-26T02:20:00Z');
+const shipped = loadAgentConfig(join(import.meta.dirname, '../../../config/agent_config.yaml'));
+const rule = findRule(shipped, 'KubePodCrashLooping')!;
+
+/** What the shipped configuration plans for the crash-loop detector's diagnosis of `snapshot`. */
+function shippedChoice(overrides: Partial<CrashLoopSnapshot>) {
+  const snapshot: CrashLoopSnapshot = {
+    namespace: 'payments',
+    podName: 'checkout-7d9f8b6c5d-x2k9p',
+    pod: crashingPod(),
+    replicaSet: replicaSet(),
+    deployment: deployment(),
+    events: [backOffEvent()],
+    ...overrides,
+  };
+  const diagnosis = crashLoop.diagnose(snapshot, now);
+  return { anomaly: diagnosis.anomaly, ...chooseFix(diagnosis, rule, shipped, remediators, now) };
+}
+
+describe('the shipped crash-loop fixes: what configuration chooses for each crash', () => {
+  it('restarts a fully rolled-out Deployment, from the revision it was diagnosed at', () => {
+    expect(shippedChoice({})).toMatchObject({
+      anomaly: 'crash-loop',
+      plan: {
+        action: 'rollout-restart',
+        target: { kind: 'Deployment', namespace: 'payments', name: 'checkout' },
+        params: { restartedAt: '2026-11-26T02:20:00.000Z', resourceVersion: '884213', revision: '3' },
+      },
+    });
+  });
+
+  it('raises the memory of the Deployment of an OOM-killed container', () => {
+    expect(shippedChoice({ pod: crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }) })).toMatchObject({
+      anomaly: 'oom-killed',
+      plan: { action: 'raise-memory', params: { container: 'app', fromLimit: '256Mi', fromRequest: '128Mi' } },
+    });
+  });
+
+  it('deletes exactly the diagnosed pod when a StatefulSet owns it (no Deployment to restart)', () => {
+    const pod = crashingPod({ owner: { kind: 'StatefulSet', name: 'ledger' } });
+
+    expect(shippedChoice({ pod, replicaSet: null, deployment: null })).toMatchObject({
+      anomaly: 'crash-loop',
+      plan: { action: 'delete-pod', params: { uid: 'a3f5c7e9-2b4d-4f6a-8c0e-1d3f5a7b9c2e' } },
+    });
+  });
+
+  it('never deletes a pod that has no controller', () => {
+    const choice = shippedChoice({ pod: crashingPod({ owner: null }), replicaSet: null, deployment: null });
+
+    expect(choice.plan).toBeUndefined();
+    expect(choice).toMatchObject({ why: expect.stringContaining('delete-pod: the pod has no controller') });
+  });
+
+  it('plans nothing for a paused Deployment, and does not fall back to deleting its pod', () => {
+    const choice = shippedChoice({ deployment: deployment({ paused: true }) });
+
+    expect(choice.plan).toBeUndefined();
+    expect(choice).toMatchObject({
+      why: 'rollout-restart: the Deployment is paused; a restart would not roll out until it is resumed',
+    });
+  });
+
+  it('plans nothing while the crashing revision still rolls out (a restart would not help)', () => {
+    const choice = shippedChoice({ deployment: deployment({ progressing: 'ReplicaSetUpdated', updatedReplicas: 1 }) });
+
+    expect(choice).toEqual({ anomaly: 'bad-rollout', plan: undefined, why: undefined });
+  });
+
+  it('plans nothing for a container that is running and ready again, or a pod that is gone', () => {
+    expect(shippedChoice({ pod: crashingPod({ running: true }) })).toEqual({
+      anomaly: 'recovered',
+      plan: undefined,
+      why: undefined,
+    });
+    expect(shippedChoice({ pod: null })).toEqual({ anomaly: 'pod-gone', plan: undefined, why: undefined });
+  });
+});
