@@ -13,6 +13,8 @@ export interface Commit {
   scope?: string;
   subject: string;
   breaking: boolean;
+  /** The text of its BREAKING CHANGE footer: what changed for users and how to migrate. */
+  migration?: string;
 }
 
 export interface Release {
@@ -44,6 +46,7 @@ export function parseCommits(raw: RawCommit[]): Commit[] {
     const match = HEADER.exec(header.trim());
     if (match?.groups === undefined) return [];
     const { type = '', scope, bang, subject = '' } = match.groups;
+    const migration = breakingNote(body);
     return [
       {
         hash: commit.hash,
@@ -51,13 +54,27 @@ export function parseCommits(raw: RawCommit[]): Commit[] {
         type,
         ...(scope === undefined ? {} : { scope }),
         subject,
-        breaking: bang === '!' || body.some((line) => /^BREAKING[ -]CHANGE: /.test(line)),
+        breaking: bang === '!' || migration !== undefined,
+        ...(migration === undefined ? {} : { migration }),
       },
     ];
   });
 }
 
-/** The changelog as Markdown: releases in the order given, each grouped by type. */
+/** The footer `BREAKING CHANGE: …` (or `BREAKING-CHANGE:`) to the end of the message, as one paragraph. */
+function breakingNote(body: readonly string[]): string | undefined {
+  const start = body.findIndex((line) => /^BREAKING[ -]CHANGE: /.test(line));
+  if (start === -1) return undefined;
+  const text = body
+    .slice(start)
+    .join(' ')
+    .replace(/^BREAKING[ -]CHANGE: /, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text === '' ? undefined : text;
+}
+
+/** The changelog as Markdown: releases in the order given, each grouped by type, breaking changes first with their migration notes. */
 export function formatChangelog(releases: Release[]): string {
   const lines = [
     '# Changelog',
@@ -74,7 +91,17 @@ export function formatChangelog(releases: Release[]): string {
     const item = (commit: Commit) =>
       `- ${commit.scope === undefined ? '' : `**${commit.scope}:** `}${commit.subject} (${commit.hash.slice(0, 7)})`;
     const breaking = release.commits.filter((commit) => commit.breaking);
-    if (breaking.length > 0) lines.push('### ⚠ Breaking changes', '', ...breaking.map(item), '');
+    if (breaking.length > 0) {
+      lines.push(
+        '### ⚠ Breaking changes',
+        '',
+        ...breaking.flatMap((commit) => [
+          item(commit),
+          ...(commit.migration === undefined ? [] : [`  - Migration: ${commit.migration}`]),
+        ]),
+        '',
+      );
+    }
     for (const [type, heading] of SECTIONS) {
       const commits = release.commits.filter((commit) => commit.type === type);
       if (commits.length > 0) lines.push(`### ${heading}`, '', ...commits.map(item), '');

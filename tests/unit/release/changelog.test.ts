@@ -28,7 +28,23 @@ describe('changelog from conventional commits', () => {
     ]);
   });
 
-  it('groups each release by type, breaking changes first', () => {
+  it('keeps the whole BREAKING CHANGE footer as the migration note, over several lines', () => {
+    const [commit] = parseCommits([
+      {
+        hash: 'ggggggg7777',
+        date: '2026-01-04',
+        message:
+          'refactor!: rules map anomalies to fixes\n\nWhy.\n\nBREAKING CHANGE: `actions` became `fixes`;\nmap each action to its anomaly.',
+      },
+    ]);
+
+    expect(commit).toMatchObject({
+      breaking: true,
+      migration: '`actions` became `fixes`; map each action to its anomaly.',
+    });
+  });
+
+  it('groups each release by type, breaking changes first, with their migration notes', () => {
     const text = formatChangelog([
       { name: 'Unreleased', commits: parseCommits(raw.slice(0, 2)) },
       { name: 'v0.1.0', date: '2026-01-02', commits: parseCommits(raw.slice(2)) },
@@ -56,7 +72,9 @@ describe('changelog from conventional commits', () => {
         '### ⚠ Breaking changes',
         '',
         '- one store port (ccccccc)',
+        '  - Migration: the table key changed',
         '- config diff (fffffff)',
+        '  - Migration: stages moved',
         '',
         '### Features',
         '',
