@@ -133,6 +133,23 @@ describe('scanCluster', () => {
     expect(await scanCluster(brokenCluster(), { now, namespaces: [] })).toHaveLength(5);
   });
 
+  it('reports an evicted pod of a healthy Deployment on its own, since it lingers after its replacement runs', async () => {
+    const healthy = deployment();
+    healthy.status = { ...healthy.status, readyReplicas: 3, availableReplicas: 3 };
+    const kube = new FakeKube().add(
+      healthy,
+      ...checkoutReplicaSets(),
+      checkoutPod('healthy'),
+      checkoutPod('evicted', 'checkout-7d9f8b6c5d-m4v7z'),
+    );
+
+    const findings = await scanCluster(kube, { now });
+
+    expect(findings.map((finding) => [finding.key, finding.detector])).toEqual([
+      ['Pod/payments/checkout-7d9f8b6c5d-m4v7z/evicted', 'pod-not-ready'],
+    ]);
+  });
+
   it('leaves out diagnoses that say nothing is wrong unless the detector is sure', async () => {
     const converging = deployment();
     converging.status!.availableReplicas = 2;

@@ -27,6 +27,7 @@ import {
   crashingPod,
   deployment,
   nightlyJob,
+  NIGHTLY_JOB_UID,
   nightlyJobPod,
   node,
   nodeExporterDaemonSet,
@@ -201,16 +202,17 @@ const jobScenarios = (): Scenarios => {
     events: [],
     ...overrides,
   });
-  // A Job's pods restart by the Job creating new ones; each cause shows on a running Job's pod.
-  const jobPodIn = (state: PodState): V1Pod => {
-    const pod = nightlyJobPod('running');
-    const shaped = checkoutPod(state);
-    return {
-      ...pod,
-      spec: { ...pod.spec!, ...shaped.spec!, containers: pod.spec!.containers },
-      status: shaped.status!,
-    };
-  };
+  // A running Job's pod, in any state a pod can be in.
+  const jobPodIn = (state: PodState): V1Pod =>
+    podIn(state, {
+      name: 'nightly-report-29384756-7xk2p',
+      namespace: 'reporting',
+      uid: '4b3a2918-7xk2p-4c5d-8e7f-6a5b4c3d2e1f',
+      labels: { 'job-name': 'nightly-report-29384756' },
+      owner: { apiVersion: 'batch/v1', kind: 'Job', name: 'nightly-report-29384756', uid: NIGHTLY_JOB_UID },
+      container: 'report',
+      image: 'registry.example/reports:2.3.1',
+    });
   return [
     ['a backoff-limit failure', of({})],
     ['a failure with an OOM kill', of({ pods: [nightlyJobPod('oom-killed')] })],
