@@ -1,189 +1,260 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CoreV1Event, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 
-import { containerWaiting } from '../../../lib/detect/container-waiting.ts';
-import { podCauses } from '../../../lib/detect/pod-causes.ts';
-import { podNotReady } from '../../../lib/detect/pod-not-ready.ts';
+import { diagnosePodProblem, podProblemAudit } from '../../../lib/detect/pod-problem.ts';
 import type { PodSnapshot } from '../../../lib/detect/pod-snapshot.ts';
-import { latestRollout } from '../../../lib/detect/rollout.ts';
-import { FakeKube } from '../../helpers/fake-kube.ts';
-import { alertFixture, crashingPod, deployment, replicaSet } from '../../helpers/fixtures.ts';
+import { createListing } from '../../../lib/kube/listing.ts';
+import {
+  checkoutPod,
+  checkoutReplicaSets,
+  deployment,
+  nightlyJobPod,
+  nodeExporterPod,
+  podIn,
+  postgresPod,
+  warningEvent,
+} from '../../helpers/fixtures.ts';
 
-function waitingPod(reason: string, message: string): V1Pod {
-  const pod = crashingPod();
-  const status = pod.status!.containerStatuses![0]!;
-  status.state = { waiting: { reason, message } };
-  status.lastState = {};
-  status.restartCount = 0;
-  return pod;
-}
+const now = new Date('2026-11-26T02:20:00Z');
 
-function event(reason: string, message: string, at = '2026-11-26T02:14:00Z'): CoreV1Event {
-  return {
-    metadata: { name: `e-${reason}`, namespace: 'payments' },
-    involvedObject: { kind: 'Pod', name: 'checkout-7d9f8b6c5d-x2k9p', namespace: 'payments' },
-    reason,
-    message,
-    type: 'Warning',
-    lastTimestamp: new Date(at),
-  };
-}
-
-/** Revision 2 (created 02:10) changed the image and an env var of revision 1. */
-function revisions(): V1ReplicaSet[] {
-  const previous = replicaSet('1');
-  previous.metadata!.name = 'checkout-6c5b4a3928';
-  previous.metadata!.creationTimestamp = new Date('2026-11-20T15:30:00Z');
-  previous.spec!.template = {
-    spec: {
-      containers: [
-        { name: 'app', image: 'registry.example/checkout:1.14.2', env: [{ name: 'DB_URL', value: 'old-secret' }] },
-      ],
-    },
-  };
-  const latest = replicaSet('2');
-  latest.metadata!.creationTimestamp = new Date('2026-11-26T02:10:00Z');
-  latest.spec!.template = {
-    spec: {
-      containers: [
-        { name: 'app', image: 'registry.example/checkout:1.15.0', env: [{ name: 'DB_URL', value: 'new-secret' }] },
-      ],
-    },
-  };
-  return [previous, latest];
-}
-
-function snapshot(pod: V1Pod, events: CoreV1Event[] = [], withRollout = false): PodSnapshot {
-  const owner = deployment();
-  owner.metadata!.annotations!['deployment.kubernetes.io/revision'] = withRollout ? '2' : '3';
+/** What observePod reads for a pod of checkout's newest revision, for an alert that began at 02:14:05. */
+function snapshot(pod: V1Pod | null, overrides: Partial<PodSnapshot> = {}): PodSnapshot {
+  const [, latest] = checkoutReplicaSets();
   return {
     namespace: 'payments',
     podName: 'checkout-7d9f8b6c5d-x2k9p',
+    container: 'app',
+    since: '2026-11-26T02:14:05.123Z',
     pod,
-    events,
-    replicaSet: withRollout ? revisions()[1]! : replicaSet(),
-    deployment: owner,
-    replicaSets: withRollout ? revisions() : [replicaSet()],
+    events: [],
+    replicaSet: latest,
+    deployment: deployment(),
+    replicaSets: checkoutReplicaSets(),
+    ...overrides,
   };
 }
 
-const waitingAlert = alertFixture('grouped-namespace.json', 2);
-
-describe('pod causes', () => {
-  it('names a bad image with the pull error', () => {
-    const pod = waitingPod('ImagePullBackOff', 'Back-off pulling image "registry.example/checkout:1.15.0"');
-    const [cause] = podCauses(pod, [
-      event('Failed', 'Failed to pull image "registry.example/checkout:1.15.0": not found'),
-    ]);
-
-    expect(cause).toMatchObject({ kind: 'bad-image', container: 'app' });
-    expect(cause!.summary).toBe(
-      'container app cannot pull image registry.example/checkout:1.14.2: Back-off pulling image "registry.example/checkout:1.15.0"',
-    );
-    expect(cause!.evidence.map((item) => item.message)).toContain(
-      'Failed: Failed to pull image "registry.example/checkout:1.15.0": not found',
-    );
+/** A pod nobody controls (`kubectl run`), in `state`. */
+function barePod(state: Parameters<typeof podIn>[0], name = 'debug-shell'): V1Pod {
+  return podIn(state, {
+    name,
+    namespace: 'payments',
+    uid: '8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a',
+    labels: { run: name },
+    owner: null,
+    image: 'registry.example/toolbox:2024.11',
   });
+}
 
-  it('names the missing ConfigMap of a configuration error', () => {
-    const [cause] = podCauses(waitingPod('CreateContainerConfigError', 'configmap "checkout-config" not found'), []);
+describe('diagnosePodProblem', () => {
+  it('blames the latest rollout for a problem that began after it, names what changed and advises a rollback', () => {
+    const diagnosis = diagnosePodProblem('container-waiting', snapshot(checkoutPod('bad-image')));
 
-    expect(cause).toMatchObject({
-      kind: 'config-error',
-      summary: 'container app cannot start: configmap "checkout-config" not found',
+    expect(diagnosis).toMatchObject({
+      detector: 'container-waiting',
+      anomaly: 'bad-image',
+      target: {
+        kind: 'Deployment',
+        namespace: 'payments',
+        name: 'checkout',
+        uid: '6f1c2a8e-1b7d-4c55-9a0e-3f2d6b7c8a91',
+      },
+      summary:
+        'container app cannot pull image registry.example/checkout:1.15.0: Back-off pulling image "registry.example/checkout:1.15.0"; it began after revision 3 of deployment checkout (container app image registry.example/checkout:1.14.2 → registry.example/checkout:1.15.0; container app env LOG_LEVEL changed) — roll back to revision 2 (replicaset checkout-6c5b4a3928)',
+      confidence: 0.8,
     });
+    expect(diagnosis.evidence.map((item) => item.message)).toEqual([
+      'container app is waiting: ImagePullBackOff (Back-off pulling image "registry.example/checkout:1.15.0")',
+      'owned by replicaset checkout-7d9f8b6c5d of deployment checkout',
+      'revision 3 (replicaset checkout-7d9f8b6c5d) rolled out 4 min before the alert began, replacing revision 2 (checkout-6c5b4a3928); changed: container app image registry.example/checkout:1.14.2 → registry.example/checkout:1.15.0; container app env LOG_LEVEL changed',
+    ]);
   });
 
-  it('tells failing probes from a crash, and reports the scheduler’s reason for a pending pod', () => {
-    const running = crashingPod({ running: true });
-    running.status!.containerStatuses![0]!.ready = false;
-    const pending = crashingPod();
-    pending.status = {
-      phase: 'Pending',
-      conditions: [
-        {
-          type: 'PodScheduled',
-          status: 'False',
-          reason: 'Unschedulable',
-          message: '0/3 nodes are available: 3 Insufficient memory.',
-        },
+  it('reports the rollout a rollback would undo: both revisions, that the problem began with it, one failing pod', () => {
+    const { facts } = diagnosePodProblem('container-waiting', snapshot(checkoutPod('bad-image')));
+
+    expect(facts.rollout).toEqual({
+      from: '3',
+      to: '2',
+      beganWithIt: true,
+      failingPods: 1,
+      changes: [
+        'container app image registry.example/checkout:1.14.2 → registry.example/checkout:1.15.0',
+        'container app env LOG_LEVEL changed',
       ],
-    };
-
-    expect(
-      podCauses(running, [event('Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503')])[0],
-    ).toMatchObject({
-      kind: 'probe-failure',
-      summary: 'container app runs but is not ready: Readiness probe failed',
     });
-    expect(podCauses(pending, [])[0]).toMatchObject({
-      kind: 'unschedulable',
-      summary: 'the scheduler finds no node for the pod: 3 Insufficient memory',
-    });
-    expect(podCauses(crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }), [])[0]?.kind).toBe('oom-killed');
-    expect(podCauses(crashingPod(), [])[0]?.kind).toBe('app-crash');
+    expect(facts.workload).toMatchObject({ kind: 'Deployment', name: 'checkout', revision: '3', paused: false });
+    expect(facts.pod).toMatchObject({ name: 'checkout-7d9f8b6c5d-x2k9p', controller: { kind: 'ReplicaSet' } });
+    expect(facts.container).toEqual({ name: 'app', restarts: 0, memoryLimit: '256Mi', memoryRequest: '128Mi' });
   });
-});
 
-describe('rollout correlation', () => {
-  it('names both revisions and what changed, without env values', () => {
-    const change = latestRollout(deployment(), revisions());
+  it('does not blame a rollout that came after the problem began, and says so in the facts', () => {
+    const diagnosis = diagnosePodProblem(
+      'container-waiting',
+      snapshot(checkoutPod('bad-image'), { since: '2026-11-26T02:00:00Z' }),
+    );
 
-    expect(change).toMatchObject({
-      latest: { revision: 2 },
-      previous: { revision: 1, replicaSet: 'checkout-6c5b4a3928' },
-    });
-    expect(change!.changes).toEqual([
-      'container app image registry.example/checkout:1.14.2 → registry.example/checkout:1.15.0',
-      'container app env DB_URL changed',
-    ]);
-    expect(JSON.stringify(change)).not.toContain('secret');
+    expect(diagnosis).toMatchObject({ anomaly: 'bad-image', target: { kind: 'Pod' }, confidence: 0.7 });
+    expect(diagnosis.summary).toBe(
+      'container app cannot pull image registry.example/checkout:1.15.0: Back-off pulling image "registry.example/checkout:1.15.0"',
+    );
+    expect(diagnosis.facts.rollout?.beganWithIt).toBe(false);
   });
-});
 
-describe('container-waiting and pod-not-ready detectors', () => {
-  it('blames the latest rollout for a bad image that began after it, and advises a rollback', () => {
-    const pod = waitingPod('ImagePullBackOff', 'Back-off pulling image "registry.example/checkout:1.15.0"');
+  it('reports no rollout for a pod of an older revision than the latest', () => {
+    const [previous] = checkoutReplicaSets();
 
-    const diagnosis = containerWaiting.diagnose(
-      { ...waitingAlert, startsAt: '2026-11-26T02:14:05Z' },
-      snapshot(pod, [], true),
-      new Date(),
+    const { facts, target } = diagnosePodProblem(
+      'pod-not-ready',
+      snapshot(checkoutPod('app-crash'), { replicaSet: previous }),
+    );
+
+    expect(target.kind).toBe('Pod');
+    expect(facts.rollout).toBeUndefined();
+    expect(facts.workload?.name).toBe('checkout');
+  });
+
+  it('reports the pod itself, with no workload, when no Deployment owns it', () => {
+    const diagnosis = diagnosePodProblem(
+      'pod-not-ready',
+      snapshot(postgresPod(0, 'config-error'), {
+        namespace: 'data',
+        podName: 'postgres-0',
+        container: 'postgres',
+        replicaSet: null,
+        deployment: null,
+        replicaSets: [],
+      }),
     );
 
     expect(diagnosis).toMatchObject({
-      anomaly: 'bad-image',
-      target: { kind: 'Deployment', name: 'checkout' },
-      plan: null,
-      confidence: 0.8,
+      anomaly: 'config-error',
+      target: { kind: 'Pod', namespace: 'data', name: 'postgres-0', uid: '6a5b4c3d-0000-4e2f-8a1b-9c8d7e6f5a4b' },
+      summary: 'container postgres cannot start: configmap "checkout-config" not found',
+      confidence: 0.7,
     });
-    expect(diagnosis.summary).toContain('it began after revision 2 of deployment checkout');
-    expect(diagnosis.summary).toContain('roll back to revision 1 (replicaset checkout-6c5b4a3928)');
-    expect(diagnosis.evidence.map((item) => item.message)).toContain(
-      'revision 2 (replicaset checkout-7d9f8b6c5d) rolled out 4 min before the alert began, replacing revision 1 (checkout-6c5b4a3928); changed: container app image registry.example/checkout:1.14.2 → registry.example/checkout:1.15.0; container app env DB_URL changed',
-    );
+    expect(Object.keys(diagnosis.facts).sort()).toEqual(['container', 'pod']);
   });
 
-  it('does not blame a rollout that came after the problem began', () => {
-    const pod = waitingPod('ImagePullBackOff', 'Back-off pulling image');
+  it('reports a pod-level cause without a container', () => {
+    const { anomaly, facts } = diagnosePodProblem('pod-not-ready', snapshot(checkoutPod('unschedulable')));
 
-    const diagnosis = containerWaiting.diagnose(
-      { ...waitingAlert, startsAt: '2026-11-26T02:00:00Z' },
-      snapshot(pod, [], true),
-      new Date(),
-    );
-
-    expect(diagnosis.target.kind).toBe('Pod');
-    expect(diagnosis.summary).not.toContain('roll back');
+    expect(anomaly).toBe('unschedulable');
+    expect(facts.container).toBeUndefined();
   });
 
-  it('reads the pod, its events and its Deployment’s revisions', async () => {
-    const kube = new FakeKube().add(crashingPod(), replicaSet(), deployment());
-    kube.replicaSets.get('payments/checkout-7d9f8b6c5d')!.metadata!.labels = { app: 'checkout' };
+  it('puts the cause of the container the alert names first and the others in the evidence, less sure', () => {
+    const pod = checkoutPod('probe-failure');
+    pod.status!.containerStatuses!.unshift({
+      ...checkoutPod('config-error').status!.containerStatuses![0]!,
+      name: 'envoy',
+    });
 
-    const observed = await podNotReady.observe(alertFixture(), kube);
+    const diagnosis = diagnosePodProblem('pod-not-ready', snapshot(pod, { since: '2026-11-26T02:00:00Z' }));
 
-    expect(observed.deployment?.metadata?.name).toBe('checkout');
-    expect(observed.replicaSets.map((rs) => rs.metadata?.name)).toEqual(['checkout-7d9f8b6c5d']);
+    expect(diagnosis).toMatchObject({
+      anomaly: 'probe-failure',
+      summary: 'container app runs but is not ready',
+      confidence: 0.6,
+    });
+    expect(diagnosis.evidence).toContainEqual({
+      source: 'pod.status',
+      message: 'container envoy cannot start: configmap "checkout-config" not found',
+    });
+  });
+
+  it('takes the pod’s events into account (the probe that fails)', () => {
+    const unhealthy = warningEvent(
+      { kind: 'Pod', name: 'checkout-7d9f8b6c5d-x2k9p', namespace: 'payments' },
+      'Unhealthy',
+      'Liveness probe failed: Get "http://10.0.3.142:8080/healthz": context deadline exceeded',
+    );
+
+    const { summary } = diagnosePodProblem(
+      'pod-not-ready',
+      snapshot(checkoutPod('probe-failure'), { events: [unhealthy], since: '2026-11-26T02:00:00Z' }),
+    );
+
+    expect(summary).toBe('container app runs but is not ready: Liveness probe failed');
+  });
+
+  it('reports recovered when the pod is scheduled and its containers are ready now', () => {
+    const diagnosis = diagnosePodProblem('pod-not-ready', snapshot(checkoutPod('healthy')));
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'recovered',
+      target: { kind: 'Pod' },
+      summary: 'pod payments/checkout-7d9f8b6c5d-x2k9p is scheduled and its containers are ready now',
+      confidence: 0.7,
+      evidence: [],
+    });
+    expect(Object.keys(diagnosis.facts)).toEqual(['pod']);
+  });
+
+  it('reports pod-gone with no facts when the pod no longer exists', () => {
+    const diagnosis = diagnosePodProblem('pod-not-ready', snapshot(null));
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'pod-gone',
+      summary: 'pod payments/checkout-7d9f8b6c5d-x2k9p no longer exists: it was deleted or replaced',
+      confidence: 0.9,
+      facts: {},
+    });
+  });
+});
+
+describe('podProblemAudit.snapshots', () => {
+  function picked(...pods: V1Pod[]): string[] {
+    return [...podProblemAudit.snapshots(createListing({ Pod: pods }), now)].map((s) => s.podName);
+  }
+
+  it('reports a bare pod with a problem', () => {
+    expect(picked(barePod('bad-image'))).toEqual(['debug-shell']);
+  });
+
+  it('leaves pods of ReplicaSets, StatefulSets, DaemonSets and Jobs to their workload', () => {
+    expect(
+      picked(
+        checkoutPod('app-crash'),
+        postgresPod(0, 'app-crash'),
+        nodeExporterPod('ip-10-0-1-22.eu-west-1.compute.internal', 'app-crash'),
+        nightlyJobPod('unschedulable'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('reports evicted pods whoever owns them, since they linger after their replacement runs', () => {
+    expect(picked(checkoutPod('evicted', 'checkout-7d9f8b6c5d-m4v7z'), nightlyJobPod('evicted'))).toEqual([
+      'checkout-7d9f8b6c5d-m4v7z',
+      'nightly-report-29384756-7xk2p',
+    ]);
+  });
+
+  it('reports a pod whose controller is of a kind the audit does not read', () => {
+    const workflowPod = barePod('app-crash', 'etl-run-8kq2d');
+    workflowPod.metadata!.ownerReferences = [
+      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: 'etl-run', uid: 'w1', controller: true },
+    ];
+
+    expect(picked(workflowPod)).toEqual(['etl-run-8kq2d']);
+  });
+
+  it('skips a bare pod that is healthy', () => {
+    expect(picked(barePod('healthy'))).toEqual([]);
+  });
+
+  it('builds the snapshot observe would, beginning at the audit’s time and without an owner chain', () => {
+    const [snapshot] = podProblemAudit.snapshots(createListing({ Pod: [barePod('config-error')] }), now);
+
+    expect(snapshot).toEqual({
+      namespace: 'payments',
+      podName: 'debug-shell',
+      since: '2026-11-26T02:20:00.000Z',
+      pod: barePod('config-error'),
+      events: [],
+      replicaSet: null,
+      deployment: null,
+      replicaSets: [],
+    });
   });
 });

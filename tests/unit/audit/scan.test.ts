@@ -1,0 +1,316 @@
+import { describe, expect, it } from '@jest/globals';
+import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+
+import type { AuditCheck } from '../../../lib/audit/checks/check.ts';
+import { pvcPending } from '../../../lib/audit/checks/pvc-pending.ts';
+import { AUDIT_UNITS, auditKinds, auditReads, scanCluster, type AuditUnits } from '../../../lib/audit/scan.ts';
+import type { AnyDetector } from '../../../lib/detect/detector.ts';
+import { deploymentHealth } from '../../../lib/detect/deployment-health.ts';
+import { hpaHealth } from '../../../lib/detect/hpa-health.ts';
+import { nodeHealth } from '../../../lib/detect/node-health.ts';
+import { FakeKube } from '../../helpers/fake-kube.ts';
+import {
+  checkoutPod,
+  checkoutReplicaSets,
+  deployment,
+  nightlyJob,
+  nightlyJobPod,
+  node,
+  NODE_NAME,
+  nodeExporterDaemonSet,
+  podIn,
+  warningEvent,
+} from '../../helpers/fixtures.ts';
+
+const now = new Date('2026-11-26T02:20:00Z');
+const HEALTHY_NODE = 'ip-10-0-1-22.eu-west-1.compute.internal';
+
+/** A claim in reporting that no volume is provisioned for. */
+function pendingClaim(): V1PersistentVolumeClaim {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'scratch', namespace: 'reporting', uid: '0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d' },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } },
+    status: { phase: 'Pending' },
+  };
+}
+
+/**
+ * A cluster with one problem of each sort the audit reports: a Deployment whose pods crash, a
+ * failed Job (whose pods it reports through the Job), a NotReady node, a pending claim and a bare
+ * pod with a bad image — and healthy objects it must not report.
+ */
+function brokenCluster(): FakeKube {
+  const bare = podIn('bad-image', {
+    name: 'debug-shell',
+    namespace: 'payments',
+    uid: '8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a',
+    labels: { run: 'debug-shell' },
+    owner: null,
+    image: 'registry.example/toolbox:2024.11',
+  });
+  return new FakeKube().add(
+    deployment(),
+    ...checkoutReplicaSets(),
+    checkoutPod('app-crash'),
+    bare,
+    nightlyJob('backoff-limit'),
+    nightlyJobPod('error', '7xk2p'),
+    node('not-ready'),
+    node('ready', { name: HEALTHY_NODE }),
+    nodeExporterDaemonSet(),
+    pendingClaim(),
+  );
+}
+
+describe('scanCluster', () => {
+  it('finds each unhealthy object once, through its workload, with the detectors’ and checks’ findings, by key', async () => {
+    const findings = await scanCluster(brokenCluster(), { now });
+
+    expect(findings.map((finding) => [finding.key, finding.detector])).toEqual([
+      ['Deployment/payments/checkout/app-crash', 'deployment-health'],
+      ['Job/reporting/nightly-report-29384756/BackoffLimitExceeded', 'job-health'],
+      [`Node//${NODE_NAME}/node-not-ready`, 'node-health'],
+      ['PersistentVolumeClaim/reporting/scratch/pvc-pending', 'audit'],
+      ['Pod/payments/debug-shell/bad-image', 'pod-not-ready'],
+    ]);
+  });
+
+  it('makes a finding of a detector’s diagnosis: its target, anomaly, summary, confidence and evidence', async () => {
+    const findings = await scanCluster(brokenCluster(), { now });
+
+    expect(findings.find((finding) => finding.kind === 'Node')).toEqual({
+      key: `Node//${NODE_NAME}/node-not-ready`,
+      detector: 'node-health',
+      kind: 'Node',
+      namespace: undefined,
+      name: NODE_NAME,
+      anomaly: 'node-not-ready',
+      summary: `node ${NODE_NAME} reports NotReady for 20 min: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized`,
+      confidence: 0.8,
+      evidence: [
+        {
+          source: 'node.status',
+          message:
+            'Ready=False (KubeletNotReady): container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized; last heartbeat 1 min ago',
+          at: '2026-11-26T02:19:30.000Z',
+        },
+        { source: 'node.spec', message: 'taints: node.kubernetes.io/not-ready:NoSchedule' },
+        { source: 'pods', message: '3 pods on the node, 3 not from DaemonSets' },
+      ],
+    });
+  });
+
+  it('lets checks read through the cluster it scans (the provisioner’s error of a pending claim)', async () => {
+    const kube = brokenCluster();
+    kube.events = [
+      warningEvent(
+        { kind: 'PersistentVolumeClaim', name: 'scratch', namespace: 'reporting' },
+        'ProvisioningFailed',
+        'storageclass.storage.k8s.io "fast" not found',
+      ),
+    ];
+
+    const findings = await scanCluster(kube, { now });
+
+    expect(findings.find((finding) => finding.kind === 'PersistentVolumeClaim')?.summary).toBe(
+      'PVC scratch is Pending (storage class fast): storageclass.storage.k8s.io "fast" not found',
+    );
+  });
+
+  it('keeps to the namespaces asked for, and still reads cluster-scoped objects', async () => {
+    const findings = await scanCluster(brokenCluster(), { now, namespaces: ['reporting'] });
+
+    expect(findings.map((finding) => finding.key)).toEqual([
+      'Job/reporting/nightly-report-29384756/BackoffLimitExceeded',
+      `Node//${NODE_NAME}/node-not-ready`,
+      'PersistentVolumeClaim/reporting/scratch/pvc-pending',
+    ]);
+  });
+
+  it('reads every namespace when the list of namespaces is empty', async () => {
+    expect(await scanCluster(brokenCluster(), { now, namespaces: [] })).toHaveLength(5);
+  });
+
+  it('reports an evicted pod of a healthy Deployment on its own, since it lingers after its replacement runs', async () => {
+    const healthy = deployment();
+    healthy.status = { ...healthy.status, readyReplicas: 3, availableReplicas: 3 };
+    const kube = new FakeKube().add(
+      healthy,
+      ...checkoutReplicaSets(),
+      checkoutPod('healthy'),
+      checkoutPod('evicted', 'checkout-7d9f8b6c5d-m4v7z'),
+    );
+
+    const findings = await scanCluster(kube, { now });
+
+    expect(findings.map((finding) => [finding.key, finding.detector])).toEqual([
+      ['Pod/payments/checkout-7d9f8b6c5d-m4v7z/evicted', 'pod-not-ready'],
+    ]);
+  });
+
+  it('leaves out diagnoses that say nothing is wrong unless the detector is sure', async () => {
+    const converging = deployment();
+    converging.status!.availableReplicas = 2;
+    const kube = new FakeKube().add(converging, ...checkoutReplicaSets(), checkoutPod('healthy'));
+
+    expect(await scanCluster(kube, { now })).toEqual([]);
+  });
+
+  it('reports a stuck rollout even though its pods report no problem', async () => {
+    const stuck = deployment({ progressing: 'ProgressDeadlineExceeded' });
+    const kube = new FakeKube().add(stuck, ...checkoutReplicaSets(), checkoutPod('healthy'));
+
+    expect((await scanCluster(kube, { now })).map((finding) => finding.anomaly)).toEqual(['rollout-stuck']);
+  });
+
+  it('finds nothing in a healthy cluster', async () => {
+    const kube = new FakeKube().add(
+      node('ready'),
+      nodeExporterDaemonSet(),
+      podIn('healthy', {
+        name: 'debug-shell',
+        namespace: 'payments',
+        uid: '8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a',
+        labels: { run: 'debug-shell' },
+        owner: null,
+      }),
+    );
+
+    expect(await scanCluster(kube, { now })).toEqual([]);
+  });
+
+  it('reports progress through every kind it lists, in order, then the diagnosis', async () => {
+    const steps: [string, number, number][] = [];
+
+    await scanCluster(brokenCluster(), { now, onProgress: (step, done, total) => steps.push([step, done, total]) });
+
+    expect(steps).toEqual([
+      ['Pod', 0, 14],
+      ['Node', 1, 14],
+      ['PersistentVolumeClaim', 2, 14],
+      ['ResourceQuota', 3, 14],
+      ['Service', 4, 14],
+      ['ReplicaSet', 5, 14],
+      ['Deployment', 6, 14],
+      ['StatefulSet', 7, 14],
+      ['DaemonSet', 8, 14],
+      ['Job', 9, 14],
+      ['CronJob', 10, 14],
+      ['HorizontalPodAutoscaler', 11, 14],
+      ['PodDisruptionBudget', 12, 14],
+      ['StorageClass', 13, 14],
+      ['diagnose', 14, 14],
+    ]);
+  });
+
+  it('says which kinds had more objects than it reads, and none when it read them all', async () => {
+    const cut: string[] = [];
+    const whole: string[] = [];
+
+    await scanCluster(brokenCluster(), { now, maxPerKind: 2, onTruncated: (kind, max) => cut.push(`${kind}:${max}`) });
+    await scanCluster(brokenCluster(), { now, onTruncated: (kind) => whole.push(kind) });
+
+    expect(cut).toEqual(['Pod:2', 'Node:2', 'ReplicaSet:2']);
+    expect(whole).toEqual([]);
+  });
+
+  it('runs only the units it is given, and lists only the kinds they need', async () => {
+    const steps: string[] = [];
+    const units: AuditUnits = { detectors: [nodeHealth], checks: [] };
+
+    const findings = await scanCluster(brokenCluster(), { now, units, onProgress: (step) => steps.push(step) });
+
+    expect(findings.map((finding) => finding.key)).toEqual([`Node//${NODE_NAME}/node-not-ready`]);
+    expect(steps).toEqual(['Pod', 'Node', 'diagnose']);
+  });
+
+  it('skips detectors that have no audit', async () => {
+    const alertOnly: AnyDetector = { ...nodeHealth, name: 'alert-only', audit: undefined };
+
+    expect(await scanCluster(brokenCluster(), { now, units: { detectors: [alertOnly], checks: [] } })).toEqual([]);
+  });
+});
+
+describe('auditKinds', () => {
+  it('lists every kind the registered units need, once, in the kind table’s order', () => {
+    expect(auditKinds()).toEqual([
+      'Pod',
+      'Node',
+      'PersistentVolumeClaim',
+      'ResourceQuota',
+      'Service',
+      'ReplicaSet',
+      'Deployment',
+      'StatefulSet',
+      'DaemonSet',
+      'Job',
+      'CronJob',
+      'HorizontalPodAutoscaler',
+      'PodDisruptionBudget',
+      'StorageClass',
+    ]);
+  });
+
+  it('drops a kind when the only unit that needs it is removed', () => {
+    const units: AuditUnits = {
+      detectors: AUDIT_UNITS.detectors,
+      checks: AUDIT_UNITS.checks.filter((check) => check !== pvcPending),
+    };
+
+    expect(auditKinds(units)).not.toContain('PersistentVolumeClaim');
+    expect(auditKinds(units)).toContain('Pod');
+  });
+
+  it('keeps a kind as long as one unit still needs it', () => {
+    const units: AuditUnits = {
+      detectors: AUDIT_UNITS.detectors.filter((detector) => detector !== hpaHealth),
+      checks: AUDIT_UNITS.checks,
+    };
+
+    expect(auditKinds(units)).toContain('HorizontalPodAutoscaler');
+  });
+});
+
+describe('auditReads', () => {
+  it('lists each kind the units need in its API group, and what checks read besides', () => {
+    const lister: AnyDetector = { ...deploymentHealth, audit: { lists: ['Deployment', 'Pod'], snapshots: () => [] } };
+    const check: AuditCheck = {
+      name: 'pending-claims',
+      description: 'Claims without a volume.',
+      lists: ['PersistentVolumeClaim', 'StorageClass', 'Job', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'],
+      reads: [{ apiGroup: '', resource: 'events', verbs: ['list'] }],
+      check: () => [],
+    };
+
+    expect(auditReads({ detectors: [lister], checks: [check] })).toEqual([
+      { apiGroup: '', resource: 'pods', verbs: ['list'] },
+      { apiGroup: '', resource: 'persistentvolumeclaims', verbs: ['list'] },
+      { apiGroup: 'apps', resource: 'deployments', verbs: ['list'] },
+      { apiGroup: 'batch', resource: 'jobs', verbs: ['list'] },
+      { apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verbs: ['list'] },
+      { apiGroup: 'policy', resource: 'poddisruptionbudgets', verbs: ['list'] },
+      { apiGroup: 'storage.k8s.io', resource: 'storageclasses', verbs: ['list'] },
+      { apiGroup: '', resource: 'events', verbs: ['list'] },
+    ]);
+  });
+
+  it('includes what the registered checks read besides listing (pending claims’ events)', () => {
+    expect(auditReads()).toContainEqual({ apiGroup: '', resource: 'events', verbs: ['list'] });
+  });
+
+  it('drops what a removed unit read', () => {
+    const withoutPvcPending: AuditUnits = {
+      detectors: AUDIT_UNITS.detectors,
+      checks: AUDIT_UNITS.checks.filter((check) => check !== pvcPending),
+    };
+
+    expect(auditReads(withoutPvcPending).map((read) => read.resource)).not.toEqual(expect.arrayContaining(['events']));
+    expect(auditReads(withoutPvcPending).map((read) => read.resource)).not.toContain('persistentvolumeclaims');
+  });
+
+  it('reads nothing for no units', () => {
+    expect(auditReads({ detectors: [], checks: [] })).toEqual([]);
+  });
+});

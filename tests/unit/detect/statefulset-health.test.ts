@@ -1,0 +1,160 @@
+import { describe, expect, it } from '@jest/globals';
+
+import type { Alert } from '../../../lib/alert/schema.ts';
+import { statefulSetHealth, type StatefulSetSnapshot } from '../../../lib/detect/statefulset-health.ts';
+import { createListing } from '../../../lib/kube/listing.ts';
+import { FakeKube } from '../../helpers/fake-kube.ts';
+import { alertFixture, checkoutPod, postgresPod, postgresStatefulSet } from '../../helpers/fixtures.ts';
+
+const now = new Date('2026-11-26T02:20:00Z');
+
+function mismatchAlert(): Alert {
+  const alert = alertFixture('deployment-rollout-stuck.json');
+  const labels = Object.assign(Object.create(null) as Record<string, string>, alert.labels, {
+    alertname: 'KubeStatefulSetReplicasMismatch',
+    namespace: 'data',
+    statefulset: 'postgres',
+  });
+  delete labels.deployment;
+  return { ...alert, labels };
+}
+
+function snapshot(overrides: Partial<StatefulSetSnapshot> = {}): StatefulSetSnapshot {
+  return {
+    namespace: 'data',
+    name: 'postgres',
+    statefulSet: postgresStatefulSet({ readyReplicas: 0 }),
+    pods: [{ pod: postgresPod(0, 'app-crash'), events: [] }],
+    ...overrides,
+  };
+}
+
+describe('statefulset-health detector: observe', () => {
+  it('reads the StatefulSet and the pods its selector picks', async () => {
+    const kube = new FakeKube().add(postgresStatefulSet(), postgresPod(0, 'app-crash'), checkoutPod('app-crash'));
+
+    const observed = await statefulSetHealth.observe(mismatchAlert(), kube);
+
+    expect(observed.statefulSet?.metadata?.name).toBe('postgres');
+    expect(observed.pods.map(({ pod }) => pod.metadata?.name)).toEqual(['postgres-0']);
+  });
+});
+
+describe('statefulset-health detector: diagnose', () => {
+  it('says a crashing ordinal holds back the rest, with the workload a fix would roll', () => {
+    const diagnosis = statefulSetHealth.diagnose(snapshot(), now);
+
+    expect(diagnosis).toMatchObject({
+      detector: 'statefulset-health',
+      anomaly: 'app-crash',
+      target: { kind: 'StatefulSet', namespace: 'data', name: 'postgres', uid: '1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5' },
+      summary:
+        '1 of 1 pods are unhealthy — container postgres keeps exiting with code 1 (Error); pods start in order, so the rest wait behind it',
+      confidence: 0.7,
+    });
+    expect(diagnosis.evidence[0]?.message).toBe(
+      '0 of 3 ready, 3 updated; current revision postgres-7b5d9c8f6d, update revision postgres-7b5d9c8f6d',
+    );
+    expect(diagnosis.facts).toEqual({
+      workload: {
+        kind: 'StatefulSet',
+        namespace: 'data',
+        name: 'postgres',
+        uid: '1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5',
+        resourceVersion: '884290',
+        revision: 'generation 4',
+        paused: false,
+        onDelete: false,
+        deleting: false,
+      },
+    });
+  });
+
+  it('says an OnDelete StatefulSet moves its pods to the new revision only when they are deleted', () => {
+    const sts = postgresStatefulSet({ updateRevision: 'postgres-84c6f9d7b5', updateStrategy: { type: 'OnDelete' } });
+
+    const diagnosis = statefulSetHealth.diagnose(snapshot({ statefulSet: sts, pods: [] }), now);
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'update-on-delete',
+      summary:
+        'statefulset postgres uses the OnDelete update strategy: its pods move to revision postgres-84c6f9d7b5 only when deleted',
+      confidence: 0.8,
+    });
+    expect(diagnosis.facts.workload?.onDelete).toBe(true);
+  });
+
+  it('says a partition keeps the ordinals below it on the old revision', () => {
+    const sts = postgresStatefulSet({
+      updateRevision: 'postgres-84c6f9d7b5',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } },
+    });
+
+    const diagnosis = statefulSetHealth.diagnose(snapshot({ statefulSet: sts, pods: [] }), now);
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'update-partitioned',
+      summary:
+        'statefulset postgres has rollingUpdate.partition 2: ordinals below it stay on the old revision until the partition is lowered',
+    });
+  });
+
+  it('reports pod problems before the update strategy', () => {
+    const sts = postgresStatefulSet({ updateRevision: 'postgres-84c6f9d7b5', updateStrategy: { type: 'OnDelete' } });
+
+    expect(statefulSetHealth.diagnose(snapshot({ statefulSet: sts }), now).anomaly).toBe('app-crash');
+  });
+
+  it('reports a shortfall without a pod problem as replicas-mismatch, unsure', () => {
+    const diagnosis = statefulSetHealth.diagnose(
+      snapshot({
+        statefulSet: postgresStatefulSet({ readyReplicas: 2 }),
+        pods: [{ pod: postgresPod(0, 'healthy'), events: [] }],
+      }),
+      now,
+    );
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'replicas-mismatch',
+      summary: '2 of 3 replicas ready and no pod reports a problem: the rollout may still be converging',
+      confidence: 0.4,
+    });
+  });
+
+  it('reports gone for a StatefulSet that no longer exists', () => {
+    expect(statefulSetHealth.diagnose(snapshot({ statefulSet: null, pods: [] }), now)).toMatchObject({
+      anomaly: 'gone',
+      summary: 'statefulset data/postgres no longer exists',
+      facts: {},
+    });
+  });
+});
+
+describe('statefulset-health detector: audit', () => {
+  function picked(objects: Parameters<typeof createListing>[0]) {
+    return [...statefulSetHealth.audit!.snapshots(createListing(objects), now)];
+  }
+
+  it('skips a StatefulSet with every replica ready on its update revision', () => {
+    expect(picked({ StatefulSet: [postgresStatefulSet()] })).toEqual([]);
+  });
+
+  it('picks a StatefulSet short of ready replicas, with the pods its selector picks in its namespace', () => {
+    const elsewhere = postgresPod(1, 'app-crash');
+    elsewhere.metadata!.namespace = 'data-staging';
+
+    const [snapshot, ...rest] = picked({
+      StatefulSet: [postgresStatefulSet({ readyReplicas: 1 })],
+      Pod: [postgresPod(0, 'app-crash'), elsewhere, checkoutPod('app-crash')],
+    });
+
+    expect(rest).toEqual([]);
+    expect(snapshot?.pods.map(({ pod }) => pod.metadata?.name)).toEqual(['postgres-0']);
+  });
+
+  it('picks a StatefulSet whose pods are not all on its update revision', () => {
+    const updating = postgresStatefulSet({ updateRevision: 'postgres-84c6f9d7b5' });
+
+    expect(picked({ StatefulSet: [updating] }).map((s) => s.name)).toEqual(['postgres']);
+  });
+});
