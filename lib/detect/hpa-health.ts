@@ -115,7 +115,10 @@ export const hpaHealth: Detector<HpaSnapshot, HpaAnomaly> = {
           (c) => (c.type === 'ScalingActive' || c.type === 'AbleToScale') && c.status === 'False',
         );
         const max = hpa.spec?.maxReplicas ?? Infinity;
-        const maxed = (hpa.status?.currentReplicas ?? 0) >= max && (hpa.status?.desiredReplicas ?? 0) > max;
+        // The controller caps desiredReplicas at the ceiling and says so in ScalingLimited.
+        const limited = condition(hpa.status?.conditions, 'ScalingLimited');
+        const pinned = limited?.status === 'True' && limited.reason === 'TooManyReplicas';
+        const maxed = (hpa.status?.currentReplicas ?? 0) >= max && (pinned || (hpa.status?.desiredReplicas ?? 0) > max);
         if (!cannot && !maxed) continue;
         yield { namespace: hpa.metadata?.namespace ?? '', name: hpa.metadata?.name ?? '', hpa };
       }

@@ -85,6 +85,8 @@ export function containerCause(
   status: V1ContainerStatus,
   events: readonly CoreV1Event[],
 ): PodCause | undefined {
+  // Running and ready: whatever it went through before (an OOM kill, a crash) is over.
+  if (status.state?.running !== undefined && status.ready) return undefined;
   const name = status.name;
   const waiting = status.state?.waiting;
   const last = status.lastState?.terminated ?? status.state?.terminated;

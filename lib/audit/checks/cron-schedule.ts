@@ -17,6 +17,13 @@ const FIELDS: readonly { name: string; min: number; max: number; names?: readonl
 export function cronScheduleProblem(schedule: string): string | undefined {
   const spec = schedule.replace(/^(CRON_)?TZ=\S+\s+/, '').trim();
   if (MACROS.has(spec.toLowerCase())) return undefined;
+  // `@every <duration>` (a Go duration), which the CronJob controller's parser accepts too.
+  const every = /^@every\s+(\S+)$/i.exec(spec);
+  if (every !== null) {
+    return /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(every[1] ?? '')
+      ? undefined
+      : `"${every[1] ?? ''}" is not a duration such as 1h30m`;
+  }
   const fields = spec.split(/\s+/);
   if (fields.length !== 5) return `expected 5 fields, got ${fields.length}`;
   for (const [index, field] of fields.entries()) {

@@ -6,7 +6,8 @@ import { forecastFindings } from '../../../lib/audit/forecast.ts';
 import { PrometheusUnreachableError } from '../../../lib/errors.ts';
 import { loadModelConfig } from '../../../lib/models/model-config.ts';
 import type { Sample } from '../../../lib/models/stats.ts';
-import type { PrometheusClient, Series } from '../../../lib/prometheus/client.ts';
+import type { Series } from '../../../lib/models/history.ts';
+import type { PrometheusClient } from '../../../lib/prometheus/client.ts';
 
 const models = loadModelConfig(join(import.meta.dirname, '../../../config/model_config.yaml'));
 const now = new Date('2026-11-26T02:20:00Z');

@@ -120,12 +120,9 @@ describe('hpa-health detector: audit', () => {
     expect(picked(lowered)).toEqual(['storefront']);
   });
 
-  // lib/detect/hpa-health.ts, audit.snapshots: `maxed` needs desiredReplicas > maxReplicas, but
-  // the HPA controller clamps status.desiredReplicas to maxReplicas (and reports
-  // ScalingLimited=True, TooManyReplicas), so an HPA pinned at its ceiling — what
-  // KubeHpaMaxedOut fires for — is never picked by an audit. Left for the lib/ owner to fix
-  // (e.g. current >= max with ScalingLimited=True/TooManyReplicas).
-  it.skip('picks an HPA pinned at its ceiling as the controller reports it', () => {
+  // The controller caps desiredReplicas at the ceiling and reports ScalingLimited=True
+  // (TooManyReplicas): that is what an HPA pinned at its ceiling looks like.
+  it('picks an HPA pinned at its ceiling as the controller reports it', () => {
     expect(picked(storefrontHpa('maxed-out'))).toEqual(['storefront']);
   });
 });

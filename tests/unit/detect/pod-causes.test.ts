@@ -190,12 +190,8 @@ describe('podCauses', () => {
     ]);
   });
 
-  // lib/detect/pod-causes.ts, containerCause: the OOMKilled branch reads lastState.terminated
-  // without asking whether the container runs and is ready again, so a pod that was OOM-killed
-  // once and has run healthy since keeps reporting `oom-killed` (an audit reports a bare one
-  // forever; workload detectors count it as unhealthy). containerCause is documented to return
-  // undefined for a running, ready container. Left for the lib/ owner to fix.
-  it.skip('finds nothing wrong with a container running and ready again after an earlier OOM kill', () => {
+  // Running and ready again: an earlier OOM kill is over, not a cause.
+  it('finds nothing wrong with a container running and ready again after an earlier OOM kill', () => {
     const pod = crashingPod({ running: true, lastReason: 'OOMKilled', exitCode: 137 });
 
     expect(podCauses(pod, [])).toEqual([]);
