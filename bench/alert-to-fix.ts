@@ -48,7 +48,12 @@ try {
   const config = testConfig({
     defaults: { verify: { timeoutSeconds: 60, intervalSeconds: 1 } },
     rules: [
-      { alertname: 'KubePodCrashLooping', detector: 'crash-loop', mode: 'enforce', fixes: { 'crash-loop': 'rollout-restart' } },
+      {
+        alertname: 'KubePodCrashLooping',
+        detector: 'crash-loop',
+        mode: 'enforce',
+        fixes: { 'crash-loop': 'rollout-restart' },
+      },
     ],
   });
   const store = memoryStore();

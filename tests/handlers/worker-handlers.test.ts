@@ -135,15 +135,13 @@ describe('detector Lambda through its middy chain', () => {
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }, { itemIdentifier: 'throttled' }]);
     // The good record was claimed and recorded (its cluster is unreachable here); the throttled one left nothing.
-    const saved = dynamo
-      .commandCalls(UpdateCommand)
-      .map(
-        (call) =>
-          JSON.parse(call.args[0].input.ExpressionAttributeValues![':doc'] as string) as {
-            id: string;
-            result?: string;
-          },
-      );
+    const saved = dynamo.commandCalls(UpdateCommand).map(
+      (call) =>
+        JSON.parse(call.args[0].input.ExpressionAttributeValues![':doc'] as string) as {
+          id: string;
+          result?: string;
+        },
+    );
     expect(saved).toEqual([
       expect.objectContaining({ id: `aaaa000000000001@${good.startsAt}`, result: 'cluster-unreachable' }),
     ]);

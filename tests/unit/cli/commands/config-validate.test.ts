@@ -59,11 +59,11 @@ describe('kubemend config validate', () => {
 
     expect(out.split('\n')).toEqual([
       'FILE: 4 problems',
-      expect.stringMatching(/^  - rules\[0\]\.detector: unknown detector "nope" \(known: crash-loop, /),
+      expect.stringMatching(/^ {2}- rules\[0\]\.detector: unknown detector "nope" \(known: crash-loop, /),
       expect.stringMatching(
-        /^  - rules\[1\]\.fixes\.crashloop: detector crash-loop never reports anomaly "crashloop" \(did you mean "crash-loop"\?\)/,
+        /^ {2}- rules\[1\]\.fixes\.crashloop: detector crash-loop never reports anomaly "crashloop" \(did you mean "crash-loop"\?\)/,
       ),
-      expect.stringMatching(/^  - rules\[1\]\.fixes\.crash-loop\[1\]: unknown fix "fly" \(known: rollout-restart, /),
+      expect.stringMatching(/^ {2}- rules\[1\]\.fixes\.crash-loop\[1\]: unknown fix "fly" \(known: rollout-restart, /),
       '  - rules[1].fixes.oom-killed: expand-pvc answers only volume-filling',
       '',
     ]);
