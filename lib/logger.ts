@@ -23,7 +23,13 @@ export const REDACT_PATHS = [
  * JSON logs on stdout (CloudWatch in AWS); credentials are redacted. Every line carries the
  * build's `version` (and `commit` when known), so a log line tells which release wrote it.
  */
-export function createLogger(options: { level: string; name?: string; destination?: pino.DestinationStream }): Logger {
+export function createLogger(options: {
+  level: string;
+  name?: string;
+  destination?: pino.DestinationStream;
+  /** Log to stderr (a command whose stdout is its answer), not stdout. */
+  stderr?: boolean;
+}): Logger {
   return pino(
     {
       name: options.name ?? 'kubemend',
@@ -32,6 +38,6 @@ export function createLogger(options: { level: string; name?: string; destinatio
       base: { ...buildInfo() },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination,
+    options.destination ?? (options.stderr === true ? pino.destination(2) : undefined),
   );
 }

@@ -36,6 +36,7 @@ export interface CliContext {
   secrets: ParameterStore;
   defaultConfig: string;
   defaultDataDir: string;
+  /** The server's logger (stdout). */
   logger(): Logger;
   /** Who runs `approve` and `run`, for the record. */
   who(): string;
@@ -61,7 +62,8 @@ export function createCliContext(io: CliIo): CliContext {
     logger,
     who: () => env.KUBEMEND_USER ?? io.env.USER ?? 'unknown',
     withRuntime: async (options, work) => {
-      const log = logger();
+      // A command's stdout is its answer (text or JSON): its logs go to stderr.
+      const log = createLogger({ level: env.KUBEMEND_LOG_LEVEL, stderr: true });
       const runtime = createLocalRuntime({
         dataDir: resolve(options.dataDir),
         configPath: options.config,

@@ -54,7 +54,7 @@ describe('config changes that widen what kubemend may do', () => {
       }
       if (def.type === 'number') unregistered.push(path);
       if (schema instanceof z.ZodObject) {
-        for (const [key, child] of Object.entries(schema.shape)) walk(`${path}.${key}`, child);
+        for (const [key, child] of Object.entries<z.ZodType>(schema.shape)) walk(`${path}.${key}`, child);
       }
     };
     walk('defaults', AgentConfigSchema.shape.defaults);
