@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse,
 import type * as z from 'zod';
 
 import { formatIssue } from '../alert/schema.ts';
-import { describeError, KubemendError, MessageError } from '../errors.ts';
+import { describeError, isTransient, KubemendError, MessageError } from '../errors.ts';
 import { errorResponse, type HttpResponse } from '../http/responses.ts';
 import type { Logger } from '../logger.ts';
 
@@ -55,7 +55,13 @@ export function makeSqsHandler<Schema extends z.ZodType>(options: {
   return middy<SQSEvent, SQSBatchResponse>().handler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const settled = await Promise.allSettled(
       event.Records.map(async (record) => {
-        const parsed = options.schema.safeParse(JSON.parse(record.body));
+        let body: unknown;
+        try {
+          body = JSON.parse(record.body);
+        } catch {
+          throw new MessageError('the message body is not JSON');
+        }
+        const parsed = options.schema.safeParse(body);
         if (!parsed.success) {
           throw new MessageError(parsed.error.issues.map(formatIssue).join('; '));
         }
@@ -66,10 +72,13 @@ export function makeSqsHandler<Schema extends z.ZodType>(options: {
     settled.forEach((result, index) => {
       const record = event.Records[index];
       if (result.status === 'rejected' && record !== undefined) {
-        options.logger.warn(
-          { messageId: record.messageId, error: describeError(result.reason) },
-          'message will be retried',
-        );
+        const error: unknown = result.reason;
+        // An expected or passing failure is told in one line; anything else keeps its stack.
+        if (error instanceof KubemendError || isTransient(error)) {
+          options.logger.warn({ messageId: record.messageId, error: describeError(error) }, 'message will be retried');
+        } else {
+          options.logger.error({ messageId: record.messageId, err: error }, 'message failed; it will be retried');
+        }
         failures.push({ itemIdentifier: record.messageId });
       }
     });

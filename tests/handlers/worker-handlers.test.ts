@@ -111,7 +111,7 @@ describe('detector Lambda through its middy chain', () => {
     expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
-  it('reports only the malformed and the throttled records of a batch for retry, and completes the rest', async () => {
+  it('reports only the malformed, the garbled and the throttled records of a batch for retry, and completes the rest', async () => {
     const good = { ...alertFixture(), fingerprint: 'aaaa000000000001' };
     const throttled = { ...alertFixture(), fingerprint: 'bbbb000000000002' };
     dynamo.on(PutCommand).resolves({});
@@ -126,6 +126,7 @@ describe('detector Lambda through its middy chain', () => {
       {
         Records: [
           record('bad', alertMessage({ ...good, startsAt: 'yesterday' })),
+          { ...record('garbled', null), body: '{"kind":"alert",' },
           record('throttled', alertMessage(throttled)),
           record('good', alertMessage(good)),
         ],
@@ -133,7 +134,11 @@ describe('detector Lambda through its middy chain', () => {
       context,
     );
 
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }, { itemIdentifier: 'throttled' }]);
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: 'bad' },
+      { itemIdentifier: 'garbled' },
+      { itemIdentifier: 'throttled' },
+    ]);
     // The good record was claimed and recorded (its cluster is unreachable here); the throttled one left nothing.
     const saved = dynamo.commandCalls(UpdateCommand).map(
       (call) =>
