@@ -6,6 +6,7 @@ import { controllerOf, iso, REVISION_ANNOTATION } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { containerFacts, podFacts, workloadFacts } from './facts.ts';
 import { containerLabel, orNull, requireLabel } from './pod-snapshot.ts';
+import { podGone } from './k8s-util.ts';
 
 /** What the crash-loop detector reads: the pod, its owner chain and its recent Warning events. */
 export interface CrashLoopSnapshot {
@@ -80,16 +81,7 @@ function diagnoseCrashLoop(snapshot: CrashLoopSnapshot): CrashLoopDiagnosis {
   const podRef: ObjectRef = { kind: 'Pod', namespace: snapshot.namespace, name: snapshot.podName };
   const base = { detector: crashLoop.name, target: podRef };
   const { pod } = snapshot;
-  if (pod === null) {
-    return {
-      ...base,
-      anomaly: 'pod-gone',
-      summary: `pod ${snapshot.namespace}/${snapshot.podName} no longer exists: it was deleted or replaced`,
-      confidence: 0.9,
-      evidence: [],
-      facts: {},
-    };
-  }
+  if (pod === null) return podGone(base, snapshot.namespace, snapshot.podName);
   podRef.uid = pod.metadata?.uid;
   const container = pickContainer(pod, snapshot.container);
   const evidence = collectEvidence(container, snapshot);

@@ -12,3 +12,9 @@ export function age(fromIso: string | Date | undefined, now: Date): string {
 export function gone(base: Pick<Diagnosis, 'detector' | 'target'>, summary: string, confidence: number) {
   return { ...base, anomaly: 'gone' as const, summary, confidence, evidence: [], facts: {} };
 }
+
+/** The diagnosis for an alert whose pod no longer exists (the pod detectors' `pod-gone`). */
+export function podGone(base: Pick<Diagnosis, 'detector' | 'target'>, namespace: string, podName: string) {
+  const summary = `pod ${namespace}/${podName} no longer exists: it was deleted or replaced`;
+  return { ...gone(base, summary, 0.9), anomaly: 'pod-gone' as const };
+}

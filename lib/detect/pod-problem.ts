@@ -7,6 +7,7 @@ import { POD_CAUSE_KINDS, podCauses, type PodCauseKind } from './pod-causes.ts';
 import type { PodSnapshot } from './pod-snapshot.ts';
 import { correlate, latestRollout } from './rollout.ts';
 import type { DetectorAudit } from './detector.ts';
+import { podGone } from './k8s-util.ts';
 
 export type PodProblemAnomaly = PodCauseKind | 'pod-gone' | 'recovered';
 
@@ -32,17 +33,7 @@ export function diagnosePodProblem(
 ): Diagnosis & { anomaly: PodProblemAnomaly } {
   const podRef: ObjectRef = { kind: 'Pod', namespace: snapshot.namespace, name: snapshot.podName };
   const { pod } = snapshot;
-  if (pod === null) {
-    return {
-      detector,
-      anomaly: 'pod-gone',
-      target: podRef,
-      summary: `pod ${snapshot.namespace}/${snapshot.podName} no longer exists: it was deleted or replaced`,
-      confidence: 0.9,
-      evidence: [],
-      facts: {},
-    };
-  }
+  if (pod === null) return podGone({ detector, target: podRef }, snapshot.namespace, snapshot.podName);
   podRef.uid = pod.metadata?.uid;
   const causes = podCauses(pod, snapshot.events);
   const primary = causes.find((cause) => cause.container === snapshot.container) ?? causes[0];

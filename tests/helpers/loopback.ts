@@ -51,6 +51,19 @@ function closer(server: Server) {
   };
 }
 
+/**
+ * A loopback HTTP server that hands each request, with its whole body as text, to `onRequest`
+ * (for tests of a client's wire behaviour: what it sends, what it makes of each answer).
+ */
+export async function startLoopback(
+  onRequest: (request: IncomingMessage, text: string, response: ServerResponse) => void,
+): Promise<Loopback & { server: Server }> {
+  const server = createServer((request, response) => {
+    void body(request).then((text) => onRequest(request, text, response));
+  });
+  return { server, url: await listen(server), close: closer(server) };
+}
+
 function reply(response: ServerResponse, status: number, payload: unknown, type = 'application/x-amz-json-1.0') {
   response.writeHead(status, { 'content-type': type });
   response.end(JSON.stringify(payload));

@@ -1,5 +1,4 @@
 import type {
-  V1DaemonSet,
   V1Deployment,
   V1Job,
   V1Node,
@@ -448,38 +447,6 @@ export function ledgerPod(ordinal: number, options: { ready?: boolean; uid?: str
             : { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container=app' } },
         },
       ],
-    },
-  };
-}
-
-/** DaemonSet monitoring/node-exporter on 5 nodes, its rollout finished. */
-export function daemonSet(): V1DaemonSet {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'DaemonSet',
-    metadata: {
-      name: 'node-exporter',
-      namespace: 'monitoring',
-      uid: '4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f',
-      resourceVersion: '55120',
-      generation: 2,
-    },
-    spec: {
-      selector: { matchLabels: { app: 'node-exporter' } },
-      updateStrategy: { type: 'RollingUpdate' },
-      template: {
-        metadata: { labels: { app: 'node-exporter' } },
-        spec: { containers: [{ name: 'node-exporter', image: 'quay.example/prometheus/node-exporter:v1.9.1' }] },
-      },
-    },
-    status: {
-      observedGeneration: 2,
-      desiredNumberScheduled: 5,
-      currentNumberScheduled: 5,
-      updatedNumberScheduled: 5,
-      numberReady: 5,
-      numberAvailable: 5,
-      numberMisscheduled: 0,
     },
   };
 }

@@ -6,6 +6,7 @@ import { deploymentHealth, type DeploymentSnapshot } from '../../../lib/detect/d
 import { createListing } from '../../../lib/kube/listing.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
 import { alertFixture, checkoutPod, checkoutReplicaSets, deployment } from '../../helpers/fixtures.ts';
+import { rolledOutDeployment } from '../../helpers/remediate-fixtures.ts';
 
 const now = new Date('2026-11-26T02:20:00Z');
 
@@ -39,27 +40,6 @@ function stuckDeployment(): V1Deployment {
     },
   ];
   return stuck;
-}
-
-/** checkout with every replica of revision 3 available. */
-function healthyDeployment(): V1Deployment {
-  const healthy = deployment();
-  healthy.status = { ...healthy.status, readyReplicas: 3, availableReplicas: 3 };
-  healthy.status.conditions = [
-    {
-      type: 'Available',
-      status: 'True',
-      reason: 'MinimumReplicasAvailable',
-      message: 'Deployment has minimum availability.',
-    },
-    {
-      type: 'Progressing',
-      status: 'True',
-      reason: 'NewReplicaSetAvailable',
-      message: 'ReplicaSet "checkout-7d9f8b6c5d" has successfully progressed.',
-    },
-  ];
-  return healthy;
 }
 
 function snapshot(overrides: Partial<DeploymentSnapshot> = {}): DeploymentSnapshot {
@@ -274,7 +254,7 @@ describe('deployment-health detector: audit', () => {
   }
 
   it('skips a Deployment with every replica available, on its latest generation, within its deadline', () => {
-    expect(audit({ Deployment: [healthyDeployment()], ReplicaSet: checkoutReplicaSets() })).toEqual([]);
+    expect(audit({ Deployment: [rolledOutDeployment()], ReplicaSet: checkoutReplicaSets() })).toEqual([]);
   });
 
   it('picks a Deployment short of available replicas, with its own ReplicaSets and its newest revision’s pods', () => {
@@ -297,14 +277,14 @@ describe('deployment-health detector: audit', () => {
   });
 
   it('picks a Deployment past its progress deadline even with every replica available', () => {
-    const stuck = healthyDeployment();
+    const stuck = rolledOutDeployment();
     stuck.status!.conditions![1] = { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' };
 
     expect(audit({ Deployment: [stuck] }).map((s) => s.name)).toEqual(['checkout']);
   });
 
   it('picks a Deployment whose latest generation the controller has not observed', () => {
-    const lagging = healthyDeployment();
+    const lagging = rolledOutDeployment();
     lagging.metadata!.generation = 8;
 
     expect(audit({ Deployment: [lagging] }).map((s) => s.name)).toEqual(['checkout']);

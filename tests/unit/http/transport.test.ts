@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { HttpTimeoutError } from '../../../lib/errors.ts';
 import { DEFAULT_RETRY, type FailedAttempt } from '../../../lib/http/retry.ts';
 import { networkCode, sendHttp, withHttpRetries } from '../../../lib/http/transport.ts';
+import { startLoopback, type Loopback } from '../../helpers/loopback.ts';
 
 /** The transport against a loopback server: what goes on the wire, what comes back, what a timeout does. */
 interface Seen {
@@ -14,37 +15,25 @@ interface Seen {
   headers: IncomingMessage['headers'];
   body: string;
 }
-let server: Server;
 let url: string;
 let seen: Seen[];
 let handle: (request: Seen, response: ServerResponse) => void;
 /** Sockets the server saw closed, counted to show an aborted attempt does not leave one open. */
 let closed: number;
 
+let loopback: Loopback & { server: Server };
+
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const entry = {
-        method: request.method ?? '',
-        url: request.url ?? '',
-        headers: request.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      };
-      seen.push(entry);
-      handle(entry, response);
-    });
+  loopback = await startLoopback((request, body, response) => {
+    const entry = { method: request.method ?? '', url: request.url ?? '', headers: request.headers, body };
+    seen.push(entry);
+    handle(entry, response);
   });
-  server.on('connection', (socket) => socket.on('close', () => (closed += 1)));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  loopback.server.on('connection', (socket) => socket.on('close', () => (closed += 1)));
+  url = loopback.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => loopback.close());
 
 beforeEach(() => {
   seen = [];

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
@@ -16,6 +16,7 @@ import { createKubeConfigKubeApi } from '../../../lib/kube/kubeconfig.ts';
 import { createRestKubeApi } from '../../../lib/kube/rest-kube-api.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../../lib/http/retry.ts';
 import { backOffEvent, crashingPod, deployment } from '../../helpers/fixtures.ts';
+import { startLoopback, type Loopback } from '../../helpers/loopback.ts';
 
 /**
  * The adapter, built from a plain connection (as the EKS path builds it) and from a client-node
@@ -30,7 +31,6 @@ interface Seen {
   authorization: string | undefined;
   body: unknown;
 }
-let server: Server;
 let seen: Seen[] = [];
 type Answer = { status: number; body: unknown; headers?: Record<string, string> } | 'reset';
 let answer: (request: Seen) => Answer = () => ({ status: 200, body: {} });
@@ -64,42 +64,31 @@ function status(code: number, reason: string, message: string) {
   return { status: code, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code } };
 }
 
-async function read(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
+let loopback: Loopback;
 let url: string;
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    void read(request).then((text) => {
-      const entry: Seen = {
-        method: request.method ?? '',
-        url: request.url ?? '',
-        contentType: request.headers['content-type'],
-        authorization: request.headers.authorization,
-        body: text === '' ? undefined : (JSON.parse(text) as unknown),
-      };
-      seen.push(entry);
-      const reply = answer(entry);
-      if (reply === 'reset') {
-        request.socket.destroy();
-        return;
-      }
-      response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-      response.end(JSON.stringify(reply.body));
-    });
+  loopback = await startLoopback((request, text, response) => {
+    const entry: Seen = {
+      method: request.method ?? '',
+      url: request.url ?? '',
+      contentType: request.headers['content-type'],
+      authorization: request.headers.authorization,
+      body: text === '' ? undefined : (JSON.parse(text) as unknown),
+    };
+    seen.push(entry);
+    const reply = answer(entry);
+    if (reply === 'reset') {
+      request.socket.destroy();
+      return;
+    }
+    response.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+    response.end(JSON.stringify(reply.body));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = loopback.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => loopback.close());
 
 beforeEach(() => {
   seen = [];

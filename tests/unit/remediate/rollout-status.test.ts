@@ -8,10 +8,10 @@ import {
   workloadWrites,
 } from '../../../lib/remediate/rollout-status.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
+import { nodeExporterDaemonSet } from '../../helpers/fixtures.ts';
 import {
   checkoutPod,
   checkoutReplicaSet,
-  daemonSet,
   ledgerPod,
   rolledOutDeployment,
   statefulSet,
@@ -119,28 +119,28 @@ describe('rolloutHealth of a StatefulSet', () => {
 
 describe('rolloutHealth of a DaemonSet', () => {
   it('is healthy when every scheduled pod is updated and available', () => {
-    expect(rolloutHealth('DaemonSet', daemonSet())).toEqual({
+    expect(rolloutHealth('DaemonSet', nodeExporterDaemonSet())).toEqual({
       state: 'healthy',
-      detail: 'all 5 pods updated and available',
+      detail: 'all 3 pods updated and available',
     });
   });
 
   it('is progressing while fewer nodes run the update than it is scheduled on', () => {
-    const rolling = daemonSet();
-    rolling.status!.updatedNumberScheduled = 3;
+    const rolling = nodeExporterDaemonSet();
+    rolling.status!.updatedNumberScheduled = 1;
 
     expect(rolloutHealth('DaemonSet', rolling)).toEqual({
       state: 'progressing',
-      detail: '3 of 5 nodes run the update',
+      detail: '1 of 3 nodes run the update',
     });
   });
 
   it('is progressing while an updated pod is not available', () => {
-    const warming = daemonSet();
-    warming.status!.numberAvailable = 4;
+    const warming = nodeExporterDaemonSet();
+    warming.status!.numberAvailable = 2;
     warming.status!.numberUnavailable = 1;
 
-    expect(rolloutHealth('DaemonSet', warming)).toEqual({ state: 'progressing', detail: '4 of 5 pods available' });
+    expect(rolloutHealth('DaemonSet', warming)).toEqual({ state: 'progressing', detail: '2 of 3 pods available' });
   });
 });
 

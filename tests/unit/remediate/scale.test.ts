@@ -6,11 +6,10 @@ import { ValidationError } from '../../../lib/errors.ts';
 import { LimitsSchema } from '../../../lib/remediate/registry.ts';
 import { scale, ScaleLimitsSchema, type ScaleParams } from '../../../lib/remediate/scale.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
-import { deployment } from '../../helpers/fixtures.ts';
+import { deployment, nodeExporterDaemonSet } from '../../helpers/fixtures.ts';
 import {
   CHECKOUT_UID,
   crashLoopDiagnosis,
-  daemonSet,
   hpa,
   hpaMaxedOutDiagnosis,
   statefulSet,
@@ -154,7 +153,7 @@ describe('scale apply', () => {
   });
 
   it('refuses a kind it cannot scale', async () => {
-    const kube = new FakeKube().add(daemonSet());
+    const kube = new FakeKube().add(nodeExporterDaemonSet());
     const plan: Plan & { params: ScaleParams } = {
       ...scaleCheckout(3, 4),
       target: { kind: 'DaemonSet', namespace: 'monitoring', name: 'node-exporter' },
