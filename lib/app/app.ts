@@ -4,7 +4,6 @@ import type { Alert } from '../alert/schema.ts';
 import type { AuditReport, FindingsStore } from '../audit/findings-store.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import type { AnyDetector } from '../detect/detector.ts';
-import { detectors as registeredDetectors } from '../detect/registry.ts';
 import type { Mode, Outcome, Plan } from '../domain/types.ts';
 import { ConfigError } from '../errors.ts';
 import type { Guard } from '../guardrails/guard.ts';
@@ -14,16 +13,14 @@ import type { KubeProvider } from '../kube/kube-api.ts';
 import type { MetricsSource } from '../models/consult.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import { noMetrics, type OutcomeMetrics } from '../observe/metrics.ts';
-import { detectAlert, handleAlert, type Detection } from '../pipeline/detect.ts';
-import { approve, createManualRecord } from '../pipeline/manual.ts';
+import type { Detection } from '../pipeline/detect.ts';
 import type { AlertMessage, PlanMessage } from '../pipeline/messages.ts';
-import { handlePlan, remediateNow, type RemediateDeps } from '../pipeline/remediate.ts';
+import type { RemediateDeps } from '../pipeline/remediate.ts';
 import type { Queue } from '../queue/queue.ts';
 import { receiveRequest, type ReceiveSummary, type WebhookRequest } from '../receiver/receive.ts';
-import { remediators as registeredRemediators } from '../remediate/registry.ts';
 import type { AnyRemediator } from '../remediate/remediator.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
-import { auditClusters, type AuditOptions } from './audit.ts';
+import type { AuditOptions } from './audit.ts';
 
 /**
  * The outside world, as the application sees it: each port a factory called on first use (and
@@ -86,11 +83,24 @@ export interface App {
   audit(options?: AuditOptions): Promise<AuditReport[]>;
 }
 
+/**
+ * The flows and the registries, each loaded on its first use: a function built for one flow (the
+ * receiver) loads none of the others' code, and the bundler puts each in a chunk of its own.
+ */
+const code = {
+  detect: once(() => import('../pipeline/detect.ts')),
+  remediate: once(() => import('../pipeline/remediate.ts')),
+  manual: once(() => import('../pipeline/manual.ts')),
+  audit: once(() => import('./audit.ts')),
+  detectors: once(async () => (await import('../detect/registry.ts')).detectors),
+  remediators: once(async () => (await import('../remediate/registry.ts')).remediators),
+};
+
 /** The application, from its ports. */
 export function createApp(ports: Ports): App {
   const clock = ports.clock ?? (() => new Date());
-  const detectors = ports.units?.detectors ?? registeredDetectors;
-  const remediators = ports.units?.remediators ?? registeredRemediators;
+  const detectors = async () => ports.units?.detectors ?? code.detectors();
+  const remediators = async () => ports.units?.remediators ?? code.remediators();
   const config = once(async () => ports.config());
   const port = <T>(name: string, factory: (() => T) | undefined): (() => T) => {
     if (factory === undefined) return () => missing(name);
@@ -118,8 +128,8 @@ export function createApp(ports: Ports): App {
 
   const detection = async () => ({
     config: await config(),
-    detectors,
-    remediators,
+    detectors: await detectors(),
+    remediators: await remediators(),
     kube: await detectorKube(),
     clock,
     logger: ports.logger,
@@ -128,7 +138,7 @@ export function createApp(ports: Ports): App {
   const remediation = async (): Promise<RemediateDeps> => ({
     store: store(),
     config: await config(),
-    remediators,
+    remediators: await remediators(),
     kube: await remediatorKube(),
     clock,
     logger: ports.logger,
@@ -155,25 +165,26 @@ export function createApp(ports: Ports): App {
       return summary;
     },
     detect: async (message) =>
-      handleAlert(message, {
+      (await code.detect()).handleAlert(message, {
         ...(await detection()),
         store: store(),
         plans: plans(),
         leaseMs: ports.leaseMs,
         metrics: metrics(),
       }),
-    remediate: async (message) => handlePlan(message, await remediation()),
+    remediate: async (message) => (await code.remediate()).handlePlan(message, await remediation()),
     approve: async (id, by) => {
-      await approve(store(), { id, by, now: clock(), leaseMs: ports.leaseMs });
-      return remediateNow(id, await remediation());
+      await (await code.manual()).approve(store(), { id, by, now: clock(), leaseMs: ports.leaseMs });
+      return (await code.remediate()).remediateNow(id, await remediation());
     },
     runManual: async (request) => {
+      const { createManualRecord } = await code.manual();
       const record = await createManualRecord(store(), { ...request, now: clock(), leaseMs: ports.leaseMs });
-      return remediateNow(record.id, await remediation());
+      return (await code.remediate()).remediateNow(record.id, await remediation());
     },
-    diagnose: async (alert) => detectAlert(alert, await detection()),
+    diagnose: async (alert) => (await code.detect()).detectAlert(alert, await detection()),
     audit: async (options = {}) =>
-      auditClusters(
+      (await code.audit()).auditClusters(
         {
           config: await config(),
           kube: await detectorKube(),

@@ -11,10 +11,9 @@ import {
   DetectorEnvSchema,
   KubeconfigEnvSchema,
   parseEnv,
-  ReceiverEnvSchema,
   RemediatorEnvSchema,
 } from '../env.ts';
-import { ConfigError, describeError } from '../errors.ts';
+import { describeError } from '../errors.ts';
 import { ssmKillSwitch } from '../guardrails/kill-switch.ts';
 import { createDynamoTargetGuard } from '../guardrails/target-guard.ts';
 import { createRegistryProvider, type KubeIdentity } from '../clusters/registry-provider.ts';
@@ -25,7 +24,7 @@ import { fanOut, type Notifier } from '../notify/notifier.ts';
 import { slackNotifier } from '../notify/slack.ts';
 import { snsNotifier } from '../notify/sns.ts';
 import { emfMetrics, type OutcomeMetrics } from '../observe/metrics.ts';
-import type { AlertMessage, PlanMessage } from '../pipeline/messages.ts';
+import type { PlanMessage } from '../pipeline/messages.ts';
 import { prometheusFor } from '../prometheus/registry.ts';
 import { createSqsQueue } from '../queue/sqs-queue.ts';
 import {
@@ -42,35 +41,6 @@ export interface FunctionApp {
   app: App;
   logger: Logger;
   metrics: OutcomeMetrics;
-}
-
-/**
- * The receiver: the alert queue and the webhook credential (from SSM on first use, kept for the
- * life of the container; never in the environment). Nothing else is built.
- */
-export function receiverFunction(env: NodeJS.ProcessEnv): FunctionApp {
-  const vars = parseEnv(ReceiverEnvSchema, env);
-  const aws = parseEnv(AwsEnvSchema, env);
-  const logger = createLogger({ level: vars.KUBEMEND_LOG_LEVEL, name: 'kubemend-receiver' });
-  const metrics = emfMetrics('kubemend-receiver');
-  const parameters = createSsmParameterStore(ssmClient(aws));
-  const app = createApp({
-    config: () => missingConfig('receiver'),
-    logger,
-    leaseMs: 0,
-    metrics: () => metrics,
-    alerts: () => createSqsQueue<AlertMessage>(vars.KUBEMEND_ALERT_QUEUE_URL, aws),
-    webhookSecret: async () => {
-      const value = await parameters.get(vars.KUBEMEND_WEBHOOK_TOKEN_PARAMETER);
-      if (value === undefined || value.length < 16) {
-        throw new ConfigError(
-          `parameter ${vars.KUBEMEND_WEBHOOK_TOKEN_PARAMETER} is missing or shorter than 16 characters`,
-        );
-      }
-      return value;
-    },
-  });
-  return { app, logger, metrics };
 }
 
 /** The detector: the outcome table, the plan queue, the read-only identity's clusters, the metrics. */
@@ -189,8 +159,4 @@ function notifierFor(
   if (slack !== undefined) notifiers.push(slackNotifier(async () => (await parameters.get(slack)) ?? ''));
   if (notifiers.length === 0) return undefined;
   return fanOut(notifiers, (error) => logger.warn({ error: describeError(error) }, 'notification not sent'));
-}
-
-function missingConfig(role: string): never {
-  throw new ConfigError(`the ${role} function reads no agent configuration`);
 }
