@@ -82,48 +82,58 @@ export const AuditEnvSchema = z.object({
  * What kubemend's own AWS clients (the JSON-protocol SQS and SSM clients) take from the
  * environment Lambda sets: the region, the function's credentials, and the endpoint overrides
  * the SDK honours too (`AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`; local emulators).
- * Parsed once where a function is built and passed to each client.
  */
-export const AwsEnvSchema = z
-  .looseObject({
-    AWS_REGION: optional(z.string().min(1)),
-    AWS_DEFAULT_REGION: optional(z.string().min(1)),
-    AWS_ACCESS_KEY_ID: z.string({ error: 'not set' }).min(1, 'not set'),
-    AWS_SECRET_ACCESS_KEY: z.string({ error: 'not set' }).min(1, 'not set'),
-    AWS_SESSION_TOKEN: optional(z.string().min(1)),
-    AWS_ENDPOINT_URL: optional(z.url({ protocol: /^https?$/ })),
-  })
-  .transform((env, context) => {
-    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    if (region === undefined) {
-      context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'not set (nor AWS_DEFAULT_REGION)' });
-      return z.NEVER;
+export interface AwsEnv {
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  endpoints: {
+    /** `AWS_ENDPOINT_URL`: every service's endpoint unless its own is set. */
+    all: string | undefined;
+    /** `AWS_ENDPOINT_URL_<SERVICE>` by lower-case service name (`sqs`, `ssm`). */
+    services: Record<string, string>;
+  };
+}
+
+/**
+ * Parses the AWS environment once, where a function is built, and hands it to each client; a
+ * missing or bad variable stops start-up by name, as parseEnv does. Plain code rather than a zod
+ * schema: the receiver parses it on every cold start, and building the schema cost it 1 ms.
+ */
+export function parseAwsEnv(env: NodeJS.ProcessEnv): AwsEnv {
+  const set = (name: string) => (env[name] === '' ? undefined : env[name]);
+  const problems: string[] = [];
+  const region = set('AWS_REGION') ?? set('AWS_DEFAULT_REGION');
+  if (region === undefined) problems.push('AWS_REGION: not set (nor AWS_DEFAULT_REGION)');
+  const accessKeyId = set('AWS_ACCESS_KEY_ID');
+  if (accessKeyId === undefined) problems.push('AWS_ACCESS_KEY_ID: not set');
+  const secretAccessKey = set('AWS_SECRET_ACCESS_KEY');
+  if (secretAccessKey === undefined) problems.push('AWS_SECRET_ACCESS_KEY: not set');
+  const sessionToken = set('AWS_SESSION_TOKEN');
+  const url = (name: string) => {
+    const value = set(name);
+    if (value !== undefined && (!/^https?:\/\//.test(value) || !URL.canParse(value))) {
+      problems.push(`${name}: expected an http(s) URL`);
     }
-    const services: Record<string, string> = {};
-    for (const [name, value] of Object.entries(env)) {
-      const service = /^AWS_ENDPOINT_URL_([A-Z0-9_]+)$/.exec(name)?.[1];
-      if (service === undefined || typeof value !== 'string' || value === '') continue;
-      if (!/^https?:\/\//.test(value) || !URL.canParse(value)) {
-        context.addIssue({ code: 'custom', path: [name], message: 'expected an http(s) URL' });
-      }
-      services[service.toLowerCase()] = value;
-    }
-    return {
-      region,
-      credentials: {
-        accessKeyId: env.AWS_ACCESS_KEY_ID,
-        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-        ...(env.AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: env.AWS_SESSION_TOKEN }),
-      },
-      endpoints: {
-        /** `AWS_ENDPOINT_URL`: every service's endpoint unless its own is set. */
-        all: env.AWS_ENDPOINT_URL,
-        /** `AWS_ENDPOINT_URL_<SERVICE>` by lower-case service name (`sqs`, `ssm`). */
-        services,
-      },
-    };
-  });
-export type AwsEnv = z.infer<typeof AwsEnvSchema>;
+    return value;
+  };
+  const all = url('AWS_ENDPOINT_URL');
+  const services: Record<string, string> = {};
+  for (const name of Object.keys(env).sort()) {
+    const service = /^AWS_ENDPOINT_URL_([A-Z0-9_]+)$/.exec(name)?.[1];
+    const value = service === undefined ? undefined : url(name);
+    if (service !== undefined && value !== undefined) services[service.toLowerCase()] = value;
+  }
+  if (problems.length > 0) throw new ConfigError(`environment: ${problems.join('; ')}`);
+  return {
+    region: region!,
+    credentials: {
+      accessKeyId: accessKeyId!,
+      secretAccessKey: secretAccessKey!,
+      ...(sessionToken === undefined ? {} : { sessionToken }),
+    },
+    endpoints: { all, services },
+  };
+}
 
 /**
  * Where kubeconfig files are, as kubectl finds them: `KUBECONFIG` (a list), else

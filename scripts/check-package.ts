@@ -20,7 +20,7 @@ const problems: string[] = [];
 // Values that let each handler module initialise; nothing is called.
 Object.assign(process.env, {
   AWS_REGION: 'eu-west-1',
-  // What the functions sign AWS requests with (lib/env.ts AwsEnvSchema); placeholders, nothing is sent.
+  // What the functions sign AWS requests with (lib/env.ts parseAwsEnv); placeholders, nothing is sent.
   AWS_ACCESS_KEY_ID: 'offline-package-check',
   AWS_SECRET_ACCESS_KEY: 'offline-package-check',
   KUBEMEND_LOG_LEVEL: 'silent',

@@ -17,10 +17,12 @@ import type { Detection } from '../pipeline/detect.ts';
 import type { AlertMessage, PlanMessage } from '../pipeline/messages.ts';
 import type { RemediateDeps } from '../pipeline/remediate.ts';
 import type { Queue } from '../queue/queue.ts';
-import { receiveRequest, type ReceiveSummary, type WebhookRequest } from '../receiver/receive.ts';
+import type { ReceiveSummary, WebhookRequest } from '../receiver/receive.ts';
 import type { AnyRemediator } from '../remediate/remediator.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
 import type { AuditOptions } from './audit.ts';
+import { once } from './once.ts';
+import { receiveFlow } from './receive.ts';
 
 /**
  * The outside world, as the application sees it: each port a factory called on first use (and
@@ -154,16 +156,13 @@ export function createApp(ports: Ports): App {
 
   return {
     config,
-    receive: async (request) => {
-      const summary = await receiveRequest(request, {
-        alerts: alerts(),
-        clock,
-        secret: ports.webhookSecret ?? (async () => undefined),
-      });
-      ports.logger.info(summary, 'webhook accepted');
-      metrics().alertsReceived(summary.accepted);
-      return summary;
-    },
+    receive: receiveFlow({
+      alerts,
+      clock,
+      logger: ports.logger,
+      metrics,
+      ...(ports.webhookSecret === undefined ? {} : { webhookSecret: ports.webhookSecret }),
+    }),
     detect: async (message) =>
       (await code.detect()).handleAlert(message, {
         ...(await detection()),
@@ -200,22 +199,4 @@ export function createApp(ports: Ports): App {
 
 function missing(name: string): never {
   throw new ConfigError(`this deployment has no ${name} port: it cannot run this flow`);
-}
-
-/** `factory`, called once on first use and kept (a failed promise is not kept). */
-export function once<T>(factory: () => T): () => T {
-  let made = false;
-  let value: T;
-  return () => {
-    if (!made) {
-      value = factory();
-      made = true;
-      if (value instanceof Promise) {
-        value.catch(() => {
-          made = false;
-        });
-      }
-    }
-    return value;
-  };
 }

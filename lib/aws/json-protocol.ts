@@ -15,7 +15,7 @@ import { Sha256 } from './sha256.ts';
  * connections (lib/http/transport.ts).
  *
  * @example
- * const ssm = createAwsJsonClient({ service: 'ssm', jsonVersion: '1.1', aws: parseEnv(AwsEnvSchema, env) });
+ * const ssm = createAwsJsonClient({ service: 'ssm', jsonVersion: '1.1', aws: parseAwsEnv(env) });
  * await ssm.call('AmazonSSM.GetParameter', { Name: '/kubemend/prod/kill-switch' });
  */
 export interface AwsJsonClient {
@@ -30,7 +30,7 @@ export interface AwsJsonClientOptions {
   service: string;
   /** `1.0` (SQS, DynamoDB) or `1.1` (SSM). */
   jsonVersion: '1.0' | '1.1';
-  /** Region, credentials and endpoint overrides (lib/env.ts AwsEnvSchema). */
+  /** Region, credentials and endpoint overrides (lib/env.ts parseAwsEnv). */
   aws: AwsEnv;
   /** Base URL when neither environment override is set (SQS: the queue URL's origin). */
   defaultEndpoint?: string;

@@ -7,7 +7,7 @@ import { createDynamoFindingsStore } from '../audit/dynamodb-findings-store.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import {
   AuditEnvSchema,
-  AwsEnvSchema,
+  parseAwsEnv,
   DetectorEnvSchema,
   KubeconfigEnvSchema,
   parseEnv,
@@ -105,7 +105,7 @@ interface WorkerVars {
 
 /** What the workers share: the config (the bundled file or its SSM parameter), the outcome table, clusters, logs. */
 function workerPorts(env: NodeJS.ProcessEnv, vars: WorkerVars, name: string) {
-  const aws = parseEnv(AwsEnvSchema, env);
+  const aws = parseAwsEnv(env);
   const kubeconfig = parseEnv(KubeconfigEnvSchema, env);
   const parameters = createSsmParameterStore(ssmClient(aws));
   const logger = createLogger({ level: vars.KUBEMEND_LOG_LEVEL, name });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
-import { AwsEnvSchema, parseEnv, type AwsEnv } from '../../lib/env.ts';
+import { parseAwsEnv, type AwsEnv } from '../../lib/env.ts';
 import { cacheDir, freePort, startProcess, stopProcesses, waitFor } from '../testenv/processes.ts';
 
 /** Where scripts/testenv/moto.sh installs moto_server (keep the version in step with it). */
@@ -42,7 +42,7 @@ export async function startMoto(): Promise<Moto> {
   return {
     endpoint,
     clientOptions,
-    awsEnv: parseEnv(AwsEnvSchema, {
+    awsEnv: parseAwsEnv({
       AWS_REGION: clientOptions.region,
       AWS_ACCESS_KEY_ID: clientOptions.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: clientOptions.credentials.secretAccessKey,

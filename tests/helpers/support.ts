@@ -1,7 +1,7 @@
 import { DatabaseSync } from 'node:sqlite';
 
 import { parseAgentConfig, type AgentConfig } from '../../lib/config/agent-config.ts';
-import { AwsEnvSchema, KubeconfigEnvSchema, parseEnv, type AwsEnv, type KubeconfigEnv } from '../../lib/env.ts';
+import { KubeconfigEnvSchema, parseAwsEnv, parseEnv, type AwsEnv, type KubeconfigEnv } from '../../lib/env.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import type { Queue } from '../../lib/queue/queue.ts';
 import { createSqliteOutcomeStore } from '../../lib/store/sqlite-outcome-store.ts';
@@ -10,7 +10,7 @@ export const silentLogger: Logger = createLogger({ level: 'silent' });
 
 /** What kubemend's AWS JSON clients (SQS, SSM) read from Lambda's environment, sending to `endpoint`. */
 export function awsEnvAt(endpoint: string | undefined): AwsEnv {
-  return parseEnv(AwsEnvSchema, {
+  return parseAwsEnv({
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'AKIDLOOPBACKTEST',
     AWS_SECRET_ACCESS_KEY: 'loopback-test-secret-key',

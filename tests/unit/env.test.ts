@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 
 import { describe, expect, it } from '@jest/globals';
 
-import { AwsEnvSchema, KubeconfigEnvSchema, parseEnv } from '../../lib/env.ts';
+import { KubeconfigEnvSchema, parseAwsEnv, parseEnv } from '../../lib/env.ts';
 import { ConfigError } from '../../lib/errors.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -38,7 +38,7 @@ describe('where the environment is read', () => {
 
 describe('the AWS environment', () => {
   it('takes the region, the function credentials and the endpoint overrides', () => {
-    const aws = parseEnv(AwsEnvSchema, {
+    const aws = parseAwsEnv({
       ...LAMBDA,
       AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
       AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:4583',
@@ -57,7 +57,7 @@ describe('the AWS environment', () => {
   });
 
   it('falls back to AWS_DEFAULT_REGION and reads empty optional variables as unset', () => {
-    const aws = parseEnv(AwsEnvSchema, {
+    const aws = parseAwsEnv({
       ...LAMBDA,
       AWS_REGION: '',
       AWS_DEFAULT_REGION: 'us-east-2',
@@ -77,7 +77,7 @@ describe('the AWS environment', () => {
   it('stops start-up naming what is missing or malformed', () => {
     const failure = (env: Record<string, string | undefined>) => {
       try {
-        parseEnv(AwsEnvSchema, env);
+        parseAwsEnv(env);
       } catch (error) {
         expect(error).toBeInstanceOf(ConfigError);
         return (error as Error).message;
@@ -89,6 +89,9 @@ describe('the AWS environment', () => {
     expect(failure({ ...LAMBDA, AWS_ACCESS_KEY_ID: undefined })).toBe('environment: AWS_ACCESS_KEY_ID: not set');
     expect(failure({ ...LAMBDA, AWS_REGION: undefined })).toBe(
       'environment: AWS_REGION: not set (nor AWS_DEFAULT_REGION)',
+    );
+    expect(failure({ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://[::1' })).toBe(
+      'environment: AWS_ACCESS_KEY_ID: not set; AWS_SECRET_ACCESS_KEY: not set; AWS_ENDPOINT_URL: expected an http(s) URL',
     );
     expect(failure({ ...LAMBDA, AWS_ENDPOINT_URL_SSM: 'localhost:4566' })).toBe(
       'environment: AWS_ENDPOINT_URL_SSM: expected an http(s) URL',

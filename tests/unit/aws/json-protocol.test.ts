@@ -3,7 +3,7 @@ import { Sha256Js } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createServer } from 'node:net';
 
-import { AwsEnvSchema, parseEnv } from '../../../lib/env.ts';
+import { parseAwsEnv } from '../../../lib/env.ts';
 import { AwsServiceError } from '../../../lib/errors.ts';
 import {
   AWS_JSON_RETRY,
@@ -23,7 +23,7 @@ const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'test-secret-
 let aws: FakeAws;
 /** The environment Lambda would give, parsed as the functions parse it. */
 let env: Record<string, string | undefined>;
-const awsOf = (variables: Record<string, string | undefined>) => parseEnv(AwsEnvSchema, variables);
+const awsOf = (variables: Record<string, string | undefined>) => parseAwsEnv(variables);
 let sleeps: number[];
 
 /** GetParameter's value, as the SSM parameter store asks for it. */
