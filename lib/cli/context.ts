@@ -40,7 +40,10 @@ export interface CliContext {
   logger(): Logger;
   /** Who runs `approve` and `run`, for the record. */
   who(): string;
-  /** The local runtime on a data directory, for one command, closed afterwards. */
+  /**
+   * The local runtime on a data directory, for one command, closed afterwards. It runs no stage
+   * on queued messages: those, and a fix the command leaves unfinished, are `kubemend serve`'s.
+   */
   withRuntime<T>(
     options: { dataDir: string; config: string; context?: string; kubeTimeoutMs?: number },
     work: (runtime: LocalRuntime) => Promise<T>,
@@ -75,6 +78,7 @@ export function createCliContext(io: CliIo): CliContext {
         ...(options.kubeTimeoutMs === undefined ? {} : { kubeTimeoutMs: options.kubeTimeoutMs }),
         ...(io.kube === undefined ? {} : { kube: io.kube }),
         notifier: localNotifier(env, log),
+        consume: false,
       });
       try {
         return await work(runtime);

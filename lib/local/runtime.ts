@@ -42,6 +42,12 @@ export interface LocalRuntimeOptions {
   clock?: () => Date;
   /** Told about applied, refused, failed and pending-approval outcomes. */
   notifier?: Notifier;
+  /**
+   * Whether this process runs the stages on the queued alerts and plans (`kubemend serve`; the
+   * default). A one-shot command (audit, approve, run) leaves them, and what it hands on, to the
+   * server: it does only what it was asked.
+   */
+  consume?: boolean;
 }
 
 export interface LocalRuntime {
@@ -63,7 +69,8 @@ export interface LocalRuntime {
  * Everything in one process: the receiver, the detector and the remediator share the embedded
  * database, which holds the outcome records, the audit findings and the durable local queues
  * between the stages — the same application (lib/app/app.ts) as the Lambda functions, with
- * SQLite in place of SQS and DynamoDB. Messages left by a previous run are picked up at start.
+ * SQLite in place of SQS and DynamoDB. Messages left by a previous run are picked up at start
+ * (unless `consume` is false).
  */
 export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const config = loadAgentConfig(options.configPath);
@@ -105,12 +112,14 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     metricsFor: localMetricsSources(options.configPath, options.secrets),
     webhookSecret: async () => options.webhookToken,
   });
-  queues.consume('alerts', async (body) => {
-    await app.detect(AlertMessageSchema.parse(body));
-  });
-  queues.consume('plans', async (body) => {
-    await app.remediate(PlanMessageSchema.parse(body));
-  });
+  if (options.consume !== false) {
+    queues.consume('alerts', async (body) => {
+      await app.detect(AlertMessageSchema.parse(body));
+    });
+    queues.consume('plans', async (body) => {
+      await app.remediate(PlanMessageSchema.parse(body));
+    });
+  }
 
   return {
     app,
