@@ -86,3 +86,35 @@ describe('the shipped crash-loop fixes: what configuration chooses for each cras
     expect(shippedChoice({ pod: null })).toEqual({ anomaly: 'pod-gone', plan: undefined, why: undefined });
   });
 });
+
+describe('a fix that throws while planning', () => {
+  it('is recorded as the reason, and the next fix in the list does not stand in for it', () => {
+    const broken = remediators.map((fix) =>
+      fix.action === 'rollout-restart'
+        ? {
+            ...fix,
+            plan: () => {
+              throw new Error('cannot read the revision');
+            },
+          }
+        : fix,
+    );
+    const diagnosis = crashLoop.diagnose(
+      {
+        namespace: 'payments',
+        podName: 'checkout-7d9f8b6c5d-x2k9p',
+        pod: crashingPod(),
+        replicaSet: replicaSet(),
+        deployment: deployment(),
+        events: [backOffEvent()],
+      },
+      now,
+    );
+
+    expect(diagnosis.anomaly).toBe('crash-loop');
+    expect(chooseFix(diagnosis, rule, shipped, broken, now)).toEqual({
+      plan: undefined,
+      why: 'rollout-restart could not plan: cannot read the revision',
+    });
+  });
+});
