@@ -53,7 +53,7 @@ export function checkUnits(config: AgentConfig, units: Units): string[] {
       const any = anomaly === '*';
       if (!any && !anomalies.includes(anomaly)) {
         problems.push(
-          `${at}.fixes.${anomaly}: detector ${detector.name} never reports anomaly "${anomaly}"${suggest(anomaly, anomalies)} (it reports: ${anomalies.join(', ')})`,
+          `${at}.fixes.${anomaly}: detector ${detector.name} never reports anomaly "${anomaly}"${suggest(anomaly, anomalies)}`,
         );
         continue;
       }

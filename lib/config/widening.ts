@@ -5,9 +5,11 @@ import { widening } from '../domain/widening.ts';
 import { quantity } from '../kube/quantity.ts';
 import { LimitsSchema } from '../remediate/registry.ts';
 import {
+  ANY_ANOMALY,
   AgentConfigSchema,
   effectiveLimits,
   enabledFixes,
+  fixesFor,
   type AgentConfig,
   type NamespaceFilter,
   type Rule,
@@ -241,21 +243,31 @@ function compareFilter(
   }
 }
 
-/** Fixes newly mapped to an anomaly widen; fixes unmapped narrow. */
+/**
+ * The fixes that answer each anomaly, as the remediator resolves them (the anomaly's own entry,
+ * else `'*'`): a fix that newly answers an anomaly widens, and so does a new order (the first fix
+ * that plans is the one that runs); a fix that no longer answers narrows. Compared: each anomaly
+ * either rule names, then `'*'`, which stands for every anomaly neither names (whatever the
+ * detector reports, now or in a later build).
+ */
 function compareFixes(at: string, old: Rule, rule: Rule, add: Add): void {
-  const anomalies = [...new Set([...Object.keys(old.fixes), ...Object.keys(rule.fixes)])].sort();
-  for (const anomaly of anomalies) {
-    const before = old.fixes[anomaly] ?? [];
-    const after = rule.fixes[anomaly] ?? [];
+  const anomalies = [...new Set([...Object.keys(old.fixes), ...Object.keys(rule.fixes)])]
+    .filter((anomaly) => anomaly !== ANY_ANOMALY)
+    .sort();
+  for (const anomaly of [...anomalies, ANY_ANOMALY]) {
+    const path = `${at}.fixes.${anomaly}`;
+    const before = fixesFor(old, anomaly);
+    const after = fixesFor(rule, anomaly);
+    const which = anomaly === ANY_ANOMALY ? 'every anomaly not named' : anomaly;
     for (const fix of after) {
-      if (!before.includes(fix)) {
-        add(`${at}.fixes.${anomaly}`, undefined, fix, true, `fix ${fix} newly answers ${anomaly}`);
-      }
+      if (!before.includes(fix)) add(path, undefined, fix, true, `fix ${fix} newly answers ${which}`);
     }
     for (const fix of before) {
-      if (!after.includes(fix)) {
-        add(`${at}.fixes.${anomaly}`, fix, undefined, false, `fix ${fix} no longer answers ${anomaly}`);
-      }
+      if (!after.includes(fix)) add(path, fix, undefined, false, `fix ${fix} no longer answers ${which}`);
+    }
+    const kept = (list: readonly string[], other: readonly string[]) => list.filter((fix) => other.includes(fix));
+    if (kept(before, after).join() !== kept(after, before).join()) {
+      add(path, before.join(', '), after.join(', '), true, `the fixes for ${which} are tried in another order`);
     }
   }
 }

@@ -139,6 +139,38 @@ describe('config changes that widen what kubemend may do', () => {
     ]);
   });
 
+  it('resolves each anomaly as the remediator does, through the fallback, and calls out a new order', () => {
+    const after = edited((raw) => {
+      // An exclusion dropped: rollout-undo now answers image-pull through '*'.
+      rule(raw, 'KubeDeploymentRolloutStuck').fixes = { '*': 'rollout-undo' };
+      rule(raw, 'KubeDeploymentReplicasMismatch').fixes = { '*': 'rollout-undo', 'bad-image': [] };
+      // oom-killed unnamed: the '*' fix rollout-restart now answers it, raise-memory no longer.
+      rule(raw, 'KubePodCrashLooping').fixes = {
+        '*': 'rollout-restart',
+        'crash-loop': ['delete-pod', 'rollout-restart'],
+      };
+    });
+    const before = edited((raw) => {
+      rule(raw, 'KubeDeploymentRolloutStuck').fixes = { '*': 'rollout-undo', 'bad-image': [] };
+      rule(raw, 'KubePodCrashLooping').fixes = {
+        'oom-killed': 'raise-memory',
+        'crash-loop': ['rollout-restart', 'delete-pod'],
+      };
+    });
+    const changes = compareAgentConfigs(before, after);
+
+    expect(widening(changes)).toEqual([
+      'rules[KubePodCrashLooping].fixes.crash-loop: rollout-restart, delete-pod → delete-pod, rollout-restart',
+      'rules[KubePodCrashLooping].fixes.oom-killed: (unset) → rollout-restart',
+      'rules[KubePodCrashLooping].fixes.*: (unset) → rollout-restart',
+      'rules[KubeDeploymentRolloutStuck].fixes.bad-image: (unset) → rollout-undo',
+    ]);
+    expect(changes.filter((c) => !c.widens).map((c) => `${c.path}: ${c.before} → ${c.after}`)).toEqual([
+      'rules[KubePodCrashLooping].fixes.oom-killed: raise-memory → (unset)',
+      'rules[KubeDeploymentReplicasMismatch].fixes.bad-image: rollout-undo → (unset)',
+    ]);
+  });
+
   it('calls out raised limits and caps, shorter cooldowns and a wider unavailable share', () => {
     const after = edited((raw) => {
       raw.defaults.limits.maxReplicas = 40;
