@@ -48,13 +48,19 @@ export function checkUnits(config: AgentConfig, units: Units): string[] {
       );
       return;
     }
+    const settled: readonly string[] = detector.settled ?? [];
     const anomalies = Object.keys(detector.anomalies);
+    const open = anomalies.filter((a) => !settled.includes(a));
     for (const [anomaly, fixes] of Object.entries(rule.fixes)) {
       const any = anomaly === '*';
       if (!any && !anomalies.includes(anomaly)) {
         problems.push(
           `${at}.fixes.${anomaly}: detector ${detector.name} never reports anomaly "${anomaly}"${suggest(anomaly, anomalies)}`,
         );
+        continue;
+      }
+      if (settled.includes(anomaly) && fixes.length > 0) {
+        problems.push(`${at}.fixes.${anomaly}: ${anomaly} says nothing is wrong now, so no fix answers it`);
         continue;
       }
       fixes.forEach((name, position) => {
@@ -65,7 +71,7 @@ export function checkUnits(config: AgentConfig, units: Units): string[] {
           return;
         }
         const why = any
-          ? anomalies.every((a) => cannotAnswer(fix, detector, a) !== undefined)
+          ? open.every((a) => cannotAnswer(fix, detector, a) !== undefined)
             ? `${name} can answer none of the anomalies ${detector.name} reports`
             : undefined
           : cannotAnswer(fix, detector, anomaly);

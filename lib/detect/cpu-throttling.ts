@@ -32,6 +32,7 @@ export const cpuThrottling: Detector<ThrottlingSnapshot, 'cpu-throttled' | 'gone
       pod: await orNull(kube.read('Pod', podName, namespace)),
     };
   },
+  settled: ['gone'],
 
   diagnose: (snapshot) => {
     const target = {

@@ -43,6 +43,7 @@ export const crashLoop: Detector<CrashLoopSnapshot, CrashLoopAnomaly> = {
     'pod-gone': [],
     'no-status': ['pod'],
   },
+  settled: ['recovered', 'pod-gone', 'no-status'],
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');

@@ -35,6 +35,7 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot, DaemonSetAnomaly> = {
     'untolerated-taints': ['workload'],
     'rollout-converging': ['workload'],
   },
+  settled: ['gone'],
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');

@@ -50,6 +50,7 @@ export const deploymentHealth: Detector<DeploymentSnapshot, DeploymentAnomaly> =
     'rollout-stuck': ['workload', 'rollout'],
     'replicas-mismatch': ['workload', 'rollout'],
   },
+  settled: ['gone'],
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');

@@ -29,6 +29,11 @@ export interface Detector<Snapshot = unknown, Anomaly extends string = string> {
   readonly reads: readonly Permission[];
   /** Every anomaly it reports, with the facts that may come with it (for config validation and docs). */
   readonly anomalies: Readonly<Record<Anomaly, readonly FactKey[]>>;
+  /**
+   * The anomalies that say nothing is wrong now (the object is gone, or healthy again): no fix
+   * answers them, not even a rule's `'*'`, and config validation refuses a fix mapped to one.
+   */
+  readonly settled?: readonly Anomaly[];
   observe(alert: Alert, kube: KubeApi): Promise<Snapshot>;
   diagnose(snapshot: Snapshot, now: Date): Diagnosis & { anomaly: Anomaly };
   /** How an audit finds, among listed objects, what this detector diagnoses, without an alert. */

@@ -27,6 +27,7 @@ export const hpaHealth: Detector<HpaSnapshot, HpaAnomaly> = {
     const name = requireLabel(alert, 'horizontalpodautoscaler');
     return { namespace, name, hpa: await orNull(kube.read('HorizontalPodAutoscaler', name, namespace)) };
   },
+  settled: ['gone'],
 
   diagnose: (snapshot) => {
     const target = {

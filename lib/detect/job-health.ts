@@ -38,6 +38,7 @@ export const jobHealth: Detector<JobSnapshot, JobAnomaly> = {
     'job-not-completed': ['job'],
     gone: [],
   },
+  settled: ['gone'],
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');

@@ -32,6 +32,7 @@ export const nodeHealth: Detector<NodeSnapshot, NodeAnomaly> = {
     recovered: ['node'],
     gone: [],
   },
+  settled: ['recovered', 'gone'],
 
   observe: async (alert, kube) => {
     const name = requireLabel(alert, 'node');

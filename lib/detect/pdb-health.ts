@@ -31,6 +31,7 @@ export const pdbHealth: Detector<PdbSnapshot, PdbAnomaly> = {
     'pdb-short': [],
     gone: [],
   },
+  settled: ['gone'],
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');

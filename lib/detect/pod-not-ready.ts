@@ -1,5 +1,11 @@
 import type { Detector } from './detector.ts';
-import { diagnosePodProblem, POD_PROBLEM_ANOMALIES, podProblemAudit, type PodProblemAnomaly } from './pod-problem.ts';
+import {
+  diagnosePodProblem,
+  POD_PROBLEM_ANOMALIES,
+  POD_PROBLEM_SETTLED,
+  podProblemAudit,
+  type PodProblemAnomaly,
+} from './pod-problem.ts';
 import { observePod, POD_SNAPSHOT_READS, type PodSnapshot } from './pod-snapshot.ts';
 
 export const podNotReady: Detector<PodSnapshot, PodProblemAnomaly> = {
@@ -8,6 +14,7 @@ export const podNotReady: Detector<PodSnapshot, PodProblemAnomaly> = {
     'KubePodNotReady: finds why a pod is not ready — unschedulable (the scheduler’s reason), failing probes, a bad image, a configuration error or a crash — and ties it to the latest rollout.',
   reads: POD_SNAPSHOT_READS,
   anomalies: POD_PROBLEM_ANOMALIES,
+  settled: POD_PROBLEM_SETTLED,
   observe: observePod,
   diagnose: (snapshot) => diagnosePodProblem(podNotReady.name, snapshot),
   audit: podProblemAudit,

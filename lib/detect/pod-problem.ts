@@ -21,6 +21,9 @@ export const POD_PROBLEM_ANOMALIES: Readonly<Record<PodProblemAnomaly, readonly 
   recovered: ['pod'],
 };
 
+/** What a pod-level diagnosis reports when nothing is wrong now. */
+export const POD_PROBLEM_SETTLED: readonly PodProblemAnomaly[] = ['pod-gone', 'recovered'];
+
 /**
  * A diagnosis for an alert about one pod (KubeContainerWaiting, KubePodNotReady): what is wrong
  * from the kubelet's and the scheduler's reports and, for a Deployment's pod, whether it began

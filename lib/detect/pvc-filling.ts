@@ -34,6 +34,7 @@ export const pvcFilling: Detector<PvcSnapshot, 'volume-filling' | 'gone'> = {
     const description = alert.annotations.description;
     return { namespace, name, ...(description === undefined ? {} : { description }), pvc, storageClass };
   },
+  settled: ['gone'],
 
   diagnose: (snapshot) => {
     const target = {

@@ -27,6 +27,7 @@ export const quotaHealth: Detector<QuotaSnapshot, 'quota-high' | 'quota-exhauste
     const quota = await orNull(kube.read('ResourceQuota', name, namespace));
     return { namespace, name, ...(resource === undefined || resource === '' ? {} : { resource }), quota };
   },
+  settled: ['gone'],
 
   diagnose: (snapshot) => {
     const target = {

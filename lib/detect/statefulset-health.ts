@@ -35,6 +35,7 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly
     'update-partitioned': ['workload'],
     'replicas-mismatch': ['workload'],
   },
+  settled: ['gone'],
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');

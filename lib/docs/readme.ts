@@ -44,7 +44,9 @@ function detectorsTable({ config, detectors }: ReadmeUnits): string {
       alerts.join(', ') || '(no shipped rule)',
       code(detector.name),
       finds,
-      Object.keys(detector.anomalies).map(code).join(', '),
+      Object.keys(detector.anomalies)
+        .map((anomaly) => (detector.settled?.includes(anomaly) === true ? `${code(anomaly)}°` : code(anomaly)))
+        .join(', '),
     ];
   });
   return table(['alert (kube-prometheus)', 'detector', 'what it finds', 'anomalies it reports'], rows);

@@ -79,10 +79,14 @@ export async function detectAlert(alert: Alert, deps: DetectionDeps): Promise<De
     const diagnosis = detector.diagnose(await detector.observe(alert, kube), deps.clock());
     detection = { cluster: labelled ?? kube.cluster, diagnosis };
   } catch (error) {
-    if (!isExpectedFailure(error)) deps.logger.error({ err: error, alertname }, 'detection failed');
-    return { cluster: labelled, ...resultOfError(error, { action: 'detection' }), error };
+    if (!isExpectedFailure(error, 'detection')) deps.logger.error({ err: error, alertname }, 'detection failed');
+    return { cluster: labelled, ...resultOfError(error, { stage: 'detection', action: 'detection' }), error };
   }
   const { diagnosis, verdicts } = await withMetrics(alert, detection.diagnosis, deps, detection.cluster);
+  // Gone, or healthy again: nothing to fix, whatever the rule maps (its '*' included).
+  if (detector.settled?.includes(diagnosis.anomaly) === true) {
+    return { ...detection, diagnosis, result: 'no-action', reason: diagnosis.summary };
+  }
   const choice = chooseFix(diagnosis, rule, deps.config, deps.remediators ?? remediators, deps.clock());
   if (choice.plan === undefined) {
     const reason = choice.why === undefined ? diagnosis.summary : `${diagnosis.summary}; not fixed: ${choice.why}`;

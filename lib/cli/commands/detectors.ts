@@ -12,7 +12,10 @@ export function detectorsCommand(program: Command, { io }: CliContext): void {
       const lines = ['detectors:'];
       for (const d of detectors) {
         lines.push(`  ${d.name}: ${d.description}`);
-        lines.push(`    anomalies: ${Object.keys(d.anomalies).join(', ')}`);
+        const settled: readonly string[] = d.settled ?? [];
+        const open = Object.keys(d.anomalies).filter((anomaly) => !settled.includes(anomaly));
+        lines.push(`    anomalies: ${open.join(', ')}`);
+        if (settled.length > 0) lines.push(`    nothing to fix: ${settled.join(', ')}`);
       }
       lines.push('remediators:');
       for (const r of remediators) {

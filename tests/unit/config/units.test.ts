@@ -63,6 +63,18 @@ describe('checking a config against the units this build knows', () => {
     ]);
   });
 
+  it('refuses a fix mapped to an anomaly that says nothing is wrong now, and allows an empty list there', () => {
+    expect(
+      problemsOf([
+        { alertname: 'A', detector: 'crash-loop', fixes: { recovered: 'delete-pod', 'pod-gone': [] } },
+        { alertname: 'B', detector: 'node-health', fixes: { recovered: 'cordon-node' } },
+      ]),
+    ).toEqual([
+      'rules[0].fixes.recovered: recovered says nothing is wrong now, so no fix answers it',
+      'rules[1].fixes.recovered: recovered says nothing is wrong now, so no fix answers it',
+    ]);
+  });
+
   it("refuses '*' for a fix that can answer none of the detector's anomalies", () => {
     expect(problemsOf([{ alertname: 'A', detector: 'job-health', fixes: { '*': 'raise-hpa-max' } }])).toEqual([
       'rules[0].fixes.*: raise-hpa-max can answer none of the anomalies job-health reports',

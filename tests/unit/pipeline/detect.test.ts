@@ -70,6 +70,21 @@ describe('detector stage', () => {
     expect(kube.writes).toEqual([]);
   });
 
+  it("fixes nothing for a pod that is healthy again, even when the rule's '*' maps every anomaly", async () => {
+    const { run, kube, plans } = harness('enforce', { fixes: { '*': ['rollout-restart', 'delete-pod'] } });
+    kube.add(crashingPod({ running: true }));
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({
+      result: 'no-action',
+      reason: 'container app is running and ready again after 14 restarts',
+      diagnosis: { anomaly: 'recovered' },
+    });
+    expect(plans.sent).toEqual([]);
+    expect(kube.writes).toEqual([]);
+  });
+
   it('fixes an alert instance once, however often Alertmanager repeats it', async () => {
     const { run, kube, plans, clock } = harness('enforce');
 
