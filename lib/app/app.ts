@@ -115,14 +115,9 @@ export function createApp(ports: Ports): App {
   const findings = port('findings', ports.findings);
   const notifier = once(() => ports.notifier?.());
   const metrics = once(() => ports.metrics?.() ?? noMetrics);
-  const withConfig = <T>(name: string, factory: ((config: AgentConfig) => T) | undefined) => {
-    let built: T | undefined;
-    return async (): Promise<T> => {
-      if (factory === undefined) return missing(name);
-      built ??= factory(await config());
-      return built;
-    };
-  };
+  // The promise is kept, not the value: two events at once on a cold start share one build.
+  const withConfig = <T>(name: string, factory: ((config: AgentConfig) => T) | undefined) =>
+    once(async (): Promise<T> => (factory === undefined ? missing(name) : factory(await config())));
   const detectorKube = withConfig('detectorKube', ports.detectorKube);
   const remediatorKube = withConfig('remediatorKube', ports.remediatorKube);
   const killSwitch = withConfig('killSwitch', ports.killSwitch);

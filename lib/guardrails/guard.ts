@@ -15,7 +15,10 @@ export interface GuardContext {
   remediator: AnyRemediator;
   params: unknown;
   limits: Limits;
-  /** The target as `inspect` read it just now. */
+  /**
+   * The target as `inspect` read it just now. A resumed write does not read it again (only the
+   * guards marked `onResume` run, and none of them reads the target): it gets no annotations.
+   */
   target: TargetState;
   /** The mode this plan runs in (the rule's, lowered by its namespace's). */
   mode: Mode;
@@ -32,8 +35,9 @@ export interface GuardContext {
 }
 
 /**
- * One guard's answer: go on, or stop with the result the record ends with (`refused`), or the
- * stage it waits in (`awaiting-approval`), and why in words. The same shape for every guard.
+ * One guard's answer: go on, or stop with the result the record ends with (`refused`, or
+ * `resolved` when the alert resolved first), or the stage it waits in (`awaiting-approval`), and
+ * why in words. The same shape for every guard.
  */
 export type Verdict =
   { allowed: true } | { allowed: false; result: 'refused' | 'resolved' | 'awaiting-approval'; reason: string };

@@ -3,6 +3,7 @@ import { describeError, KubemendError, type ErrorCode } from '../errors.ts';
 
 /** What the error stopped, for its words in the record. */
 export interface Subject {
+  stage: 'detection' | 'remediation';
   /** `rollout-restart`, or `detection`. */
   action: string;
   /** `deployment payments/checkout`, when known. */
@@ -12,6 +13,13 @@ export interface Subject {
 interface Row {
   result: Result;
   reason: (message: string, subject: Subject) => string;
+  /**
+   * The one stage the row is for. A fix meeting RBAC, a disruption budget or its target gone has
+   * the cluster's answer to the write; detection meeting them is a failure of kubemend's own
+   * reads, recorded `failed`. Facts a detector cannot read say there is nothing it can judge, while
+   * a fix meeting them is a failure.
+   */
+  only?: Subject['stage'];
 }
 
 /**
@@ -22,28 +30,40 @@ const ERROR_RESULTS: Partial<Record<ErrorCode, Row>> = {
   cluster_unreachable: { result: 'cluster-unreachable', reason: (message) => message },
   cluster_unknown: { result: 'unknown-cluster', reason: (message) => message },
   invalid_alert: { result: 'no-action', reason: (message) => message },
-  forbidden: { result: 'refused', reason: (message, subject) => `RBAC denied the ${subject.action}: ${message}` },
+  invalid_input: { result: 'no-action', reason: (message) => message, only: 'detection' },
+  forbidden: {
+    result: 'refused',
+    reason: (message, subject) => `RBAC denied the ${subject.action}: ${message}`,
+    only: 'remediation',
+  },
   disruption_budget: {
     result: 'refused',
     reason: (message) => `the PodDisruptionBudget refuses it now: ${message}`,
+    only: 'remediation',
   },
   not_found: {
     result: 'no-action',
     reason: (message, subject) => `${subject.target ?? 'the object'} no longer exists: ${message}`,
+    only: 'remediation',
   },
 };
+
+function rowOf(error: unknown, stage: Subject['stage']): Row | undefined {
+  const row = error instanceof KubemendError ? ERROR_RESULTS[error.code] : undefined;
+  return row?.only !== undefined && row.only !== stage ? undefined : row;
+}
 
 /** The result and reason a failure ends a record with. */
 export function resultOfError(error: unknown, subject: Subject): { result: Result; reason: string } {
   const { message } = describeError(error);
-  const row = error instanceof KubemendError ? ERROR_RESULTS[error.code] : undefined;
+  const row = rowOf(error, subject.stage);
   if (row === undefined) return { result: 'failed', reason: `${subject.action} failed: ${message}` };
   return { result: row.result, reason: row.reason(message, subject) };
 }
 
-/** Whether a failure is one the table expects (anything else is logged with its stack). */
-export function isExpectedFailure(error: unknown): boolean {
-  return error instanceof KubemendError && ERROR_RESULTS[error.code] !== undefined;
+/** Whether the table expects a failure at this stage (anything else is logged with its stack). */
+export function isExpectedFailure(error: unknown, stage: Subject['stage']): boolean {
+  return rowOf(error, stage) !== undefined;
 }
 
 /** The table's rows, for the generated docs. */

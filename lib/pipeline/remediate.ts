@@ -80,8 +80,9 @@ async function settle(run: Run, error: unknown): Promise<Outcome> {
     await deps.store.save(run.outcome, deps.clock()).catch(() => undefined);
     throw error;
   }
-  if (!isExpectedFailure(error)) log.error({ err: error }, 'remediation failed');
+  if (!isExpectedFailure(error, 'remediation')) log.error({ err: error }, 'remediation failed');
   const { result, reason } = resultOfError(error, {
+    stage: 'remediation',
     action: run.plan.action,
     target: describeTarget(run.plan.target),
   });

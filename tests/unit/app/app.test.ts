@@ -161,4 +161,24 @@ describe('the application', () => {
 
     expect(built.sort()).toEqual(['plans', 'store', 'targetGuard']);
   });
+
+  it('builds a port that needs the config once when two events arrive together on a cold start', async () => {
+    let providers = 0;
+    const kube = new FakeKube().add(crashingPod(), replicaSet(), deployment());
+    const { app } = testApp({
+      config: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return testConfig({ rules: [{ alertname: 'KubePodCrashLooping', detector: 'crash-loop' }] });
+      },
+      detectorKube: () => {
+        providers += 1;
+        return kube.provider();
+      },
+    });
+    const alert = (fingerprint: string) => ({ ...alertFixture(), fingerprint });
+
+    await Promise.all([app.diagnose(alert('aaaa000000000001')), app.diagnose(alert('aaaa000000000002'))]);
+
+    expect(providers).toBe(1);
+  });
 });

@@ -1,0 +1,70 @@
+import { describe, expect, it } from '@jest/globals';
+
+import {
+  ClusterUnreachableError,
+  DisruptionBudgetError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from '../../../lib/errors.ts';
+import { isExpectedFailure, resultOfError } from '../../../lib/pipeline/error-results.ts';
+
+const fix = { stage: 'remediation', action: 'rollout-restart', target: 'deployment payments/checkout' } as const;
+const detection = { stage: 'detection', action: 'detection' } as const;
+
+describe('how a failure ends a record', () => {
+  it('records the cluster answering a fix by its answer', () => {
+    expect(resultOfError(new ForbiddenError('cannot patch deployments'), fix)).toEqual({
+      result: 'refused',
+      reason: 'RBAC denied the rollout-restart: cannot patch deployments',
+    });
+    expect(resultOfError(new DisruptionBudgetError('would violate checkout-pdb'), fix)).toEqual({
+      result: 'refused',
+      reason: 'the PodDisruptionBudget refuses it now: would violate checkout-pdb',
+    });
+    expect(resultOfError(new NotFoundError('deployments "checkout" not found'), fix)).toEqual({
+      result: 'no-action',
+      reason: 'deployment payments/checkout no longer exists: deployments "checkout" not found',
+    });
+  });
+
+  it("records detection denied or missing an object as kubemend's own failure, and logs it", () => {
+    for (const error of [new ForbiddenError('cannot get pods'), new NotFoundError('pods "x" not found')]) {
+      expect(resultOfError(error, detection)).toEqual({
+        result: 'failed',
+        reason: `detection failed: ${error.message}`,
+      });
+      expect(isExpectedFailure(error, 'detection')).toBe(false);
+      expect(isExpectedFailure(error, 'remediation')).toBe(true);
+    }
+  });
+
+  it('records an unreachable cluster the same at both stages, and facts detection cannot read as no action', () => {
+    const unreachable = new ClusterUnreachableError('connect ECONNREFUSED 10.0.0.1:443');
+    expect(resultOfError(unreachable, detection)).toEqual({
+      result: 'cluster-unreachable',
+      reason: 'connect ECONNREFUSED 10.0.0.1:443',
+    });
+    expect(resultOfError(unreachable, fix).result).toBe('cluster-unreachable');
+    expect(resultOfError(new ValidationError('alert has no pod label'), detection)).toEqual({
+      result: 'no-action',
+      reason: 'alert has no pod label',
+    });
+  });
+
+  it('records a fix meeting facts it cannot read as failed', () => {
+    expect(resultOfError(new ValidationError('not a byte quantity: "lots"'), fix)).toEqual({
+      result: 'failed',
+      reason: 'rollout-restart failed: not a byte quantity: "lots"',
+    });
+  });
+
+  it('records anything else failed, with its message, and does not expect it', () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'spec')");
+    expect(resultOfError(bug, fix)).toEqual({
+      result: 'failed',
+      reason: "rollout-restart failed: Cannot read properties of undefined (reading 'spec')",
+    });
+    expect(isExpectedFailure(bug, 'remediation')).toBe(false);
+  });
+});
