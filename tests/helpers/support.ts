@@ -1,9 +1,13 @@
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import { parseAgentConfig, type AgentConfig } from '../../lib/config/agent-config.ts';
+import { ClusterUnreachableError } from '../../lib/errors.ts';
 import { KubeconfigEnvSchema, parseAwsEnv, parseEnv, type AwsEnv, type KubeconfigEnv } from '../../lib/env.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
+import type { LocalRuntimeOptions } from '../../lib/local/runtime.ts';
 import type { Queue } from '../../lib/queue/queue.ts';
+import { createEnvParameterStore } from '../../lib/secrets/parameters.ts';
 import { createSqliteOutcomeStore } from '../../lib/store/sqlite-outcome-store.ts';
 
 export const silentLogger: Logger = createLogger({ level: 'silent' });
@@ -20,6 +24,28 @@ export function awsEnvAt(endpoint: string | undefined): AwsEnv {
 
 /** No kubeconfig in the environment: for registries of EKS clusters only, or a replaced kube provider. */
 export const noKubeconfig: KubeconfigEnv = parseEnv(KubeconfigEnvSchema, {});
+
+/**
+ * The local runtime's options on `dataDir` with the shipped config and no cluster reachable (every
+ * detection ends `cluster-unreachable`), for tests of the runtime's own behaviour.
+ */
+export function localRuntimeOptions(
+  dataDir: string,
+  overrides: Partial<LocalRuntimeOptions> = {},
+): LocalRuntimeOptions {
+  return {
+    dataDir,
+    configPath: join(import.meta.dirname, '../../config/agent_config.yaml'),
+    logger: silentLogger,
+    webhookToken: undefined,
+    kube: async () => {
+      throw new ClusterUnreachableError('no cluster in this test');
+    },
+    kubeconfig: noKubeconfig,
+    secrets: createEnvParameterStore({}),
+    ...overrides,
+  };
+}
 
 export function testConfig(
   raw: unknown = {

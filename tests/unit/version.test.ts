@@ -8,13 +8,11 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 
 import { runCli } from '../helpers/cli.ts';
-import { ClusterUnreachableError } from '../../lib/errors.ts';
 import { createLocalRuntime } from '../../lib/local/runtime.ts';
 import { startServer } from '../../lib/local/server.ts';
-import { createEnvParameterStore } from '../../lib/secrets/parameters.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { buildInfo, formatBuildInfo, resolveBuildInfo } from '../../lib/version.ts';
-import { noKubeconfig, silentLogger } from '../helpers/support.ts';
+import { localRuntimeOptions } from '../helpers/support.ts';
 
 const root = join(import.meta.dirname, '../..');
 const packageVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -103,17 +101,7 @@ describe('the version in the CLI, the logs and kubemend serve', () => {
   });
 
   it('kubemend serve answers GET /version', async () => {
-    const runtime = createLocalRuntime({
-      dataDir: scratch,
-      configPath: join(root, 'config/agent_config.yaml'),
-      logger: silentLogger,
-      webhookToken: undefined,
-      kube: async () => {
-        throw new ClusterUnreachableError('no cluster in this test');
-      },
-      kubeconfig: noKubeconfig,
-      secrets: createEnvParameterStore({}),
-    });
+    const runtime = createLocalRuntime(localRuntimeOptions(scratch));
     const server = await startServer(runtime, { host: '127.0.0.1', port: 0 });
     try {
       const response = await fetch(`http://127.0.0.1:${server.port}/version`);

@@ -4,11 +4,9 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
 
-import { ClusterUnreachableError } from '../../../lib/errors.ts';
 import { createLocalRuntime, type LocalRuntimeOptions } from '../../../lib/local/runtime.ts';
-import { createEnvParameterStore } from '../../../lib/secrets/parameters.ts';
 import { readFixture } from '../../helpers/fixtures.ts';
-import { noKubeconfig, silentLogger } from '../../helpers/support.ts';
+import { localRuntimeOptions } from '../../helpers/support.ts';
 
 /** Who runs the stages on the embedded queues: the server does, a one-shot command does not. */
 const dataDir = mkdtempSync(join(tmpdir(), 'kubemend-runtime-'));
@@ -16,18 +14,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'kubemend-runtime-'));
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
 function runtime(overrides: Partial<LocalRuntimeOptions> = {}) {
-  return createLocalRuntime({
-    dataDir,
-    configPath: join(import.meta.dirname, '../../../config/agent_config.yaml'),
-    logger: silentLogger,
-    webhookToken: undefined,
-    kube: async () => {
-      throw new ClusterUnreachableError('no cluster in this test');
-    },
-    kubeconfig: noKubeconfig,
-    secrets: createEnvParameterStore({}),
-    ...overrides,
-  });
+  return createLocalRuntime(localRuntimeOptions(dataDir, overrides));
 }
 
 async function postAlert(target: ReturnType<typeof runtime>) {

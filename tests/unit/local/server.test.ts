@@ -5,12 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
-import { ClusterUnreachableError } from '../../../lib/errors.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime.ts';
 import { startServer } from '../../../lib/local/server.ts';
-import { createEnvParameterStore } from '../../../lib/secrets/parameters.ts';
 import { readFixture } from '../../helpers/fixtures.ts';
-import { noKubeconfig, silentLogger } from '../../helpers/support.ts';
+import { localRuntimeOptions } from '../../helpers/support.ts';
 
 /**
  * Hostile input to the webhook endpoint, 10,000 generated cases and the classic attacks: every
@@ -23,17 +21,7 @@ let runtime: LocalRuntime;
 const valid = JSON.parse(readFixture('alerts/crashlooping-single.json')) as Record<string, unknown>;
 
 beforeAll(() => {
-  runtime = createLocalRuntime({
-    dataDir,
-    configPath: join(import.meta.dirname, '../../../config/agent_config.yaml'),
-    logger: silentLogger,
-    webhookToken: TOKEN,
-    kube: async () => {
-      throw new ClusterUnreachableError('no cluster in this test');
-    },
-    kubeconfig: noKubeconfig,
-    secrets: createEnvParameterStore({}),
-  });
+  runtime = createLocalRuntime(localRuntimeOptions(dataDir, { webhookToken: TOKEN }));
 });
 
 afterAll(async () => {

@@ -12,8 +12,8 @@ const now = new Date('2026-11-26T02:20:00Z');
 const shipped = loadAgentConfig(join(import.meta.dirname, '../../../config/agent_config.yaml'));
 const rule = findRule(shipped, 'KubePodCrashLooping')!;
 
-/** What the shipped configuration plans for the crash-loop detector's diagnosis of `snapshot`. */
-function shippedChoice(overrides: Partial<CrashLoopSnapshot>) {
+/** The crash-loop detector's diagnosis of the checkout pod, as `overrides` change what it read. */
+function crashDiagnosis(overrides: Partial<CrashLoopSnapshot> = {}) {
   const snapshot: CrashLoopSnapshot = {
     namespace: 'payments',
     podName: 'checkout-7d9f8b6c5d-x2k9p',
@@ -23,7 +23,12 @@ function shippedChoice(overrides: Partial<CrashLoopSnapshot>) {
     events: [backOffEvent()],
     ...overrides,
   };
-  const diagnosis = crashLoop.diagnose(snapshot, now);
+  return crashLoop.diagnose(snapshot, now);
+}
+
+/** What the shipped configuration plans for that diagnosis. */
+function shippedChoice(overrides: Partial<CrashLoopSnapshot>) {
+  const diagnosis = crashDiagnosis(overrides);
   return { anomaly: diagnosis.anomaly, ...chooseFix(diagnosis, rule, shipped, remediators, now) };
 }
 
@@ -99,17 +104,7 @@ describe('a fix that throws while planning', () => {
           }
         : fix,
     );
-    const diagnosis = crashLoop.diagnose(
-      {
-        namespace: 'payments',
-        podName: 'checkout-7d9f8b6c5d-x2k9p',
-        pod: crashingPod(),
-        replicaSet: replicaSet(),
-        deployment: deployment(),
-        events: [backOffEvent()],
-      },
-      now,
-    );
+    const diagnosis = crashDiagnosis();
 
     expect(diagnosis.anomaly).toBe('crash-loop');
     expect(chooseFix(diagnosis, rule, shipped, broken, now)).toEqual({
