@@ -1,5 +1,4 @@
 import type { Logger } from '../logger.ts';
-
 import type { OutcomeMetrics } from '../observe/metrics.ts';
 import type { AlertMessage } from '../pipeline/messages.ts';
 import type { Queue } from '../queue/queue.ts';

@@ -15,7 +15,7 @@ import { stillWaiting } from './remediation/approval-wait.ts';
 import { decideAndRun } from './remediation/decide.ts';
 import { resumeVerification, resumeWrite } from './remediation/resume.ts';
 import { openRun, type RemediateDeps, type Run } from './remediation/run.ts';
-import { leaveForFollowUp } from './remediation/write.ts';
+import { isUnfinished, leaveForFollowUp } from './remediation/write.ts';
 
 export type { RemediateDeps } from './remediation/run.ts';
 
@@ -67,12 +67,12 @@ async function dispatch(run: Run): Promise<Outcome> {
 
 /**
  * A failure of the run: left for the next run once the write is under way (or resumed: an earlier
- * attempt's may have landed), back to the queue on a passing store failure before any write, and
- * otherwise recorded as the error table says.
+ * attempt's may have landed) and the failure may pass, back to the queue on a passing store failure
+ * before any write, and otherwise recorded as the error table says.
  */
 async function settle(run: Run, error: unknown): Promise<Outcome> {
   const { deps, log } = run;
-  if (run.phase !== 'deciding' && isTransient(error)) throw await leaveForFollowUp(run, error);
+  if (isUnfinished(run, error)) throw await leaveForFollowUp(run, error);
   if (isTransient(error) && !(error instanceof ClusterUnreachableError)) {
     // The store failed before any write: nothing happened yet, so let the queue try again
     // rather than end the record on a passing blip (free the claim now if the store allows).
@@ -81,12 +81,10 @@ async function settle(run: Run, error: unknown): Promise<Outcome> {
     throw error;
   }
   if (!isExpectedFailure(error, 'remediation')) log.error({ err: error }, 'remediation failed');
-  const { result, reason } = resultOfError(error, {
-    stage: 'remediation',
-    action: run.plan.action,
-    target: describeTarget(run.plan.target),
-  });
-  return finish(deps, run.outcome, result, reason, error);
+  const target = describeTarget(run.plan.target);
+  const { result, reason } = resultOfError(error, { stage: 'remediation', action: run.plan.action, target });
+  const mayStand = run.resumed ? `; an earlier attempt's write may have landed (${run.plan.action} ${target})` : '';
+  return finish(deps, run.outcome, result, `${reason}${mayStand}`, error);
 }
 
 /**

@@ -47,6 +47,8 @@ export interface Run {
   /** The record as it stands (replaced as the run moves on). */
   outcome: Outcome;
   phase: Phase;
+  /** The record was left at `applying` or `verifying`: an earlier attempt's write may have landed. */
+  resumed: boolean;
   plan: Plan;
   rule: Rule;
   remediator: AnyRemediator;
@@ -83,6 +85,7 @@ export function openRun(
     log,
     outcome,
     phase: outcome.stage === 'verifying' ? 'written' : outcome.stage === 'applying' ? 'writing' : 'deciding',
+    resumed: outcome.stage === 'verifying' || outcome.stage === 'applying',
     plan,
     rule,
     remediator,

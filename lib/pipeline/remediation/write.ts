@@ -1,5 +1,5 @@
 import type { Outcome } from '../../domain/types.ts';
-import { describeError, isTransient, UnfinishedError } from '../../errors.ts';
+import { describeError, ForbiddenError, isTransient, UnfinishedError } from '../../errors.ts';
 import type { KubeApi } from '../../kube/kube-api.ts';
 import type { TargetState } from '../../remediate/remediator.ts';
 import { finish } from '../finish.ts';
@@ -47,7 +47,7 @@ export async function releasing(run: Run, work: () => Promise<Outcome>): Promise
     return outcome;
   } catch (error) {
     // The run leaves it for the next one (leaveForFollowUp).
-    unfinished = run.phase !== 'deciding' && isTransient(error);
+    unfinished = isUnfinished(run, error);
     throw error;
   } finally {
     // A release that fails must not turn a recorded result into a failure: the lease expires
@@ -60,6 +60,17 @@ export async function releasing(run: Run, work: () => Promise<Outcome>): Promise
         );
     }
   }
+}
+
+/**
+ * Whether a failure leaves the fix unfinished rather than ending its record: the write is under way
+ * (or resumed) and the failure may pass. RBAC's no to a resumed write is not the last word either,
+ * since the earlier attempt's write may have landed and an API server that has just restarted
+ * denies requests until its authorizer's caches fill.
+ */
+export function isUnfinished(run: Run, error: unknown): boolean {
+  if (run.phase === 'deciding') return false;
+  return isTransient(error) || (run.resumed && error instanceof ForbiddenError);
 }
 
 /**

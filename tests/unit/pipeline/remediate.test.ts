@@ -8,6 +8,7 @@ import {
   ClusterUnreachableError,
   ConflictError,
   ForbiddenError,
+  NotFoundError,
   UnfinishedError,
 } from '../../../lib/errors.ts';
 import { targetKey } from '../../../lib/guardrails/target-guard.ts';
@@ -564,6 +565,43 @@ describe('remediator stage, alert to outcome', () => {
 
     expect(left).toMatchObject({ stage: 'applying' });
     expect(outcome).toMatchObject({ stage: 'done', result: 'applied' });
+  });
+
+  it('keeps a resumed write in flight when RBAC says no: a restarted API server denies until its caches fill', async () => {
+    const { detect, remediate, plans, store, clock, kube } = harness('enforce');
+    await detect(crashLoopAlert);
+    const id = plans.sent[0]!.id;
+    const claim = await claimAsWorker(store, id, clock.now());
+    await store.save({ ...claim.outcome, stage: 'applying' }, clock.now());
+    clock.advance(1);
+    kube.failWith = new ForbiddenError('get deployment payments/checkout: deployments.apps "checkout" is forbidden');
+
+    await expect(remediate(id)).rejects.toBeInstanceOf(UnfinishedError);
+    const left = await store.get(id);
+    kube.failWith = undefined;
+    clock.advance(1);
+    const outcome = await remediate(id);
+
+    expect(left).toMatchObject({ stage: 'applying', error: { code: 'forbidden' } });
+    expect(outcome).toMatchObject({ stage: 'done', result: 'applied', change: expect.any(String) });
+  });
+
+  it('ends a resumed write that meets a lasting failure, saying the earlier write may stand', async () => {
+    const { detect, remediate, plans, store, clock, kube } = harness('enforce');
+    await detect(crashLoopAlert);
+    const id = plans.sent[0]!.id;
+    const claim = await claimAsWorker(store, id, clock.now());
+    await store.save({ ...claim.outcome, stage: 'applying' }, clock.now());
+    clock.advance(1);
+    kube.failWith = new NotFoundError('deployments.apps "checkout" not found');
+
+    const outcome = await remediate(id);
+
+    expect(outcome).toMatchObject({ stage: 'done', result: 'no-action' });
+    expect(outcome.reason).toBe(
+      'deployment payments/checkout no longer exists: deployments.apps "checkout" not found; ' +
+        "an earlier attempt's write may have landed (rollout-restart deployment payments/checkout)",
+    );
   });
 
   it('records a resumed write stopped by the kill switch as failed, saying the earlier write may stand', async () => {
