@@ -1,4 +1,4 @@
-import { ClusterUnreachableError, describeError } from '../../errors.ts';
+import { ClusterUnreachableError, describeError, ForbiddenError } from '../../errors.ts';
 import type { Outcome } from '../../domain/types.ts';
 import type { KubeApi } from '../../kube/kube-api.ts';
 import type { AppliedChange, Health } from '../../remediate/remediator.ts';
@@ -9,7 +9,8 @@ import type { Run } from './run.ts';
  * Polls the fix's health until it is healthy, failed, or the verification window (from the
  * write) ends; then records `applied` (verified), or undoes the fix where it can and records
  * `failed` with what was seen. Never throws for a failed check: that is a verification result
- * (only an unreachable cluster is thrown, for the run to be finished later).
+ * (only an unreachable cluster is thrown, for the run to be finished later); a check RBAC refused
+ * is asked again until the window ends.
  */
 export async function verifyFix(run: Run, kube: KubeApi, applied: AppliedChange): Promise<Outcome> {
   const { deps, plan, remediator, params } = run;
@@ -56,7 +57,10 @@ async function pollHealth(run: Run, kube: KubeApi, applied: AppliedChange): Prom
       health = await remediator.check!(plan, params, kube, applied, new Date(appliedAt));
     } catch (error) {
       if (error instanceof ClusterUnreachableError) throw error;
-      health = { state: 'failed', detail: `cannot check: ${describeError(error).message}` };
+      // RBAC's no may pass (an API server that has just restarted denies until its authorizer's
+      // caches fill): asked again within the window. Anything else ends it.
+      const state = error instanceof ForbiddenError ? 'progressing' : 'failed';
+      health = { state, detail: `cannot check: ${describeError(error).message}` };
     }
     if (health.state !== 'progressing' || deps.clock().getTime() >= deadline) return health;
     await sleep(Math.min(intervalSeconds * 1000, Math.max(0, deadline - deps.clock().getTime())));

@@ -135,6 +135,25 @@ describe('remediator stage, alert to outcome', () => {
     expect(kube.writes).toEqual([]);
   });
 
+  it('asks again when RBAC refuses a check (a restarted API server), and records the fix verified once it answers', async () => {
+    const { run, kube } = harness('enforce');
+    const patch = kube.patch.bind(kube);
+    kube.patch = async <K extends Kind>(...args: Parameters<typeof kube.patch<K>>) => {
+      const written = await patch(...args);
+      kube.failWith = new ForbiddenError('get deployment payments/checkout: deployments.apps "checkout" is forbidden');
+      return written;
+    };
+    const complete = kube.completeRollout.bind(kube);
+    kube.completeRollout = (namespace: string, name: string) => {
+      kube.failWith = undefined;
+      complete(namespace, name);
+    };
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({ result: 'applied', verification: { status: 'verified' } });
+  });
+
   it('raises the memory of an OOM-killed container by the factor and records it verified', async () => {
     const { run, kube } = harness('enforce', { fixes: { 'oom-killed': 'raise-memory' } });
     kube.add(crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }));
