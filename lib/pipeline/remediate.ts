@@ -13,7 +13,7 @@ import { finish } from './finish.ts';
 import type { PlanMessage } from './messages.ts';
 import { stillWaiting } from './remediation/approval-wait.ts';
 import { decideAndRun } from './remediation/decide.ts';
-import { resumeVerification, resumeWrite } from './remediation/resume.ts';
+import { earlierWriteMayStand, resumeVerification, resumeWrite } from './remediation/resume.ts';
 import { openRun, type RemediateDeps, type Run } from './remediation/run.ts';
 import { isUnfinished, leaveForFollowUp } from './remediation/write.ts';
 
@@ -83,7 +83,7 @@ async function settle(run: Run, error: unknown): Promise<Outcome> {
   if (!isExpectedFailure(error, 'remediation')) log.error({ err: error }, 'remediation failed');
   const target = describeTarget(run.plan.target);
   const { result, reason } = resultOfError(error, { stage: 'remediation', action: run.plan.action, target });
-  const mayStand = run.resumed ? `; an earlier attempt's write may have landed (${run.plan.action} ${target})` : '';
+  const mayStand = run.resumed ? `; ${earlierWriteMayStand(run)}` : '';
   return finish(deps, run.outcome, result, `${reason}${mayStand}`, error);
 }
 

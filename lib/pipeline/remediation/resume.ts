@@ -7,6 +7,11 @@ import type { Run } from './run.ts';
 import { verifyFix } from './verify.ts';
 import { releasing, writeAndVerify } from './write.ts';
 
+/** What a record that ends a resumed write says, for the earlier write may have landed. */
+export function earlierWriteMayStand(run: Run): string {
+  return `an earlier attempt's write may have landed (${run.plan.action} ${describeTarget(run.plan.target)}): check the target`;
+}
+
 /**
  * A record left at `applying`: an earlier run decided and began the write, which may have
  * landed. Policy, limits and approval were settled then, so the same idempotent change is written
@@ -14,8 +19,8 @@ import { releasing, writeAndVerify } from './write.ts';
  * target) stop it now, and the record then says the earlier write may stand.
  */
 export async function resumeWrite(run: Run, kube: KubeApi): Promise<Outcome> {
-  const { deps, plan } = run;
-  const mayStand = `an earlier attempt's write may have landed (${plan.action} ${describeTarget(plan.target)}): check the target`;
+  const { deps } = run;
+  const mayStand = earlierWriteMayStand(run);
   if (run.outcome.resolvedAt !== undefined) {
     return finish(
       deps,

@@ -23,6 +23,16 @@ import { silentLogger } from '../../helpers/support.ts';
 
 import { claimAsWorker, crashLoopAlert, enforcedByHand, harness, LEASE } from '../../helpers/pipeline-harness.ts';
 
+/** A detected alert whose record a worker left at `applying` (it stopped mid-write): its id. */
+async function leftAtApplying(h: Pick<ReturnType<typeof harness>, 'detect' | 'plans' | 'store' | 'clock'>) {
+  await h.detect(crashLoopAlert);
+  const id = h.plans.sent[0]!.id;
+  const claim = await claimAsWorker(h.store, id, h.clock.now());
+  await h.store.save({ ...claim.outcome, stage: 'applying' }, h.clock.now());
+  h.clock.advance(1);
+  return id;
+}
+
 describe('remediator stage, alert to outcome', () => {
   it('dry-runs the rollout restart by default and records what the API server would do', async () => {
     const { run, kube } = harness();
@@ -567,14 +577,19 @@ describe('remediator stage, alert to outcome', () => {
     expect(await store.get(id)).toMatchObject({ stage: 'done', result: 'applied' });
   });
 
-  it('keeps a resumed write in flight while the cluster is unreachable: the earlier attempt may have landed', async () => {
-    const { detect, remediate, plans, store, clock, kube } = harness('enforce');
-    await detect(crashLoopAlert);
-    const id = plans.sent[0]!.id;
-    const claim = await claimAsWorker(store, id, clock.now());
-    await store.save({ ...claim.outcome, stage: 'applying' }, clock.now());
-    clock.advance(1);
-    kube.failWith = new ClusterUnreachableError('get deployment payments/checkout: cannot reach (ECONNREFUSED)');
+  it.each([
+    [
+      'the cluster is unreachable',
+      new ClusterUnreachableError('get deployment payments/checkout: cannot reach (ECONNREFUSED)'),
+    ],
+    [
+      'RBAC says no (a restarted API server denies until its caches fill)',
+      new ForbiddenError('get deployment payments/checkout: deployments.apps "checkout" is forbidden'),
+    ],
+  ])('keeps a resumed write in flight while %s: the earlier attempt may have landed', async (_, failure) => {
+    const { remediate, store, clock, kube, ...rest } = harness('enforce');
+    const id = await leftAtApplying({ store, clock, ...rest });
+    kube.failWith = failure;
 
     await expect(remediate(id)).rejects.toBeInstanceOf(UnfinishedError);
     const left = await store.get(id);
@@ -582,36 +597,13 @@ describe('remediator stage, alert to outcome', () => {
     clock.advance(1);
     const outcome = await remediate(id);
 
-    expect(left).toMatchObject({ stage: 'applying' });
-    expect(outcome).toMatchObject({ stage: 'done', result: 'applied' });
-  });
-
-  it('keeps a resumed write in flight when RBAC says no: a restarted API server denies until its caches fill', async () => {
-    const { detect, remediate, plans, store, clock, kube } = harness('enforce');
-    await detect(crashLoopAlert);
-    const id = plans.sent[0]!.id;
-    const claim = await claimAsWorker(store, id, clock.now());
-    await store.save({ ...claim.outcome, stage: 'applying' }, clock.now());
-    clock.advance(1);
-    kube.failWith = new ForbiddenError('get deployment payments/checkout: deployments.apps "checkout" is forbidden');
-
-    await expect(remediate(id)).rejects.toBeInstanceOf(UnfinishedError);
-    const left = await store.get(id);
-    kube.failWith = undefined;
-    clock.advance(1);
-    const outcome = await remediate(id);
-
-    expect(left).toMatchObject({ stage: 'applying', error: { code: 'forbidden' } });
+    expect(left).toMatchObject({ stage: 'applying', error: { code: failure.code } });
     expect(outcome).toMatchObject({ stage: 'done', result: 'applied', change: expect.any(String) });
   });
 
   it('ends a resumed write that meets a lasting failure, saying the earlier write may stand', async () => {
-    const { detect, remediate, plans, store, clock, kube } = harness('enforce');
-    await detect(crashLoopAlert);
-    const id = plans.sent[0]!.id;
-    const claim = await claimAsWorker(store, id, clock.now());
-    await store.save({ ...claim.outcome, stage: 'applying' }, clock.now());
-    clock.advance(1);
+    const { remediate, kube, ...rest } = harness('enforce');
+    const id = await leftAtApplying(rest);
     kube.failWith = new NotFoundError('deployments.apps "checkout" not found');
 
     const outcome = await remediate(id);
@@ -619,17 +611,13 @@ describe('remediator stage, alert to outcome', () => {
     expect(outcome).toMatchObject({ stage: 'done', result: 'no-action' });
     expect(outcome.reason).toBe(
       'deployment payments/checkout no longer exists: deployments.apps "checkout" not found; ' +
-        "an earlier attempt's write may have landed (rollout-restart deployment payments/checkout)",
+        "an earlier attempt's write may have landed (rollout-restart deployment payments/checkout): check the target",
     );
   });
 
   it('records a resumed write stopped by the kill switch as failed, saying the earlier write may stand', async () => {
-    const { detect, plans, store, clock, kube, config } = harness('enforce');
-    await detect(crashLoopAlert);
-    const id = plans.sent[0]!.id;
-    const claim = await claimAsWorker(store, id, clock.now());
-    await store.save({ ...claim.outcome, stage: 'applying' }, clock.now());
-    clock.advance(1);
+    const { store, clock, kube, config, ...rest } = harness('enforce');
+    const id = await leftAtApplying({ store, clock, ...rest });
 
     const outcome = await handlePlan(
       { kind: 'plan', id },
