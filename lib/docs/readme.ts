@@ -1,4 +1,5 @@
 import { enabledFixes, type AgentConfig } from '../config/agent-config.ts';
+import { answerFor, type MixinAlerts } from '../config/mixin-alerts.ts';
 import type { AnyDetector } from '../detect/detector.ts';
 import { guards as registeredGuards } from '../guardrails/registry.ts';
 import type { Guard } from '../guardrails/guard.ts';
@@ -17,12 +18,15 @@ export interface ReadmeUnits {
   detectors: readonly AnyDetector[];
   remediators: readonly AnyRemediator[];
   guards?: readonly Guard[];
+  /** The kubernetes-mixin's alerts by group (config/kubernetes-mixin-alerts.yaml). */
+  mixin: MixinAlerts;
 }
 
 /** Section name → its Markdown, for the `<!-- generated: name -->` markers. */
 export function readmeSections(units: ReadmeUnits): Record<string, string> {
   return {
     detectors: detectorsTable(units),
+    'mixin-alerts': mixinAlertsTable(units),
     'shipped-fixes': shippedFixesTable(units),
     fixes: fixesTable(units),
     guardrails: guardrailTable(units.config, units.guards ?? registeredGuards),
@@ -50,6 +54,22 @@ function detectorsTable({ config, detectors }: ReadmeUnits): string {
     ];
   });
   return table(['alert (kube-prometheus)', 'detector', 'what it finds', 'anomalies it reports'], rows);
+}
+
+function mixinAlertsTable({ config, mixin }: ReadmeUnits): string {
+  const rows = Object.entries(mixin.groups).flatMap(([group, alerts]) =>
+    alerts.map((alertname) => {
+      const answer = answerFor(config, alertname);
+      const cell =
+        answer === undefined
+          ? '**no rule**'
+          : 'detector' in answer
+            ? `detector ${code(answer.detector)}`
+            : `ignored: ${answer.ignored}`;
+      return [group, alertname, cell];
+    }),
+  );
+  return table(['group', 'alert', 'shipped rule'], rows);
 }
 
 function shippedFixesTable({ config }: ReadmeUnits): string {

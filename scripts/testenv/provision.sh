@@ -2,7 +2,8 @@
 # Provisions everything the integration and end-to-end tests run against, printing what it does
 # and how long each part took. Each part is pinned and cached by version under
 # ${KUBEMEND_CACHE:-~/.cache/kubemend}/testenv, so a warm machine does nothing here.
-#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok: built from source with Go
+#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kube-state-metrics:
+#     built from source with Go
 #   moto server (AWS emulator): PyPI, in a virtualenv
 #   Alertmanager, Prometheus: Debian packages
 set -euo pipefail
@@ -10,7 +11,7 @@ cd "$(dirname "$0")"
 command -v go >/dev/null || { echo "testenv: Go is required to build the control plane" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "testenv: Python 3 is required for the AWS emulator" >&2; exit 1; }
 total=$SECONDS
-for part in etcd kube kwok moto debian; do
+for part in etcd kube kwok ksm moto debian; do
   started=$SECONDS
   path=$(bash "$part.sh" | tail -n 1)
   echo "testenv: $part ok ($((SECONDS - started))s): $path" >&2

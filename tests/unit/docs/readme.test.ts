@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 
 import { loadAgentConfig } from '../../../lib/config/agent-config.ts';
+import { loadMixinAlerts } from '../../../lib/config/mixin-alerts.ts';
 import { detectors } from '../../../lib/detect/registry.ts';
 import { normaliseTable, readmeSections, readSections, renderReadme } from '../../../lib/docs/readme.ts';
 import { guards } from '../../../lib/guardrails/registry.ts';
@@ -12,7 +13,7 @@ import { remediators } from '../../../lib/remediate/registry.ts';
 const root = join(import.meta.dirname, '../../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const config = loadAgentConfig(join(root, 'config/agent_config.yaml'));
-const generated = readmeSections({ config, detectors, remediators });
+const generated = readmeSections({ config, detectors, remediators, mixin: loadMixinAlerts() });
 
 describe('the README sections generated from code', () => {
   it.each(Object.keys(generated))('%s is up to date (run `npm run readme` after changing the code)', (name) => {
