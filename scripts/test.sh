@@ -3,8 +3,8 @@
 #   npm ci (pinned lockfile; includes the Node 24 runtime as node_modules/.bin/node),
 #   typecheck, lint (eslint + prettier), secret scan, the workflows (actionlint), the commit
 #   message (commitlint), the serverless package check with its canary resources, the test
-#   environment (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, the AWS
-#   emulator, Alertmanager and Prometheus: pinned, cached), then jest: unit and handler tests, then
+#   environment (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok,
+#   kube-state-metrics, the AWS emulator, Alertmanager and Prometheus: pinned, cached), then jest: unit and handler tests, then
 #   integration and end-to-end tests against that environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +48,8 @@ amtool check-config infra/alertmanager/alertmanager.yml
 step "kubemend's Prometheus rules (promtool check rules, promtool test rules)"
 promtool check rules infra/prometheus/kubemend-rules.yml
 promtool test rules tests/prometheus/kubemend-rules.test.yml
+step "the scenario suite's kubernetes-mixin rules (promtool check rules)"
+promtool check rules tests/testenv/mixin/kubernetes-rules.yml
 step "tests"
 results=$(mktemp)
 status=0

@@ -19,8 +19,6 @@ export interface KubeletSample {
 
 export interface Monitoring {
   prometheusUrl: string;
-  /** Sets what the kubelet stand-in serves (replacing what it served before). */
-  setKubeletSamples(samples: readonly KubeletSample[]): void;
   /** The alerts Prometheus has firing now, by name and labels. */
   firing(): Promise<{ labels: Record<string, string>; state: string }[]>;
   stop(): Promise<void>;
@@ -38,6 +36,10 @@ export async function startMonitoring(options: {
   workDir: string;
   alertmanagerUrl: string;
   rules?: string;
+  /** kube-state-metrics watches only these namespaces' objects (and the cluster-scoped ones). */
+  namespaces?: readonly string[];
+  /** What the kubelet stand-in serves, asked at each scrape. */
+  kubelet?: () => readonly KubeletSample[];
 }): Promise<Monitoring> {
   const processes: Managed[] = [];
   const ksmPort = await freePort();
@@ -55,14 +57,14 @@ export async function startMonitoring(options: {
       `--telemetry-port=${ksmTelemetry}`,
       // What the mixin's PersistentVolume rules read to leave excluded claims out.
       '--metric-labels-allowlist=persistentvolumeclaims=[excluded_from_alerts]',
+      ...(options.namespaces === undefined ? [] : [`--namespaces=${options.namespaces.join(',')}`]),
     ],
     options.workDir,
   );
   processes.push(ksm);
   await waitFor(ksm, async () => (await fetch(`http://127.0.0.1:${ksmPort}/healthz`)).ok, 60_000);
 
-  let samples: readonly KubeletSample[] = [];
-  const kubelet = await serveKubeletStandIn(() => samples);
+  const kubelet = await serveKubeletStandIn(options.kubelet ?? (() => []));
   const kubeletTarget = `127.0.0.1:${(kubelet.address() as { port: number }).port}`;
 
   const promPort = await freePort();
@@ -106,7 +108,6 @@ export async function startMonitoring(options: {
 
   return {
     prometheusUrl,
-    setKubeletSamples: (next) => (samples = next),
     firing: async () => {
       const body = (await (await fetch(`${prometheusUrl}/api/v1/alerts`)).json()) as {
         data: { alerts: { labels: Record<string, string>; state: string }[] };
