@@ -32,6 +32,8 @@ export interface DaemonSetSnapshot {
 export type DaemonSetAnomaly =
   PodCauseKind | 'gone' | 'create-refused' | 'misscheduled' | 'untolerated-taints' | 'rollout-converging';
 
+const MAX_NODES = 1000;
+
 export const daemonSetHealth: Detector<DaemonSetSnapshot, DaemonSetAnomaly> = {
   name: 'daemonset-health',
   description:
@@ -58,9 +60,10 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot, DaemonSetAnomaly> = {
     const alertname = alert.labels.alertname;
     const daemonSet = await orNull(kube.read('DaemonSet', name, namespace));
     if (daemonSet === null) return { namespace, name, daemonSet, pods: [], nodes: [], events: [], alertname };
+    // As many pods as nodes: a node whose pod was not listed would look like one without a pod.
     const [pods, nodes, events] = await Promise.all([
-      podsWithEvents(kube, namespace, daemonSet.spec?.selector, 200),
-      kube.list('Node', { max: 1000 }),
+      podsWithEvents(kube, namespace, daemonSet.spec?.selector, MAX_NODES),
+      kube.list('Node', { max: MAX_NODES }),
       kube.listWarningEvents(namespace, { kind: 'DaemonSet', name, uid: daemonSet.metadata?.uid }),
     ]);
     return { namespace, name, daemonSet, pods, nodes, events, alertname };

@@ -103,6 +103,24 @@ describe('daemonset-health detector: observe', () => {
     expect(observed.nodes.map((n) => n.metadata?.name)).toEqual([A, B]);
   });
 
+  it('reads as many pods as nodes, so no node with a pod looks like one without', async () => {
+    const names = Array.from(
+      { length: 250 },
+      (_, i) => `ip-10-1-${Math.floor(i / 100)}-${i % 100}.eu-west-1.compute.internal`,
+    );
+    const kube = new FakeKube().add(
+      nodeExporterDaemonSet(),
+      ...names.map((name) => ({
+        ...nodeExporterPod(name, 'healthy'),
+        metadata: { ...nodeExporterPod(name, 'healthy').metadata, name: `node-exporter-${name}` },
+      })),
+    );
+
+    const observed = await daemonSetHealth.observe(notScheduledAlert(), kube);
+
+    expect(observed.pods).toHaveLength(250);
+  });
+
   it('reads the DaemonSet’s own warning events and which alert asked', async () => {
     const kube = new FakeKube().add(nodeExporterDaemonSet(), node('ready', { name: A }));
     kube.events.push(failedCreate('Error creating: pods "node-exporter-x7k2p" is forbidden: exceeded quota: pods'));
@@ -481,6 +499,22 @@ describe('daemonset-health detector: misscheduled pods', () => {
       anomaly: 'misscheduled',
       summary: `daemonset monitoring/node-exporter runs 1 pod on nodes it should not: node-exporter-0317 on ${C} (taint node.kubernetes.io/not-ready:NoSchedule is not tolerated; the controller keeps it, as NoSchedule only bars new pods)`,
     });
+  });
+
+  it('lets the node explain a misscheduled pod’s own problem', () => {
+    const diagnosis = daemonSetHealth.diagnose(
+      snapshot({
+        pods: [
+          { pod: nodeExporterPod(A, 'healthy'), events: [] },
+          { pod: nodeExporterPod(B, 'healthy'), events: [] },
+          { pod: nodeExporterPod(C, 'probe-failure'), events: [] },
+        ],
+        nodes: [node('ready', { name: A }), node('ready', { name: B }), node('not-ready', { name: C })],
+      }),
+      now,
+    );
+
+    expect(diagnosis.anomaly).toBe('misscheduled');
   });
 
   it('judges only pods this DaemonSet controls', () => {
