@@ -84,7 +84,7 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot, DaemonSetAnomaly> = {
     const evidence: Evidence[] = [
       {
         source: 'daemonset.status',
-        message: `desired ${status?.desiredNumberScheduled ?? 0}, scheduled ${status?.currentNumberScheduled ?? 0}, ready ${status?.numberReady ?? 0}, updated ${status?.updatedNumberScheduled ?? 0}, misscheduled ${status?.numberMisscheduled ?? 0}`,
+        message: `desired ${status?.desiredNumberScheduled ?? 0}, scheduled ${status?.currentNumberScheduled ?? 0}, ready ${status?.numberReady ?? 0}, updated ${status?.updatedNumberScheduled ?? 0}, available ${status?.numberAvailable ?? 0}, misscheduled ${status?.numberMisscheduled ?? 0}`,
       },
       ...nodeEvidence(nodes),
     ];
@@ -279,7 +279,7 @@ function createRefused(
   return {
     ...found,
     anomaly: 'create-refused',
-    summary: `${named} has no pod ${where} because ${refuser(message)} refused to create them: ${bounded(message, 240)}`,
+    summary: `${named} has no pod ${where} because ${refuser(message)} refused to create its pods: ${bounded(message, 240)}`,
     confidence: 0.85,
     evidence: [{ ...event, message: bounded(event.message) }, ...found.evidence],
   };

@@ -325,7 +325,9 @@ describe('daemonset-health detector: diagnose', () => {
       summary: `daemonset monitoring/node-exporter: 1 of 3 pods are unhealthy, e.g. node-exporter-0231 on ${B}: container node-exporter keeps exiting with code 1 (Error)`,
       confidence: 0.7,
     });
-    expect(diagnosis.evidence[0]?.message).toBe('desired 3, scheduled 3, ready 2, updated 3, misscheduled 0');
+    expect(diagnosis.evidence[0]?.message).toBe(
+      'desired 3, scheduled 3, ready 2, updated 3, available 2, misscheduled 0',
+    );
   });
 
   it('reports a shortfall nothing here explains as rollout-converging, barely sure', () => {
@@ -360,7 +362,7 @@ describe('daemonset-health detector: pods the API server refused', () => {
     expect(diagnosis).toMatchObject({
       anomaly: 'create-refused',
       confidence: 0.85,
-      summary: `daemonset monitoring/node-exporter has no pod on 1 node (${C}) because PodSecurity admission (restricted:latest) refused to create them: ${podSecurity.slice(0, 239)}…`,
+      summary: `daemonset monitoring/node-exporter has no pod on 1 node (${C}) because PodSecurity admission (restricted:latest) refused to create its pods: ${podSecurity.slice(0, 239)}…`,
     });
     expect(diagnosis.evidence[0]).toEqual({
       source: 'event',
@@ -396,7 +398,7 @@ describe('daemonset-health detector: pods the API server refused', () => {
     ],
   ])('names %s as the refuser', (_, message, refuser) => {
     expect(daemonSetHealth.diagnose(short(message), now).summary).toContain(
-      `because ${refuser} refused to create them: `,
+      `because ${refuser} refused to create its pods: `,
     );
   });
 
