@@ -33,20 +33,22 @@ export async function podsWithEvents(
   return pods.map((pod) => ({ pod, events: events[unhealthy.indexOf(pod)] ?? [] }));
 }
 
-/** Causes across pods: how many pods are unhealthy, and the most frequent cause with an example. */
+/** Causes across pods: how many pods are unhealthy, and the most frequent cause with an example (and its pod). */
 export function summarizeCauses(pods: readonly PodWithEvents[]): {
   unhealthy: number;
-  primary: { cause: PodCause; count: number } | undefined;
+  primary: { cause: PodCause; count: number; pod: V1Pod } | undefined;
 } {
-  const perPod = pods.map(({ pod, events }) => podCauses(pod, events));
-  const counts = new Map<string, { cause: PodCause; count: number }>();
-  for (const cause of perPod.flat()) {
-    const entry = counts.get(cause.kind) ?? { cause, count: 0 };
-    entry.count += 1;
-    counts.set(cause.kind, entry);
+  const perPod = pods.map(({ pod, events }) => ({ pod, causes: podCauses(pod, events) }));
+  const counts = new Map<string, { cause: PodCause; count: number; pod: V1Pod }>();
+  for (const { pod, causes } of perPod) {
+    for (const cause of causes) {
+      const entry = counts.get(cause.kind) ?? { cause, count: 0, pod };
+      entry.count += 1;
+      counts.set(cause.kind, entry);
+    }
   }
   return {
-    unhealthy: perPod.filter((causes) => causes.length > 0).length,
+    unhealthy: perPod.filter(({ causes }) => causes.length > 0).length,
     primary: [...counts.values()].sort((a, b) => b.count - a.count)[0],
   };
 }

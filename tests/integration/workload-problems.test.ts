@@ -457,8 +457,9 @@ describe('workload problems on a real control plane', () => {
   it('names the tainted nodes a DaemonSet does not run on (KubeDaemonSetNotScheduled)', async () => {
     const namespace = await createNamespace('ds-taints');
     const node = `${namespace}-gpu`;
+    // Labelled linux, so the DaemonSet's nodeSelector selects it and only the taint keeps it off.
     await createUnmanagedNode(node, [], {
-      labels: { pool: namespace },
+      labels: { pool: namespace, 'kubernetes.io/os': 'linux' },
       taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }],
     });
     await admin().objects.create({
@@ -484,7 +485,7 @@ describe('workload problems on a real control plane', () => {
     });
 
     expect(outcome.diagnosis).toMatchObject({ detector: 'daemonset-health', anomaly: 'untolerated-taints' });
-    expect(outcome.reason).toContain(`${node} (nvidia.com/gpu=true:NoSchedule)`);
+    expect(outcome.reason).toContain(`${node} (nvidia.com/gpu=true:NoSchedule`);
   }, 120_000);
 
   it('reports a node that stopped reporting (KubeNodeUnreachable)', async () => {

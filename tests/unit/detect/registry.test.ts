@@ -40,6 +40,7 @@ import {
   storageClass,
   storefrontHpa,
   type PodState,
+  warningEvent,
 } from '../../helpers/fixtures.ts';
 
 const now = new Date('2026-11-26T02:20:00Z');
@@ -187,6 +188,28 @@ const daemonSetScenarios = (): Scenarios => {
     [
       'a tainted node without a pod',
       of({ nodes: [node('ready', { name: 'gpu-1', taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }] })] }),
+    ],
+    [
+      'a pod the API server refused to create',
+      of({
+        pods: [{ pod: nodeExporterPod(nodes[0]!, 'healthy'), events: [] }],
+        events: [
+          warningEvent(
+            { kind: 'DaemonSet', name: 'node-exporter', namespace: 'monitoring' },
+            'FailedCreate',
+            'Error creating: pods "node-exporter-x7k2p" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)',
+          ),
+        ],
+      }),
+    ],
+    [
+      'a pod on a node whose NoExecute taint it does not tolerate',
+      of({
+        nodes: [
+          node('ready', { name: nodes[0]! }),
+          node('ready', { name: nodes[1]!, taints: [{ key: 'team', effect: 'NoExecute' }] }),
+        ],
+      }),
     ],
     ['a shortfall nothing explains', of({})],
     ['a deleted DaemonSet', of({ daemonSet: null, pods: [], nodes: [] })],

@@ -55,7 +55,7 @@ describe('podsWithEvents', () => {
 });
 
 describe('summarizeCauses', () => {
-  it('counts the unhealthy pods and names the most frequent cause with how many pods share it', () => {
+  it('counts the unhealthy pods and names the most frequent cause with how many pods share it and the first pod that has it', () => {
     const pods = [
       checkoutPod('bad-image', 'checkout-7d9f8b6c5d-a1b2c'),
       checkoutPod('app-crash', 'checkout-7d9f8b6c5d-d3e4f'),
@@ -68,6 +68,7 @@ describe('summarizeCauses', () => {
     expect(unhealthy).toBe(3);
     expect(primary?.count).toBe(2);
     expect(primary?.cause).toMatchObject({ kind: 'bad-image', container: 'app' });
+    expect(primary?.pod.metadata?.name).toBe('checkout-7d9f8b6c5d-a1b2c');
   });
 
   it('finds no cause among healthy pods', () => {
