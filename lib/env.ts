@@ -54,8 +54,18 @@ const WorkerEnv = {
   KUBEMEND_KUBE_TIMEOUT_SECONDS: SecondsSchema,
 };
 
+/** Where a worker sends notifications (both optional). */
+const NotifyEnv = {
+  /** SNS topic told about applied, refused, failed, pending-approval and suggested outcomes (optional). */
+  KUBEMEND_SNS_TOPIC_ARN: optional(z.string().regex(/^arn:aws[a-z-]*:sns:/, 'expected an SNS topic ARN')),
+  /** SSM SecureString holding a Slack incoming-webhook URL (optional); read once per container. */
+  KUBEMEND_SLACK_WEBHOOK_PARAMETER: optional(z.string().min(1)),
+};
+
 export const DetectorEnvSchema = z.object({
   ...WorkerEnv,
+  // The detector tells people of diagnoses that come with a suggested fix.
+  ...NotifyEnv,
   KUBEMEND_PLAN_QUEUE_URL: z.url(),
   /** The metric models (bundled); consulted for clusters whose registry entry names a Prometheus. */
   KUBEMEND_MODEL_CONFIG_PATH: z.string().min(1).default('config/model_config.yaml'),
@@ -66,10 +76,7 @@ export const RemediatorEnvSchema = z.object({
   KUBEMEND_KILL_SWITCH_PARAMETER: z.string().min(1),
   /** The plan queue, where an approved fix left unfinished is handed to be finished (optional). */
   KUBEMEND_PLAN_QUEUE_URL: optional(z.url()),
-  /** SNS topic told about applied, refused, failed and pending-approval outcomes (optional). */
-  KUBEMEND_SNS_TOPIC_ARN: optional(z.string().regex(/^arn:aws[a-z-]*:sns:/, 'expected an SNS topic ARN')),
-  /** SSM SecureString holding a Slack incoming-webhook URL (optional); read once per container. */
-  KUBEMEND_SLACK_WEBHOOK_PARAMETER: optional(z.string().min(1)),
+  ...NotifyEnv,
 });
 export const AuditEnvSchema = z.object({
   ...WorkerEnv,

@@ -165,6 +165,7 @@ export function createApp(ports: Ports): App {
         plans: plans(),
         leaseMs: ports.leaseMs,
         metrics: metrics(),
+        notifier: notifier(),
       }),
     remediate: async (message) => (await code.remediate()).handlePlan(message, await remediation()),
     approve: async (id, by) => {

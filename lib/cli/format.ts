@@ -1,4 +1,5 @@
-import type { Diagnosis, Outcome, Plan } from '../domain/types.ts';
+import type { Diagnosis, Outcome, Plan, Suggestion } from '../domain/types.ts';
+import { suggestionLines } from '../notify/message.ts';
 
 /** A fixed-width table of recent outcomes for `kubemend history`. */
 export function formatHistory(outcomes: readonly Outcome[]): string {
@@ -8,7 +9,7 @@ export function formatHistory(outcomes: readonly Outcome[]): string {
     outcome.alert.labels.alertname ?? '-',
     target(outcome),
     outcome.result ?? `(${outcome.stage})`,
-    outcome.plan?.action ?? '-',
+    outcome.plan?.action ?? (outcome.suggestion === undefined ? '-' : `suggested: ${outcome.suggestion.action}`),
     oneLine(outcome.reason ?? ''),
   ]);
   const header = ['RECEIVED (UTC)', 'ALERT', 'TARGET', 'RESULT', 'ACTION', 'REASON'];
@@ -25,8 +26,17 @@ export function formatHistory(outcomes: readonly Outcome[]): string {
     .join('\n');
 }
 
-/** A human-readable diagnosis for `kubemend diagnose`, with the plan the rule's fixes made (or why none). */
-export function formatDiagnosis(alertname: string, diagnosis: Diagnosis, plan: Plan | undefined, why?: string): string {
+/**
+ * A human-readable diagnosis for `kubemend diagnose`, with the plan the rule's fixes made (or why
+ * none, and the fix suggested when the rule maps none).
+ */
+export function formatDiagnosis(
+  alertname: string,
+  diagnosis: Diagnosis,
+  plan: Plan | undefined,
+  why?: string,
+  suggestion?: Suggestion,
+): string {
   const lines = [
     `${alertname}: ${diagnosis.anomaly} on ${diagnosis.target.kind} ${diagnosis.target.namespace ?? ''}/${diagnosis.target.name} (confidence ${diagnosis.confidence})`,
     `  ${diagnosis.summary}`,
@@ -37,6 +47,7 @@ export function formatDiagnosis(alertname: string, diagnosis: Diagnosis, plan: P
     plan === undefined
       ? `  plan: none${why === undefined ? '' : ` — ${why}`}`
       : `  plan: ${plan.action} ${plan.target.kind} ${plan.target.namespace ?? ''}/${plan.target.name} — ${plan.reason}`,
+    ...(suggestion === undefined ? [] : suggestionLines(suggestion).map((line) => `  ${line}`)),
   ];
   return lines.join('\n');
 }

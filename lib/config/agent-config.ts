@@ -273,6 +273,11 @@ export function fixesFor(rule: Pick<Rule, 'fixes'>, anomaly: string): readonly s
   return (Object.hasOwn(rule.fixes, anomaly) ? rule.fixes[anomaly] : rule.fixes[ANY_ANOMALY]) ?? [];
 }
 
+/** The line of configuration that lets `fix` answer `anomaly` under the rule for `alertname`. */
+export function enableHint(alertname: string, anomaly: string, fix: string): string {
+  return `to enable: add \`${anomaly}: ${fix}\` under rules[${alertname}].fixes`;
+}
+
 /** Every fix a rule may apply, for any anomaly. */
 export function enabledFixes(rule: Pick<Rule, 'fixes'>): string[] {
   return [...new Set(Object.values(rule.fixes).flat())].sort();

@@ -1,9 +1,12 @@
-import type { V1ResourceQuota } from '@kubernetes/client-node';
+import type { CoreV1Event, V1ResourceQuota } from '@kubernetes/client-node';
 
+import type { Evidence } from '../domain/types.ts';
+import { iso } from '../kube/objects.ts';
 import { quantity } from '../kube/quantity.ts';
 import type { Detector } from './detector.ts';
 import { gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
+import { quotaGate } from './quota-resources.ts';
 
 export interface QuotaSnapshot {
   namespace: string;
@@ -11,57 +14,79 @@ export interface QuotaSnapshot {
   /** The resource the alert names (kube-prometheus' `resource` label), if any. */
   resource?: string;
   quota: V1ResourceQuota | null;
+  /** Warning events in the namespace whose message says this quota refused a create. */
+  events?: CoreV1Event[];
 }
 
-export const quotaHealth: Detector<QuotaSnapshot, 'quota-high' | 'quota-exhausted' | 'gone'> = {
+/** kube-prometheus' KubeQuotaAlmostFull threshold: used / hard above 0.9. */
+const ALMOST_FULL = 0.9;
+/** At most this many refused creates are kept as evidence. */
+const MAX_EVENTS = 3;
+
+/** One resource of a quota, as its status reports it. */
+interface Usage {
+  resource: string;
+  used: string;
+  hard: string;
+  /** used / hard; a hard limit of 0 is used up by nothing at all. */
+  ratio: number;
+}
+
+export const quotaHealth: Detector<QuotaSnapshot, 'quota-exhausted' | 'quota-high' | 'recovered' | 'gone'> = {
   name: 'quota-health',
   description:
-    'KubeQuotaExceeded, KubeQuotaFullyUsed: which resources of a ResourceQuota are at or over their hard limit; new pods (and rollouts, and HPA scale-ups) in the namespace fail to be created while they are.',
-  reads: [{ apiGroup: '', resource: 'resourcequotas', verbs: ['get'] }],
-  anomalies: { 'quota-high': [], 'quota-exhausted': [], gone: [] },
+    'KubeQuotaExceeded, KubeQuotaFullyUsed, KubeQuotaAlmostFull: which resources of a ResourceQuota are used up (or at 90 % and more) by its status, and what that refuses in the namespace — new pods for pods, CPU, memory and extended resources (so rollouts, scale-ups and Job runs fail), new PersistentVolumeClaims for storage, new objects for counts — with the creates its quota admission refused.',
+  reads: [
+    { apiGroup: '', resource: 'resourcequotas', verbs: ['get'] },
+    { apiGroup: '', resource: 'events', verbs: ['list'] },
+  ],
+  anomalies: { 'quota-exhausted': [], 'quota-high': [], recovered: [], gone: [] },
+  settled: ['recovered', 'gone'],
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');
     const name = requireLabel(alert, 'resourcequota');
     const resource = alert.labels.resource;
+    const named = resource === undefined || resource === '' ? {} : { resource };
     const quota = await orNull(kube.read('ResourceQuota', name, namespace));
-    return { namespace, name, ...(resource === undefined || resource === '' ? {} : { resource }), quota };
+    if (quota === null) return { namespace, name, ...named, quota };
+    const warnings = await kube.list('Event', { namespace, fieldSelector: 'type=Warning', max: 500 });
+    return { namespace, name, ...named, quota, events: refusedBy(name, warnings) };
   },
-  settled: ['gone'],
 
   diagnose: (snapshot) => {
-    const target = {
-      kind: 'ResourceQuota',
-      namespace: snapshot.namespace,
-      name: snapshot.name,
-      uid: snapshot.quota?.metadata?.uid,
-    };
+    const { namespace, name, quota } = snapshot;
+    const target = { kind: 'ResourceQuota', namespace, name, uid: quota?.metadata?.uid };
     const base = { detector: quotaHealth.name, target, facts: {} };
-    const { quota } = snapshot;
-    if (quota === null) return gone(base, `ResourceQuota ${snapshot.namespace}/${snapshot.name} no longer exists`, 0.9);
-    const hard = quota.status?.hard ?? {};
-    const used = quota.status?.used ?? {};
-    const rows = Object.keys(hard).map((resource) => ({
-      resource,
-      used: used[resource] ?? '0',
-      hard: hard[resource] ?? '0',
-    }));
-    const full = rows.filter((row) => quantity(row.used) >= quantity(row.hard));
-    const evidence = rows.map((row) => ({
-      source: 'quota.status',
-      message: `${row.resource}: ${row.used} used of ${row.hard}`,
-    }));
-    const named = snapshot.resource;
-    const focus = full.find((row) => row.resource === named) ?? full[0];
+    if (quota === null) return gone(base, `ResourceQuota ${namespace}/${name} no longer exists`, 0.9);
+    const usages = usagesOf(quota, snapshot.resource);
+    const full = usages.filter((usage) => usage.ratio >= 1);
+    const high = usages.filter((usage) => usage.ratio >= ALMOST_FULL);
+    const events = [...(snapshot.events ?? [])]
+      .sort((a, b) => eventTime(b) - eventTime(a))
+      .slice(0, MAX_EVENTS)
+      .map(eventEvidence);
+    const quotaName = `ResourceQuota ${namespace}/${name}`;
+    if (high.length === 0) {
+      const [highest] = [...usages].sort((a, b) => b.ratio - a.ratio);
+      return {
+        ...base,
+        anomaly: 'recovered',
+        summary: `${quotaName} is below ${percent(ALMOST_FULL)} of every hard limit now${highest === undefined ? '' : ` (highest: ${highest.used} of ${highest.hard} ${highest.resource}, ${percent(highest.ratio)})`}`,
+        confidence: 0.8,
+        evidence: [...(highest === undefined ? [] : [usageEvidence(highest)]), ...events],
+      };
+    }
+    const exhausted = full.length > 0;
+    const shown = exhausted ? full : high;
+    const { gates, pods } = gatesOf(shown);
+    const consequence = `${words(gates)} in ${namespace} ${exhausted ? 'are refused' : 'will be refused once it is used up'}`;
     return {
       ...base,
-      anomaly: full.length === 0 ? 'quota-high' : 'quota-exhausted',
-      summary:
-        focus === undefined
-          ? `ResourceQuota ${snapshot.name} is close to its limits in namespace ${snapshot.namespace}`
-          : `ResourceQuota ${snapshot.name} is exhausted for ${full.map((row) => row.resource).join(', ')} (${focus.resource}: ${focus.used} of ${focus.hard}): new pods in ${snapshot.namespace} are refused until usage drops or the quota is raised`,
+      anomaly: exhausted ? 'quota-exhausted' : 'quota-high',
+      summary: `${quotaName} has used ${words(shown.map(usageWords))}: ${consequence}${pods ? ' (and with them rollouts, scale-ups and Job runs that need new pods)' : ''}${exhausted ? ', until usage drops or the quota is raised' : ''}`,
       confidence: 0.8,
-      evidence,
+      evidence: [...high.map(usageEvidence), ...events],
     };
   },
 
@@ -69,13 +94,77 @@ export const quotaHealth: Detector<QuotaSnapshot, 'quota-high' | 'quota-exhauste
     lists: ['ResourceQuota'],
     *snapshots(listing) {
       for (const quota of listing.of('ResourceQuota')) {
-        const hard = quota.status?.hard ?? {};
-        const used = quota.status?.used ?? {};
-        const full = Object.keys(hard).some(
-          (resource) => quantity(used[resource] ?? '0') >= quantity(hard[resource] ?? '0'),
-        );
-        if (full) yield { namespace: quota.metadata?.namespace ?? '', name: quota.metadata?.name ?? '', quota };
+        if (usagesOf(quota, undefined).some((usage) => usage.ratio >= 1)) {
+          yield { namespace: quota.metadata?.namespace ?? '', name: quota.metadata?.name ?? '', quota, events: [] };
+        }
       }
     },
   },
 };
+
+/** Every resource the quota's status limits, with its use; the one the alert names first. */
+function usagesOf(quota: V1ResourceQuota, named: string | undefined): Usage[] {
+  const hard = quota.status?.hard ?? {};
+  const used = quota.status?.used ?? {};
+  const usages = Object.keys(hard).map((resource) => {
+    const row = { resource, used: used[resource] ?? '0', hard: hard[resource] ?? '0' };
+    const limit = quantity(row.hard);
+    const use = quantity(row.used);
+    return { ...row, ratio: limit === 0 ? (use > 0 ? Number.POSITIVE_INFINITY : 1) : use / limit };
+  });
+  return [...usages.filter((u) => u.resource === named), ...usages.filter((u) => u.resource !== named)];
+}
+
+/** What the used-up resources refuse, each once (`new pods` stands for every kind of new pod). */
+function gatesOf(usages: readonly Usage[]): { gates: string[]; pods: boolean } {
+  const all = usages.map((usage) => quotaGate(usage.resource));
+  const anyPod = all.some((gate) => gate.refused === 'new pods');
+  const gates = all.filter((gate) => !(anyPod && gate.pods && gate.refused !== 'new pods')).map((g) => g.refused);
+  return { gates: [...new Set(gates)], pods: all.some((gate) => gate.pods) };
+}
+
+/** `10 of 10 persistentvolumeclaims`, `12 of 10 pods (more than its hard limit, …)`, `1900m of 2 requests.cpu (95 %)`. */
+function usageWords(usage: Usage): string {
+  const amount = `${usage.used} of ${usage.hard} ${usage.resource}`;
+  if (usage.ratio > 1) return `${amount} (more than its hard limit, which was set below what was in use)`;
+  return usage.ratio < 1 ? `${amount} (${percent(usage.ratio)})` : amount;
+}
+
+function usageEvidence(usage: Usage): Evidence {
+  const share = Number.isFinite(usage.ratio) ? ` (${percent(usage.ratio)})` : '';
+  return { source: 'quota.status', message: `${usage.resource}: ${usage.used} used of ${usage.hard}${share}` };
+}
+
+function percent(ratio: number): string {
+  return `${Math.floor(ratio * 100)}%`;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function words(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1) ?? ''}`;
+}
+
+/**
+ * The Warning events that say quota admission refused a create because of this quota (a
+ * controller's FailedCreate: `… is forbidden: exceeded quota: <name>, requested: …`).
+ */
+function refusedBy(name: string, events: readonly CoreV1Event[]): CoreV1Event[] {
+  const mentions = new RegExp(`exceeded quota: ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(,|$|\\s)`);
+  return events.filter((event) => mentions.test(event.message ?? ''));
+}
+
+function eventTime(event: CoreV1Event): number {
+  const at = iso(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp);
+  return at === undefined ? 0 : Date.parse(at);
+}
+
+function eventEvidence(event: CoreV1Event): Evidence {
+  const object = `${event.involvedObject.kind ?? ''}/${event.involvedObject.name ?? ''}`;
+  const count = event.count !== undefined && event.count > 1 ? ` ×${event.count}` : '';
+  const at = iso(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp);
+  return {
+    source: `event ${object}`,
+    message: `${event.reason ?? 'Warning'}${count}: ${event.message ?? ''}`.trim(),
+    ...(at === undefined ? {} : { at }),
+  };
+}

@@ -32,6 +32,25 @@ export const PlanSchema = z.object({
 export type Plan = z.infer<typeof PlanSchema>;
 
 /**
+ * A fix that would answer a diagnosis but that the rule does not map to its anomaly: what it would
+ * do (its plan, with the params in words) and the line of configuration that would let it run.
+ * Advice for a person, recorded beside a diagnosis-only result; never a refusal.
+ */
+export const SuggestionSchema = z.object({
+  action: z.string().min(1),
+  target: ObjectRefSchema,
+  /** The plan's params as `key=value`, comma-separated ('' when it has none). */
+  params: z.string(),
+  reason: z.string(),
+  /** Which rule and anomaly it is not enabled for. */
+  rule: z.string(),
+  anomaly: z.string(),
+  /** The one-line hint: `to enable: add \`<anomaly>: <fix>\` under rules[<alertname>].fixes`. */
+  enable: z.string(),
+});
+export type Suggestion = z.infer<typeof SuggestionSchema>;
+
+/**
  * A detector's conclusion about one alert instance: what is wrong (`anomaly`), about which
  * object, in words, with the evidence it rests on and the typed facts a fix plans from. Which fix
  * (if any) answers the anomaly is configuration (`rules[].fixes`), never the detector's choice.
@@ -112,6 +131,8 @@ export const OutcomeSchema = z.object({
   reason: z.string().optional(),
   diagnosis: DiagnosisSchema.optional(),
   plan: PlanSchema.optional(),
+  /** With a diagnosis-only result: the fix that would answer it, were the rule to map it. */
+  suggestion: SuggestionSchema.optional(),
   policy: PolicyDecisionSchema.optional(),
   change: z.string().optional(),
   /** What the write changed (or, in a dry run, would have changed) in the object. */

@@ -1,4 +1,5 @@
 import type {
+  CoreV1Event,
   V1CronJob,
   V1DaemonSet,
   V1Deployment,
@@ -34,6 +35,7 @@ export const KINDS = {
   HorizontalPodAutoscaler: { apiVersion: 'autoscaling/v2', resource: 'horizontalpodautoscalers', namespaced: true },
   PodDisruptionBudget: { apiVersion: 'policy/v1', resource: 'poddisruptionbudgets', namespaced: true },
   StorageClass: { apiVersion: 'storage.k8s.io/v1', resource: 'storageclasses', namespaced: false },
+  Event: { apiVersion: 'v1', resource: 'events', namespaced: true },
 } as const;
 
 export type Kind = keyof typeof KINDS;
@@ -53,6 +55,7 @@ export interface KindObjects {
   HorizontalPodAutoscaler: V2HorizontalPodAutoscaler;
   PodDisruptionBudget: V1PodDisruptionBudget;
   StorageClass: V1StorageClass;
+  Event: CoreV1Event;
 }
 
 export interface ListOptions {

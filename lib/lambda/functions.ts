@@ -43,7 +43,7 @@ export interface FunctionApp {
   metrics: OutcomeMetrics;
 }
 
-/** The detector: the outcome table, the plan queue, the read-only identity's clusters, the metrics. */
+/** The detector: the outcome table, the plan queue, the read-only identity's clusters, the metrics, notifications of suggested fixes. */
 export function detectorFunction(env: NodeJS.ProcessEnv): FunctionApp {
   const vars = parseEnv(DetectorEnvSchema, env);
   const worker = workerPorts(env, vars, 'kubemend-detector');
@@ -52,6 +52,7 @@ export function detectorFunction(env: NodeJS.ProcessEnv): FunctionApp {
     detectorKube: worker.kube('detector'),
     plans: () => createSqsQueue<PlanMessage>(vars.KUBEMEND_PLAN_QUEUE_URL, worker.aws),
     metricsFor: worker.metricsFor(vars.KUBEMEND_MODEL_CONFIG_PATH),
+    notifier: () => notifierFor(vars, worker.parameters, worker.logger),
   });
   return { app, logger: worker.logger, metrics: worker.metrics };
 }
@@ -145,7 +146,7 @@ function workerPorts(env: NodeJS.ProcessEnv, vars: WorkerVars, name: string) {
   };
 }
 
-/** SNS and Slack, as the remediator's environment names them; undefined when it names neither. */
+/** SNS and Slack, as a worker's environment names them; undefined when it names neither. */
 function notifierFor(
   vars: { KUBEMEND_SNS_TOPIC_ARN?: string; KUBEMEND_SLACK_WEBHOOK_PARAMETER?: string },
   parameters: ParameterStore,

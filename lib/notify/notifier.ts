@@ -2,19 +2,23 @@ import type { Outcome } from '../domain/types.ts';
 
 /**
  * Tells people about an outcome worth their attention (applied, refused, failed, waiting for
- * approval). A notifier that fails must never change the outcome: callers log and go on.
+ * approval, or diagnosed with a fix suggested that the rule does not enable). A notifier that fails must never change the outcome: callers log and go on.
  */
 export interface Notifier {
   notify(outcome: Outcome): Promise<void>;
 }
 
-/** The outcomes people are told about: results, plus fixes waiting for approval. */
-export const NOTIFIED = ['applied', 'refused', 'failed', 'pending-approval'] as const;
+/**
+ * The outcomes people are told about: results, fixes waiting for approval, and diagnoses that
+ * come with a suggested fix (advice, never a refusal).
+ */
+export const NOTIFIED = ['applied', 'refused', 'failed', 'pending-approval', 'suggested'] as const;
 export type Notified = (typeof NOTIFIED)[number];
 
 /** Which notification an outcome gets, if any. */
 export function notificationKind(outcome: Outcome): Notified | undefined {
   if (outcome.stage === 'awaiting-approval') return 'pending-approval';
+  if (outcome.result === 'no-action' && outcome.suggestion !== undefined) return 'suggested';
   const result = outcome.result;
   return NOTIFIED.find((kind) => kind === result);
 }

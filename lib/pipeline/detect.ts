@@ -5,11 +5,12 @@ import type { Alert } from '../alert/schema.ts';
 import { findRule, type AgentConfig } from '../config/agent-config.ts';
 import type { AnyDetector } from '../detect/detector.ts';
 import { findDetector } from '../detect/registry.ts';
-import type { Diagnosis, Outcome, Plan, Result } from '../domain/types.ts';
+import type { Diagnosis, Outcome, Plan, Result, Suggestion } from '../domain/types.ts';
 import { AlreadyClaimedError } from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import { consultMetrics, notConfirmed, type MetricsSource } from '../models/consult.ts';
 import type { Verdict } from '../models/evaluate.ts';
+import type { Notifier } from '../notify/notifier.ts';
 import type { OutcomeMetrics } from '../observe/metrics.ts';
 import type { Queue } from '../queue/queue.ts';
 import { remediators } from '../remediate/registry.ts';
@@ -40,6 +41,8 @@ export interface DetectDeps extends DetectionDeps {
   leaseMs: number;
   /** Counts every final record (CloudWatch EMF in AWS). */
   metrics?: OutcomeMetrics;
+  /** Told about diagnoses that come with a suggested fix. */
+  notifier?: Notifier;
 }
 
 /**
@@ -53,6 +56,8 @@ export interface Detection {
   /** Set when there is no plan. */
   result?: Result;
   reason?: string;
+  /** With no plan because the rule maps no fix to the anomaly: the fix that would answer it. */
+  suggestion?: Suggestion;
   error?: unknown;
 }
 
@@ -90,7 +95,15 @@ export async function detectAlert(alert: Alert, deps: DetectionDeps): Promise<De
   const choice = chooseFix(diagnosis, rule, deps.config, deps.remediators ?? remediators, deps.clock());
   if (choice.plan === undefined) {
     const reason = choice.why === undefined ? diagnosis.summary : `${diagnosis.summary}; not fixed: ${choice.why}`;
-    return { ...detection, diagnosis, result: 'no-action', reason };
+    // A blip the metrics did not confirm gets no fix, and no fix is suggested for it either.
+    const suggestion = notConfirmed(verdicts) ? undefined : choice.suggestion;
+    return {
+      ...detection,
+      diagnosis,
+      result: 'no-action',
+      reason,
+      ...(suggestion === undefined ? {} : { suggestion }),
+    };
   }
   // No fix on a blip: the metrics judged the alert's anomaly and none confirmed it.
   if (notConfirmed(verdicts)) {
@@ -166,6 +179,7 @@ export async function handleAlert(message: AlertMessage, deps: DetectDeps): Prom
     ...(detection.diagnosis === undefined
       ? {}
       : { diagnosis: detection.diagnosis, timings: { ...outcome.timings, diagnosedAt: deps.clock().toISOString() } }),
+    ...(detection.suggestion === undefined ? {} : { suggestion: detection.suggestion }),
   };
   if (detection.plan === undefined) {
     return finish(deps, detected, detection.result ?? 'no-action', detection.reason ?? 'no plan', detection.error);

@@ -1,4 +1,4 @@
-import type { Remediator } from './remediator.ts';
+import { answersRefusal, type Remediator } from './remediator.ts';
 import {
   cordonedByUs,
   DrainLimitsSchema,
@@ -19,6 +19,10 @@ export const drainNode: Remediator<NodeParams, DrainLimits> = {
   description:
     'Cordons a node and evicts its pods through the Eviction API (PodDisruptionBudgets honoured; DaemonSet and mirror pods skipped), for at most limits.drainTimeoutSeconds; refused when a pod without a controller would be lost, or when it would leave more than maxUnavailableShare of the nodes out of service.',
   needs: ['node'],
+  // The anomalies Kubernetes itself answers by evicting: a node not ready or unreachable is
+  // tainted NoExecute by the node lifecycle controller, a node under pressure evicts through its
+  // kubelet. (cordon-node answers whatever a rule maps it to, so it is never suggested.)
+  answers: ['node-not-ready', 'node-unreachable', 'node-pressure'],
   paramsSchema: NodeParamsSchema,
   limits: DrainLimitsSchema,
   permissions: [
@@ -29,7 +33,7 @@ export const drainNode: Remediator<NodeParams, DrainLimits> = {
   supportsDryRun: true,
   verify: 'no evictable pod is left on the node',
   undo: 'uncordon the node (evicted pods are not moved back: their controllers placed them elsewhere)',
-  plan: (diagnosis) => planNodeFix('drain-node', diagnosis),
+  plan: (diagnosis) => answersRefusal(drainNode, diagnosis) ?? planNodeFix('drain-node', diagnosis),
   inspect: async (plan, kube) => {
     const { node: _node, ...state } = await inspectNode(plan, kube);
     const bare = evictable(await podsOn(kube, plan.target.name)).filter(

@@ -64,7 +64,7 @@ export function harness(
             range: async () => [{ labels: {}, samples: metricsHistory.samples! }],
           },
         };
-  const detect = (alert: Alert) => handleAlert(message(alert), { ...common, detectors, plans, metricsFor });
+  const detect = (alert: Alert) => handleAlert(message(alert), { ...common, detectors, plans, metricsFor, notifier });
   const remediate = (id: string) =>
     handlePlan({ kind: 'plan', id }, { ...common, remediators, killSwitch, targetGuard, sleep, notifier });
   const followUps = recordingQueue<PlanMessage>();

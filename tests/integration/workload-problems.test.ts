@@ -231,7 +231,7 @@ describe('workload problems on a real control plane', () => {
 
     expect(outcome.diagnosis).toMatchObject({ detector: 'quota-health', anomaly: 'quota-exhausted' });
     expect(outcome.reason).toBe(
-      `ResourceQuota compute is exhausted for pods (pods: 1 of 1): new pods in ${namespace} are refused until usage drops or the quota is raised`,
+      `ResourceQuota ${namespace}/compute has used 1 of 1 pods: new pods in ${namespace} are refused (and with them rollouts, scale-ups and Job runs that need new pods), until usage drops or the quota is raised`,
     );
   }, 120_000);
 

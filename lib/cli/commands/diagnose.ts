@@ -55,7 +55,7 @@ export function diagnoseCommand(program: Command, ctx: CliContext): void {
           print(`${alertname}: no diagnosis: alert is resolved`);
           continue;
         }
-        const { diagnosis, plan, reason, error } = await app.diagnose(alert);
+        const { diagnosis, plan, reason, suggestion, error } = await app.diagnose(alert);
         if (diagnosis === undefined && error !== undefined) {
           process.exitCode = 1;
           const described = describeError(error);
@@ -63,11 +63,17 @@ export function diagnoseCommand(program: Command, ctx: CliContext): void {
           print(`${alertname}: cannot diagnose: ${described.code}: ${described.message}`);
           continue;
         }
-        results.push({ ...base, diagnosis: diagnosis ?? null, plan: plan ?? null, reason });
+        results.push({
+          ...base,
+          diagnosis: diagnosis ?? null,
+          plan: plan ?? null,
+          reason,
+          suggestion: suggestion ?? null,
+        });
         print(
           diagnosis === undefined
             ? `${alertname}: no diagnosis: ${reason ?? ''}`
-            : formatDiagnosis(alertname, diagnosis, plan, reason),
+            : formatDiagnosis(alertname, diagnosis, plan, reason, suggestion),
         );
       }
       if (options.output === 'json') io.stdout(`${JSON.stringify(results, null, 2)}\n`);

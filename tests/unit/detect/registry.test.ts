@@ -321,7 +321,8 @@ const quotaScenarios = (): Scenarios => {
   });
   return [
     ['an exhausted quota', of(computeQuota(), 'requests.memory')],
-    ['a quota close to its limits', of(computeQuota({ 'requests.memory': '7Gi' }))],
+    ['a quota close to its limits', of(computeQuota({ 'requests.memory': '7500Mi' }))],
+    ['a quota well below its limits again', of(computeQuota({ 'requests.memory': '7Gi' }))],
     ['a deleted quota', of(null)],
   ];
 };

@@ -37,6 +37,30 @@ function outcome(overrides: Partial<Outcome> = {}): Outcome {
   };
 }
 
+/** A diagnosis-only outcome of KubeNodeNotReady, with drain-node suggested. */
+function nodeSuggestion(overrides: Partial<Outcome> = {}): Outcome {
+  const name = 'ip-10-0-3-17.eu-west-1.compute.internal';
+  const base = outcome();
+  return outcome({
+    alert: { ...base.alert, labels: { alertname: 'KubeNodeNotReady', node: name, severity: 'warning' } },
+    result: 'no-action',
+    reason: `node ${name} reports NotReady for 6m`,
+    plan: undefined,
+    change: undefined,
+    verification: undefined,
+    suggestion: {
+      action: 'drain-node',
+      target: { kind: 'Node', name },
+      params: 'cordonedBefore=false',
+      reason: `node ${name} reports NotReady for 6m: move its 4 workload pods to healthy nodes`,
+      rule: 'KubeNodeNotReady',
+      anomaly: 'node-not-ready',
+      enable: 'to enable: add `node-not-ready: drain-node` under rules[KubeNodeNotReady].fixes',
+    },
+    ...overrides,
+  });
+}
+
 describe('notifications', () => {
   let server: Server;
   let url: string;
@@ -82,6 +106,33 @@ describe('notifications', () => {
     expect(notificationKind(outcome({ stage: 'awaiting-approval', result: undefined }))).toBe('pending-approval');
     expect(notificationKind(outcome({ result: 'dry-run' }))).toBeUndefined();
     expect(notificationKind(outcome({ result: 'no-action' }))).toBeUndefined();
+  });
+
+  it('words a suggested fix as a suggestion, never as a refusal or a failure', async () => {
+    const suggested = nodeSuggestion();
+    const { subject, body } = notificationText(suggested);
+
+    expect(notificationKind(suggested)).toBe('suggested');
+    expect(subject).toBe(
+      'kubemend suggested: drain-node node/ip-10-0-3-17.eu-west-1.compute.internal (KubeNodeNotReady on prod-eu-west-1)',
+    );
+    expect(body.split('\n').slice(0, 3)).toEqual([
+      'node ip-10-0-3-17.eu-west-1.compute.internal reports NotReady for 6m',
+      'suggested: drain-node node/ip-10-0-3-17.eu-west-1.compute.internal (cordonedBefore=false) — not enabled for KubeNodeNotReady',
+      'to enable: add `node-not-ready: drain-node` under rules[KubeNodeNotReady].fixes',
+    ]);
+    expect(`${subject}\n${body}`).not.toMatch(/refused|failed|not allowed/);
+
+    received = [];
+    answer = 200;
+    await slackNotifier(async () => url).notify(suggested);
+    expect(JSON.parse(received[0]!.body)).toEqual({
+      text: expect.stringMatching(/^\*kubemend suggested: drain-node node\/.*\n.*\nsuggested: drain-node/),
+    });
+  });
+
+  it('tells people of a diagnosis only when it comes with a suggested fix', () => {
+    expect(notificationKind(nodeSuggestion({ result: 'no-action', suggestion: undefined }))).toBeUndefined();
   });
 
   it('posts to a Slack incoming webhook, and names only the status when Slack refuses', async () => {

@@ -7,6 +7,7 @@ import { crashLoop, type CrashLoopSnapshot } from '../../../lib/detect/crash-loo
 import { chooseFix } from '../../../lib/pipeline/choose-fix.ts';
 import { remediators } from '../../../lib/remediate/registry.ts';
 import { backOffEvent, crashingPod, deployment, replicaSet } from '../../helpers/fixtures.ts';
+import { NODE_NAME, NODE_UID, nodeFacts, nodeNotReadyDiagnosis } from '../../helpers/remediate-fixtures.ts';
 
 const now = new Date('2026-11-26T02:20:00Z');
 const shipped = loadAgentConfig(join(import.meta.dirname, '../../../config/agent_config.yaml'));
@@ -110,6 +111,82 @@ describe('a fix that throws while planning', () => {
     expect(chooseFix(diagnosis, rule, shipped, broken, now)).toEqual({
       plan: undefined,
       why: 'rollout-restart could not plan: cannot read the revision',
+    });
+  });
+});
+
+describe('a rule that maps no fix to the anomaly: nothing planned, the fix that would answer it suggested', () => {
+  const nodeRule = findRule(shipped, 'KubeNodeNotReady')!;
+
+  it('suggests drain-node for a node that is not ready, with its params and the line that enables it', () => {
+    const choice = chooseFix(nodeNotReadyDiagnosis(), nodeRule, shipped, remediators, now);
+
+    expect(choice).toEqual({
+      plan: undefined,
+      why: undefined,
+      suggestion: {
+        action: 'drain-node',
+        target: { kind: 'Node', name: NODE_NAME, uid: NODE_UID },
+        params: 'cordonedBefore=false',
+        reason: expect.stringMatching(/: move its \d+ workload pods to healthy nodes$/),
+        rule: 'KubeNodeNotReady',
+        anomaly: 'node-not-ready',
+        enable: 'to enable: add `node-not-ready: drain-node` under rules[KubeNodeNotReady].fixes',
+      },
+    });
+  });
+
+  it('suggests the same for a rule that maps the anomaly to an empty list', () => {
+    const empty = { ...nodeRule, fixes: { 'node-not-ready': [] } };
+
+    expect(chooseFix(nodeNotReadyDiagnosis(), empty, shipped, remediators, now)).toMatchObject({
+      plan: undefined,
+      suggestion: { action: 'drain-node' },
+    });
+  });
+
+  it('suggests nothing when the fix that answers the anomaly would not plan (a Ready node without pressure)', () => {
+    const ready = nodeNotReadyDiagnosis({ node: nodeFacts({ ready: 'True', pressures: [] }) });
+
+    expect(chooseFix(ready, nodeRule, shipped, remediators, now)).toEqual({ plan: undefined, why: undefined });
+  });
+
+  it('never suggests a fix that answers whatever it is mapped to (no restart for a bad rollout)', () => {
+    const choice = shippedChoice({ deployment: deployment({ progressing: 'ReplicaSetUpdated', updatedReplicas: 1 }) });
+
+    expect(choice).toEqual({ anomaly: 'bad-rollout', plan: undefined, why: undefined });
+  });
+
+  it('suggests the fix that names the anomaly in its answers (raise-memory for an OOM kill) when the rule maps only others', () => {
+    const crashOnly = { ...rule, fixes: { 'crash-loop': ['rollout-restart'] } };
+    const diagnosis = crashDiagnosis({ pod: crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }) });
+
+    expect(chooseFix(diagnosis, crashOnly, shipped, remediators, now)).toMatchObject({
+      plan: undefined,
+      suggestion: {
+        action: 'raise-memory',
+        target: { kind: 'Deployment', namespace: 'payments', name: 'checkout' },
+        params: expect.stringContaining('container=app'),
+        enable: 'to enable: add `oom-killed: raise-memory` under rules[KubePodCrashLooping].fixes',
+      },
+    });
+  });
+
+  it('passes over a fix that throws while planning a suggestion', () => {
+    const broken = remediators.map((fix) =>
+      fix.action === 'drain-node'
+        ? {
+            ...fix,
+            plan: () => {
+              throw new Error('cannot read the node');
+            },
+          }
+        : fix,
+    );
+
+    expect(chooseFix(nodeNotReadyDiagnosis(), nodeRule, shipped, broken, now)).toEqual({
+      plan: undefined,
+      why: undefined,
     });
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { alertId } from '../../../lib/alert/identity.ts';
 import { AlreadyClaimedError, ClusterUnknownError, ClusterUnreachableError } from '../../../lib/errors.ts';
 import { detectors } from '../../../lib/detect/registry.ts';
+import { notificationKind } from '../../../lib/notify/notifier.ts';
 import { handleAlert } from '../../../lib/pipeline/detect.ts';
 import { PrometheusUnreachableError } from '../../../lib/errors.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
@@ -68,6 +69,40 @@ describe('detector stage', () => {
     expect(outcome.plan).toBeUndefined();
     expect(plans.sent).toEqual([]);
     expect(kube.writes).toEqual([]);
+  });
+
+  it('records the fix that would answer an unmapped anomaly as a suggestion, and tells people of it as one', async () => {
+    const { run, kube, plans, store, notified } = harness('enforce');
+    kube.add(crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }));
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({
+      result: 'no-action',
+      suggestion: {
+        action: 'raise-memory',
+        target: { kind: 'Deployment', namespace: 'payments', name: 'checkout' },
+        rule: 'KubePodCrashLooping',
+        anomaly: 'oom-killed',
+        enable: 'to enable: add `oom-killed: raise-memory` under rules[KubePodCrashLooping].fixes',
+      },
+    });
+    expect((await store.get(outcome.id))?.suggestion).toEqual(outcome.suggestion);
+    expect(notified.map((n) => notificationKind(n))).toEqual(['suggested']);
+    expect(plans.sent).toEqual([]);
+    expect(kube.writes).toEqual([]);
+  });
+
+  it('suggests no fix for a blip the metrics did not confirm', async () => {
+    const { run, kube, metricsHistory, notified } = harness('enforce');
+    kube.add(crashingPod({ lastReason: 'OOMKilled', exitCode: 137 }));
+    metricsHistory.samples = history((m) => (m === 179 ? 3 : 0.5));
+
+    const outcome = await run(crashLoopAlert);
+
+    expect(outcome).toMatchObject({ result: 'no-action', diagnosis: { anomaly: 'oom-killed' } });
+    expect(outcome.suggestion).toBeUndefined();
+    expect(notified).toEqual([]);
   });
 
   it("fixes nothing for a pod that is healthy again, even when the rule's '*' maps every anomaly", async () => {

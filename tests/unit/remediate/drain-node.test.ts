@@ -46,6 +46,20 @@ describe('drain-node plan', () => {
       reason: `node ${NODE_NAME} reports NotReady for 6m: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady: move its 7 workload pods to healthy nodes`,
     });
   });
+
+  it.each(['node-not-ready', 'node-unreachable', 'node-pressure'])(
+    'answers %s, which Kubernetes itself answers by evicting',
+    (anomaly) => {
+      expect(drainNode.plan(nodeNotReadyDiagnosis({}, anomaly), defaults, now)).toMatchObject({ action: 'drain-node' });
+    },
+  );
+
+  it('answers no other anomaly, even with a node in the facts', () => {
+    expect(drainNode.plan(nodeNotReadyDiagnosis({}, 'crash-loop'), defaults, now)).toEqual({
+      refused: 'drain-node answers node-not-ready, node-unreachable, node-pressure, not crash-loop',
+      fits: false,
+    });
+  });
 });
 
 describe('drain-node limits', () => {
