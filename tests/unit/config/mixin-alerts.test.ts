@@ -7,6 +7,9 @@ import { answerFor, loadMixinAlerts } from '../../../lib/config/mixin-alerts.ts'
 
 const root = join(import.meta.dirname, '../../..');
 const shipped = loadAgentConfig(join(root, 'config/agent_config.yaml'));
+const stages = ['dev', 'staging', 'prod'].map(
+  (stage) => [stage, loadAgentConfig(join(root, 'config/stages', stage, 'agent_config.yaml'))] as const,
+);
 const mixin = loadMixinAlerts();
 const names = Object.values(mixin.groups).flat();
 
@@ -30,6 +33,10 @@ describe('the shipped configuration against the kubernetes-mixin alert list', ()
       expect(answerFor(shipped, alertname)).toBeDefined();
     },
   );
+
+  it.each(stages)('the %s stage configuration answers every one of them too', (_stage, config) => {
+    expect(names.filter((alertname) => answerFor(config, alertname) === undefined)).toEqual([]);
+  });
 
   it('answers nothing else but the heartbeat and inhibition helpers kube-prometheus adds', () => {
     const answered = [...shipped.rules.map((r) => r.alertname), ...shipped.ignore.map((i) => i.alertname)];
