@@ -7,7 +7,13 @@ import { workloadFacts } from './facts.ts';
 import { gone } from './k8s-util.ts';
 import { POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
-import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
+import {
+  listedPods,
+  podsWithEvents,
+  summarizeCauses,
+  WORKLOAD_PODS_READS,
+  type PodWithEvents,
+} from './workload-pods.ts';
 
 export interface DaemonSetSnapshot {
   namespace: string;
@@ -25,8 +31,7 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot, DaemonSetAnomaly> = {
     'KubeDaemonSetRolloutStuck, KubeDaemonSetNotScheduled: why its pods are unhealthy, and which nodes it does not run on because of taints it does not tolerate.',
   reads: [
     { apiGroup: 'apps', resource: 'daemonsets', verbs: ['get'] },
-    { apiGroup: '', resource: 'pods', verbs: ['list'] },
-    { apiGroup: '', resource: 'events', verbs: ['list'] },
+    ...WORKLOAD_PODS_READS,
     { apiGroup: '', resource: 'nodes', verbs: ['list'] },
   ],
   anomalies: {
@@ -126,7 +131,7 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot, DaemonSetAnomaly> = {
           namespace,
           name: ds.metadata?.name ?? '',
           daemonSet: ds,
-          pods: listing.podsMatching(namespace, selectorString(ds.spec?.selector)).map((pod) => ({ pod, events: [] })),
+          pods: listedPods(listing, namespace, selectorString(ds.spec?.selector)),
           nodes: [...listing.of('Node')],
         };
       }

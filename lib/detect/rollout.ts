@@ -37,6 +37,19 @@ export function latestRollout(
   };
 }
 
+/**
+ * The latest rollout in words every record about its pods uses (the pod's, the crash loop's, the
+ * Deployment's): "revision 3 of deployment checkout (container app image a → b; …)".
+ */
+export function describeRollout(change: RolloutChange, deployment: string): string {
+  return `revision ${change.latest.revision} of deployment ${deployment} (${change.changes.join('; ') || 'no pod-template change'})`;
+}
+
+/** "roll back to revision 2 (replicaset checkout-6c5b4a3928)". */
+export function rollbackAdvice(change: RolloutChange): string {
+  return `roll back to revision ${change.previous.revision} (replicaset ${change.previous.replicaSet})`;
+}
+
 /** Whether the problem began after the latest rollout, and the evidence that says so. */
 export function correlate(change: RolloutChange, startsAt: string): { after: boolean; evidence: Evidence } {
   const created = change.latest.createdAt === undefined ? undefined : new Date(change.latest.createdAt).getTime();

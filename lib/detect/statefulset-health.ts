@@ -7,7 +7,13 @@ import { workloadFacts } from './facts.ts';
 import { gone } from './k8s-util.ts';
 import { POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
-import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
+import {
+  listedPods,
+  podsWithEvents,
+  summarizeCauses,
+  WORKLOAD_PODS_READS,
+  type PodWithEvents,
+} from './workload-pods.ts';
 
 export interface StatefulSetSnapshot {
   namespace: string;
@@ -23,11 +29,7 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly
   name: 'statefulset-health',
   description:
     'KubeStatefulSetReplicasMismatch, KubeStatefulSetUpdateNotRolledOut: why pods are not ready (in ordinal order, one unhealthy pod blocks the rest), and why an update stops (OnDelete strategy, a partition, a failing pod).',
-  reads: [
-    { apiGroup: 'apps', resource: 'statefulsets', verbs: ['get'] },
-    { apiGroup: '', resource: 'pods', verbs: ['list'] },
-    { apiGroup: '', resource: 'events', verbs: ['list'] },
-  ],
+  reads: [{ apiGroup: 'apps', resource: 'statefulsets', verbs: ['get'] }, ...WORKLOAD_PODS_READS],
   anomalies: {
     ...(Object.fromEntries(POD_CAUSE_KINDS.map((kind) => [kind, ['workload']])) as Record<PodCauseKind, ['workload']>),
     gone: [],
@@ -110,7 +112,7 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly
   },
 
   audit: {
-    lists: ['StatefulSet', 'Pod'],
+    lists: ['StatefulSet', 'Pod', 'Node'],
     *snapshots(listing) {
       for (const sts of listing.of('StatefulSet')) {
         const behind = (sts.status?.readyReplicas ?? 0) < (sts.spec?.replicas ?? 1);
@@ -121,7 +123,7 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly
           namespace,
           name: sts.metadata?.name ?? '',
           statefulSet: sts,
-          pods: listing.podsMatching(namespace, selectorString(sts.spec?.selector)).map((pod) => ({ pod, events: [] })),
+          pods: listedPods(listing, namespace, selectorString(sts.spec?.selector)),
         };
       }
     },
