@@ -196,31 +196,7 @@ describe('podCauses', () => {
 
     expect(podCauses(pod, [])).toEqual([]);
   });
-});
 
-describe('eventEvidence', () => {
-  it('words an event with its count and its last time', () => {
-    expect(eventEvidence(warningEvent(ofPod, 'BackOff', 'Back-off restarting failed container', { count: 7 }))).toEqual(
-      {
-        source: 'event',
-        message: 'BackOff ×7: Back-off restarting failed container',
-        at: '2026-11-26T02:14:00.000Z',
-      },
-    );
-  });
-
-  it('leaves out a count of one, and dates an event by its eventTime when it has no lastTimestamp', () => {
-    const event = warningEvent(ofPod, 'FailedMount', 'MountVolume.SetUp failed for volume "config"');
-    delete event.lastTimestamp;
-    delete event.firstTimestamp;
-    event.eventTime = new Date('2026-11-26T02:11:30.123456Z');
-
-    expect(eventEvidence(event)).toEqual({
-      source: 'event',
-      message: 'FailedMount: MountVolume.SetUp failed for volume "config"',
-      at: '2026-11-26T02:11:30.123Z',
-    });
-  });
   it('takes the node first: a pod on a Ready node with ready containers is healthy, on a lost one it is not', () => {
     const pod = checkoutPod('healthy');
 
@@ -290,6 +266,31 @@ describe('eventEvidence', () => {
       kind: 'app-crash',
       container: 'migrate',
       summary: 'container migrate keeps exiting with code 2 (Error)',
+    });
+  });
+});
+
+describe('eventEvidence', () => {
+  it('words an event with its count and its last time', () => {
+    expect(eventEvidence(warningEvent(ofPod, 'BackOff', 'Back-off restarting failed container', { count: 7 }))).toEqual(
+      {
+        source: 'event',
+        message: 'BackOff ×7: Back-off restarting failed container',
+        at: '2026-11-26T02:14:00.000Z',
+      },
+    );
+  });
+
+  it('leaves out a count of one, and dates an event by its eventTime when it has no lastTimestamp', () => {
+    const event = warningEvent(ofPod, 'FailedMount', 'MountVolume.SetUp failed for volume "config"');
+    delete event.lastTimestamp;
+    delete event.firstTimestamp;
+    event.eventTime = new Date('2026-11-26T02:11:30.123456Z');
+
+    expect(eventEvidence(event)).toEqual({
+      source: 'event',
+      message: 'FailedMount: MountVolume.SetUp failed for volume "config"',
+      at: '2026-11-26T02:11:30.123Z',
     });
   });
 });
