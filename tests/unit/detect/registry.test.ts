@@ -146,6 +146,8 @@ const statefulSetScenarios = (): Scenarios => {
     pods: [],
     ...overrides,
   });
+  const short = postgresStatefulSet({ readyReplicas: 1 });
+  short.status!.replicas = 1;
   return [
     ...POD_CAUSE_KINDS.map(
       (cause) =>
@@ -172,6 +174,7 @@ const statefulSetScenarios = (): Scenarios => {
         }),
       }),
     ],
+    ['a missing ordinal', of({ statefulSet: short, pods: [{ pod: postgresPod(0, 'healthy'), events: [] }] })],
     ['a shortfall without pod problems', of({})],
     ['a deleted StatefulSet', of({ statefulSet: null })],
   ];
