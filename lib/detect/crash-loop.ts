@@ -2,11 +2,12 @@ import type { CoreV1Event, V1ContainerStatus, V1Deployment, V1Pod, V1ReplicaSet 
 
 import type { Diagnosis, Evidence, ObjectRef } from '../domain/types.ts';
 import type { Facts } from '../domain/facts.ts';
-import { controllerOf, iso, REVISION_ANNOTATION } from '../kube/objects.ts';
+import { controllerOf, iso, REVISION_ANNOTATION, selectorString } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { containerFacts, podFacts, workloadFacts } from './facts.ts';
 import { containerLabel, orNull, requireLabel } from './pod-snapshot.ts';
 import { podGone } from './k8s-util.ts';
+import { correlate, describeRollout, latestRollout, rollbackAdvice, rolloutEvidence } from './rollout.ts';
 
 /** What the crash-loop detector reads: the pod, its owner chain and its recent Warning events. */
 export interface CrashLoopSnapshot {
@@ -17,6 +18,10 @@ export interface CrashLoopSnapshot {
   pod: V1Pod | null;
   replicaSet: V1ReplicaSet | null;
   deployment: V1Deployment | null;
+  /** The Deployment's ReplicaSets (its revisions), to name what its latest rollout changed; omitted when not read. */
+  replicaSets?: V1ReplicaSet[];
+  /** When the problem began (the alert's startsAt); omitted when unknown. */
+  since?: string;
   events: CoreV1Event[];
 }
 
@@ -32,7 +37,7 @@ export const crashLoop: Detector<CrashLoopSnapshot, CrashLoopAnomaly> = {
   reads: [
     { apiGroup: '', resource: 'pods', verbs: ['get'] },
     { apiGroup: '', resource: 'events', verbs: ['list'] },
-    { apiGroup: 'apps', resource: 'replicasets', verbs: ['get'] },
+    { apiGroup: 'apps', resource: 'replicasets', verbs: ['get', 'list'] },
     { apiGroup: 'apps', resource: 'deployments', verbs: ['get'] },
   ],
   anomalies: {
@@ -56,6 +61,7 @@ export const crashLoop: Detector<CrashLoopSnapshot, CrashLoopAnomaly> = {
       pod,
       replicaSet: null,
       deployment: null,
+      since: alert.startsAt,
       events: [],
     };
     if (pod === null) return snapshot;
@@ -68,7 +74,10 @@ export const crashLoop: Detector<CrashLoopSnapshot, CrashLoopAnomaly> = {
     snapshot.events = events;
     snapshot.replicaSet = replicaSet;
     const rsOwner = controllerOf(replicaSet?.metadata?.ownerReferences);
-    if (rsOwner?.kind === 'Deployment') snapshot.deployment = await orNull(kube.getDeployment(namespace, rsOwner.name));
+    if (rsOwner?.kind !== 'Deployment') return snapshot;
+    snapshot.deployment = await orNull(kube.getDeployment(namespace, rsOwner.name));
+    const selector = selectorString(snapshot.deployment?.spec?.selector);
+    if (selector !== '') snapshot.replicaSets = await kube.listReplicaSets(namespace, selector);
     return snapshot;
   },
 
@@ -153,15 +162,28 @@ function diagnoseCrash(
     };
     if (isRolloutInProgress(deployment, replicaSet)) {
       const revision = revisionOf(replicaSet) ?? '?';
+      const change = latestRollout(deployment, snapshot.replicaSets ?? []);
+      const named = change?.latest.replicaSet === replicaSet.metadata?.name ? change : undefined;
       const advice =
         revision === '1'
           ? 'this is its first revision, so there is nothing to roll back to — fix the pod spec or the image'
-          : 'roll back to the previous revision';
+          : named === undefined
+            ? 'roll back to the previous revision'
+            : rollbackAdvice(named);
+      if (named !== undefined) {
+        evidence.push(
+          snapshot.since === undefined ? rolloutEvidence(named) : correlate(named, snapshot.since).evidence,
+        );
+      }
+      const what =
+        named === undefined
+          ? `revision ${revision} of deployment ${deploymentRef.name}`
+          : describeRollout(named, deploymentRef.name);
       return {
         ...base,
         anomaly: 'bad-rollout',
         target: deploymentRef,
-        summary: `container ${container.name} ${crashDetail} in the new revision ${revision} of deployment ${deploymentRef.name}, whose rollout has not completed; a restart would not help — ${advice}`,
+        summary: `container ${container.name} ${crashDetail} in the new ${what}, whose rollout has not completed; a restart would not help — ${advice}`,
         confidence: 0.7,
         evidence,
         facts,

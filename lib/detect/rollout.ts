@@ -72,6 +72,15 @@ export function correlate(change: RolloutChange, startsAt: string): { after: boo
   };
 }
 
+/** The latest rollout as evidence, when the time the problem began is not known. */
+export function rolloutEvidence(change: RolloutChange): Evidence {
+  return {
+    source: 'rollout',
+    message: `revision ${change.latest.revision} (replicaset ${change.latest.replicaSet}) replaced revision ${change.previous.revision} (${change.previous.replicaSet}); changed: ${change.changes.join('; ') || 'nothing in the pod template'}`,
+    at: change.latest.createdAt,
+  };
+}
+
 function describe(rs: V1ReplicaSet, revision: number): Revision {
   return { revision, replicaSet: rs.metadata?.name ?? '', createdAt: iso(rs.metadata?.creationTimestamp) };
 }
