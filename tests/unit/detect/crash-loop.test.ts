@@ -18,6 +18,7 @@ import {
   checkoutReplicaSets,
   crashingPod,
   deployment,
+  node,
   podIn,
   replicaSet,
   warningEvent,
@@ -296,6 +297,24 @@ describe('crash-loop detector: diagnose', () => {
       'checkout-7d9f8b6c5d',
     ]);
     expect(observed.since).toBe(alert.startsAt);
+  });
+
+  it('says a pod on a node that stopped reporting is judged by the node, not by its stale container statuses', () => {
+    const recovered = checkoutPod('node-unreachable');
+
+    const diagnosis = crashLoop.diagnose(snapshot({ pod: recovered, node: node('unreachable') }), now);
+
+    expect(diagnosis).toMatchObject({ anomaly: 'node-unreachable', target: { kind: 'Pod' } });
+    expect(diagnosis.summary).toMatch(/^node ip-10-0-3-17\.eu-west-1\.compute\.internal has not reported since /);
+    expect(Object.keys(diagnosis.facts)).toEqual(['pod']);
+  });
+
+  it('reads the node the pod is bound to', async () => {
+    const kube = new FakeKube().add(checkoutPod('app-crash'), node('not-ready'));
+
+    const observed = await crashLoop.observe(alert, kube);
+
+    expect(observed.node?.metadata?.name).toBe('ip-10-0-3-17.eu-west-1.compute.internal');
   });
 
   it('says there is nothing to roll back to when the first revision never became available', () => {

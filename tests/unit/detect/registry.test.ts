@@ -69,6 +69,8 @@ const crashLoopScenarios = (): Scenarios => {
     ],
     ['a crash under a StatefulSet', { ...base, pod: postgresPod(0, 'app-crash'), replicaSet: null, deployment: null }],
     ['a crash of a bare pod', { ...base, pod: crashingPod({ owner: null }), replicaSet: null, deployment: null }],
+    ['a crash on a node that stopped reporting', { ...base, pod: checkoutPod('app-crash'), node: node('unreachable') }],
+    ['a crash on a NotReady node', { ...base, pod: checkoutPod('app-crash'), node: node('not-ready') }],
     ['a recovered container', { ...base, pod: crashingPod({ running: true }) }],
     ['a deleted pod', { ...base, pod: null, replicaSet: null, deployment: null, events: [] }],
     ['a pod without container statuses', { ...base, pod: pending }],
