@@ -37,7 +37,7 @@ const MAX_PODS = 50;
 export const deploymentHealth: Detector<DeploymentSnapshot, DeploymentAnomaly> = {
   name: 'deployment-health',
   description:
-    'KubeDeploymentRolloutStuck, KubeDeploymentReplicasMismatch, KubeDeploymentGenerationMismatch: why the newest revision’s pods are not available (image, config, probes, scheduling, crashes), whether the latest rollout caused it and what it changed, or why the controller has not acted.',
+    'KubeDeploymentRolloutStuck, KubeDeploymentReplicasMismatch, KubeDeploymentGenerationMismatch: why the newest revision’s pods are not available (image, config, probes, scheduling, crashes, a lost node), whether the latest rollout caused it and what it changed, or why the controller has not acted.',
   reads: [
     { apiGroup: 'apps', resource: 'deployments', verbs: ['get'] },
     { apiGroup: 'apps', resource: 'replicasets', verbs: ['list'] },
