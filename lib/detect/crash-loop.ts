@@ -1,12 +1,21 @@
-import type { CoreV1Event, V1ContainerStatus, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type {
+  CoreV1Event,
+  V1ContainerStatus,
+  V1Deployment,
+  V1Node,
+  V1Pod,
+  V1ReplicaSet,
+} from '@kubernetes/client-node';
 
 import type { Diagnosis, Evidence, ObjectRef } from '../domain/types.ts';
 import type { Facts } from '../domain/facts.ts';
-import { controllerOf, iso, REVISION_ANNOTATION } from '../kube/objects.ts';
+import { controllerOf, iso, REVISION_ANNOTATION, selectorString } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { containerFacts, podFacts, workloadFacts } from './facts.ts';
 import { containerLabel, orNull, requireLabel } from './pod-snapshot.ts';
 import { podGone } from './k8s-util.ts';
+import { nodeCause, type NodeCauseKind } from './pod-causes.ts';
+import { correlate, describeRollout, latestRollout, rollbackAdvice, rolloutEvidence } from './rollout.ts';
 
 /** What the crash-loop detector reads: the pod, its owner chain and its recent Warning events. */
 export interface CrashLoopSnapshot {
@@ -15,30 +24,40 @@ export interface CrashLoopSnapshot {
   /** The container the alert names, if any. */
   container?: string;
   pod: V1Pod | null;
+  /** The node the pod is bound to: null when it no longer exists; omitted when not read. */
+  node?: V1Node | null;
   replicaSet: V1ReplicaSet | null;
   deployment: V1Deployment | null;
+  /** The Deployment's ReplicaSets (its revisions), to name what its latest rollout changed; omitted when not read. */
+  replicaSets?: V1ReplicaSet[];
+  /** When the problem began (the alert's startsAt); omitted when unknown. */
+  since?: string;
   events: CoreV1Event[];
 }
 
-export type CrashLoopAnomaly = 'crash-loop' | 'oom-killed' | 'bad-rollout' | 'recovered' | 'pod-gone' | 'no-status';
+export type CrashLoopAnomaly =
+  'crash-loop' | 'oom-killed' | 'bad-rollout' | NodeCauseKind | 'recovered' | 'pod-gone' | 'no-status';
 
 const MAX_EVENTS = 5;
 
 export const crashLoop: Detector<CrashLoopSnapshot, CrashLoopAnomaly> = {
   name: 'crash-loop',
   description:
-    'KubePodCrashLooping: reads the pod, its ReplicaSet and Deployment and its Warning events; tells an OOM kill or a broken rollout (where a restart would not help) from a crash a fresh set of pods may clear.',
+    'KubePodCrashLooping: reads the pod, its node, its ReplicaSet and Deployment and its Warning events; tells an OOM kill or a broken rollout (where a restart would not help, and what the rollout changed) from a crash a fresh set of pods may clear, and a lost node (whose pods’ statuses are stale) from both.',
 
   reads: [
     { apiGroup: '', resource: 'pods', verbs: ['get'] },
+    { apiGroup: '', resource: 'nodes', verbs: ['get'] },
     { apiGroup: '', resource: 'events', verbs: ['list'] },
-    { apiGroup: 'apps', resource: 'replicasets', verbs: ['get'] },
+    { apiGroup: 'apps', resource: 'replicasets', verbs: ['get', 'list'] },
     { apiGroup: 'apps', resource: 'deployments', verbs: ['get'] },
   ],
   anomalies: {
     'crash-loop': ['pod', 'container', 'workload'],
     'oom-killed': ['pod', 'container', 'workload'],
     'bad-rollout': ['pod', 'container', 'workload'],
+    'node-unreachable': ['pod'],
+    'node-not-ready': ['pod'],
     recovered: ['pod', 'container'],
     'pod-gone': [],
     'no-status': ['pod'],
@@ -56,19 +75,26 @@ export const crashLoop: Detector<CrashLoopSnapshot, CrashLoopAnomaly> = {
       pod,
       replicaSet: null,
       deployment: null,
+      since: alert.startsAt,
       events: [],
     };
     if (pod === null) return snapshot;
 
     const podOwner = controllerOf(pod.metadata?.ownerReferences);
-    const [events, replicaSet] = await Promise.all([
+    const nodeName = pod.spec?.nodeName ?? '';
+    const [events, replicaSet, node] = await Promise.all([
       kube.listWarningEvents(namespace, { kind: 'Pod', name: podName, uid: pod.metadata?.uid }),
       podOwner?.kind === 'ReplicaSet' ? orNull(kube.getReplicaSet(namespace, podOwner.name)) : Promise.resolve(null),
+      nodeName === '' ? Promise.resolve(undefined) : orNull(kube.read('Node', nodeName)),
     ]);
+    if (node !== undefined) snapshot.node = node;
     snapshot.events = events;
     snapshot.replicaSet = replicaSet;
     const rsOwner = controllerOf(replicaSet?.metadata?.ownerReferences);
-    if (rsOwner?.kind === 'Deployment') snapshot.deployment = await orNull(kube.getDeployment(namespace, rsOwner.name));
+    if (rsOwner?.kind !== 'Deployment') return snapshot;
+    snapshot.deployment = await orNull(kube.getDeployment(namespace, rsOwner.name));
+    const selector = selectorString(snapshot.deployment?.spec?.selector);
+    if (selector !== '') snapshot.replicaSets = await kube.listReplicaSets(namespace, selector);
     return snapshot;
   },
 
@@ -86,6 +112,19 @@ function diagnoseCrashLoop(snapshot: CrashLoopSnapshot): CrashLoopDiagnosis {
   podRef.uid = pod.metadata?.uid;
   const container = pickContainer(pod, snapshot.container);
   const evidence = collectEvidence(container, snapshot);
+  // A lost node's pods keep the container statuses the kubelet last wrote: they say nothing now.
+  const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+  const lost = snapshot.node === undefined || finished ? undefined : nodeCause(pod, snapshot.node, snapshot.events);
+  if (lost !== undefined) {
+    return {
+      ...base,
+      anomaly: lost.kind,
+      summary: lost.summary,
+      confidence: 0.8,
+      evidence: [...lost.evidence, ...evidence],
+      facts: { pod: podFacts(pod) },
+    };
+  }
   if (container === undefined) {
     return {
       ...base,
@@ -153,15 +192,28 @@ function diagnoseCrash(
     };
     if (isRolloutInProgress(deployment, replicaSet)) {
       const revision = revisionOf(replicaSet) ?? '?';
+      const change = latestRollout(deployment, snapshot.replicaSets ?? []);
+      const named = change?.latest.replicaSet === replicaSet.metadata?.name ? change : undefined;
       const advice =
         revision === '1'
           ? 'this is its first revision, so there is nothing to roll back to — fix the pod spec or the image'
-          : 'roll back to the previous revision';
+          : named === undefined
+            ? 'roll back to the previous revision'
+            : rollbackAdvice(named);
+      if (named !== undefined) {
+        evidence.push(
+          snapshot.since === undefined ? rolloutEvidence(named) : correlate(named, snapshot.since).evidence,
+        );
+      }
+      const what =
+        named === undefined
+          ? `revision ${revision} of deployment ${deploymentRef.name}`
+          : describeRollout(named, deploymentRef.name);
       return {
         ...base,
         anomaly: 'bad-rollout',
         target: deploymentRef,
-        summary: `container ${container.name} ${crashDetail} in the new revision ${revision} of deployment ${deploymentRef.name}, whose rollout has not completed; a restart would not help — ${advice}`,
+        summary: `container ${container.name} ${crashDetail} in the new ${what}, whose rollout has not completed; a restart would not help — ${advice}`,
         confidence: 0.7,
         evidence,
         facts,

@@ -15,7 +15,13 @@ import {
 } from './node-placement.ts';
 import { eventEvidence, POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
-import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
+import {
+  listedPods,
+  podsWithEvents,
+  summarizeCauses,
+  WORKLOAD_PODS_READS,
+  type PodWithEvents,
+} from './workload-pods.ts';
 
 export interface DaemonSetSnapshot {
   namespace: string;
@@ -40,8 +46,7 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot, DaemonSetAnomaly> = {
     'KubeDaemonSetRolloutStuck, KubeDaemonSetNotScheduled, KubeDaemonSetMisScheduled: judged node by node as its controller does: pods the API server refused to create, pods on nodes it should not run on, unhealthy pods, and selected nodes whose taints it does not tolerate.',
   reads: [
     { apiGroup: 'apps', resource: 'daemonsets', verbs: ['get'] },
-    { apiGroup: '', resource: 'pods', verbs: ['list'] },
-    { apiGroup: '', resource: 'events', verbs: ['list'] },
+    ...WORKLOAD_PODS_READS,
     { apiGroup: '', resource: 'nodes', verbs: ['list'] },
   ],
   anomalies: {
@@ -107,9 +112,7 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot, DaemonSetAnomaly> = {
       for (const ds of listing.of('DaemonSet')) {
         const status = ds.status;
         const namespace = ds.metadata?.namespace ?? '';
-        const pods = listing
-          .podsMatching(namespace, selectorString(ds.spec?.selector))
-          .map((pod) => ({ pod, events: [] }));
+        const pods = listedPods(listing, namespace, selectorString(ds.spec?.selector));
         const nodes = [...listing.of('Node')];
         const short = (status?.numberReady ?? 0) < (status?.desiredNumberScheduled ?? 0);
         // A NoSchedule taint under a pod it keeps may not resync the DaemonSet: judge its nodes too.

@@ -7,10 +7,16 @@ import type { Detector } from './detector.ts';
 import { rolloutFacts, workloadFacts } from './facts.ts';
 import { gone } from './k8s-util.ts';
 import type { PodCauseKind } from './pod-causes.ts';
-import { POD_CAUSE_KINDS } from './pod-causes.ts';
+import { fromTemplate, POD_CAUSE_KINDS } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
-import { correlate, latestRollout } from './rollout.ts';
-import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
+import { correlate, describeRollout, latestRollout, rollbackAdvice } from './rollout.ts';
+import {
+  listedPods,
+  podsWithEvents,
+  summarizeCauses,
+  WORKLOAD_PODS_READS,
+  type PodWithEvents,
+} from './workload-pods.ts';
 
 export interface DeploymentSnapshot {
   namespace: string;
@@ -31,12 +37,11 @@ const MAX_PODS = 50;
 export const deploymentHealth: Detector<DeploymentSnapshot, DeploymentAnomaly> = {
   name: 'deployment-health',
   description:
-    'KubeDeploymentRolloutStuck, KubeDeploymentReplicasMismatch, KubeDeploymentGenerationMismatch: why the newest revision’s pods are not available (image, config, probes, scheduling, crashes), whether the latest rollout caused it and what it changed, or why the controller has not acted.',
+    'KubeDeploymentRolloutStuck, KubeDeploymentReplicasMismatch, KubeDeploymentGenerationMismatch: why the newest revision’s pods are not available (image, config, probes, scheduling, crashes, a lost node), whether the latest rollout caused it and what it changed, or why the controller has not acted.',
   reads: [
     { apiGroup: 'apps', resource: 'deployments', verbs: ['get'] },
     { apiGroup: 'apps', resource: 'replicasets', verbs: ['list'] },
-    { apiGroup: '', resource: 'pods', verbs: ['list'] },
-    { apiGroup: '', resource: 'events', verbs: ['list'] },
+    ...WORKLOAD_PODS_READS,
   ],
   anomalies: {
     ...(Object.fromEntries(POD_CAUSE_KINDS.map((kind) => [kind, ['workload', 'rollout']])) as Record<
@@ -123,10 +128,12 @@ export const deploymentHealth: Detector<DeploymentSnapshot, DeploymentAnomaly> =
     let rollback = '';
     if (change !== undefined) {
       const correlation = correlate(change, snapshot.since);
+      // A lost node is no template's doing, whenever the rollout was.
+      const after = correlation.after && (primary === undefined || fromTemplate(primary.cause.kind));
       evidence.push(correlation.evidence);
-      facts.rollout = rolloutFacts(change, correlation.after, unhealthyPods);
-      if (correlation.after && primary !== undefined) {
-        rollback = ` It began after revision ${change.latest.revision} (${change.changes.join('; ') || 'no pod-template change'}) — roll back to revision ${change.previous.revision} (replicaset ${change.previous.replicaSet}).`;
+      facts.rollout = rolloutFacts(change, after, unhealthyPods);
+      if (after && primary !== undefined) {
+        rollback = ` It began after ${describeRollout(change, snapshot.name)} — ${rollbackAdvice(change)}.`;
       }
     }
     const failure = snapshot.replicaSets
@@ -171,7 +178,7 @@ export const deploymentHealth: Detector<DeploymentSnapshot, DeploymentAnomaly> =
   },
 
   audit: {
-    lists: ['Deployment', 'ReplicaSet', 'Pod'],
+    lists: ['Deployment', 'ReplicaSet', 'Pod', 'Node'],
     *snapshots(listing, now) {
       for (const deployment of listing.of('Deployment')) {
         const desired = deployment.spec?.replicas ?? 1;
@@ -188,7 +195,7 @@ export const deploymentHealth: Detector<DeploymentSnapshot, DeploymentAnomaly> =
           since: now.toISOString(),
           deployment,
           replicaSets,
-          pods: hash === undefined ? [] : listing.podsMatching(namespace, selector).map((pod) => ({ pod, events: [] })),
+          pods: hash === undefined ? [] : listedPods(listing, namespace, selector),
         };
       }
     },

@@ -5,7 +5,7 @@ import type { JobFacts } from '../domain/facts.ts';
 import { condition } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { age, gone } from './k8s-util.ts';
-import { POD_CAUSE_KINDS, podCauses, type PodCauseKind } from './pod-causes.ts';
+import { POD_STATUS_CAUSE_KINDS, podCauses, type PodStatusCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 
 export interface JobSnapshot {
@@ -19,7 +19,8 @@ export interface JobSnapshot {
 /** Failed conditions' reasons reported as they are; any other reason is `job-failed`. */
 const FAILED_REASONS = ['BackoffLimitExceeded', 'DeadlineExceeded'] as const;
 
-export type JobAnomaly = PodCauseKind | (typeof FAILED_REASONS)[number] | 'job-failed' | 'job-not-completed' | 'gone';
+export type JobAnomaly =
+  PodStatusCauseKind | (typeof FAILED_REASONS)[number] | 'job-failed' | 'job-not-completed' | 'gone';
 
 export const jobHealth: Detector<JobSnapshot, JobAnomaly> = {
   name: 'job-health',
@@ -31,7 +32,11 @@ export const jobHealth: Detector<JobSnapshot, JobAnomaly> = {
     { apiGroup: '', resource: 'events', verbs: ['list'] },
   ],
   anomalies: {
-    ...(Object.fromEntries(POD_CAUSE_KINDS.map((kind) => [kind, ['job']])) as Record<PodCauseKind, ['job']>),
+    // Its pods are judged from their status alone (it does not read their nodes).
+    ...(Object.fromEntries(POD_STATUS_CAUSE_KINDS.map((kind) => [kind, ['job']])) as Record<
+      PodStatusCauseKind,
+      ['job']
+    >),
     BackoffLimitExceeded: ['job'],
     DeadlineExceeded: ['job'],
     'job-failed': ['job'],

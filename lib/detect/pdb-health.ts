@@ -5,7 +5,13 @@ import type { Detector } from './detector.ts';
 import { gone } from './k8s-util.ts';
 import { POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
-import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
+import {
+  listedPods,
+  podsWithEvents,
+  summarizeCauses,
+  WORKLOAD_PODS_READS,
+  type PodWithEvents,
+} from './workload-pods.ts';
 
 export interface PdbSnapshot {
   namespace: string;
@@ -20,11 +26,7 @@ export const pdbHealth: Detector<PdbSnapshot, PdbAnomaly> = {
   name: 'pdb-health',
   description:
     'KubePdbNotEnoughHealthyPods: how far the budget is short and why its pods are unhealthy; while it is, drains and evictions of those pods are blocked.',
-  reads: [
-    { apiGroup: 'policy', resource: 'poddisruptionbudgets', verbs: ['get'] },
-    { apiGroup: '', resource: 'pods', verbs: ['list'] },
-    { apiGroup: '', resource: 'events', verbs: ['list'] },
-  ],
+  reads: [{ apiGroup: 'policy', resource: 'poddisruptionbudgets', verbs: ['get'] }, ...WORKLOAD_PODS_READS],
   anomalies: {
     ...(Object.fromEntries(POD_CAUSE_KINDS.map((kind) => [kind, []])) as Record<PodCauseKind, []>),
     'pdb-selects-nothing': [],
@@ -81,7 +83,7 @@ export const pdbHealth: Detector<PdbSnapshot, PdbAnomaly> = {
   },
 
   audit: {
-    lists: ['PodDisruptionBudget', 'Pod'],
+    lists: ['PodDisruptionBudget', 'Pod', 'Node'],
     *snapshots(listing) {
       for (const pdb of listing.of('PodDisruptionBudget')) {
         const healthy = (pdb.status?.currentHealthy ?? 0) >= (pdb.status?.desiredHealthy ?? 0);
@@ -91,7 +93,7 @@ export const pdbHealth: Detector<PdbSnapshot, PdbAnomaly> = {
           namespace,
           name: pdb.metadata?.name ?? '',
           pdb,
-          pods: listing.podsMatching(namespace, selectorString(pdb.spec?.selector)).map((pod) => ({ pod, events: [] })),
+          pods: listedPods(listing, namespace, selectorString(pdb.spec?.selector)),
         };
       }
     },

@@ -1,15 +1,27 @@
+import type { V1Pod } from '@kubernetes/client-node';
+
 import type { Diagnosis, Evidence, ObjectRef } from '../domain/types.ts';
 import type { Facts } from '../domain/facts.ts';
 import type { Listing } from '../kube/listing.ts';
-import { controllerOf } from '../kube/objects.ts';
+import { condition, controllerOf } from '../kube/objects.ts';
 import { containerFacts, podFacts, rolloutFacts, workloadFacts } from './facts.ts';
-import { POD_CAUSE_KINDS, podCauses, type PodCauseKind } from './pod-causes.ts';
+import {
+  eventEvidence,
+  fromTemplate,
+  POD_CAUSE_KINDS,
+  podCauses,
+  readyEvidence,
+  type PodCauseKind,
+} from './pod-causes.ts';
 import type { PodSnapshot } from './pod-snapshot.ts';
-import { correlate, latestRollout } from './rollout.ts';
+import { correlate, describeRollout, latestRollout, rollbackAdvice } from './rollout.ts';
 import type { DetectorAudit } from './detector.ts';
 import { podGone } from './k8s-util.ts';
 
 export type PodProblemAnomaly = PodCauseKind | 'pod-gone' | 'recovered';
+
+/** Warning events of the pod named in every pod diagnosis, newest first. */
+const MAX_EVENTS = 3;
 
 /** What a pod-level diagnosis may report, with its facts. */
 export const POD_PROBLEM_ANOMALIES: Readonly<Record<PodProblemAnomaly, readonly (keyof Facts)[]>> = {
@@ -26,9 +38,10 @@ export const POD_PROBLEM_SETTLED: readonly PodProblemAnomaly[] = ['pod-gone', 'r
 
 /**
  * A diagnosis for an alert about one pod (KubeContainerWaiting, KubePodNotReady): what is wrong
- * from the kubelet's and the scheduler's reports and, for a Deployment's pod, whether it began
- * with the latest rollout — then the two revisions and what changed between them are named, and
- * the facts carry both revisions for a rollback. Pure.
+ * as Kubernetes judges the pod's readiness (its node, then the scheduler's and the kubelet's
+ * reports, then its Ready condition) and, for a Deployment's pod whose cause a pod template can
+ * bring, whether it began with the latest rollout — then the two revisions and what changed
+ * between them are named, and the facts carry both revisions for a rollback. Pure.
  */
 export function diagnosePodProblem(
   detector: string,
@@ -38,16 +51,16 @@ export function diagnosePodProblem(
   const { pod } = snapshot;
   if (pod === null) return podGone({ detector, target: podRef }, snapshot.namespace, snapshot.podName);
   podRef.uid = pod.metadata?.uid;
-  const causes = podCauses(pod, snapshot.events);
+  const causes = podCauses(pod, snapshot.events, snapshot.node);
   const primary = causes.find((cause) => cause.container === snapshot.container) ?? causes[0];
   if (primary === undefined) {
     return {
       detector,
       anomaly: 'recovered',
       target: podRef,
-      summary: `pod ${snapshot.namespace}/${snapshot.podName} is scheduled and its containers are ready now`,
+      summary: `pod ${snapshot.namespace}/${snapshot.podName} is ready now (${readyEvidence(pod).message})`,
       confidence: 0.7,
-      evidence: [],
+      evidence: podContext(pod, snapshot, []),
       facts: { pod: podFacts(pod) },
     };
   }
@@ -67,38 +80,57 @@ export function diagnosePodProblem(
     const change = latestRollout(deployment, snapshot.replicaSets);
     if (change !== undefined && change.latest.replicaSet === replicaSet.metadata?.name) {
       const correlation = correlate(change, snapshot.since);
+      const after = correlation.after && fromTemplate(primary.kind);
       evidence.push(correlation.evidence);
-      facts.rollout = rolloutFacts(change, correlation.after, 1);
-      if (correlation.after) {
+      facts.rollout = rolloutFacts(change, after, 1);
+      if (after) {
+        const name = deployment.metadata?.name ?? '';
         return {
           detector,
           anomaly: primary.kind,
-          target: {
-            kind: 'Deployment',
-            namespace: snapshot.namespace,
-            name: deployment.metadata?.name ?? '',
-            uid: deployment.metadata?.uid,
-          },
-          summary: `${primary.summary}; it began after revision ${change.latest.revision} of deployment ${deployment.metadata?.name ?? ''} (${change.changes.join('; ') || 'no pod-template change'}) — roll back to revision ${change.previous.revision} (replicaset ${change.previous.replicaSet})`,
+          target: { kind: 'Deployment', namespace: snapshot.namespace, name, uid: deployment.metadata?.uid },
+          summary: `${primary.summary}; it began after ${describeRollout(change, name)} — ${rollbackAdvice(change)}`,
           confidence: 0.8,
-          evidence,
+          evidence: podContext(pod, snapshot, evidence),
           facts,
         };
       }
     }
   }
+  const others = causes
+    .filter((cause) => cause !== primary)
+    .map((cause) => ({ source: 'pod.status', message: cause.summary }));
   return {
     detector,
     anomaly: primary.kind,
     target: podRef,
     summary: primary.summary,
     confidence: causes.length === 1 ? 0.7 : 0.6,
-    evidence: [
-      ...evidence,
-      ...causes.filter((cause) => cause !== primary).map((cause) => ({ source: 'pod.status', message: cause.summary })),
-    ],
+    evidence: podContext(pod, snapshot, [...evidence, ...others]),
     facts,
   };
+}
+
+/**
+ * The evidence about a pod whatever its cause: `found`, then the pod's Ready condition, its node
+ * and its recent Warning events, each once.
+ */
+function podContext(pod: V1Pod, snapshot: PodSnapshot, found: readonly Evidence[]): Evidence[] {
+  const evidence = [...found, readyEvidence(pod)];
+  const nodeName = pod.spec?.nodeName;
+  if (nodeName !== undefined && snapshot.node !== undefined) {
+    const ready = snapshot.node === null ? undefined : condition(snapshot.node.status?.conditions, 'Ready');
+    evidence.push({
+      source: 'node',
+      message:
+        snapshot.node === null
+          ? `on node ${nodeName}, which no longer exists`
+          : `on node ${nodeName} (Ready=${ready?.status ?? 'absent'}${ready?.reason ? `, ${ready.reason}` : ''})`,
+    });
+  }
+  evidence.push(...snapshot.events.slice(0, MAX_EVENTS).map(eventEvidence));
+  const seen = new Set<string>();
+  return evidence.filter((item) => !seen.has(item.message) && seen.add(item.message) !== undefined);
 }
 
 /** Controllers whose pods an audit reports through the workload rather than one by one. */
@@ -110,18 +142,22 @@ const WORKLOAD_CONTROLLERS = new Set(['ReplicaSet', 'StatefulSet', 'DaemonSet', 
  * their replacement runs).
  */
 export const podProblemAudit: DetectorAudit<PodSnapshot> = {
-  lists: ['Pod'],
+  lists: ['Pod', 'Node'],
   *snapshots(listing: Listing, now: Date) {
+    const nodes = new Map(listing.of('Node').map((node) => [node.metadata?.name ?? '', node]));
     for (const pod of listing.of('Pod')) {
       const evicted = pod.status?.reason === 'Evicted';
       const owner = controllerOf(pod.metadata?.ownerReferences);
       const covered = owner !== undefined && WORKLOAD_CONTROLLERS.has(owner.kind);
-      if ((!evicted && covered) || podCauses(pod, []).length === 0) continue;
+      // A node missing from a listing may only be past its bound: it is not taken as gone.
+      const node = nodes.get(pod.spec?.nodeName ?? '');
+      if ((!evicted && covered) || podCauses(pod, [], node).length === 0) continue;
       yield {
         namespace: pod.metadata?.namespace ?? '',
         podName: pod.metadata?.name ?? '',
         since: now.toISOString(),
         pod,
+        ...(node === undefined ? {} : { node }),
         events: [],
         replicaSet: null,
         deployment: null,

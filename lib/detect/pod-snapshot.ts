@@ -1,4 +1,4 @@
-import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Deployment, V1Node, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 
 import type { Alert } from '../alert/schema.ts';
 import type { Permission } from '../domain/permission.ts';
@@ -15,6 +15,8 @@ export interface PodSnapshot {
   /** When the problem began (the alert's startsAt; the audit's time for an audit). */
   since: string;
   pod: V1Pod | null;
+  /** The node the pod is bound to: null when it no longer exists, undefined when not read (unbound, or an audit without it). */
+  node?: V1Node | null;
   events: CoreV1Event[];
   replicaSet: V1ReplicaSet | null;
   deployment: V1Deployment | null;
@@ -25,12 +27,13 @@ export interface PodSnapshot {
 /** What observePod reads, for the detectors' declared RBAC. */
 export const POD_SNAPSHOT_READS: readonly Permission[] = [
   { apiGroup: '', resource: 'pods', verbs: ['get'] },
+  { apiGroup: '', resource: 'nodes', verbs: ['get'] },
   { apiGroup: '', resource: 'events', verbs: ['list'] },
   { apiGroup: 'apps', resource: 'replicasets', verbs: ['get', 'list'] },
   { apiGroup: 'apps', resource: 'deployments', verbs: ['get'] },
 ];
 
-/** Reads the pod an alert names (labels `namespace`, `pod`), its events and its owner chain. */
+/** Reads the pod an alert names (labels `namespace`, `pod`), its node, its events and its owner chain. */
 export async function observePod(alert: Alert, kube: KubeApi): Promise<PodSnapshot> {
   const namespace = requireLabel(alert, 'namespace');
   const podName = requireLabel(alert, 'pod');
@@ -48,12 +51,15 @@ export async function observePod(alert: Alert, kube: KubeApi): Promise<PodSnapsh
   };
   if (pod === null) return snapshot;
   const owner = controllerOf(pod.metadata?.ownerReferences);
-  const [events, replicaSet] = await Promise.all([
+  const nodeName = pod.spec?.nodeName;
+  const [events, replicaSet, node] = await Promise.all([
     kube.listWarningEvents(namespace, { kind: 'Pod', name: podName, uid: pod.metadata?.uid }),
     owner?.kind === 'ReplicaSet' ? orNull(kube.getReplicaSet(namespace, owner.name)) : Promise.resolve(null),
+    nodeName === undefined || nodeName === '' ? Promise.resolve(undefined) : orNull(kube.read('Node', nodeName)),
   ]);
   snapshot.events = events;
   snapshot.replicaSet = replicaSet;
+  if (node !== undefined) snapshot.node = node;
   const rsOwner = controllerOf(replicaSet?.metadata?.ownerReferences);
   if (rsOwner?.kind !== 'Deployment') return snapshot;
   snapshot.deployment = await orNull(kube.getDeployment(namespace, rsOwner.name));

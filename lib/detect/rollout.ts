@@ -37,6 +37,19 @@ export function latestRollout(
   };
 }
 
+/**
+ * The latest rollout in words every record about its pods uses (the pod's, the crash loop's, the
+ * Deployment's): "revision 3 of deployment checkout (container app image a → b; …)".
+ */
+export function describeRollout(change: RolloutChange, deployment: string): string {
+  return `revision ${change.latest.revision} of deployment ${deployment} (${change.changes.join('; ') || 'no pod-template change'})`;
+}
+
+/** "roll back to revision 2 (replicaset checkout-6c5b4a3928)". */
+export function rollbackAdvice(change: RolloutChange): string {
+  return `roll back to revision ${change.previous.revision} (replicaset ${change.previous.replicaSet})`;
+}
+
 /** Whether the problem began after the latest rollout, and the evidence that says so. */
 export function correlate(change: RolloutChange, startsAt: string): { after: boolean; evidence: Evidence } {
   const created = change.latest.createdAt === undefined ? undefined : new Date(change.latest.createdAt).getTime();
@@ -56,6 +69,15 @@ export function correlate(change: RolloutChange, startsAt: string): { after: boo
       message: `revision ${change.latest.revision} (replicaset ${change.latest.replicaSet}) rolled out ${when}, replacing revision ${change.previous.revision} (${change.previous.replicaSet}); changed: ${change.changes.join('; ') || 'nothing in the pod template'}`,
       at: change.latest.createdAt,
     },
+  };
+}
+
+/** The latest rollout as evidence, when the time the problem began is not known. */
+export function rolloutEvidence(change: RolloutChange): Evidence {
+  return {
+    source: 'rollout',
+    message: `revision ${change.latest.revision} (replicaset ${change.latest.replicaSet}) replaced revision ${change.previous.revision} (${change.previous.replicaSet}); changed: ${change.changes.join('; ') || 'nothing in the pod template'}`,
+    at: change.latest.createdAt,
   };
 }
 

@@ -7,7 +7,14 @@ import { workloadFacts } from './facts.ts';
 import { gone } from './k8s-util.ts';
 import { POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
-import { podsWithEvents, summarizeCauses, type PodWithEvents } from './workload-pods.ts';
+import { names, ordinalsOf, ordinalState, orderVerdict, type OrderVerdict } from './statefulset-order.ts';
+import {
+  listedPods,
+  podsWithEvents,
+  summarizeCauses,
+  WORKLOAD_PODS_READS,
+  type PodWithEvents,
+} from './workload-pods.ts';
 
 export interface StatefulSetSnapshot {
   namespace: string;
@@ -17,20 +24,17 @@ export interface StatefulSetSnapshot {
 }
 
 export type StatefulSetAnomaly =
-  PodCauseKind | 'gone' | 'update-on-delete' | 'update-partitioned' | 'replicas-mismatch';
+  PodCauseKind | 'gone' | 'pod-missing' | 'update-on-delete' | 'update-partitioned' | 'replicas-mismatch';
 
 export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly> = {
   name: 'statefulset-health',
   description:
-    'KubeStatefulSetReplicasMismatch, KubeStatefulSetUpdateNotRolledOut: why pods are not ready (in ordinal order, one unhealthy pod blocks the rest), and why an update stops (OnDelete strategy, a partition, a failing pod).',
-  reads: [
-    { apiGroup: 'apps', resource: 'statefulsets', verbs: ['get'] },
-    { apiGroup: '', resource: 'pods', verbs: ['list'] },
-    { apiGroup: '', resource: 'events', verbs: ['list'] },
-  ],
+    'KubeStatefulSetReplicasMismatch, KubeStatefulSetUpdateNotRolledOut: which ordinal the controller waits on and why it is not ready (with OrderedReady the lowest unready pod blocks the higher ones; an update waits on the highest), and why an update stops (OnDelete strategy, a partition).',
+  reads: [{ apiGroup: 'apps', resource: 'statefulsets', verbs: ['get'] }, ...WORKLOAD_PODS_READS],
   anomalies: {
     ...(Object.fromEntries(POD_CAUSE_KINDS.map((kind) => [kind, ['workload']])) as Record<PodCauseKind, ['workload']>),
     gone: [],
+    'pod-missing': ['workload'],
     'update-on-delete': ['workload'],
     'update-partitioned': ['workload'],
     'replicas-mismatch': ['workload'],
@@ -65,14 +69,20 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly
         message: `${ready} of ${desired} ready, ${updated} updated; current revision ${sts.status?.currentRevision ?? '?'}, update revision ${sts.status?.updateRevision ?? '?'}`,
       },
     ];
+    const verdict = orderVerdict(sts, ordinalsOf(sts, snapshot.pods));
+    if (verdict.unready.length > 0) {
+      const { anomaly, summary, found } = describeOrder(sts, verdict);
+      return { ...base, anomaly, summary, confidence: 0.7, evidence: [...evidence, ...found], facts };
+    }
+    // Pods outside the ordinals (being scaled away, or past the listing's bound).
     const { primary, unhealthy } = summarizeCauses(snapshot.pods);
     if (primary !== undefined) {
       evidence.push(...primary.cause.evidence);
       return {
         ...base,
         anomaly: primary.cause.kind,
-        summary: `${unhealthy} of ${snapshot.pods.length} pods are unhealthy — ${primary.cause.summary}; pods start in order, so the rest wait behind it`,
-        confidence: 0.7,
+        summary: `${unhealthy} of ${snapshot.pods.length} pods are unhealthy — ${primary.cause.summary}`,
+        confidence: 0.6,
         evidence,
         facts,
       };
@@ -110,7 +120,7 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly
   },
 
   audit: {
-    lists: ['StatefulSet', 'Pod'],
+    lists: ['StatefulSet', 'Pod', 'Node'],
     *snapshots(listing) {
       for (const sts of listing.of('StatefulSet')) {
         const behind = (sts.status?.readyReplicas ?? 0) < (sts.spec?.replicas ?? 1);
@@ -121,9 +131,70 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly
           namespace,
           name: sts.metadata?.name ?? '',
           statefulSet: sts,
-          pods: listing.podsMatching(namespace, selectorString(sts.spec?.selector)).map((pod) => ({ pod, events: [] })),
+          pods: listedPods(listing, namespace, selectorString(sts.spec?.selector)),
         };
       }
     },
   },
 };
+
+/** One sentence naming the ordinal the controller waits on and what waits behind it, with its evidence. */
+function describeOrder(
+  sts: V1StatefulSet,
+  verdict: OrderVerdict,
+): { anomaly: StatefulSetAnomaly; summary: string; found: Evidence[] } {
+  const { blocking, waiting, unready } = verdict;
+  const subject = blocking ?? unready.find((entry) => entry.cause !== undefined) ?? unready[0]!;
+  const anomaly = subject.cause?.kind ?? 'pod-missing';
+  const found: Evidence[] = [
+    ...verdict.evidence,
+    ...(subject.revision === undefined
+      ? []
+      : [{ source: 'pod.metadata', message: `${subject.name} is at revision ${subject.revision}` }]),
+    ...(subject.cause?.evidence ??
+      (subject.missing
+        ? [
+            {
+              source: 'statefulset.status',
+              message: `pod ${subject.name} not found; the controller has ${sts.status?.replicas ?? 0} of ${sts.spec?.replicas ?? 1} pods`,
+            },
+          ]
+        : [])),
+  ];
+  const current = sts.status?.currentRevision ?? '?';
+  const update = sts.status?.updateRevision ?? '?';
+  const partition = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+  const rolling = (sts.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
+  const pending = rolling && sts.status?.currentRevision !== sts.status?.updateRevision;
+  if (blocking === undefined) {
+    const verb = unready.length === 1 ? 'is' : 'are';
+    return {
+      anomaly,
+      summary: `${names(unready)} ${verb} not ready (${subject.cause?.summary ?? `${subject.name} does not exist`}); with Parallel pod management no ordinal waits on another`,
+      found,
+    };
+  }
+  const held =
+    pending && partition > 0
+      ? `; partition ${partition} keeps the ordinals below ${partition} on revision ${current}`
+      : '';
+  if (verdict.updating) {
+    const which = blocking.missing ? 'which does not exist' : `which is not ready (${subject.cause?.summary ?? ''})`;
+    const kept =
+      waiting.length === 0 ? '' : `, so ${names(waiting)} keep${waiting.length === 1 ? 's' : ''} revision ${current}`;
+    return {
+      anomaly,
+      summary: `the rolling update to revision ${update} waits for ${blocking.name}, ${which}${kept}${held}`,
+      found,
+    };
+  }
+  const behind = [
+    ...(waiting.length === 0 ? [] : [`${names(waiting)} wait${waiting.length === 1 ? 's' : ''} behind it`]),
+    ...(pending ? [`the update to revision ${update} waits for it`] : []),
+  ];
+  return {
+    anomaly,
+    summary: `${ordinalState(blocking)}${behind.length === 0 ? '' : `, so ${behind.join(' and ')}`}${held}`,
+    found,
+  };
+}

@@ -227,7 +227,25 @@ export type PodState =
   | 'unschedulable'
   | 'scheduling-gated'
   | 'evicted'
-  | 'waiting';
+  | 'waiting'
+  | 'readiness-gate'
+  | 'not-ready'
+  | 'node-unreachable'
+  | 'node-not-ready';
+
+/**
+ * States in which the containers are running and ready but the pod is not: a readiness gate not
+ * yet True, or (for the rest) the Ready condition the node lifecycle controller set to False
+ * when the node stopped being Ready, which leaves the container statuses as the kubelet last wrote them.
+ */
+const READY_CONTAINERS_UNREADY_POD = ['readiness-gate', 'not-ready', 'node-unreachable', 'node-not-ready'];
+
+/** The node a pod in `state` runs on, when the state is about its node (undefined: not read). */
+export function nodeFor(state: PodState, name = NODE_NAME): V1Node | undefined {
+  if (state === 'node-unreachable') return node('unreachable', { name });
+  if (state === 'node-not-ready') return node('not-ready', { name });
+  return undefined;
+}
 
 /** Who a pod is: its identity, labels, controller and node. */
 export interface PodIdentity {
@@ -325,6 +343,7 @@ export function podIn(state: PodState, who: PodIdentity): V1Pod {
     return pod;
   }
   const ready = state === 'healthy';
+  const containersReady = ready || READY_CONTAINERS_UNREADY_POD.includes(state);
   status.phase = ['bad-image', 'config-error', 'waiting'].includes(state) ? 'Pending' : 'Running';
   status.hostIP = '10.0.3.17';
   status.podIP = '10.0.3.142';
@@ -334,17 +353,29 @@ export function podIn(state: PodState, who: PodIdentity): V1Pod {
     {
       type: 'Ready',
       status: ready ? 'True' : 'False',
-      ...(ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${container}]` }),
-      lastTransitionTime: STARTED,
+      ...(containersReady
+        ? {}
+        : { reason: 'ContainersNotReady', message: `containers with unready status: [${container}]` }),
+      lastTransitionTime: ready ? STARTED : new Date('2026-11-26T02:06:10Z'),
     },
     {
       type: 'ContainersReady',
-      status: ready ? 'True' : 'False',
-      ...(ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${container}]` }),
+      status: containersReady ? 'True' : 'False',
+      ...(containersReady
+        ? {}
+        : { reason: 'ContainersNotReady', message: `containers with unready status: [${container}]` }),
       lastTransitionTime: STARTED,
     },
     { type: 'PodScheduled', status: 'True', lastTransitionTime: STARTED },
   ];
+  if (state === 'readiness-gate') {
+    const gate = 'target-health.elbv2.k8s.aws/k8s-payments-checkout-6b1f0e2d9c';
+    pod.spec!.readinessGates = [{ conditionType: gate }];
+    Object.assign(status.conditions[2]!, {
+      reason: 'ReadinessGatesNotReady',
+      message: `corresponding condition of pod readiness gate "${gate}" does not exist.`,
+    });
+  }
   const crashed = (reason: string, exitCode: number) => ({
     terminated: {
       reason,
@@ -361,11 +392,22 @@ export function podIn(state: PodState, who: PodIdentity): V1Pod {
     },
   };
   const pulled = { imageID: `${image.split(':')[0] ?? image}@sha256:4c1e` };
+  const runningReady = {
+    ...pulled,
+    ready: true,
+    started: true,
+    restartCount: 0,
+    state: { running: { startedAt: STARTED } },
+  };
   const byState: Record<
     Exclude<PodState, 'unschedulable' | 'scheduling-gated' | 'evicted'>,
     Omit<V1ContainerStatus, 'name' | 'image' | 'imageID'> & { imageID?: string }
   > = {
-    healthy: { ...pulled, ready: true, started: true, restartCount: 0, state: { running: { startedAt: STARTED } } },
+    healthy: runningReady,
+    'readiness-gate': runningReady,
+    'not-ready': runningReady,
+    'node-unreachable': runningReady,
+    'node-not-ready': runningReady,
     'app-crash': {
       ...pulled,
       ready: false,

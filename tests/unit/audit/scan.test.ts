@@ -69,11 +69,12 @@ describe('scanCluster', () => {
     const findings = await scanCluster(brokenCluster(), { now });
 
     expect(findings.map((finding) => [finding.key, finding.detector])).toEqual([
-      ['Deployment/payments/checkout/app-crash', 'deployment-health'],
+      // The crashing and the bare pod run on the NotReady node, which is what makes them unready.
+      ['Deployment/payments/checkout/node-not-ready', 'deployment-health'],
       ['Job/reporting/nightly-report-29384756/BackoffLimitExceeded', 'job-health'],
       [`Node//${NODE_NAME}/node-not-ready`, 'node-health'],
       ['PersistentVolumeClaim/reporting/scratch/pvc-pending', 'audit'],
-      ['Pod/payments/debug-shell/bad-image', 'pod-not-ready'],
+      ['Pod/payments/debug-shell/node-not-ready', 'pod-not-ready'],
     ]);
   });
 

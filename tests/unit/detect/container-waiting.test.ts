@@ -3,7 +3,14 @@ import { describe, expect, it } from '@jest/globals';
 import type { Alert } from '../../../lib/alert/schema.ts';
 import { containerWaiting } from '../../../lib/detect/container-waiting.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
-import { alertFixture, checkoutPod, checkoutReplicaSets, deployment, warningEvent } from '../../helpers/fixtures.ts';
+import {
+  alertFixture,
+  checkoutPod,
+  checkoutReplicaSets,
+  deployment,
+  node,
+  warningEvent,
+} from '../../helpers/fixtures.ts';
 
 const now = new Date('2026-11-26T02:20:00Z');
 
@@ -21,7 +28,7 @@ function waitingAlert(): Alert {
 
 describe('container-waiting detector', () => {
   it('ties a bad image to the rollout that introduced it, from what it reads of the cluster', async () => {
-    const kube = new FakeKube().add(checkoutPod('bad-image'), deployment(), ...checkoutReplicaSets());
+    const kube = new FakeKube().add(checkoutPod('bad-image'), node(), deployment(), ...checkoutReplicaSets());
     kube.events = [
       warningEvent(
         { kind: 'Pod', name: 'checkout-7d9f8b6c5d-x2k9p', namespace: 'payments' },
@@ -46,7 +53,7 @@ describe('container-waiting detector', () => {
   });
 
   it('names the missing ConfigMap of a container that cannot start', async () => {
-    const kube = new FakeKube().add(checkoutPod('config-error'));
+    const kube = new FakeKube().add(checkoutPod('config-error'), node());
 
     const diagnosis = containerWaiting.diagnose(await containerWaiting.observe(waitingAlert(), kube), now);
 

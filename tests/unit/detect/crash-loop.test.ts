@@ -7,13 +7,18 @@ import {
   pickContainer,
   type CrashLoopSnapshot,
 } from '../../../lib/detect/crash-loop.ts';
+import { deploymentHealth } from '../../../lib/detect/deployment-health.ts';
+import { describeRollout, latestRollout } from '../../../lib/detect/rollout.ts';
 import { AlertLabelError, ClusterUnreachableError } from '../../../lib/errors.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
 import {
   alertFixture,
   backOffEvent,
+  checkoutPod,
+  checkoutReplicaSets,
   crashingPod,
   deployment,
+  node,
   podIn,
   replicaSet,
   warningEvent,
@@ -248,6 +253,68 @@ describe('crash-loop detector: diagnose', () => {
       confidence: 0.7,
     });
     expect(diagnosis.facts.workload).toMatchObject({ name: 'checkout', revision: '3' });
+  });
+
+  it('names what the new revision changed, in the same words as the Deployment’s record about the same pods', () => {
+    const rolling = deployment({ progressing: 'ReplicaSetUpdated', updatedReplicas: 1 });
+    const [previous, latest] = checkoutReplicaSets();
+    const since = '2026-11-26T02:14:05.123Z';
+
+    const crash = crashLoop.diagnose(
+      snapshot({ deployment: rolling, replicaSet: latest, replicaSets: [previous, latest], since }),
+      now,
+    );
+    const workload = deploymentHealth.diagnose(
+      {
+        namespace: 'payments',
+        name: 'checkout',
+        since,
+        deployment: rolling,
+        replicaSets: [previous, latest],
+        pods: [{ pod: checkoutPod('app-crash'), events: [] }],
+      },
+      now,
+    );
+    const change = describeRollout(latestRollout(rolling, [previous, latest])!, 'checkout');
+
+    expect(change).toBe(
+      'revision 3 of deployment checkout (container app image registry.example/checkout:1.14.2 → registry.example/checkout:1.15.0; container app env LOG_LEVEL changed)',
+    );
+    expect(crash.summary).toBe(
+      `container app exits with code 1 (Error) in the new ${change}, whose rollout has not completed; a restart would not help — roll back to revision 2 (replicaset checkout-6c5b4a3928)`,
+    );
+    expect(workload.summary).toContain(change);
+    expect(crash.evidence.map((item) => item.source)).toContain('rollout');
+  });
+
+  it('reads the Deployment’s revisions, to name what its latest rollout changed', async () => {
+    const kube = new FakeKube().add(crashingPod(), deployment(), ...checkoutReplicaSets());
+
+    const observed = await crashLoop.observe(alert, kube);
+
+    expect(observed.replicaSets?.map((rs) => rs.metadata?.name).sort()).toEqual([
+      'checkout-6c5b4a3928',
+      'checkout-7d9f8b6c5d',
+    ]);
+    expect(observed.since).toBe(alert.startsAt);
+  });
+
+  it('says a pod on a node that stopped reporting is judged by the node, not by its stale container statuses', () => {
+    const recovered = checkoutPod('node-unreachable');
+
+    const diagnosis = crashLoop.diagnose(snapshot({ pod: recovered, node: node('unreachable') }), now);
+
+    expect(diagnosis).toMatchObject({ anomaly: 'node-unreachable', target: { kind: 'Pod' } });
+    expect(diagnosis.summary).toMatch(/^node ip-10-0-3-17\.eu-west-1\.compute\.internal has not reported since /);
+    expect(Object.keys(diagnosis.facts)).toEqual(['pod']);
+  });
+
+  it('reads the node the pod is bound to', async () => {
+    const kube = new FakeKube().add(checkoutPod('app-crash'), node('not-ready'));
+
+    const observed = await crashLoop.observe(alert, kube);
+
+    expect(observed.node?.metadata?.name).toBe('ip-10-0-3-17.eu-west-1.compute.internal');
   });
 
   it('says there is nothing to roll back to when the first revision never became available', () => {

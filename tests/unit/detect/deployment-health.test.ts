@@ -5,7 +5,8 @@ import type { Alert } from '../../../lib/alert/schema.ts';
 import { deploymentHealth, type DeploymentSnapshot } from '../../../lib/detect/deployment-health.ts';
 import { createListing } from '../../../lib/kube/listing.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
-import { alertFixture, checkoutPod, checkoutReplicaSets, deployment } from '../../helpers/fixtures.ts';
+import { alertFixture, checkoutPod, checkoutReplicaSets, deployment, node } from '../../helpers/fixtures.ts';
+import { diagnosePodProblem } from '../../../lib/detect/pod-problem.ts';
 import { rolledOutDeployment } from '../../helpers/remediate-fixtures.ts';
 
 const now = new Date('2026-11-26T02:20:00Z');
@@ -105,13 +106,42 @@ describe('deployment-health detector: diagnose', () => {
         uid: '6f1c2a8e-1b7d-4c55-9a0e-3f2d6b7c8a91',
       },
       summary:
-        'rollout stuck: 2 of 2 pods of the newest revision are unhealthy — container app cannot pull image registry.example/checkout:1.15.0: Back-off pulling image "registry.example/checkout:1.15.0" (2 pods). It began after revision 3 (container app image registry.example/checkout:1.14.2 → registry.example/checkout:1.15.0; container app env LOG_LEVEL changed) — roll back to revision 2 (replicaset checkout-6c5b4a3928).',
+        'rollout stuck: 2 of 2 pods of the newest revision are unhealthy — container app cannot pull image registry.example/checkout:1.15.0: Back-off pulling image "registry.example/checkout:1.15.0" (2 pods). It began after revision 3 of deployment checkout (container app image registry.example/checkout:1.14.2 → registry.example/checkout:1.15.0; container app env LOG_LEVEL changed) — roll back to revision 2 (replicaset checkout-6c5b4a3928).',
       confidence: 0.8,
     });
     expect(diagnosis.evidence.slice(0, 2).map((item) => item.message)).toEqual([
       '1 of 3 replicas available, 2 updated to the newest revision',
       'Progressing=False (ProgressDeadlineExceeded): ReplicaSet "checkout-7d9f8b6c5d" has timed out progressing.',
     ]);
+  });
+
+  it('says the same as the pod record when a lost node made its pods unready, and offers no rollback', () => {
+    const lost = node('unreachable');
+    const pods = ['checkout-7d9f8b6c5d-x2k9p', 'checkout-7d9f8b6c5d-q8w3n'].map((name) => ({
+      pod: checkoutPod('node-unreachable', name),
+      events: [],
+      node: lost,
+    }));
+
+    const diagnosis = deploymentHealth.diagnose(snapshot({ pods }), now);
+    const podRecord = diagnosePodProblem('pod-not-ready', {
+      namespace: 'payments',
+      podName: 'checkout-7d9f8b6c5d-x2k9p',
+      since: '2026-11-26T02:14:05.123Z',
+      pod: pods[0]!.pod,
+      node: lost,
+      events: [],
+      replicaSet: checkoutReplicaSets()[1],
+      deployment: stuckDeployment(),
+      replicaSets: checkoutReplicaSets(),
+    });
+
+    expect(diagnosis.anomaly).toBe('node-unreachable');
+    expect(diagnosis.summary).toBe(
+      `rollout stuck: 2 of 2 pods of the newest revision are unhealthy — ${podRecord.summary} (2 pods).`,
+    );
+    expect(diagnosis.summary).not.toContain('converging');
+    expect(diagnosis.facts.rollout?.beganWithIt).toBe(false);
   });
 
   it('reports the workload and the rollout a rollback would undo, with how many of its pods fail', () => {

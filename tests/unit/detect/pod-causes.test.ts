@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 
 import { eventEvidence, podCauses } from '../../../lib/detect/pod-causes.ts';
-import { checkoutPod, crashingPod, warningEvent } from '../../helpers/fixtures.ts';
+import { checkoutPod, crashingPod, node, warningEvent } from '../../helpers/fixtures.ts';
 
 const ofPod = { kind: 'Pod', name: 'checkout-7d9f8b6c5d-x2k9p', namespace: 'payments' };
 
@@ -195,6 +195,78 @@ describe('podCauses', () => {
     const pod = crashingPod({ running: true, lastReason: 'OOMKilled', exitCode: 137 });
 
     expect(podCauses(pod, [])).toEqual([]);
+  });
+
+  it('takes the node first: a pod on a Ready node with ready containers is healthy, on a lost one it is not', () => {
+    const pod = checkoutPod('healthy');
+
+    expect(podCauses(pod, [], node())).toEqual([]);
+    expect(podCauses(pod, [], node('unreachable')).map((cause) => cause.kind)).toEqual(['node-unreachable']);
+    expect(podCauses(pod, [], node('not-ready')).map((cause) => cause.kind)).toEqual(['node-not-ready']);
+  });
+
+  it('takes the node lifecycle controller’s taints as a lost node even before the Ready condition says so', () => {
+    const tainted = node('ready', {
+      taints: [
+        { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: new Date('2026-11-26T02:05:45Z') },
+      ],
+    });
+
+    expect(podCauses(checkoutPod('healthy'), [], tainted)[0]?.kind).toBe('node-unreachable');
+  });
+
+  it('says a pod bound to a node that no longer exists is not ready, naming the node', () => {
+    const [cause] = podCauses(checkoutPod('node-unreachable'), [], null);
+
+    expect(cause).toMatchObject({
+      kind: 'node-unreachable',
+      summary:
+        'the pod is bound to node ip-10-0-3-17.eu-west-1.compute.internal, which no longer exists, so its last reported state is stale',
+    });
+    expect(cause!.evidence[0]).toEqual({
+      source: 'node',
+      message: 'node ip-10-0-3-17.eu-west-1.compute.internal not found',
+    });
+  });
+
+  it('leaves a finished pod alone whatever its node', () => {
+    const done = checkoutPod('healthy');
+    done.status!.phase = 'Succeeded';
+
+    expect(podCauses(done, [], node('unreachable'))).toEqual([]);
+  });
+
+  it('names a readiness gate that is not True when the containers are ready', () => {
+    const [cause] = podCauses(checkoutPod('readiness-gate'), []);
+
+    expect(cause).toMatchObject({
+      kind: 'readiness-gate',
+      summary:
+        "the pod's containers are ready but its readiness gate target-health.elbv2.k8s.aws/k8s-payments-checkout-6b1f0e2d9c (not set) is not True",
+    });
+  });
+
+  it('names an init container that crashes, since the pod cannot start before it exits 0', () => {
+    const pod = checkoutPod('waiting');
+    pod.status!.initContainerStatuses = [
+      {
+        name: 'migrate',
+        image: 'registry.example/checkout-migrate:1.15.0',
+        imageID: '',
+        ready: false,
+        restartCount: 4,
+        state: {
+          waiting: { reason: 'CrashLoopBackOff', message: 'back-off 1m20s restarting failed container=migrate' },
+        },
+        lastState: { terminated: { reason: 'Error', exitCode: 2 } },
+      },
+    ];
+
+    expect(podCauses(pod, [])[0]).toMatchObject({
+      kind: 'app-crash',
+      container: 'migrate',
+      summary: 'container migrate keeps exiting with code 2 (Error)',
+    });
   });
 });
 

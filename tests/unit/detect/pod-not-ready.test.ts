@@ -4,7 +4,7 @@ import type { Alert } from '../../../lib/alert/schema.ts';
 import { podNotReady } from '../../../lib/detect/pod-not-ready.ts';
 import { createListing } from '../../../lib/kube/listing.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
-import { alertFixture, checkoutPod, checkoutReplicaSets, deployment, podIn } from '../../helpers/fixtures.ts';
+import { alertFixture, checkoutPod, checkoutReplicaSets, deployment, node, podIn } from '../../helpers/fixtures.ts';
 
 const now = new Date('2026-11-26T02:20:00Z');
 
@@ -36,7 +36,7 @@ describe('pod-not-ready detector', () => {
   });
 
   it('reports failing probes of the pod itself when the problem predates the latest rollout', async () => {
-    const kube = new FakeKube().add(checkoutPod('probe-failure'), deployment(), ...checkoutReplicaSets());
+    const kube = new FakeKube().add(checkoutPod('probe-failure'), node(), deployment(), ...checkoutReplicaSets());
 
     const diagnosis = podNotReady.diagnose(await podNotReady.observe(notReadyAlert('2026-11-26T02:05:00Z'), kube), now);
 

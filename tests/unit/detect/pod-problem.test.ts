@@ -9,6 +9,7 @@ import {
   checkoutReplicaSets,
   deployment,
   nightlyJobPod,
+  node,
   nodeExporterPod,
   podIn,
   postgresPod,
@@ -67,6 +68,7 @@ describe('diagnosePodProblem', () => {
       'container app is waiting: ImagePullBackOff (Back-off pulling image "registry.example/checkout:1.15.0")',
       'owned by replicaset checkout-7d9f8b6c5d of deployment checkout',
       'revision 3 (replicaset checkout-7d9f8b6c5d) rolled out 4 min before the alert began, replacing revision 2 (checkout-6c5b4a3928); changed: container app image registry.example/checkout:1.14.2 → registry.example/checkout:1.15.0; container app env LOG_LEVEL changed',
+      'Ready=False (ContainersNotReady) since 2026-11-26T02:06:10.000Z: containers with unready status: [app]',
     ]);
   });
 
@@ -178,17 +180,93 @@ describe('diagnosePodProblem', () => {
     expect(summary).toBe('container app runs but is not ready: Liveness probe failed');
   });
 
-  it('reports recovered when the pod is scheduled and its containers are ready now', () => {
-    const diagnosis = diagnosePodProblem('pod-not-ready', snapshot(checkoutPod('healthy')));
+  it('reports recovered when the pod’s Ready condition is True on a Ready node, with both as evidence', () => {
+    const diagnosis = diagnosePodProblem('pod-not-ready', snapshot(checkoutPod('healthy'), { node: node() }));
 
     expect(diagnosis).toMatchObject({
       anomaly: 'recovered',
       target: { kind: 'Pod' },
-      summary: 'pod payments/checkout-7d9f8b6c5d-x2k9p is scheduled and its containers are ready now',
+      summary: 'pod payments/checkout-7d9f8b6c5d-x2k9p is ready now (Ready=True since 2026-11-26T01:02:03.000Z)',
       confidence: 0.7,
-      evidence: [],
     });
+    expect(diagnosis.evidence.map((item) => item.message)).toEqual([
+      'Ready=True since 2026-11-26T01:02:03.000Z',
+      'on node ip-10-0-3-17.eu-west-1.compute.internal (Ready=True, KubeletReady)',
+    ]);
     expect(Object.keys(diagnosis.facts)).toEqual(['pod']);
+  });
+
+  it('judges a pod whose node stopped reporting by the node, not by its stale container statuses', () => {
+    const notReady = warningEvent(
+      { kind: 'Pod', name: 'checkout-7d9f8b6c5d-x2k9p', namespace: 'payments' },
+      'NodeNotReady',
+      'Node is not ready',
+    );
+
+    const diagnosis = diagnosePodProblem(
+      'pod-not-ready',
+      snapshot(checkoutPod('node-unreachable'), { node: node('unreachable'), events: [notReady] }),
+    );
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'node-unreachable',
+      target: { kind: 'Pod', name: 'checkout-7d9f8b6c5d-x2k9p' },
+      summary:
+        "node ip-10-0-3-17.eu-west-1.compute.internal has not reported since 2026-11-26T02:05:40.000Z (Ready=Unknown: Kubelet stopped posting node status.), so the pod is not ready and its containers' last reported state is stale",
+    });
+    expect(diagnosis.evidence.map((item) => item.message)).toEqual(
+      expect.arrayContaining([
+        'node ip-10-0-3-17.eu-west-1.compute.internal Ready=Unknown: Kubelet stopped posting node status. (NodeStatusUnknown); last heartbeat 2026-11-26T02:05:00.000Z',
+        'taints: node.kubernetes.io/unreachable:NoSchedule, node.kubernetes.io/unreachable:NoExecute',
+        'Ready=False since 2026-11-26T02:06:10.000Z',
+        'NodeNotReady: Node is not ready',
+      ]),
+    );
+  });
+
+  it('does not blame the latest rollout for pods its lost node made unready, so no rollback is offered', () => {
+    const diagnosis = diagnosePodProblem(
+      'pod-not-ready',
+      snapshot(checkoutPod('node-not-ready'), { node: node('not-ready') }),
+    );
+
+    expect(diagnosis).toMatchObject({ anomaly: 'node-not-ready', target: { kind: 'Pod' } });
+    expect(diagnosis.summary).toMatch(/^node ip-10-0-3-17\.eu-west-1\.compute\.internal is not ready since /);
+    expect(diagnosis.facts.rollout?.beganWithIt).toBe(false);
+  });
+
+  it('says a pod whose Ready condition is False is not ready even though its containers report ready', () => {
+    const diagnosis = diagnosePodProblem('pod-not-ready', snapshot(checkoutPod('not-ready')));
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'not-ready',
+      summary: 'the pod is not ready (Ready=False since 2026-11-26T02:06:10.000Z) though its containers report ready',
+    });
+    expect(diagnosis.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('gives a running but unready pod the evidence it rests on: Ready condition, container, probe events, node', () => {
+    const unhealthy = warningEvent(
+      { kind: 'Pod', name: 'checkout-7d9f8b6c5d-x2k9p', namespace: 'payments' },
+      'Unhealthy',
+      'Readiness probe failed: HTTP probe failed with statuscode: 503',
+      { count: 42 },
+    );
+
+    const diagnosis = diagnosePodProblem(
+      'pod-not-ready',
+      snapshot(checkoutPod('probe-failure'), { node: node(), events: [unhealthy], since: '2026-11-26T02:00:00Z' }),
+    );
+
+    expect(diagnosis.anomaly).toBe('probe-failure');
+    expect(diagnosis.evidence.map((item) => item.message)).toEqual(
+      expect.arrayContaining([
+        'container app is running since 2026-11-26T01:02:03.000Z but not ready (0 restarts)',
+        'Unhealthy ×42: Readiness probe failed: HTTP probe failed with statuscode: 503',
+        'Ready=False (ContainersNotReady) since 2026-11-26T02:06:10.000Z: containers with unready status: [app]',
+        'on node ip-10-0-3-17.eu-west-1.compute.internal (Ready=True, KubeletReady)',
+      ]),
+    );
   });
 
   it('reports pod-gone with no facts when the pod no longer exists', () => {

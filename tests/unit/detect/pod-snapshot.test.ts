@@ -10,6 +10,8 @@ import {
   checkoutReplicaSets,
   crashingPod,
   deployment,
+  node,
+  podIn,
   warningEvent,
 } from '../../helpers/fixtures.ts';
 
@@ -44,6 +46,29 @@ describe('observePod', () => {
       'checkout-6c5b4a3928',
       'checkout-7d9f8b6c5d',
     ]);
+  });
+
+  it('reads the node the pod is bound to, null when it no longer exists', async () => {
+    const withNode = await observePod(
+      waitingAlert(),
+      new FakeKube().add(checkoutPod('bad-image'), node('unreachable')),
+    );
+    const without = await observePod(waitingAlert(), new FakeKube().add(checkoutPod('bad-image')));
+
+    expect(withNode.node?.metadata?.name).toBe('ip-10-0-3-17.eu-west-1.compute.internal');
+    expect(without.node).toBeNull();
+  });
+
+  it('reads no node for a pod not yet bound to one', async () => {
+    const pending = podIn('unschedulable', {
+      name: 'checkout-7d9f8b6c5d-x2k9p',
+      namespace: 'payments',
+      uid: '3e0c8f4a-x2k9p-4b1d-9a7e-5c2f8d6b1a03',
+      labels: { app: 'checkout' },
+      owner: null,
+    });
+
+    expect((await observePod(waitingAlert(), new FakeKube().add(pending))).node).toBeUndefined();
   });
 
   it('copies what diagnose needs from the alert: the container it names and when it began', async () => {

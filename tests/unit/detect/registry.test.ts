@@ -9,7 +9,7 @@ import type { HpaSnapshot } from '../../../lib/detect/hpa-health.ts';
 import type { JobSnapshot } from '../../../lib/detect/job-health.ts';
 import type { NodeSnapshot } from '../../../lib/detect/node-health.ts';
 import type { PdbSnapshot } from '../../../lib/detect/pdb-health.ts';
-import { POD_CAUSE_KINDS } from '../../../lib/detect/pod-causes.ts';
+import { POD_CAUSE_KINDS, POD_STATUS_CAUSE_KINDS } from '../../../lib/detect/pod-causes.ts';
 import type { PodSnapshot } from '../../../lib/detect/pod-snapshot.ts';
 import type { PvcSnapshot } from '../../../lib/detect/pvc-filling.ts';
 import type { QuotaSnapshot } from '../../../lib/detect/quota-health.ts';
@@ -30,6 +30,7 @@ import {
   NIGHTLY_JOB_UID,
   nightlyJobPod,
   node,
+  nodeFor,
   nodeExporterDaemonSet,
   nodeExporterPod,
   podIn,
@@ -69,6 +70,8 @@ const crashLoopScenarios = (): Scenarios => {
     ],
     ['a crash under a StatefulSet', { ...base, pod: postgresPod(0, 'app-crash'), replicaSet: null, deployment: null }],
     ['a crash of a bare pod', { ...base, pod: crashingPod({ owner: null }), replicaSet: null, deployment: null }],
+    ['a crash on a node that stopped reporting', { ...base, pod: checkoutPod('app-crash'), node: node('unreachable') }],
+    ['a crash on a NotReady node', { ...base, pod: checkoutPod('app-crash'), node: node('not-ready') }],
     ['a recovered container', { ...base, pod: crashingPod({ running: true }) }],
     ['a deleted pod', { ...base, pod: null, replicaSet: null, deployment: null, events: [] }],
     ['a pod without container statuses', { ...base, pod: pending }],
@@ -89,7 +92,9 @@ const podProblemScenarios = (): Scenarios => {
     ...overrides,
   });
   return [
-    ...POD_CAUSE_KINDS.map((cause) => [`${cause} after the latest rollout`, of(checkoutPod(cause))] as const),
+    ...POD_CAUSE_KINDS.map(
+      (cause) => [`${cause} after the latest rollout`, of(checkoutPod(cause), { node: nodeFor(cause) })] as const,
+    ),
     ['a problem older than the latest rollout', of(checkoutPod('app-crash'), { since: '2026-11-26T01:00:00Z' })],
     [
       'a problem of a bare pod',
@@ -120,7 +125,8 @@ const deploymentScenarios = (): Scenarios => {
   ];
   return [
     ...POD_CAUSE_KINDS.map(
-      (cause) => [`pods with ${cause}`, of({ pods: [{ pod: checkoutPod(cause), events: [] }] })] as const,
+      (cause) =>
+        [`pods with ${cause}`, of({ pods: [{ pod: checkoutPod(cause), events: [], node: nodeFor(cause) }] })] as const,
     ),
     ['a generation the controller has not acted on', of({ deployment: lagging })],
     ['a paused Deployment', of({ deployment: paused })],
@@ -143,9 +149,15 @@ const statefulSetScenarios = (): Scenarios => {
     pods: [],
     ...overrides,
   });
+  const short = postgresStatefulSet({ readyReplicas: 1 });
+  short.status!.replicas = 1;
   return [
     ...POD_CAUSE_KINDS.map(
-      (cause) => [`an ordinal with ${cause}`, of({ pods: [{ pod: postgresPod(0, cause), events: [] }] })] as const,
+      (cause) =>
+        [
+          `an ordinal with ${cause}`,
+          of({ pods: [{ pod: postgresPod(0, cause), events: [], node: nodeFor(cause) }] }),
+        ] as const,
     ),
     [
       'an OnDelete update',
@@ -165,6 +177,7 @@ const statefulSetScenarios = (): Scenarios => {
         }),
       }),
     ],
+    ['a missing ordinal', of({ statefulSet: short, pods: [{ pod: postgresPod(0, 'healthy'), events: [] }] })],
     ['a shortfall without pod problems', of({})],
     ['a deleted StatefulSet', of({ statefulSet: null })],
   ];
@@ -183,7 +196,10 @@ const daemonSetScenarios = (): Scenarios => {
   return [
     ...POD_CAUSE_KINDS.map(
       (cause) =>
-        [`a pod with ${cause}`, of({ pods: [{ pod: nodeExporterPod(nodes[0]!, cause), events: [] }] })] as const,
+        [
+          `a pod with ${cause}`,
+          of({ pods: [{ pod: nodeExporterPod(nodes[0]!, cause), events: [], node: nodeFor(cause, nodes[0]) }] }),
+        ] as const,
     ),
     [
       'a tainted node without a pod',
@@ -241,7 +257,7 @@ const jobScenarios = (): Scenarios => {
     ['a failure with an OOM kill', of({ pods: [nightlyJobPod('oom-killed')] })],
     ['a deadline failure', of({ job: nightlyJob('deadline'), pods: [nightlyJobPod('evicted')] })],
     ['a pod-failure-policy failure', of({ job: nightlyJob('pod-failure-policy') })],
-    ...POD_CAUSE_KINDS.map(
+    ...POD_STATUS_CAUSE_KINDS.map(
       (cause) => [`a running Job with ${cause}`, of({ job: nightlyJob('running'), pods: [jobPodIn(cause)] })] as const,
     ),
     ['a running Job whose pods report nothing', of({ job: nightlyJob('running'), pods: [nightlyJobPod('running')] })],
@@ -269,7 +285,8 @@ const pdbScenarios = (): Scenarios => {
   });
   return [
     ...POD_CAUSE_KINDS.map(
-      (cause) => [`a pod with ${cause}`, of({ pods: [{ pod: checkoutPod(cause), events: [] }] })] as const,
+      (cause) =>
+        [`a pod with ${cause}`, of({ pods: [{ pod: checkoutPod(cause), events: [], node: nodeFor(cause) }] })] as const,
     ),
     ['a budget short without pod problems', of({})],
     [
@@ -395,6 +412,12 @@ function expectDeclared(detector: AnyDetector, snapshot: unknown): string {
   expect(Object.keys(detector.anomalies)).toContain(diagnosis.anomaly);
   expect(detector.anomalies[diagnosis.anomaly]).toEqual(expect.arrayContaining(Object.keys(diagnosis.facts)));
   expect(DiagnosisSchema.safeParse(diagnosis).error).toBeUndefined();
+  // What is wrong must rest on what was read: only a settled diagnosis may come without evidence.
+  if (!(detector.settled ?? []).includes(diagnosis.anomaly)) {
+    expect(diagnosis.evidence.length > 0 ? 'with evidence' : `${diagnosis.anomaly} without evidence`).toBe(
+      'with evidence',
+    );
+  }
   return diagnosis.anomaly;
 }
 

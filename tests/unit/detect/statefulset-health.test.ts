@@ -41,15 +41,14 @@ describe('statefulset-health detector: observe', () => {
 });
 
 describe('statefulset-health detector: diagnose', () => {
-  it('says a crashing ordinal holds back the rest, with the workload a fix would roll', () => {
+  it('names the one ordinal that is not ready, with the workload a fix would roll', () => {
     const diagnosis = statefulSetHealth.diagnose(snapshot(), now);
 
     expect(diagnosis).toMatchObject({
       detector: 'statefulset-health',
       anomaly: 'app-crash',
       target: { kind: 'StatefulSet', namespace: 'data', name: 'postgres', uid: '1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5' },
-      summary:
-        '1 of 1 pods are unhealthy — container postgres keeps exiting with code 1 (Error); pods start in order, so the rest wait behind it',
+      summary: 'postgres-0 is not ready (container postgres keeps exiting with code 1 (Error))',
       confidence: 0.7,
     });
     expect(diagnosis.evidence[0]?.message).toBe(
@@ -68,6 +67,84 @@ describe('statefulset-health detector: diagnose', () => {
         deleting: false,
       },
     });
+  });
+
+  it('names the lowest unready ordinal under OrderedReady and the ordinals that wait behind it', () => {
+    const sts = postgresStatefulSet({ readyReplicas: 1 });
+    sts.spec!.replicas = 4;
+    sts.status!.replicas = 2;
+    const pods = [postgresPod(0, 'healthy'), postgresPod(1, 'app-crash')].map((pod) => ({ pod, events: [] }));
+
+    const diagnosis = statefulSetHealth.diagnose(snapshot({ statefulSet: sts, pods }), now);
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'app-crash',
+      summary:
+        'postgres-1 is not ready (container postgres keeps exiting with code 1 (Error)), so postgres-2 and postgres-3 wait behind it',
+    });
+    expect(diagnosis.evidence.map((item) => item.message)).toEqual(
+      expect.arrayContaining([
+        'podManagementPolicy OrderedReady, updateStrategy RollingUpdate (partition 0)',
+        'postgres-1 is at revision postgres-7b5d9c8f6d',
+        'last termination: Error, exit code 1',
+      ]),
+    );
+  });
+
+  it('names a missing ordinal as what the higher ones wait for, when the controller counts fewer pods than desired', () => {
+    const sts = postgresStatefulSet({ readyReplicas: 2 });
+    sts.status!.replicas = 2;
+    const pods = [postgresPod(0, 'healthy'), postgresPod(2, 'healthy')].map((pod) => ({ pod, events: [] }));
+
+    const diagnosis = statefulSetHealth.diagnose(snapshot({ statefulSet: sts, pods }), now);
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'pod-missing',
+      summary: 'postgres-1 does not exist, so postgres-2 waits behind it',
+    });
+    expect(diagnosis.evidence.map((item) => item.message)).toContain(
+      'pod postgres-1 not found; the controller has 2 of 3 pods',
+    );
+  });
+
+  it('names the pod a rolling update waits for, from the highest ordinal down, and the partition', () => {
+    const sts = postgresStatefulSet({
+      readyReplicas: 2,
+      updateRevision: 'postgres-84c6f9d7b5',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } },
+    });
+    sts.spec!.podManagementPolicy = 'Parallel';
+    const updated = postgresPod(2, 'probe-failure');
+    updated.metadata!.labels!['controller-revision-hash'] = 'postgres-84c6f9d7b5';
+    sts.spec!.replicas = 4;
+    const pods = [postgresPod(0, 'healthy'), postgresPod(1, 'healthy'), updated, postgresPod(3, 'healthy')];
+
+    const diagnosis = statefulSetHealth.diagnose(
+      snapshot({ statefulSet: sts, pods: pods.map((pod) => ({ pod, events: [] })) }),
+      now,
+    );
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'probe-failure',
+      summary:
+        'the rolling update to revision postgres-84c6f9d7b5 waits for postgres-2, which is not ready (container postgres runs but is not ready), so postgres-1 keeps revision postgres-7b5d9c8f6d; partition 1 keeps the ordinals below 1 on revision postgres-7b5d9c8f6d',
+    });
+    expect(diagnosis.evidence.map((item) => item.message)).toContain('postgres-2 is at revision postgres-84c6f9d7b5');
+  });
+
+  it('names every unready pod under Parallel pod management, where no ordinal waits on another', () => {
+    const sts = postgresStatefulSet({ readyReplicas: 1 });
+    sts.spec!.podManagementPolicy = 'Parallel';
+    const pods = [postgresPod(0, 'app-crash'), postgresPod(1, 'healthy'), postgresPod(2, 'app-crash')];
+
+    const diagnosis = statefulSetHealth.diagnose(
+      snapshot({ statefulSet: sts, pods: pods.map((pod) => ({ pod, events: [] })) }),
+      now,
+    );
+
+    expect(diagnosis.summary).toBe(
+      'postgres-0 and postgres-2 are not ready (container postgres keeps exiting with code 1 (Error)); with Parallel pod management no ordinal waits on another',
+    );
   });
 
   it('says an OnDelete StatefulSet moves its pods to the new revision only when they are deleted', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 
 import { podsWithEvents, summarizeCauses } from '../../../lib/detect/workload-pods.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
-import { checkoutPod, postgresPod, warningEvent } from '../../helpers/fixtures.ts';
+import { checkoutPod, node, postgresPod, warningEvent } from '../../helpers/fixtures.ts';
 
 const names = ['a1b2c', 'd3e4f', 'g5h6i', 'j7k8l', 'm9n0p'];
 
@@ -40,6 +40,32 @@ describe('podsWithEvents', () => {
     );
 
     expect(found.map(({ events }) => events.length)).toEqual([1, 1, 1, 0, 0]);
+  });
+
+  it('reads the nodes of unready pods once each, and judges every pod on such a node by it', async () => {
+    const kube = cluster('node-unreachable', 'node-unreachable', 'healthy').add(node('unreachable'));
+
+    const found = await podsWithEvents(kube, 'payments', 'app=checkout');
+
+    expect(found.map((entry) => entry.node?.metadata?.name)).toEqual(
+      Array(3).fill('ip-10-0-3-17.eu-west-1.compute.internal'),
+    );
+    expect(summarizeCauses(found)).toMatchObject({
+      unhealthy: 3,
+      primary: { count: 3, cause: { kind: 'node-unreachable' } },
+    });
+  });
+
+  it('reads no node when every pod is ready', async () => {
+    const found = await podsWithEvents(cluster('healthy').add(node('unreachable')), 'payments', 'app=checkout');
+
+    expect(found[0]?.node).toBeUndefined();
+  });
+
+  it('takes the node of an unready pod as gone when the API server no longer has it', async () => {
+    const [found] = await podsWithEvents(cluster('node-unreachable'), 'payments', 'app=checkout');
+
+    expect(found?.node).toBeNull();
   });
 
   it('reads at most `max` pods', async () => {
