@@ -2,7 +2,7 @@ import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
 import type { JobFacts } from '../domain/facts.ts';
-import { condition } from '../kube/objects.ts';
+import { condition, iso } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { age, gone } from './k8s-util.ts';
 import { POD_STATUS_CAUSE_KINDS, podCauses, type PodStatusCauseKind } from './pod-causes.ts';
@@ -119,7 +119,7 @@ export const jobHealth: Detector<JobSnapshot, JobAnomaly> = {
       anomaly: primary?.kind ?? 'job-not-completed',
       summary: `job ${snapshot.name} has run for ${age(job.status?.startTime, now)} without completing (${job.status?.active ?? 0} active, ${job.status?.succeeded ?? 0} succeeded, ${job.status?.failed ?? 0} failed)${primary === undefined ? '' : `: ${primary.summary}`}`,
       confidence: primary === undefined ? 0.4 : 0.7,
-      evidence: [...(primary?.evidence ?? []), ...evidence],
+      evidence: [...(primary?.evidence ?? []), jobStatusEvidence(job), ...runningPods(snapshot.pods), ...evidence],
       facts,
     };
   },
@@ -136,6 +136,32 @@ export const jobHealth: Detector<JobSnapshot, JobAnomaly> = {
     },
   },
 };
+
+/** What the Job's status and spec say about its progress. */
+function jobStatusEvidence(job: V1Job): Evidence {
+  const spec = job.spec;
+  const limits = [
+    `completions ${spec?.completions ?? 1}`,
+    `parallelism ${spec?.parallelism ?? 1}`,
+    ...(spec?.activeDeadlineSeconds === undefined ? [] : [`activeDeadlineSeconds ${spec.activeDeadlineSeconds}`]),
+  ].join(', ');
+  return {
+    source: 'job.status',
+    message: `started ${iso(job.status?.startTime) ?? 'not yet'}; ${job.status?.active ?? 0} active, ${job.status?.succeeded ?? 0} succeeded, ${job.status?.failed ?? 0} failed (${limits})`,
+    ...(iso(job.status?.startTime) === undefined ? {} : { at: iso(job.status?.startTime) }),
+  };
+}
+
+/** The Job's pods that are still running, with when they started (at most three). */
+function runningPods(pods: readonly V1Pod[]): Evidence[] {
+  return pods
+    .filter((pod) => pod.status?.phase === 'Running' || pod.status?.phase === 'Pending')
+    .slice(0, 3)
+    .map((pod) => ({
+      source: 'pod.status',
+      message: `pod ${pod.metadata?.name ?? '?'} is ${pod.status?.phase ?? '?'} since ${iso(pod.status?.startTime) ?? 'an unknown time'}`,
+    }));
+}
 
 /** "pod x: OOMKilled, exit code 137" for a pod that ended, else undefined. */
 function podOutcome(pod: V1Pod): string | undefined {

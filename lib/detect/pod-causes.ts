@@ -173,7 +173,12 @@ export function nodeCause(
   const taints = (node.spec?.taints ?? []).filter((t) => t.key === UNREACHABLE_TAINT || t.key === NOT_READY_TAINT);
   const unreachable = ready?.status === 'Unknown' || taints.some((t) => t.key === UNREACHABLE_TAINT);
   if (!unreachable && ready?.status !== 'False' && taints.length === 0) return undefined;
-  const since = iso(ready?.lastTransitionTime) ?? iso(taints[0]?.timeAdded);
+  // An unreachable node last reported at its last heartbeat (what the node's own record says); a
+  // node that reports NotReady has been so since the condition changed.
+  const since =
+    (unreachable ? iso(ready?.lastHeartbeatTime) : undefined) ??
+    iso(ready?.lastTransitionTime) ??
+    iso(taints[0]?.timeAdded);
   const detail = `Ready=${ready?.status ?? 'absent'}${ready?.message ? `: ${ready.message}` : ''}`;
   return {
     kind: unreachable ? 'node-unreachable' : 'node-not-ready',

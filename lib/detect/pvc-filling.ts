@@ -10,19 +10,23 @@ export interface PvcSnapshot {
   name: string;
   /** The alert's description (kube-prometheus says how full and how fast). */
   description?: string;
+  /** The alert is about inodes (KubePersistentVolumeInodesFillingUp), not bytes. */
+  inodes?: boolean;
   pvc: V1PersistentVolumeClaim | null;
   storageClass: V1StorageClass | null;
 }
 
-export const pvcFilling: Detector<PvcSnapshot, 'volume-filling' | 'gone'> = {
+const INODES_ALERT = 'KubePersistentVolumeInodesFillingUp';
+
+export const pvcFilling: Detector<PvcSnapshot, 'volume-filling' | 'inodes-filling' | 'gone'> = {
   name: 'pvc-filling',
   description:
-    'KubePersistentVolumeFillingUp: the volume’s capacity and storage class, and whether the class allows expanding it in place.',
+    'KubePersistentVolumeFillingUp, KubePersistentVolumeInodesFillingUp: the volume’s capacity and storage class, whether it runs out of space or of inodes, and whether the class allows expanding it in place.',
   reads: [
     { apiGroup: '', resource: 'persistentvolumeclaims', verbs: ['get'] },
     { apiGroup: 'storage.k8s.io', resource: 'storageclasses', verbs: ['get'] },
   ],
-  anomalies: { 'volume-filling': ['volume'], gone: [] },
+  anomalies: { 'volume-filling': ['volume'], 'inodes-filling': ['volume'], gone: [] },
 
   observe: async (alert, kube) => {
     const namespace = requireLabel(alert, 'namespace');
@@ -32,7 +36,14 @@ export const pvcFilling: Detector<PvcSnapshot, 'volume-filling' | 'gone'> = {
     const storageClass =
       className === undefined || className === '' ? null : await orNull(kube.read('StorageClass', className));
     const description = alert.annotations.description;
-    return { namespace, name, ...(description === undefined ? {} : { description }), pvc, storageClass };
+    return {
+      namespace,
+      name,
+      ...(description === undefined ? {} : { description }),
+      ...(alert.labels.alertname === INODES_ALERT ? { inodes: true } : {}),
+      pvc,
+      storageClass,
+    };
   },
   settled: ['gone'],
 
@@ -65,10 +76,11 @@ export const pvcFilling: Detector<PvcSnapshot, 'volume-filling' | 'gone'> = {
     });
     return {
       ...base,
-      anomaly: 'volume-filling',
-      summary: expandable
-        ? `volume ${snapshot.name} (${capacity}) is filling up; its storage class allows expanding it in place`
-        : `volume ${snapshot.name} (${capacity}) is filling up and its storage class does not allow expansion: free space or migrate the data to a larger volume`,
+      anomaly: snapshot.inodes === true ? 'inodes-filling' : 'volume-filling',
+      summary:
+        snapshot.inodes === true
+          ? inodesSummary(snapshot.name, capacity, expandable)
+          : bytesSummary(snapshot.name, capacity, expandable),
       confidence: 0.8,
       evidence,
       facts: {
@@ -85,3 +97,17 @@ export const pvcFilling: Detector<PvcSnapshot, 'volume-filling' | 'gone'> = {
     };
   },
 };
+
+function bytesSummary(name: string, capacity: string, expandable: boolean): string {
+  return expandable
+    ? `volume ${name} (${capacity}) is filling up; its storage class allows expanding it in place`
+    : `volume ${name} (${capacity}) is filling up and its storage class does not allow expansion: free space or migrate the data to a larger volume`;
+}
+
+/** Inodes run out with many small files while space remains; a larger ext4 file system has more. */
+function inodesSummary(name: string, capacity: string, expandable: boolean): string {
+  const grow = expandable
+    ? 'or expand it in place (a larger ext4 file system gets more inodes; XFS allocates them as needed)'
+    : 'its storage class does not allow expansion, so migrate to a volume formatted with more inodes';
+  return `volume ${name} (${capacity}) is running out of inodes, not of space: too many files; delete files it no longer needs, ${grow}`;
+}

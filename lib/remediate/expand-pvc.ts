@@ -81,7 +81,7 @@ export const expandPvc: Remediator<ExpandPvcParams, ExpandPvcLimits> = {
   description:
     'Grows a PersistentVolumeClaim by limits.storageFactor, up to limits.maxStorage, when its StorageClass allows volume expansion.',
   needs: ['volume'],
-  answers: ['volume-filling'],
+  answers: ['volume-filling', 'inodes-filling'],
   paramsSchema: ExpandPvcParamsSchema,
   limits: ExpandPvcLimitsSchema,
   permissions: [{ apiGroup: '', resource: 'persistentvolumeclaims', verbs: ['get', 'patch'] }],

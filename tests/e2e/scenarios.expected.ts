@@ -68,11 +68,18 @@ export const EXPECTED: Record<string, readonly Expected[]> = {
     { alert: 'KubeDeploymentReplicasMismatch', anomaly: 'probe-failure', says: [/search/] },
   ],
   unschedulable: [
-    { alert: 'KubePodNotReady', anomaly: 'unschedulable', says: [/node|schedul/i], evidence: [/disktype|selector|affinity/i] },
+    {
+      alert: 'KubePodNotReady',
+      anomaly: 'unschedulable',
+      says: [/node|schedul/i],
+      evidence: [/disktype|selector|affinity/i],
+    },
     { alert: 'KubeDeploymentReplicasMismatch', anomaly: 'unschedulable' },
   ],
   'bare-pod': [{ alert: 'KubePodCrashLooping', anomaly: 'crash-loop', says: [/debug/], why: /bare|controller|owner/i }],
-  'job-failed': [{ alert: 'KubeJobFailed', anomaly: 'BackoffLimitExceeded', says: [/report/, /exit code 2|exited 2|code 2/i] }],
+  'job-failed': [
+    { alert: 'KubeJobFailed', anomaly: 'BackoffLimitExceeded', says: [/report/, /exit code 2|exited 2|code 2/i] },
+  ],
   'job-slow': [{ alert: 'KubeJobNotCompleted', anomaly: 'job-not-completed', says: [/backfill/] }],
   'hpa-max': [{ alert: 'KubeHpaMaxedOut', anomaly: 'hpa-maxed-out', says: [/frontend/, /2/], plan: 'raise-hpa-max' }],
   'sts-ordinal': [
@@ -84,7 +91,9 @@ export const EXPECTED: Record<string, readonly Expected[]> = {
     { alert: 'KubePodCrashLooping', anomaly: 'crash-loop', says: [/db-1/], plan: 'delete-pod' },
     { alert: 'KubePodNotReady', optional: true, anomaly: 'app-crash', says: [/db-1/] },
   ],
-  'sts-partition': [{ alert: 'KubeStatefulSetUpdateNotRolledOut', anomaly: 'update-partitioned', says: [/partition/i, /2/] }],
+  'sts-partition': [
+    { alert: 'KubeStatefulSetUpdateNotRolledOut', anomaly: 'update-partitioned', says: [/partition/i, /2/] },
+  ],
   'ds-refused': [
     {
       alert: 'KubeDaemonSetNotScheduled',
@@ -138,7 +147,9 @@ export const EXPECTED: Record<string, readonly Expected[]> = {
       says: [/MemoryPressure|memory/i],
     },
   ],
-  'quota-pods': [{ alert: 'KubeQuotaFullyUsed', anomaly: 'quota-exhausted', says: [/2 of 2 pods|pods.*2.*2/i, /pods/] }],
+  'quota-pods': [
+    { alert: 'KubeQuotaFullyUsed', anomaly: 'quota-exhausted', says: [/2 of 2 pods|pods.*2.*2/i, /pods/] },
+  ],
   'quota-pvc': [
     {
       alert: 'KubeQuotaFullyUsed',

@@ -88,7 +88,14 @@ beforeAll(async () => {
   process.stdout.write(`\nscenes settled in ${((Date.now() - startedAt) / 1000).toFixed(0)}s: ${timings.join(', ')}\n`);
 
   kubemend = await serveKubemend(
-    ['--data-dir', dataDir, '--config', join(import.meta.dirname, '../../config/agent_config.yaml'), '--context', 'kubemend'],
+    [
+      '--data-dir',
+      dataDir,
+      '--config',
+      join(import.meta.dirname, '../../config/agent_config.yaml'),
+      '--context',
+      'kubemend',
+    ],
     { HOME: workDir, KUBECONFIG: testKubeconfig(), KUBEMEND_WEBHOOK_TOKEN: TOKEN },
   );
   ({ url: alertmanagerUrl, process: alertmanager } = await startAlertmanager({
@@ -103,7 +110,9 @@ beforeAll(async () => {
     alertmanagerUrl,
     namespaces: [...namespaces.values()],
     kubelet: () =>
-      SCENES.flatMap((scene) => scene.kubelet?.(namespaces.get(scene.name)!, (Date.now() - monitoringStarted) / 1000) ?? []),
+      SCENES.flatMap(
+        (scene) => scene.kubelet?.(namespaces.get(scene.name)!, (Date.now() - monitoringStarted) / 1000) ?? [],
+      ),
   });
   records = await until(
     'a final record for every expected alert',
@@ -142,7 +151,8 @@ describe.each(SCENES.map((scene) => [scene.name, scene] as const))('scenario %s'
     expect(unexpected.map((r) => `${r.alert.labels.alertname} ${JSON.stringify(r.alert.labels)}`)).toEqual([]);
     for (const e of expected) {
       const mine = own.filter((r) => matches(r, e, scene));
-      if (e.optional !== true) expect({ alert: e.alert, records: mine.length }).toEqual({ alert: e.alert, records: e.count ?? 1 });
+      if (e.optional !== true)
+        expect({ alert: e.alert, records: mine.length }).toEqual({ alert: e.alert, records: e.count ?? 1 });
       for (const record of mine) judge(record, e);
     }
   });
@@ -158,7 +168,8 @@ function judge(record: Outcome, e: Expected): void {
   });
   const evidence = (diagnosis?.evidence ?? []).map((item) => item.message);
   expect({ label, evidence: evidence.length > 0 }).toEqual({ label, evidence: true });
-  for (const pattern of e.says ?? []) expect({ label, summary: diagnosis?.summary }).toEqual({ label, summary: expect.stringMatching(pattern) });
+  for (const pattern of e.says ?? [])
+    expect({ label, summary: diagnosis?.summary }).toEqual({ label, summary: expect.stringMatching(pattern) });
   for (const pattern of e.evidence ?? [])
     expect({ label, evidence }).toEqual({ label, evidence: expect.arrayContaining([expect.stringMatching(pattern)]) });
   for (const pattern of e.never ?? []) {
@@ -177,7 +188,8 @@ function judge(record: Outcome, e: Expected): void {
       result: e.result ?? 'dry-run',
     });
   }
-  if (e.why !== undefined) expect({ label, reason: record.reason }).toEqual({ label, reason: expect.stringMatching(e.why) });
+  if (e.why !== undefined)
+    expect({ label, reason: record.reason }).toEqual({ label, reason: expect.stringMatching(e.why) });
   if (e.suggested !== undefined) {
     expect({ label, suggested: record.suggestion?.action }).toEqual({ label, suggested: e.suggested });
   }

@@ -121,13 +121,27 @@ async function deploymentSettled(ns: string, name: string, done: (d: V1Deploymen
 }
 
 const CRASH = { 'kubemend.test/crash-loop': 'true' };
+
+/** The running pods a selector picks start crash looping (kwok reads the label while they run). */
+async function crashPods(ns: string, selector: string): Promise<void> {
+  for (const pod of await podsOf(ns, selector)) {
+    await core().patchNamespacedPod(
+      { namespace: ns, name: pod.metadata!.name!, body: { metadata: { labels: CRASH, annotations: EXIT_1 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+  }
+}
 const EXIT_1 = { 'kubemend.test/exit-code': '1', 'kubemend.test/exit-reason': 'Error' };
 
 export const SCENES: readonly Scene[] = [
   {
     name: 'crash-loop',
-    what: 'a fully rolled-out Deployment whose pods crash (exit 1)',
-    build: (ns) => applyYaml(deployment(ns, 'web', { labels: CRASH, annotations: EXIT_1 })),
+    what: 'a fully rolled-out Deployment whose pods then start crashing (exit 1)',
+    build: async (ns) => {
+      await applyYaml(deployment(ns, 'web'));
+      await deploymentSettled(ns, 'web', (d) => d.status?.availableReplicas === 2);
+      await crashPods(ns, 'app=web');
+    },
     settled: (ns) => podsSettled(ns, 'app=web', 2, waitingFor('CrashLoopBackOff')),
   },
   {
@@ -327,10 +341,7 @@ spec:
     build: async (ns) => {
       await applyYaml(statefulSet(ns, 'db', 2));
       await podsSettled(ns, 'app=db', 2, ready);
-      await core().patchNamespacedPod(
-        { namespace: ns, name: 'db-1', body: { metadata: { labels: CRASH, annotations: EXIT_1 } } },
-        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-      );
+      await crashPods(ns, 'statefulset.kubernetes.io/pod-name=db-1');
       await podsSettled(ns, 'app=db,kubemend.test/crash-loop=true', 1, waitingFor('CrashLoopBackOff'));
       await apps().patchNamespacedStatefulSet(
         { namespace: ns, name: 'db', body: { spec: { replicas: 3 } } },

@@ -46,10 +46,14 @@ export async function serveKubemend(args: string[], env: Record<string, string>)
   };
 }
 
-/** `kubemend history --output json` on a data directory, newest first. */
+/** `kubemend history --output json` on a data directory, newest first (up to 1000 records). */
 export async function historyOf(dataDir: string, home: string): Promise<Outcome[]> {
-  const { stdout } = await run(process.execPath, [CLI, 'history', '--output', 'json', '--data-dir', dataDir], {
-    env: { PATH: process.env.PATH, HOME: home },
-  });
+  const { stdout } = await run(
+    process.execPath,
+    [CLI, 'history', '--output', 'json', '--limit', '1000', '--data-dir', dataDir],
+    {
+      env: { PATH: process.env.PATH, HOME: home },
+    },
+  );
   return JSON.parse(stdout) as Outcome[];
 }

@@ -53,7 +53,7 @@ describe('checking a config against the units this build knows', () => {
 
   it('refuses a fix mapped to an anomaly it does not answer', () => {
     expect(problemsOf([{ alertname: 'A', detector: 'crash-loop', fixes: { 'crash-loop': 'expand-pvc' } }])).toEqual([
-      'rules[0].fixes.crash-loop: expand-pvc answers only volume-filling',
+      'rules[0].fixes.crash-loop: expand-pvc answers only volume-filling, inodes-filling',
     ]);
   });
 
@@ -105,7 +105,9 @@ describe('checking a config against the units this build knows', () => {
     expect(cannotAnswer(scale, crashLoop, 'crash-loop')).toBe(
       'scale is run by hand only (kubemend run), never for an anomaly',
     );
-    expect(cannotAnswer(expandPvc, crashLoop, 'crash-loop')).toBe('expand-pvc answers only volume-filling');
+    expect(cannotAnswer(expandPvc, crashLoop, 'crash-loop')).toBe(
+      'expand-pvc answers only volume-filling, inodes-filling',
+    );
   });
 
   it('suggests the closest name only when it is close', () => {

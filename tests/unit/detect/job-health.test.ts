@@ -146,6 +146,16 @@ describe('job-health detector: diagnose', () => {
       summary: 'job nightly-report-29384756 has run for 45 min without completing (1 active, 0 succeeded, 0 failed)',
       confidence: 0.4,
     });
+    // With nothing wrong in its pods, the record still shows what the Job and its pod report.
+    expect(diagnosis.evidence).toEqual([
+      {
+        source: 'job.status',
+        message: expect.stringMatching(/^started \S+; 1 active, 0 succeeded, 0 failed \(completions 1, parallelism 1/),
+        at: expect.any(String),
+      },
+      { source: 'pod.status', message: expect.stringMatching(/^pod \S+7xk2p is Running since /) },
+      { source: 'owner', message: 'created by cronjob nightly-report' },
+    ]);
   });
 
   it('reports gone for a Job cleaned up since', () => {

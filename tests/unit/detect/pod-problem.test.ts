@@ -212,7 +212,7 @@ describe('diagnosePodProblem', () => {
       anomaly: 'node-unreachable',
       target: { kind: 'Pod', name: 'checkout-7d9f8b6c5d-x2k9p' },
       summary:
-        "node ip-10-0-3-17.eu-west-1.compute.internal has not reported since 2026-11-26T02:05:40.000Z (Ready=Unknown: Kubelet stopped posting node status.), so the pod is not ready and its containers' last reported state is stale",
+        "node ip-10-0-3-17.eu-west-1.compute.internal has not reported since 2026-11-26T02:05:00.000Z (Ready=Unknown: Kubelet stopped posting node status.), so the pod is not ready and its containers' last reported state is stale",
     });
     expect(diagnosis.evidence.map((item) => item.message)).toEqual(
       expect.arrayContaining([

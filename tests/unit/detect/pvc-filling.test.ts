@@ -42,6 +42,24 @@ describe('pvc-filling detector: observe', () => {
 });
 
 describe('pvc-filling detector: diagnose', () => {
+  it('tells a volume out of inodes from one out of space, from the alert that fired', async () => {
+    const kube = new FakeKube().add(postgresPvc(), storageClass('gp3', true));
+    const inodesAlert = { ...alert, labels: { ...alert.labels, alertname: 'KubePersistentVolumeInodesFillingUp' } };
+
+    const observed = await pvcFilling.observe(inodesAlert, kube);
+    const diagnosis = pvcFilling.diagnose(observed, now);
+
+    expect(observed.inodes).toBe(true);
+    expect(diagnosis).toMatchObject({
+      anomaly: 'inodes-filling',
+      summary: expect.stringMatching(/^volume data-postgres-0 \(100Gi\) is running out of inodes, not of space/),
+    });
+    expect(diagnosis.summary).not.toMatch(/is filling up/);
+    expect(pvcFilling.diagnose({ ...observed, storageClass: storageClass('io2', false) }, now).summary).toMatch(
+      /does not allow expansion, so migrate/,
+    );
+  });
+
   it('says the volume can grow in place when its storage class allows expansion, with what a fix would grow', () => {
     const diagnosis = pvcFilling.diagnose(snapshot(), now);
 

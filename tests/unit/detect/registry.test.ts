@@ -309,6 +309,7 @@ const pvcScenarios = (): Scenarios => {
     ['an expandable volume', of({})],
     ['a volume that cannot expand', of({ storageClass: storageClass('gp3', false) })],
     ['a volume of a missing storage class', of({ storageClass: null })],
+    ['a volume out of inodes', of({ inodes: true })],
     ['a deleted claim', of({ pvc: null, storageClass: null })],
   ];
 };

@@ -82,7 +82,7 @@ describe('expand-pvc plan', () => {
 
   it('does not answer another anomaly', () => {
     expect(expandPvc.plan(volumeFillingDiagnosis({}, 'gone'), defaults, now)).toEqual({
-      refused: 'expand-pvc answers volume-filling, not gone',
+      refused: 'expand-pvc answers volume-filling, inodes-filling, not gone',
       fits: false,
     });
   });

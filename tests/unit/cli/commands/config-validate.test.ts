@@ -64,7 +64,7 @@ describe('kubemend config validate', () => {
         /^ {2}- rules\[1\]\.fixes\.crashloop: detector crash-loop never reports anomaly "crashloop" \(did you mean "crash-loop"\?\)/,
       ),
       expect.stringMatching(/^ {2}- rules\[1\]\.fixes\.crash-loop\[1\]: unknown fix "fly" \(known: rollout-restart, /),
-      '  - rules[1].fixes.oom-killed: expand-pvc answers only volume-filling',
+      '  - rules[1].fixes.oom-killed: expand-pvc answers only volume-filling, inodes-filling',
       '',
     ]);
     expect(exitCode).toBe(1);
