@@ -92,7 +92,7 @@ export const hpaHealth: Detector<HpaSnapshot, HpaAnomaly> = {
       return {
         ...base,
         anomaly: 'hpa-maxed-out',
-        summary: `HPA ${snapshot.name} runs ${scaleTarget} at its ceiling of ${max} replicas and wants ${desired}: raise maxReplicas (if the cluster has room) or reduce load per pod`,
+        summary: `HPA ${snapshot.name} runs ${scaleTarget} at its ceiling of ${max} replicas${wantedBeyondMax(hpa, current, max)}: raise maxReplicas (if the cluster has room) or reduce load per pod`,
         confidence: 0.7,
         evidence,
         facts,
@@ -126,3 +126,21 @@ export const hpaHealth: Detector<HpaSnapshot, HpaAnomaly> = {
     },
   },
 };
+
+/**
+ * What the HPA's metrics ask for above its ceiling, as the HPA controller computes it for a
+ * utilisation target (ceil(replicas × current / target)); its status caps desiredReplicas at the
+ * maximum, so that number alone would say it wants no more than it has.
+ */
+function wantedBeyondMax(hpa: V2HorizontalPodAutoscaler, current: number, max: number): string {
+  const wants = (hpa.spec?.metrics ?? []).flatMap((metric) => {
+    const target = metric.resource?.target.averageUtilization;
+    const measured = (hpa.status?.currentMetrics ?? []).find((m) => m.resource?.name === metric.resource?.name)
+      ?.resource?.current.averageUtilization;
+    if (metric.type !== 'Resource' || target === undefined || target <= 0 || measured === undefined) return [];
+    return [{ name: metric.resource!.name, measured, target, replicas: Math.ceil((current * measured) / target) }];
+  });
+  const top = wants.sort((a, b) => b.replicas - a.replicas)[0];
+  if (top === undefined || top.replicas <= max) return '';
+  return `; ${top.name} at ${top.measured}% of requests against a ${top.target}% target would take ${top.replicas}`;
+}

@@ -14,6 +14,8 @@ export interface Expected {
   /** Judged when it fires; it need not (it depends on timing the scene does not pin down). */
   optional?: boolean;
   anomaly: string;
+  /** The diagnosis's target, as `Kind/name`. */
+  target?: RegExp;
   says?: RegExp[];
   evidence?: RegExp[];
   never?: RegExp[];
@@ -25,118 +27,234 @@ export interface Expected {
 }
 
 const NOT_RECOVERED = /recovered|ready now|may still be converging/i;
+/** A pod's own record: the pod is the target, its container and cause in the summary. */
+const pod = (name: string) => new RegExp(`^Pod/${name}`);
+const CRASHES = /keeps exiting with code 1 \(Error\)|exits with code 1 \(Error\)/;
 
 export const EXPECTED: Record<string, readonly Expected[]> = {
   'crash-loop': [
+    // Rolled out, then crashing: a fresh set of pods may clear it, so the Deployment restarts.
     {
       alert: 'KubePodCrashLooping',
       count: 2,
       anomaly: 'crash-loop',
-      says: [/web/, /exit code 1|exit 1|exited 1/i],
+      target: /^Deployment\/web$/,
+      says: [CRASHES],
       plan: 'rollout-restart',
     },
-    { alert: 'KubePodNotReady', count: 2, optional: true, anomaly: 'app-crash', says: [/web/] },
-    { alert: 'KubeDeploymentReplicasMismatch', optional: true, anomaly: 'app-crash', says: [/web/] },
+    { alert: 'KubePodNotReady', count: 2, anomaly: 'app-crash', target: pod('web-'), says: [CRASHES] },
+    {
+      alert: 'KubeDeploymentReplicasMismatch',
+      anomaly: 'app-crash',
+      target: /^Deployment\/web$/,
+      says: [/2 of 2 pods/, CRASHES],
+      why: /no Deployment rollout to roll back/,
+    },
+  ],
+  'first-revision': [
+    // Its only revision crashes: a restart would not help and there is nothing to roll back to.
+    {
+      alert: 'KubePodCrashLooping',
+      count: 2,
+      anomaly: 'bad-rollout',
+      target: /^Deployment\/billing$/,
+      says: [/first revision, so there is nothing to roll back to/],
+    },
+    { alert: 'KubePodNotReady', count: 2, anomaly: 'app-crash', target: pod('billing-'), says: [CRASHES] },
+    { alert: 'KubeDeploymentReplicasMismatch', anomaly: 'app-crash', says: [CRASHES] },
   ],
   oom: [
-    { alert: 'KubePodCrashLooping', anomaly: 'oom-killed', says: [/OOM|memory/i, /64Mi/], plan: 'raise-memory' },
-    { alert: 'KubePodNotReady', optional: true, anomaly: 'oom-killed', says: [/64Mi|memory/i] },
-    { alert: 'KubeDeploymentReplicasMismatch', optional: true, anomaly: 'oom-killed' },
+    {
+      alert: 'KubePodCrashLooping',
+      anomaly: 'oom-killed',
+      target: pod('cache-'),
+      says: [/memory limit \(64Mi\)/, /a restart would not help/],
+      evidence: [/OOMKilled, exit code 137/],
+      plan: 'raise-memory',
+    },
+    {
+      alert: 'KubePodNotReady',
+      anomaly: 'oom-killed',
+      target: pod('cache-'),
+      says: [/64Mi/],
+      suggested: 'raise-memory',
+    },
+    { alert: 'KubeDeploymentReplicasMismatch', anomaly: 'oom-killed', says: [/64Mi/] },
   ],
   'bad-image': [
-    { alert: 'KubeContainerWaiting', anomaly: 'bad-image', says: [/9\.9-typo/] },
-    { alert: 'KubePodNotReady', optional: true, anomaly: 'bad-image', says: [/9\.9-typo/] },
+    {
+      alert: 'KubeContainerWaiting',
+      anomaly: 'bad-image',
+      target: pod('api-'),
+      says: [/cannot pull image registry\.example\/api:9\.9-typo/],
+    },
+    { alert: 'KubePodNotReady', anomaly: 'bad-image', says: [/9\.9-typo/] },
     { alert: 'KubeDeploymentReplicasMismatch', anomaly: 'bad-image', says: [/9\.9-typo/] },
   ],
   'config-error': [
-    { alert: 'KubeContainerWaiting', anomaly: 'config-error', says: [/worker-settings/] },
-    { alert: 'KubePodNotReady', optional: true, anomaly: 'config-error', says: [/worker-settings/] },
+    {
+      alert: 'KubeContainerWaiting',
+      anomaly: 'config-error',
+      target: pod('worker-'),
+      says: [/configmap "worker-settings" not found/],
+    },
+    { alert: 'KubePodNotReady', anomaly: 'config-error', says: [/worker-settings/] },
     { alert: 'KubeDeploymentReplicasMismatch', anomaly: 'config-error', says: [/worker-settings/] },
   ],
   'bad-rollout': [
-    { alert: 'KubePodCrashLooping', anomaly: 'bad-rollout', says: [/shop:1\.1|1\.0.*1\.1/] },
+    // Both records of the one cause name what the new revision changed and where to go back.
+    {
+      alert: 'KubePodCrashLooping',
+      anomaly: 'bad-rollout',
+      says: [/shop:1\.0 → registry\.example\/shop:1\.1/, /roll back to revision 1/],
+      evidence: [/^revision 2 .* changed: /],
+    },
     {
       alert: 'KubeDeploymentRolloutStuck',
       anomaly: 'app-crash',
-      says: [/shop:1\.1|1\.0.*1\.1/],
+      says: [/shop:1\.0 → registry\.example\/shop:1\.1/, /roll back to revision 1/],
+      evidence: [/ProgressDeadlineExceeded/],
       plan: 'rollout-undo',
     },
-    { alert: 'KubePodNotReady', optional: true, anomaly: 'app-crash' },
+    { alert: 'KubePodNotReady', anomaly: 'app-crash', says: [/shop:1\.0 → registry\.example\/shop:1\.1/] },
   ],
   probe: [
-    { alert: 'KubePodNotReady', anomaly: 'probe-failure', says: [/search/], evidence: [/Ready|readiness/i] },
-    { alert: 'KubeDeploymentReplicasMismatch', anomaly: 'probe-failure', says: [/search/] },
+    {
+      alert: 'KubePodNotReady',
+      anomaly: 'probe-failure',
+      target: pod('search-'),
+      says: [/runs but is not ready/],
+      evidence: [/Ready=False/, /running since .* but not ready/, /on node kwok-node-0/],
+    },
+    { alert: 'KubeDeploymentReplicasMismatch', anomaly: 'probe-failure', says: [/runs but is not ready/] },
   ],
   unschedulable: [
     {
       alert: 'KubePodNotReady',
       anomaly: 'unschedulable',
-      says: [/node|schedul/i],
-      evidence: [/disktype|selector|affinity/i],
+      target: pod('gpu-'),
+      says: [/scheduler finds no node/, /node affinity\/selector/],
+      evidence: [/FailedScheduling/],
     },
-    { alert: 'KubeDeploymentReplicasMismatch', anomaly: 'unschedulable' },
+    { alert: 'KubeDeploymentReplicasMismatch', anomaly: 'unschedulable', says: [/scheduler finds no node/] },
   ],
-  'bare-pod': [{ alert: 'KubePodCrashLooping', anomaly: 'crash-loop', says: [/debug/], why: /bare|controller|owner/i }],
+  'bare-pod': [
+    {
+      alert: 'KubePodCrashLooping',
+      anomaly: 'crash-loop',
+      target: /^Pod\/debug$/,
+      says: [/no controller, so deleting it would lose it/],
+      why: /delete-pod: the pod has no controller/,
+    },
+    { alert: 'KubePodNotReady', anomaly: 'app-crash', target: /^Pod\/debug$/, says: [CRASHES] },
+  ],
   'job-failed': [
-    { alert: 'KubeJobFailed', anomaly: 'BackoffLimitExceeded', says: [/report/, /exit code 2|exited 2|code 2/i] },
+    // Failed by its own code: a re-run would fail again, so retry-job (the shipped fix) declines.
+    {
+      alert: 'KubeJobFailed',
+      anomaly: 'BackoffLimitExceeded',
+      target: /^Job\/report$/,
+      says: [/backoffLimit 0/, /exit code 2/],
+      why: /a re-run would fail again/,
+    },
   ],
-  'job-slow': [{ alert: 'KubeJobNotCompleted', anomaly: 'job-not-completed', says: [/backfill/] }],
-  'hpa-max': [{ alert: 'KubeHpaMaxedOut', anomaly: 'hpa-maxed-out', says: [/frontend/, /2/], plan: 'raise-hpa-max' }],
+  'job-slow': [
+    {
+      alert: 'KubeJobNotCompleted',
+      anomaly: 'job-not-completed',
+      target: /^Job\/backfill$/,
+      says: [/without completing \(1 active/],
+      evidence: [/^started /, /is Running since/],
+    },
+  ],
+  'hpa-max': [
+    {
+      alert: 'KubeHpaMaxedOut',
+      anomaly: 'hpa-maxed-out',
+      says: [/ceiling of 2 replicas/, /cpu at 4\d\d% of requests against a 50% target would take (1[5-9]|20)/],
+      plan: 'raise-hpa-max',
+    },
+  ],
   'sts-ordinal': [
     {
       alert: 'KubeStatefulSetReplicasMismatch',
       anomaly: 'app-crash',
-      says: [/db-1/, /db-2/],
+      target: /^StatefulSet\/db$/,
+      says: [/^db-1 is not ready .*so db-2 waits behind it/],
+      evidence: [/OrderedReady/, /1 of 3 ready/],
     },
-    { alert: 'KubePodCrashLooping', anomaly: 'crash-loop', says: [/db-1/], plan: 'delete-pod' },
-    { alert: 'KubePodNotReady', optional: true, anomaly: 'app-crash', says: [/db-1/] },
+    {
+      alert: 'KubePodCrashLooping',
+      anomaly: 'crash-loop',
+      target: /^Pod\/db-1$/,
+      says: [/StatefulSet db/],
+      plan: 'delete-pod',
+    },
+    { alert: 'KubePodNotReady', anomaly: 'app-crash', target: /^Pod\/db-1$/, says: [CRASHES] },
   ],
   'sts-partition': [
-    { alert: 'KubeStatefulSetUpdateNotRolledOut', anomaly: 'update-partitioned', says: [/partition/i, /2/] },
+    {
+      alert: 'KubeStatefulSetUpdateNotRolledOut',
+      anomaly: 'update-partitioned',
+      says: [/partition 2/],
+      evidence: [/0 updated/],
+    },
   ],
   'ds-refused': [
+    // The refusal, not the taint of a node the DaemonSet never targets.
     {
       alert: 'KubeDaemonSetNotScheduled',
       anomaly: 'create-refused',
-      says: [/PodSecurity/, /restricted/],
-      never: [/gpu/],
+      says: [/PodSecurity admission \(restricted:latest\) refused/, /hostNetwork/],
+      evidence: [/^FailedCreate/],
+      never: [/dedicated=gpu/],
     },
-    { alert: 'KubeDaemonSetRolloutStuck', anomaly: 'create-refused', says: [/PodSecurity/], never: [/gpu/] },
+    { alert: 'KubeDaemonSetRolloutStuck', anomaly: 'create-refused', says: [/PodSecurity/], never: [/dedicated=gpu/] },
   ],
   'ds-misscheduled': [
     {
       alert: 'KubeDaemonSetMisScheduled',
       anomaly: 'misscheduled',
-      where: () => ({}),
-      says: [/dedicated=db/],
+      says: [/log-shipper-\w+ on ds-misscheduled-a-/, /dedicated=db:NoSchedule is not tolerated/],
     },
-    { alert: 'KubeDaemonSetRolloutStuck', optional: true, anomaly: 'misscheduled', says: [/dedicated=db/] },
+    { alert: 'KubeDaemonSetRolloutStuck', anomaly: 'misscheduled', says: [/dedicated=db:NoSchedule/] },
   ],
   'ds-crash': [
-    { alert: 'KubeDaemonSetRolloutStuck', anomaly: 'app-crash', says: [/metrics-agent/] },
-    { alert: 'KubePodCrashLooping', anomaly: 'crash-loop', says: [/metrics-agent/], plan: 'delete-pod' },
+    { alert: 'KubeDaemonSetRolloutStuck', anomaly: 'app-crash', says: [/metrics-agent-\w+ on ds-crash-a-/, CRASHES] },
+    { alert: 'KubePodCrashLooping', anomaly: 'crash-loop', says: [/DaemonSet metrics-agent/], plan: 'delete-pod' },
+    { alert: 'KubePodNotReady', anomaly: 'app-crash', says: [CRASHES] },
   ],
   'lost-node': [
+    // The node record and the pods' records say the same: the node stopped reporting. Draining
+    // is not enabled by the shipped rules: suggested, not refused.
     {
       alert: 'KubeNodeUnreachable',
       where: (ctx) => ({ node: ctx.node('n') }),
       anomaly: 'node-unreachable',
-      says: [/lost-node-n/],
+      says: [/^node lost-node-n-\w+ has not reported/, /2 workload pods/],
       suggested: 'drain-node',
     },
     {
       alert: 'KubeNodeNotReady',
       where: (ctx) => ({ node: ctx.node('n') }),
       anomaly: 'node-unreachable',
-      says: [/lost-node-n/],
+      says: [/has not reported/],
       suggested: 'drain-node',
     },
-    { alert: 'KubePodNotReady', count: 2, anomaly: 'node-lost', says: [/lost-node-n/], never: [NOT_RECOVERED] },
+    {
+      alert: 'KubePodNotReady',
+      count: 2,
+      anomaly: 'node-unreachable',
+      says: [/node lost-node-n-\w+ has not reported/],
+      evidence: [/NodeNotReady|Ready=Unknown/],
+      never: [NOT_RECOVERED],
+    },
     {
       alert: 'KubeDeploymentReplicasMismatch',
-      anomaly: 'node-lost',
-      says: [/lost-node-n/],
+      anomaly: 'node-unreachable',
+      says: [/node lost-node-n-\w+ has not reported/],
       never: [NOT_RECOVERED],
+      why: /no Deployment rollout to roll back/,
     },
   ],
   'node-pressure': [
@@ -144,36 +262,75 @@ export const EXPECTED: Record<string, readonly Expected[]> = {
       alert: 'KubeNodePressure',
       where: (ctx) => ({ node: ctx.node('p') }),
       anomaly: 'node-pressure',
-      says: [/MemoryPressure|memory/i],
+      says: [/reports MemoryPressure/],
+      evidence: [/KubeletHasInsufficientMemory/],
     },
   ],
   'quota-pods': [
-    { alert: 'KubeQuotaFullyUsed', anomaly: 'quota-exhausted', says: [/2 of 2 pods|pods.*2.*2/i, /pods/] },
-  ],
-  'quota-pvc': [
     {
       alert: 'KubeQuotaFullyUsed',
       anomaly: 'quota-exhausted',
-      says: [/persistentvolumeclaims/i, /PersistentVolumeClaims/],
+      says: [/used 2 of 2 pods: new pods in \S+ are refused/],
+    },
+  ],
+  'quota-pvc': [
+    // What the quota measured: claims, not pods.
+    {
+      alert: 'KubeQuotaFullyUsed',
+      anomaly: 'quota-exhausted',
+      says: [/used 1 of 1 persistentvolumeclaims: new PersistentVolumeClaims/],
       never: [/new pods/i],
     },
   ],
-  'quota-almost': [{ alert: 'KubeQuotaAlmostFull', anomaly: 'quota-high', says: [/requests\.cpu/, /950m/] }],
-  'quota-over': [{ alert: 'KubeQuotaExceeded', anomaly: 'quota-exhausted', says: [/2 of 1|over|above/i] }],
+  'quota-almost': [
+    {
+      alert: 'KubeQuotaAlmostFull',
+      anomaly: 'quota-high',
+      says: [/used 950m of 1 requests\.cpu \(95%\)/, /will be refused once it is used up/],
+    },
+  ],
+  'quota-over': [
+    { alert: 'KubeQuotaExceeded', anomaly: 'quota-exhausted', says: [/used 2 of 1 pods \(more than its hard limit/] },
+  ],
   pdb: [
-    { alert: 'KubePdbNotEnoughHealthyPods', anomaly: 'probe-failure', says: [/ledger/] },
-    { alert: 'KubePodNotReady', count: 2, optional: true, anomaly: 'probe-failure' },
-    { alert: 'KubeDeploymentReplicasMismatch', optional: true, anomaly: 'probe-failure' },
+    {
+      alert: 'KubePdbNotEnoughHealthyPods',
+      anomaly: 'probe-failure',
+      target: /^PodDisruptionBudget\/ledger$/,
+      says: [/1 healthy pod short/, /runs but is not ready/],
+    },
+    { alert: 'KubePodNotReady', count: 2, anomaly: 'probe-failure', says: [/runs but is not ready/] },
+    { alert: 'KubeDeploymentReplicasMismatch', anomaly: 'probe-failure' },
   ],
   'volume-full': [
     {
       alert: 'KubePersistentVolumeFillingUp',
       anomaly: 'volume-filling',
-      says: [/data/, /10Gi/],
+      target: /^PersistentVolumeClaim\/data$/,
+      says: [/volume data \(10Gi\) is filling up/],
+      evidence: [/has 1% of its space free/],
       plan: 'expand-pvc',
     },
   ],
-  'inodes-full': [{ alert: 'KubePersistentVolumeInodesFillingUp', anomaly: 'volume-filling', says: [/inode/i] }],
-  throttled: [{ alert: 'CPUThrottlingHigh', anomaly: 'cpu-throttled', says: [/render/, /200m/] }],
+  'inodes-full': [
+    // Out of inodes, not of space: the shipped rule diagnoses only, and expansion is a suggestion.
+    {
+      alert: 'KubePersistentVolumeInodesFillingUp',
+      anomaly: 'inodes-filling',
+      says: [/running out of inodes, not of space/],
+      evidence: [/has 1% of its inodes free/],
+      never: [/is filling up/],
+      suggested: 'expand-pvc',
+    },
+  ],
+  throttled: [
+    {
+      alert: 'CPUThrottlingHigh',
+      anomaly: 'cpu-throttled',
+      target: pod('render-'),
+      says: [/throttled at its CPU limit of 200m/],
+      evidence: [/cpu limit 200m/, /^60% throttling of CPU/],
+    },
+  ],
   healthy: [],
 };

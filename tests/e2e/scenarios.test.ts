@@ -35,6 +35,8 @@ let kubemend: ServedKubemend;
 let alertmanager: Managed;
 let monitoring: Monitoring;
 let records: Outcome[] = [];
+/** When `records` was last read. */
+let recordsAt = 0;
 const startedAt = Date.now();
 
 const ctxFor = (scene: Scene) => ({
@@ -125,6 +127,7 @@ beforeAll(async () => {
   });
   // Alerts that fire later than the required ones (optional expectations) get a moment to land.
   await new Promise((resolve) => setTimeout(resolve, 10_000));
+  recordsAt = Date.now();
   records = await historyOf(dataDir, workDir);
   writeFileSync(join(tmpdir(), 'kubemend-scenarios-records.json'), JSON.stringify(records, null, 2));
   process.stdout.write(
@@ -167,6 +170,10 @@ function judge(record: Outcome, e: Expected): void {
     anomaly: e.anomaly,
   });
   const evidence = (diagnosis?.evidence ?? []).map((item) => item.message);
+  if (e.target !== undefined) {
+    const target = `${diagnosis?.target.kind}/${diagnosis?.target.name}`;
+    expect({ label, target }).toEqual({ label, target: expect.stringMatching(e.target) });
+  }
   expect({ label, evidence: evidence.length > 0 }).toEqual({ label, evidence: true });
   for (const pattern of e.says ?? [])
     expect({ label, summary: diagnosis?.summary }).toEqual({ label, summary: expect.stringMatching(pattern) });
@@ -194,3 +201,44 @@ function judge(record: Outcome, e: Expected): void {
     expect({ label, suggested: record.suggestion?.action }).toEqual({ label, suggested: e.suggested });
   }
 }
+
+describe('the scenario run as a whole', () => {
+  const sceneOf = (labels: Record<string, string>) =>
+    SCENES.find(
+      (scene) =>
+        labels.namespace === namespaces.get(scene.name) ||
+        (labels.node !== undefined && [...(nodes.get(scene.name)?.values() ?? [])].includes(labels.node)),
+    );
+  const key = (labels: Record<string, string>) =>
+    JSON.stringify(
+      Object.entries(labels)
+        .filter(([name]) => name !== 'cluster')
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
+
+  it('records every alert instance Prometheus fired about a scene exactly once', async () => {
+    // Alerts active this long before the records were read have had time to reach kubemend.
+    const settledBefore = recordsAt - 15_000;
+    const fired = (await monitoring.firing()).filter(
+      (alert) =>
+        alert.state === 'firing' &&
+        sceneOf(alert.labels) !== undefined &&
+        Date.parse(alert.activeAt.replace(/(\.\d{3})\d+/, '$1')) < settledBefore,
+    );
+    const recorded = records.filter((r) => sceneOf(r.alert.labels) !== undefined).map((r) => key(r.alert.labels));
+
+    expect(fired.length).toBeGreaterThan(40);
+    for (const alert of fired) {
+      expect({ alert: key(alert.labels), records: recorded.filter((k) => k === key(alert.labels)).length }).toEqual({
+        alert: key(alert.labels),
+        records: 1,
+      });
+    }
+  });
+
+  it('raises no alert about the healthy controls', async () => {
+    const healthy = (await monitoring.firing()).filter((alert) => sceneOf(alert.labels)?.name === 'healthy');
+
+    expect(healthy.map((alert) => alert.labels.alertname)).toEqual([]);
+  });
+});

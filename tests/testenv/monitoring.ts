@@ -20,7 +20,7 @@ export interface KubeletSample {
 export interface Monitoring {
   prometheusUrl: string;
   /** The alerts Prometheus has firing now, by name and labels. */
-  firing(): Promise<{ labels: Record<string, string>; state: string }[]>;
+  firing(): Promise<{ labels: Record<string, string>; state: string; activeAt: string }[]>;
   stop(): Promise<void>;
 }
 
@@ -110,7 +110,7 @@ export async function startMonitoring(options: {
     prometheusUrl,
     firing: async () => {
       const body = (await (await fetch(`${prometheusUrl}/api/v1/alerts`)).json()) as {
-        data: { alerts: { labels: Record<string, string>; state: string }[] };
+        data: { alerts: { labels: Record<string, string>; state: string; activeAt: string }[] };
       };
       return body.data.alerts;
     },

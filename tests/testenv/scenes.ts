@@ -145,6 +145,12 @@ export const SCENES: readonly Scene[] = [
     settled: (ns) => podsSettled(ns, 'app=web', 2, waitingFor('CrashLoopBackOff')),
   },
   {
+    name: 'first-revision',
+    what: 'a new Deployment whose first revision crashes (nothing to roll back to)',
+    build: (ns) => applyYaml(deployment(ns, 'billing', { labels: CRASH, annotations: EXIT_1 })),
+    settled: (ns) => podsSettled(ns, 'app=billing', 2, waitingFor('CrashLoopBackOff')),
+  },
+  {
     name: 'oom',
     what: 'a Deployment whose container is killed at its 64Mi memory limit',
     build: (ns) =>
