@@ -292,6 +292,23 @@ export const EXPECTED: Record<string, readonly Expected[]> = {
   'quota-over': [
     { alert: 'KubeQuotaExceeded', anomaly: 'quota-exhausted', says: [/used 2 of 1 pods \(more than its hard limit/] },
   ],
+  'quota-blocks-rollout': [
+    // The ReplicaSet's creation refusal, from the controller's own report, names the quota.
+    {
+      alert: 'KubeDeploymentReplicasMismatch',
+      anomaly: 'replica-failure',
+      target: /^Deployment\/orders$/,
+      says: [/exceeded quota: pods/],
+      evidence: [/ReplicaFailure=True \(FailedCreate\)/],
+      why: /.+/,
+    },
+    {
+      alert: 'KubeQuotaFullyUsed',
+      anomaly: 'quota-exhausted',
+      says: [/used 2 of 2 pods/],
+      evidence: [/exceeded quota: pods/],
+    },
+  ],
   pdb: [
     {
       alert: 'KubePdbNotEnoughHealthyPods',

@@ -136,7 +136,36 @@ beforeAll(async () => {
 }, 600_000);
 let alertmanagerUrl: string;
 
+/** The scenes and what kubemend answered, as a Markdown table (printed, and kept in the temp directory). */
+function report(): string {
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  const rows = SCENES.map((scene) => {
+    const own = recordsOf(scene);
+    const alerts = [...new Set(own.map((r) => r.alert.labels.alertname))].join(', ') || 'none';
+    const anomalies = [...new Set(own.map((r) => r.diagnosis?.anomaly ?? r.result ?? '?'))].join(', ') || '—';
+    const actions = [
+      ...new Set(
+        own.flatMap((r) => [
+          ...(r.plan === undefined ? [] : [`${r.plan.action} (${r.result ?? '?'})`]),
+          ...(r.suggestion === undefined ? [] : [`suggested ${r.suggestion.action}`]),
+        ]),
+      ),
+    ].join(', ');
+    return `| ${scene.name} | ${cell(scene.what)} | ${alerts} | ${anomalies} | ${actions || 'none'} |`;
+  });
+  return [
+    '| scene | what is broken | alerts fired | anomalies | plan |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
 afterAll(async () => {
+  if (records.length > 0) {
+    const table = report();
+    writeFileSync(join(tmpdir(), 'kubemend-scenarios-table.md'), `${table}\n`);
+    process.stdout.write(`\n${table}\n`);
+  }
   await monitoring?.stop();
   await stopProcesses(alertmanager === undefined ? [] : [alertmanager]);
   await kubemend?.stop();

@@ -546,6 +546,18 @@ spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } },
     settled: (ns) => quotaSettled(ns, 'pods', (used) => used.pods === '2'),
   },
   {
+    name: 'quota-blocks-rollout',
+    what: 'a Deployment of 3 whose third pod a ResourceQuota of 2 pods refuses (its ReplicaSet cannot create it)',
+    build: async (ns) => {
+      await applyYaml(quota(ns, 'pods', `pods: '2'`));
+      await applyYaml(deployment(ns, 'orders', { replicas: 3 }));
+    },
+    settled: (ns) =>
+      deploymentSettled(ns, 'orders', (d) =>
+        (d.status?.conditions ?? []).some((c) => c.type === 'ReplicaFailure' && c.status === 'True'),
+      ).then(() => podsSettled(ns, 'app=orders', 2, ready)),
+  },
+  {
     name: 'pdb',
     what: 'a PodDisruptionBudget (minAvailable 1) over two pods that are never ready',
     build: (ns) =>
