@@ -137,35 +137,44 @@ function wake(state: QueueState): void {
   state.consumers.forEach((pump) => pump());
 }
 
-function wakeAt(state: QueueState, at: number): void {
-  const timer = setTimeout(
-    () => {
-      state.timers.delete(timer);
-      wake(state);
-    },
-    Math.max(0, at - state.now()),
-  );
-  timer.unref();
-  state.timers.add(timer);
+/**
+ * One consumer's wake-up timer: armed for the earliest time asked, and forgotten as soon as it
+ * fires, so that a timer that fired (early, as timers may) is never taken for one still pending.
+ */
+function wakeTimer(state: QueueState, pump: () => void): (at: number) => void {
+  let pending: { at: number; timer: NodeJS.Timeout } | undefined;
+  return (at) => {
+    if (pending !== undefined && pending.at <= at) return;
+    if (pending !== undefined) {
+      clearTimeout(pending.timer);
+      state.timers.delete(pending.timer);
+    }
+    const timer = setTimeout(
+      () => {
+        state.timers.delete(timer);
+        pending = undefined;
+        pump();
+      },
+      Math.max(0, at - state.now()),
+    );
+    timer.unref();
+    state.timers.add(timer);
+    pending = { at, timer };
+  };
 }
 
 /** Drains `topic` with `handler`, at most `concurrency` at a time, as long as the queues run. */
 function consume(state: QueueState, topic: string, handler: (body: unknown) => Promise<void>, concurrency: number) {
   let active = 0;
-  let nextWake: number | undefined;
   const pump = (): void => {
     while (!state.stopping && active < concurrency) {
       const message = takeNext(state, topic);
       if (message === undefined) {
         // Nothing visible now: make sure a timer covers the next message that will be (a retry,
         // or one a crashed run left invisible). A timer can fire a millisecond before the wall
-        // clock reaches its time, so each pump re-arms rather than trusting one shot.
+        // clock reaches its time; the pump it runs then arms the next one.
         const row = state.sql.pendingFor.get(topic) as { at: number | null };
-        const due = row.at !== null && (nextWake === undefined || nextWake <= state.now() || row.at < nextWake);
-        if (due && row.at !== null && !state.stopping) {
-          nextWake = row.at + 1;
-          wakeAt(state, nextWake);
-        }
+        if (row.at !== null) wakeAt(row.at + 1);
         break;
       }
       active += 1;
@@ -178,6 +187,7 @@ function consume(state: QueueState, topic: string, handler: (body: unknown) => P
       });
     }
   };
+  const wakeAt = wakeTimer(state, pump);
   state.consumers.push(pump);
   pump();
 }

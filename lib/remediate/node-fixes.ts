@@ -36,6 +36,9 @@ export function planNodeFix(action: 'cordon-node' | 'drain-node', diagnosis: Dia
   }
   if (action === 'cordon-node' && node.cordoned)
     return { refused: `node ${node.name} is cordoned already`, fits: true };
+  // A drain moves workload pods; on a node with none it would only cordon it.
+  if (action === 'drain-node' && node.workloadPods === 0)
+    return { refused: `node ${node.name} runs no workload pods to move (only DaemonSet pods, or none)`, fits: true };
   const why =
     action === 'cordon-node'
       ? 'keep new pods off it while it recovers'

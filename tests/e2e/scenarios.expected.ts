@@ -23,6 +23,7 @@ export interface Expected {
   plan?: string;
   result?: string;
   why?: RegExp;
+  /** The fix suggested (not enabled by the rule); absent: none. */
   suggested?: string;
 }
 
@@ -264,6 +265,7 @@ export const EXPECTED: Record<string, readonly Expected[]> = {
       anomaly: 'node-pressure',
       says: [/reports MemoryPressure/],
       evidence: [/KubeletHasInsufficientMemory/],
+      // Nothing runs there to move: no drain is suggested (its memory-pressure taint keeps new pods off).
     },
   ],
   'quota-pods': [

@@ -57,6 +57,13 @@ const TOLERATE_SCENES = `[{ key: kubemend.test/scenario, operator: Exists }]`;
 const apps = () => admin().apps;
 const core = () => admin().core;
 
+/** The entries of a YAML flow mapping, values quoted: `a: '1', b: '2'`. */
+function flowMap(entries: Record<string, string>): string {
+  return Object.entries(entries)
+    .map(([key, value]) => `${key}: '${value}'`)
+    .join(', ');
+}
+
 function deployment(
   ns: string,
   name: string,
@@ -69,12 +76,8 @@ function deployment(
     image?: string;
   } = {},
 ): string {
-  const labels = Object.entries({ app: name, ...options.labels })
-    .map(([k, v]) => `${k}: '${v}'`)
-    .join(', ');
-  const annotations = Object.entries(options.annotations ?? {})
-    .map(([k, v]) => `${k}: '${v}'`)
-    .join(', ');
+  const labels = flowMap({ app: name, ...options.labels });
+  const annotations = flowMap(options.annotations ?? {});
   return `
 apiVersion: apps/v1
 kind: Deployment
@@ -315,17 +318,7 @@ spec:
       ctx.setUsage(ns, { cpu: '450m' });
       await applyYaml(
         deployment(ns, 'frontend', { replicas: 1, resources: 'resources: { requests: { cpu: 100m } }' }) +
-          `
----
-apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata: { name: frontend, namespace: ${ns} }
-spec:
-  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: frontend }
-  minReplicas: 1
-  maxReplicas: 2
-  metrics: [{ type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: 50 } } }]
-`,
+          cpuHpa(ns, 'frontend', { min: 1, max: 2, utilization: 50 }),
       );
     },
     settled: (ns) =>
@@ -620,16 +613,8 @@ spec: { minAvailable: 1, selector: { matchLabels: { app: ledger } } }
       await applyYaml(quota(ns, 'compute', `pods: '20'`));
       await applyYaml(
         deployment(ns, 'site', { resources: 'resources: { requests: { cpu: 100m } }' }) +
+          cpuHpa(ns, 'site', { min: 2, max: 4, utilization: 80 }) +
           `
----
-apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata: { name: site, namespace: ${ns} }
-spec:
-  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: site }
-  minReplicas: 2
-  maxReplicas: 4
-  metrics: [{ type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: 80 } } }]
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
@@ -651,6 +636,21 @@ spec: { minAvailable: 1, selector: { matchLabels: { app: site } } }
     kubelet: (ns) => volumeStats(ns, 'cache', { availableShare: 0.5 }),
   },
 ];
+
+/** An autoscaling/v2 HPA of Deployment `name` on CPU utilisation of its requests (a YAML document). */
+function cpuHpa(ns: string, name: string, hpa: { min: number; max: number; utilization: number }): string {
+  return `
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: ${name}, namespace: ${ns} }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: ${name} }
+  minReplicas: ${hpa.min}
+  maxReplicas: ${hpa.max}
+  metrics: [{ type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: ${hpa.utilization} } } }]
+`;
+}
 
 function statefulSet(ns: string, name: string, replicas: number): string {
   return `
@@ -675,12 +675,8 @@ function daemonSet(
   spec = '',
   meta: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
 ): string {
-  const labels = Object.entries({ app: name, ...meta.labels })
-    .map(([k, v]) => `${k}: '${v}'`)
-    .join(', ');
-  const annotations = Object.entries(meta.annotations ?? {})
-    .map(([k, v]) => `${k}: '${v}'`)
-    .join(', ');
+  const labels = flowMap({ app: name, ...meta.labels });
+  const annotations = flowMap(meta.annotations ?? {});
   return `
 apiVersion: apps/v1
 kind: DaemonSet

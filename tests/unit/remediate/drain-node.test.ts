@@ -54,6 +54,15 @@ describe('drain-node plan', () => {
     },
   );
 
+  it('does not plan a drain of a node with no workload pods (nothing to move, so nothing to suggest)', () => {
+    const empty = nodeNotReadyDiagnosis({ node: { ...nodeNotReadyDiagnosis().facts.node!, workloadPods: 0 } });
+
+    expect(drainNode.plan(empty, defaults, now)).toEqual({
+      refused: `node ${NODE_NAME} runs no workload pods to move (only DaemonSet pods, or none)`,
+      fits: true,
+    });
+  });
+
   it('answers no other anomaly, even with a node in the facts', () => {
     expect(drainNode.plan(nodeNotReadyDiagnosis({}, 'crash-loop'), defaults, now)).toEqual({
       refused: 'drain-node answers node-not-ready, node-unreachable, node-pressure, not crash-loop',
