@@ -13,7 +13,8 @@ import {
   taintString,
   type PlacementReason,
 } from './node-placement.ts';
-import { eventEvidence, POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
+import { creationRefusal } from './creation-refusals.ts';
+import { POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import {
   listedPods,
@@ -205,7 +206,6 @@ function targetNode(pod: V1Pod): string | undefined {
 
 const EXAMPLES = 3;
 const EVIDENCE_PER_KIND = 5;
-const MESSAGE_MAX = 400;
 
 function nodeEvidence(nodes: NodeJudgement): Evidence[] {
   const evidence: Evidence[] = [];
@@ -233,10 +233,6 @@ function nodeEvidence(nodes: NodeJudgement): Evidence[] {
   return evidence;
 }
 
-function bounded(text: string, max = MESSAGE_MAX): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
@@ -244,18 +240,6 @@ function plural(count: number, one: string, many = `${one}s`): string {
 function listed(names: readonly string[]): string {
   const shown = names.slice(0, EXAMPLES).join(', ');
   return names.length > EXAMPLES ? `${shown} and ${names.length - EXAMPLES} more` : shown;
-}
-
-/** Who refused a pod, read from the API server's words in a FailedCreate event. */
-function refuser(message: string): string {
-  const webhook = /admission webhook "([^"]+)" denied/.exec(message);
-  if (webhook !== null) return `admission webhook ${webhook[1]}`;
-  const policy = /ValidatingAdmissionPolicy '([^']+)'/.exec(message);
-  if (policy !== null) return `ValidatingAdmissionPolicy ${policy[1]}`;
-  const security = /violates PodSecurity "([^"]+)"/.exec(message);
-  if (security !== null) return `PodSecurity admission (${security[1]})`;
-  if (message.includes('exceeded quota')) return 'a ResourceQuota';
-  return 'the API server';
 }
 
 /** How many nodes the controller counts as wanting a pod and having none. */
@@ -271,20 +255,18 @@ function createRefused(
   events: readonly CoreV1Event[],
 ): Result | undefined {
   const short = shortfall(ds);
-  const refusal = events.find((event) => event.reason === 'FailedCreate');
+  const refusal = creationRefusal(events);
   if (refusal === undefined || (short <= 0 && nodes.missing.length === 0)) return undefined;
-  const message = refusal.message ?? '';
   const where =
     nodes.missing.length > 0
       ? `on ${plural(nodes.missing.length, 'node')} (${listed(nodes.missing)})`
       : `on ${plural(short, 'node')}`;
-  const event = eventEvidence(refusal);
   return {
     ...found,
     anomaly: 'create-refused',
-    summary: `${named} has no pod ${where} because ${refuser(message)} refused to create its pods: ${bounded(message, 240)}`,
+    summary: `${named} has no pod ${where} because ${refusal.by} refused to create its pods: ${refusal.message}`,
     confidence: 0.85,
-    evidence: [{ ...event, message: bounded(event.message) }, ...found.evidence],
+    evidence: [refusal.evidence, ...found.evidence],
   };
 }
 

@@ -1,8 +1,9 @@
-import type { V1StatefulSet } from '@kubernetes/client-node';
+import type { CoreV1Event, V1StatefulSet } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
 import { selectorString } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
+import { creationRefusal } from './creation-refusals.ts';
 import { workloadFacts } from './facts.ts';
 import { gone } from './k8s-util.ts';
 import { POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
@@ -21,19 +22,28 @@ export interface StatefulSetSnapshot {
   name: string;
   statefulSet: V1StatefulSet | null;
   pods: PodWithEvents[];
+  /** Warning events about the StatefulSet itself (FailedCreate when the API server refuses a pod). */
+  events?: CoreV1Event[];
 }
 
 export type StatefulSetAnomaly =
-  PodCauseKind | 'gone' | 'pod-missing' | 'update-on-delete' | 'update-partitioned' | 'replicas-mismatch';
+  | PodCauseKind
+  | 'gone'
+  | 'create-refused'
+  | 'pod-missing'
+  | 'update-on-delete'
+  | 'update-partitioned'
+  | 'replicas-mismatch';
 
 export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly> = {
   name: 'statefulset-health',
   description:
-    'KubeStatefulSetReplicasMismatch, KubeStatefulSetUpdateNotRolledOut: which ordinal the controller waits on and why it is not ready (with OrderedReady the lowest unready pod blocks the higher ones; an update waits on the highest), and why an update stops (OnDelete strategy, a partition).',
+    'KubeStatefulSetReplicasMismatch, KubeStatefulSetUpdateNotRolledOut, KubeStatefulSetGenerationMismatch: a pod the API server refused to create, which ordinal the controller waits on and why it is not ready (with OrderedReady the lowest unready pod blocks the higher ones; an update waits on the highest), and why an update stops (OnDelete strategy, a partition).',
   reads: [{ apiGroup: 'apps', resource: 'statefulsets', verbs: ['get'] }, ...WORKLOAD_PODS_READS],
   anomalies: {
     ...(Object.fromEntries(POD_CAUSE_KINDS.map((kind) => [kind, ['workload']])) as Record<PodCauseKind, ['workload']>),
     gone: [],
+    'create-refused': ['workload'],
     'pod-missing': ['workload'],
     'update-on-delete': ['workload'],
     'update-partitioned': ['workload'],
@@ -45,8 +55,12 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly
     const namespace = requireLabel(alert, 'namespace');
     const name = requireLabel(alert, 'statefulset');
     const statefulSet = await orNull(kube.read('StatefulSet', name, namespace));
-    const pods = statefulSet === null ? [] : await podsWithEvents(kube, namespace, statefulSet.spec?.selector);
-    return { namespace, name, statefulSet, pods };
+    if (statefulSet === null) return { namespace, name, statefulSet, pods: [], events: [] };
+    const [pods, events] = await Promise.all([
+      podsWithEvents(kube, namespace, statefulSet.spec?.selector),
+      kube.listWarningEvents(namespace, { kind: 'StatefulSet', name, uid: statefulSet.metadata?.uid }),
+    ]);
+    return { namespace, name, statefulSet, pods, events };
   },
 
   diagnose: (snapshot) => {
@@ -69,6 +83,18 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly
         message: `${ready} of ${desired} ready, ${updated} updated; current revision ${sts.status?.currentRevision ?? '?'}, update revision ${sts.status?.updateRevision ?? '?'}`,
       },
     ];
+    // Fewer pods than asked for, and the controller reports the API server refusing one: that is why.
+    const refusal = (sts.status?.replicas ?? 0) < desired ? creationRefusal(snapshot.events ?? []) : undefined;
+    if (refusal !== undefined) {
+      return {
+        ...base,
+        anomaly: 'create-refused',
+        summary: `statefulset ${snapshot.namespace}/${snapshot.name} has ${sts.status?.replicas ?? 0} of ${desired} pods because ${refusal.by} refused to create the next one: ${refusal.message}`,
+        confidence: 0.85,
+        evidence: [refusal.evidence, ...evidence],
+        facts,
+      };
+    }
     const verdict = orderVerdict(sts, ordinalsOf(sts, snapshot.pods));
     if (verdict.unready.length > 0) {
       const { anomaly, summary, found } = describeOrder(sts, verdict);

@@ -193,6 +193,18 @@ export const EXPECTED: Record<string, readonly Expected[]> = {
     },
     { alert: 'KubePodNotReady', anomaly: 'app-crash', target: /^Pod\/db-1$/, says: [CRASHES] },
   ],
+  'sts-refused': [
+    {
+      alert: 'KubeStatefulSetReplicasMismatch',
+      anomaly: 'create-refused',
+      target: /^StatefulSet\/cache$/,
+      says: [
+        /has 0 of 2 pods because PodSecurity admission \(restricted:latest\) refused to create the next one/,
+        /hostNetwork/,
+      ],
+      evidence: [/^FailedCreate/],
+    },
+  ],
   'sts-partition': [
     {
       alert: 'KubeStatefulSetUpdateNotRolledOut',

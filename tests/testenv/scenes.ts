@@ -356,6 +356,20 @@ spec:
       ).then(() => undefined),
   },
   {
+    name: 'sts-refused',
+    what: 'a StatefulSet whose pods Pod Security refuses (hostNetwork in a restricted namespace)',
+    build: async (ns) => {
+      await restrictPods(ns);
+      await applyYaml(
+        statefulSet(ns, 'cache', 2).replace(
+          'spec: { terminationGracePeriodSeconds: 0,',
+          'spec: { hostNetwork: true, terminationGracePeriodSeconds: 0,',
+        ),
+      );
+    },
+    settled: (ns) => failedCreateReported(ns, 'cache'),
+  },
+  {
     name: 'sts-partition',
     what: 'a StatefulSet update held back by a partition (no pod updated)',
     build: async (ns) => {
@@ -396,19 +410,13 @@ spec:
       { suffix: 'other', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] },
     ],
     build: async (ns) => {
-      await core().patchNamespace(
-        { name: ns, body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } },
-        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-      );
+      await restrictPods(ns);
       await applyYaml(daemonSet(ns, 'node-agent', 'ds-refused', 'hostNetwork: true'));
     },
     settled: (ns) =>
-      until(
-        `FailedCreate events of ${ns}/node-agent`,
-        () => core().listNamespacedEvent({ namespace: ns }),
-        (events) => events.items.some((e) => e.reason === 'FailedCreate'),
-        60_000,
-      ).then(() => daemonSetSettled(ns, 'node-agent', (d) => d.status?.desiredNumberScheduled === 1)),
+      failedCreateReported(ns, 'node-agent').then(() =>
+        daemonSetSettled(ns, 'node-agent', (d) => d.status?.desiredNumberScheduled === 1),
+      ),
   },
   {
     name: 'ds-misscheduled',
@@ -650,6 +658,24 @@ spec:
   maxReplicas: ${hpa.max}
   metrics: [{ type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: ${hpa.utilization} } } }]
 `;
+}
+
+/** Pod Security admission enforces the restricted level in the namespace. */
+async function restrictPods(ns: string): Promise<void> {
+  await core().patchNamespace(
+    { name: ns, body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
+}
+
+/** Resolves once the controller of `name` reported a refused pod (FailedCreate). */
+async function failedCreateReported(ns: string, name: string): Promise<void> {
+  await until(
+    `FailedCreate events of ${ns}/${name}`,
+    () => core().listNamespacedEvent({ namespace: ns }),
+    (events) => events.items.some((e) => e.reason === 'FailedCreate' && e.involvedObject.name === name),
+    60_000,
+  );
 }
 
 function statefulSet(ns: string, name: string, replicas: number): string {

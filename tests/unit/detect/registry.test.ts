@@ -160,6 +160,19 @@ const statefulSetScenarios = (): Scenarios => {
         ] as const,
     ),
     [
+      'a pod the API server refused to create',
+      of({
+        statefulSet: short,
+        events: [
+          warningEvent(
+            { kind: 'StatefulSet', name: 'postgres', namespace: 'data' },
+            'FailedCreate',
+            'exceeded quota: pods',
+          ),
+        ],
+      }),
+    ],
+    [
       'an OnDelete update',
       of({
         statefulSet: postgresStatefulSet({

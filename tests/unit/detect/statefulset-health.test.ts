@@ -4,7 +4,7 @@ import type { Alert } from '../../../lib/alert/schema.ts';
 import { statefulSetHealth, type StatefulSetSnapshot } from '../../../lib/detect/statefulset-health.ts';
 import { createListing } from '../../../lib/kube/listing.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
-import { alertFixture, checkoutPod, postgresPod, postgresStatefulSet } from '../../helpers/fixtures.ts';
+import { alertFixture, checkoutPod, postgresPod, postgresStatefulSet, warningEvent } from '../../helpers/fixtures.ts';
 
 const now = new Date('2026-11-26T02:20:00Z');
 
@@ -37,10 +37,35 @@ describe('statefulset-health detector: observe', () => {
 
     expect(observed.statefulSet?.metadata?.name).toBe('postgres');
     expect(observed.pods.map(({ pod }) => pod.metadata?.name)).toEqual(['postgres-0']);
+    expect(observed.events).toEqual([]);
   });
 });
 
+const podSecurity =
+  'create Pod postgres-1 in StatefulSet postgres failed error: pods "postgres-1" is forbidden: violates PodSecurity "restricted:latest": host namespaces (hostNetwork=true)';
+const refused = () =>
+  warningEvent({ kind: 'StatefulSet', name: 'postgres', namespace: 'data' }, 'FailedCreate', podSecurity, { count: 9 });
+
 describe('statefulset-health detector: diagnose', () => {
+  it('names the refusal when the controller cannot create the pods it wants', () => {
+    const sts = postgresStatefulSet({ readyReplicas: 1 });
+    sts.status!.replicas = 1;
+
+    const diagnosis = statefulSetHealth.diagnose(snapshot({ statefulSet: sts, pods: [], events: [refused()] }), now);
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'create-refused',
+      summary: `statefulset data/postgres has 1 of 3 pods because PodSecurity admission (restricted:latest) refused to create the next one: ${podSecurity}`,
+    });
+    expect(diagnosis.evidence[0]).toMatchObject({ source: 'event', message: `FailedCreate ×9: ${podSecurity}` });
+  });
+
+  it('leaves an old refusal aside once every pod exists', () => {
+    const diagnosis = statefulSetHealth.diagnose(snapshot({ events: [refused()] }), now);
+
+    expect(diagnosis.anomaly).toBe('app-crash');
+  });
+
   it('names the one ordinal that is not ready, with the workload a fix would roll', () => {
     const diagnosis = statefulSetHealth.diagnose(snapshot(), now);
 
