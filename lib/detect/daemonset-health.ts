@@ -102,8 +102,8 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot, DaemonSetAnomaly> = {
       (misscheduledFirst ? misscheduled(found, named, nodes) : undefined) ??
       unhealthyPods(found, named, nodes) ??
       misscheduled(found, named, nodes) ??
-      untoleratedTaints(found, named, nodes, shortfall(ds) > 0) ??
-      converging(found, named, nodes)
+      untoleratedTaints(found, named, nodes, ds) ??
+      converging(found, named, nodes, ds)
     );
   },
 
@@ -302,11 +302,12 @@ function unhealthyPods(found: Found, named: string, nodes: NodeJudgement): Resul
 }
 
 /**
- * Selected nodes kept off by taints. A tainted node is not in desiredNumberScheduled, so when the
- * controller counts a shortfall, the nodes it should run on and has no pod on explain it first.
+ * Selected nodes kept off by taints, as the answer only when they leave the DaemonSet on no node
+ * at all. A tainted node is not in desiredNumberScheduled, so it cannot explain a shortfall the
+ * alerts measure (most clusters taint their control-plane nodes): otherwise it stays evidence.
  */
-function untoleratedTaints(found: Found, named: string, nodes: NodeJudgement, short: boolean): Result | undefined {
-  if (nodes.tainted.length === 0 || (short && nodes.missing.length > 0)) return undefined;
+function untoleratedTaints(found: Found, named: string, nodes: NodeJudgement, ds: V1DaemonSet): Result | undefined {
+  if (nodes.tainted.length === 0 || (ds.status?.desiredNumberScheduled ?? 0) > 0) return undefined;
   const examples = nodes.tainted
     .slice(0, EXAMPLES)
     .map(
@@ -317,12 +318,12 @@ function untoleratedTaints(found: Found, named: string, nodes: NodeJudgement, sh
   return {
     ...found,
     anomaly: 'untolerated-taints',
-    summary: `${named} does not run on ${plural(nodes.tainted.length, 'node')} it selects because of taints it does not tolerate: ${examples.join('; ')}${more}; add tolerations if it must run there`,
+    summary: `${named} runs on no node: the ${plural(nodes.tainted.length, 'node')} it selects have taints it does not tolerate: ${examples.join('; ')}${more}; add tolerations if it must run there`,
     confidence: 0.7,
   };
 }
 
-function converging(found: Found, named: string, nodes: NodeJudgement): Result {
+function converging(found: Found, named: string, nodes: NodeJudgement, ds: V1DaemonSet): Result {
   if (nodes.missing.length > 0) {
     return {
       ...found,
@@ -331,10 +332,19 @@ function converging(found: Found, named: string, nodes: NodeJudgement): Result {
       confidence: 0.4,
     };
   }
+  const desired = ds.status?.desiredNumberScheduled ?? 0;
+  const updated = ds.status?.updatedNumberScheduled ?? 0;
+  const available = ds.status?.numberAvailable ?? 0;
+  const progress =
+    updated < desired
+      ? `its update has reached ${updated} of ${desired} nodes`
+      : available < desired
+        ? `${available} of ${desired} pods are available`
+        : 'its status counts match';
   return {
     ...found,
     anomaly: 'rollout-converging',
-    summary: `${named} has a pod on every node it should run on and none reports a problem: the rollout may still be converging (maxUnavailable)`,
+    summary: `${named} has a pod on every node it should run on and none reports a problem; ${progress}: the rollout may still be converging (maxUnavailable, minReadySeconds)`,
     confidence: 0.3,
   };
 }

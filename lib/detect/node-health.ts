@@ -88,7 +88,7 @@ export const nodeHealth: Detector<NodeSnapshot, NodeAnomaly> = {
       return {
         ...base,
         anomaly: 'node-unreachable',
-        summary: `node ${snapshot.name} has not reported for ${age(ready.lastHeartbeatTime, now)} (${ready.message ?? ready.reason ?? 'no status'}): the kubelet, the machine or its network is down; its ${workload.length} workload pods are evicted once their tolerations expire`,
+        summary: `node ${snapshot.name} has not reported for ${age(ready.lastHeartbeatTime, now)} (${ready.message ?? ready.reason ?? 'no status'}): the kubelet, the machine or its network is down; its ${workload.length} workload pods are evicted once their tolerations expire, and a drain cannot hurry that (no kubelet confirms an eviction) — if the machine is gone for good, taint the node node.kubernetes.io/out-of-service=nodeshutdown:NoExecute or delete it, so its pods are replaced now`,
         confidence: 0.8,
         evidence,
         facts,

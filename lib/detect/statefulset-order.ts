@@ -30,17 +30,19 @@ const REVISION_LABEL = 'controller-revision-hash';
 const INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 
 /**
- * The StatefulSet's ordinals 0…replicas-1 with the judgement every pod record uses. An ordinal
+ * The StatefulSet's ordinals (start…start+replicas-1) with the judgement every pod record uses. An ordinal
  * without a pod is missing only when the controller's own count (status.replicas) says pods are
  * missing, since the pods listed may be bounded.
  */
 export function ordinalsOf(sts: V1StatefulSet, pods: readonly PodWithEvents[]): Ordinal[] {
   const name = sts.metadata?.name ?? '';
   const desired = sts.spec?.replicas ?? 1;
+  // Ordinals start at spec.ordinals.start (0 unless set).
+  const start = sts.spec?.ordinals?.start ?? 0;
   const short = (sts.status?.replicas ?? 0) < desired;
   const byOrdinal = new Map(pods.map((entry) => [ordinalOf(name, entry), entry]));
   const ordinals: Ordinal[] = [];
-  for (let ordinal = 0; ordinal < desired; ordinal += 1) {
+  for (let ordinal = start; ordinal < start + desired; ordinal += 1) {
     const entry = byOrdinal.get(ordinal);
     if (entry === undefined && !short) continue;
     ordinals.push({
@@ -75,19 +77,29 @@ export function orderVerdict(sts: V1StatefulSet, ordinals: readonly Ordinal[]): 
       message: `podManagementPolicy ${ordered ? 'OrderedReady' : 'Parallel'}, updateStrategy ${strategy?.type ?? 'RollingUpdate'}${rolling ? ` (partition ${partition})` : ''}`,
     },
   ];
+  const updateRevision = sts.status?.updateRevision;
+  // What the controller still has to do to an ordinal: create it, see it ready, or update it.
+  const pending = (o: Ordinal) => o.missing || o.cause !== undefined || (updating && o.revision !== updateRevision);
   const lowest = ordered ? unready[0] : undefined;
   if (lowest !== undefined) {
     return {
       blocking: lowest,
-      waiting: ordinals.filter((o) => o.ordinal > lowest.ordinal),
+      // Higher ordinals that are there and ready keep running; only the work left on them waits.
+      waiting: ordinals.filter((o) => o.ordinal > lowest.ordinal && pending(o)),
       unready,
       updating: false,
       evidence,
     };
   }
-  const highest = updating ? [...unready].reverse().find((o) => o.ordinal >= partition) : undefined;
+  // A rolling update deletes a pod still at the old revision whatever its state, and waits only
+  // on an updated pod that is not ready.
+  const highest = updating
+    ? [...unready].reverse().find((o) => o.ordinal >= partition && !o.missing && o.revision === updateRevision)
+    : undefined;
   if (highest !== undefined) {
-    const waiting = ordinals.filter((o) => o.ordinal < highest.ordinal && o.ordinal >= partition).reverse();
+    const waiting = ordinals
+      .filter((o) => o.ordinal < highest.ordinal && o.ordinal >= partition && pending(o))
+      .reverse();
     return { blocking: highest, waiting, unready, updating: true, evidence };
   }
   return { blocking: undefined, waiting: [], unready, updating, evidence };

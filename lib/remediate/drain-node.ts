@@ -19,10 +19,11 @@ export const drainNode: Remediator<NodeParams, DrainLimits> = {
   description:
     'Cordons a node and evicts its pods through the Eviction API (PodDisruptionBudgets honoured; DaemonSet and mirror pods skipped), for at most limits.drainTimeoutSeconds; refused when a pod without a controller would be lost, or when it would leave more than maxUnavailableShare of the nodes out of service.',
   needs: ['node'],
-  // The anomalies Kubernetes itself answers by evicting: a node not ready or unreachable is
-  // tainted NoExecute by the node lifecycle controller, a node under pressure evicts through its
-  // kubelet. (cordon-node answers whatever a rule maps it to, so it is never suggested.)
-  answers: ['node-not-ready', 'node-unreachable', 'node-pressure'],
+  // A drain needs a kubelet to stop the evicted pods: a node that reports NotReady or pressure
+  // has one. An unreachable node has none — evicted pods stay Terminating until its NoExecute
+  // taint or a person's out-of-service taint replaces them — so a drain does not answer it.
+  // (cordon-node answers whatever a rule maps it to, so it is never suggested.)
+  answers: ['node-not-ready', 'node-pressure'],
   paramsSchema: NodeParamsSchema,
   limits: DrainLimitsSchema,
   permissions: [

@@ -238,21 +238,19 @@ export const EXPECTED: Record<string, readonly Expected[]> = {
     { alert: 'KubePodNotReady', anomaly: 'app-crash', says: [CRASHES] },
   ],
   'lost-node': [
-    // The node record and the pods' records say the same: the node stopped reporting. Draining
-    // is not enabled by the shipped rules: suggested, not refused.
+    // The node record and the pods' records say the same: the node stopped reporting. No drain is
+    // suggested (no kubelet would confirm its evictions); the summary says what a person can do.
     {
       alert: 'KubeNodeUnreachable',
       where: (ctx) => ({ node: ctx.node('n') }),
       anomaly: 'node-unreachable',
-      says: [/^node lost-node-n-\w+ has not reported/, /2 workload pods/],
-      suggested: 'drain-node',
+      says: [/^node lost-node-n-\w+ has not reported/, /2 workload pods/, /out-of-service=nodeshutdown:NoExecute/],
     },
     {
       alert: 'KubeNodeNotReady',
       where: (ctx) => ({ node: ctx.node('n') }),
       anomaly: 'node-unreachable',
       says: [/has not reported/],
-      suggested: 'drain-node',
     },
     {
       alert: 'KubePodNotReady',

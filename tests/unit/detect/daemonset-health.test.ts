@@ -139,7 +139,7 @@ describe('daemonset-health detector: observe', () => {
 });
 
 describe('daemonset-health detector: diagnose', () => {
-  it('names the selected nodes whose taints it does not tolerate, and not those whose taints it does', () => {
+  it('lists the selected nodes whose taints it does not tolerate as evidence, not as the cause of what the alert counts', () => {
     const diagnosis = daemonSetHealth.diagnose(
       snapshot({
         pods: [...snapshot().pods, { pod: nodeExporterPod(INFRA, 'healthy'), events: [] }],
@@ -152,21 +152,47 @@ describe('daemonset-health detector: diagnose', () => {
       now,
     );
 
+    // A tainted node is not in desiredNumberScheduled (most clusters taint their control plane):
+    // it explains no shortfall the alerts measure.
     expect(diagnosis).toMatchObject({
       detector: 'daemonset-health',
-      anomaly: 'untolerated-taints',
+      anomaly: 'rollout-converging',
       target: { kind: 'DaemonSet', namespace: 'monitoring', name: 'node-exporter' },
-      summary: `daemonset monitoring/node-exporter does not run on 1 node it selects because of taints it does not tolerate: ${GPU} (nvidia.com/gpu=true:NoSchedule); add tolerations if it must run there`,
-      confidence: 0.7,
     });
     expect(diagnosis.evidence).toContainEqual({
       source: 'node',
       message: `node ${GPU} has no pod of it: taint nvidia.com/gpu=true:NoSchedule is not tolerated`,
     });
+    expect(diagnosis.evidence.map((e) => e.message).join('\n')).not.toContain('dedicated=infra');
     expect(diagnosis.facts.workload).toMatchObject({
       kind: 'DaemonSet',
       name: 'node-exporter',
       revision: 'generation 2',
+    });
+  });
+
+  it('answers untolerated-taints when the taints leave it on no node at all', () => {
+    const ds = nodeExporterDaemonSet({ numberReady: 0 });
+    Object.assign(ds.status!, {
+      desiredNumberScheduled: 0,
+      currentNumberScheduled: 0,
+      updatedNumberScheduled: 0,
+      numberAvailable: 0,
+    });
+
+    const diagnosis = daemonSetHealth.diagnose(
+      snapshot({
+        daemonSet: ds,
+        pods: [],
+        nodes: [node('ready', { name: GPU, taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }] })],
+      }),
+      now,
+    );
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'untolerated-taints',
+      summary: `daemonset monitoring/node-exporter runs on no node: the 1 node it selects have taints it does not tolerate: ${GPU} (nvidia.com/gpu=true:NoSchedule); add tolerations if it must run there`,
+      confidence: 0.7,
     });
   });
 
@@ -204,9 +230,9 @@ describe('daemonset-health detector: diagnose', () => {
       now,
     );
 
-    expect(diagnosis).toMatchObject({
-      anomaly: 'untolerated-taints',
-      summary: `daemonset monitoring/node-exporter does not run on 1 node it selects because of taints it does not tolerate: ${GPU} (node.kubernetes.io/not-ready:NoSchedule); add tolerations if it must run there`,
+    expect(diagnosis.evidence).toContainEqual({
+      source: 'node',
+      message: `node ${GPU} has no pod of it: taint node.kubernetes.io/not-ready:NoSchedule is not tolerated`,
     });
   });
 
@@ -219,7 +245,7 @@ describe('daemonset-health detector: diagnose', () => {
       anomaly: 'rollout-converging',
       summary: `daemonset monitoring/node-exporter has no pod on 1 node it should run on (${C}) and no event says why: the controller may still be creating them (maxUnavailable, or nodes just added)`,
     });
-    expect(daemonSetHealth.diagnose(situation(withTemplate({})), now).anomaly).toBe('untolerated-taints');
+    expect(daemonSetHealth.diagnose(situation(withTemplate({})), now).anomaly).toBe('rollout-converging');
   });
 
   it('says how many nodes, with three examples, when several are excluded', () => {
@@ -230,10 +256,13 @@ describe('daemonset-health detector: diagnose', () => {
       }),
     );
 
-    const { summary } = daemonSetHealth.diagnose(snapshot({ nodes: [...snapshot().nodes, ...tainted] }), now);
+    const ds = nodeExporterDaemonSet({ numberReady: 0 });
+    Object.assign(ds.status!, { desiredNumberScheduled: 0, currentNumberScheduled: 0 });
+
+    const { summary } = daemonSetHealth.diagnose(snapshot({ daemonSet: ds, pods: [], nodes: tainted }), now);
 
     expect(summary).toBe(
-      'daemonset monitoring/node-exporter does not run on 4 nodes it selects because of taints it does not tolerate: ip-10-0-7-1.eu-west-1.compute.internal (team=ml:NoExecute); ip-10-0-7-2.eu-west-1.compute.internal (team=ml:NoExecute); ip-10-0-7-3.eu-west-1.compute.internal (team=ml:NoExecute) and 1 more; add tolerations if it must run there',
+      'daemonset monitoring/node-exporter runs on no node: the 4 nodes it selects have taints it does not tolerate: ip-10-0-7-1.eu-west-1.compute.internal (team=ml:NoExecute); ip-10-0-7-2.eu-west-1.compute.internal (team=ml:NoExecute); ip-10-0-7-3.eu-west-1.compute.internal (team=ml:NoExecute) and 1 more; add tolerations if it must run there',
     );
   });
 
@@ -253,7 +282,7 @@ describe('daemonset-health detector: diagnose', () => {
 
     expect(diagnosis.anomaly).toBe('rollout-converging');
     expect(diagnosis.summary).toBe(
-      'daemonset monitoring/node-exporter has a pod on every node it should run on and none reports a problem: the rollout may still be converging (maxUnavailable)',
+      'daemonset monitoring/node-exporter has a pod on every node it should run on and none reports a problem; its status counts match: the rollout may still be converging (maxUnavailable, minReadySeconds)',
     );
     expect(diagnosis.evidence).toContainEqual({
       source: 'nodes',

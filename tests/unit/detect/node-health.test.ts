@@ -49,7 +49,7 @@ describe('node-health detector: diagnose', () => {
       detector: 'node-health',
       anomaly: 'node-unreachable',
       target: { kind: 'Node', name: NODE_NAME },
-      summary: `node ${NODE_NAME} has not reported for 15 min (Kubelet stopped posting node status.): the kubelet, the machine or its network is down; its 2 workload pods are evicted once their tolerations expire`,
+      summary: `node ${NODE_NAME} has not reported for 15 min (Kubelet stopped posting node status.): the kubelet, the machine or its network is down; its 2 workload pods are evicted once their tolerations expire, and a drain cannot hurry that (no kubelet confirms an eviction) — if the machine is gone for good, taint the node node.kubernetes.io/out-of-service=nodeshutdown:NoExecute or delete it, so its pods are replaced now`,
       confidence: 0.8,
     });
     expect(diagnosis.evidence.map((item) => item.message)).toEqual([

@@ -215,8 +215,16 @@ const daemonSetScenarios = (): Scenarios => {
         ] as const,
     ),
     [
-      'a tainted node without a pod',
-      of({ nodes: [node('ready', { name: 'gpu-1', taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }] })] }),
+      'only tainted nodes, so no pod anywhere',
+      of({
+        daemonSet: (() => {
+          const ds = nodeExporterDaemonSet({ numberReady: 0 });
+          Object.assign(ds.status!, { desiredNumberScheduled: 0, currentNumberScheduled: 0 });
+          return ds;
+        })(),
+        pods: [],
+        nodes: [node('ready', { name: 'gpu-1', taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }] })],
+      }),
     ],
     [
       'a pod the API server refused to create',

@@ -123,13 +123,29 @@ describe('statefulset-health detector: diagnose', () => {
 
     const diagnosis = statefulSetHealth.diagnose(snapshot({ statefulSet: sts, pods }), now);
 
-    expect(diagnosis).toMatchObject({
-      anomaly: 'pod-missing',
-      summary: 'postgres-1 does not exist, so postgres-2 waits behind it',
-    });
+    // postgres-2 exists and is ready: it keeps running, nothing of it waits.
+    expect(diagnosis).toMatchObject({ anomaly: 'pod-missing', summary: 'postgres-1 does not exist' });
     expect(diagnosis.evidence.map((item) => item.message)).toContain(
       'pod postgres-1 not found; the controller has 2 of 3 pods',
     );
+  });
+
+  it('counts ordinals from spec.ordinals.start', () => {
+    const sts = postgresStatefulSet({ readyReplicas: 2 });
+    sts.spec!.ordinals = { start: 5 };
+    const pods = [5, 6, 7].map((ordinal) => {
+      const pod = postgresPod(0, ordinal === 6 ? 'app-crash' : 'healthy');
+      pod.metadata!.name = `postgres-${ordinal}`;
+      pod.metadata!.labels = { ...pod.metadata!.labels, 'apps.kubernetes.io/pod-index': String(ordinal) };
+      return { pod, events: [] };
+    });
+
+    const diagnosis = statefulSetHealth.diagnose(snapshot({ statefulSet: sts, pods }), now);
+
+    expect(diagnosis).toMatchObject({
+      anomaly: 'app-crash',
+      summary: expect.stringMatching(/^postgres-6 is not ready \(/),
+    });
   });
 
   it('names the pod a rolling update waits for, from the highest ordinal down, and the partition', () => {

@@ -44,6 +44,32 @@ describe('local durable queue', () => {
     await queues.stop();
   }, 20_000);
 
+  it('retries on time even when its timers fire before the clock reaches the time they were set for', async () => {
+    // A clock at half the speed of the timers: every wake-up comes early by that clock, as a
+    // timer may by a millisecond. Each early wake-up must set the next one.
+    const start = Date.now();
+    const queues = createLocalQueues(new DatabaseSync(':memory:'), {
+      maxAttempts: 3,
+      visibilityMs: 50,
+      retryDelayMs: 300,
+      now: () => start + Math.floor((Date.now() - start) / 2),
+    });
+    let calls = 0;
+    queues.consume('plans', async () => {
+      calls += 1;
+      throw new Error('apiserver said no');
+    });
+
+    await queues.queue('plans').send([{ id: 'x' }]);
+    const deadline = Date.now() + 10_000;
+    while (queues.deadLetters().length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    expect({ calls, dead: queues.deadLetters().length }).toEqual({ calls: 3, dead: 1 });
+    await queues.stop();
+  }, 15_000);
+
   it('keeps messages nobody handled yet for the next process on the same database', async () => {
     const db = new DatabaseSync(':memory:');
     const before = createLocalQueues(db, options);

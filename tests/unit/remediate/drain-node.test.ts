@@ -47,8 +47,8 @@ describe('drain-node plan', () => {
     });
   });
 
-  it.each(['node-not-ready', 'node-unreachable', 'node-pressure'])(
-    'answers %s, which Kubernetes itself answers by evicting',
+  it.each(['node-not-ready', 'node-pressure'])(
+    'answers %s, whose node still has a kubelet to stop the evicted pods',
     (anomaly) => {
       expect(drainNode.plan(nodeNotReadyDiagnosis({}, anomaly), defaults, now)).toMatchObject({ action: 'drain-node' });
     },
@@ -63,9 +63,16 @@ describe('drain-node plan', () => {
     });
   });
 
+  it('does not answer an unreachable node: no kubelet would confirm its evictions', () => {
+    expect(drainNode.plan(nodeNotReadyDiagnosis({}, 'node-unreachable'), defaults, now)).toMatchObject({
+      fits: false,
+      refused: expect.stringMatching(/not node-unreachable$/),
+    });
+  });
+
   it('answers no other anomaly, even with a node in the facts', () => {
     expect(drainNode.plan(nodeNotReadyDiagnosis({}, 'crash-loop'), defaults, now)).toEqual({
-      refused: 'drain-node answers node-not-ready, node-unreachable, node-pressure, not crash-loop',
+      refused: 'drain-node answers node-not-ready, node-pressure, not crash-loop',
       fits: false,
     });
   });
