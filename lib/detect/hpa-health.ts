@@ -128,7 +128,7 @@ export const hpaHealth: Detector<HpaSnapshot, HpaAnomaly> = {
 };
 
 /**
- * What the HPA's metrics ask for above its ceiling, as the HPA controller computes it for a
+ * About what the HPA's metrics ask for above its ceiling, as the HPA controller computes it for a
  * utilisation target (ceil(replicas × current / target)); its status caps desiredReplicas at the
  * maximum, so that number alone would say it wants no more than it has.
  */
@@ -142,5 +142,5 @@ function wantedBeyondMax(hpa: V2HorizontalPodAutoscaler, current: number, max: n
   });
   const top = wants.sort((a, b) => b.replicas - a.replicas)[0];
   if (top === undefined || top.replicas <= max) return '';
-  return `; ${top.name} at ${top.measured}% of requests against a ${top.target}% target would take ${top.replicas}`;
+  return `; ${top.name} at ${top.measured}% of requests against a ${top.target}% target would take about ${top.replicas}`;
 }

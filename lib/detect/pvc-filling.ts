@@ -109,5 +109,5 @@ function inodesSummary(name: string, capacity: string, expandable: boolean): str
   const grow = expandable
     ? 'or expand it in place (a larger ext4 file system gets more inodes; XFS allocates them as needed)'
     : 'its storage class does not allow expansion, so migrate to a volume formatted with more inodes';
-  return `volume ${name} (${capacity}) is running out of inodes, not of space: too many files; delete files it no longer needs, ${grow}`;
+  return `volume ${name} (${capacity}) is running out of inodes (too many files); delete files it no longer needs, ${grow}`;
 }

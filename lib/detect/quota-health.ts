@@ -3,6 +3,7 @@ import type { CoreV1Event, V1ResourceQuota } from '@kubernetes/client-node';
 import type { Evidence } from '../domain/types.ts';
 import { iso } from '../kube/objects.ts';
 import { quantity } from '../kube/quantity.ts';
+import { bounded, EVIDENCE_MESSAGE_MAX } from './creation-refusals.ts';
 import type { Detector } from './detector.ts';
 import { gone } from './k8s-util.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
@@ -80,7 +81,8 @@ export const quotaHealth: Detector<QuotaSnapshot, 'quota-exhausted' | 'quota-hig
     const exhausted = full.length > 0;
     const shown = exhausted ? full : high;
     const { gates, pods } = gatesOf(shown);
-    const consequence = `${words(gates)} in ${namespace} ${exhausted ? 'are refused' : 'will be refused once it is used up'}`;
+    const scope = scopeWords(quota);
+    const consequence = `${words(gates)} in ${namespace}${scope === undefined ? '' : ` (only those in its scope: ${scope})`} ${exhausted ? 'are refused' : 'will be refused once it is used up'}`;
     return {
       ...base,
       anomaly: exhausted ? 'quota-exhausted' : 'quota-high',
@@ -164,7 +166,22 @@ function eventEvidence(event: CoreV1Event): Evidence {
   const at = iso(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp);
   return {
     source: `event ${object}`,
-    message: `${event.reason ?? 'Warning'}${count}: ${event.message ?? ''}`.trim(),
+    message: bounded(`${event.reason ?? 'Warning'}${count}: ${event.message ?? ''}`.trim(), EVIDENCE_MESSAGE_MAX),
     ...(at === undefined ? {} : { at }),
   };
+}
+
+/**
+ * The quota's scope in words (`spec.scopes`, `spec.scopeSelector`): a scoped quota counts and
+ * refuses only the pods in its scope (BestEffort, a PriorityClass, …), not every pod.
+ */
+export function scopeWords(quota: V1ResourceQuota): string | undefined {
+  const scopes = quota.spec?.scopes ?? [];
+  const selected = (quota.spec?.scopeSelector?.matchExpressions ?? []).map((expression) => {
+    const values =
+      expression.values === undefined || expression.values.length === 0 ? '' : ` ${expression.values.join(', ')}`;
+    return `${expression.scopeName} ${expression.operator}${values}`;
+  });
+  const all = [...scopes, ...selected];
+  return all.length === 0 ? undefined : all.join('; ');
 }

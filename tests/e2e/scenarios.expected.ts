@@ -172,7 +172,7 @@ export const EXPECTED: Record<string, readonly Expected[]> = {
     {
       alert: 'KubeHpaMaxedOut',
       anomaly: 'hpa-maxed-out',
-      says: [/ceiling of 2 replicas/, /cpu at 4\d\d% of requests against a 50% target would take (1[5-9]|20)/],
+      says: [/ceiling of 2 replicas/, /cpu at 4\d\d% of requests against a 50% target would take about (1[5-9]|20)/],
       plan: 'raise-hpa-max',
     },
   ],
@@ -346,7 +346,7 @@ export const EXPECTED: Record<string, readonly Expected[]> = {
     {
       alert: 'KubePersistentVolumeInodesFillingUp',
       anomaly: 'inodes-filling',
-      says: [/running out of inodes, not of space/],
+      says: [/running out of inodes \(too many files\)/],
       evidence: [/has 1% of its inodes free/],
       never: [/is filling up/],
       suggested: 'expand-pvc',

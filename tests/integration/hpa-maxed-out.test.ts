@@ -55,8 +55,8 @@ describe('KubeHpaMaxedOut on a real control plane', () => {
     expect(outcome).toMatchObject({ stage: 'planned', plan: { action: 'raise-hpa-max', params: { from: 3, to: 5 } } });
     expect(outcome.diagnosis).toMatchObject({ detector: 'hpa-health', anomaly: 'hpa-maxed-out' });
     expect(outcome.diagnosis?.summary).toMatch(
-      // What the metric asks for, as the HPA controller computes it (its status caps desired at the ceiling).
-      /^HPA storefront runs Deployment storefront at its ceiling of 3 replicas; cpu at \d+% of requests against a 60% target would take \d+: raise maxReplicas/,
+      // About what the metric asks for, as the HPA controller computes it (its status caps desired at the ceiling).
+      /^HPA storefront runs Deployment storefront at its ceiling of 3 replicas; cpu at \d+% of requests against a 60% target would take about \d+: raise maxReplicas/,
     );
     const evidence = outcome.diagnosis?.evidence.map((e) => e.message) ?? [];
     expect(evidence).toContain('cpu at 450% of requests');

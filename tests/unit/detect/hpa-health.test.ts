@@ -35,7 +35,7 @@ describe('hpa-health detector: diagnose', () => {
     });
     // Its status caps desiredReplicas at the ceiling; what the metric asks for is computed as the HPA controller does.
     expect(diagnosis.summary).toBe(
-      'HPA storefront runs Deployment storefront at its ceiling of 10 replicas; cpu at 93% of requests against a 70% target would take 14: raise maxReplicas (if the cluster has room) or reduce load per pod',
+      'HPA storefront runs Deployment storefront at its ceiling of 10 replicas; cpu at 93% of requests against a 70% target would take about 14: raise maxReplicas (if the cluster has room) or reduce load per pod',
     );
     expect(diagnosis.summary).toContain('raise maxReplicas (if the cluster has room) or reduce load per pod');
     expect(diagnosis.facts).toEqual({

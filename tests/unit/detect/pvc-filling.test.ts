@@ -52,7 +52,7 @@ describe('pvc-filling detector: diagnose', () => {
     expect(observed.inodes).toBe(true);
     expect(diagnosis).toMatchObject({
       anomaly: 'inodes-filling',
-      summary: expect.stringMatching(/^volume data-postgres-0 \(100Gi\) is running out of inodes, not of space/),
+      summary: expect.stringMatching(/^volume data-postgres-0 \(100Gi\) is running out of inodes \(too many files\)/),
     });
     expect(diagnosis.summary).not.toMatch(/is filling up/);
     expect(pvcFilling.diagnose({ ...observed, storageClass: storageClass('io2', false) }, now).summary).toMatch(

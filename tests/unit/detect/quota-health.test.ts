@@ -91,6 +91,28 @@ describe('quota-health detector: diagnose', () => {
     });
   });
 
+  it('names the scope of a scoped quota, which refuses only the pods in it', () => {
+    const quota = computeQuota();
+    quota.spec = {
+      ...quota.spec,
+      scopes: ['NotBestEffort'],
+      scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }] },
+    };
+
+    expect(diagnose(quota).summary).toContain(
+      'new pods that request memory in team-a (only those in its scope: NotBestEffort; PriorityClass In high) are refused',
+    );
+  });
+
+  it('bounds the text of a refusal it cites', () => {
+    const event = quotaEvent('checkout-7d9f8b6c5d', '2026-11-26T02:18:00Z');
+    event.message = `${event.message ?? ''} ${'x'.repeat(10_000)}`;
+
+    const cited = diagnose(computeQuota(), { events: [event] }).evidence.find((e) => e.source.startsWith('event'));
+
+    expect(cited?.message).toHaveLength(400);
+  });
+
   it('keeps as evidence every resource at 90% of its hard limit or more, and no other', () => {
     const quota = computeQuota({ 'limits.memory': '15Gi' });
 
