@@ -3,6 +3,32 @@ import * as z from 'zod';
 import { ValidationError } from '../errors.ts';
 
 /**
+ * What one webhook may carry, checked before anything is queued, so that a body the AWS store
+ * and queue would refuse (a DynamoDB key over 1,024 bytes, an item over 400 KB, an SQS message
+ * over 256 KB or with characters SQS does not take) is a 400 here, locally and on AWS alike, and
+ * so that the work and the answer per request stay bounded however bad the body is.
+ */
+export const WEBHOOK_LIMITS = {
+  /** Alerts in one notification: Alertmanager sends a group's alerts, rarely more than hundreds. */
+  alerts: 5_000,
+  /** Validation problems named in a 400; the rest are counted. */
+  issuesReported: 20,
+  /** Alertmanager fingerprints are 16 hex digits; part of the store's keys. */
+  fingerprintChars: 128,
+  /** A label or annotation name. */
+  nameBytes: 1_024,
+  /** A label value, or one annotation (descriptions run longer than labels). */
+  valueBytes: 16 * 1024,
+  /** One alert as JSON: it travels in a queue message and is kept in its outcome record. */
+  alertBytes: 64 * 1024,
+  /** receiver, groupKey, externalURL, generatorURL. */
+  textBytes: 8 * 1024,
+} as const;
+
+/** How much of an offending value a validation message quotes. */
+const QUOTED_CHARS = 60;
+
+/**
  * A label or annotation set. Built on a null-prototype object so that keys such as `__proto__`
  * or `constructor` are kept as plain data and can never reach `Object.prototype`.
  */
@@ -13,8 +39,14 @@ export const LabelSetSchema = z.unknown().transform((raw, ctx): Record<string, s
   }
   const out = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries(raw)) {
+    const path = [cut(key, QUOTED_CHARS)];
     if (typeof value !== 'string') {
-      ctx.addIssue({ code: 'custom', path: [key], message: `expected a string, got ${kindOf(value)}` });
+      ctx.addIssue({ code: 'custom', path, message: `expected a string, got ${kindOf(value)}` });
+      continue;
+    }
+    const problem = textProblem(key, WEBHOOK_LIMITS.nameBytes, 'name') ?? textProblem(value, WEBHOOK_LIMITS.valueBytes);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', path, message: problem });
       continue;
     }
     out[key] = value;
@@ -22,11 +54,52 @@ export const LabelSetSchema = z.unknown().transform((raw, ctx): Record<string, s
   return out;
 });
 
+/** A string bounded in bytes, well-formed UTF-16, with no character a queue could refuse. */
+function boundedText(maxBytes: number) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = textProblem(value, maxBytes);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+/**
+ * Why a string cannot be taken, or undefined: over `maxBytes` in UTF-8, a lone UTF-16 surrogate
+ * (which JSON can encode but no text can hold: two such strings would become one), or U+FFFE /
+ * U+FFFF (not characters; SQS refuses them).
+ */
+export function textProblem(value: string, maxBytes: number, what = 'value'): string | undefined {
+  if (value.length > maxBytes || Buffer.byteLength(value, 'utf8') > maxBytes) {
+    return `${what} is ${Buffer.byteLength(value, 'utf8')} bytes; at most ${maxBytes}`;
+  }
+  if (!value.isWellFormed()) return `${what} holds a lone UTF-16 surrogate (not text)`;
+  if (/[\uFFFE\uFFFF]/.test(value)) return `${what} holds U+FFFE or U+FFFF (not characters)`;
+  return undefined;
+}
+
 /** RFC 3339 as Alertmanager writes it (Go's time.Time: any fraction, `Z` or an offset). */
-const TimestampSchema = z.iso.datetime({
-  offset: true,
-  error: (issue) => `expected an RFC 3339 timestamp, got ${JSON.stringify(issue.input)}`,
-});
+const TimestampSchema = z.iso
+  .datetime({
+    offset: true,
+    error: (issue) => `expected an RFC 3339 timestamp, got ${quoted(issue.input, QUOTED_CHARS)}`,
+  })
+  .transform(normaliseTimestamp);
+
+/**
+ * One spelling per instant, so that an alert's identity does not depend on how its time was
+ * written: UTC with `Z`, the fraction (up to nanoseconds, as Go writes it) without trailing
+ * zeros. `…T02:14:05+00:00`, `…T02:14:05.000Z` and `…T04:14:05+02:00` are all `…T02:14:05Z`.
+ * Alertmanager's zero time (`0001-01-01T00:00:00Z`) stays as it is.
+ */
+export function normaliseTimestamp(text: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/i.exec(text);
+  if (match === null) return text;
+  const [, seconds, fraction = '', zone] = match;
+  const utc = new Date(`${seconds}${zone === 'z' ? 'Z' : zone}`);
+  if (Number.isNaN(utc.getTime())) return text;
+  const whole = utc.toISOString().slice(0, 19);
+  const digits = fraction.replace(/0+$/, '');
+  return `${whole}${digits === '' ? '' : `.${digits}`}Z`;
+}
 
 const StatusSchema = z.enum(['firing', 'resolved'], {
   error: (issue) => `expected "firing" or "resolved", got ${JSON.stringify(issue.input)}`,
@@ -39,8 +112,12 @@ export const AlertSchema = z.object({
   annotations: LabelSetSchema,
   startsAt: TimestampSchema,
   endsAt: TimestampSchema,
-  generatorURL: z.string(),
-  fingerprint: z.string().min(1, 'must not be empty'),
+  generatorURL: boundedText(WEBHOOK_LIMITS.textBytes),
+  fingerprint: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(WEBHOOK_LIMITS.fingerprintChars, `at most ${WEBHOOK_LIMITS.fingerprintChars} characters`)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII only (Alertmanager sends 16 hex digits)'),
 });
 
 /**
@@ -48,16 +125,23 @@ export const AlertSchema = z.object({
  * releases add are accepted and dropped.
  */
 export const WebhookSchema = z.object({
-  version: z.literal('4', { error: (issue) => `expected "4", got ${JSON.stringify(issue.input)}` }),
-  groupKey: z.string(),
+  version: z.literal('4', { error: (issue) => `expected "4", got ${quoted(issue.input, QUOTED_CHARS)}` }),
+  groupKey: boundedText(WEBHOOK_LIMITS.textBytes),
   truncatedAlerts: z.number().int().nonnegative().default(0),
-  receiver: z.string(),
+  receiver: boundedText(WEBHOOK_LIMITS.textBytes),
   status: StatusSchema,
   alerts: z.array(AlertSchema),
   groupLabels: LabelSetSchema,
   commonLabels: LabelSetSchema,
   commonAnnotations: LabelSetSchema,
-  externalURL: z.string(),
+  externalURL: boundedText(WEBHOOK_LIMITS.textBytes),
+});
+
+/** The webhook with its alerts not yet looked into: they are checked one by one, bounded. */
+const EnvelopeSchema = WebhookSchema.extend({
+  alerts: z
+    .array(z.unknown())
+    .max(WEBHOOK_LIMITS.alerts, `at most ${WEBHOOK_LIMITS.alerts} alerts in one notification`),
 });
 
 export type Alert = z.infer<typeof AlertSchema>;
@@ -76,12 +160,57 @@ export function parseWebhook(body: unknown): Webhook {
       throw new ValidationError(`body is not valid JSON: ${(error as Error).message}`, [], { cause: error });
     }
   }
-  const result = WebhookSchema.safeParse(raw);
-  if (!result.success) {
-    const issues = result.error.issues.map(formatIssue);
-    throw new ValidationError(`invalid Alertmanager webhook: ${issues.join('; ')}`, issues);
+  // The envelope first (an alerts array of a bounded length), then each alert on its own, keeping
+  // the first problems and counting the rest: a body of 100,000 broken alerts costs one pass and
+  // gets an answer of a few lines.
+  const issues = new BoundedIssues(WEBHOOK_LIMITS.issuesReported);
+  const envelope = EnvelopeSchema.safeParse(raw);
+  if (!envelope.success) issues.add(envelope.error.issues);
+  const listed = (raw as { alerts?: unknown } | null)?.alerts;
+  const rawAlerts = Array.isArray(listed) && listed.length <= WEBHOOK_LIMITS.alerts ? (listed as unknown[]) : [];
+  const alerts: Alert[] = [];
+  rawAlerts.forEach((candidate, index) => {
+    const parsed = AlertSchema.safeParse(candidate);
+    if (!parsed.success) return issues.add(parsed.error.issues, ['alerts', index]);
+    const bytes = Buffer.byteLength(JSON.stringify(parsed.data), 'utf8');
+    if (bytes > WEBHOOK_LIMITS.alertBytes) {
+      return issues.addText(`alerts[${index}]: ${bytes} bytes as JSON; at most ${WEBHOOK_LIMITS.alertBytes}`);
+    }
+    alerts.push(parsed.data);
+  });
+  if (!envelope.success || issues.count > 0) {
+    const reported = issues.reported();
+    throw new ValidationError(`invalid Alertmanager webhook: ${reported.join('; ')}`, reported);
   }
-  return result.data;
+  return { ...envelope.data, alerts };
+}
+
+/** The first `max` problems found, formatted, and how many more there were. */
+class BoundedIssues {
+  private readonly kept: string[] = [];
+  private readonly max: number;
+  count = 0;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  add(found: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): void {
+    for (const issue of found) {
+      this.count += 1;
+      if (this.kept.length < this.max) this.kept.push(formatIssue({ ...issue, path: [...prefix, ...issue.path] }));
+    }
+  }
+
+  addText(text: string): void {
+    this.count += 1;
+    if (this.kept.length < this.max) this.kept.push(text);
+  }
+
+  reported(): string[] {
+    const more = this.count - this.kept.length;
+    return more > 0 ? [...this.kept, `… and ${more} more problem${more === 1 ? '' : 's'}`] : [...this.kept];
+  }
 }
 
 /** `alerts[0].labels.pod: expected a string` from a zod issue. */
@@ -92,6 +221,15 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
     return acc === '' ? key : `${acc}.${key}`;
   }, '');
   return `${path === '' ? '(body)' : path}: ${issue.message}`;
+}
+
+/** A value as JSON, cut to `max` characters. */
+function quoted(value: unknown, max: number): string {
+  return cut(JSON.stringify(value) ?? String(value), max);
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function kindOf(value: unknown): string {

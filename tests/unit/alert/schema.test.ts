@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
-import { parseWebhook } from '../../../lib/alert/schema.ts';
+import { alertId } from '../../../lib/alert/identity.ts';
+import { normaliseTimestamp, parseWebhook, WEBHOOK_LIMITS } from '../../../lib/alert/schema.ts';
 import { ValidationError } from '../../../lib/errors.ts';
 import { FIXTURES, readFixture } from '../../helpers/fixtures.ts';
 
@@ -76,14 +77,91 @@ describe('parseWebhook', () => {
     expect(refusal(body).issues).toContain('alerts[0].labels.restarts: expected a string, got number');
   });
 
-  it('accepts fields newer Alertmanagers add and timestamps with nanoseconds or offsets', () => {
+  it('accepts fields newer Alertmanagers add and timestamps with nanoseconds or offsets, in UTC', () => {
     const body = JSON.parse(readFixture('alerts/crashlooping-single.json')) as Record<string, unknown> & {
       alerts: Record<string, unknown>[];
     };
     body.routeLabels = { receiver: 'kubemend' };
     body.alerts[0]!.startsAt = '2026-11-26T02:14:05.123456789+02:00';
 
-    expect(parseWebhook(body).alerts[0]!.startsAt).toBe('2026-11-26T02:14:05.123456789+02:00');
+    expect(parseWebhook(body).alerts[0]!.startsAt).toBe('2026-11-26T00:14:05.123456789Z');
+  });
+
+  it.each([
+    ['2026-11-26T02:14:05Z', '2026-11-26T02:14:05Z'],
+    ['2026-11-26T02:14:05+00:00', '2026-11-26T02:14:05Z'],
+    ['2026-11-26T02:14:05.000Z', '2026-11-26T02:14:05Z'],
+    ['2026-11-26T04:14:05.000+02:00', '2026-11-26T02:14:05Z'],
+    ['2026-11-26T02:14:05.120z', '2026-11-26T02:14:05.12Z'],
+    ['2026-11-26T00:30:00-05:00', '2026-11-26T05:30:00Z'],
+    ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00Z'],
+  ])('writes the instant %s one way, %s, so that its alert keeps one identity', (written, normal) => {
+    expect(normaliseTimestamp(written)).toBe(normal);
+  });
+
+  it('gives one instant written three ways one identity', () => {
+    const body = JSON.parse(readFixture('alerts/crashlooping-single.json')) as { alerts: Record<string, unknown>[] };
+    const ids = ['2026-11-26T02:14:05Z', '2026-11-26T02:14:05+00:00', '2026-11-26T02:14:05.000Z'].map((startsAt) => {
+      body.alerts[0]!.startsAt = startsAt;
+      return alertId(parseWebhook(JSON.parse(JSON.stringify(body))).alerts[0]!);
+    });
+
+    expect(new Set(ids).size).toBe(1);
+  });
+
+  it('refuses lone surrogates and non-characters, which would merge two fingerprints or be refused by SQS', () => {
+    const text = readFixture('alerts/crashlooping-single.json');
+
+    expect(refusal(text.replace('"db557f6812d5890b"', '"db557f6812d5\\ud800"')).issues).toEqual([
+      expect.stringMatching(/^alerts\[0\]\.fingerprint: printable ASCII only/),
+    ]);
+    expect(refusal(text.replace('"app"', '"app\\udc00"')).issues).toEqual([
+      'alerts[0].labels.container: value holds a lone UTF-16 surrogate (not text)',
+    ]);
+    expect(refusal(text.replace('"Pod is crash looping."', '"Pod is crash looping.\\uffff"')).issues).toContain(
+      'alerts[0].annotations.summary: value holds U+FFFE or U+FFFF (not characters)',
+    );
+  });
+
+  it('bounds every string to what the store and the queue take', () => {
+    const body = JSON.parse(readFixture('alerts/crashlooping-single.json')) as {
+      receiver: string;
+      alerts: { labels: Record<string, string>; annotations: Record<string, string>; fingerprint: string }[];
+    };
+    body.alerts[0]!.labels.pod = 'p'.repeat(WEBHOOK_LIMITS.valueBytes + 1);
+    body.alerts[0]!.fingerprint = 'f'.repeat(WEBHOOK_LIMITS.fingerprintChars + 1);
+    body.receiver = 'r'.repeat(WEBHOOK_LIMITS.textBytes + 1);
+
+    expect(refusal(body).issues).toEqual([
+      `receiver: value is ${WEBHOOK_LIMITS.textBytes + 1} bytes; at most ${WEBHOOK_LIMITS.textBytes}`,
+      `alerts[0].labels.pod: value is ${WEBHOOK_LIMITS.valueBytes + 1} bytes; at most ${WEBHOOK_LIMITS.valueBytes}`,
+      `alerts[0].fingerprint: at most ${WEBHOOK_LIMITS.fingerprintChars} characters`,
+    ]);
+  });
+
+  it('refuses an alert too large for a queue message as a whole, though each field is within bounds', () => {
+    const body = JSON.parse(readFixture('alerts/crashlooping-single.json')) as {
+      alerts: { annotations: Record<string, string> }[];
+    };
+    for (let i = 0; i < 5; i += 1) body.alerts[0]!.annotations[`note${i}`] = 'n'.repeat(WEBHOOK_LIMITS.valueBytes);
+
+    expect(refusal(body).issues).toEqual([
+      expect.stringMatching(new RegExp(`^alerts\\[0\\]: \\d+ bytes as JSON; at most ${WEBHOOK_LIMITS.alertBytes}$`)),
+    ]);
+  });
+
+  it('answers 100,000 broken alerts with the first problems and a count of the rest, in bounded work', () => {
+    const body = JSON.parse(readFixture('alerts/crashlooping-single.json')) as { alerts: unknown[] };
+    body.alerts = Array.from({ length: WEBHOOK_LIMITS.alerts }, () => ({}));
+
+    const error = refusal(body);
+
+    expect(error.issues).toHaveLength(WEBHOOK_LIMITS.issuesReported + 1);
+    expect(error.issues.at(-1)).toMatch(/^… and \d+ more problems$/);
+    expect(error.message.length).toBeLessThan(5_000);
+
+    body.alerts = Array.from({ length: 100_000 }, () => ({}));
+    expect(refusal(body).issues).toEqual([`alerts: at most ${WEBHOOK_LIMITS.alerts} alerts in one notification`]);
   });
 
   it('keeps a __proto__ label as data without touching any prototype', () => {

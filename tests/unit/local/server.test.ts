@@ -46,6 +46,33 @@ function expectClearRefusalOrAcceptance(answer: { status: number; body: { messag
 }
 
 describe('hostile webhook input', () => {
+  it('answers a small body of 100,000 empty alerts with a short 400, in bounded memory, and keeps serving', async () => {
+    const server = await startServer(runtime, { host: '127.0.0.1', port: 0 });
+    try {
+      const body = JSON.stringify({ ...valid, alerts: Array.from({ length: 100_000 }, () => ({})) });
+      const send = (alerts: string) =>
+        fetch(server.url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: alerts,
+        });
+      const before = process.memoryUsage().rss;
+
+      const answers = await Promise.all(Array.from({ length: 5 }, () => send(body)));
+      const texts = await Promise.all(answers.map((answer) => answer.text()));
+
+      expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 400]);
+      expect(Math.max(...texts.map((text) => text.length))).toBeLessThan(1_000);
+      expect(JSON.parse(texts[0]!)).toMatchObject({ issues: ['alerts: at most 5000 alerts in one notification'] });
+      // Five such bodies at once, each ~300 KB: nowhere near the hundreds of MB a full validation took.
+      expect(process.memoryUsage().rss - before).toBeLessThan(100 * 2 ** 20);
+      const health = await fetch(new URL('/healthz', server.url));
+      expect(health.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('answers any JSON value with a 4xx that says what is wrong, or a 202 (6,000 cases)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ maxDepth: 6 }), async (value) => {
