@@ -25,6 +25,17 @@ export const WEBHOOK_LIMITS = {
   textBytes: 8 * 1024,
 } as const;
 
+/** What each limit bounds, for the README's table (`npm run readme`). */
+export const WEBHOOK_LIMIT_DOCS: Record<keyof typeof WEBHOOK_LIMITS, string> = {
+  alerts: 'alerts in one notification (Alertmanager sends one group: rarely more than hundreds)',
+  issuesReported: 'validation problems named in a `400`; the rest are counted in one line',
+  fingerprintChars: 'characters of a fingerprint, printable ASCII (Alertmanager: 16 hex digits)',
+  nameBytes: 'bytes of a label or annotation name',
+  valueBytes: 'bytes of a label value or of one annotation',
+  alertBytes: 'bytes of one alert as JSON (it travels in one queue message, SQS takes 256 KB)',
+  textBytes: 'bytes of `receiver`, `groupKey`, `externalURL`, `generatorURL`',
+};
+
 /** How much of an offending value a validation message quotes. */
 const QUOTED_CHARS = 60;
 

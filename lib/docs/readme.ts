@@ -1,5 +1,7 @@
 import { enabledFixes, type AgentConfig } from '../config/agent-config.ts';
+import { WEBHOOK_LIMIT_DOCS, WEBHOOK_LIMITS } from '../alert/schema.ts';
 import { answerFor, type MixinAlerts } from '../config/mixin-alerts.ts';
+import { MAX_BODY_BYTES } from '../http/responses.ts';
 import type { AnyDetector } from '../detect/detector.ts';
 import { guards as registeredGuards } from '../guardrails/registry.ts';
 import type { Guard } from '../guardrails/guard.ts';
@@ -27,6 +29,7 @@ export function readmeSections(units: ReadmeUnits): Record<string, string> {
   return {
     detectors: detectorsTable(units),
     'mixin-alerts': mixinAlertsTable(units),
+    'webhook-limits': webhookLimitsTable(),
     'shipped-fixes': shippedFixesTable(units),
     fixes: fixesTable(units),
     guardrails: guardrailTable(units.config, units.guards ?? registeredGuards),
@@ -70,6 +73,17 @@ function mixinAlertsTable({ config, mixin }: ReadmeUnits): string {
     }),
   );
   return table(['group', 'alert', 'shipped rule'], rows);
+}
+
+function webhookLimitsTable(): string {
+  const rows = [
+    [MAX_BODY_BYTES.toLocaleString('en-US'), 'bytes of a request body (`413` above it, before it is parsed)'],
+    ...Object.entries(WEBHOOK_LIMITS).map(([key, value]) => [
+      value.toLocaleString('en-US'),
+      WEBHOOK_LIMIT_DOCS[key as keyof typeof WEBHOOK_LIMITS],
+    ]),
+  ];
+  return table(['at most', 'of'], rows);
 }
 
 function shippedFixesTable({ config }: ReadmeUnits): string {
