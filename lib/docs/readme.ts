@@ -2,6 +2,7 @@ import { enabledFixes, type AgentConfig } from '../config/agent-config.ts';
 import { WEBHOOK_LIMIT_DOCS, WEBHOOK_LIMITS } from '../alert/schema.ts';
 import { answerFor, type MixinAlerts } from '../config/mixin-alerts.ts';
 import { MAX_BODY_BYTES } from '../http/responses.ts';
+import { SERVER_LIMIT_DOCS, SERVER_LIMITS } from '../local/server.ts';
 import type { AnyDetector } from '../detect/detector.ts';
 import { guards as registeredGuards } from '../guardrails/registry.ts';
 import type { Guard } from '../guardrails/guard.ts';
@@ -30,6 +31,13 @@ export function readmeSections(units: ReadmeUnits): Record<string, string> {
     detectors: detectorsTable(units),
     'mixin-alerts': mixinAlertsTable(units),
     'webhook-limits': webhookLimitsTable(),
+    'server-limits': table(
+      ['at most', 'of'],
+      Object.entries(SERVER_LIMITS).map(([key, value]) => [
+        value.toLocaleString('en-US'),
+        SERVER_LIMIT_DOCS[key as keyof typeof SERVER_LIMITS],
+      ]),
+    ),
     'shipped-fixes': shippedFixesTable(units),
     fixes: fixesTable(units),
     guardrails: guardrailTable(units.config, units.guards ?? registeredGuards),

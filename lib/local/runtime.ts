@@ -19,6 +19,7 @@ import { prometheusMetrics } from '../observe/prometheus.ts';
 import { AlertMessageSchema, PlanMessageSchema, type AlertMessage, type PlanMessage } from '../pipeline/messages.ts';
 import { prometheusFor } from '../prometheus/registry.ts';
 import { createLocalQueues, type LocalQueues } from '../queue/sqlite-queue.ts';
+import { checkWebhookCredential } from '../receiver/auth.ts';
 import type { ParameterStore } from '../secrets/parameters.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
 import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
@@ -62,6 +63,16 @@ export interface LocalRuntime {
     headers: Record<string, string | undefined>;
     body: string;
   }): Promise<HttpResponse>;
+  /**
+   * The answer a request gets from its method, path and headers alone (a wrong route or method,
+   * a missing or wrong credential), or undefined when its body is needed: the server asks this
+   * before it reads a byte of the body.
+   */
+  preflight(request: {
+    method: string;
+    path: string;
+    headers: Record<string, string | undefined>;
+  }): HttpResponse | undefined;
   close(): Promise<void>;
 }
 
@@ -126,6 +137,18 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     config,
     store,
     queues,
+    preflight: (request) => {
+      if (request.path !== '/alerts') return undefined;
+      try {
+        if (request.method !== 'POST') return undefined;
+        if (options.webhookToken !== undefined)
+          checkWebhookCredential(request.headers.authorization, options.webhookToken);
+        return undefined;
+      } catch (error) {
+        logger.warn({ status: 401, error: describeError(error) }, 'request refused');
+        return errorResponse(error);
+      }
+    },
     handle: async (request) => {
       try {
         if (request.path === '/healthz') return jsonResponse(200, { ok: true });

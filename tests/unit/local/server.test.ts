@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -126,6 +127,83 @@ describe('hostile webhook input', () => {
       });
       expect(huge.status).toBe(413);
       expect(((await huge.json()) as { message: string }).message).toBe('request body exceeds 5242880 bytes');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('connection limits', () => {
+  const limits = { headersTimeoutMs: 400, requestTimeoutMs: 800, idleTimeoutMs: 600, maxConnections: 3 };
+
+  /** A raw TCP client: what it receives, and when the server closed it (ms after connecting). */
+  function rawClient(port: number) {
+    const socket = connect(port, '127.0.0.1');
+    const started = Date.now();
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const closed = new Promise<number>((resolve) => {
+      socket.on('close', () => resolve(Date.now() - started));
+      socket.on('error', () => undefined);
+    });
+    return { socket, closed, received: () => received };
+  }
+
+  it('refuses a wrong credential from the headers alone, without waiting for the body', async () => {
+    const server = await startServer(runtime, { host: '127.0.0.1', port: 0, limits });
+    try {
+      const client = rawClient(server.port);
+      client.socket.write(
+        'POST /alerts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n{',
+      );
+
+      const closedAfter = await client.closed;
+
+      expect(client.received()).toMatch(/^HTTP\/1\.1 401 /);
+      expect(client.received()).toContain('wrong webhook credential');
+      // Well before the request timeout: the 5 MB it announced were never waited for.
+      expect(closedAfter).toBeLessThan(limits.requestTimeoutMs);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('closes a connection that sends nothing, and one that sends its headers too slowly', async () => {
+    const server = await startServer(runtime, { host: '127.0.0.1', port: 0, limits });
+    try {
+      const silent = rawClient(server.port);
+      const slow = rawClient(server.port);
+      slow.socket.write('POST /alerts HTTP/1.1\r\nHost: x\r\n');
+      const drip = setInterval(() => slow.socket.write('X-Slow: 1\r\n'), 100);
+
+      const [silentAfter, slowAfter] = await Promise.all([silent.closed, slow.closed]);
+      clearInterval(drip);
+
+      expect(silentAfter).toBeLessThan(limits.idleTimeoutMs + 1_500);
+      expect(slowAfter).toBeLessThan(limits.headersTimeoutMs + 1_500);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('closes connections past the cap on arrival, and serves again once they go', async () => {
+    const server = await startServer(runtime, {
+      host: '127.0.0.1',
+      port: 0,
+      limits: { ...limits, idleTimeoutMs: 10_000, headersTimeoutMs: 10_000, requestTimeoutMs: 20_000 },
+    });
+    try {
+      const held = Array.from({ length: limits.maxConnections }, () => rawClient(server.port));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const extra = rawClient(server.port);
+
+      expect(await extra.closed).toBeLessThan(1_000);
+      expect(extra.received()).toBe('');
+
+      held.forEach((client) => client.socket.destroy());
+      await Promise.all(held.map((client) => client.closed));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await fetch(new URL('/healthz', server.url))).status).toBe(200);
     } finally {
       await server.close();
     }
