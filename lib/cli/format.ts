@@ -1,6 +1,20 @@
 import type { Diagnosis, Outcome, Plan, Suggestion } from '../domain/types.ts';
 import { suggestionLines } from '../notify/message.ts';
 
+/**
+ * Text for a terminal: control characters (ESC, CR, backspace, C1 codes) and the bidirectional
+ * overrides that reorder what is shown (U+202A–U+202E, U+2066–U+2069, …) written as `\uXXXX`;
+ * newlines and tabs stay. In JSON output these only occur inside strings, where the escape means
+ * the same character, so the JSON stays valid and its data unchanged.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** A fixed-width table of recent outcomes for `kubemend history`. */
 export function formatHistory(outcomes: readonly Outcome[]): string {
   if (outcomes.length === 0) return 'no outcomes recorded yet';

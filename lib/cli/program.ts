@@ -11,6 +11,7 @@ import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { versionCommand } from './commands/version.ts';
 import { createCliContext, type CliIo } from './context.ts';
+import { terminalSafe } from './format.ts';
 
 export type { CliIo } from './context.ts';
 
@@ -28,7 +29,10 @@ const COMMANDS = [
 ];
 
 /** The `kubemend` command line. Operators script against it: keep flags and output stable. */
-export function createProgram(io: CliIo): Command {
+export function createProgram(raw: CliIo): Command {
+  // What a command prints comes partly from alerts (labels, annotations): never let it drive the
+  // terminal. stderr keeps its own control characters (the progress bar's carriage return).
+  const io: CliIo = { ...raw, stdout: (text) => raw.stdout(terminalSafe(text)) };
   const ctx = createCliContext(io);
   const program = new Command('kubemend')
     .description('Alertmanager-driven, guarded auto-remediation for Kubernetes')

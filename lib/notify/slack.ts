@@ -13,7 +13,7 @@ export function slackNotifier(webhookUrl: () => Promise<string>, options: { time
       const response = await fetch(await webhookUrl(), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text: `*${subject}*\n${body}` }),
+        body: JSON.stringify({ text: `*${slackEscape(subject)}*\n${slackEscape(body)}` }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
       });
       if (!response.ok) {
@@ -21,4 +21,12 @@ export function slackNotifier(webhookUrl: () => Promise<string>, options: { time
       }
     },
   };
+}
+
+/**
+ * Text for Slack's mrkdwn with `&`, `<` and `>` escaped as Slack asks, so that words from an alert
+ * (`<!channel>`, `<https://…|a link>`) are shown as written, never as a mention or a link.
+ */
+export function slackEscape(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }

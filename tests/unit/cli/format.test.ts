@@ -1,6 +1,13 @@
-import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-import { formatDiagnosis, formatHistory } from '../../../lib/cli/format.ts';
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+
+import { formatDiagnosis, formatHistory, terminalSafe } from '../../../lib/cli/format.ts';
+import { createSqliteOutcomeStore, openLocalDatabase } from '../../../lib/store/sqlite-outcome-store.ts';
+import { runCli } from '../../helpers/cli.ts';
 import type { Outcome, Suggestion } from '../../../lib/domain/types.ts';
 import { alertFixture } from '../../helpers/fixtures.ts';
 import { NODE_NAME, nodeNotReadyDiagnosis } from '../../helpers/remediate-fixtures.ts';
@@ -58,5 +65,58 @@ describe('kubemend diagnose', () => {
       `  suggested: drain-node node/${NODE_NAME} (cordonedBefore=false) — not enabled for KubeNodeNotReady`,
       '  to enable: add `node-not-ready: drain-node` under rules[KubeNodeNotReady].fixes',
     ]);
+  });
+});
+
+describe('terminal-safe output', () => {
+  it('writes control characters and bidirectional overrides as escapes, and keeps newlines and tabs', () => {
+    expect(terminalSafe('a\u001b[2Jb\rc\u0008d\u009be\u202ef\u2066g\nh\ti')).toBe(
+      'a\\u001b[2Jb\\u000dc\\u0008d\\u009be\\u202ef\\u2066g\nh\ti',
+    );
+  });
+
+  it('leaves JSON valid and its data unchanged, whatever the strings', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' })), (labels) => {
+        const safe = terminalSafe(JSON.stringify(labels));
+        // eslint-disable-next-line no-control-regex -- looking for control characters
+        expect(safe).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+        expect(JSON.parse(safe)).toEqual(JSON.parse(JSON.stringify(labels)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps an alert label from moving the cursor or reordering the line in `kubemend history`', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kubemend-escape-'));
+    try {
+      const db = openLocalDatabase(dataDir);
+      const store = createSqliteOutcomeStore(db);
+      const alert = {
+        ...alertFixture(),
+        labels: { alertname: 'Evil\u001b[2J\u202eKubePodCrashLooping\r', namespace: 'x' },
+      };
+      const claim = await store.claim({
+        id: 'evil@2026-11-26T02:14:05Z',
+        alert,
+        cluster: undefined,
+        now: new Date(),
+        leaseMs: 60_000,
+      });
+      await store.save(
+        { ...claim.outcome, stage: 'done', result: 'no-action', reason: 'line one\u001b]0;title\u0007' },
+        null,
+      );
+      await store.close();
+
+      for (const output of ['table', 'json']) {
+        const { out } = await runCli(['history', '--data-dir', dataDir, '--output', output], process.cwd());
+        expect(out).toContain('Evil\\u001b[2J\\u202eKubePodCrashLooping');
+        // eslint-disable-next-line no-control-regex -- looking for control characters
+        expect(out).not.toMatch(/[\u001b\r\u0007\u202e]/);
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

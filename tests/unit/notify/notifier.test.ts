@@ -131,6 +131,18 @@ describe('notifications', () => {
     });
   });
 
+  it('shows words from an alert in Slack as written: no mention, no link', async () => {
+    received = [];
+    answer = 200;
+    await slackNotifier(async () => url).notify(
+      outcome({ reason: 'crashed <!channel> see <https://evil.example|the fix> & more' }),
+    );
+
+    const { text } = JSON.parse(received[0]!.body) as { text: string };
+    expect(text).toContain('crashed &lt;!channel&gt; see &lt;https://evil.example|the fix&gt; &amp; more');
+    expect(text).not.toMatch(/<!channel>|<https:/);
+  });
+
   it('tells people of a diagnosis only when it comes with a suggested fix', () => {
     expect(notificationKind(nodeSuggestion({ result: 'no-action', suggestion: undefined }))).toBeUndefined();
   });
