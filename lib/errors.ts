@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'notification_failed',
   'queue_send_failed',
   'listen_failed',
+  'data_dir_in_use',
   'aws_service_error',
   'kube_api_error',
   'http_timeout',

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
@@ -14,10 +14,18 @@ import {
   type OutcomeStore,
 } from './outcome-store.ts';
 
-/** Opens (creating if needed) the embedded database under a data directory. */
+/**
+ * Opens (creating if needed) the embedded database under a data directory. A directory it creates
+ * is readable by its owner only (0700); one that exists keeps its mode (it may be one the user
+ * chose for other things too). The database file is 0600, and SQLite gives its WAL and
+ * shared-memory files the same mode.
+ */
 export function openLocalDatabase(dataDir: string): DatabaseSync {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new DatabaseSync(join(dataDir, 'kubemend.db'));
+  if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, 'kubemend.db');
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+  const db = new DatabaseSync(file);
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA busy_timeout = 5000');
   return db;

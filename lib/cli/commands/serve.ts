@@ -1,8 +1,10 @@
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import type { Command } from 'commander';
 
 import { ValidationError } from '../../errors.ts';
+import { lockDataDir } from '../../local/data-dir.ts';
 import { createLocalRuntime } from '../../local/runtime.ts';
 import { startServer } from '../../local/server.ts';
 import { localNotifier, type CliContext } from '../context.ts';
@@ -36,18 +38,28 @@ export function serveCommand(program: Command, ctx: CliContext): void {
         );
       }
       const dataDir = resolve(options.dataDir);
-      const runtime = createLocalRuntime({
-        dataDir,
-        configPath: options.config,
-        logger,
-        webhookToken: env.KUBEMEND_WEBHOOK_TOKEN,
-        kubeconfig: ctx.kubeconfig,
-        secrets: ctx.secrets,
-        kubeContext: options.context,
-        ...(io.kube === undefined ? {} : { kube: io.kube }),
-        notifier: localNotifier(env, logger),
-      });
-      const server = await startServer(runtime, { host: options.host, port: options.port });
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      const lock = lockDataDir(dataDir);
+      const { runtime, server } = await (async () => {
+        try {
+          const runtime = createLocalRuntime({
+            dataDir,
+            configPath: options.config,
+            logger,
+            webhookToken: env.KUBEMEND_WEBHOOK_TOKEN,
+            kubeconfig: ctx.kubeconfig,
+            secrets: ctx.secrets,
+            kubeContext: options.context,
+            ...(io.kube === undefined ? {} : { kube: io.kube }),
+            notifier: localNotifier(env, logger),
+          });
+          const server = await startServer(runtime, { host: options.host, port: options.port });
+          return { runtime, server };
+        } catch (error) {
+          lock.release();
+          throw error;
+        }
+      })();
       if (env.KUBEMEND_WEBHOOK_TOKEN === undefined) {
         io.stderr(
           '\n!!! WARNING: KUBEMEND_WEBHOOK_TOKEN is not set: the receiver accepts UNAUTHENTICATED requests.\n' +
@@ -69,6 +81,7 @@ export function serveCommand(program: Command, ctx: CliContext): void {
       const stop = async () => {
         await server.close();
         await runtime.close();
+        lock.release();
       };
       if (io.onServing !== undefined) {
         io.onServing(stop);
