@@ -15,6 +15,8 @@ const optional = <T extends z.ZodType>(schema: T) =>
 /** Environment of the local server and CLI. */
 export const LocalEnvSchema = z.object({
   KUBEMEND_WEBHOOK_TOKEN: SecretSchema.optional(),
+  /** A credential `GET /metrics` and `GET /version` then ask for (Prometheus: `authorization`). */
+  KUBEMEND_METRICS_TOKEN: SecretSchema.optional(),
   KUBEMEND_LOG_LEVEL: LogLevelSchema.default('info'),
   KUBEMEND_DATA_DIR: z.string().min(1).optional(),
   KUBEMEND_CONFIG: z.string().min(1).optional(),

@@ -31,6 +31,8 @@ export interface LocalRuntimeOptions {
   logger: Logger;
   /** When undefined the receiver accepts unauthenticated requests (local use only). */
   webhookToken: string | undefined;
+  /** When set, `GET /metrics` and `GET /version` ask for it (Bearer or Basic, as the webhook). */
+  metricsToken?: string;
   kubeContext?: string;
   kubeTimeoutMs?: number;
   leaseMs?: number;
@@ -152,6 +154,9 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     handle: async (request) => {
       try {
         if (request.path === '/healthz') return jsonResponse(200, { ok: true });
+        if ((request.path === '/version' || request.path === '/metrics') && options.metricsToken !== undefined) {
+          checkWebhookCredential(request.headers.authorization, options.metricsToken);
+        }
         if (request.path === '/version') return jsonResponse(200, buildInfo());
         if (request.path === '/metrics') {
           return {

@@ -47,6 +47,7 @@ export function serveCommand(program: Command, ctx: CliContext): void {
             configPath: options.config,
             logger,
             webhookToken: env.KUBEMEND_WEBHOOK_TOKEN,
+            ...(env.KUBEMEND_METRICS_TOKEN === undefined ? {} : { metricsToken: env.KUBEMEND_METRICS_TOKEN }),
             kubeconfig: ctx.kubeconfig,
             secrets: ctx.secrets,
             kubeContext: options.context,

@@ -209,3 +209,27 @@ describe('connection limits', () => {
     }
   });
 });
+
+describe('the metrics credential', () => {
+  it('guards /metrics and /version when one is set, and leaves /healthz and the webhook as they were', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubemend-metrics-token-'));
+    const guarded = createLocalRuntime({
+      ...localRuntimeOptions(dir, { webhookToken: TOKEN }),
+      metricsToken: 'metrics-credential-0123456',
+    });
+    try {
+      const get = (path: string, authorization?: string) =>
+        guarded.handle({ method: 'GET', path, headers: { authorization }, body: '' });
+
+      expect((await get('/metrics')).statusCode).toBe(401);
+      expect((await get('/version', 'Bearer wrong-credential-000000')).statusCode).toBe(401);
+      expect((await get('/metrics', 'Bearer metrics-credential-0123456')).statusCode).toBe(200);
+      expect((await get('/version', 'Bearer metrics-credential-0123456')).statusCode).toBe(200);
+      expect((await get('/healthz')).statusCode).toBe(200);
+      expect((await get('/metrics', `Bearer ${TOKEN}`)).statusCode).toBe(401);
+    } finally {
+      await guarded.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
