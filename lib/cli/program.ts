@@ -4,6 +4,7 @@ import { buildInfo, formatBuildInfo } from '../version.ts';
 import { approveCommand } from './commands/approve.ts';
 import { auditCommand } from './commands/audit.ts';
 import { configCommand } from './commands/config-validate.ts';
+import { deadLettersCommand } from './commands/dead-letters.ts';
 import { detectorsCommand } from './commands/detectors.ts';
 import { diagnoseCommand } from './commands/diagnose.ts';
 import { historyCommand } from './commands/history.ts';
@@ -23,6 +24,7 @@ const COMMANDS = [
   approveCommand,
   runCommand,
   historyCommand,
+  deadLettersCommand,
   auditCommand,
   configCommand,
   detectorsCommand,

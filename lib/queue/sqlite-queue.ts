@@ -17,7 +17,19 @@ export interface LocalQueues {
   idle(): Promise<void>;
   /** Stops taking new messages and waits for the ones in hand. */
   stop(): Promise<void>;
-  deadLetters(): { topic: string; body: string; attempts: number; lastError: string | null }[];
+  deadLetters(): DeadLetter[];
+  /** Puts the dead letters back (all, or one topic's) as new messages; how many. */
+  redrive(topic?: string): number;
+  /** Deletes the dead letters (all, or one topic's); how many. */
+  purge(topic?: string): number;
+}
+
+export interface DeadLetter {
+  seq: number;
+  topic: string;
+  body: string;
+  attempts: number;
+  lastError: string | null;
 }
 
 export interface LocalQueueOptions {
@@ -26,6 +38,11 @@ export interface LocalQueueOptions {
   visibilityMs: number;
   /** Delay before a failed message is retried, multiplied by the attempt number. */
   retryDelayMs: number;
+  /**
+   * How often an idle consumer looks for messages another process put in the database (a
+   * redrive from the CLI): default 2 s.
+   */
+  pollMs?: number;
   now?: () => number;
   onError?: (topic: string, error: unknown, attempts: number) => void;
 }
@@ -40,12 +57,31 @@ export function createLocalQueues(db: DatabaseSync, options: LocalQueueOptions):
       state.stopping = true;
       state.timers.forEach((timer) => clearTimeout(timer));
       state.timers.clear();
+      state.polls.forEach((poll) => clearInterval(poll));
       await whenSettled(state, () => state.inFlight === 0);
     },
     deadLetters: () =>
-      (state.sql.dead.all() as { topic: string; body: string; attempts: number; last_error: string | null }[]).map(
-        (row) => ({ topic: row.topic, body: row.body, attempts: row.attempts, lastError: row.last_error }),
-      ),
+      (
+        state.sql.dead.all() as {
+          seq: number;
+          topic: string;
+          body: string;
+          attempts: number;
+          last_error: string | null;
+        }[]
+      ).map((row) => ({
+        seq: row.seq,
+        topic: row.topic,
+        body: row.body,
+        attempts: row.attempts,
+        lastError: row.last_error,
+      })),
+    redrive: (topic) => {
+      const changed = Number(state.sql.redrive.run(state.now(), topic ?? null, topic ?? null).changes);
+      queueMicrotask(() => wake(state));
+      return changed;
+    },
+    purge: (topic) => Number(state.sql.purge.run(topic ?? null, topic ?? null).changes),
   };
 }
 
@@ -57,6 +93,7 @@ interface QueueState {
   stopping: boolean;
   inFlight: number;
   timers: Set<NodeJS.Timeout>;
+  polls: NodeJS.Timeout[];
   consumers: (() => void)[];
 }
 
@@ -84,6 +121,7 @@ function openQueueTable(db: DatabaseSync, options: LocalQueueOptions): QueueStat
     stopping: false,
     inFlight: 0,
     timers: new Set(),
+    polls: [],
     consumers: [],
   };
 }
@@ -100,7 +138,11 @@ function statements(db: DatabaseSync) {
     kill: db.prepare('UPDATE queue SET dead = 1, last_error = ? WHERE seq = ?'),
     pending: db.prepare('SELECT MIN(visible_at) AS at FROM queue WHERE dead = 0'),
     pendingFor: db.prepare('SELECT MIN(visible_at) AS at FROM queue WHERE topic = ? AND dead = 0'),
-    dead: db.prepare('SELECT topic, body, attempts, last_error FROM queue WHERE dead = 1 ORDER BY seq'),
+    dead: db.prepare('SELECT seq, topic, body, attempts, last_error FROM queue WHERE dead = 1 ORDER BY seq'),
+    redrive: db.prepare(
+      'UPDATE queue SET dead = 0, attempts = 0, last_error = NULL, visible_at = ? WHERE dead = 1 AND (? IS NULL OR topic = ?)',
+    ),
+    purge: db.prepare('DELETE FROM queue WHERE dead = 1 AND (? IS NULL OR topic = ?)'),
   };
 }
 
@@ -189,6 +231,12 @@ function consume(state: QueueState, topic: string, handler: (body: unknown) => P
   };
   const wakeAt = wakeTimer(state, pump);
   state.consumers.push(pump);
+  // Another process may put messages in (a redrive): look now and then while idle.
+  const poll = setInterval(() => {
+    if (active === 0) pump();
+  }, state.options.pollMs ?? 2_000);
+  poll.unref();
+  state.polls.push(poll);
   pump();
 }
 

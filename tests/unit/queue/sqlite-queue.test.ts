@@ -39,7 +39,13 @@ describe('local durable queue', () => {
 
     expect({ calls, dead: queues.deadLetters().length }).toEqual({ calls: 3, dead: 1 });
     expect(queues.deadLetters()).toEqual([
-      { topic: 'plans', body: '{"id":"x"}', attempts: 3, lastError: 'internal_error: apiserver said no' },
+      {
+        seq: expect.any(Number),
+        topic: 'plans',
+        body: '{"id":"x"}',
+        attempts: 3,
+        lastError: 'internal_error: apiserver said no',
+      },
     ]);
     await queues.stop();
   }, 20_000);
@@ -69,6 +75,35 @@ describe('local durable queue', () => {
     expect({ calls, dead: queues.deadLetters().length }).toEqual({ calls: 3, dead: 1 });
     await queues.stop();
   }, 15_000);
+
+  it('puts dead letters back as new messages a running consumer takes, or deletes them', async () => {
+    const db = new DatabaseSync(':memory:');
+    const queues = createLocalQueues(db, { ...options, maxAttempts: 1, pollMs: 20 });
+    let failing = true;
+    const handled: unknown[] = [];
+    queues.consume('plans', async (body) => {
+      if (failing) throw new Error('down');
+      handled.push(body);
+    });
+    await queues.queue('plans').send([{ id: 'a' }, { id: 'b' }]);
+    await queues.queue('alerts').send([{ id: 'c' }]);
+    const wait = async (done: () => boolean) => {
+      const deadline = Date.now() + 5_000;
+      while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    await wait(() => queues.deadLetters().length === 2);
+    failing = false;
+
+    // As the CLI does: another handle on the same database, which consumes nothing.
+    const cli = createLocalQueues(db, options);
+    expect(cli.redrive('plans')).toBe(2);
+    await wait(() => handled.length === 2);
+
+    expect(handled).toEqual(expect.arrayContaining([{ id: 'a' }, { id: 'b' }]));
+    expect(queues.deadLetters()).toEqual([]);
+    expect(cli.purge()).toBe(0);
+    await queues.stop();
+  });
 
   it('keeps messages nobody handled yet for the next process on the same database', async () => {
     const db = new DatabaseSync(':memory:');
