@@ -83,7 +83,8 @@ function createEksProvider(
       : lazily(async () =>
           (await import('../aws/credentials.ts')).assumeRoleCredentials({
             roleArn,
-            externalId: eks.externalId,
+            externalId:
+              options.identity === 'remediator' ? (eks.remediatorExternalId ?? eks.externalId) : eks.externalId,
             region: eks.region,
             sessionName: `kubemend-${options.identity}`,
             credentials: base,

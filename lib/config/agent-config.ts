@@ -32,7 +32,10 @@ const EksClusterSchema = z
     clusterName: z.string().min(1).optional(),
     detectorRoleArn: RoleArnSchema.optional(),
     remediatorRoleArn: RoleArnSchema.optional(),
+    /** The external ID the detector's role asks for (and the remediator's, unless it has its own). */
     externalId: z.string().min(2).max(1224).optional(),
+    /** The external ID the remediator's role asks for, distinct from the detector's. */
+    remediatorExternalId: z.string().min(2).max(1224).optional(),
     /** Both or neither; otherwise read once per container with EKS DescribeCluster. */
     endpoint: z.url({ protocol: /^https$/, error: 'expected an https URL' }).optional(),
     certificateAuthority: z.string().min(1).optional(),

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { ClusterUnknownError, ClusterUnreachableError } from '../../../lib/errors.ts';
@@ -174,3 +175,58 @@ function closedLoopbackPort(): Promise<number> {
     });
   });
 }
+
+describe('cluster registry provider: cross-account roles', () => {
+  const sts = mockClient(STSClient);
+
+  afterEach(() => {
+    sts.reset();
+  });
+
+  it('assumes the role of its identity with that role’s own external ID', async () => {
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIATESTTESTTESTTEST',
+        SecretAccessKey: 'secret',
+        SessionToken: 'session',
+        Expiration: new Date(Date.now() + 3_600_000),
+      },
+    });
+    const closed = await closedLoopbackPort();
+    const config = testConfig({
+      clusters: [
+        {
+          name: 'prod-eu-west-1',
+          eks: {
+            region: 'eu-west-1',
+            clusterName: 'prod',
+            endpoint: `https://127.0.0.1:${closed}`,
+            certificateAuthority: CA,
+            detectorRoleArn: 'arn:aws:iam::222222222222:role/kubemend-detector',
+            remediatorRoleArn: 'arn:aws:iam::222222222222:role/kubemend-remediator',
+            externalId: 'kubemend-prod-read',
+            remediatorExternalId: 'kubemend-prod-write',
+          },
+        },
+      ],
+      rules: [],
+    });
+
+    for (const identity of ['detector', 'remediator'] as const) {
+      const api = await createRegistryProvider(config, {
+        identity,
+        timeoutMs: 2_000,
+        credentials,
+        kubeconfig: noKubeconfig,
+      })('prod-eu-west-1');
+      await expect(api.getPod('payments', 'x')).rejects.toThrow(/cannot reach/);
+    }
+
+    expect(
+      sts.commandCalls(AssumeRoleCommand).map((call) => [call.args[0].input.RoleArn, call.args[0].input.ExternalId]),
+    ).toEqual([
+      ['arn:aws:iam::222222222222:role/kubemend-detector', 'kubemend-prod-read'],
+      ['arn:aws:iam::222222222222:role/kubemend-remediator', 'kubemend-prod-write'],
+    ]);
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { compareWildcards, iamWildcards } from '../../scripts/check-iam.ts';
+
+const template = {
+  Resources: {
+    Worker: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Policies: [
+          {
+            PolicyName: 'worker',
+            PolicyDocument: {
+              Statement: [
+                { Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: { 'Fn::GetAtt': ['Table', 'Arn'] } },
+                { Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::bucket' },
+                {
+                  Effect: 'Allow',
+                  Action: 'eks:DescribeCluster',
+                  Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:eks:*:${AWS::AccountId}:cluster/*' },
+                },
+                { Effect: 'Deny', Action: '*', Resource: '*' },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    Extra: {
+      Type: 'AWS::IAM::ManagedPolicy',
+      Properties: {
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'logs:PutLogEvents',
+              Resource: { 'Fn::Join': ['', ['arn:aws:logs:', { Ref: 'AWS::Region' }, ':*']] },
+            },
+          ],
+        },
+      },
+    },
+    Table: { Type: 'AWS::DynamoDB::Table', Properties: {} },
+  },
+};
+
+describe('the IAM wildcard check', () => {
+  it('finds wildcards in actions and in resources, inside !Sub and !Join too, in roles and policies', () => {
+    expect(iamWildcards(template)).toEqual([
+      { role: 'Worker', action: 's3:*', resource: 'arn:aws:s3:::bucket' },
+      {
+        role: 'Worker',
+        action: 'eks:DescribeCluster',
+        resource: 'arn:${AWS::Partition}:eks:*:${AWS::AccountId}:cluster/*',
+      },
+      { role: 'Extra', action: 'logs:PutLogEvents', resource: 'arn:aws:logs:${AWS::Region}:*' },
+    ]);
+  });
+
+  it('reports a wildcard no entry documents, and an entry the template no longer has', () => {
+    const found = iamWildcards(template);
+    const documented = [
+      { ...found[1]!, reason: 'registry' },
+      { role: 'Gone', action: 'sqs:*', resource: '*', reason: 'old' },
+    ];
+
+    expect(compareWildcards(found, documented)).toEqual({
+      undocumented: [found[0], found[2]],
+      stale: [documented[1]],
+    });
+  });
+});
