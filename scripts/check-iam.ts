@@ -1,6 +1,7 @@
 // Reads the packaged CloudFormation template and fails on any IAM statement whose action or
-// resource holds a wildcard that infra/aws/iam-wildcards.yaml does not list with its reason, and
-// on a listed wildcard the template no longer has (the list must stay true). Run by
+// resource holds a wildcard that infra/iam/wildcards.yaml does not list with its reason, on a
+// listed wildcard the template no longer has (the list must stay true), and on a role without
+// the stage's permissions boundary. Run by
 // scripts/check-template.sh after `npm run package`.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +43,18 @@ export function iamWildcards(template: {
     }
   }
   return found;
+}
+
+/** The roles of the template without a permissions boundary (the pipeline's stages set one). */
+export function unboundedRoles(template: {
+  Resources: Record<string, { Type: string; Properties?: unknown }>;
+}): string[] {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
+    .filter(
+      ([, resource]) => (resource.Properties as Record<string, unknown> | undefined)?.PermissionsBoundary === undefined,
+    )
+    .map(([name]) => name);
 }
 
 /** The wildcards found that are not documented, and the documented ones no longer found. */
@@ -98,16 +111,18 @@ if (import.meta.main) {
     readFileSync(join(root, '.serverless/cloudformation-template-update-stack.json'), 'utf8'),
   ) as Parameters<typeof iamWildcards>[0];
   const documented = (
-    parse(readFileSync(join(root, 'infra/aws/iam-wildcards.yaml'), 'utf8')) as {
+    parse(readFileSync(join(root, 'infra/iam/wildcards.yaml'), 'utf8')) as {
       wildcards: DocumentedWildcard[];
     }
   ).wildcards;
   const { undocumented, stale } = compareWildcards(iamWildcards(template), documented);
+  const unbounded = unboundedRoles(template);
+  for (const role of unbounded) console.error(`role without the stage's permissions boundary: ${role}`);
   for (const w of undocumented) console.error(`undocumented IAM wildcard: ${w.role} ${w.action} on ${w.resource}`);
   for (const w of stale)
-    console.error(
-      `listed in infra/aws/iam-wildcards.yaml but not in the template: ${w.role} ${w.action} on ${w.resource}`,
-    );
-  if (undocumented.length > 0 || stale.length > 0) process.exit(1);
-  console.log(`IAM wildcards: ${documented.length}, each documented with its reason`);
+    console.error(`listed in infra/iam/wildcards.yaml but not in the template: ${w.role} ${w.action} on ${w.resource}`);
+  if (undocumented.length > 0 || stale.length > 0 || unbounded.length > 0) process.exit(1);
+  console.log(
+    `IAM wildcards: ${documented.length}, each documented with its reason; every role has the permissions boundary`,
+  );
 }

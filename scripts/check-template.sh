@@ -14,5 +14,5 @@ echo "cfn-lint: no findings"
 for file in infra/aws/*.yaml; do
   "$bin/checkov" --file "$file" --framework cloudformation --skip-download --compact --quiet
 done
-# Every IAM wildcard in the template is listed in infra/aws/iam-wildcards.yaml with its reason.
+# Every IAM wildcard in the template is listed in infra/iam/wildcards.yaml with its reason.
 node_modules/.bin/node scripts/check-iam.ts

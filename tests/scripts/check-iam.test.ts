@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { compareWildcards, iamWildcards } from '../../scripts/check-iam.ts';
+import { compareWildcards, iamWildcards, unboundedRoles } from '../../scripts/check-iam.ts';
+import { addPermissionsBoundary } from '../../scripts/serverless-boundary.ts';
+import type { CfnTemplate } from '../../scripts/serverless-canary.ts';
 
 const template = {
   Resources: {
@@ -67,6 +69,20 @@ describe('the IAM wildcard check', () => {
     expect(compareWildcards(found, documented)).toEqual({
       undocumented: [found[0], found[2]],
       stale: [documented[1]],
+    });
+  });
+});
+
+describe('the permissions boundary', () => {
+  it('goes on every role of the template, and the check finds a role without one', () => {
+    const copy = structuredClone(template) as unknown as CfnTemplate;
+    copy.Resources.Other = { Type: 'AWS::IAM::Role', Properties: {} };
+
+    expect(unboundedRoles(copy)).toEqual(['Worker', 'Other']);
+    expect(addPermissionsBoundary(copy, 'kubemend-dev-boundary')).toBe(2);
+    expect(unboundedRoles(copy)).toEqual([]);
+    expect(copy.Resources.Worker!.Properties!.PermissionsBoundary).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/kubemend-dev-boundary',
     });
   });
 });
