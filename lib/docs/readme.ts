@@ -131,10 +131,12 @@ function guardrailTable(defaults: AgentConfig, guards: readonly Guard[]): string
     .filter((row) => row.result === 'refused')
     .map((row) => [
       row.code === 'forbidden'
-        ? 'RBAC denial (the API server says 403)'
+        ? 'RBAC or an admission policy denies the write (the API server says 403, or 422 naming the policy)'
         : 'a PodDisruptionBudget refuses an eviction now',
       '—',
-      row.code === 'forbidden' ? '`refused`: RBAC denied …' : '`refused`: the PodDisruptionBudget refuses it now',
+      row.code === 'forbidden'
+        ? '`refused`: RBAC denied … / admission refused …'
+        : '`refused`: the PodDisruptionBudget refuses it now',
     ]);
   return table(
     ['guardrail (in the order they run)', 'default', 'refusal recorded as'],

@@ -85,3 +85,7 @@ export interface KubeApi {
  * lib/clusters/registry-provider.ts, and a kubeconfig's current context in lib/kube/kubeconfig.ts.
  */
 export type KubeProvider = (cluster: string | undefined) => Promise<KubeApi>;
+
+/** What the API server says when an admission policy or webhook refused a request. */
+export const ADMISSION_DENIAL =
+  /ValidatingAdmissionPolicy '[^']+' with binding '[^']+' denied request|admission webhook "[^"]+" denied the request/;

@@ -14,7 +14,7 @@ import {
 } from '../errors.ts';
 import { DEFAULT_RETRY, parseRetryAfter, type FailedAttempt, type RetryPolicy } from '../http/retry.ts';
 import { networkCode, sendHttp, withHttpRetries } from '../http/transport.ts';
-import type { KubeApi, WriteOptions } from './kube-api.ts';
+import { ADMISSION_DENIAL, type KubeApi, type WriteOptions } from './kube-api.ts';
 import { KINDS, type Kind, type KindObjects, type ListOptions } from './kinds.ts';
 
 /** TLS material and headers for one request (a token renews, so they are asked for every attempt). */
@@ -386,6 +386,9 @@ function translate(error: unknown, what: string, server: string, timeoutMs: numb
       case 401:
       case 403:
         return new ForbiddenError(message, { cause: error });
+      case 422:
+        // An admission policy's denial of an update comes back as Invalid: a refusal like RBAC's.
+        return ADMISSION_DENIAL.test(message) ? new ForbiddenError(message, { cause: error }) : error;
       default:
         return error;
     }

@@ -1,5 +1,6 @@
 import type { Result } from '../domain/types.ts';
 import { describeError, KubemendError, type ErrorCode } from '../errors.ts';
+import { ADMISSION_DENIAL } from '../kube/kube-api.ts';
 
 /** What the error stopped, for its words in the record. */
 export interface Subject {
@@ -33,7 +34,8 @@ const ERROR_RESULTS: Partial<Record<ErrorCode, Row>> = {
   invalid_input: { result: 'no-action', reason: (message) => message, only: 'detection' },
   forbidden: {
     result: 'refused',
-    reason: (message, subject) => `RBAC denied the ${subject.action}: ${message}`,
+    reason: (message, subject) =>
+      `${ADMISSION_DENIAL.test(message) ? 'admission refused' : 'RBAC denied'} the ${subject.action}: ${message}`,
     only: 'remediation',
   },
   disruption_budget: {

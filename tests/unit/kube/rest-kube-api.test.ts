@@ -191,6 +191,16 @@ describe.each(Object.keys(builds) as (keyof typeof builds)[])('REST KubeApi adap
     );
   });
 
+  it('takes an admission policy’s denial of an update (422 Invalid) for a refusal, and other 422s for what they are', async () => {
+    const denial =
+      "deployments.apps \"checkout\" is invalid: : ValidatingAdmissionPolicy 'kubemend-remediator-writes' with binding 'kubemend-remediator-writes' denied request: no image changes";
+    answer = () => status(422, 'Invalid', denial);
+    await expect(kube.getDeployment('payments', 'checkout')).rejects.toBeInstanceOf(ForbiddenError);
+
+    answer = () => status(422, 'Invalid', 'deployments.apps "checkout" is invalid: spec.replicas: Invalid value: -1');
+    await expect(kube.getDeployment('payments', 'checkout')).rejects.not.toBeInstanceOf(ForbiddenError);
+  });
+
   it('reports a refused connection as an unreachable cluster', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -18,6 +18,12 @@ describe('how a failure ends a record', () => {
       result: 'refused',
       reason: 'RBAC denied the rollout-restart: cannot patch deployments',
     });
+    const admission =
+      "deployments.apps \"checkout\" is forbidden: ValidatingAdmissionPolicy 'kubemend-remediator-writes' with binding 'kubemend-remediator-writes' denied request: no image changes";
+    expect(resultOfError(new ForbiddenError(admission), fix)).toEqual({
+      result: 'refused',
+      reason: `admission refused the rollout-restart: ${admission}`,
+    });
     expect(resultOfError(new DisruptionBudgetError('would violate checkout-pdb'), fix)).toEqual({
       result: 'refused',
       reason: 'the PodDisruptionBudget refuses it now: would violate checkout-pdb',

