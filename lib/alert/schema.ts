@@ -15,6 +15,8 @@ export const WEBHOOK_LIMITS = {
   issuesReported: 20,
   /** Alertmanager fingerprints are 16 hex digits; part of the store's keys. */
   fingerprintChars: 128,
+  /** Labels (or annotations) in one set. */
+  labels: 256,
   /** A label or annotation name. */
   nameBytes: 1_024,
   /** A label value, or one annotation (descriptions run longer than labels). */
@@ -30,6 +32,7 @@ export const WEBHOOK_LIMIT_DOCS: Record<keyof typeof WEBHOOK_LIMITS, string> = {
   alerts: 'alerts in one notification (Alertmanager sends one group: rarely more than hundreds)',
   issuesReported: 'validation problems named in a `400`; the rest are counted in one line',
   fingerprintChars: 'characters of a fingerprint, printable ASCII (Alertmanager: 16 hex digits)',
+  labels: 'labels, or annotations, in one set',
   nameBytes: 'bytes of a label or annotation name',
   valueBytes: 'bytes of a label value or of one annotation',
   alertBytes: 'bytes of one alert as JSON (it travels in one queue message, SQS takes 256 KB)',
@@ -48,8 +51,13 @@ export const LabelSetSchema = z.unknown().transform((raw, ctx): Record<string, s
     ctx.addIssue({ code: 'custom', message: `expected an object of string values, got ${kindOf(raw)}` });
     return z.NEVER;
   }
+  const entries = Object.entries(raw);
+  if (entries.length > WEBHOOK_LIMITS.labels) {
+    ctx.addIssue({ code: 'custom', message: `${entries.length} entries; at most ${WEBHOOK_LIMITS.labels}` });
+    return z.NEVER;
+  }
   const out = Object.create(null) as Record<string, string>;
-  for (const [key, value] of Object.entries(raw)) {
+  for (const [key, value] of entries) {
     const path = [cut(key, QUOTED_CHARS)];
     if (typeof value !== 'string') {
       ctx.addIssue({ code: 'custom', path, message: `expected a string, got ${kindOf(value)}` });
@@ -107,6 +115,8 @@ export function normaliseTimestamp(text: string): string {
   const [, seconds, fraction = '', zone] = match;
   const utc = new Date(`${seconds}${zone === 'z' ? 'Z' : zone}`);
   if (Number.isNaN(utc.getTime())) return text;
+  // Years 0001–9999 only: RFC 3339 has four digits, and toISOString writes others with a sign.
+  if (utc.getUTCFullYear() < 1 || utc.getUTCFullYear() > 9999) return text;
   const whole = utc.toISOString().slice(0, 19);
   const digits = fraction.replace(/0+$/, '');
   return `${whole}${digits === '' ? '' : `.${digits}`}Z`;
@@ -234,9 +244,12 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
   return `${path === '' ? '(body)' : path}: ${issue.message}`;
 }
 
-/** A value as JSON, cut to `max` characters. */
+/** A scalar as JSON, cut to `max` characters; anything else by its kind (never walked: it may nest deep). */
 function quoted(value: unknown, max: number): string {
-  return cut(JSON.stringify(value) ?? String(value), max);
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    return cut(JSON.stringify(value), max);
+  }
+  return kindOf(value);
 }
 
 function cut(text: string, max: number): string {

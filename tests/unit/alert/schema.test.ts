@@ -150,6 +150,22 @@ describe('parseWebhook', () => {
     ]);
   });
 
+  it('describes a deeply nested value by its kind instead of walking it, and bounds a label set', () => {
+    const body = JSON.parse(readFixture('alerts/crashlooping-single.json')) as Record<string, unknown>;
+
+    const deep = refusal({ ...body, version: JSON.parse(`${'['.repeat(5_000)}${']'.repeat(5_000)}`) as unknown });
+    expect(deep.issues).toEqual(['version: expected "4", got an array']);
+
+    const labels = Object.fromEntries(Array.from({ length: WEBHOOK_LIMITS.labels + 1 }, (_, i) => [`l${i}`, 1]));
+    expect(refusal({ ...body, commonLabels: labels }).issues).toEqual([
+      `commonLabels: ${WEBHOOK_LIMITS.labels + 1} entries; at most ${WEBHOOK_LIMITS.labels}`,
+    ]);
+  });
+
+  it('leaves a time whose UTC year RFC 3339 cannot write as it was', () => {
+    expect(normaliseTimestamp('0001-01-01T00:30:00+01:00')).toBe('0001-01-01T00:30:00+01:00');
+  });
+
   it('answers 100,000 broken alerts with the first problems and a count of the rest, in bounded work', () => {
     const body = JSON.parse(readFixture('alerts/crashlooping-single.json')) as { alerts: unknown[] };
     body.alerts = Array.from({ length: WEBHOOK_LIMITS.alerts }, () => ({}));

@@ -70,8 +70,8 @@ describe('kubemend diagnose', () => {
 
 describe('terminal-safe output', () => {
   it('writes control characters and bidirectional overrides as escapes, and keeps newlines and tabs', () => {
-    expect(terminalSafe('a\u001b[2Jb\rc\u0008d\u009be\u202ef\u2066g\nh\ti')).toBe(
-      'a\\u001b[2Jb\\u000dc\\u0008d\\u009be\\u202ef\\u2066g\nh\ti',
+    expect(terminalSafe('a\u001b[2Jb\rc\u0008d\u009be\u202ef\u2066g\nh\ti\u2028j')).toBe(
+      'a\\u001b[2Jb\\u000dc\\u0008d\\u009be\\u202ef\\u2066g\nh\ti\\u2028j',
     );
   });
 

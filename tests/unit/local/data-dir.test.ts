@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,31 +20,52 @@ afterEach(() => {
 });
 
 describe('the data directory', () => {
-  it('refuses a second server while the first one runs, naming its pid, and lets one in once it is released', () => {
+  it('refuses a second server while the first one holds the directory, naming its pid, and lets one in once it is released', () => {
     const dir = dataDir();
-    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
-    try {
-      const first = lockDataDir(dir, other.pid);
+    const first = lockDataDir(dir, 4242);
 
-      expect(() => lockDataDir(dir)).toThrow(
-        `another kubemend serve (pid ${other.pid}) uses ${dir}; stop it, or give this one its own --data-dir`,
-      );
+    expect(() => lockDataDir(dir)).toThrow(
+      `another kubemend serve (pid 4242) uses ${dir}; stop it, or give this one its own --data-dir`,
+    );
 
-      first.release();
-      expect(existsSync(join(dir, 'serve.lock'))).toBe(false);
-      lockDataDir(dir).release();
-    } finally {
-      other.kill();
-    }
+    first.release();
+    expect(existsSync(join(dir, 'serve.pid'))).toBe(false);
+    lockDataDir(dir).release();
   });
 
-  it('takes over the lock of a server that died without releasing it', () => {
+  it('gives the directory to exactly one of several servers starting at once', async () => {
     const dir = dataDir();
-    writeFileSync(join(dir, 'serve.lock'), '2147483646');
+    const script = `
+      const { lockDataDir } = await import(${JSON.stringify(join(import.meta.dirname, '../../../lib/local/data-dir.ts'))});
+      try { lockDataDir(${JSON.stringify(dir)}); console.log('held'); setTimeout(() => {}, 5000); }
+      catch { console.log('refused'); }`;
+    const runs = Array.from(
+      { length: 4 },
+      () =>
+        new Promise<string>((resolve) => {
+          const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+            stdio: ['ignore', 'pipe', 'ignore'],
+          });
+          let out = '';
+          child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+          child.on('exit', () => resolve(out.trim()));
+        }),
+    );
 
-    const lock = lockDataDir(dir);
+    const answers = await Promise.all(runs);
 
-    expect(existsSync(join(dir, 'serve.lock'))).toBe(true);
+    expect(answers.filter((answer) => answer === 'held')).toHaveLength(1);
+    expect(answers.filter((answer) => answer === 'refused')).toHaveLength(3);
+  }, 20_000);
+
+  it('takes the directory of a server that died: the operating system dropped its lock', () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, 'serve.pid'), '2147483646');
+    writeFileSync(join(dir, 'serve.lock'), '');
+
+    const lock = lockDataDir(dir, 777);
+
+    expect(readFileSync(join(dir, 'serve.pid'), 'utf8')).toBe('777');
     lock.release();
   });
 

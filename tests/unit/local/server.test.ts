@@ -168,6 +168,21 @@ describe('connection limits', () => {
     }
   });
 
+  it('answers any other route from its headers too, without reading the body it announces', async () => {
+    const server = await startServer(runtime, { host: '127.0.0.1', port: 0, limits });
+    try {
+      const client = rawClient(server.port);
+      client.socket.write('POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n{');
+
+      const closedAfter = await client.closed;
+
+      expect(client.received()).toMatch(/^HTTP\/1\.1 404 /);
+      expect(closedAfter).toBeLessThan(limits.requestTimeoutMs);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('closes a connection that sends nothing, and one that sends its headers too slowly', async () => {
     const server = await startServer(runtime, { host: '127.0.0.1', port: 0, limits });
     try {
