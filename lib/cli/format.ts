@@ -26,7 +26,11 @@ export function formatHistory(outcomes: readonly Outcome[]): string {
     outcome.plan?.action ?? (outcome.suggestion === undefined ? '-' : `suggested: ${outcome.suggestion.action}`),
     oneLine(outcome.reason ?? ''),
   ]);
-  const header = ['RECEIVED (UTC)', 'ALERT', 'TARGET', 'RESULT', 'ACTION', 'REASON'];
+  return fixedWidthTable(['RECEIVED (UTC)', 'ALERT', 'TARGET', 'RESULT', 'ACTION', 'REASON'], rows);
+}
+
+/** Columns padded to their widest cell, two spaces apart; the last one runs free (no padding). */
+export function fixedWidthTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, column) =>
     column === header.length - 1 ? 0 : Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
   );

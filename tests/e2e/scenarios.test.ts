@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import type { Outcome } from '../../lib/domain/types.ts';
 import { startAlertmanager } from '../testenv/alertmanager.ts';
-import { applyShippedRbac, createNamespace, testKubeconfig, until } from '../testenv/cluster.ts';
+import { admin, applyShippedRbac, createNamespace, testKubeconfig, until } from '../testenv/cluster.ts';
 import { startMetricsApi, type MetricsApi } from '../testenv/metrics-api.ts';
 import { startMonitoring, type Monitoring } from '../testenv/monitoring.ts';
 import { stopProcesses, type Managed } from '../testenv/processes.ts';
@@ -171,6 +171,12 @@ afterAll(async () => {
   await kubemend?.stop();
   await metrics?.stop();
   await deleteSceneNodes([...nodes.values()].flatMap((m) => [...m.values()]));
+  // The broken scenes keep controllers and kwok busy (refused creates retried, crash loops):
+  // delete them, so the suites after this one get a quiet cluster.
+  for (const name of namespaces.values())
+    await admin()
+      .core.deleteNamespace({ name })
+      .catch(() => undefined);
   rmSync(workDir, { recursive: true, force: true });
 });
 

@@ -883,11 +883,13 @@ export async function deleteSceneNodes(names: Iterable<string>): Promise<void> {
     await core()
       .deleteNode({ name })
       .catch(() => undefined);
-  await admin()
-    .objects.delete({
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name: 'kubemend-test-lost-nodes' },
-    })
-    .catch(() => undefined);
+  for (const kind of ['ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy']) {
+    await admin()
+      .objects.delete({
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind,
+        metadata: { name: 'kubemend-test-lost-nodes' },
+      })
+      .catch(() => undefined);
+  }
 }

@@ -6,6 +6,7 @@ import { ValidationError } from '../../errors.ts';
 import { createLocalQueues, type DeadLetter } from '../../queue/sqlite-queue.ts';
 import { openLocalDatabase } from '../../store/sqlite-outcome-store.ts';
 import type { CliContext } from '../context.ts';
+import { fixedWidthTable } from '../format.ts';
 import { parseChoice } from '../options.ts';
 
 interface DeadLetterOptions {
@@ -58,16 +59,5 @@ function table(letters: readonly DeadLetter[]): string {
     String(letter.attempts),
     (letter.lastError ?? '').replace(/\s+/g, ' ').slice(0, 120),
   ]);
-  const header = ['SEQ', 'QUEUE', 'ATTEMPTS', 'LAST ERROR'];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return fixedWidthTable(['SEQ', 'QUEUE', 'ATTEMPTS', 'LAST ERROR'], rows);
 }
