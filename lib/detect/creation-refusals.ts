@@ -1,7 +1,7 @@
 import type { CoreV1Event } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
-import { eventEvidence } from './pod-causes.ts';
+import { eventEvidence, eventTime } from './pod-causes.ts';
 
 /** Longest event text kept in a summary, and in evidence (an admission message can run long). */
 export const SUMMARY_MESSAGE_MAX = 240;
@@ -23,7 +23,7 @@ export interface CreationRefusal {
  */
 export function creationRefusal(events: readonly CoreV1Event[]): CreationRefusal | undefined {
   const refusals = events.filter((event) => event.reason === 'FailedCreate');
-  const newest = refusals.sort((a, b) => time(b) - time(a))[0];
+  const newest = refusals.sort((a, b) => eventTime(b) - eventTime(a))[0];
   if (newest === undefined) return undefined;
   const text = newest.message ?? '';
   const evidence = eventEvidence(newest);
@@ -48,9 +48,4 @@ export function refuser(message: string): string {
 
 export function bounded(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-function time(event: CoreV1Event): number {
-  const at = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp;
-  return at === undefined ? 0 : new Date(at).getTime();
 }

@@ -357,12 +357,12 @@ function schedulingReason(message: string): string {
 }
 
 function newest(events: readonly CoreV1Event[], match: (event: CoreV1Event) => boolean): CoreV1Event | undefined {
-  return [...events].filter(match).sort((a, b) => time(b) - time(a))[0];
+  return [...events].filter(match).sort((a, b) => eventTime(b) - eventTime(a))[0];
 }
 
 function recentWarnings(events: readonly CoreV1Event[], count: number): Evidence[] {
   return [...events]
-    .sort((a, b) => time(b) - time(a))
+    .sort((a, b) => eventTime(b) - eventTime(a))
     .slice(0, count)
     .map(eventEvidence);
 }
@@ -376,7 +376,8 @@ export function eventEvidence(event: CoreV1Event): Evidence {
   };
 }
 
-function time(event: CoreV1Event): number {
+/** When an event last happened (ms), 0 when it says nothing: for newest-first ordering. */
+export function eventTime(event: CoreV1Event): number {
   const at = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp;
   return at === undefined ? 0 : new Date(at).getTime();
 }

@@ -1,11 +1,11 @@
 import type { CoreV1Event, V1ResourceQuota } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
-import { iso } from '../kube/objects.ts';
 import { quantity } from '../kube/quantity.ts';
 import { bounded, EVIDENCE_MESSAGE_MAX } from './creation-refusals.ts';
 import type { Detector } from './detector.ts';
 import { gone } from './k8s-util.ts';
+import { eventEvidence, eventTime } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import { quotaGate } from './quota-resources.ts';
 
@@ -66,7 +66,7 @@ export const quotaHealth: Detector<QuotaSnapshot, 'quota-exhausted' | 'quota-hig
     const events = [...(snapshot.events ?? [])]
       .sort((a, b) => eventTime(b) - eventTime(a))
       .slice(0, MAX_EVENTS)
-      .map(eventEvidence);
+      .map(quotaEventEvidence);
     const quotaName = `ResourceQuota ${namespace}/${name}`;
     if (high.length === 0) {
       const [highest] = [...usages].sort((a, b) => b.ratio - a.ratio);
@@ -155,19 +155,13 @@ function refusedBy(name: string, events: readonly CoreV1Event[]): CoreV1Event[] 
   return events.filter((event) => mentions.test(event.message ?? ''));
 }
 
-function eventTime(event: CoreV1Event): number {
-  const at = iso(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp);
-  return at === undefined ? 0 : Date.parse(at);
-}
-
-function eventEvidence(event: CoreV1Event): Evidence {
-  const object = `${event.involvedObject.kind ?? ''}/${event.involvedObject.name ?? ''}`;
-  const count = event.count !== undefined && event.count > 1 ? ` ×${event.count}` : '';
-  const at = iso(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp);
+/** An event as evidence, naming the object it is about (the quota refuses other objects' creates). */
+function quotaEventEvidence(event: CoreV1Event): Evidence {
+  const evidence = eventEvidence(event);
   return {
-    source: `event ${object}`,
-    message: bounded(`${event.reason ?? 'Warning'}${count}: ${event.message ?? ''}`.trim(), EVIDENCE_MESSAGE_MAX),
-    ...(at === undefined ? {} : { at }),
+    ...evidence,
+    source: `event ${event.involvedObject.kind ?? ''}/${event.involvedObject.name ?? ''}`,
+    message: bounded(evidence.message, EVIDENCE_MESSAGE_MAX),
   };
 }
 
