@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 
 import { auditReads } from './audit/scan.ts';
-import { enabledFixes, type AgentConfig } from './config/agent-config.ts';
+import { CONTROL_PLANE_NAMESPACES, enabledFixes, type AgentConfig } from './config/agent-config.ts';
 import type { AnyDetector } from './detect/detector.ts';
 import type { Permission } from './domain/permission.ts';
 import type { AnyRemediator } from './remediate/remediator.ts';
@@ -75,17 +75,19 @@ export function renderRbac(detectors: readonly AnyDetector[], remediators: reado
 }
 
 /**
- * Where the remediator may write: a RoleBinding in each namespace the rules allow, or one
- * ClusterRoleBinding when a rule allows every namespace or a prefix pattern (RBAC has no
- * patterns; policy still enforces the deny list there).
+ * Where the remediator may write: a RoleBinding in each namespace a rule with a fix lists in
+ * `namespaces.allow`, or one ClusterRoleBinding only when an allow list opts in with a pattern
+ * (`'*'`, `team-*`: RBAC has no patterns, so the admission policy and kubemend's deny list keep it
+ * out of the control plane's namespaces). A rule with no allow list binds nothing: validation keeps
+ * it from enforcing, and its dry-runs meet RBAC's 403 outside the bound namespaces.
  */
 export function remediatorScope(config: AgentConfig): string[] | 'cluster-wide' {
   const namespaces = new Set<string>();
   for (const rule of config.rules) {
     if (enabledFixes(rule).length === 0) continue;
-    const allow = rule.namespaces?.allow ?? config.defaults.namespaces.allow;
-    if (allow === undefined || allow.some((pattern) => pattern.includes('*'))) return 'cluster-wide';
-    allow.forEach((namespace) => namespaces.add(namespace));
+    const allow = rule.namespaces?.allow ?? config.defaults.namespaces.allow ?? [];
+    if (allow.some((pattern) => pattern.includes('*'))) return 'cluster-wide';
+    allow.filter((namespace) => !CONTROL_PLANE_NAMESPACES.includes(namespace)).forEach((ns) => namespaces.add(ns));
   }
   return [...namespaces].sort();
 }
@@ -140,8 +142,14 @@ export function renderRemediatorBindings(
   const note =
     nodeNote +
     (scope === 'cluster-wide'
-      ? '# A rule allows every namespace (or a pattern): the remediator is bound cluster-wide, and policy\n# keeps it out of denied namespaces. List namespaces in `namespaces.allow` to bind it per namespace.\n'
-      : '# One RoleBinding per namespace the rules allow: the remediator gets 403 everywhere else.\n');
+      ? "# An allow list opts in with a pattern ('*' or team-*): the remediator is bound cluster-wide. The\n" +
+        '# admission policy (remediator-admission.yaml) still refuses its writes in the control plane\n' +
+        "# namespaces, and kubemend's deny list keeps it out of the others denied.\n"
+      : scope.length === 0
+        ? '# No rule with a fix lists its namespaces in `namespaces.allow`: the remediator is bound nowhere\n' +
+          '# and every write it tries, dry-runs included, gets 403. List the namespaces kubemend may change\n' +
+          '# and run `npm run rbac` to bind it there.\n'
+        : '# One RoleBinding per namespace the rules allow: the remediator gets 403 everywhere else.\n');
   return HEADER + note + documents.map((document) => `---\n${stringify(document)}`).join('');
 }
 

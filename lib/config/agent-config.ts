@@ -223,7 +223,51 @@ export const AgentConfigSchema = z
       }
       seen.add(rule.alertname);
     });
+    const unlisted = config.rules.filter(
+      (rule) =>
+        (rule.mode ?? config.defaults.mode) === 'enforce' &&
+        enabledFixes(rule).length > 0 &&
+        (rule.namespaces?.allow ?? config.defaults.namespaces.allow) === undefined,
+    );
+    const how =
+      "list the namespaces kubemend may change (`npm run rbac` binds it in each), or ['*'] to bind it cluster-wide";
+    const inheriting = unlisted.filter((rule) => rule.mode === undefined).map((rule) => rule.alertname);
+    if (inheriting.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaults', 'namespaces', 'allow'],
+        message: `defaults.mode enforces the fixes of ${inheriting.join(', ')} but no namespaces are listed: ${how}`,
+      });
+    }
+    for (const rule of unlisted.filter((rule) => rule.mode !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules', config.rules.indexOf(rule), 'namespaces', 'allow'],
+        message: `${rule.alertname} enforces fixes but names no namespaces: ${how} (here or in defaults.namespaces.allow)`,
+      });
+    }
+    const allowLists: [PropertyKey[], string[] | undefined][] = [
+      [['defaults', 'namespaces', 'allow'], config.defaults.namespaces.allow],
+      ...config.rules.map((rule, index): [PropertyKey[], string[] | undefined] => [
+        ['rules', index, 'namespaces', 'allow'],
+        rule.namespaces?.allow,
+      ]),
+    ];
+    for (const [path, allow] of allowLists) {
+      allow?.forEach((namespace, index) => {
+        if (CONTROL_PLANE_NAMESPACES.includes(namespace)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, index],
+            message: `kubemend never changes ${namespace}: the admission policy refuses every write there but a drain's evictions`,
+          });
+        }
+      });
+    }
   });
+
+/** The control plane's own namespaces: never bound, never allowed, refused by the admission policy. */
+export const CONTROL_PLANE_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
 
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 export type Rule = z.infer<typeof RuleSchema>;

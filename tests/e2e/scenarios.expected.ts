@@ -116,6 +116,10 @@ export const EXPECTED: Record<string, readonly Expected[]> = {
       says: [/shop:1\.0 → registry\.example\/shop:1\.1/, /roll back to revision 1/],
       evidence: [/ProgressDeadlineExceeded/],
       plan: 'rollout-undo',
+      // The shipped admission policy admits a rollback only where an admin labelled the namespace
+      // kubemend.io/allow-rollback=true; the API server refuses even the dry-run elsewhere.
+      result: 'refused',
+      why: /^admission refused the rollout-undo .*kubemend-remediator-writes.*allow-rollback=true/,
     },
     { alert: 'KubePodNotReady', anomaly: 'app-crash', says: [/shop:1\.0 → registry\.example\/shop:1\.1/] },
   ],

@@ -28,6 +28,7 @@ describe('remediator approve invoke', () => {
               detector: 'crash-loop',
               mode: 'enforce',
               fixes: { 'crash-loop': 'rollout-restart' },
+              namespaces: { allow: ['payments'] },
               requireApproval: true,
             },
           ],

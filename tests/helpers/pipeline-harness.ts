@@ -40,6 +40,7 @@ export function harness(
         detector: 'crash-loop',
         mode,
         fixes: { 'crash-loop': ['rollout-restart', 'delete-pod'] },
+        ...(defaults.namespaces === undefined ? { namespaces: { allow: ['payments'] } } : {}),
         ...extra,
       },
     ],

@@ -70,8 +70,9 @@ async function deploymentOf(namespace: string, name: string) {
 
 beforeAll(async () => {
   await applyShippedRbac();
-  // Node fixes need the cluster-wide node role, bound only when a rule enables one.
-  await applyYaml(renderRemediatorBindings('cluster-wide', REMEDIATOR_GROUP, true));
+  // Node fixes need the cluster-wide node role, bound only when a rule enables one. The namespaces
+  // are bound one by one (createNamespace), as the rules' allow lists bind them.
+  await applyYaml(renderRemediatorBindings([], REMEDIATOR_GROUP, true));
 });
 
 afterAll(async () => {
@@ -89,7 +90,7 @@ const DRAIN_TAINT = 'kubemend.test/drain';
 
 describe('fixes on a real control plane', () => {
   it('rolls a bad rollout back after approval, and verifies the restored revision (rollout-undo)', async () => {
-    const namespace = await createNamespace('undo');
+    const namespace = await createNamespace('undo', { labels: { 'kubemend.io/allow-rollback': 'true' } });
     await createDeployment(namespace, 'checkout', { replicas: 2 });
     await rolledOut(namespace, 'checkout', 2);
     await rollOutBadImage(namespace, 'checkout', 'registry.example/checkout:1.15.0-broken');
@@ -269,7 +270,7 @@ describe('fixes on a real control plane', () => {
   }, 120_000);
 
   it('re-runs a failed Job from its template, and escalates when the new run does not finish (retry-job)', async () => {
-    const namespace = await createNamespace('retry');
+    const namespace = await createNamespace('retry', { labels: { 'kubemend.io/allow-retry': 'true' } });
     const uid = await createFailedJob(namespace, 'nightly-report', {
       backoffLimit: 0,
       container: 'job',

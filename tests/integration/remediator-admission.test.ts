@@ -1,34 +1,37 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AppsV1Api,
   AutoscalingV2Api,
   BatchV1Api,
   PatchStrategy,
+  CoreV1Api,
   setHeaderOptions,
+  type KubernetesObject,
   type V1Job,
 } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
 
-import { admin, applyShippedRbac, applyYaml, createNamespace, kubeConfigFor, until } from '../testenv/cluster.ts';
+import { renderRemediatorBindings, REMEDIATOR_GROUP } from '../../lib/rbac.ts';
+
+import { admin, applyShippedRbac, applyYaml, createNamespace, kubeConfigFor } from '../testenv/cluster.ts';
 
 /**
  * The admission policy shipped in infra/kubernetes/remediator-admission.yaml, on the real API
  * server: as kubemend's remediator identity, what its fixes write is admitted, and anything else
  * (an image, a command, a ServiceAccount, a hostPath, a host namespace, a write in kube-system, an
- * HPA's target) is refused by the API server itself, whatever RBAC allows. The policy is removed
- * afterwards: the other suites run without it.
+ * HPA's target) is refused by the API server itself, whatever RBAC allows. Every suite runs with
+ * the policy applied (applyShippedRbac).
  */
-const manifest = readFileSync(join(import.meta.dirname, '../../infra/kubernetes/remediator-admission.yaml'), 'utf8');
 const remediator = kubeConfigFor('remediator');
 const apps = remediator.makeApiClient(AppsV1Api);
 const batch = remediator.makeApiClient(BatchV1Api);
 const autoscaling = remediator.makeApiClient(AutoscalingV2Api);
+const core = remediator.makeApiClient(CoreV1Api);
 const merge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 const json = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 let namespace: string;
 let rollbacks: string;
+const node = `kubemend-admission-${Date.now().toString(36)}`;
 
 async function refusal(write: Promise<unknown>): Promise<string> {
   try {
@@ -60,18 +63,17 @@ async function deploymentIn(ns: string, name: string): Promise<void> {
   });
 }
 
+const merged = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+/** Bound by hand where the generated bindings never bind it: RBAC says yes, the policy must say no. */
+const handBound = renderRemediatorBindings(['kube-system'], REMEDIATOR_GROUP, true);
+
 beforeAll(async () => {
   await applyShippedRbac();
-  await applyYaml(manifest);
+  await applyYaml(handBound);
   namespace = await createNamespace('admission');
-  rollbacks = await createNamespace('admission-rollback');
-  await admin().core.patchNamespace(
-    {
-      name: rollbacks,
-      body: { metadata: { labels: { 'kubemend.io/allow-rollback': 'true', 'kubemend.io/allow-retry': 'true' } } },
-    },
-    merge,
-  );
+  rollbacks = await createNamespace('admission-rollback', {
+    labels: { 'kubemend.io/allow-rollback': 'true', 'kubemend.io/allow-retry': 'true' },
+  });
   await deploymentIn(namespace, 'web');
   await deploymentIn(rollbacks, 'web');
   await admin().objects.create({
@@ -84,29 +86,31 @@ beforeAll(async () => {
       maxReplicas: 3,
     },
   } as never);
-  // The policy takes effect once the API server has compiled it.
-  await until(
-    'the policy to refuse an image change',
-    () =>
-      refusal(
-        apps.patchNamespacedDeployment({ namespace, name: 'web', dryRun: 'All', body: image('x:2') }, merge),
-      ).catch((e: unknown) => String(e)),
-    (answer) => answer.includes('kubemend-remediator-writes'),
-    30_000,
-  );
+  await admin().core.createNamespacedPersistentVolumeClaim({
+    namespace,
+    body: {
+      metadata: { name: 'data', labels: { tier: 'db' } },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    },
+  });
+  // Tainted, so no pod lands on it while kwok plays its kubelet.
+  await admin().core.createNode({
+    body: {
+      metadata: { name: node, labels: { pool: 'general' } },
+      spec: { taints: [{ key: 'kubemend.test/admission', effect: 'NoSchedule' }] },
+    },
+  });
 }, 120_000);
 
 afterAll(async () => {
-  await admin().objects.delete({
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name: 'kubemend-remediator-writes' },
-  });
-  await admin().objects.delete({
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicy',
-    metadata: { name: 'kubemend-remediator-writes' },
-  });
+  for (const document of parseAllDocuments(handBound)) {
+    await admin()
+      .objects.delete(document.toJS() as KubernetesObject)
+      .catch(() => undefined);
+  }
+  await admin()
+    .core.deleteNode({ name: node })
+    .catch(() => undefined);
 });
 
 const image = (value: string) => ({ spec: { template: { spec: { containers: [{ name: 'app', image: value }] } } } });
@@ -289,5 +293,51 @@ describe('the remediator admission policy', () => {
         ),
       ),
     ).toContain("may change an HPA's replica bounds only");
+  });
+  it('admits a volume growing and a cordon, and refuses any other change to a claim or a node', async () => {
+    const claim = { namespace, name: 'data' };
+    expect(
+      await refusal(
+        core.patchNamespacedPersistentVolumeClaim(
+          { ...claim, body: { metadata: { labels: { tier: 'web' } } } },
+          merged,
+        ),
+      ),
+    ).toContain("may change a PersistentVolumeClaim's storage request only");
+    expect(
+      await refusal(
+        core.patchNamespacedPersistentVolumeClaim(
+          { ...claim, body: { metadata: { annotations: { 'volume.beta.kubernetes.io/storage-provisioner': 'x' } } } },
+          merged,
+        ),
+      ),
+    ).toContain("may change a PersistentVolumeClaim's storage request only");
+
+    const cordoned = await core.patchNode(
+      { name: node, dryRun: 'All', body: { spec: { unschedulable: true } } },
+      merged,
+    );
+    expect(cordoned.spec?.unschedulable).toBe(true);
+    for (const body of [
+      { metadata: { labels: { pool: 'gpu' } } },
+      { metadata: { annotations: { 'node.example/owner': 'x' } } },
+      { spec: { taints: [] } },
+    ]) {
+      expect(await refusal(core.patchNode({ name: node, body }, merged))).toContain(
+        "may change a node's schedulability only",
+      );
+    }
+  });
+
+  it('is bound only in the namespaces the rules list: elsewhere RBAC refuses it before admission does', async () => {
+    const unbound = await createNamespace('admission-unbound', { bound: false });
+    await deploymentIn(unbound, 'web');
+
+    const answer = await refusal(
+      apps.patchNamespacedDeployment({ namespace: unbound, name: 'web', body: { spec: { replicas: 2 } } }, merge),
+    );
+    expect(answer).toContain('User \\"kubemend-remediator\\" cannot patch resource \\"deployments\\"');
+    expect(answer).not.toContain('kubemend-remediator-writes');
+    await admin().core.deleteNamespace({ name: unbound });
   });
 });

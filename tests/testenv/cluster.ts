@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import {
   AppsV1Api,
+  BatchV1Api,
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
@@ -26,6 +27,7 @@ import { loadAgentConfig } from '../../lib/config/agent-config.ts';
 import { handleAlert } from '../../lib/pipeline/detect.ts';
 import { handlePlan } from '../../lib/pipeline/remediate.ts';
 import { remediators } from '../../lib/remediate/registry.ts';
+import { renderRemediatorBindings } from '../../lib/rbac.ts';
 import { configKillSwitch } from '../../lib/guardrails/kill-switch.ts';
 import { createSqliteTargetGuard } from '../../lib/guardrails/target-guard.ts';
 import type { OutcomeStore } from '../../lib/store/outcome-store.ts';
@@ -86,11 +88,18 @@ export async function until<T>(
   }
 }
 
-/** A fresh namespace, once its default ServiceAccount exists (pods need it). */
-export async function createNamespace(prefix: string): Promise<string> {
+/**
+ * A fresh namespace, once its default ServiceAccount exists (pods need it). Unless `bound` is false, binds the remediator in it, as an admin does
+ * who lists the namespace in `namespaces.allow` and applies what `npm run rbac` generates.
+ */
+export async function createNamespace(
+  prefix: string,
+  { bound = true, labels }: { bound?: boolean; labels?: Record<string, string> } = {},
+): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   const { core } = admin();
-  await core.createNamespace({ body: { metadata: { name } } });
+  await core.createNamespace({ body: { metadata: { name, ...(labels === undefined ? {} : { labels }) } } });
+  if (bound) await applyYaml(renderRemediatorBindings([name]));
   await until(
     `serviceaccount default in ${name}`,
     () => core.listNamespacedServiceAccount({ namespace: name }),
@@ -123,11 +132,44 @@ export async function applyYaml(text: string, objects = admin().objects): Promis
   }
 }
 
-/** Applies infra/kubernetes (rbac.yaml and remediator-bindings.yaml) as shipped (to another cluster with `objects`). */
-export async function applyShippedRbac(objects = admin().objects): Promise<void> {
-  for (const file of ['rbac.yaml', 'remediator-bindings.yaml']) {
-    await applyYaml(readFileSync(join(import.meta.dirname, '../../infra/kubernetes', file), 'utf8'), objects);
-  }
+const shippedFile = (file: string) => readFileSync(join(import.meta.dirname, '../../infra/kubernetes', file), 'utf8');
+
+/**
+ * Applies infra/kubernetes as shipped: the roles, the bindings and the remediator's admission
+ * policy, and waits until the API server enforces the policy (it compiles it first). To another
+ * cluster (`objects`): the roles and bindings only, its identities being that suite's own.
+ */
+export async function applyShippedRbac(objects?: KubernetesObjectApi): Promise<void> {
+  for (const file of ['rbac.yaml', 'remediator-bindings.yaml']) await applyYaml(shippedFile(file), objects);
+  if (objects !== undefined) return;
+  await applyYaml(shippedFile('remediator-admission.yaml'));
+  await remediatorPolicyEnforced();
+}
+
+/**
+ * Waits until the policy refuses what only it refuses: a retry Job, which RBAC lets the remediator
+ * create, in a namespace not labelled for retries (dry-run, so nothing is created).
+ */
+async function remediatorPolicyEnforced(): Promise<void> {
+  const namespace = await createNamespace('admission-probe');
+  const batch = kubeConfigFor('remediator').makeApiClient(BatchV1Api);
+  const job = {
+    metadata: { name: 'probe' },
+    spec: {
+      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'registry.example/c:1' }] } },
+    },
+  };
+  await until(
+    'the API server to enforce the remediator admission policy',
+    () =>
+      batch.createNamespacedJob({ namespace, body: job, dryRun: 'All' }).then(
+        () => 'admitted',
+        (error: unknown) => String((error as { body?: unknown }).body ?? error),
+      ),
+    (answer) => answer.includes('kubemend-remediator-writes'),
+    30_000,
+  );
+  await admin().core.deleteNamespace({ name: namespace });
 }
 
 /** The pod template knobs tests turn: kwok labels and annotations, requests, env. */
@@ -355,7 +397,8 @@ export function enforcing(
       verify: overrides.verify ?? { timeoutSeconds: 60, intervalSeconds: 1 },
       maxUnavailableShare: overrides.maxUnavailableShare ?? shipped.defaults.maxUnavailableShare,
     },
-    rules: shipped.rules.map((rule) => ({ ...rule, mode: 'enforce' as const })),
+    // Enforcing needs an allow list: every namespace, and the RoleBindings say where it may write.
+    rules: shipped.rules.map((rule) => ({ ...rule, mode: 'enforce' as const, namespaces: { allow: ['*'] } })),
   };
 }
 

@@ -92,21 +92,53 @@ describe('generated RBAC', () => {
         renderRemediatorBindings(remediatorScope(config), undefined, nodeFixesEnabled(config, remediators)),
       ).map((document) => (document.toJS() as { roleRef: { name: string } }).roleRef.name);
 
-    expect(bindings(testConfig({ rules: [rule] }))).toEqual(['kubemend-remediator', 'kubemend-remediator-nodes']);
+    expect(bindings(testConfig({ rules: [rule] }))).toEqual(['kubemend-remediator-nodes']);
+    expect(bindings(testConfig({ rules: [{ ...rule, namespaces: { allow: ['*'] } }] }))).toEqual([
+      'kubemend-remediator',
+      'kubemend-remediator-nodes',
+    ]);
     expect(bindings(testConfig({ rules: [{ ...rule, fixes: {} }] }))).toEqual([]);
   });
 
-  it('binds the remediator cluster-wide when a rule allows every namespace or a pattern', () => {
+  it('binds the remediator cluster-wide only when an allow list opts in with a pattern', () => {
     const rule = {
       alertname: 'KubePodCrashLooping',
       detector: 'crash-loop',
       fixes: { 'crash-loop': 'rollout-restart' },
     };
 
-    expect(remediatorScope(testConfig({ rules: [rule] }))).toBe('cluster-wide');
+    expect(remediatorScope(testConfig({ rules: [{ ...rule, namespaces: { allow: ['*'] } }] }))).toBe('cluster-wide');
     expect(remediatorScope(testConfig({ rules: [{ ...rule, namespaces: { allow: ['team-*'] } }] }))).toBe(
       'cluster-wide',
     );
+  });
+
+  it('binds the remediator nowhere for rules with no allow list, and never in the control plane', () => {
+    const rule = {
+      alertname: 'KubePodCrashLooping',
+      detector: 'crash-loop',
+      fixes: { 'crash-loop': 'rollout-restart' },
+    };
+
+    expect(remediatorScope(testConfig({ rules: [rule] }))).toEqual([]);
+    expect(parseAllDocuments(renderRemediatorBindings([]))).toHaveLength(0);
+    expect(
+      remediatorScope(testConfig({ rules: [rule, { ...rule, alertname: 'X', namespaces: { allow: ['payments'] } }] })),
+    ).toEqual(['payments']);
+    // A hand-built config that skipped validation still gets no binding in kube-system.
+    const unchecked = {
+      ...testConfig(),
+      rules: [{ ...rule, fixes: { 'crash-loop': ['rollout-restart'] }, namespaces: { allow: ['kube-system', 'a'] } }],
+    };
+    expect(remediatorScope(unchecked)).toEqual(['a']);
+  });
+
+  it('leaves the shipped install bound in no namespace', () => {
+    const documents = parseAllDocuments(
+      readFileSync(join(import.meta.dirname, '../../infra/kubernetes/remediator-bindings.yaml'), 'utf8'),
+    );
+
+    expect(documents).toHaveLength(0);
   });
 
   it('lets the detector only read', () => {

@@ -46,6 +46,7 @@ function testApp(overrides: Partial<Ports> = {}) {
             detector: 'crash-loop',
             mode: 'enforce',
             fixes: { 'crash-loop': 'rollout-restart' },
+            namespaces: { allow: ['payments'] },
           },
         ],
       }),

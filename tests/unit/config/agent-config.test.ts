@@ -94,6 +94,48 @@ describe('agent config', () => {
     expect(() => parseAgentConfig({ rules: [rule, rule] })).toThrow(/rules\[1\]\.alertname: duplicate rule/);
   });
 
+  describe('namespaces', () => {
+    const rule = {
+      alertname: 'KubePodCrashLooping',
+      detector: 'crash-loop',
+      fixes: { 'crash-loop': 'rollout-restart' },
+    };
+
+    it('refuses a rule that enforces a fix with no allow list, and says how to give one', () => {
+      expect(() => parseAgentConfig({ rules: [{ ...rule, mode: 'enforce' }] })).toThrow(
+        /rules\[0\]\.namespaces\.allow: KubePodCrashLooping enforces fixes but names no namespaces.*\['\*'\]/,
+      );
+      expect(() => parseAgentConfig({ defaults: { mode: 'enforce' }, rules: [rule] })).toThrow(
+        /defaults\.namespaces\.allow: defaults\.mode enforces the fixes of KubePodCrashLooping but no namespaces are listed/,
+      );
+    });
+
+    it('lets a rule enforce with its own allow list, the default one, or the explicit cluster-wide opt-in', () => {
+      for (const config of [
+        { rules: [{ ...rule, mode: 'enforce', namespaces: { allow: ['payments'] } }] },
+        { defaults: { namespaces: { allow: ['payments'] } }, rules: [{ ...rule, mode: 'enforce' }] },
+        { rules: [{ ...rule, mode: 'enforce', namespaces: { allow: ['*'] } }] },
+      ]) {
+        expect(parseAgentConfig(config).rules[0]!.mode).toBe('enforce');
+      }
+    });
+
+    it('needs no allow list for a rule that only dry-runs, observes, or has no fix', () => {
+      expect(() => parseAgentConfig({ rules: [rule] })).not.toThrow();
+      expect(() => parseAgentConfig({ rules: [{ ...rule, mode: 'observe' }] })).not.toThrow();
+      expect(() => parseAgentConfig({ rules: [{ ...rule, mode: 'enforce', fixes: {} }] })).not.toThrow();
+    });
+
+    it('refuses a control-plane namespace in any allow list', () => {
+      expect(() => parseAgentConfig({ defaults: { namespaces: { allow: ['payments', 'kube-system'] } } })).toThrow(
+        /defaults\.namespaces\.allow\[1\]: kubemend never changes kube-system/,
+      );
+      expect(() => parseAgentConfig({ rules: [{ ...rule, namespaces: { allow: ['kube-node-lease'] } }] })).toThrow(
+        /rules\[0\]\.namespaces\.allow\[0\]: kubemend never changes kube-node-lease/,
+      );
+    });
+  });
+
   it('refuses a mode that does not exist', () => {
     expect(() => parseAgentConfig({ defaults: { mode: 'yolo' } })).toThrow(/defaults\.mode/);
   });

@@ -95,9 +95,11 @@ describe('config changes that widen what kubemend may do', () => {
   it('calls out a rule moved to enforce and a namespace cap raised or removed', () => {
     const after = edited((raw) => {
       rule(raw, 'KubePodCrashLooping').mode = 'enforce';
+      (raw.defaults.namespaces as Raw).allow = ['*'];
       raw.defaults.namespaceModes = { 'team-*': 'enforce', legacy: 'observe' };
     });
     const before = edited((raw) => {
+      (raw.defaults.namespaces as Raw).allow = ['*'];
       raw.defaults.namespaceModes = { 'team-*': 'dry-run', payments: 'observe', legacy: 'dry-run' };
     });
 
@@ -113,8 +115,12 @@ describe('config changes that widen what kubemend may do', () => {
   });
 
   it('calls out the default mode raised, which moves every rule without a mode', () => {
-    const after = edited((raw) => (raw.defaults.mode = 'enforce'));
-    const changes = widening(compareAgentConfigs(shipped, after));
+    const everywhere = (raw: Raw) => ((raw.defaults.namespaces as Raw).allow = ['*']);
+    const after = edited((raw) => {
+      everywhere(raw);
+      raw.defaults.mode = 'enforce';
+    });
+    const changes = widening(compareAgentConfigs(edited(everywhere), after));
 
     expect(changes).toContain('defaults.mode: dry-run → enforce');
     expect(changes).toContain('rules[KubeJobFailed].mode: dry-run → enforce');
@@ -246,11 +252,13 @@ describe('config changes that widen what kubemend may do', () => {
   });
 
   it('renders a Markdown summary that puts widenings first', () => {
+    const listed = (raw: Raw) => (rule(raw, 'KubeJobFailed').namespaces = { allow: ['batch'] });
     const after = edited((raw) => {
+      listed(raw);
       rule(raw, 'KubePodCrashLooping').fixes = { 'crash-loop': 'rollout-restart' };
       rule(raw, 'KubeJobFailed').mode = 'enforce';
     });
-    const text = formatChangesMarkdown('prod', compareAgentConfigs(shipped, after));
+    const text = formatChangesMarkdown('prod', compareAgentConfigs(edited(listed), after));
 
     expect(text).toContain('**1 change widens what kubemend may do.**');
     const rows = text.split('\n').filter((line) => line.startsWith('| ') && line.includes('`'));
