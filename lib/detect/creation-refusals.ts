@@ -1,6 +1,7 @@
 import type { CoreV1Event } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
+import { cut } from '../text.ts';
 import { eventEvidence, eventTime } from './pod-causes.ts';
 
 /** Longest event text kept in a summary, and in evidence (an admission message can run long). */
@@ -29,8 +30,8 @@ export function creationRefusal(events: readonly CoreV1Event[]): CreationRefusal
   const evidence = eventEvidence(newest);
   return {
     by: refuser(text),
-    message: bounded(text, SUMMARY_MESSAGE_MAX),
-    evidence: { ...evidence, message: bounded(evidence.message, EVIDENCE_MESSAGE_MAX) },
+    message: cut(text, SUMMARY_MESSAGE_MAX),
+    evidence: { ...evidence, message: cut(evidence.message, EVIDENCE_MESSAGE_MAX) },
   };
 }
 
@@ -44,8 +45,4 @@ export function refuser(message: string): string {
   if (security !== null) return `PodSecurity admission (${security[1]})`;
   if (message.includes('exceeded quota')) return 'a ResourceQuota';
   return 'the API server';
-}
-
-export function bounded(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
