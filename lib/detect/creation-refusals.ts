@@ -1,6 +1,7 @@
 import type { CoreV1Event } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
+import { admissionRefuser } from '../kube/kube-api.ts';
 import { cut } from '../text.ts';
 import { eventEvidence, eventTime } from './pod-causes.ts';
 
@@ -37,10 +38,8 @@ export function creationRefusal(events: readonly CoreV1Event[]): CreationRefusal
 
 /** Who refused a pod, read from the API server's words in a FailedCreate event. */
 export function refuser(message: string): string {
-  const webhook = /admission webhook "([^"]+)" denied/.exec(message);
-  if (webhook !== null) return `admission webhook ${webhook[1]}`;
-  const policy = /ValidatingAdmissionPolicy '([^']+)'/.exec(message);
-  if (policy !== null) return `ValidatingAdmissionPolicy ${policy[1]}`;
+  const admission = admissionRefuser(message);
+  if (admission !== undefined) return admission;
   const security = /violates PodSecurity "([^"]+)"/.exec(message);
   if (security !== null) return `PodSecurity admission (${security[1]})`;
   if (message.includes('exceeded quota')) return 'a ResourceQuota';
