@@ -1,6 +1,7 @@
 import * as z from 'zod';
 
 import { ValidationError } from '../errors.ts';
+import { cut } from '../text.ts';
 
 /**
  * What one webhook may carry, checked before anything is queued, so that a body the AWS store
@@ -250,10 +251,6 @@ function quoted(value: unknown, max: number): string {
     return cut(JSON.stringify(value), max);
   }
   return kindOf(value);
-}
-
-function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function kindOf(value: unknown): string {

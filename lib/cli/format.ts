@@ -1,5 +1,6 @@
 import type { Diagnosis, Outcome, Plan, Suggestion } from '../domain/types.ts';
 import { suggestionLines } from '../notify/message.ts';
+import { cut } from '../text.ts';
 
 /**
  * Text for a terminal: control characters (ESC, CR, backspace, C1 codes) and the bidirectional
@@ -81,5 +82,5 @@ function target(outcome: Outcome): string {
 
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ');
-  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
+  return cut(flat, 120, '...');
 }

@@ -1,6 +1,8 @@
 import type { CoreV1Event } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
+import { admissionRefuser } from '../kube/kube-api.ts';
+import { cut } from '../text.ts';
 import { eventEvidence, eventTime } from './pod-causes.ts';
 
 /** Longest event text kept in a summary, and in evidence (an admission message can run long). */
@@ -29,23 +31,17 @@ export function creationRefusal(events: readonly CoreV1Event[]): CreationRefusal
   const evidence = eventEvidence(newest);
   return {
     by: refuser(text),
-    message: bounded(text, SUMMARY_MESSAGE_MAX),
-    evidence: { ...evidence, message: bounded(evidence.message, EVIDENCE_MESSAGE_MAX) },
+    message: cut(text, SUMMARY_MESSAGE_MAX),
+    evidence: { ...evidence, message: cut(evidence.message, EVIDENCE_MESSAGE_MAX) },
   };
 }
 
 /** Who refused a pod, read from the API server's words in a FailedCreate event. */
 export function refuser(message: string): string {
-  const webhook = /admission webhook "([^"]+)" denied/.exec(message);
-  if (webhook !== null) return `admission webhook ${webhook[1]}`;
-  const policy = /ValidatingAdmissionPolicy '([^']+)'/.exec(message);
-  if (policy !== null) return `ValidatingAdmissionPolicy ${policy[1]}`;
+  const admission = admissionRefuser(message);
+  if (admission !== undefined) return admission;
   const security = /violates PodSecurity "([^"]+)"/.exec(message);
   if (security !== null) return `PodSecurity admission (${security[1]})`;
   if (message.includes('exceeded quota')) return 'a ResourceQuota';
   return 'the API server';
-}
-
-export function bounded(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

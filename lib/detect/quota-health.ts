@@ -2,7 +2,8 @@ import type { CoreV1Event, V1ResourceQuota } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
 import { quantity } from '../kube/quantity.ts';
-import { bounded, EVIDENCE_MESSAGE_MAX } from './creation-refusals.ts';
+import { cut } from '../text.ts';
+import { EVIDENCE_MESSAGE_MAX } from './creation-refusals.ts';
 import type { Detector } from './detector.ts';
 import { gone } from './k8s-util.ts';
 import { eventEvidence, eventTime } from './pod-causes.ts';
@@ -161,7 +162,7 @@ function quotaEventEvidence(event: CoreV1Event): Evidence {
   return {
     ...evidence,
     source: `event ${event.involvedObject.kind ?? ''}/${event.involvedObject.name ?? ''}`,
-    message: bounded(evidence.message, EVIDENCE_MESSAGE_MAX),
+    message: cut(evidence.message, EVIDENCE_MESSAGE_MAX),
   };
 }
 

@@ -131,7 +131,7 @@ function guardrailTable(defaults: AgentConfig, guards: readonly Guard[]): string
     .filter((row) => row.result === 'refused')
     .map((row) => [
       row.code === 'forbidden'
-        ? 'RBAC or an admission policy denies the write (the API server says 403, or 422 naming the policy)'
+        ? 'RBAC or an admission policy or webhook denies the write (the API server says 403, or 400 or 422 naming the policy or webhook)'
         : 'a PodDisruptionBudget refuses an eviction now',
       '—',
       row.code === 'forbidden'

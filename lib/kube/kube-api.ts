@@ -16,7 +16,8 @@ export interface WriteOptions {
 /**
  * The slice of the Kubernetes API that kubemend's detectors and remediators use. Adapters
  * translate transport errors into domain errors: 404 → NotFoundError, 409 → ConflictError,
- * 403 → ForbiddenError, no connection → ClusterUnreachableError. Anything else is rethrown.
+ * 401 and 403 → ForbiddenError, an admission denial (ADMISSION_DENIAL) answered 400 or 422 →
+ * ForbiddenError, no connection → ClusterUnreachableError. Anything else is rethrown.
  *
  * @example
  * const pod = await kube.getPod('payments', 'checkout-7d9f8b6c5d-x2k9p');
@@ -86,6 +87,23 @@ export interface KubeApi {
  */
 export type KubeProvider = (cluster: string | undefined) => Promise<KubeApi>;
 
-/** What the API server says when an admission policy or webhook refused a request. */
+/**
+ * What the API server says when an admission policy or webhook refused a request. A policy's
+ * denial comes as 403 Forbidden or 422 Invalid; a webhook's with the code the webhook chose, 400
+ * when it chose none below that, and `admission webhook "<name>" denied the request: <its message>`,
+ * or `… denied the request without explanation` when it gave none.
+ */
 export const ADMISSION_DENIAL =
   /ValidatingAdmissionPolicy '[^']+' with binding '[^']+' denied request|admission webhook "[^"]+" denied the request/;
+
+/**
+ * Who an admission denial names, in words: `admission webhook validation.gatekeeper.sh`,
+ * `ValidatingAdmissionPolicy kubemend-remediator-writes`; undefined when the message names neither.
+ */
+export function admissionRefuser(message: string): string | undefined {
+  const webhook = /admission webhook "([^"]+)" denied/.exec(message);
+  if (webhook !== null) return `admission webhook ${webhook[1]}`;
+  const policy = /ValidatingAdmissionPolicy '([^']+)'/.exec(message);
+  if (policy !== null) return `ValidatingAdmissionPolicy ${policy[1]}`;
+  return undefined;
+}

@@ -386,9 +386,12 @@ function translate(error: unknown, what: string, server: string, timeoutMs: numb
       case 401:
       case 403:
         return new ForbiddenError(message, { cause: error });
+      case 400:
       case 422:
-        // An admission policy's denial of an update comes back as Invalid: a refusal like RBAC's.
-        return ADMISSION_DENIAL.test(message) ? new ForbiddenError(message, { cause: error }) : error;
+        // An admission policy's denial of an update comes back as Invalid, a webhook's mostly as a
+        // Bad Request: a refusal like RBAC's. Any other 400 or 422 (a bad patch, an invalid value)
+        // stays what it is.
+        return ADMISSION_DENIAL.test(detail) ? new ForbiddenError(message, { cause: error }) : error;
       default:
         return error;
     }

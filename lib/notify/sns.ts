@@ -1,5 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 
+import { cut } from '../text.ts';
 import { notificationText } from './message.ts';
 import { notificationKind, type Notifier } from './notifier.ts';
 
@@ -12,7 +13,7 @@ export function snsNotifier(client: SNSClient, topicArn: string): Notifier {
         new PublishCommand({
           TopicArn: topicArn,
           // SNS subjects: at most 100 printable ASCII characters.
-          Subject: shorten(subject.replace(/[^\x20-\x7e]/g, '?'), 100),
+          Subject: cut(subject.replace(/[^\x20-\x7e]/g, '?'), 100, '...'),
           Message: `${subject}\n\n${body}`,
           MessageAttributes: {
             kind: { DataType: 'String', StringValue: notificationKind(outcome) ?? outcome.stage },
@@ -21,8 +22,4 @@ export function snsNotifier(client: SNSClient, topicArn: string): Notifier {
       );
     },
   };
-}
-
-function shorten(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }

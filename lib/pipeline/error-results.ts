@@ -1,6 +1,10 @@
 import type { Result } from '../domain/types.ts';
 import { describeError, KubemendError, type ErrorCode } from '../errors.ts';
-import { ADMISSION_DENIAL } from '../kube/kube-api.ts';
+import { ADMISSION_DENIAL, admissionRefuser } from '../kube/kube-api.ts';
+import { cut } from '../text.ts';
+
+/** Longest admission message kept in a reason: a webhook's own words can run long. */
+const ADMISSION_MESSAGE_MAX = 400;
 
 /** What the error stopped, for its words in the record. */
 export interface Subject {
@@ -34,8 +38,11 @@ const ERROR_RESULTS: Partial<Record<ErrorCode, Row>> = {
   invalid_input: { result: 'no-action', reason: (message) => message, only: 'detection' },
   forbidden: {
     result: 'refused',
-    reason: (message, subject) =>
-      `${ADMISSION_DENIAL.test(message) ? 'admission refused' : 'RBAC denied'} the ${subject.action}: ${message}`,
+    reason: (message, subject) => {
+      const by = ADMISSION_DENIAL.test(message) ? admissionRefuser(message) : undefined;
+      if (by === undefined) return `RBAC denied the ${subject.action}: ${message}`;
+      return `admission refused the ${subject.action} (${by}): ${cut(message, ADMISSION_MESSAGE_MAX)}`;
+    },
     only: 'remediation',
   },
   disruption_budget: {

@@ -9,6 +9,7 @@ import {
   ConflictError,
   DisruptionBudgetError,
   ForbiddenError,
+  KubeApiError,
   NotFoundError,
 } from '../../../lib/errors.ts';
 import type { KubeApi } from '../../../lib/kube/kube-api.ts';
@@ -199,6 +200,29 @@ describe.each(Object.keys(builds) as (keyof typeof builds)[])('REST KubeApi adap
 
     answer = () => status(422, 'Invalid', 'deployments.apps "checkout" is invalid: spec.replicas: Invalid value: -1');
     await expect(kube.getDeployment('payments', 'checkout')).rejects.not.toBeInstanceOf(ForbiddenError);
+  });
+
+  it('takes an admission webhook’s denial (400 as the API server words it) for a refusal, and other 400s for failures', async () => {
+    answer = () =>
+      status(
+        400,
+        '',
+        'admission webhook "validation.gatekeeper.sh" denied the request: [no-latest] image tag required',
+      );
+    const denied = kube.getDeployment('payments', 'checkout');
+    await expect(denied).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(denied).rejects.toThrow(
+      'get deployment payments/checkout: admission webhook "validation.gatekeeper.sh" denied the request: [no-latest] image tag required',
+    );
+
+    answer = () =>
+      status(400, '', 'admission webhook "validate.kyverno.svc-fail" denied the request without explanation');
+    await expect(kube.getDeployment('payments', 'checkout')).rejects.toBeInstanceOf(ForbiddenError);
+
+    answer = () => status(400, 'BadRequest', 'the body of the request was in an unknown format');
+    const bad = kube.getDeployment('payments', 'checkout');
+    await expect(bad).rejects.toBeInstanceOf(KubeApiError);
+    await expect(bad).rejects.not.toBeInstanceOf(ForbiddenError);
   });
 
   it('reports a refused connection as an unreachable cluster', async () => {

@@ -4,6 +4,7 @@ import {
   ClusterUnreachableError,
   DisruptionBudgetError,
   ForbiddenError,
+  KubeApiError,
   NotFoundError,
   ValidationError,
 } from '../../../lib/errors.ts';
@@ -22,7 +23,7 @@ describe('how a failure ends a record', () => {
       "deployments.apps \"checkout\" is forbidden: ValidatingAdmissionPolicy 'kubemend-remediator-writes' with binding 'kubemend-remediator-writes' denied request: no image changes";
     expect(resultOfError(new ForbiddenError(admission), fix)).toEqual({
       result: 'refused',
-      reason: `admission refused the rollout-restart: ${admission}`,
+      reason: `admission refused the rollout-restart (ValidatingAdmissionPolicy kubemend-remediator-writes): ${admission}`,
     });
     expect(resultOfError(new DisruptionBudgetError('would violate checkout-pdb'), fix)).toEqual({
       result: 'refused',
@@ -32,6 +33,42 @@ describe('how a failure ends a record', () => {
       result: 'no-action',
       reason: 'deployment payments/checkout no longer exists: deployments "checkout" not found',
     });
+  });
+
+  it('records an admission webhook’s denial refused, naming the webhook, with its message bounded', () => {
+    const denial =
+      'patch deployment payments/checkout: admission webhook "validation.gatekeeper.sh" denied the request: [no-latest] image tag required';
+    expect(resultOfError(new ForbiddenError(denial), fix)).toEqual({
+      result: 'refused',
+      reason: `admission refused the rollout-restart (admission webhook validation.gatekeeper.sh): ${denial}`,
+    });
+
+    const silent =
+      'patch deployment payments/checkout: admission webhook "validate.kyverno.svc-fail" denied the request without explanation';
+    expect(resultOfError(new ForbiddenError(silent), fix)).toEqual({
+      result: 'refused',
+      reason: `admission refused the rollout-restart (admission webhook validate.kyverno.svc-fail): ${silent}`,
+    });
+
+    const long = `patch deployment payments/checkout: admission webhook "policy.example.com" denied the request: ${'x'.repeat(5000)}`;
+    const { reason } = resultOfError(new ForbiddenError(long), fix);
+    expect(reason).toMatch(/^admission refused the rollout-restart \(admission webhook policy\.example\.com\): patch /);
+    expect(reason.length).toBeLessThan(500);
+    expect(reason.endsWith('x…')).toBe(true);
+  });
+
+  it('records a plain 400 (a bad request, not a denial) failed', () => {
+    const body = JSON.stringify({
+      kind: 'Status',
+      code: 400,
+      message: 'the body of the request was in an unknown format',
+    });
+    const bad = new KubeApiError(400, 'the body of the request was in an unknown format', body, {});
+    expect(resultOfError(bad, fix)).toEqual({
+      result: 'failed',
+      reason: `rollout-restart failed: ${bad.message}`,
+    });
+    expect(isExpectedFailure(bad, 'remediation')).toBe(false);
   });
 
   it("records detection denied or missing an object as kubemend's own failure, and logs it", () => {
