@@ -22,7 +22,7 @@ import { createLocalQueues, type LocalQueues } from '../queue/sqlite-queue.ts';
 import { checkWebhookCredential } from '../receiver/auth.ts';
 import type { ParameterStore } from '../secrets/parameters.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
-import { createSqliteOutcomeStore, openLocalDatabase } from '../store/sqlite-outcome-store.ts';
+import { createSqliteOutcomeStore, openLocalDatabase, releaseServerLeases } from '../store/sqlite-outcome-store.ts';
 import { buildInfo } from '../version.ts';
 
 export interface LocalRuntimeOptions {
@@ -51,6 +51,12 @@ export interface LocalRuntimeOptions {
    * server: it does only what it was asked.
    */
   consume?: boolean;
+  /**
+   * This process holds the data directory (`kubemend serve`, after lockDataDir): at start it
+   * takes over at once what a previous server left in flight — its record leases released, the
+   * messages it had taken made visible — instead of when their leases and visibility run out.
+   */
+  ownsDataDir?: boolean;
 }
 
 export interface LocalRuntime {
@@ -88,7 +94,7 @@ export interface LocalRuntime {
 export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const config = loadAgentConfig(options.configPath);
   const db = openLocalDatabase(options.dataDir);
-  const store = createSqliteOutcomeStore(db);
+  const store = createSqliteOutcomeStore(db, options.ownsDataDir === true ? 'serve' : 'cli');
   const logger = options.logger;
   const queues = createLocalQueues(db, {
     maxAttempts: 5,
@@ -125,6 +131,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     metricsFor: localMetricsSources(options.configPath, options.secrets),
     webhookSecret: async () => options.webhookToken,
   });
+  if (options.ownsDataDir === true) {
+    const released = releaseServerLeases(db, (options.clock ?? (() => new Date()))());
+    const messages = queues.recover();
+    if (released + messages > 0) {
+      logger.warn({ records: released, messages }, 'taking over the work a stopped server left in flight');
+    }
+  }
   if (options.consume !== false) {
     queues.consume('alerts', async (body) => {
       await app.detect(AlertMessageSchema.parse(body));

@@ -22,6 +22,11 @@ export interface LocalQueues {
   redrive(topic?: string): number;
   /** Deletes the dead letters (all, or one topic's); how many. */
   purge(topic?: string): number;
+  /**
+   * Makes visible now every message that waits (taken by a server that stopped, or set back after
+   * a failure): for the server that holds the data directory, at start. How many.
+   */
+  recover(): number;
 }
 
 export interface DeadLetter {
@@ -82,6 +87,12 @@ export function createLocalQueues(db: DatabaseSync, options: LocalQueueOptions):
       return changed;
     },
     purge: (topic) => Number(state.sql.purge.run(topic ?? null, topic ?? null).changes),
+    recover: () => {
+      const at = state.now();
+      const changed = Number(state.sql.recover.run(at, at).changes);
+      queueMicrotask(() => wake(state));
+      return changed;
+    },
   };
 }
 
@@ -143,6 +154,7 @@ function statements(db: DatabaseSync) {
       'UPDATE queue SET dead = 0, attempts = 0, last_error = NULL, visible_at = ? WHERE dead = 1 AND (? IS NULL OR topic = ?)',
     ),
     purge: db.prepare('DELETE FROM queue WHERE dead = 1 AND (? IS NULL OR topic = ?)'),
+    recover: db.prepare('UPDATE queue SET visible_at = ? WHERE dead = 0 AND visible_at > ?'),
   };
 }
 
@@ -218,6 +230,15 @@ function consume(state: QueueState, topic: string, handler: (body: unknown) => P
         const row = state.sql.pendingFor.get(topic) as { at: number | null };
         if (row.at !== null) wakeAt(row.at + 1);
         break;
+      }
+      if (message.attempts > state.options.maxAttempts) {
+        // Every attempt it had ended with the process gone, not with an error: a message that
+        // stops the server each time is set aside rather than taken at every restart.
+        state.sql.kill.run(
+          `stopped: taken ${message.attempts - 1} times by a server that stopped before it finished`,
+          message.seq,
+        );
+        continue;
       }
       active += 1;
       state.inFlight += 1;

@@ -31,22 +31,17 @@ export function openLocalDatabase(dataDir: string): DatabaseSync {
   return db;
 }
 
+/** Whose claims a store makes: `kubemend serve`'s are released when the next server starts. */
+export type LeaseOwner = 'serve' | 'cli';
+
 /**
  * The embedded OutcomeStore for laptops and single-process use, on Node's built-in SQLite (no
  * native addon). Claims run in an IMMEDIATE transaction, so processes sharing the file (the
- * server and the CLI) see one winner.
+ * server and the CLI) see one winner. Each claim notes its `owner`, so that a server starting
+ * after a crash can release the leases its predecessor held (releaseServerLeases).
  */
-export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
-  db.exec(`CREATE TABLE IF NOT EXISTS outcomes (
-    id TEXT PRIMARY KEY,
-    received_at TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    lease_until INTEGER NOT NULL,
-    attempts INTEGER NOT NULL,
-    resolved_at TEXT,
-    doc TEXT NOT NULL
-  )`);
-  db.exec('CREATE INDEX IF NOT EXISTS outcomes_received_at ON outcomes (received_at)');
+export function createSqliteOutcomeStore(db: DatabaseSync, owner: LeaseOwner = 'cli'): OutcomeStore {
+  createOutcomesTable(db);
   const sql = statements(db);
   const transaction = <T>(run: () => T): T => {
     db.exec('BEGIN IMMEDIATE');
@@ -61,7 +56,7 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
   };
 
   return {
-    claim: async (request) => transaction(() => claimRow(sql, request)),
+    claim: async (request) => transaction(() => claimRow(sql, request, owner)),
 
     save: async (outcome, leaseUntil) => {
       const changed = sql.update.run(
@@ -104,6 +99,7 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
             outcome.attempts,
             alert.endsAt,
             JSON.stringify(outcome),
+            null,
           );
           return;
         }
@@ -115,6 +111,39 @@ export function createSqliteOutcomeStore(db: DatabaseSync): OutcomeStore {
       if (db.isOpen) db.close();
     },
   };
+}
+
+function createOutcomesTable(db: DatabaseSync): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS outcomes (
+    id TEXT PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    lease_until INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    resolved_at TEXT,
+    doc TEXT NOT NULL,
+    lease_owner TEXT
+  )`);
+  // A store written before leases had owners gains the column; its old claims have none.
+  const columns = db.prepare('PRAGMA table_info(outcomes)').all() as { name: string }[];
+  if (!columns.some((column) => column.name === 'lease_owner')) {
+    db.exec('ALTER TABLE outcomes ADD COLUMN lease_owner TEXT');
+  }
+  db.exec('CREATE INDEX IF NOT EXISTS outcomes_received_at ON outcomes (received_at)');
+}
+
+/**
+ * Ends every lease a previous `kubemend serve` on this store still holds, so that the work it had
+ * in hand is taken over at once rather than when the leases run out. Only for the server that
+ * holds the data directory (lockDataDir): no other server can be alive then, and the leases of
+ * one-shot CLI commands, which may be, are kept. How many records were released.
+ */
+export function releaseServerLeases(db: DatabaseSync, now: Date): number {
+  createOutcomesTable(db);
+  return Number(
+    db.prepare("UPDATE outcomes SET lease_until = 0 WHERE lease_owner = 'serve' AND lease_until > ?").run(now.getTime())
+      .changes,
+  );
 }
 
 interface Row {
@@ -129,7 +158,10 @@ function statements(db: DatabaseSync) {
   return {
     select: db.prepare('SELECT stage, lease_until, attempts, resolved_at, doc FROM outcomes WHERE id = ?'),
     insert: db.prepare(
-      'INSERT INTO outcomes (id, received_at, stage, lease_until, attempts, resolved_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO outcomes (id, received_at, stage, lease_until, attempts, resolved_at, doc, lease_owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    takeOver: db.prepare(
+      'UPDATE outcomes SET stage = ?, lease_until = ?, attempts = ?, doc = ?, lease_owner = ? WHERE id = ? AND attempts = ?',
     ),
     update: db.prepare(
       'UPDATE outcomes SET stage = ?, lease_until = ?, attempts = ?, doc = ? WHERE id = ? AND attempts = ?',
@@ -149,7 +181,7 @@ function fromRow(row: Row): Outcome {
 }
 
 /** A claim, inside the caller's transaction: a new record, a takeover after the lease, or why not. */
-function claimRow(sql: ReturnType<typeof statements>, request: ClaimRequest): ClaimResult {
+function claimRow(sql: ReturnType<typeof statements>, request: ClaimRequest, owner: LeaseOwner): ClaimResult {
   const row = sql.select.get(request.id) as Row | undefined;
   const leaseUntil = request.now.getTime() + request.leaseMs;
   if (row === undefined) {
@@ -162,6 +194,7 @@ function claimRow(sql: ReturnType<typeof statements>, request: ClaimRequest): Cl
       outcome.attempts,
       null,
       JSON.stringify(outcome),
+      owner,
     );
     return { claimed: true, outcome };
   }
@@ -169,6 +202,14 @@ function claimRow(sql: ReturnType<typeof statements>, request: ClaimRequest): Cl
   if (row.stage === 'done') return { claimed: false, outcome: existing, why: 'done' };
   if (row.lease_until > request.now.getTime()) return { claimed: false, outcome: existing, why: 'leased' };
   const outcome: Outcome = { ...existing, attempts: row.attempts + 1 };
-  sql.update.run(outcome.stage, leaseUntil, outcome.attempts, JSON.stringify(outcome), request.id, row.attempts);
+  sql.takeOver.run(
+    outcome.stage,
+    leaseUntil,
+    outcome.attempts,
+    JSON.stringify(outcome),
+    owner,
+    request.id,
+    row.attempts,
+  );
   return { claimed: true, outcome };
 }

@@ -70,6 +70,8 @@ function pipeline(
         detector: 'crash-loop',
         mode,
         fixes: { 'crash-loop': ['rollout-restart', 'delete-pod'] },
+        // RBAC binds each test namespace (createNamespace): the rules may allow them all.
+        namespaces: { allow: ['*'] },
       },
     ],
   });
@@ -297,6 +299,7 @@ describe('evictions on a real control plane', () => {
           detector: 'crash-loop',
           mode: 'enforce',
           fixes: { 'crash-loop': 'evict-pod' },
+          namespaces: { allow: [namespace] },
         },
       ],
     });
@@ -355,6 +358,7 @@ describe('the target lease across processes', () => {
           detector: 'crash-loop',
           mode: 'enforce',
           fixes: { 'crash-loop': 'rollout-restart' },
+          namespaces: { allow: [namespace] },
         },
       ],
     };

@@ -11,6 +11,7 @@ import { createKubeConfigKubeApi } from '../../lib/kube/kubeconfig.ts';
 import { DEFAULT_RETRY } from '../../lib/http/retry.ts';
 import { createManualRecord } from '../../lib/pipeline/manual.ts';
 import { handlePlan, type RemediateDeps } from '../../lib/pipeline/remediate.ts';
+import { renderRemediatorBindings } from '../../lib/rbac.ts';
 import { workloadFacts } from '../../lib/detect/facts.ts';
 import { isRefusal } from '../../lib/remediate/remediator.ts';
 import { RESTARTED_AT_ANNOTATION, planRestart } from '../../lib/remediate/rollout-restart.ts';
@@ -19,7 +20,7 @@ import { createDynamoOutcomeStore } from '../../lib/store/dynamodb-outcome-store
 import { createOutcomesTable } from '../helpers/dynamodb.ts';
 import { startMoto, type Moto } from '../helpers/moto.ts';
 import { silentLogger } from '../helpers/support.ts';
-import { applyShippedRbac, createDeployment, enforcing, until } from '../testenv/cluster.ts';
+import { applyShippedRbac, applyYaml, createDeployment, enforcing, until } from '../testenv/cluster.ts';
 import { startControlPlane, type ControlPlane } from '../testenv/control-plane.ts';
 import { seededRandom, startFaultProxy, type Fault, type FaultProxy } from '../testenv/fault-proxy.ts';
 
@@ -99,8 +100,11 @@ beforeAll(async () => {
   adminConfig.loadFromFile(controlPlane.kubeconfig);
   adminConfig.setCurrentContext('admin');
   admin = { apps: adminConfig.makeApiClient(AppsV1Api), core: adminConfig.makeApiClient(CoreV1Api) };
-  await applyShippedRbac(KubernetesObjectApi.makeApiClient(adminConfig));
+  const objects = KubernetesObjectApi.makeApiClient(adminConfig);
+  await applyShippedRbac(objects);
   await admin.core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+  // The namespace the rules allow, bound as `npm run rbac` binds it.
+  await applyYaml(renderRemediatorBindings([NAMESPACE]), objects);
   await until(
     'the namespace’s default ServiceAccount',
     () => admin.core.listNamespacedServiceAccount({ namespace: NAMESPACE }),

@@ -575,7 +575,12 @@ export function dryRunTemplatePatch(api: KubeApi, namespace: string): Promise<un
     'Deployment',
     'checkout',
     namespace,
-    { spec: { template: { metadata: { annotations: { a: 'b' } } } } },
+    // What rollout-restart writes, the one template change the admission policy admits.
+    {
+      spec: {
+        template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } },
+      },
+    },
     { dryRun: true },
   );
 }

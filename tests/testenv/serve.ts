@@ -39,7 +39,7 @@ export async function serveKubemend(args: string[], env: Record<string, string>)
     url,
     logs: () => logs,
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     },

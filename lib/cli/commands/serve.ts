@@ -51,6 +51,7 @@ export function serveCommand(program: Command, ctx: CliContext): void {
             kubeconfig: ctx.kubeconfig,
             secrets: ctx.secrets,
             kubeContext: options.context,
+            ownsDataDir: true,
             ...(io.kube === undefined ? {} : { kube: io.kube }),
             notifier: localNotifier(env, logger),
           });

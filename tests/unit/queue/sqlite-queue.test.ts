@@ -6,6 +6,12 @@ import { createLocalQueues } from '../../../lib/queue/sqlite-queue.ts';
 
 const options = { maxAttempts: 3, visibilityMs: 60_000, retryDelayMs: 1 };
 
+/** Waits (at most 5 s) until `done()` holds. */
+async function wait(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 describe('local durable queue', () => {
   it('delivers every message sent to its consumer', async () => {
     const queues = createLocalQueues(new DatabaseSync(':memory:'), options);
@@ -87,10 +93,6 @@ describe('local durable queue', () => {
     });
     await queues.queue('plans').send([{ id: 'a' }, { id: 'b' }]);
     await queues.queue('alerts').send([{ id: 'c' }]);
-    const wait = async (done: () => boolean) => {
-      const deadline = Date.now() + 5_000;
-      while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    };
     await wait(() => queues.deadLetters().length === 2);
     failing = false;
 
@@ -120,5 +122,58 @@ describe('local durable queue', () => {
 
     expect(seen).toEqual([{ n: 1 }]);
     await after.stop();
+  });
+  it('hands a new server at once the messages a stopped one had taken, and sets aside one that stops every server', async () => {
+    const db = new DatabaseSync(':memory:');
+    const slow = { maxAttempts: 2, visibilityMs: 300_000, retryDelayMs: 1 };
+    // The first server takes the message and stops (a crash: the handler never finishes).
+    const crashed = createLocalQueues(db, slow);
+    let taken = 0;
+    crashed.consume('plans', () => {
+      taken += 1;
+      return new Promise<void>(() => undefined);
+    });
+    await crashed.queue('plans').send([{ id: 'x' }]);
+    await wait(() => taken === 1);
+    void crashed.stop();
+
+    // Five minutes invisible, unless the next server takes over what its predecessor left.
+    const next = createLocalQueues(db, slow);
+    const seen: unknown[] = [];
+    next.consume('plans', async (body) => {
+      seen.push(body);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toEqual([]);
+    expect(next.recover()).toBe(1);
+    await wait(() => seen.length === 1);
+    expect(seen).toEqual([{ id: 'x' }]);
+    await next.stop();
+
+    // A message that stops the server every time it is taken is dead once its attempts are spent.
+    const poison = createLocalQueues(db, slow);
+    await poison.queue('plans').send([{ id: 'poison' }]);
+    for (let restart = 0; restart < 2; restart += 1) {
+      const server = createLocalQueues(db, slow);
+      let took = false;
+      server.recover();
+      server.consume('plans', () => {
+        took = true;
+        return new Promise<void>(() => undefined);
+      });
+      await wait(() => took);
+      void server.stop();
+    }
+    const last = createLocalQueues(db, slow);
+    last.recover();
+    last.consume('plans', async () => {
+      throw new Error('never taken again');
+    });
+    await wait(() => last.deadLetters().length === 1);
+    expect(last.deadLetters()[0]).toMatchObject({
+      body: '{"id":"poison"}',
+      lastError: 'stopped: taken 2 times by a server that stopped before it finished',
+    });
+    await last.stop();
   });
 });

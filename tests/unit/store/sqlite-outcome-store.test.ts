@@ -1,11 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 
 import { describe, expect, it } from '@jest/globals';
 
 import { alertId } from '../../../lib/alert/identity.ts';
-import { createSqliteOutcomeStore, openLocalDatabase } from '../../../lib/store/sqlite-outcome-store.ts';
+import {
+  createSqliteOutcomeStore,
+  openLocalDatabase,
+  releaseServerLeases,
+} from '../../../lib/store/sqlite-outcome-store.ts';
 import { outcomeStoreContract } from '../../contracts/outcome-store.contract.ts';
 import { alertFixture } from '../../helpers/fixtures.ts';
 import { memoryStore } from '../../helpers/support.ts';
@@ -27,5 +32,41 @@ describe('embedded outcome store', () => {
     expect((await reopened.get(id))?.alert.labels.pod).toBe('checkout-7d9f8b6c5d-x2k9p');
     await reopened.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+  it("releases at a server's start the leases a stopped server held, and no one-shot command's", async () => {
+    const db = new DatabaseSync(':memory:');
+    const now = new Date('2026-12-01T10:00:00Z');
+    const served = { ...alertFixture(), fingerprint: 'aaaa000000000001' };
+    const byHand = { ...alertFixture(), fingerprint: 'aaaa000000000002' };
+    const server = createSqliteOutcomeStore(db, 'serve');
+    const cli = createSqliteOutcomeStore(db, 'cli');
+    await server.claim({ id: alertId(served), alert: served, cluster: undefined, now, leaseMs: 300_000 });
+    await cli.claim({ id: alertId(byHand), alert: byHand, cluster: undefined, now, leaseMs: 300_000 });
+    const later = new Date(now.getTime() + 1_000);
+    const next = createSqliteOutcomeStore(db, 'serve');
+    const claimAgain = (alert: typeof served) =>
+      next.claim({ id: alertId(alert), alert, cluster: undefined, now: later, leaseMs: 300_000 });
+
+    expect(await claimAgain(served)).toMatchObject({ claimed: false, why: 'leased' });
+    expect(releaseServerLeases(db, later)).toBe(1);
+    expect(await claimAgain(served)).toMatchObject({ claimed: true, outcome: { attempts: 2 } });
+    expect(await claimAgain(byHand)).toMatchObject({ claimed: false, why: 'leased' });
+    // Taken over by the new server, the lease is the new server's: released by the next one.
+    expect(releaseServerLeases(db, later)).toBe(1);
+  });
+
+  it('adds the lease owner to a store written before leases had owners', async () => {
+    const db = new DatabaseSync(':memory:');
+    db.exec(`CREATE TABLE outcomes (id TEXT PRIMARY KEY, received_at TEXT NOT NULL, stage TEXT NOT NULL,
+      lease_until INTEGER NOT NULL, attempts INTEGER NOT NULL, resolved_at TEXT, doc TEXT NOT NULL)`);
+    const alert = alertFixture();
+    const store = createSqliteOutcomeStore(db, 'serve');
+
+    expect(
+      await store.claim({ id: alertId(alert), alert, cluster: undefined, now: new Date(), leaseMs: 60_000 }),
+    ).toMatchObject({
+      claimed: true,
+    });
+    expect(releaseServerLeases(db, new Date())).toBe(1);
   });
 });
