@@ -2,7 +2,8 @@
 // resource holds a wildcard that infra/iam/wildcards.yaml does not list with its reason, on a
 // listed wildcard the template no longer has (the list must stay true), and on a role without
 // the stage's permissions boundary. Run by
-// scripts/check-template.sh after `npm run package`.
+// scripts/check-template.sh after `npm run package`. scripts/check-package.ts runs
+// parametersOutsideStage, for every stage it packages.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -55,6 +56,33 @@ export function unboundedRoles(template: {
       ([, resource]) => (resource.Properties as Record<string, unknown> | undefined)?.PermissionsBoundary === undefined,
     )
     .map(([name]) => name);
+}
+
+/**
+ * The SSM parameters a role with a permissions boundary is granted outside `/kubemend/<stage>/`
+ * (the configParameter and slackWebhookParameter stage parameters name them): the stage's boundary
+ * (infra/aws/github-deploy.yaml) allows no other, so the function would be refused it at run time.
+ * A grant of the empty name (an optional parameter left unset) names none.
+ */
+export function parametersOutsideStage(
+  template: { Resources: Record<string, { Type: string; Properties?: unknown }> },
+  stage: string,
+): { role: string; parameter: string }[] {
+  const outside: { role: string; parameter: string }[] = [];
+  for (const [name, resource] of Object.entries(template.Resources)) {
+    const props = resource.Properties as Record<string, Json> | undefined;
+    if (resource.Type !== 'AWS::IAM::Role' || props?.PermissionsBoundary === undefined) continue;
+    for (const statement of statementsOf(resource.Type, props)) {
+      const actions = list(statement.Action).map(text);
+      if (statement.Effect !== 'Allow' || !actions.some((action) => action.startsWith('ssm:'))) continue;
+      for (const target of list(statement.Resource).map(text)) {
+        const at = target.indexOf(':parameter');
+        const parameter = at === -1 ? '' : target.slice(at + ':parameter'.length);
+        if (parameter !== '' && !parameter.startsWith(`/kubemend/${stage}/`)) outside.push({ role: name, parameter });
+      }
+    }
+  }
+  return outside;
 }
 
 /** The wildcards found that are not documented, and the documented ones no longer found. */

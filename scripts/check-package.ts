@@ -2,13 +2,16 @@
 // function holding an ESM bundle and the stage's agent and model config, no node_modules and no
 // native addon, no dev dependency in any bundle or chunk (read from the source maps against
 // package-lock.json), the version written in, and each bundle imports and exports a handler on
-// this Node; in the template, the alarms, the dashboard and the canary release resources. Prints
+// this Node; in the template, the alarms, the dashboard, the canary release resources and, for
+// roles with the permissions boundary, SSM parameters only under /kubemend/<stage>/. Prints
 // each bundle's size and the packages that weigh most in it.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+import { parametersOutsideStage } from './check-iam.ts';
 
 const dir = resolve(process.argv[2] ?? '.serverless');
 const stage = process.argv[3] ?? 'dev';
@@ -118,6 +121,13 @@ try {
   if (widgets.length === 0) problems.push('template: the dashboard has no widgets');
 } catch (error) {
   problems.push(`template: the dashboard body is not JSON: ${String(error)}`);
+}
+// A role with the stage's permissions boundary reads SSM parameters only under /kubemend/<stage>/,
+// the only ones the boundary allows (serverless.yml's configParameter, slackWebhookParameter).
+for (const { role, parameter } of parametersOutsideStage(template, stage)) {
+  problems.push(
+    `template: ${role} reads SSM parameter ${parameter}, outside /kubemend/${stage}/, which the stage's permissions boundary refuses`,
+  );
 }
 
 // Canary releases (scripts/serverless-canary.ts): each function's event sources invoke an alias

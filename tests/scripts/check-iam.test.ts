@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { compareWildcards, iamWildcards, unboundedRoles } from '../../scripts/check-iam.ts';
+import { compareWildcards, iamWildcards, parametersOutsideStage, unboundedRoles } from '../../scripts/check-iam.ts';
 import { addPermissionsBoundary } from '../../scripts/serverless-boundary.ts';
 import type { CfnTemplate } from '../../scripts/serverless-canary.ts';
 
@@ -84,5 +84,50 @@ describe('the permissions boundary', () => {
     expect(copy.Resources.Worker!.Properties!.PermissionsBoundary).toEqual({
       'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/kubemend-dev-boundary',
     });
+  });
+});
+
+describe("the stage's SSM parameters", () => {
+  const reader = (boundary: boolean, ...names: string[]) => ({
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      ...(boundary ? { PermissionsBoundary: 'arn:aws:iam::123456789012:policy/kubemend-prod-boundary' } : {}),
+      Policies: [
+        {
+          PolicyName: 'reader',
+          PolicyDocument: {
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'ssm:GetParameter',
+                Resource: names.map((name) => ({
+                  'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${name}`,
+                })),
+              },
+            ],
+          },
+        },
+      ],
+    },
+  });
+
+  it('finds a parameter a bounded role reads outside /kubemend/<stage>/; the empty name (unset) names none', () => {
+    const template = {
+      Resources: {
+        Detector: reader(
+          true,
+          '/kubemend/prod/agent-config',
+          '',
+          '/shared/slack-webhook',
+          '/kubemend/dev/agent-config',
+        ),
+        Local: reader(false, '/shared/slack-webhook'),
+      },
+    };
+
+    expect(parametersOutsideStage(template, 'prod')).toEqual([
+      { role: 'Detector', parameter: '/shared/slack-webhook' },
+      { role: 'Detector', parameter: '/kubemend/dev/agent-config' },
+    ]);
   });
 });
