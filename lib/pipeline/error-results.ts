@@ -27,6 +27,9 @@ interface Row {
   only?: Subject['stage'];
 }
 
+/** Where to look when RBAC says no: the remediator is bound only where the rules list it. */
+const RBAC_HINT = 'kubemend is bound only in the namespaces its rules list in namespaces.allow: `npm run rbac`';
+
 /**
  * How a failure that stops detection or remediation is recorded, by error code: one table for both
  * stages. A code not here is `failed`, with its message.
@@ -40,7 +43,7 @@ const ERROR_RESULTS: Partial<Record<ErrorCode, Row>> = {
     result: 'refused',
     reason: (message, subject) => {
       const by = ADMISSION_DENIAL.test(message) ? admissionRefuser(message) : undefined;
-      if (by === undefined) return `RBAC denied the ${subject.action}: ${message}`;
+      if (by === undefined) return `RBAC denied the ${subject.action}: ${message} (${RBAC_HINT})`;
       return `admission refused the ${subject.action} (${by}): ${cut(message, ADMISSION_MESSAGE_MAX)}`;
     },
     only: 'remediation',

@@ -17,7 +17,8 @@ describe('how a failure ends a record', () => {
   it('records the cluster answering a fix by its answer', () => {
     expect(resultOfError(new ForbiddenError('cannot patch deployments'), fix)).toEqual({
       result: 'refused',
-      reason: 'RBAC denied the rollout-restart: cannot patch deployments',
+      reason:
+        'RBAC denied the rollout-restart: cannot patch deployments (kubemend is bound only in the namespaces its rules list in namespaces.allow: `npm run rbac`)',
     });
     const admission =
       "deployments.apps \"checkout\" is forbidden: ValidatingAdmissionPolicy 'kubemend-remediator-writes' with binding 'kubemend-remediator-writes' denied request: no image changes";
