@@ -99,6 +99,54 @@ describe('parseWebhook', () => {
     expect(normaliseTimestamp(written)).toBe(normal);
   });
 
+  it('writes every spelling of an instant one way, and different instants differently (property)', () => {
+    const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+    /** `seconds` (whole seconds since the epoch) written in the zone `offset` minutes east of UTC. */
+    const spell = (seconds: number, fraction: string, offset: number, zone: 'Z' | 'z' | 'offset') => {
+      const local = new Date((seconds + offset * 60) * 1000);
+      const stamp =
+        `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}` +
+        `T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}`;
+      const sign = offset < 0 ? '-' : '+';
+      const written =
+        zone === 'offset' ? `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}` : zone;
+      return `${stamp}${fraction === '' ? '' : `.${fraction}`}${written}`;
+    };
+    const instant = fc.record({
+      // 1970 to 9000: far from the edges of four-digit years whatever the offset.
+      seconds: fc.integer({ min: 0, max: 221_845_392_000 }),
+      fraction: fc.stringMatching(/^\d{0,9}$/),
+    });
+    const spelling = fc.record({
+      zeros: fc.integer({ min: 0, max: 3 }),
+      offset: fc.integer({ min: -14 * 60, max: 14 * 60 }),
+      zone: fc.constantFrom('Z' as const, 'z' as const, 'offset' as const),
+    });
+
+    fc.assert(
+      fc.property(instant, spelling, spelling, ({ seconds, fraction }, a, b) => {
+        const write = (s: typeof a) =>
+          normaliseTimestamp(
+            spell(seconds, fraction + '0'.repeat(s.zeros), s.zone === 'offset' ? s.offset : 0, s.zone),
+          );
+        const one = write(a);
+        expect(write(b)).toBe(one);
+        expect(one).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d*[1-9])?Z$/);
+        // The same instant: the whole seconds and the fraction's value are kept.
+        expect(Date.parse(one.replace(/\.\d+/, '')) / 1000).toBe(seconds);
+        expect(Number(`0.${one.match(/\.(\d+)Z$/)?.[1] ?? '0'}`)).toBe(Number(`0.${fraction || '0'}`));
+      }),
+    );
+    fc.assert(
+      fc.property(instant, instant, (x, y) => {
+        fc.pre(x.seconds !== y.seconds || Number(`0.${x.fraction || '0'}`) !== Number(`0.${y.fraction || '0'}`));
+        expect(normaliseTimestamp(spell(x.seconds, x.fraction, 0, 'Z'))).not.toBe(
+          normaliseTimestamp(spell(y.seconds, y.fraction, 0, 'Z')),
+        );
+      }),
+    );
+  });
+
   it('gives one instant written three ways one identity', () => {
     const body = JSON.parse(readFixture('alerts/crashlooping-single.json')) as { alerts: Record<string, unknown>[] };
     const ids = ['2026-11-26T02:14:05Z', '2026-11-26T02:14:05+00:00', '2026-11-26T02:14:05.000Z'].map((startsAt) => {
