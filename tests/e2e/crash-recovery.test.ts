@@ -15,7 +15,7 @@ import {
   testKubeconfig,
   until,
 } from '../testenv/cluster.ts';
-import { historyOf, serveKubemend, type ServedKubemend } from '../testenv/serve.ts';
+import { historyOf, notificationFor, serveKubemend, type ServedKubemend } from '../testenv/serve.ts';
 
 /**
  * `kubemend serve` killed with SIGKILL while a fix it applied is being verified, then started
@@ -83,18 +83,7 @@ describe('a server killed while it verifies a fix', () => {
     const posted = await fetch(first.url, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        version: '4',
-        groupKey: `{}:{namespace="${namespace}"}`,
-        truncatedAlerts: 0,
-        status: 'firing',
-        receiver: 'kubemend',
-        groupLabels: { namespace },
-        commonLabels: alert.labels,
-        commonAnnotations: {},
-        externalURL: 'http://alertmanager.test',
-        alerts: [alert],
-      }),
+      body: notificationFor(alert, namespace),
     });
     expect(posted.status).toBe(202);
     const [verifying] = await until('the fix to be verifying', history, (r) => r[0]?.stage === 'verifying', 60_000);

@@ -17,7 +17,7 @@ import {
 } from '../testenv/cluster.ts';
 import { startAlertmanager } from '../testenv/alertmanager.ts';
 import { stopProcesses, type Managed } from '../testenv/processes.ts';
-import { historyOf, serveKubemend, type ServedKubemend } from '../testenv/serve.ts';
+import { historyOf, notificationFor, serveKubemend, type ServedKubemend } from '../testenv/serve.ts';
 
 /**
  * The same Alertmanager group delivered 100 times at once, and a real Alertmanager repeating its
@@ -88,18 +88,7 @@ describe('one group delivered 100 times at once', () => {
     const { pods } = await createCrashLoopingDeployment(namespace, 'checkout');
     await recordBackOffEvent(pods[0]!);
     const alert = crashLoopAlertFor(pods[0]!);
-    const body = JSON.stringify({
-      version: '4',
-      groupKey: `{}:{namespace="${namespace}"}`,
-      truncatedAlerts: 0,
-      status: 'firing',
-      receiver: 'kubemend',
-      groupLabels: { namespace },
-      commonLabels: alert.labels,
-      commonAnnotations: {},
-      externalURL: 'http://alertmanager.test',
-      alerts: [alert],
-    });
+    const body = notificationFor(alert, namespace);
 
     const answers = await Promise.all(
       Array.from({ length: 100 }, () =>

@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import type { Alert } from '../../lib/alert/schema.ts';
 import type { Outcome } from '../../lib/domain/types.ts';
 
 export const CLI = join(import.meta.dirname, '../../bin/kubemend.ts');
@@ -56,4 +57,20 @@ export async function historyOf(dataDir: string, home: string): Promise<Outcome[
     },
   );
   return JSON.parse(stdout) as Outcome[];
+}
+
+/** The webhook body Alertmanager sends for one firing alert grouped by namespace, as JSON. */
+export function notificationFor(alert: Alert, namespace: string): string {
+  return JSON.stringify({
+    version: '4',
+    groupKey: `{}:{namespace="${namespace}"}`,
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'kubemend',
+    groupLabels: { namespace },
+    commonLabels: alert.labels,
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.test',
+    alerts: [alert],
+  });
 }

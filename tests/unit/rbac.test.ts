@@ -100,13 +100,13 @@ describe('generated RBAC', () => {
     expect(bindings(testConfig({ rules: [{ ...rule, fixes: {} }] }))).toEqual([]);
   });
 
-  it('binds the remediator cluster-wide only when an allow list opts in with a pattern', () => {
-    const rule = {
-      alertname: 'KubePodCrashLooping',
-      detector: 'crash-loop',
-      fixes: { 'crash-loop': 'rollout-restart' },
-    };
+  const rule = {
+    alertname: 'KubePodCrashLooping',
+    detector: 'crash-loop',
+    fixes: { 'crash-loop': 'rollout-restart' },
+  };
 
+  it('binds the remediator cluster-wide only when an allow list opts in with a pattern', () => {
     expect(remediatorScope(testConfig({ rules: [{ ...rule, namespaces: { allow: ['*'] } }] }))).toBe('cluster-wide');
     expect(remediatorScope(testConfig({ rules: [{ ...rule, namespaces: { allow: ['team-*'] } }] }))).toBe(
       'cluster-wide',
@@ -114,12 +114,6 @@ describe('generated RBAC', () => {
   });
 
   it('binds the remediator nowhere for rules with no allow list, and never in the control plane', () => {
-    const rule = {
-      alertname: 'KubePodCrashLooping',
-      detector: 'crash-loop',
-      fixes: { 'crash-loop': 'rollout-restart' },
-    };
-
     expect(remediatorScope(testConfig({ rules: [rule] }))).toEqual([]);
     expect(parseAllDocuments(renderRemediatorBindings([]))).toHaveLength(0);
     expect(
