@@ -35,5 +35,11 @@ export default {
       globalSetup: '<rootDir>/tests/testenv/global-setup.ts',
       globalTeardown: '<rootDir>/tests/testenv/global-teardown.ts',
     },
+    {
+      ...common,
+      displayName: 'deployed',
+      // serverless.yml deployed to the AWS emulator with IAM on: see tests/testenv/deployed.ts.
+      testMatch: ['<rootDir>/tests/deployed/**/*.test.ts'],
+    },
   ],
 };

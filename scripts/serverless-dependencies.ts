@@ -12,10 +12,14 @@ export function referencedIds(value: unknown, found = new Set<string>()): Set<st
     for (const [key, inner] of Object.entries(value)) {
       if (key === 'Ref' && typeof inner === 'string') found.add(inner);
       else if (key === 'Fn::GetAtt') {
-        const target = Array.isArray(inner) ? inner[0] : typeof inner === 'string' ? inner.split('.')[0] : undefined;
+        const target: unknown = Array.isArray(inner)
+          ? (inner as unknown[])[0]
+          : typeof inner === 'string'
+            ? inner.split('.')[0]
+            : undefined;
         if (typeof target === 'string') found.add(target);
       } else if (key === 'Fn::Sub') {
-        const text = Array.isArray(inner) ? inner[0] : inner;
+        const text: unknown = Array.isArray(inner) ? (inner as unknown[])[0] : inner;
         if (typeof text === 'string') {
           for (const match of text.matchAll(/\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}/g)) found.add(match[1]!);
         }

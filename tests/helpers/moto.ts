@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 
 import { parseAwsEnv, type AwsEnv } from '../../lib/env.ts';
 import { cacheDir, freePort, startProcess, stopProcesses, waitFor } from '../testenv/processes.ts';
@@ -23,21 +24,38 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-/** Starts a private moto server on a free loopback port and waits until it answers. */
-export async function startMoto(): Promise<Moto> {
+/**
+ * Starts a private moto server on a free loopback port and waits until it answers. It runs with
+ * the CloudFormation resource types moto does not parse itself (scripts/testenv/moto_extras.py).
+ * With `iam`, moto authorises every request after the set-up against the caller's IAM policies:
+ * the credentials returned are then an administrator's, created in that set-up.
+ */
+export async function startMoto(options: { iam?: boolean } = {}): Promise<Moto> {
   const binary = motoServerPath();
   if (!existsSync(binary)) {
     throw new Error(`moto_server not found at ${binary}: run scripts/testenv/moto.sh (scripts/test.sh does)`);
   }
   const workDir = mkdtempSync(join(tmpdir(), 'kubemend-moto-'));
   const port = await freePort();
-  const moto = startProcess('moto', binary, ['-H', '127.0.0.1', '-p', String(port)], workDir);
+  const launcher = join(import.meta.dirname, '../../scripts/testenv/moto_server.py');
+  const moto = startProcess(
+    'moto',
+    join(dirname(binary), 'python'),
+    [launcher, '-H', '127.0.0.1', '-p', String(port)],
+    workDir,
+    {
+      env: options.iam === true ? { INITIAL_NO_AUTH_ACTION_COUNT: String(ADMIN_SETUP.length) } : {},
+    },
+  );
   const endpoint = `http://127.0.0.1:${port}`;
   await waitFor(moto, async () => (await fetch(`${endpoint}/moto-api/`)).ok, 30_000);
   const clientOptions = {
     endpoint,
     region: 'eu-west-1',
-    credentials: { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
+    credentials:
+      options.iam === true
+        ? await createAdministrator(endpoint)
+        : { accessKeyId: 'emulator', secretAccessKey: 'emulator' },
   };
   return {
     endpoint,
@@ -54,4 +72,30 @@ export async function startMoto(): Promise<Moto> {
       rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The unchecked requests that make the administrator; every request after them is checked. */
+const ADMIN_SETUP = ['CreateUser', 'PutUserPolicy', 'CreateAccessKey'] as const;
+
+async function createAdministrator(endpoint: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const iam = new IAMClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'set-up', secretAccessKey: 'set-up' },
+  });
+  const UserName = 'kubemend-test-administrator';
+  await iam.send(new CreateUserCommand({ UserName }));
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName,
+      PolicyName: 'administrator',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+      }),
+    }),
+  );
+  const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName }));
+  iam.destroy();
+  return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
 }

@@ -54,11 +54,15 @@ export function startProcess(
   command: string,
   args: string[],
   workDir: string,
-  options: { appendLog?: boolean } = {},
+  options: { appendLog?: boolean; env?: Record<string, string> } = {},
 ): Managed {
   const log = join(workDir, `${name}.log`);
   const stream = createWriteStream(log, { flags: options.appendLog === true ? 'a' : 'w' });
-  const child = spawn(command, args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: workDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
+  });
   child.stdout?.pipe(stream);
   child.stderr?.pipe(stream);
   if (child.pid !== undefined) {

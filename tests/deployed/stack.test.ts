@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ApiGatewayV2Client, GetIntegrationCommand, GetRoutesCommand } from '@aws-sdk/client-apigatewayv2';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+} from '@aws-sdk/client-lambda';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+
+import { deployStack, type DeployedStack } from '../testenv/deployed.ts';
+
+/**
+ * The real serverless.yml, packaged and deployed with `osls deploy --stage dev` to the AWS
+ * emulator with IAM authorisation on: what the deploy created, read back through each service's
+ * API as it would be from AWS. The resource types the emulator's CloudFormation does not parse
+ * are created through its service backends (scripts/testenv/moto_extras.py; the README names them).
+ */
+let stack: DeployedStack;
+
+beforeAll(async () => {
+  const deployed = await deployStack('dev');
+  stack = deployed;
+  console.log(
+    `osls deploy --stage dev to the emulator: ${deployed.deployMs} ms, ${deployed.resources.length} resources`,
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const client = <T>(make: new (options: typeof stack.moto.clientOptions) => T): T =>
+  new make({ ...stack.moto.clientOptions, region: stack.region });
+
+/** The packaged template's resources the stage creates (its conditions evaluated for dev). */
+function expectedResources(): [string, string][] {
+  const off = new Set(['HasEksCluster']);
+  return Object.entries(stack.template.Resources)
+    .filter(([, resource]) => {
+      const condition = (resource as { Condition?: string }).Condition;
+      return condition === undefined || !off.has(condition);
+    })
+    .map(([id, resource]) => [id, resource.Type]);
+}
+
+const FUNCTIONS = ['Receiver', 'Detector', 'Remediator', 'Audit'] as const;
+
+describe('serverless.yml deployed to the emulator', () => {
+  it('creates every resource of the packaged template, each with a physical ID', () => {
+    expect(stack.template.Conditions).toHaveProperty('HasEksCluster');
+    const created = new Map(stack.resources.map((r) => [r.LogicalResourceId!, r]));
+
+    for (const [id, type] of expectedResources()) {
+      // The emulator gives a Lambda permission no physical ID (AWS gives it the statement's ID).
+      const physical = type === 'AWS::Lambda::Permission' || Boolean(created.get(id)?.PhysicalResourceId);
+      expect({ id, type: created.get(id)?.ResourceType, physical }).toEqual({ id, type, physical: true });
+    }
+    expect(stack.resources.length).toBe(expectedResources().length);
+  });
+
+  it('refuses a request the emulator cannot authenticate: IAM is enforced', async () => {
+    const stranger = new IAMClient({
+      ...stack.moto.clientOptions,
+      credentials: { accessKeyId: 'AKIANOTAKEY000000000', secretAccessKey: 'nope' },
+    });
+
+    await expect(stranger.send(new GetUserCommand({}))).rejects.toThrow(/InvalidClientTokenId|security token/i);
+  });
+
+  // The architecture is not compared: the emulator reports x86_64 whatever the template says (arm64).
+  it('gives each function its own role, the Node 24 runtime, and the memory and timeout declared', async () => {
+    const lambda = client(LambdaClient);
+    const roles = new Set<string>();
+    for (const name of FUNCTIONS) {
+      const declared = stack.template.Resources[`${name}LambdaFunction`]!.Properties as {
+        MemorySize: number;
+        Timeout: number;
+        Handler: string;
+      };
+      const config = await lambda.send(
+        new GetFunctionConfigurationCommand({ FunctionName: stack.physicalId(`${name}LambdaFunction`) }),
+      );
+
+      expect(config).toMatchObject({
+        Runtime: 'nodejs24.x',
+        MemorySize: declared.MemorySize,
+        Timeout: declared.Timeout,
+        Handler: declared.Handler,
+      });
+      expect(config.Role).toMatch(new RegExp(`:role/${stack.physicalId(`${name}Role`)}$`));
+      expect(config.Environment?.Variables).toMatchObject({ KUBEMEND_LOG_LEVEL: expect.any(String) });
+      roles.add(config.Role!);
+    }
+    expect(roles.size).toBe(FUNCTIONS.length);
+  });
+
+  it('feeds the workers from their queues through the live aliases, with partial batch answers', async () => {
+    const lambda = client(LambdaClient);
+    const sqs = client(SQSClient);
+    const mappings = (await lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings ?? [];
+
+    for (const [name, queue, batch] of [
+      ['Detector', 'AlertQueue', 5],
+      ['Remediator', 'PlanQueue', 1],
+    ] as const) {
+      const alias = await lambda.send(
+        new GetAliasCommand({ FunctionName: stack.physicalId(`${name}LambdaFunction`), Name: 'live' }),
+      );
+      const url = stack.physicalId(queue);
+      const attributes = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] })))
+        .Attributes!;
+      const mapping = mappings.find((m) => m.EventSourceArn === attributes.QueueArn);
+
+      expect(mapping).toMatchObject({ BatchSize: batch, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+      // The mapping names the alias; the emulator resolves it to the version the alias points at.
+      expect(mapping!.FunctionArn).toMatch(
+        new RegExp(`:${stack.physicalId(`${name}LambdaFunction`)}:(live|${alias.FunctionVersion})$`),
+      );
+      const redrive = JSON.parse(attributes.RedrivePolicy!) as { maxReceiveCount: number; deadLetterTargetArn: string };
+      expect(redrive.maxReceiveCount).toBe(5);
+      expect(redrive.deadLetterTargetArn).toMatch(
+        new RegExp(
+          `:${name === 'Detector' ? 'kubemend-dev-AlertDeadLetterQueue' : 'kubemend-dev-PlanDeadLetterQueue'}-`,
+        ),
+      );
+      // AWS refuses an event source mapping whose queue hides a message for less than the function may run.
+      const timeout = (stack.template.Resources[`${name}LambdaFunction`]!.Properties as { Timeout: number }).Timeout;
+      expect(Number(attributes.VisibilityTimeout)).toBeGreaterThanOrEqual(timeout);
+    }
+  });
+
+  it('routes POST /alerts of the HTTP API to the receiver’s live alias (payload 2.0)', async () => {
+    const api = client(ApiGatewayV2Client);
+    const apiId = stack.physicalId('HttpApi');
+    const routes = (await api.send(new GetRoutesCommand({ ApiId: apiId }))).Items ?? [];
+
+    expect(routes.map((route) => route.RouteKey)).toEqual(['POST /alerts']);
+    const integrationId = routes[0]!.Target!.replace(/^integrations\//, '');
+    const integration = await api.send(new GetIntegrationCommand({ ApiId: apiId, IntegrationId: integrationId }));
+    expect(integration).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+    expect(integration.IntegrationUri).toMatch(
+      new RegExp(`:function:${stack.physicalId('ReceiverLambdaFunction')}:live$`),
+    );
+  });
+
+  it('raises its alarms on the dead-letter queues and the functions’ errors', async () => {
+    const alarms = (await client(CloudWatchClient).send(new DescribeAlarmsCommand({}))).MetricAlarms ?? [];
+    const byName = new Map(alarms.map((alarm) => [alarm.AlarmName, alarm]));
+
+    for (const id of ['AlertDeadLetterAlarm', 'PlanDeadLetterAlarm', 'FunctionErrorsAlarm']) {
+      expect(byName.has(stack.physicalId(id))).toBe(true);
+    }
+    const dead = byName.get(stack.physicalId('AlertDeadLetterAlarm'))!;
+    expect(dead).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' });
+  });
+});
