@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiGatewayV2Client, GetIntegrationCommand, GetRoutesCommand } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
@@ -9,8 +11,16 @@ import {
   ListEventSourceMappingsCommand,
 } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+
+import { loadAgentConfig } from '../../lib/config/agent-config.ts';
+import { parameterValue } from '../../lib/config/parameter-value.ts';
+import { loadFunctionConfig } from '../../lib/lambda/config-source.ts';
+import { createSsmParameterStore, ssmClient } from '../../lib/secrets/parameters.ts';
 
 import { deployStack, type DeployedStack } from '../testenv/deployed.ts';
+
+const PROD_CONFIG = 'config/stages/prod/agent_config.yaml';
 
 /**
  * The real serverless.yml, packaged and deployed with `osls deploy --stage dev` to the AWS
@@ -155,5 +165,28 @@ describe('serverless.yml deployed to the emulator', () => {
     }
     const dead = byName.get(stack.physicalId('AlertDeadLetterAlarm'))!;
     expect(dead).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' });
+  });
+  it('reads the prod config from its SSM parameter as the pipeline writes it, and fails a cold start on a missing one', async () => {
+    const { value, tier } = parameterValue(readFileSync(PROD_CONFIG, 'utf8'), PROD_CONFIG);
+    await client(SSMClient).send(
+      new PutParameterCommand({
+        Name: '/kubemend/prod/agent-config',
+        Type: 'String',
+        Tier: tier,
+        Value: value,
+        Overwrite: true,
+      }),
+    );
+    const parameters = createSsmParameterStore(ssmClient(stack.moto.awsEnv));
+    const vars = { KUBEMEND_CONFIG_PATH: PROD_CONFIG };
+
+    await expect(
+      loadFunctionConfig({ ...vars, KUBEMEND_CONFIG_PARAMETER: '/kubemend/prod/agent-config' }, parameters),
+    ).resolves.toEqual(loadAgentConfig(PROD_CONFIG));
+    await expect(
+      loadFunctionConfig({ ...vars, KUBEMEND_CONFIG_PARAMETER: '/kubemend/prod/missing' }, parameters),
+    ).rejects.toThrow(
+      'cannot read agent config from SSM parameter /kubemend/prod/missing: it does not exist or has no value',
+    );
   });
 });

@@ -1,17 +1,37 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
 import type { Command } from 'commander';
 
 import { loadAgentConfig } from '../../config/agent-config.ts';
+import { parameterValue, SSM_VALUE_BYTES } from '../../config/parameter-value.ts';
 import { ConfigError } from '../../errors.ts';
 import { loadModelConfig } from '../../models/model-config.ts';
 import type { CliContext } from '../context.ts';
 
 export function configCommand(program: Command, ctx: CliContext): void {
   const { io } = ctx;
-  program
-    .command('config')
-    .description('check the agent configuration')
+  const config = program.command('config').description('check the agent configuration, and write it for SSM');
+  config
+    .command('export')
+    .description(
+      'validate agent_config.yaml and write it as its SSM parameter holds it (no comments) to --to; prints the SSM tier that holds it (Standard, Advanced); exits 2 when it is invalid or no tier holds it',
+    )
+    .argument('[file]', 'the configuration file', ctx.defaultConfig)
+    .requiredOption('--to <file>', 'where to write the value')
+    .action((file: string, options: { to: string }) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new ConfigError(`cannot read agent config ${file}: ${(error as Error).message}`, { cause: error });
+      }
+      const { value, tier, bytes } = parameterValue(text, file);
+      writeFileSync(options.to, value);
+      io.stderr(`${file}: ${bytes} bytes without comments, ${tier} tier (${SSM_VALUE_BYTES[tier]} bytes)\n`);
+      io.stdout(`${tier}\n`);
+    });
+  config
     .command('validate')
     .description(
       'validate agent_config.yaml (or model_config.yaml): types, names, and that every mapped fix can answer its anomaly; prints every problem with its path, exits 1 if there is one',
