@@ -17,6 +17,12 @@ export interface RegistryProviderOptions {
   kubeContext?: string;
   /** Where kubeconfig files are (lib/env.ts KubeconfigEnvSchema), for kubeconfig entries and an empty registry. */
   kubeconfig: KubeconfigEnv;
+  /**
+   * With no registry: the current kubeconfig context (`kubeconfig`, the CLI and `kubemend serve`
+   * on a laptop), or none (`none`, the functions: a Lambda has no kubeconfig, and every alert
+   * is then recorded `unknown-cluster`, saying how to register the cluster).
+   */
+  withoutRegistry?: 'kubeconfig' | 'none';
   /** The base AWS identity; the SDK's default chain (the function's role) when undefined. */
   credentials?: AwsCredentialIdentityProvider;
   clock?: () => Date;
@@ -27,9 +33,17 @@ export interface RegistryProviderOptions {
  * with an IAM-derived token (through the entry's role for this identity, when set, for clusters
  * in other accounts), a kubeconfig entry through its context. An alert without a cluster label
  * goes to `defaultCluster`; a name the registry does not know fails with ClusterUnknownError and
- * is never guessed. With no registry at all, every alert goes to the current kubeconfig context.
+ * is never guessed. With no registry at all, every alert goes to the current kubeconfig context,
+ * or, for the functions (`withoutRegistry: 'none'`), nowhere.
  */
 export function createRegistryProvider(config: AgentConfig, options: RegistryProviderOptions): KubeProvider {
+  if (config.clusters.length === 0 && options.withoutRegistry === 'none') {
+    return async (name) => {
+      throw new ClusterUnknownError(
+        `no cluster is registered in this deployment's config, so ${name === undefined ? 'an alert without a cluster label' : `cluster "${name}"`} cannot be reached: add it under clusters (docs/runbooks/onboarding-a-cluster.md)`,
+      );
+    };
+  }
   if (config.clusters.length === 0) {
     return createKubeconfigProvider({
       context: options.kubeContext,

@@ -132,7 +132,12 @@ function workerPorts(env: NodeJS.ProcessEnv, vars: WorkerVars, name: string) {
     ports,
     dynamo: dynamoClient,
     kube: (identity: KubeIdentity) => (config: AgentConfig) =>
-      createRegistryProvider(config, { identity, timeoutMs: vars.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000, kubeconfig }),
+      createRegistryProvider(config, {
+        identity,
+        timeoutMs: vars.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
+        kubeconfig,
+        withoutRegistry: 'none',
+      }),
     metricsFor: (modelPath: string) => (config: AgentConfig) =>
       metricsSources(
         (cluster) =>

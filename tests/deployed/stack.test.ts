@@ -13,12 +13,16 @@ import {
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
+import { alertId } from '../../lib/alert/identity.ts';
+import { parseWebhook } from '../../lib/alert/schema.ts';
 import { loadAgentConfig } from '../../lib/config/agent-config.ts';
+import { createDynamoOutcomeStore } from '../../lib/store/dynamodb-outcome-store.ts';
 import { parameterValue } from '../../lib/config/parameter-value.ts';
 import { loadFunctionConfig } from '../../lib/lambda/config-source.ts';
 import { createSsmParameterStore, ssmClient } from '../../lib/secrets/parameters.ts';
 
 import { deployStack, type DeployedStack } from '../testenv/deployed.ts';
+import { httpApiEvent, LambdaDriver } from '../testenv/lambda-driver.ts';
 
 const PROD_CONFIG = 'config/stages/prod/agent_config.yaml';
 
@@ -29,16 +33,19 @@ const PROD_CONFIG = 'config/stages/prod/agent_config.yaml';
  * are created through its service backends (scripts/testenv/moto_extras.py; the README names them).
  */
 let stack: DeployedStack;
+let driver: LambdaDriver;
 
 beforeAll(async () => {
   const deployed = await deployStack('dev');
   stack = deployed;
+  driver = new LambdaDriver(deployed);
   console.log(
     `osls deploy --stage dev to the emulator: ${deployed.deployMs} ms, ${deployed.resources.length} resources`,
   );
 }, 300_000);
 
 afterAll(async () => {
+  await driver?.stop();
   await stack?.stop();
 });
 
@@ -189,4 +196,65 @@ describe('serverless.yml deployed to the emulator', () => {
       'cannot read agent config from SSM parameter /kubemend/prod/missing: it does not exist or has no value',
     );
   });
+});
+
+const TOKEN = 'deployed-stack-webhook-credential';
+
+describe('the deployed functions, run as Lambda runs them', () => {
+  it('takes an alert through the HTTP API route, the alert queue and the detector to its record in DynamoDB', async () => {
+    // The README's first deploy step: the webhook credential as a SecureString.
+    await client(SSMClient).send(
+      new PutParameterCommand({
+        Name: '/kubemend/dev/webhook-token',
+        Type: 'SecureString',
+        Value: TOKEN,
+        Overwrite: true,
+      }),
+    );
+    const body = readFileSync('tests/fixtures/alerts/crashlooping-single.json', 'utf8');
+    const post = (authorization: string) =>
+      driver.invoke(
+        'Receiver',
+        httpApiEvent(stack, {
+          method: 'POST',
+          path: '/alerts',
+          headers: { 'content-type': 'application/json', authorization },
+          body,
+        }),
+      );
+
+    const refused = await post('Bearer not-the-credential');
+    const accepted = await post(`Bearer ${TOKEN}`);
+
+    expect(refused).toMatchObject({ ok: true, coldStart: true, value: { statusCode: 401 } });
+    expect(accepted).toMatchObject({ ok: true, coldStart: false, value: { statusCode: 202 } });
+    expect(JSON.parse((accepted as { value: { body: string } }).value.body)).toMatchObject({ accepted: 1 });
+
+    const queueUrl = stack.physicalId('AlertQueue');
+    const { QueueArn } = (
+      await client(SQSClient).send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes as { QueueArn: string };
+    const polled = await driver.pollQueue('Detector', queueUrl, QueueArn, 5);
+
+    expect({ messages: polled.messages.length, failed: polled.failed, result: polled.result?.ok }).toEqual({
+      messages: 1,
+      failed: [],
+      result: true,
+    });
+    const alert = parseWebhook(JSON.parse(body)).alerts[0]!;
+    const store = createDynamoOutcomeStore(stack.moto.dynamodb(), {
+      tableName: stack.physicalId('OutcomesTable'),
+      retentionDays: 30,
+    });
+    // The shipped dev config registers no cluster: the alert's cluster is unknown, and the record says what to do.
+    expect(await store.get(alertId(alert))).toMatchObject({
+      stage: 'done',
+      cluster: 'prod-eu-west-1',
+      result: 'unknown-cluster',
+      reason: expect.stringMatching(
+        /^no cluster is registered in this deployment's config, so cluster "prod-eu-west-1" cannot be reached: add it under clusters/,
+      ),
+      trigger: { kind: 'alert', receiver: 'kubemend' },
+    });
+  }, 120_000);
 });

@@ -68,7 +68,7 @@ beforeEach(() => {
 });
 
 describe('detector Lambda through its middy chain', () => {
-  it('claims a new alert instance with a conditional write and records the unreachable cluster', async () => {
+  it('claims a new alert instance with a conditional write and records a cluster no registry names as unknown', async () => {
     dynamo.on(PutCommand).resolves({});
     dynamo.on(UpdateCommand).resolves({});
     const alert = alertFixture();
@@ -85,8 +85,9 @@ describe('detector Lambda through its middy chain', () => {
     const update = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(update.ConditionExpression).toBe('attempts = :mine');
     const saved = JSON.parse(update.ExpressionAttributeValues![':doc'] as string) as { result: string; reason: string };
-    expect(saved.result).toBe('cluster-unreachable');
-    expect(saved.reason).toContain('/nonexistent/kubeconfig');
+    // A function has no kubeconfig to fall back on: with no cluster registered, none is reached.
+    expect(saved.result).toBe('unknown-cluster');
+    expect(saved.reason).toContain('no cluster is registered in this deployment');
     expect(planBatches()).toHaveLength(0);
   });
 
@@ -139,7 +140,7 @@ describe('detector Lambda through its middy chain', () => {
       { itemIdentifier: 'garbled' },
       { itemIdentifier: 'throttled' },
     ]);
-    // The good record was claimed and recorded (its cluster is unreachable here); the throttled one left nothing.
+    // The good record was claimed and recorded (its cluster is not registered here); the throttled one left nothing.
     const saved = dynamo.commandCalls(UpdateCommand).map(
       (call) =>
         JSON.parse(call.args[0].input.ExpressionAttributeValues![':doc'] as string) as {
@@ -148,7 +149,7 @@ describe('detector Lambda through its middy chain', () => {
         },
     );
     expect(saved).toEqual([
-      expect.objectContaining({ id: `aaaa000000000001@${good.startsAt}`, result: 'cluster-unreachable' }),
+      expect.objectContaining({ id: `aaaa000000000001@${good.startsAt}`, result: 'unknown-cluster' }),
     ]);
   });
 });

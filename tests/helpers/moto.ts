@@ -21,6 +21,8 @@ export interface Moto {
   clientOptions: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   /** The environment kubemend's own AWS JSON clients (SQS, SSM) take, pointed at this emulator. */
   awsEnv: AwsEnv;
+  /** The server's log (its requests, and a traceback for each 500). */
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startMoto(options: { iam?: boolean } = {}): Promise<Moto> 
       AWS_ENDPOINT_URL: endpoint,
     }),
     dynamodb: () => new DynamoDBClient(clientOptions),
+    logFile: moto.log,
     stop: async () => {
       await stopProcesses([moto]);
       rmSync(workDir, { recursive: true, force: true });

@@ -77,6 +77,22 @@ describe('cluster registry provider', () => {
     );
   });
 
+  it('reaches no cluster for the functions when none is registered, and says how to register one', async () => {
+    const provide = createRegistryProvider(testConfig({ clusters: [], rules: [] }), {
+      identity: 'detector',
+      timeoutMs: 1_000,
+      kubeconfig: noKubeconfig,
+      withoutRegistry: 'none',
+    });
+
+    await expect(provide('prod-eu-west-1')).rejects.toThrow(
+      new ClusterUnknownError(
+        `no cluster is registered in this deployment's config, so cluster "prod-eu-west-1" cannot be reached: add it under clusters (docs/runbooks/onboarding-a-cluster.md)`,
+      ),
+    );
+    await expect(provide(undefined)).rejects.toThrow(/so an alert without a cluster label cannot be reached/);
+  });
+
   it('sends an alert without a cluster label to the default cluster, and refuses it when there is none', async () => {
     const withDefault = createRegistryProvider(registry({ defaultCluster: 'prod-eu-west-1' }), {
       identity: 'detector',

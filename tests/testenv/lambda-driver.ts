@@ -1,0 +1,405 @@
+import { fork, execFile, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { CreateRoleCommand, GetUserCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+
+import type { DeployedStack } from './deployed.ts';
+
+const run = promisify(execFile);
+const BOOTSTRAP = join(import.meta.dirname, 'lambda-bootstrap.ts');
+
+/** A function as deployed: its configuration from the emulator, its code unpacked from the zip it holds. */
+export interface DeployedFunction {
+  name: string;
+  handler: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  roleArn: string;
+  environment: Record<string, string>;
+  codeDir: string;
+}
+
+/** What an invocation answered: the handler's value, or the error Lambda would report. */
+export type InvokeResult =
+  | { ok: true; value: unknown; coldStart: boolean }
+  | { ok: false; error: { errorType: string; errorMessage: string }; coldStart: boolean };
+
+/**
+ * Runs the deployed functions as the Lambda service does, on the project's Node 24: each
+ * execution environment is a process started in the function's unpacked code with its
+ * environment and its role's credentials, which loads the handler once and then runs one event at
+ * a time with a context that holds the function's deadline; an invocation past the timeout kills
+ * its environment, as Lambda does. More events at once start more environments, up to the
+ * function's concurrency.
+ *
+ * Credentials: each function runs as a role of its own made from the deployed one with the same
+ * actions on every resource. The emulator authorises actions only (not resources or conditions;
+ * see the README), and a statement naming its resources would never match there; an action the
+ * deployed role lacks is still an AccessDenied.
+ */
+export class LambdaDriver {
+  private readonly pools = new Map<string, Pool>();
+  private readonly work = mkdtempSync(join(tmpdir(), 'kubemend-lambda-'));
+
+  private readonly stack: DeployedStack;
+
+  constructor(stack: DeployedStack) {
+    this.stack = stack;
+  }
+
+  private client<T>(make: new (options: DeployedStack['moto']['clientOptions']) => T): T {
+    return new make({ ...this.stack.moto.clientOptions, region: this.stack.region });
+  }
+
+  /** The deployed function behind a logical name (`Receiver`), unpacked once. */
+  async function(logical: string): Promise<DeployedFunction> {
+    const lambda = this.client(LambdaClient);
+    const name = this.stack.physicalId(`${logical}LambdaFunction`);
+    const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    const code = (this.stack.template.Resources[`${logical}LambdaFunction`]!.Properties as { Code: { S3Key: string } })
+      .Code;
+    const object = await this.client(S3Client).send(
+      new GetObjectCommand({ Bucket: this.stack.physicalId('ServerlessDeploymentBucket'), Key: code.S3Key }),
+    );
+    const zip = join(this.work, `${logical}.zip`);
+    writeFileSync(zip, await object.Body!.transformToByteArray());
+    const codeDir = join(this.work, logical);
+    await run('python3', ['-m', 'zipfile', '-e', zip, codeDir]);
+    return {
+      name,
+      handler: config.Handler!,
+      memoryMb: config.MemorySize!,
+      timeoutSeconds: config.Timeout!,
+      roleArn: config.Role!,
+      environment: config.Environment?.Variables ?? {},
+      codeDir,
+    };
+  }
+
+  /** Invokes the function once, in an idle environment of it or a new one (a cold start). */
+  async invoke(logical: string, event: unknown, options: { concurrency?: number } = {}): Promise<InvokeResult> {
+    let pool = this.pools.get(logical);
+    if (pool === undefined) {
+      const deployed = await this.function(logical);
+      pool = new Pool(deployed, await this.credentialsFor(logical), this.stack, options.concurrency);
+      this.pools.set(logical, pool);
+    }
+    return pool.invoke(event);
+  }
+
+  /**
+   * Plays an SQS event source mapping once: receives up to `batchSize` messages as the mapping
+   * would, invokes the function with them, and deletes what the answer does not report failed
+   * (ReportBatchItemFailures); a failed message reappears after the queue's visibility timeout.
+   */
+  async pollQueue(
+    logical: string,
+    queueUrl: string,
+    queueArn: string,
+    batchSize: number,
+  ): Promise<{ messages: Message[]; result?: InvokeResult; failed: string[] }> {
+    const sqs = this.client(SQSClient);
+    const received = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: batchSize,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 1,
+      }),
+    );
+    const messages = received.Messages ?? [];
+    if (messages.length === 0) return { messages, failed: [] };
+    const event = {
+      Records: messages.map((message) => ({
+        messageId: message.MessageId,
+        receiptHandle: message.ReceiptHandle,
+        body: message.Body,
+        attributes: message.Attributes ?? {},
+        messageAttributes: message.MessageAttributes ?? {},
+        md5OfBody: message.MD5OfBody,
+        eventSource: 'aws:sqs',
+        eventSourceARN: queueArn,
+        awsRegion: this.stack.region,
+      })),
+    };
+    const result = await this.invoke(logical, event);
+    // A failed invocation fails the whole batch; otherwise only the items it names.
+    const failed = result.ok
+      ? ((result.value as { batchItemFailures?: { itemIdentifier: string }[] } | null)?.batchItemFailures ?? []).map(
+          (item) => item.itemIdentifier,
+        )
+      : messages.map((message) => message.MessageId!);
+    const done = messages.filter((message) => !failed.includes(message.MessageId!));
+    if (done.length > 0) {
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })),
+        }),
+      );
+    }
+    return { messages, result, failed };
+  }
+
+  private async credentialsFor(logical: string): Promise<Credentials> {
+    const iam = this.client(IAMClient);
+    // The deployed role's actions, read from the template the deploy sent: the emulator keeps a
+    // CloudFormation role's inline policies in Python's notation, not as JSON.
+    const role = this.stack.template.Resources[`${logical}Role`]!.Properties as {
+      Policies?: { PolicyDocument: { Statement: { Effect: string; Action: string | string[] }[] } }[];
+    };
+    const statements = (role.Policies ?? [])
+      .flatMap((policy) => policy.PolicyDocument.Statement)
+      .filter((statement) => statement.Effect === 'Allow')
+      .map((statement) => ({ Effect: 'Allow', Action: withBatchNames([statement.Action].flat()), Resource: '*' }));
+    const { User } = await iam.send(new GetUserCommand({}));
+    const mirror = `kubemend-test-${logical.toLowerCase()}-actions`;
+    const created = await iam.send(
+      new CreateRoleCommand({
+        RoleName: mirror,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: User!.Arn }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: mirror,
+        PolicyName: 'actions',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+      }),
+    );
+    const session = await this.client(STSClient).send(
+      new AssumeRoleCommand({ RoleArn: created.Role!.Arn, RoleSessionName: `kubemend-${logical.toLowerCase()}` }),
+    );
+    return {
+      accessKeyId: session.Credentials!.AccessKeyId!,
+      secretAccessKey: session.Credentials!.SecretAccessKey!,
+      sessionToken: session.Credentials!.SessionToken!,
+    };
+  }
+
+  /** What the function's environments printed (their log lines). */
+  logs(logical: string): string {
+    return this.pools.get(logical)?.logs() ?? '';
+  }
+
+  /** Stops every execution environment and removes the unpacked code. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.stop()));
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * AWS authorises an SQS batch call by its single-message action (SendMessageBatch needs
+ * sqs:SendMessage); the emulator by the call's own name. Granting the single action grants both.
+ */
+function withBatchNames(actions: string[]): string[] {
+  const batch = {
+    'sqs:SendMessage': 'sqs:SendMessageBatch',
+    'sqs:DeleteMessage': 'sqs:DeleteMessageBatch',
+    'sqs:ChangeMessageVisibility': 'sqs:ChangeMessageVisibilityBatch',
+  } as Record<string, string>;
+  return actions.flatMap((action) => (batch[action] === undefined ? [action] : [action, batch[action]]));
+}
+
+interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+interface Environment {
+  child: ChildProcess;
+  busy: boolean;
+  ready: Promise<void>;
+}
+
+/** The execution environments of one function. */
+class Pool {
+  private readonly environments: Environment[] = [];
+  private readonly waiting: (() => void)[] = [];
+
+  private readonly fn: DeployedFunction;
+  private readonly credentials: Credentials;
+  private readonly stack: DeployedStack;
+  private readonly concurrency: number;
+
+  constructor(fn: DeployedFunction, credentials: Credentials, stack: DeployedStack, concurrency = 10) {
+    this.fn = fn;
+    this.credentials = credentials;
+    this.stack = stack;
+    this.concurrency = concurrency;
+  }
+
+  private start(): Environment {
+    const child = fork(BOOTSTRAP, [], {
+      cwd: this.fn.codeDir,
+      execPath: process.execPath,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        TZ: ':UTC',
+        LANG: 'en_US.UTF-8',
+        ...this.fn.environment,
+        _HANDLER: this.fn.handler,
+        LAMBDA_TASK_ROOT: this.fn.codeDir,
+        AWS_LAMBDA_FUNCTION_NAME: this.fn.name,
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(this.fn.memoryMb),
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${this.fn.name}`,
+        AWS_REGION: this.stack.region,
+        AWS_DEFAULT_REGION: this.stack.region,
+        AWS_ENDPOINT_URL: this.stack.moto.endpoint,
+        AWS_ACCESS_KEY_ID: this.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: this.credentials.secretAccessKey,
+        AWS_SESSION_TOKEN: this.credentials.sessionToken,
+      },
+    });
+    const environment: Environment = {
+      child,
+      busy: true,
+      ready: new Promise<void>((resolve, reject) => {
+        child.once('message', (message: { type: string; error?: { errorMessage: string } }) =>
+          message.type === 'ready' ? resolve() : reject(new Error(`init failed: ${message.error?.errorMessage}`)),
+        );
+        child.once('exit', (code) => reject(new Error(`environment exited with ${code} during init`)));
+      }),
+    };
+    let output = '';
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    (environment as Environment & { output: () => string }).output = () => output;
+    this.environments.push(environment);
+    return environment;
+  }
+
+  private async acquire(): Promise<{ environment: Environment; coldStart: boolean }> {
+    for (;;) {
+      const idle = this.environments.find((e) => !e.busy && e.child.exitCode === null && e.child.signalCode === null);
+      if (idle !== undefined) {
+        idle.busy = true;
+        return { environment: idle, coldStart: false };
+      }
+      if (this.environments.length < this.concurrency) return { environment: this.start(), coldStart: true };
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  async invoke(event: unknown): Promise<InvokeResult> {
+    const { environment, coldStart } = await this.acquire();
+    try {
+      try {
+        await environment.ready;
+      } catch (error) {
+        return {
+          ok: false,
+          coldStart,
+          error: { errorType: 'Runtime.InitError', errorMessage: (error as Error).message },
+        };
+      }
+      const id = randomUUID();
+      const deadline = Date.now() + this.fn.timeoutSeconds * 1000;
+      return await new Promise<InvokeResult>((resolve) => {
+        const timer = setTimeout(() => {
+          environment.child.kill('SIGKILL');
+          resolve({
+            ok: false,
+            coldStart,
+            error: {
+              errorType: 'Sandbox.Timedout',
+              errorMessage: `Task timed out after ${this.fn.timeoutSeconds} seconds`,
+            },
+          });
+        }, deadline - Date.now());
+        const onMessage = (message: { type: string; id?: string; ok?: boolean; value?: unknown; error?: never }) => {
+          if (message.type !== 'result' || message.id !== id) return;
+          clearTimeout(timer);
+          environment.child.off('message', onMessage);
+          resolve(
+            message.ok === true
+              ? { ok: true, value: message.value, coldStart }
+              : { ok: false, error: message.error!, coldStart },
+          );
+        };
+        environment.child.on('message', onMessage);
+        environment.child.send({ type: 'invoke', id, event, deadline, requestId: id });
+      });
+    } finally {
+      environment.busy = false;
+      if (environment.child.exitCode !== null || environment.child.signalCode !== null) {
+        this.environments.splice(this.environments.indexOf(environment), 1);
+      }
+      this.waiting.shift()?.();
+    }
+  }
+
+  /** What the environments printed (their logs), newest last. */
+  logs(): string {
+    return this.environments.map((e) => (e as Environment & { output: () => string }).output()).join('\n');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.environments.map(
+        (e) =>
+          new Promise<void>((resolve) => {
+            if (e.child.exitCode !== null || e.child.signalCode !== null) return resolve();
+            e.child.once('exit', () => resolve());
+            e.child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}
+
+/** The event the HTTP API (payload format 2.0) sends its integration for one request. */
+export function httpApiEvent(
+  stack: DeployedStack,
+  request: { method: string; path: string; headers: Record<string, string>; body: string },
+): Record<string, unknown> {
+  const now = new Date();
+  const routeKey = `${request.method} ${request.path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: request.path,
+    rawQueryString: '',
+    headers: Object.fromEntries(
+      Object.entries({ ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) }).map(
+        ([name, value]) => [name.toLowerCase(), value],
+      ),
+    ),
+    requestContext: {
+      accountId: '123456789012',
+      apiId: stack.physicalId('HttpApi'),
+      domainName: `${stack.physicalId('HttpApi')}.execute-api.${stack.region}.amazonaws.com`,
+      http: {
+        method: request.method,
+        path: request.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'Alertmanager/0.25.0',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: request.body,
+    isBase64Encoded: false,
+  };
+}
