@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiGatewayV2Client, GetIntegrationCommand, GetRoutesCommand } from '@aws-sdk/client-apigatewayv2';
@@ -10,7 +12,12 @@ import {
   LambdaClient,
   ListEventSourceMappingsCommand,
 } from '@aws-sdk/client-lambda';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 import { alertId } from '../../lib/alert/identity.ts';
@@ -22,7 +29,9 @@ import { loadFunctionConfig } from '../../lib/lambda/config-source.ts';
 import { createSsmParameterStore, ssmClient } from '../../lib/secrets/parameters.ts';
 
 import { deployStack, type DeployedStack } from '../testenv/deployed.ts';
-import { httpApiEvent, LambdaDriver } from '../testenv/lambda-driver.ts';
+import { httpApiEvent, LambdaDriver, serveHttpApi } from '../testenv/lambda-driver.ts';
+import { startAlertmanager } from '../testenv/alertmanager.ts';
+import { stopProcesses } from '../testenv/processes.ts';
 
 const PROD_CONFIG = 'config/stages/prod/agent_config.yaml';
 
@@ -256,5 +265,96 @@ describe('the deployed functions, run as Lambda runs them', () => {
       ),
       trigger: { kind: 'alert', receiver: 'kubemend' },
     });
+  }, 120_000);
+  it('answers a real Alertmanager through the HTTP API route, and the detector records what it sent', async () => {
+    const api = await serveHttpApi(driver, stack, { routes: ['POST /alerts'], function: 'Receiver' });
+    const workDir = mkdtempSync(join(tmpdir(), 'kubemend-deployed-am-'));
+    const alertmanager = await startAlertmanager({
+      workDir,
+      urls: [`${api.url}/alerts`],
+      token: TOKEN,
+      repeatInterval: '1h',
+    });
+    try {
+      const labels = { alertname: 'KubePodCrashLooping', namespace: 'shop', pod: 'cart-0', cluster: 'prod-eu-west-1' };
+      const posted = await fetch(`${alertmanager.url}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([{ labels, annotations: { summary: 'Pod is crash looping.' } }]),
+      });
+      expect(posted.status).toBe(200);
+      const queueUrl = stack.physicalId('AlertQueue');
+      const { QueueArn } = (
+        await client(SQSClient).send(
+          new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+        )
+      ).Attributes as { QueueArn: string };
+      const store = createDynamoOutcomeStore(stack.moto.dynamodb(), {
+        tableName: stack.physicalId('OutcomesTable'),
+        retentionDays: 30,
+      });
+      const deadline = Date.now() + 60_000;
+      let records: Awaited<ReturnType<typeof store.recent>> = [];
+      while (Date.now() < deadline) {
+        await driver.pollQueue('Detector', queueUrl, QueueArn, 5);
+        records = (await store.recent({ limit: 50 })).filter((r) => r.alert.labels.pod === 'cart-0');
+        if (records.length > 0) break;
+      }
+
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({
+        stage: 'done',
+        result: 'unknown-cluster',
+        trigger: { kind: 'alert', receiver: 'kubemend', groupKey: expect.stringContaining('KubePodCrashLooping') },
+      });
+    } finally {
+      await stopProcesses([alertmanager.process]);
+      await api.close();
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+  it('sets a message the detector cannot read aside in the dead-letter queue after 5 receives, which its alarm watches', async () => {
+    const sqs = client(SQSClient);
+    const queueUrl = stack.physicalId('AlertQueue');
+    const { QueueArn } = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes as { QueueArn: string };
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"not":"an alert message"}' }));
+
+    const receives: number[] = [];
+    for (let attempt = 0; attempt < 6; attempt += 1) {
+      const polled = await driver.pollQueue('Detector', queueUrl, QueueArn, 5);
+      receives.push(polled.messages.length);
+      // What the queue's visibility timeout (360 s) would do in time: the failed message reappears.
+      for (const message of polled.messages.filter((m) => polled.failed.includes(m.MessageId!))) {
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: message.ReceiptHandle!,
+            VisibilityTimeout: 0,
+          }),
+        );
+      }
+    }
+
+    // Received and reported failed 5 times (maxReceiveCount), then moved: the sixth receive finds nothing.
+    expect(receives).toEqual([1, 1, 1, 1, 1, 0]);
+    const dead = (
+      await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: stack.physicalId('AlertDeadLetterQueue'),
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      )
+    ).Attributes!;
+    const alarm = (
+      await client(CloudWatchClient).send(
+        new DescribeAlarmsCommand({ AlarmNames: [stack.physicalId('AlertDeadLetterAlarm')] }),
+      )
+    ).MetricAlarms![0]!;
+    expect(Number(dead.ApproximateNumberOfMessages)).toBe(1);
+    // The alarm's metric is the dead-letter queue's visible messages, over a threshold of 0.
+    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
+    expect(Number(dead.ApproximateNumberOfMessages)).toBeGreaterThan(alarm.Threshold!);
   }, 120_000);
 });

@@ -1,4 +1,6 @@
 import { fork, execFile, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -401,5 +403,63 @@ export function httpApiEvent(
     },
     body: request.body,
     isBase64Encoded: false,
+  };
+}
+
+/** API Gateway's HTTP API payload limit: a larger request is answered 413 before any function runs. */
+const HTTP_API_MAX_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The deployed HTTP API on loopback: each request on one of `routes` (`POST /alerts`) becomes a
+ * payload 2.0 event for the `function` the route integrates, and its answer the HTTP answer, as
+ * API Gateway relays a Lambda proxy integration; any other route is 404 and a body over 10 MB
+ * 413, as API Gateway answers them.
+ */
+export async function serveHttpApi(
+  driver: LambdaDriver,
+  stack: DeployedStack,
+  options: { routes: string[]; function: string },
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= HTTP_API_MAX_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () => {
+      const path = (request.url ?? '/').split('?')[0]!;
+      const answer = (status: number, body: string, headers: Record<string, string> = {}) => {
+        response.writeHead(status, { 'content-type': 'application/json', ...headers });
+        response.end(body);
+      };
+      if (!options.routes.includes(`${request.method} ${path}`)) return answer(404, '{"message":"Not Found"}');
+      if (size > HTTP_API_MAX_BYTES) return answer(413, '{"message":"Request Entity Too Large"}');
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).flatMap(([name, value]) =>
+          value === undefined ? [] : [[name, Array.isArray(value) ? value.join(',') : value]],
+        ),
+      );
+      const event = httpApiEvent(stack, {
+        method: request.method ?? 'GET',
+        path,
+        headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      driver.invoke(options.function, event).then(
+        (result) => {
+          if (!result.ok) return answer(500, '{"message":"Internal Server Error"}');
+          const value = result.value as { statusCode: number; headers?: Record<string, string>; body?: string };
+          answer(value.statusCode, value.body ?? '', value.headers ?? {});
+        },
+        () => answer(500, '{"message":"Internal Server Error"}'),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
