@@ -239,11 +239,7 @@ describe('the deployed functions, run as Lambda runs them', () => {
     expect(accepted).toMatchObject({ ok: true, coldStart: false, value: { statusCode: 202 } });
     expect(JSON.parse((accepted as { value: { body: string } }).value.body)).toMatchObject({ accepted: 1 });
 
-    const queueUrl = stack.physicalId('AlertQueue');
-    const { QueueArn } = (
-      await client(SQSClient).send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
-    ).Attributes as { QueueArn: string };
-    const polled = await driver.pollQueue('Detector', queueUrl, QueueArn, 5);
+    const polled = await driver.pollQueue('Detector', 'AlertQueue');
 
     expect({ messages: polled.messages.length, failed: polled.failed, result: polled.result?.ok }).toEqual({
       messages: 1,
@@ -283,12 +279,6 @@ describe('the deployed functions, run as Lambda runs them', () => {
         body: JSON.stringify([{ labels, annotations: { summary: 'Pod is crash looping.' } }]),
       });
       expect(posted.status).toBe(200);
-      const queueUrl = stack.physicalId('AlertQueue');
-      const { QueueArn } = (
-        await client(SQSClient).send(
-          new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-        )
-      ).Attributes as { QueueArn: string };
       const store = createDynamoOutcomeStore(stack.moto.dynamodb(), {
         tableName: stack.physicalId('OutcomesTable'),
         retentionDays: 30,
@@ -296,7 +286,7 @@ describe('the deployed functions, run as Lambda runs them', () => {
       const deadline = Date.now() + 60_000;
       let records: Awaited<ReturnType<typeof store.recent>> = [];
       while (Date.now() < deadline) {
-        await driver.pollQueue('Detector', queueUrl, QueueArn, 5);
+        await driver.pollQueue('Detector', 'AlertQueue');
         records = (await store.recent({ limit: 50 })).filter((r) => r.alert.labels.pod === 'cart-0');
         if (records.length > 0) break;
       }
@@ -316,14 +306,11 @@ describe('the deployed functions, run as Lambda runs them', () => {
   it('sets a message the detector cannot read aside in the dead-letter queue after 5 receives, which its alarm watches', async () => {
     const sqs = client(SQSClient);
     const queueUrl = stack.physicalId('AlertQueue');
-    const { QueueArn } = (
-      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
-    ).Attributes as { QueueArn: string };
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"not":"an alert message"}' }));
 
     const receives: number[] = [];
     for (let attempt = 0; attempt < 6; attempt += 1) {
-      const polled = await driver.pollQueue('Detector', queueUrl, QueueArn, 5);
+      const polled = await driver.pollQueue('Detector', 'AlertQueue');
       receives.push(polled.messages.length);
       // What the queue's visibility timeout (360 s) would do in time: the failed message reappears.
       for (const message of polled.messages.filter((m) => polled.failed.includes(m.MessageId!))) {

@@ -8,9 +8,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { CreateRoleCommand, GetUserCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
 import type { DeployedStack } from './deployed.ts';
@@ -98,16 +104,17 @@ export class LambdaDriver {
   }
 
   /**
-   * Plays an SQS event source mapping once: receives up to `batchSize` messages as the mapping
-   * would, invokes the function with them, and deletes what the answer does not report failed
-   * (ReportBatchItemFailures); a failed message reappears after the queue's visibility timeout.
+   * Plays the SQS event source mapping from `queue` (a logical ID) once, as deployed: receives up
+   * to the mapping's batch size, invokes the function it names with them, and deletes what the
+   * answer does not report failed (ReportBatchItemFailures); a failed message reappears after the
+   * queue's visibility timeout.
    */
   async pollQueue(
     logical: string,
-    queueUrl: string,
-    queueArn: string,
-    batchSize: number,
+    queue: string,
   ): Promise<{ messages: Message[]; result?: InvokeResult; failed: string[] }> {
+    const queueUrl = this.stack.physicalId(queue);
+    const { queueArn, batchSize } = await this.mapping(queueUrl);
     const sqs = this.client(SQSClient);
     const received = await sqs.send(
       new ReceiveMessageCommand({
@@ -150,6 +157,24 @@ export class LambdaDriver {
       );
     }
     return { messages, result, failed };
+  }
+
+  private readonly mappings = new Map<string, { queueArn: string; batchSize: number }>();
+
+  /** The queue's ARN and the batch size of the event source mapping that reads it. */
+  private async mapping(queueUrl: string): Promise<{ queueArn: string; batchSize: number }> {
+    const known = this.mappings.get(queueUrl);
+    if (known !== undefined) return known;
+    const { Attributes } = await this.client(SQSClient).send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const queueArn = Attributes!.QueueArn!;
+    const { EventSourceMappings = [] } = await this.client(LambdaClient).send(new ListEventSourceMappingsCommand({}));
+    const mapping = EventSourceMappings.find((m) => m.EventSourceArn === queueArn);
+    if (mapping === undefined) throw new Error(`no event source mapping reads ${queueUrl}`);
+    const found = { queueArn, batchSize: mapping.BatchSize! };
+    this.mappings.set(queueUrl, found);
+    return found;
   }
 
   private async credentialsFor(logical: string): Promise<Credentials> {
