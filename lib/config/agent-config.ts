@@ -255,6 +255,13 @@ export const AgentConfigSchema = z
     ];
     for (const [path, allow] of allowLists) {
       allow?.forEach((namespace, index) => {
+        if (namespace.slice(0, -1).includes('*')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, index],
+            message: `"${namespace}": a pattern may end with * (team-*), or be * alone; nothing else matches`,
+          });
+        }
         if (CONTROL_PLANE_NAMESPACES.includes(namespace)) {
           ctx.addIssue({
             code: 'custom',

@@ -202,7 +202,7 @@ function compareRule(
   }
 }
 
-/** Namespaces: a deny entry removed, an allow entry added, or the allow-list dropped, opens more. */
+/** Namespaces: a deny entry removed, an allow entry or an allow-list added, opens more. */
 function compareFilter(
   path: string,
   before: NamespaceFilter | undefined,
@@ -224,12 +224,28 @@ function compareFilter(
   for (const ns of after.deny ?? []) {
     if (!(before.deny ?? []).includes(ns)) add(`${path}.deny`, undefined, ns, false, `namespace ${ns} is now denied`);
   }
+  // An allow list is where the remediator is bound and where a rule may enforce: a list added
+  // opens writes there, a list removed leaves kubemend bound nowhere (dry-runs only).
   if (before.allow !== undefined && after.allow === undefined) {
-    add(`${path}.allow`, before.allow, undefined, true, 'allow-list removed: every namespace not denied is open');
+    add(
+      `${path}.allow`,
+      before.allow,
+      undefined,
+      false,
+      'allow-list removed: kubemend is bound nowhere and may not enforce (dry-runs plan in every namespace not denied)',
+    );
   } else if (after.allow !== undefined) {
     const previous = before.allow;
     if (previous === undefined) {
-      add(`${path}.allow`, undefined, after.allow, false, 'an allow-list now limits the namespaces');
+      add(
+        `${path}.allow`,
+        undefined,
+        after.allow,
+        true,
+        after.allow.some((ns) => ns.includes('*'))
+          ? 'an allow-list with a pattern binds kubemend cluster-wide and lets rules enforce'
+          : 'an allow-list binds kubemend in these namespaces and lets rules enforce there',
+      );
     } else {
       for (const ns of after.allow) {
         if (!previous.includes(ns))

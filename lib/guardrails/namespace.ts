@@ -1,10 +1,17 @@
-import type { NamespaceFilter } from '../config/agent-config.ts';
+import { CONTROL_PLANE_NAMESPACES, type NamespaceFilter } from '../config/agent-config.ts';
 import { ALLOWED, refused, type Guard } from './guard.ts';
 import { matchesPattern } from './patterns.ts';
 
-/** A refusal reason when the namespace is outside the filter, otherwise undefined. Deny wins over allow. */
+/**
+ * A refusal reason when the namespace is outside the filter, otherwise undefined. Deny wins over
+ * allow, and the control plane's own namespaces are refused whatever the lists say (`'*'`, a
+ * pattern, a rule's own deny list without them): the admission policy refuses them too.
+ */
 export function checkNamespace(namespace: string | undefined, filter: NamespaceFilter): string | undefined {
   if (namespace === undefined) return undefined;
+  if (CONTROL_PLANE_NAMESPACES.includes(namespace)) {
+    return `namespace ${namespace} is the control plane's: kubemend never changes it`;
+  }
   if (filter.deny?.some((pattern) => matchesPattern(pattern, namespace))) {
     return `namespace ${namespace} is on the deny list`;
   }

@@ -816,15 +816,19 @@ export async function rememberPods(ns: string, selector: string): Promise<void> 
   if (pod?.metadata?.name !== undefined) podNames.set(`${ns}/${selector}`, pod.metadata.name);
 }
 
-/** cAdvisor's CFS counters for the container: ten periods a second, 60% of them throttled. */
+/**
+ * cAdvisor's CFS counters for the container: ten periods a second, 60% of them throttled. They
+ * move together in steps of 5 periods and 3 throttled, so that any two scrapes see exactly 60%
+ * (rounding each counter on its own made Prometheus compute 59.32% over a short window).
+ */
 function cfsCounters(ns: string, selector: string, seconds: number): KubeletSample[] {
   const pod = podNames.get(`${ns}/${selector}`);
   if (pod === undefined) return [];
   const labels = { namespace: ns, pod, container: 'app', node: 'kwok-node-0' };
-  const periods = Math.round(seconds * 10);
+  const steps = Math.floor(seconds * 2);
   return [
-    { metric: 'container_cpu_cfs_periods_total', labels, value: periods },
-    { metric: 'container_cpu_cfs_throttled_periods_total', labels, value: Math.round(periods * 0.6) },
+    { metric: 'container_cpu_cfs_periods_total', labels, value: steps * 5 },
+    { metric: 'container_cpu_cfs_throttled_periods_total', labels, value: steps * 3 },
   ];
 }
 

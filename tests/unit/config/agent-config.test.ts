@@ -126,6 +126,13 @@ describe('agent config', () => {
       expect(() => parseAgentConfig({ rules: [{ ...rule, mode: 'enforce', fixes: {} }] })).not.toThrow();
     });
 
+    it('refuses an allow pattern with * anywhere but at its end, which would match nothing', () => {
+      expect(() => parseAgentConfig({ defaults: { namespaces: { allow: ['*-prod', 'team-*', '*'] } } })).toThrow(
+        /defaults\.namespaces\.allow\[0\]: "\*-prod": a pattern may end with \* \(team-\*\), or be \* alone/,
+      );
+      expect(() => parseAgentConfig({ defaults: { namespaces: { allow: ['team-*', '*'] } } })).not.toThrow();
+    });
+
     it('refuses a control-plane namespace in any allow list', () => {
       expect(() => parseAgentConfig({ defaults: { namespaces: { allow: ['payments', 'kube-system'] } } })).toThrow(
         /defaults\.namespaces\.allow\[1\]: kubemend never changes kube-system/,

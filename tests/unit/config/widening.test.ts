@@ -221,22 +221,26 @@ describe('config changes that widen what kubemend may do', () => {
     ]);
   });
 
-  it('calls out a dropped allow-list, a loosened selector, a new cluster and the kill switch off', () => {
+  it('calls out an allow-list added (where kubemend is then bound), a loosened selector, a new cluster and the kill switch off', () => {
     const before = edited((raw) => {
       raw.killSwitch = true;
-      rule(raw, 'KubePodCrashLooping').namespaces = { allow: ['shop'] };
       rule(raw, 'KubePodCrashLooping').selector = { tier: 'web' };
     });
     const after = edited((raw) => {
       raw.clusters = [{ name: 'prod-eu', kubeconfig: { context: 'prod-eu' } }];
+      rule(raw, 'KubePodCrashLooping').namespaces = { allow: ['shop'] };
     });
 
     expect(widening(compareAgentConfigs(before, after))).toEqual([
       'killSwitch: true → false',
       'clusters[prod-eu]: (unset) → added',
-      'rules[KubePodCrashLooping].namespaces.allow: ["shop"] → (unset)',
+      'rules[KubePodCrashLooping].namespaces.allow: (unset) → ["shop"]',
       'rules[KubePodCrashLooping].selector.tier: web → (unset)',
     ]);
+    // The list dropped again leaves kubemend bound nowhere: reported, not called out.
+    expect(compareAgentConfigs(after, before)).toContainEqual(
+      expect.objectContaining({ path: 'rules[KubePodCrashLooping].namespaces.allow', widens: false }),
+    );
   });
 
   it('reports narrowing changes without calling them out', () => {

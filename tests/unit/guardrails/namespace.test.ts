@@ -37,6 +37,16 @@ describe('namespaces guard', () => {
     });
   });
 
+  it('refuses the control plane’s namespaces whatever the lists say', () => {
+    for (const namespace of ['kube-system', 'kube-public', 'kube-node-lease']) {
+      for (const filter of [{ allow: ['*'], deny: [] }, { allow: ['kube-*'] }, { deny: ['legacy'] }, {}]) {
+        expect(checkNamespace(namespace, filter)).toBe(
+          `namespace ${namespace} is the control plane's: kubemend never changes it`,
+        );
+      }
+    }
+  });
+
   it('lets a cluster-scoped target (no namespace) through', () => {
     expect(checkNamespace(undefined, { allow: ['team-*'], deny: ['*'] })).toBeUndefined();
   });
