@@ -29,6 +29,8 @@ interface Row {
 
 /** Where to look when RBAC says no: the remediator is bound only where the rules list it. */
 const RBAC_HINT = 'kubemend is bound only in the namespaces its rules list in namespaces.allow: `npm run rbac`';
+/** The API server's words for an authorizer's no in a namespace (`… cannot patch resource "x" … in the namespace "y"`). */
+const NAMESPACED_RBAC_DENIAL = /cannot \S+ resource .* in the namespace "/;
 
 /**
  * How a failure that stops detection or remediation is recorded, by error code: one table for both
@@ -43,7 +45,11 @@ const ERROR_RESULTS: Partial<Record<ErrorCode, Row>> = {
     result: 'refused',
     reason: (message, subject) => {
       const by = ADMISSION_DENIAL.test(message) ? admissionRefuser(message) : undefined;
-      if (by === undefined) return `RBAC denied the ${subject.action}: ${message} (${RBAC_HINT})`;
+      if (by === undefined) {
+        // Only a namespaced RBAC denial is about where kubemend is bound; a node's, a token's are not.
+        const hint = NAMESPACED_RBAC_DENIAL.test(message) ? ` (${RBAC_HINT})` : '';
+        return `RBAC denied the ${subject.action}: ${message}${hint}`;
+      }
       return `admission refused the ${subject.action} (${by}): ${cut(message, ADMISSION_MESSAGE_MAX)}`;
     },
     only: 'remediation',

@@ -232,10 +232,11 @@ function consume(state: QueueState, topic: string, handler: (body: unknown) => P
         break;
       }
       if (message.attempts > state.options.maxAttempts) {
-        // Every attempt it had ended with the process gone, not with an error: a message that
-        // stops the server each time is set aside rather than taken at every restart.
+        // Its attempts are spent, and the last ended without an answer (the server stopped, or
+        // the handler outlived the visibility timeout): set aside rather than taken again at
+        // every restart.
         state.sql.kill.run(
-          `stopped: taken ${message.attempts - 1} times by a server that stopped before it finished`,
+          `stopped: taken ${message.attempts - 1} times, the last without an answer (the server stopped or the handler outlived the visibility timeout)`,
           message.seq,
         );
         continue;

@@ -124,10 +124,15 @@ function createOutcomesTable(db: DatabaseSync): void {
     doc TEXT NOT NULL,
     lease_owner TEXT
   )`);
-  // A store written before leases had owners gains the column; its old claims have none.
+  // A store written before leases had owners gains the column; its old claims have none. Two
+  // processes opening it at once may both try: the one that loses finds the column there.
   const columns = db.prepare('PRAGMA table_info(outcomes)').all() as { name: string }[];
   if (!columns.some((column) => column.name === 'lease_owner')) {
-    db.exec('ALTER TABLE outcomes ADD COLUMN lease_owner TEXT');
+    try {
+      db.exec('ALTER TABLE outcomes ADD COLUMN lease_owner TEXT');
+    } catch (error) {
+      if (!/duplicate column name/.test((error as Error).message)) throw error;
+    }
   }
   db.exec('CREATE INDEX IF NOT EXISTS outcomes_received_at ON outcomes (received_at)');
 }
@@ -136,14 +141,16 @@ function createOutcomesTable(db: DatabaseSync): void {
  * Ends every lease a previous `kubemend serve` on this store still holds, so that the work it had
  * in hand is taken over at once rather than when the leases run out. Only for the server that
  * holds the data directory (lockDataDir): no other server can be alive then, and the leases of
- * one-shot CLI commands, which may be, are kept. How many records were released.
+ * one-shot CLI commands, which may be, are kept. Leases from before leases had owners (no owner)
+ * count as a server's: a store is upgraded by the server that starts on it. How many records
+ * were released.
  */
 export function releaseServerLeases(db: DatabaseSync, now: Date): number {
   createOutcomesTable(db);
-  return Number(
-    db.prepare("UPDATE outcomes SET lease_until = 0 WHERE lease_owner = 'serve' AND lease_until > ?").run(now.getTime())
-      .changes,
+  const release = db.prepare(
+    "UPDATE outcomes SET lease_until = 0 WHERE (lease_owner = 'serve' OR lease_owner IS NULL) AND lease_until > ?",
   );
+  return Number(release.run(now.getTime()).changes);
 }
 
 interface Row {

@@ -15,7 +15,7 @@ export function configCommand(program: Command, ctx: CliContext): void {
   config
     .command('export')
     .description(
-      'validate agent_config.yaml and write it as its SSM parameter holds it (no comments) to --to; prints the SSM tier that holds it (Standard, Advanced); exits 2 when it is invalid or no tier holds it',
+      'validate agent_config.yaml and write it as its SSM parameter holds it (no comments) to --to, saying its size and the smallest SSM tier that holds it; exits 2 when it is invalid or too large for any tier',
     )
     .argument('[file]', 'the configuration file', ctx.defaultConfig)
     .requiredOption('--to <file>', 'where to write the value')
@@ -28,8 +28,9 @@ export function configCommand(program: Command, ctx: CliContext): void {
       }
       const { value, tier, bytes } = parameterValue(text, file);
       writeFileSync(options.to, value);
-      io.stderr(`${file}: ${bytes} bytes without comments, ${tier} tier (${SSM_VALUE_BYTES[tier]} bytes)\n`);
-      io.stdout(`${tier}\n`);
+      io.stdout(
+        `${file}: ${bytes} bytes without comments, written to ${options.to}; fits the ${tier} tier (${SSM_VALUE_BYTES[tier]} bytes)\n`,
+      );
     });
   config
     .command('validate')

@@ -41,8 +41,9 @@ export function serveCommand(program: Command, ctx: CliContext): void {
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       const lock = lockDataDir(dataDir);
       const { runtime, server } = await (async () => {
+        let runtime: ReturnType<typeof createLocalRuntime> | undefined;
         try {
-          const runtime = createLocalRuntime({
+          runtime = createLocalRuntime({
             dataDir,
             configPath: options.config,
             logger,
@@ -58,6 +59,8 @@ export function serveCommand(program: Command, ctx: CliContext): void {
           const server = await startServer(runtime, { host: options.host, port: options.port });
           return { runtime, server };
         } catch (error) {
+          // Consumers may already hold messages: they finish, and stop, before the lock goes.
+          await runtime?.close();
           lock.release();
           throw error;
         }

@@ -17,9 +17,17 @@ describe('how a failure ends a record', () => {
   it('records the cluster answering a fix by its answer', () => {
     expect(resultOfError(new ForbiddenError('cannot patch deployments'), fix)).toEqual({
       result: 'refused',
-      reason:
-        'RBAC denied the rollout-restart: cannot patch deployments (kubemend is bound only in the namespaces its rules list in namespaces.allow: `npm run rbac`)',
+      reason: 'RBAC denied the rollout-restart: cannot patch deployments',
     });
+    // A denial in a namespace says where kubemend is bound; a node's or a token's does not.
+    const inNamespace =
+      'deployments.apps "checkout" is forbidden: User "kubemend-remediator" cannot patch resource "deployments" in API group "apps" in the namespace "payments"';
+    expect(resultOfError(new ForbiddenError(inNamespace), fix).reason).toBe(
+      `RBAC denied the rollout-restart: ${inNamespace} (kubemend is bound only in the namespaces its rules list in namespaces.allow: \`npm run rbac\`)`,
+    );
+    const onNode =
+      'nodes "a" is forbidden: User "kubemend-remediator" cannot patch resource "nodes" in API group "" at the cluster scope';
+    expect(resultOfError(new ForbiddenError(onNode), fix).reason).toBe(`RBAC denied the rollout-restart: ${onNode}`);
     const admission =
       "deployments.apps \"checkout\" is forbidden: ValidatingAdmissionPolicy 'kubemend-remediator-writes' with binding 'kubemend-remediator-writes' denied request: no image changes";
     expect(resultOfError(new ForbiddenError(admission), fix)).toEqual({

@@ -60,13 +60,20 @@ describe('embedded outcome store', () => {
     db.exec(`CREATE TABLE outcomes (id TEXT PRIMARY KEY, received_at TEXT NOT NULL, stage TEXT NOT NULL,
       lease_until INTEGER NOT NULL, attempts INTEGER NOT NULL, resolved_at TEXT, doc TEXT NOT NULL)`);
     const alert = alertFixture();
+    const old = { ...alertFixture(), fingerprint: 'bbbb000000000001' };
+    db.prepare(
+      "INSERT INTO outcomes (id, received_at, stage, lease_until, attempts, resolved_at, doc) VALUES (?, '2026-12-01T00:00:00Z', 'applying', ?, 1, NULL, '{}')",
+    ).run(alertId(old), Date.now() + 300_000);
     const store = createSqliteOutcomeStore(db, 'serve');
+    // Another process that opened the old store at the same time: the column is there already.
+    createSqliteOutcomeStore(db, 'cli');
 
     expect(
       await store.claim({ id: alertId(alert), alert, cluster: undefined, now: new Date(), leaseMs: 60_000 }),
     ).toMatchObject({
       claimed: true,
     });
-    expect(releaseServerLeases(db, new Date())).toBe(1);
+    // The server's new claim, and the lease from before owners, which a server held.
+    expect(releaseServerLeases(db, new Date())).toBe(2);
   });
 });
