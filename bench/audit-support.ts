@@ -197,6 +197,14 @@ export async function auditFunction(scratch: string, kubeconfig: string, context
   const config = parse(readFileSync(kubeconfig, 'utf8')) as Record<string, unknown>;
   const only = join(scratch, 'detector.kubeconfig');
   writeFileSync(only, stringify({ ...config, 'current-context': context }));
+  // The dev stage's config with the cluster registered, as a deployment must register it (a
+  // function has no kubeconfig context to fall back on).
+  const agentConfig = join(scratch, 'agent_config.yaml');
+  const dev = parse(readFileSync(join(ROOT, 'config/stages/dev/agent_config.yaml'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(
+    agentConfig,
+    stringify({ ...dev, clusters: [{ name: 'bench', kubeconfig: { context } }], defaultCluster: 'bench' }),
+  );
   const event = join(scratch, 'audit-event.json');
   writeFileSync(event, JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }));
   const env = {
@@ -208,7 +216,7 @@ export async function auditFunction(scratch: string, kubeconfig: string, context
     AWS_ENDPOINT_URL: aws.url,
     KUBEMEND_LOG_LEVEL: 'warn',
     KUBEMEND_TABLE_NAME: 'kubemend-bench',
-    KUBEMEND_CONFIG_PATH: 'config/stages/dev/agent_config.yaml',
+    KUBEMEND_CONFIG_PATH: agentConfig,
     KUBEMEND_MODEL_CONFIG_PATH: 'config/stages/dev/model_config.yaml',
     KUBEMEND_RETENTION_DAYS: '90',
     KUBEMEND_LEASE_SECONDS: '300',

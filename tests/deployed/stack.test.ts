@@ -36,7 +36,7 @@ import { stopProcesses } from '../testenv/processes.ts';
 const PROD_CONFIG = 'config/stages/prod/agent_config.yaml';
 
 /**
- * The real serverless.yml, packaged and deployed with `osls deploy --stage dev` to the AWS
+ * The real serverless.yml, packaged as the release packages it and deployed with `osls deploy --package` to the AWS
  * emulator with IAM authorisation on: what the deploy created, read back through each service's
  * API as it would be from AWS. The resource types the emulator's CloudFormation does not parse
  * are created through its service backends (scripts/testenv/moto_extras.py; the README names them).
@@ -49,7 +49,7 @@ beforeAll(async () => {
   stack = deployed;
   driver = new LambdaDriver(deployed);
   console.log(
-    `osls deploy --stage dev to the emulator: ${deployed.deployMs} ms, ${deployed.resources.length} resources`,
+    `scripts/package.sh dev: ${deployed.packageMs} ms; osls deploy --package to the emulator: ${deployed.deployMs} ms, ${deployed.resources.length} resources`,
   );
 }, 300_000);
 
@@ -274,6 +274,11 @@ describe('the deployed functions, run as Lambda runs them', () => {
       repeatInterval: '1h',
     });
     try {
+      // As API Gateway answers them, before any function runs.
+      expect((await fetch(`${api.url}/nope`, { method: 'POST', body: '{}' })).status).toBe(404);
+      expect(
+        (await fetch(`${api.url}/alerts`, { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024 + 1, 32) })).status,
+      ).toBe(413);
       const labels = { alertname: 'KubePodCrashLooping', namespace: 'shop', pod: 'cart-0', cluster: 'prod-eu-west-1' };
       const posted = await fetch(`${alertmanager.url}/api/v2/alerts`, {
         method: 'POST',

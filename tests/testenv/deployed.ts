@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 import {
@@ -32,42 +33,64 @@ export interface DeployedStack {
 }
 
 /**
- * Deploys `stage` as the README says, with `osls deploy`, to a fresh moto server with IAM
+ * Deploys `stage` as the release does, with `osls deploy --package`, to a fresh moto server with IAM
  * authorisation on: the Framework's SDK clients reach the emulator through `AWS_ENDPOINT_URL`
  * (the SDK's own setting; no plugin), with the emulator administrator's credentials. How long the
- * deploy took is in `deployMs`.
+ * packaging and the deploy took are in `packageMs` and `deployMs`.
  */
-export async function deployStack(stage = 'dev', region = 'eu-west-1'): Promise<DeployedStack & { deployMs: number }> {
+export async function deployStack(
+  stage = 'dev',
+  region = 'eu-west-1',
+): Promise<DeployedStack & { packageMs: number; deployMs: number }> {
   const moto = await startMoto({ iam: true });
+  // As the release ships it: packaged and checked once (scripts/package.sh), then that artifact
+  // deployed (`osls deploy --package`), so what runs is what the pipeline would send.
+  const artifact = join(mkdtempSync(join(tmpdir(), 'kubemend-artifact-')), stage);
   const started = Date.now();
-  try {
-    await run(
-      process.execPath,
-      [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'deploy', '--stage', stage, '--region', region],
-      {
+  const step = async (command: string, args: string[], env: Record<string, string>) => {
+    try {
+      await run(command, args, {
         cwd: ROOT,
         env: {
           PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
           HOME: process.env.HOME ?? '/tmp',
-          AWS_ENDPOINT_URL: moto.endpoint,
-          AWS_ACCESS_KEY_ID: moto.clientOptions.credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: moto.clientOptions.credentials.secretAccessKey,
-          AWS_REGION: region,
-          SLS_TELEMETRY_DISABLED: '1',
-          SLS_NOTIFICATIONS_MODE: 'off',
+          ...env,
         },
         timeout: 240_000,
         maxBuffer: 16 * 1024 * 1024,
-      },
-    );
-  } catch (error) {
-    await moto.stop();
-    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`osls deploy --stage ${stage} failed:\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`, {
-      cause: error,
-    });
-  }
-  const deployMs = Date.now() - started;
+      });
+    } catch (error) {
+      await moto.stop();
+      const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+      throw new Error(`${[command, ...args].join(' ')} failed:\n${stdout.slice(-3000)}\n${stderr.slice(-3000)}`, {
+        cause: error,
+      });
+    }
+  };
+  await step('bash', [join(ROOT, 'scripts/package.sh'), stage, artifact], {});
+  const packageMs = Date.now() - started;
+  await step(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/osls/bin/serverless.js'),
+      'deploy',
+      '--package',
+      artifact,
+      '--stage',
+      stage,
+      '--region',
+      region,
+    ],
+    {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ACCESS_KEY_ID: moto.clientOptions.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: moto.clientOptions.credentials.secretAccessKey,
+      AWS_REGION: region,
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+    },
+  );
+  const deployMs = Date.now() - started - packageMs;
   const stackName = `kubemend-${stage}`;
   const cloudformation = new CloudFormationClient({ ...moto.clientOptions, region });
   const stack = (await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
@@ -81,7 +104,7 @@ export async function deployStack(stage = 'dev', region = 'eu-west-1'): Promise<
   } while (next !== undefined);
   cloudformation.destroy();
   const template = JSON.parse(
-    readFileSync(join(ROOT, '.serverless/cloudformation-template-update-stack.json'), 'utf8'),
+    readFileSync(join(artifact, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as DeployedStack['template'];
   return {
     stage,
@@ -89,6 +112,7 @@ export async function deployStack(stage = 'dev', region = 'eu-west-1'): Promise<
     moto,
     stackName,
     deployMs,
+    packageMs,
     outputs: Object.fromEntries((stack?.Outputs ?? []).map((output) => [output.OutputKey!, output.OutputValue!])),
     resources,
     template,
@@ -97,6 +121,9 @@ export async function deployStack(stage = 'dev', region = 'eu-west-1'): Promise<
       if (found === undefined) throw new Error(`no resource ${logicalId} in stack ${stackName}`);
       return found;
     },
-    stop: () => moto.stop(),
+    stop: async () => {
+      await moto.stop();
+      rmSync(dirname(artifact), { recursive: true, force: true });
+    },
   };
 }

@@ -54,7 +54,8 @@ export type InvokeResult =
  * deployed role lacks is still an AccessDenied.
  */
 export class LambdaDriver {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, Promise<Pool>>();
+  private readonly logsOf = new Map<string, () => string>();
   private readonly work = mkdtempSync(join(tmpdir(), 'kubemend-lambda-'));
 
   private readonly stack: DeployedStack;
@@ -94,13 +95,15 @@ export class LambdaDriver {
 
   /** Invokes the function once, in an idle environment of it or a new one (a cold start). */
   async invoke(logical: string, event: unknown, options: { concurrency?: number } = {}): Promise<InvokeResult> {
+    // The pool's promise is kept at once, so that two first calls at once share one pool and role.
     let pool = this.pools.get(logical);
     if (pool === undefined) {
-      const deployed = await this.function(logical);
-      pool = new Pool(deployed, await this.credentialsFor(logical), this.stack, options.concurrency);
+      pool = (async () =>
+        new Pool(await this.function(logical), await this.credentialsFor(logical), this.stack, options.concurrency))();
       this.pools.set(logical, pool);
+      void pool.then((ready) => this.logsOf.set(logical, () => ready.logs()));
     }
-    return pool.invoke(event);
+    return (await pool).invoke(event);
   }
 
   /**
@@ -218,12 +221,12 @@ export class LambdaDriver {
 
   /** What the function's environments printed (their log lines). */
   logs(logical: string): string {
-    return this.pools.get(logical)?.logs() ?? '';
+    return this.logsOf.get(logical)?.() ?? '';
   }
 
   /** Stops every execution environment and removes the unpacked code. */
   async stop(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((pool) => pool.stop()));
+    await Promise.all([...this.pools.values()].map(async (pool) => (await pool).stop()));
     rmSync(this.work, { recursive: true, force: true });
   }
 }
@@ -304,6 +307,12 @@ class Pool {
         child.once('exit', (code) => reject(new Error(`environment exited with ${code} during init`)));
       }),
     };
+    // An environment that ends, however it ends, is gone: the next event starts a new one.
+    child.once('exit', () => {
+      const index = this.environments.indexOf(environment);
+      if (index >= 0) this.environments.splice(index, 1);
+      this.waiting.shift()?.();
+    });
     let output = '';
     const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
     child.stdout?.on('data', keep);
@@ -341,6 +350,7 @@ class Pool {
       const deadline = Date.now() + this.fn.timeoutSeconds * 1000;
       return await new Promise<InvokeResult>((resolve) => {
         const timer = setTimeout(() => {
+          environment.child.off('exit', onExit);
           environment.child.kill('SIGKILL');
           resolve({
             ok: false,
@@ -355,20 +365,32 @@ class Pool {
           if (message.type !== 'result' || message.id !== id) return;
           clearTimeout(timer);
           environment.child.off('message', onMessage);
+          environment.child.off('exit', onExit);
           resolve(
             message.ok === true
               ? { ok: true, value: message.value, coldStart }
               : { ok: false, error: message.error!, coldStart },
           );
         };
+        // The runtime gone mid-event (a crash, an exit): Lambda reports it at once.
+        const onExit = (code: number | null, signal: string | null) => {
+          clearTimeout(timer);
+          environment.child.off('message', onMessage);
+          resolve({
+            ok: false,
+            coldStart,
+            error: {
+              errorType: 'Runtime.ExitError',
+              errorMessage: `RequestId: ${id} Error: Runtime exited with ${signal ?? `error: exit status ${code}`}`,
+            },
+          });
+        };
+        environment.child.once('exit', onExit);
         environment.child.on('message', onMessage);
         environment.child.send({ type: 'invoke', id, event, deadline, requestId: id });
       });
     } finally {
       environment.busy = false;
-      if (environment.child.exitCode !== null || environment.child.signalCode !== null) {
-        this.environments.splice(this.environments.indexOf(environment), 1);
-      }
       this.waiting.shift()?.();
     }
   }
