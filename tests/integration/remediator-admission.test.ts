@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 
 import { renderRemediatorBindings, REMEDIATOR_GROUP } from '../../lib/rbac.ts';
 
-import { admin, applyShippedRbac, createNamespace, kubeConfigFor } from '../testenv/cluster.ts';
+import { admin, applyShippedRbac, createIfAbsent, createNamespace, kubeConfigFor } from '../testenv/cluster.ts';
 
 /**
  * The admission policy shipped in infra/kubernetes/remediator-admission.yaml, on the real API
@@ -75,13 +75,7 @@ const handBound = parseAllDocuments(renderRemediatorBindings(['kube-system'], RE
 
 beforeAll(async () => {
   await applyShippedRbac();
-  for (const object of handBound) {
-    await admin()
-      .objects.create(object)
-      .catch((error: unknown) => {
-        if ((error as { code?: number }).code !== 409) throw error;
-      });
-  }
+  for (const object of handBound) await createIfAbsent(object);
   namespace = await createNamespace('admission');
   rollbacks = await createNamespace('admission-rollback', {
     labels: { 'kubemend.io/allow-rollback': 'true', 'kubemend.io/allow-retry': 'true' },

@@ -123,12 +123,16 @@ export function firingAlert(file: string, labels: Record<string, string>): Alert
 export async function applyYaml(text: string, objects = admin().objects): Promise<void> {
   for (const document of parseAllDocuments(text)) {
     const object = document.toJS() as KubernetesObject | null;
-    if (object === null) continue;
-    try {
-      await objects.create(object);
-    } catch (error) {
-      if ((error as { code?: number }).code !== 409) throw error;
-    }
+    if (object !== null) await createIfAbsent(object, objects);
+  }
+}
+
+/** Creates an object, leaving one that already exists as it is. */
+export async function createIfAbsent(object: KubernetesObject, objects = admin().objects): Promise<void> {
+  try {
+    await objects.create(object);
+  } catch (error) {
+    if ((error as { code?: number }).code !== 409) throw error;
   }
 }
 

@@ -254,6 +254,8 @@ interface Environment {
   child: ChildProcess;
   busy: boolean;
   ready: Promise<void>;
+  /** What it printed, the last 20,000 characters. */
+  output: () => string;
 }
 
 /** The execution environments of one function. */
@@ -297,9 +299,14 @@ class Pool {
         AWS_SESSION_TOKEN: this.credentials.sessionToken,
       },
     });
+    let output = '';
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     const environment: Environment = {
       child,
       busy: true,
+      output: () => output,
       ready: new Promise<void>((resolve, reject) => {
         child.once('message', (message: { type: string; error?: { errorMessage: string } }) =>
           message.type === 'ready' ? resolve() : reject(new Error(`init failed: ${message.error?.errorMessage}`)),
@@ -313,11 +320,6 @@ class Pool {
       if (index >= 0) this.environments.splice(index, 1);
       this.waiting.shift()?.();
     });
-    let output = '';
-    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    (environment as Environment & { output: () => string }).output = () => output;
     this.environments.push(environment);
     return environment;
   }
@@ -397,7 +399,7 @@ class Pool {
 
   /** What the environments printed (their logs), newest last. */
   logs(): string {
-    return this.environments.map((e) => (e as Environment & { output: () => string }).output()).join('\n');
+    return this.environments.map((e) => e.output()).join('\n');
   }
 
   async stop(): Promise<void> {
