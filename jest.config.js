@@ -30,16 +30,16 @@ export default {
     {
       ...common,
       displayName: 'cluster',
-      // A real control plane, the AWS emulator and Alertmanager: see tests/testenv/.
-      testMatch: ['<rootDir>/tests/integration/**/*.test.ts', '<rootDir>/tests/e2e/**/*.test.ts'],
+      // A real control plane, the AWS emulator and Alertmanager: see tests/testenv/. The deployed
+      // stack's suites (serverless.yml on the emulator with IAM on: tests/testenv/deployed.ts)
+      // reach the same control plane.
+      testMatch: [
+        '<rootDir>/tests/integration/**/*.test.ts',
+        '<rootDir>/tests/e2e/**/*.test.ts',
+        '<rootDir>/tests/deployed/**/*.test.ts',
+      ],
       globalSetup: '<rootDir>/tests/testenv/global-setup.ts',
       globalTeardown: '<rootDir>/tests/testenv/global-teardown.ts',
-    },
-    {
-      ...common,
-      displayName: 'deployed',
-      // serverless.yml deployed to the AWS emulator with IAM on: see tests/testenv/deployed.ts.
-      testMatch: ['<rootDir>/tests/deployed/**/*.test.ts'],
     },
   ],
 };

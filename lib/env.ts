@@ -51,6 +51,10 @@ const WorkerEnv = {
   KUBEMEND_CONFIG_PATH: z.string().min(1),
   /** An SSM parameter holding the agent config YAML; when set it replaces the bundled file. */
   KUBEMEND_CONFIG_PARAMETER: optional(z.string().min(1)),
+  /** An SSM path whose parameters each register one cluster (`<path>/<name>`), added to the config's. */
+  KUBEMEND_CLUSTERS_PARAMETER_PATH: optional(
+    z.string().regex(/^\/[^\s]*[^/\s]$/, 'an SSM path such as /kubemend/prod/clusters'),
+  ),
   KUBEMEND_RETENTION_DAYS: SecondsSchema,
   KUBEMEND_LEASE_SECONDS: SecondsSchema,
   KUBEMEND_KUBE_TIMEOUT_SECONDS: SecondsSchema,

@@ -76,6 +76,25 @@ for (const zip of zips) {
     });
   }
 
+  // A CommonJS package imported on demand becomes a chunk that exports only `default`: a named
+  // export read straight off its import() is undefined in the bundle (lib/commonjs.ts).
+  for (const file of files.filter((path) => path.startsWith('functions/') && path.endsWith('.mjs'))) {
+    const code = readFileSync(join(out, file), 'utf8');
+    const defaultOnly = (chunk: string) => {
+      const text = readFileSync(join(out, 'functions', chunk), 'utf8');
+      return /export\s+default\b/.test(text) && !/export\s*\{/.test(text);
+    };
+    const reads = [
+      ...[...code.matchAll(/(?<![\w$])\(await import\("\.\/([\w.-]+\.mjs)"\)\)\.(\w+)/g)].map((m) => [m[1]!, m[2]!]),
+      ...[...code.matchAll(/\{([^{}]*)\}\s*=\s*await import\("\.\/([\w.-]+\.mjs)"\)/g)].map((m) => [m[2]!, m[1]!]),
+    ];
+    for (const [chunk, names] of reads) {
+      if (names !== 'default' && files.includes(`functions/${chunk}`) && defaultOnly(chunk!)) {
+        problems.push(`${file}: reads ${names} from import("./${chunk}"), a CommonJS chunk: use commonJsExports`);
+      }
+    }
+  }
+
   process.env.KUBEMEND_CONFIG_PATH = join(out, agentConfig);
   process.env.KUBEMEND_MODEL_CONFIG_PATH = join(out, modelConfig);
   try {

@@ -14,15 +14,17 @@ const BUILTINS = new Set(builtinModules);
  * some getters load heavy internals: `http.WebSocket` loads Node's bundled undici (≈ 28 ms on a
  * 2-core machine, more than a bare Node start), `tls.rootCertificates` parses the CA store,
  * `crypto.webcrypto` builds Web Crypto. Behind require() only the exports the code uses are read.
+ * A dynamic `import('node:http')` stays Node's own: behind the shim, a split chunk would export
+ * only `default`, and the named exports read off the import() would be undefined.
  */
 export const requireBuiltins: Plugin = {
   name: 'require-builtins',
   setup(build) {
     build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
       const name = args.path.replace(/^node:/, '');
-      if (!BUILTINS.has(name) || (args.kind !== 'import-statement' && args.kind !== 'dynamic-import')) {
-        return undefined;
-      }
+      if (!BUILTINS.has(name)) return undefined;
+      if (args.kind === 'dynamic-import') return { path: `node:${name}`, external: true };
+      if (args.kind !== 'import-statement') return undefined;
       return { path: name, namespace: 'require-builtin' };
     });
     build.onLoad({ filter: /.*/, namespace: 'require-builtin' }, (args) => ({

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Packages the Lambda functions offline (no AWS account needed) and checks the bundles:
 # one zip per function, ESM bundles, the stage's configuration inside, no node_modules, no native
-# addon, the canary resources in the template.   scripts/package.sh [stage (dev)] [copy to dir]
+# addon, the canary resources in the template.
+#   scripts/package.sh [stage (dev)] [copy to dir] [osls options, such as --param="configParameter=…"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The project's Node 24 (type stripping for the .ts scripts and esbuild plugins), also when not run by npm.
 export PATH="$PWD/node_modules/.bin:$PATH"
 stage=${1:-dev}
 out=${2:-}
+shift $(($# < 2 ? $# : 2))
 # Packaging makes no AWS call; placeholder credentials stop the SDK from looking for real ones.
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-offline-packaging}
 export AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-offline-packaging}
@@ -20,7 +22,7 @@ export KUBEMEND_COMMIT
   exit 1
 }
 rm -rf .serverless
-node node_modules/.bin/osls package --stage "$stage" >/dev/null
+node node_modules/.bin/osls package --stage "$stage" "$@" >/dev/null
 # Each zip keeps only the chunks its own bundle loads (esbuild splitting; see the script).
 python3 scripts/prune-chunks.py .serverless
 node scripts/check-package.ts .serverless "$stage"

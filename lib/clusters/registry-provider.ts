@@ -1,5 +1,6 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
+import { commonJsExports } from '../commonjs.ts';
 import type { AgentConfig, ClusterEntry } from '../config/agent-config.ts';
 import type { KubeconfigEnv } from '../env.ts';
 import { ClusterUnknownError, ClusterUnreachableError, describeError } from '../errors.ts';
@@ -23,6 +24,8 @@ export interface RegistryProviderOptions {
    * is then recorded `unknown-cluster`, saying how to register the cluster).
    */
   withoutRegistry?: 'kubeconfig' | 'none';
+  /** The SSM path the functions' clusters are registered under (`<path>/<name>`), for the hint of an unknown cluster. */
+  registryPath?: string;
   /** The base AWS identity; the SDK's default chain (the function's role) when undefined. */
   credentials?: AwsCredentialIdentityProvider;
   clock?: () => Date;
@@ -39,8 +42,12 @@ export interface RegistryProviderOptions {
 export function createRegistryProvider(config: AgentConfig, options: RegistryProviderOptions): KubeProvider {
   if (config.clusters.length === 0 && options.withoutRegistry === 'none') {
     return async (name) => {
+      const where =
+        options.registryPath === undefined
+          ? 'under clusters'
+          : `as the SSM parameter ${options.registryPath}/${name ?? '<name>'} or under clusters`;
       throw new ClusterUnknownError(
-        `no cluster is registered in this deployment's config, so ${name === undefined ? 'an alert without a cluster label' : `cluster "${name}"`} cannot be reached: add it under clusters (docs/runbooks/onboarding-a-cluster.md)`,
+        `no cluster is registered in this deployment's config, so ${name === undefined ? 'an alert without a cluster label' : `cluster "${name}"`} cannot be reached: register it ${where} (docs/runbooks/onboarding-a-cluster.md)`,
       );
     };
   }
@@ -89,7 +96,8 @@ function createEksProvider(
   const clusterName = eks.clusterName ?? entry.name;
   // The SDK's credential chain, STS and the signer load on first use, not with the function.
   const base =
-    options.credentials ?? lazily(async () => (await import('@aws-sdk/credential-provider-node')).defaultProvider());
+    options.credentials ??
+    lazily(async () => commonJsExports(await import('@aws-sdk/credential-provider-node')).defaultProvider());
   const roleArn = options.identity === 'detector' ? eks.detectorRoleArn : eks.remediatorRoleArn;
   const credentials =
     roleArn === undefined
@@ -154,7 +162,7 @@ async function describeCluster(
   region: string,
   credentials: AwsCredentialIdentityProvider,
 ): Promise<{ server: string; caData: string }> {
-  const { DescribeClusterCommand, EKSClient } = await import('@aws-sdk/client-eks');
+  const { DescribeClusterCommand, EKSClient } = commonJsExports(await import('@aws-sdk/client-eks'));
   const client = new EKSClient({ region, credentials });
   try {
     const { cluster } = await client.send(new DescribeClusterCommand({ name: clusterName }));

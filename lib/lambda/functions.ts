@@ -30,6 +30,7 @@ import { createSqsQueue } from '../queue/sqs-queue.ts';
 import {
   createEnvParameterStore,
   createSsmParameterStore,
+  listSsmParameters,
   ssmClient,
   type ParameterStore,
 } from '../secrets/parameters.ts';
@@ -99,22 +100,24 @@ interface WorkerVars {
   KUBEMEND_TABLE_NAME: string;
   KUBEMEND_CONFIG_PATH: string;
   KUBEMEND_CONFIG_PARAMETER?: string;
+  KUBEMEND_CLUSTERS_PARAMETER_PATH?: string;
   KUBEMEND_RETENTION_DAYS: number;
   KUBEMEND_LEASE_SECONDS: number;
   KUBEMEND_KUBE_TIMEOUT_SECONDS: number;
 }
 
-/** What the workers share: the config (the bundled file or its SSM parameter), the outcome table, clusters, logs. */
+/** What the workers share: the config (the bundled file or its SSM parameter, and the clusters registered in SSM), the outcome table, clusters, logs. */
 function workerPorts(env: NodeJS.ProcessEnv, vars: WorkerVars, name: string) {
   const aws = parseAwsEnv(env);
   const kubeconfig = parseEnv(KubeconfigEnvSchema, env);
-  const parameters = createSsmParameterStore(ssmClient(aws));
+  const ssm = ssmClient(aws);
+  const parameters = createSsmParameterStore(ssm);
   const logger = createLogger({ level: vars.KUBEMEND_LOG_LEVEL, name });
   const metrics = emfMetrics(name);
   let dynamo: DynamoDBClient | undefined;
   const dynamoClient = () => (dynamo ??= new DynamoDBClient({}));
   const ports: Ports = {
-    config: () => loadFunctionConfig(vars, parameters),
+    config: () => loadFunctionConfig(vars, parameters, (path) => listSsmParameters(ssm, path)),
     logger,
     leaseMs: vars.KUBEMEND_LEASE_SECONDS * 1000,
     metrics: () => metrics,
@@ -137,6 +140,7 @@ function workerPorts(env: NodeJS.ProcessEnv, vars: WorkerVars, name: string) {
         timeoutMs: vars.KUBEMEND_KUBE_TIMEOUT_SECONDS * 1000,
         kubeconfig,
         withoutRegistry: 'none',
+        registryPath: vars.KUBEMEND_CLUSTERS_PARAMETER_PATH,
       }),
     metricsFor: (modelPath: string) => (config: AgentConfig) =>
       metricsSources(

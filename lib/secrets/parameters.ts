@@ -48,6 +48,38 @@ export function createSsmParameterStore(client: AwsJsonClient, options: { clock?
 }
 
 /**
+ * Every parameter directly under `path` (GetParametersByPath, one level, decrypted), by name, all
+ * pages of it: a registry kept as one parameter per entry, so that it grows past what one
+ * parameter holds (8 KB) and an entry changes without touching the others.
+ */
+export async function listSsmParameters(
+  client: AwsJsonClient,
+  path: string,
+): Promise<{ name: string; value: string }[]> {
+  const found: { name: string; value: string }[] = [];
+  let next: string | undefined;
+  do {
+    const page = await client.call<{ Parameters?: { Name?: string; Value?: string }[]; NextToken?: string }>(
+      'AmazonSSM.GetParametersByPath',
+      {
+        Path: path,
+        Recursive: false,
+        WithDecryption: true,
+        MaxResults: 10,
+        ...(next === undefined ? {} : { NextToken: next }),
+      },
+    );
+    for (const parameter of page.Parameters ?? []) {
+      if (parameter.Name !== undefined && parameter.Value !== undefined) {
+        found.push({ name: parameter.Name, value: parameter.Value });
+      }
+    }
+    next = page.NextToken;
+  } while (next !== undefined && next !== '');
+  return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
  * Parameters from environment variables (the local runtime's `env:` secret refs): the variable's
  * value, undefined when it is unset or empty. The environment is read as given, at each call.
  */

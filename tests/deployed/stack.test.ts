@@ -259,7 +259,7 @@ describe('the deployed functions, run as Lambda runs them', () => {
       cluster: 'prod-eu-west-1',
       result: 'unknown-cluster',
       reason: expect.stringMatching(
-        /^no cluster is registered in this deployment's config, so cluster "prod-eu-west-1" cannot be reached: add it under clusters/,
+        /^no cluster is registered in this deployment's config, so cluster "prod-eu-west-1" cannot be reached: register it as the SSM parameter \/kubemend\/dev\/clusters\/prod-eu-west-1 or under clusters/,
       ),
       trigger: { kind: 'alert', receiver: 'kubemend' },
     });

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AwsJsonClient } from '../../lib/aws/json-protocol.ts';
 import { loadFunctionConfig } from '../../lib/lambda/config-source.ts';
-import { createSsmParameterStore, ssmClient, type ParameterStore } from '../../lib/secrets/parameters.ts';
+import {
+  createSsmParameterStore,
+  listSsmParameters,
+  ssmClient,
+  type ParameterStore,
+} from '../../lib/secrets/parameters.ts';
 import { startMoto, type Moto } from '../helpers/moto.ts';
 
 /** The functions' config from an SSM parameter on the AWS emulator, validated like the file. */
@@ -73,5 +78,69 @@ describe('agent config from SSM', () => {
     );
 
     expect(config.defaults.mode).toBe('dry-run');
+  });
+
+  describe('the cluster registry, one parameter per cluster under a path', () => {
+    const vars = {
+      KUBEMEND_CONFIG_PATH: bundled,
+      KUBEMEND_CLUSTERS_PARAMETER_PATH: '/kubemend/test/clusters',
+    };
+    const put = (name: string, value: string) =>
+      ssm.call('AmazonSSM.PutParameter', { Name: name, Type: 'String', Value: value, Overwrite: true });
+    const list = (path: string) => listSsmParameters(ssm, path);
+
+    it('adds every cluster registered there, named after its parameter, across pages', async () => {
+      // More than one page (GetParametersByPath returns at most 10).
+      for (let index = 0; index < 12; index += 1) {
+        await put(`/kubemend/test/clusters/prod-${String(index).padStart(2, '0')}`, `{"eks": {"region": "eu-west-1"}}`);
+      }
+      await put('/kubemend/test/clusters/kind-dev', 'kubeconfig:\n  context: kind-dev\n');
+      // Deeper parameters are another registry's.
+      await put('/kubemend/test/clusters/nested/deeper', '{"eks": {"region": "eu-west-1"}}');
+
+      const config = await loadFunctionConfig(vars, parameters, list);
+
+      expect(config.clusters.map((cluster) => cluster.name)).toEqual([
+        'kind-dev',
+        ...Array.from({ length: 12 }, (_, index) => `prod-${String(index).padStart(2, '0')}`),
+      ]);
+      expect(config.clusters[1]).toEqual({ name: 'prod-00', eks: { region: 'eu-west-1' } });
+      // No registry parameter: the config's own clusters, as before.
+      const none = await loadFunctionConfig(
+        { ...vars, KUBEMEND_CLUSTERS_PARAMETER_PATH: '/kubemend/none' },
+        parameters,
+        list,
+      );
+      expect(none.clusters).toEqual([]);
+    });
+
+    it('fails the cold start naming the parameter of a bad or doubled entry', async () => {
+      const path = '/kubemend/bad/clusters';
+      const load = () => loadFunctionConfig({ ...vars, KUBEMEND_CLUSTERS_PARAMETER_PATH: path }, parameters, list);
+      await put(`${path}/prod`, '{"eks": {"region": "eu-west-1"}, "kubeconfig": {}}');
+      await expect(load()).rejects.toThrow(`cluster parameter ${path}/prod: set exactly one of eks or kubeconfig`);
+      await put(`${path}/prod`, '{"name": "other", "eks": {"region": "eu-west-1"}}');
+      await expect(load()).rejects.toThrow(
+        `cluster parameter ${path}/prod: the cluster's name is the parameter's last segment (prod)`,
+      );
+      await put(`${path}/prod`, '[1, 2]');
+      await expect(load()).rejects.toThrow(`cluster parameter ${path}/prod: expected an object`);
+
+      const text = readFileSync(bundled, 'utf8').replace(
+        'clusters: []',
+        'clusters:\n  - name: prod\n    eks: { region: eu-west-1 }',
+      );
+      await ssm.call('AmazonSSM.PutParameter', { Name: '/kubemend/bad/agent-config', Type: 'String', Value: text });
+      await put(`${path}/prod`, '{"eks": {"region": "eu-west-1"}}');
+      await expect(
+        loadFunctionConfig(
+          { ...vars, KUBEMEND_CONFIG_PARAMETER: '/kubemend/bad/agent-config', KUBEMEND_CLUSTERS_PARAMETER_PATH: path },
+          parameters,
+          list,
+        ),
+      ).rejects.toThrow(
+        `cluster prod is registered twice: in ssm:/kubemend/bad/agent-config and as ${path}/prod; keep one`,
+      );
+    });
   });
 });

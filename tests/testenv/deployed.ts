@@ -35,13 +35,15 @@ export interface DeployedStack {
 /**
  * Deploys `stage` as the release does, with `osls deploy --package`, to a fresh moto server with IAM
  * authorisation on: the Framework's SDK clients reach the emulator through `AWS_ENDPOINT_URL`
- * (the SDK's own setting; no plugin), with the emulator administrator's credentials. How long the
- * packaging and the deploy took are in `packageMs` and `deployMs`.
+ * (the SDK's own setting; no plugin), with the emulator administrator's credentials. `params`
+ * override the stage's parameters (`--param="name=value"`), at packaging as at deploying. How long
+ * the packaging and the deploy took are in `packageMs` and `deployMs`.
  */
 export async function deployStack(
   stage = 'dev',
-  region = 'eu-west-1',
+  { region = 'eu-west-1', params = {} }: { region?: string; params?: Record<string, string> } = {},
 ): Promise<DeployedStack & { packageMs: number; deployMs: number }> {
+  const paramArgs = Object.entries(params).map(([name, value]) => `--param=${name}=${value}`);
   const moto = await startMoto({ iam: true });
   // As the release ships it: packaged and checked once (scripts/package.sh), then that artifact
   // deployed (`osls deploy --package`), so what runs is what the pipeline would send.
@@ -67,7 +69,7 @@ export async function deployStack(
       });
     }
   };
-  await step('bash', [join(ROOT, 'scripts/package.sh'), stage, artifact], {});
+  await step('bash', [join(ROOT, 'scripts/package.sh'), stage, artifact, ...paramArgs], {});
   const packageMs = Date.now() - started;
   await step(
     process.execPath,
@@ -80,6 +82,7 @@ export async function deployStack(
       stage,
       '--region',
       region,
+      ...paramArgs,
     ],
     {
       AWS_ENDPOINT_URL: moto.endpoint,
@@ -126,4 +129,45 @@ export async function deployStack(
       rmSync(dirname(artifact), { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * What an administrator does once per cluster for a deployed stack: an access entry for each
+ * function role the template maps (its `AWS::EKS::AccessEntry` resources, created in AWS with
+ * `eksClusterName`), given to the test cluster's token webhook, which also learns each role
+ * session's credentials as STS would know them (the emulator that issued them is not the one the
+ * cluster's webhook reads).
+ */
+export async function grantClusterAccess(
+  stack: DeployedStack,
+  functions: {
+    identity(logical: string): Promise<{
+      roleArn: string;
+      credentials: { accessKeyId: string; secretAccessKey: string; arn: string };
+    }>;
+  },
+  authenticatorUrl: string,
+): Promise<string[]> {
+  const granted: string[] = [];
+  for (const resource of Object.values(stack.template.Resources)) {
+    if (resource.Type !== 'AWS::EKS::AccessEntry') continue;
+    const { PrincipalArn, KubernetesGroups } = resource.Properties as {
+      PrincipalArn: { 'Fn::GetAtt': [string, string] };
+      KubernetesGroups: string[];
+    };
+    const role = PrincipalArn['Fn::GetAtt'][0];
+    const { roleArn, credentials } = await functions.identity(role.replace(/Role$/, ''));
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${authenticatorUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+      if (response.status !== 204) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    };
+    await post('/access-entries', { principalArn: roleArn, username: roleArn, groups: KubernetesGroups });
+    await post('/credentials', {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      arn: credentials.arn,
+    });
+    granted.push(`${role} → ${KubernetesGroups.join(',')}`);
+  }
+  return granted;
 }

@@ -169,7 +169,9 @@ export interface IamAuthenticator {
 
 /**
  * Serves the token webhook on loopback (`POST /authenticate`, TokenReview v1) and lets tests add
- * credentials as STS would know them (`POST /credentials` with {accessKeyId, secretAccessKey, arn}).
+ * credentials as STS would know them (`POST /credentials` with {accessKeyId, secretAccessKey, arn})
+ * and access entries as `aws eks create-access-entry` adds them (`POST /access-entries` with
+ * {principalArn, username, groups}).
  */
 export async function startIamAuthenticator(options: {
   clusterName: string;
@@ -179,6 +181,7 @@ export async function startIamAuthenticator(options: {
   stsEmulator?: string;
 }): Promise<IamAuthenticator> {
   const credentials = new Map<string, KnownCredentials>();
+  const accessEntries = new Map(Object.entries(options.accessEntries));
   const lookup = async (accessKeyId: string): Promise<void> => {
     if (credentials.has(accessKeyId) || options.stsEmulator === undefined) return;
     // What STS would know of credentials it issued; moto publishes its state here.
@@ -211,6 +214,12 @@ export async function startIamAuthenticator(options: {
         reply(204, {});
         return;
       }
+      if (req.method === 'POST' && path === '/access-entries') {
+        const { principalArn, username, groups } = body as { principalArn: string; username: string; groups: string[] };
+        accessEntries.set(principalArn, { username, groups });
+        reply(204, {});
+        return;
+      }
       if (req.method !== 'POST' || path !== '/authenticate') {
         reply(404, {});
         return;
@@ -226,7 +235,7 @@ export async function startIamAuthenticator(options: {
               clusterName: options.clusterName,
               credentials: (key) => credentials.get(key),
             });
-            const entry = options.accessEntries[arn];
+            const entry = accessEntries.get(arn);
             if (entry === undefined) return { authenticated: false, error: `no access entry for ${arn}` };
             return {
               authenticated: true,

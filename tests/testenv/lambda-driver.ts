@@ -99,9 +99,16 @@ export class LambdaDriver {
     let pool = this.pools.get(logical);
     if (pool === undefined) {
       pool = (async () =>
-        new Pool(await this.function(logical), await this.credentialsFor(logical), this.stack, options.concurrency))();
+        new Pool(
+          await this.function(logical),
+          (await this.identity(logical)).credentials,
+          this.stack,
+          options.concurrency,
+        ))();
       this.pools.set(logical, pool);
-      void pool.then((ready) => this.logsOf.set(logical, () => ready.logs()));
+      // Logs of environments retired earlier stay readable.
+      const earlier = this.logs(logical);
+      void pool.then((ready) => this.logsOf.set(logical, () => `${earlier}${ready.logs()}`));
     }
     return (await pool).invoke(event);
   }
@@ -180,7 +187,37 @@ export class LambdaDriver {
     return found;
   }
 
-  private async credentialsFor(logical: string): Promise<Credentials> {
+  private readonly identities = new Map<string, Promise<{ roleArn: string; credentials: Credentials }>>();
+
+  /**
+   * The role the function runs as (the mirror of its deployed role, made once) and the
+   * credentials of its session: what STS would say it is, and what it signs EKS tokens with.
+   */
+  identity(logical: string): Promise<{ roleArn: string; credentials: Credentials }> {
+    let identity = this.identities.get(logical);
+    if (identity === undefined) {
+      identity = this.assumeMirrorRole(logical);
+      this.identities.set(logical, identity);
+    }
+    return identity;
+  }
+
+  /**
+   * Ends every execution environment of the function, as Lambda retires idle ones: the next
+   * event starts a new one (a cold start, which reads the config again).
+   */
+  async retire(logical: string): Promise<void> {
+    const pool = this.pools.get(logical);
+    this.pools.delete(logical);
+    if (pool === undefined) return;
+    await pool;
+    // What its environments printed, kept: a stopped environment leaves the pool.
+    const logs = this.logs(logical);
+    await (await pool).stop();
+    this.logsOf.set(logical, () => logs);
+  }
+
+  private async assumeMirrorRole(logical: string): Promise<{ roleArn: string; credentials: Credentials }> {
     const iam = this.client(IAMClient);
     // The deployed role's actions, read from the template the deploy sent: the emulator keeps a
     // CloudFormation role's inline policies in Python's notation, not as JSON.
@@ -213,9 +250,13 @@ export class LambdaDriver {
       new AssumeRoleCommand({ RoleArn: created.Role!.Arn, RoleSessionName: `kubemend-${logical.toLowerCase()}` }),
     );
     return {
-      accessKeyId: session.Credentials!.AccessKeyId!,
-      secretAccessKey: session.Credentials!.SecretAccessKey!,
-      sessionToken: session.Credentials!.SessionToken!,
+      roleArn: created.Role!.Arn!,
+      credentials: {
+        accessKeyId: session.Credentials!.AccessKeyId!,
+        secretAccessKey: session.Credentials!.SecretAccessKey!,
+        sessionToken: session.Credentials!.SessionToken!,
+        arn: session.AssumedRoleUser!.Arn!,
+      },
     };
   }
 
@@ -248,6 +289,8 @@ interface Credentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken: string;
+  /** The assumed-role session's ARN, as STS GetCallerIdentity answers it. */
+  arn: string;
 }
 
 interface Environment {

@@ -87,10 +87,20 @@ describe('cluster registry provider', () => {
 
     await expect(provide('prod-eu-west-1')).rejects.toThrow(
       new ClusterUnknownError(
-        `no cluster is registered in this deployment's config, so cluster "prod-eu-west-1" cannot be reached: add it under clusters (docs/runbooks/onboarding-a-cluster.md)`,
+        `no cluster is registered in this deployment's config, so cluster "prod-eu-west-1" cannot be reached: register it under clusters (docs/runbooks/onboarding-a-cluster.md)`,
       ),
     );
     await expect(provide(undefined)).rejects.toThrow(/so an alert without a cluster label cannot be reached/);
+    const deployed = createRegistryProvider(testConfig({ clusters: [], rules: [] }), {
+      identity: 'detector',
+      timeoutMs: 1_000,
+      kubeconfig: noKubeconfig,
+      withoutRegistry: 'none',
+      registryPath: '/kubemend/prod/clusters',
+    });
+    await expect(deployed('prod-eu-west-1')).rejects.toThrow(
+      'cannot be reached: register it as the SSM parameter /kubemend/prod/clusters/prod-eu-west-1 or under clusters (',
+    );
   });
 
   it('sends an alert without a cluster label to the default cluster, and refuses it when there is none', async () => {

@@ -1,0 +1,279 @@
+import { readFileSync } from 'node:fs';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { parse, stringify } from 'yaml';
+
+import { alertId } from '../../lib/alert/identity.ts';
+import type { Alert } from '../../lib/alert/schema.ts';
+import { parameterValue } from '../../lib/config/parameter-value.ts';
+import type { Outcome } from '../../lib/domain/types.ts';
+import { RESTARTED_AT_ANNOTATION } from '../../lib/remediate/rollout-restart.ts';
+import { createDynamoOutcomeStore } from '../../lib/store/dynamodb-outcome-store.ts';
+
+import {
+  admin,
+  applyShippedRbac,
+  createCrashLoopingDeployment,
+  createNamespace,
+  crashLoopAlertFor,
+  recordBackOffEvent,
+} from '../testenv/cluster.ts';
+import { EKS } from '../testenv/control-plane.ts';
+import { deployStack, grantClusterAccess, type DeployedStack } from '../testenv/deployed.ts';
+import { httpApiEvent, LambdaDriver } from '../testenv/lambda-driver.ts';
+
+/**
+ * The deployed functions taking an alert all the way: the receiver's HTTP API route → the alert
+ * queue → the detector → the plan queue → the remediator → the real kube-apiserver, reached with
+ * IAM-derived tokens (the cluster's token webhook verifies them against what the emulator's STS
+ * issued, and maps each function's role through an access entry as EKS does) → DynamoDB. The
+ * stage reads its config from SSM (the `configParameter` stage parameter, as prod does), where
+ * the cluster is registered as the onboarding runbook says.
+ */
+const CONFIG_PARAMETER = '/kubemend/dev/agent-config';
+const CLUSTER = 'kubemend-test';
+const TOKEN = 'deployed-pipeline-webhook-credential';
+const WORKERS = ['Detector', 'Remediator', 'Audit'] as const;
+
+let stack: DeployedStack;
+let driver: LambdaDriver;
+let namespace: string;
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (value === undefined) throw new Error(`${name} is not set: run through the cluster jest project`);
+  return value;
+};
+
+const ssm = () => new SSMClient({ ...stack.moto.clientOptions, region: stack.region });
+const store = () =>
+  createDynamoOutcomeStore(stack.moto.dynamodb(), { tableName: stack.physicalId('OutcomesTable'), retentionDays: 30 });
+
+/** Writes the stage's config parameter as the pipeline does (`kubemend config export`), and retires warm workers. */
+async function writeConfig(edit: (config: Record<string, unknown>) => void): Promise<void> {
+  const config = parse(readFileSync('config/stages/dev/agent_config.yaml', 'utf8')) as Record<string, unknown>;
+  edit(config);
+  const { value } = parameterValue(stringify(config), CONFIG_PARAMETER);
+  await ssm().send(
+    new PutParameterCommand({
+      Name: CONFIG_PARAMETER,
+      Type: 'String',
+      Tier: 'Intelligent-Tiering',
+      Value: value,
+      Overwrite: true,
+    }),
+  );
+  // A function reads its config at each cold start: environments still warm keep the one they read.
+  for (const name of WORKERS) await driver.retire(name);
+}
+
+async function setKillSwitch(value: 'on' | 'off'): Promise<void> {
+  await ssm().send(
+    new PutParameterCommand({ Name: '/kubemend/dev/kill-switch', Type: 'String', Value: value, Overwrite: true }),
+  );
+  // The remediator keeps what it read for 30 s; a new environment reads it at once.
+  await driver.retire('Remediator');
+}
+
+beforeAll(async () => {
+  stack = await deployStack('dev', { params: { configParameter: CONFIG_PARAMETER } });
+  driver = new LambdaDriver(stack);
+  await ssm().send(
+    new PutParameterCommand({ Name: '/kubemend/dev/webhook-token', Type: 'SecureString', Value: TOKEN }),
+  );
+  await applyShippedRbac();
+  // What an administrator does once per cluster: access entries for the functions' roles.
+  await grantClusterAccess(stack, driver, env('KUBEMEND_TEST_AUTHENTICATOR_URL'));
+  namespace = await createNamespace('deployed');
+  // The onboarding runbook's registry entry: one parameter per cluster, named after its label.
+  await ssm().send(
+    new PutParameterCommand({
+      Name: `/kubemend/dev/clusters/${CLUSTER}`,
+      Type: 'String',
+      Value: JSON.stringify({
+        eks: {
+          region: EKS.region,
+          clusterName: EKS.clusterName,
+          endpoint: env('KUBEMEND_TEST_SERVER'),
+          certificateAuthority: env('KUBEMEND_TEST_CA_DATA'),
+        },
+      }),
+    }),
+  );
+  await writeConfig((config) => {
+    // Restarts in the test namespace are enforced, and wait for a person.
+    config.approval = { actions: ['rollout-restart'], expiresMinutes: 60 };
+    const rules = config.rules as { alertname: string; mode?: string; namespaces?: unknown }[];
+    const crashLoop = rules.find((rule) => rule.alertname === 'KubePodCrashLooping')!;
+    crashLoop.mode = 'enforce';
+    crashLoop.namespaces = { allow: [namespace] };
+    config.defaults = {
+      ...(config.defaults as Record<string, unknown>),
+      verify: { timeoutSeconds: 120, intervalSeconds: 2 },
+    };
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await driver?.stop();
+  await stack?.stop();
+});
+
+/** A crash-looping Deployment in the test namespace and the alert kube-prometheus would fire for it. */
+async function crashLooping(name: string): Promise<Alert> {
+  const { pods } = await createCrashLoopingDeployment(namespace, name, { replicas: 1 });
+  await recordBackOffEvent(pods[0]!);
+  return { ...crashLoopAlertFor(pods[0]!), labels: { ...crashLoopAlertFor(pods[0]!).labels, cluster: CLUSTER } };
+}
+
+/** Posts the alert as Alertmanager does, through the HTTP API route to the receiver. */
+async function fire(alert: Alert): Promise<void> {
+  const webhook = JSON.parse(readFileSync('tests/fixtures/alerts/crashlooping-single.json', 'utf8')) as {
+    alerts: unknown[];
+  };
+  webhook.alerts = [alert];
+  const answer = await driver.invoke(
+    'Receiver',
+    httpApiEvent(stack, {
+      method: 'POST',
+      path: '/alerts',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(webhook),
+    }),
+  );
+  expect(answer).toMatchObject({ ok: true, value: { statusCode: 202 } });
+}
+
+/** Plays the event source mapping from `queue` until the record of `id` reaches `done`. */
+async function deliverUntil(id: string, worker: string, queue: string, done: (o: Outcome) => boolean) {
+  const deadline = Date.now() + 60_000;
+  let last: Outcome | undefined;
+  while (Date.now() < deadline) {
+    const polled = await driver.pollQueue(worker, queue);
+    if (polled.result?.ok === false) throw new Error(`${worker} failed: ${JSON.stringify(polled.result.error)}`);
+    last = await store().get(id);
+    if (last !== undefined && done(last)) return last;
+  }
+  const { stage, result, reason } = last ?? {};
+  throw new Error(
+    `record ${id} after ${worker}: ${JSON.stringify({ stage, result, reason })}\n${driver.logs(worker).slice(-4000)}`,
+  );
+}
+
+/** Every item of the outcomes table under one partition key. */
+async function queryAll(deployed: DeployedStack, pk: string): Promise<Record<string, unknown>[]> {
+  const doc = DynamoDBDocumentClient.from(deployed.moto.dynamodb());
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: deployed.physicalId('OutcomesTable'),
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}
+
+const replicaSets = async (name: string) =>
+  (await admin().apps.listNamespacedReplicaSet({ namespace, labelSelector: `app=${name}` })).items;
+
+describe('the deployed functions, from an alert to the cluster', () => {
+  it('diagnoses on the cluster as the detector’s role, waits for an approval, and restarts the Deployment as the remediator’s', async () => {
+    const alert = await crashLooping('checkout');
+    const id = alertId(alert);
+    await fire(alert);
+
+    await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
+    const waiting = await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'awaiting-approval');
+
+    expect(waiting).toMatchObject({
+      cluster: CLUSTER,
+      diagnosis: { anomaly: 'crash-loop', target: { kind: 'Deployment', namespace, name: 'checkout' } },
+      plan: { action: 'rollout-restart' },
+      reason: expect.stringContaining('rollout-restart needs approval'),
+    });
+    expect(await replicaSets('checkout')).toHaveLength(1);
+
+    // The documented approval: a direct invoke of the remediator.
+    const approved = await driver.invoke('Remediator', { approve: id, by: 'sre-on-call' });
+
+    expect(approved).toMatchObject({ ok: true, value: { id, stage: 'done', result: 'applied' } });
+    expect(await store().get(id)).toMatchObject({
+      result: 'applied',
+      approval: { by: 'sre-on-call' },
+      verification: { status: 'verified', detail: 'all 1 replicas updated and available' },
+      change: expect.stringContaining(RESTARTED_AT_ANNOTATION),
+    });
+    const deployment = await admin().apps.readNamespacedDeployment({ namespace, name: 'checkout' });
+    expect(deployment.spec?.template.metadata?.annotations?.[RESTARTED_AT_ANNOTATION]).toBeDefined();
+    expect(await replicaSets('checkout')).toHaveLength(2);
+  }, 240_000);
+
+  it('writes nothing once the kill switch is on in SSM, approved or not', async () => {
+    const alert = await crashLooping('cart');
+    const id = alertId(alert);
+    await fire(alert);
+    await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
+    await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'awaiting-approval');
+    await setKillSwitch('on');
+    try {
+      const approved = await driver.invoke('Remediator', { approve: id, by: 'sre-on-call' });
+
+      expect(approved).toMatchObject({
+        ok: true,
+        value: { id, result: 'refused', reason: expect.stringContaining('kill switch is on') },
+      });
+      expect(await replicaSets('cart')).toHaveLength(1);
+    } finally {
+      await setKillSwitch('off');
+    }
+  }, 240_000);
+
+  it('audits the registered cluster on its schedule, as the detector’s read-only identity, and keeps its findings', async () => {
+    const rule = Object.entries(stack.template.Resources).find(([, r]) => r.Type === 'AWS::Events::Rule')![0];
+    const scheduled = {
+      version: '0',
+      id: 'audit-run',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: new Date().toISOString(),
+      region: stack.region,
+      resources: [`arn:aws:events:${stack.region}:123456789012:rule/${stack.physicalId(rule)}`],
+      detail: {},
+    };
+    const cart = async () => {
+      const items = await queryAll(stack, `AUDIT#${CLUSTER}`);
+      return items.filter((item) => {
+        const finding = JSON.parse(item.finding as string) as { namespace?: string; name: string };
+        return finding.namespace === namespace && finding.name.startsWith('cart');
+      });
+    };
+
+    const first = await driver.invoke('Audit', scheduled);
+    if (!first.ok)
+      throw new Error(`audit failed: ${JSON.stringify(first.error)}\n${driver.logs('Audit').slice(-4000)}`);
+    const found = await cart();
+    const second = await driver.invoke('Audit', scheduled);
+
+    expect(first).toMatchObject({ ok: true, value: { clusters: 1, new: expect.any(Number) } });
+    // The Deployment the kill switch kept crash-looping is a finding, with the time it was first seen …
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]).toMatchObject({ firstSeen: expect.any(String), lastSeen: found[0]!.firstSeen });
+    // … still open at the next run, first seen then.
+    expect(second).toMatchObject({ ok: true, value: { clusters: 1 } });
+    const again = await cart();
+    expect(again.map((item) => [item.SK, item.firstSeen, item.resolvedAt])).toEqual(
+      found.map((item) => [item.SK, item.firstSeen, undefined]),
+    );
+    expect(again[0]!.lastSeen).not.toBe(found[0]!.lastSeen);
+  }, 240_000);
+});
