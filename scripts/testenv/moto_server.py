@@ -9,11 +9,22 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import moto_extras  # noqa: E402,F401  (registers the CloudFormation models)
 from moto.server import main  # noqa: E402
 from moto.sqs.models import Queue  # noqa: E402
+from moto.utilities.docker_utilities import DockerModel  # noqa: E402
 
 # moto would run a queue's event source mappings itself, invoking the function in Docker at each
 # send. The tests' Lambda driver (tests/testenv/lambda-driver.ts) plays them instead, from the
 # mappings the deploy made: a queue here has none of its own to act on.
 Queue.lambda_event_source_mappings = property(lambda self: {}, lambda self, value: None)
+
+
+# There is no Docker engine, and nothing here runs a function in one. Asked for a client, a
+# function says it has none (AttributeError), which moto's state dump (/moto-api/data.json, where
+# the cluster's token webhook reads the credentials STS issued) skips, instead of failing whole.
+def _no_docker(self):
+    raise AttributeError("no Docker engine: the tests' Lambda driver runs the functions")
+
+
+DockerModel.docker_client = property(_no_docker)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parse, stringify } from 'yaml';
 
@@ -19,10 +20,12 @@ import {
   createNamespace,
   crashLoopAlertFor,
   recordBackOffEvent,
+  until,
 } from '../testenv/cluster.ts';
 import { EKS } from '../testenv/control-plane.ts';
-import { deployStack, grantClusterAccess, type DeployedStack } from '../testenv/deployed.ts';
+import { addAccessEntry, deployStack, grantClusterAccess, type DeployedStack } from '../testenv/deployed.ts';
 import { httpApiEvent, LambdaDriver } from '../testenv/lambda-driver.ts';
+import { privilegeReport } from '../testenv/least-privilege.ts';
 
 /**
  * The deployed functions taking an alert all the way: the receiver's HTTP API route → the alert
@@ -34,6 +37,8 @@ import { httpApiEvent, LambdaDriver } from '../testenv/lambda-driver.ts';
  */
 const CONFIG_PARAMETER = '/kubemend/dev/agent-config';
 const CLUSTER = 'kubemend-test';
+/** The same cluster registered as one in another account: reached through roles the functions assume. */
+const CROSS_ACCOUNT = 'kubemend-test-cross-account';
 const TOKEN = 'deployed-pipeline-webhook-credential';
 const WORKERS = ['Detector', 'Remediator', 'Audit'] as const;
 
@@ -87,21 +92,60 @@ beforeAll(async () => {
   // What an administrator does once per cluster: access entries for the functions' roles.
   await grantClusterAccess(stack, driver, env('KUBEMEND_TEST_AUTHENTICATOR_URL'));
   namespace = await createNamespace('deployed');
-  // The onboarding runbook's registry entry: one parameter per cluster, named after its label.
-  await ssm().send(
-    new PutParameterCommand({
-      Name: `/kubemend/dev/clusters/${CLUSTER}`,
-      Type: 'String',
-      Value: JSON.stringify({
-        eks: {
-          region: EKS.region,
-          clusterName: EKS.clusterName,
-          endpoint: env('KUBEMEND_TEST_SERVER'),
-          certificateAuthority: env('KUBEMEND_TEST_CA_DATA'),
-        },
+  // The cross-account roles, each trusting the function roles that may assume it, with their access entries.
+  const iam = new IAMClient({ ...stack.moto.clientOptions, region: stack.region });
+  const assumable: Record<string, string> = {};
+  for (const [role, functions, groups] of [
+    ['kubemend-detector-cross-account', ['Detector', 'Audit'], ['kubemend:detector']],
+    ['kubemend-remediator-cross-account', ['Remediator'], ['kubemend:remediator']],
+  ] as const) {
+    // The role, as AWS matches its sessions, and each session's own ARN, which the emulator matches literally.
+    const principals = (
+      await Promise.all(
+        functions.map(async (name) => {
+          const { roleArn, credentials } = await driver.identity(name);
+          return [roleArn, credentials.arn];
+        }),
+      )
+    ).flat();
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: role,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: principals }, Action: 'sts:AssumeRole' }],
+        }),
       }),
-    }),
-  );
+    );
+    assumable[role] = Role!.Arn!;
+    await addAccessEntry(env('KUBEMEND_TEST_AUTHENTICATOR_URL'), Role!.Arn!, [...groups]);
+  }
+  // The onboarding runbook's registry entries: one parameter per cluster, named after its label.
+  const eks = {
+    region: EKS.region,
+    clusterName: EKS.clusterName,
+    endpoint: env('KUBEMEND_TEST_SERVER'),
+    certificateAuthority: env('KUBEMEND_TEST_CA_DATA'),
+  };
+  for (const [name, entry] of [
+    [CLUSTER, { eks }],
+    [
+      CROSS_ACCOUNT,
+      {
+        eks: {
+          ...eks,
+          detectorRoleArn: assumable['kubemend-detector-cross-account'],
+          remediatorRoleArn: assumable['kubemend-remediator-cross-account'],
+          externalId: 'kubemend-read',
+          remediatorExternalId: 'kubemend-write',
+        },
+      },
+    ],
+  ] as const) {
+    await ssm().send(
+      new PutParameterCommand({ Name: `/kubemend/dev/clusters/${name}`, Type: 'String', Value: JSON.stringify(entry) }),
+    );
+  }
   await writeConfig((config) => {
     // Restarts in the test namespace are enforced, and wait for a person.
     config.approval = { actions: ['rollout-restart'], expiresMinutes: 60 };
@@ -122,10 +166,11 @@ afterAll(async () => {
 });
 
 /** A crash-looping Deployment in the test namespace and the alert kube-prometheus would fire for it. */
-async function crashLooping(name: string): Promise<Alert> {
+async function crashLooping(name: string, cluster = CLUSTER): Promise<Alert> {
   const { pods } = await createCrashLoopingDeployment(namespace, name, { replicas: 1 });
   await recordBackOffEvent(pods[0]!);
-  return { ...crashLoopAlertFor(pods[0]!), labels: { ...crashLoopAlertFor(pods[0]!).labels, cluster: CLUSTER } };
+  const alert = crashLoopAlertFor(pods[0]!);
+  return { ...alert, labels: { ...alert.labels, cluster } };
 }
 
 /** Posts the alert as Alertmanager does, through the HTTP API route to the receiver. */
@@ -186,16 +231,20 @@ const replicaSets = async (name: string) =>
   (await admin().apps.listNamespacedReplicaSet({ namespace, labelSelector: `app=${name}` })).items;
 
 describe('the deployed functions, from an alert to the cluster', () => {
-  it('diagnoses on the cluster as the detector’s role, waits for an approval, and restarts the Deployment as the remediator’s', async () => {
-    const alert = await crashLooping('checkout');
+  it('diagnoses a cluster in another account through the role the detector assumes, waits for an approval, and restarts the Deployment through the remediator’s', async () => {
+    const alert = await crashLooping('checkout', CROSS_ACCOUNT);
     const id = alertId(alert);
     await fire(alert);
 
     await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
+    // Alertmanager repeats a notification: the same instance, already recorded, is not planned again.
+    await fire(alert);
+    const repeat = await driver.pollQueue('Detector', 'AlertQueue');
+    expect({ messages: repeat.messages.length, failed: repeat.failed }).toEqual({ messages: 1, failed: [] });
     const waiting = await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'awaiting-approval');
 
     expect(waiting).toMatchObject({
-      cluster: CLUSTER,
+      cluster: CROSS_ACCOUNT,
       diagnosis: { anomaly: 'crash-loop', target: { kind: 'Deployment', namespace, name: 'checkout' } },
       plan: { action: 'rollout-restart' },
       reason: expect.stringContaining('rollout-restart needs approval'),
@@ -214,6 +263,12 @@ describe('the deployed functions, from an alert to the cluster', () => {
     });
     const deployment = await admin().apps.readNamespacedDeployment({ namespace, name: 'checkout' });
     expect(deployment.spec?.template.metadata?.annotations?.[RESTARTED_AT_ANNOTATION]).toBeDefined();
+    expect(await replicaSets('checkout')).toHaveLength(2);
+    // The repeat came while the plan waited, and the detector handed the plan on again (it cannot
+    // tell a queued plan from one a stopped worker dropped): delivered, it finds the fix done.
+    const again = await driver.pollQueue('Remediator', 'PlanQueue');
+    expect({ messages: again.messages.length, failed: again.failed }).toEqual({ messages: 1, failed: [] });
+    expect(await store().get(id)).toMatchObject({ result: 'applied', approval: { by: 'sre-on-call' } });
     expect(await replicaSets('checkout')).toHaveLength(2);
   }, 240_000);
 
@@ -236,6 +291,28 @@ describe('the deployed functions, from an alert to the cluster', () => {
       await setKillSwitch('off');
     }
   }, 240_000);
+
+  it('records the fix it would suggest where the rule maps none, and tells the notification topic', async () => {
+    const { pods } = await createCrashLoopingDeployment(namespace, 'cache', {
+      replicas: 1,
+      exitCode: 137,
+      reason: 'OOMKilled',
+      limits: { memory: '64Mi' },
+    });
+    const template = crashLoopAlertFor(pods[0]!);
+    // KubePodNotReady's rule diagnoses only: the fix that would answer is suggested, not planned.
+    const alert = { ...template, labels: { ...template.labels, alertname: 'KubePodNotReady', cluster: CLUSTER } };
+    const id = alertId(alert);
+    await fire(alert);
+
+    const outcome = await deliverUntil(id, 'Detector', 'AlertQueue', (o) => o.stage === 'done');
+
+    expect(outcome).toMatchObject({
+      result: 'no-action',
+      diagnosis: { anomaly: 'oom-killed' },
+      suggestion: { action: 'raise-memory' },
+    });
+  }, 120_000);
 
   it('audits the registered cluster on its schedule, as the detector’s read-only identity, and keeps its findings', async () => {
     const rule = Object.entries(stack.template.Resources).find(([, r]) => r.Type === 'AWS::Events::Rule')![0];
@@ -264,16 +341,61 @@ describe('the deployed functions, from an alert to the cluster', () => {
     const found = await cart();
     const second = await driver.invoke('Audit', scheduled);
 
-    expect(first).toMatchObject({ ok: true, value: { clusters: 1, new: expect.any(Number) } });
+    expect(first).toMatchObject({ ok: true, value: { clusters: 2, new: expect.any(Number) } });
     // The Deployment the kill switch kept crash-looping is a finding, with the time it was first seen …
     expect(found.length).toBeGreaterThan(0);
     expect(found[0]).toMatchObject({ firstSeen: expect.any(String), lastSeen: found[0]!.firstSeen });
     // … still open at the next run, first seen then.
-    expect(second).toMatchObject({ ok: true, value: { clusters: 1 } });
+    expect(second).toMatchObject({ ok: true, value: { clusters: 2 } });
     const again = await cart();
     expect(again.map((item) => [item.SK, item.firstSeen, item.resolvedAt])).toEqual(
       found.map((item) => [item.SK, item.firstSeen, undefined]),
     );
     expect(again[0]!.lastSeen).not.toBe(found[0]!.lastSeen);
+
+    // Gone from the cluster, it is resolved at the next run.
+    await admin().apps.deleteNamespacedDeployment({ namespace, name: 'cart' });
+    await until(
+      'the pods of cart to go',
+      async () => (await admin().core.listNamespacedPod({ namespace, labelSelector: 'app=cart' })).items,
+      (pods) => pods.length === 0,
+    );
+    expect(await driver.invoke('Audit', scheduled)).toMatchObject({ ok: true, value: { clusters: 2 } });
+    expect((await cart()).map((item) => typeof item.resolvedAt)).toEqual(found.map(() => 'string'));
   }, 240_000);
+
+  // Last: it reads what every test above made the functions do.
+  it('used every action each function’s role grants and no other, or serverless.yml says why one went unused', async () => {
+    const keys = Object.fromEntries(
+      await Promise.all(
+        ['Receiver', ...WORKERS].map(async (name) => [name, [(await driver.identity(name)).credentials.accessKeyId]]),
+      ),
+    ) as Record<string, string[]>;
+    const report = privilegeReport({
+      stack,
+      serverlessYml: readFileSync('serverless.yml', 'utf8'),
+      recording: await stack.moto.recording(),
+      keys,
+    });
+
+    console.log(
+      report
+        .map(
+          (entry) =>
+            `${entry.function}: used ${entry.used.join(', ')}` +
+            Object.entries(entry.justified)
+              .map(([action, why]) => `\n  unused ${action}: ${why}`)
+              .join(''),
+        )
+        .join('\n'),
+    );
+    for (const entry of report) {
+      expect(entry.used.length).toBeGreaterThan(0);
+      expect({ function: entry.function, ungranted: entry.ungranted, unjustified: entry.unjustified }).toEqual({
+        function: entry.function,
+        ungranted: [],
+        unjustified: [],
+      });
+    }
+  });
 });

@@ -23,7 +23,21 @@ export interface Moto {
   awsEnv: AwsEnv;
   /** The server's log (its requests, and a traceback for each 500). */
   logFile: string;
+  /** Starts moto's request recorder (every request from then on, with its headers and body). */
+  startRecording(): Promise<void>;
+  /** The requests recorded since startRecording. */
+  recording(): Promise<RecordedRequest[]>;
   stop(): Promise<void>;
+}
+
+/** One request as moto's recorder keeps it. */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** base64 when body_encoded. */
+  body: string;
+  body_encoded?: boolean;
 }
 
 /**
@@ -70,6 +84,17 @@ export async function startMoto(options: { iam?: boolean } = {}): Promise<Moto> 
     }),
     dynamodb: () => new DynamoDBClient(clientOptions),
     logFile: moto.log,
+    startRecording: async () => {
+      const response = await fetch(`${endpoint}/moto-api/recorder/start-recording`, { method: 'POST' });
+      if (!response.ok) throw new Error(`moto recorder: ${response.status}`);
+    },
+    recording: async () => {
+      const text = await (await fetch(`${endpoint}/moto-api/recorder/download-recording`)).text();
+      return text
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as RecordedRequest);
+    },
     stop: async () => {
       await stopProcesses([moto]);
       rmSync(workDir, { recursive: true, force: true });

@@ -277,11 +277,11 @@ export async function rollOutBadImage(
 export async function createCrashLoopingDeployment(
   namespace: string,
   name: string,
-  options: { replicas?: number; exitCode?: number; reason?: string } = {},
+  options: { replicas?: number; exitCode?: number; reason?: string; limits?: Record<string, string> } = {},
 ): Promise<{ deployment: V1Deployment; pods: V1Pod[] }> {
   const { core } = admin();
   const replicas = options.replicas ?? 2;
-  await createDeployment(namespace, name, { replicas });
+  await createDeployment(namespace, name, { replicas, limits: options.limits });
   const deployment = await rolledOut(namespace, name, replicas);
   const running = (await core.listNamespacedPod({ namespace, labelSelector: `app=${name}` })).items;
   for (const pod of running) {

@@ -94,6 +94,8 @@ export async function deployStack(
     },
   );
   const deployMs = Date.now() - started - packageMs;
+  // What the functions do from now on is recorded: the evidence for least privilege.
+  await moto.startRecording();
   const stackName = `kubemend-${stage}`;
   const cloudformation = new CloudFormationClient({ ...moto.clientOptions, region });
   const stack = (await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
@@ -131,23 +133,30 @@ export async function deployStack(
   };
 }
 
+/** Posts to the test cluster's token webhook (tests/testenv/iam-authenticator.ts). */
+async function postAuthenticator(authenticatorUrl: string, path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${authenticatorUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  if (response.status !== 204) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+}
+
+/** An access entry of the test cluster: `principalArn` (a role) is the Kubernetes user of that name in `groups`. */
+export function addAccessEntry(authenticatorUrl: string, principalArn: string, groups: string[]): Promise<void> {
+  return postAuthenticator(authenticatorUrl, '/access-entries', { principalArn, username: principalArn, groups });
+}
+
 /**
  * What an administrator does once per cluster for a deployed stack: an access entry for each
  * function role the template maps (its `AWS::EKS::AccessEntry` resources, created in AWS with
- * `eksClusterName`), given to the test cluster's token webhook, which also learns each role
- * session's credentials as STS would know them (the emulator that issued them is not the one the
- * cluster's webhook reads).
+ * `eksClusterName`), given to the test cluster's token webhook, which also learns to accept the
+ * credentials the stack's emulator issues (its STS: the functions' role sessions, and the
+ * cross-account roles they assume).
  */
 export async function grantClusterAccess(
   stack: DeployedStack,
-  functions: {
-    identity(logical: string): Promise<{
-      roleArn: string;
-      credentials: { accessKeyId: string; secretAccessKey: string; arn: string };
-    }>;
-  },
+  functions: { identity(logical: string): Promise<{ roleArn: string }> },
   authenticatorUrl: string,
 ): Promise<string[]> {
+  await postAuthenticator(authenticatorUrl, '/sts-emulators', { url: stack.moto.endpoint });
   const granted: string[] = [];
   for (const resource of Object.values(stack.template.Resources)) {
     if (resource.Type !== 'AWS::EKS::AccessEntry') continue;
@@ -156,17 +165,8 @@ export async function grantClusterAccess(
       KubernetesGroups: string[];
     };
     const role = PrincipalArn['Fn::GetAtt'][0];
-    const { roleArn, credentials } = await functions.identity(role.replace(/Role$/, ''));
-    const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${authenticatorUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
-      if (response.status !== 204) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    };
-    await post('/access-entries', { principalArn: roleArn, username: roleArn, groups: KubernetesGroups });
-    await post('/credentials', {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      arn: credentials.arn,
-    });
+    const { roleArn } = await functions.identity(role.replace(/Role$/, ''));
+    await addAccessEntry(authenticatorUrl, roleArn, KubernetesGroups);
     granted.push(`${role} → ${KubernetesGroups.join(',')}`);
   }
   return granted;

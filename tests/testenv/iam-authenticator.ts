@@ -171,7 +171,8 @@ export interface IamAuthenticator {
  * Serves the token webhook on loopback (`POST /authenticate`, TokenReview v1) and lets tests add
  * credentials as STS would know them (`POST /credentials` with {accessKeyId, secretAccessKey, arn})
  * and access entries as `aws eks create-access-entry` adds them (`POST /access-entries` with
- * {principalArn, username, groups}).
+ * {principalArn, username, groups}); `POST /sts-emulators` with {url} names one more emulator
+ * whose STS issued credentials the cluster should accept.
  */
 export async function startIamAuthenticator(options: {
   clusterName: string;
@@ -182,15 +183,18 @@ export async function startIamAuthenticator(options: {
 }): Promise<IamAuthenticator> {
   const credentials = new Map<string, KnownCredentials>();
   const accessEntries = new Map(Object.entries(options.accessEntries));
+  const stsEmulators = options.stsEmulator === undefined ? [] : [options.stsEmulator];
   const lookup = async (accessKeyId: string): Promise<void> => {
-    if (credentials.has(accessKeyId) || options.stsEmulator === undefined) return;
-    // What STS would know of credentials it issued; moto publishes its state here.
-    const state = (await (await fetch(`${options.stsEmulator}/moto-api/data.json`)).json()) as {
-      sts?: { AssumedRole?: { access_key_id: string; secret_access_key: string; arn: string }[] };
-    };
-    const issued = state.sts?.AssumedRole?.find((role) => role.access_key_id === accessKeyId);
-    if (issued !== undefined)
-      credentials.set(accessKeyId, { secretAccessKey: issued.secret_access_key, arn: issued.arn });
+    for (const emulator of stsEmulators) {
+      if (credentials.has(accessKeyId)) return;
+      // What STS would know of credentials it issued; moto publishes its state here.
+      const state = (await (await fetch(`${emulator}/moto-api/data.json`)).json()) as {
+        sts?: { AssumedRole?: { access_key_id: string; secret_access_key: string; arn: string }[] };
+      };
+      const issued = state.sts?.AssumedRole?.find((role) => role.access_key_id === accessKeyId);
+      if (issued !== undefined)
+        credentials.set(accessKeyId, { secretAccessKey: issued.secret_access_key, arn: issued.arn });
+    }
   };
   const allowedHosts = ['sts.amazonaws.com', `sts.${options.region}.amazonaws.com`];
   const server: Server = createServer((req, res) => {
@@ -211,6 +215,11 @@ export async function startIamAuthenticator(options: {
           arn: string;
         };
         credentials.set(accessKeyId, { secretAccessKey, arn });
+        reply(204, {});
+        return;
+      }
+      if (req.method === 'POST' && path === '/sts-emulators') {
+        stsEmulators.push((body as { url: string }).url);
         reply(204, {});
         return;
       }

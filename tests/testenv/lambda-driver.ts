@@ -124,8 +124,9 @@ export class LambdaDriver {
     queue: string,
   ): Promise<{ messages: Message[]; result?: InvokeResult; failed: string[] }> {
     const queueUrl = this.stack.physicalId(queue);
-    const { queueArn, batchSize } = await this.mapping(queueUrl);
-    const sqs = this.client(SQSClient);
+    // The mapping reads and deletes with the function's own role, as Lambda's poller does.
+    const sqs = await this.asFunction(logical, SQSClient);
+    const { queueArn, batchSize } = await this.mapping(queueUrl, sqs);
     const received = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
@@ -171,11 +172,11 @@ export class LambdaDriver {
 
   private readonly mappings = new Map<string, { queueArn: string; batchSize: number }>();
 
-  /** The queue's ARN and the batch size of the event source mapping that reads it. */
-  private async mapping(queueUrl: string): Promise<{ queueArn: string; batchSize: number }> {
+  /** The queue's ARN (asked with the function's role) and the batch size of the event source mapping that reads it. */
+  private async mapping(queueUrl: string, sqs: SQSClient): Promise<{ queueArn: string; batchSize: number }> {
     const known = this.mappings.get(queueUrl);
     if (known !== undefined) return known;
-    const { Attributes } = await this.client(SQSClient).send(
+    const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
     );
     const queueArn = Attributes!.QueueArn!;
@@ -185,6 +186,15 @@ export class LambdaDriver {
     const found = { queueArn, batchSize: mapping.BatchSize! };
     this.mappings.set(queueUrl, found);
     return found;
+  }
+
+  /** A client of the emulator with the function's credentials. */
+  private async asFunction<T>(
+    logical: string,
+    make: new (options: DeployedStack['moto']['clientOptions'] & { credentials: Credentials }) => T,
+  ): Promise<T> {
+    const { credentials } = await this.identity(logical);
+    return new make({ ...this.stack.moto.clientOptions, region: this.stack.region, credentials });
   }
 
   private readonly identities = new Map<string, Promise<{ roleArn: string; credentials: Credentials }>>();
