@@ -8,6 +8,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import moto_extras  # noqa: E402,F401  (registers the CloudFormation models)
 from moto.server import main  # noqa: E402
+from moto.cloudformation.models import ChangeSet  # noqa: E402
 from moto.sqs.models import Queue  # noqa: E402
 from moto.utilities.docker_utilities import DockerModel  # noqa: E402
 
@@ -25,6 +26,21 @@ def _no_docker(self):
 
 
 DockerModel.docker_client = property(_no_docker)
+
+# A change set moto executes updates the stack's resources but not its template or outputs, so a
+# stack the Framework deploys (a change set on an empty stack) would report no Outputs; AWS
+# reports those of the template the change set applied.
+_apply_change_set = ChangeSet.apply
+
+
+def _apply_with_outputs(self):
+    _apply_change_set(self)
+    self.stack.template = self.template
+    self.stack._parse_template()
+    self.stack.output_map = self.stack._create_output_map()
+
+
+ChangeSet.apply = _apply_with_outputs
 
 if __name__ == "__main__":
     sys.exit(main())

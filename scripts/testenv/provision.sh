@@ -4,14 +4,14 @@
 # ${KUBEMEND_CACHE:-~/.cache/kubemend}/testenv, so a warm machine does nothing here.
 #   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kube-state-metrics:
 #     built from source with Go
-#   moto server (AWS emulator): PyPI, in a virtualenv
+#   moto server (AWS emulator), the AWS CLI (the README's deploy steps): PyPI, in virtualenvs
 #   Alertmanager, Prometheus: Debian packages
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v go >/dev/null || { echo "testenv: Go is required to build the control plane" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "testenv: Python 3 is required for the AWS emulator" >&2; exit 1; }
 total=$SECONDS
-for part in etcd kube kwok ksm moto debian; do
+for part in etcd kube kwok ksm moto awscli debian; do
   started=$SECONDS
   path=$(bash "$part.sh" | tail -n 1)
   echo "testenv: $part ok ($((SECONDS - started))s): $path" >&2

@@ -87,6 +87,14 @@ describe('serverless.yml deployed to the emulator', () => {
     expect(stack.resources.length).toBe(expectedResources().length);
   });
 
+  it('reports the template’s outputs, the webhook URL among them', () => {
+    expect(Object.keys(stack.outputs).sort()).toEqual(Object.keys(stack.template.Outputs ?? {}).sort());
+    expect(stack.outputs.WebhookUrl).toBe(
+      `https://${stack.physicalId('HttpApi')}.execute-api.${stack.region}.amazonaws.com/alerts`,
+    );
+    expect(stack.outputs.NotificationTopicArn).toBe(stack.physicalId('NotificationTopic'));
+  });
+
   it('refuses a request the emulator cannot authenticate: IAM is enforced', async () => {
     const stranger = new IAMClient({
       ...stack.moto.clientOptions,

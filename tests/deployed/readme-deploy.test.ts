@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+
+import { startMoto, type Moto } from '../helpers/moto.ts';
+import { provision } from '../testenv/processes.ts';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '../..');
+
+/** The shell block of the README's "Deploying to AWS" section, as a user copies it. */
+function readmeDeploySteps(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Deploying to AWS\n'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section);
+  if (block === null) throw new Error('README.md: no sh block under "## Deploying to AWS"');
+  return block[1]!;
+}
+
+let moto: Moto;
+let home: string;
+
+beforeAll(async () => {
+  moto = await startMoto({ iam: true });
+  home = mkdtempSync(join(tmpdir(), 'kubemend-readme-home-'));
+}, 60_000);
+
+afterAll(async () => {
+  await moto?.stop();
+  if (home !== undefined) rmSync(home, { recursive: true, force: true });
+});
+
+describe("the README's deploy steps", () => {
+  it('run as written, in order, against the emulator, and print the webhook URL to give Alertmanager', async () => {
+    const steps = readmeDeploySteps();
+    const aws = provision('awscli.sh');
+
+    // A fresh shell with the AWS CLI and the clone's tools on PATH; the emulator stands in for the
+    // account through the SDKs' and the CLI's own AWS_ENDPOINT_URL.
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', steps], {
+      cwd: ROOT,
+      env: {
+        PATH: [dirname(aws), join(ROOT, 'node_modules/.bin'), process.env.PATH ?? ''].join(':'),
+        HOME: home,
+        AWS_ENDPOINT_URL: moto.endpoint,
+        AWS_ACCESS_KEY_ID: moto.clientOptions.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: moto.clientOptions.credentials.secretAccessKey,
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+      },
+      timeout: 280_000,
+      maxBuffer: 16 * 1024 * 1024,
+    }).catch((error: { stdout?: string; stderr?: string }) => {
+      throw new Error(`README deploy steps failed:\n${error.stdout?.slice(-3000)}\n${error.stderr?.slice(-3000)}`);
+    });
+
+    const printed = stdout.trim().split('\n').pop();
+    expect(printed).toMatch(/^https:\/\/[a-z0-9]+\.execute-api\.eu-west-1\.amazonaws\.com\/alerts$/);
+    const ssm = new SSMClient(moto.clientOptions);
+    const token = await ssm.send(
+      new GetParameterCommand({ Name: '/kubemend/dev/webhook-token', WithDecryption: true }),
+    );
+    expect(token.Parameter).toMatchObject({ Type: 'SecureString', Value: expect.stringMatching(/^[0-9a-f]{48}$/) });
+    const cluster = await ssm.send(new GetParameterCommand({ Name: '/kubemend/dev/clusters/prod-eu-west-1' }));
+    expect(JSON.parse(cluster.Parameter!.Value!)).toEqual({ eks: { region: 'eu-west-1' } });
+  }, 300_000);
+});
