@@ -45,10 +45,17 @@ export async function loadFunctionConfig(
   const config = (raw ?? {}) as { clusters?: unknown };
   const bundled = Array.isArray(config.clusters) ? (config.clusters as { name?: unknown }[]) : [];
   const registered = entries.map((entry) => clusterEntry(entry, bundled, source));
-  return parseAgentConfig(
-    { ...config, clusters: [...bundled, ...registered] },
-    registered.length === 0 ? source : `${source} with the clusters under ssm:${path}`,
-  );
+  if (registered.length === 0) return parseAgentConfig(raw, source);
+  try {
+    return parseAgentConfig(
+      { ...config, clusters: [...bundled, ...registered] },
+      `${source} with the clusters under ssm:${path}`,
+    );
+  } catch (error) {
+    // A problem of the config itself is named as the config's alone.
+    parseAgentConfig(raw, source);
+    throw error;
+  }
 }
 
 async function readConfig(

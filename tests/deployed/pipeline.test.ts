@@ -7,7 +7,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parse, stringify } from 'yaml';
 
 import { alertId } from '../../lib/alert/identity.ts';
-import type { Alert } from '../../lib/alert/schema.ts';
+import { parseWebhook, type Alert } from '../../lib/alert/schema.ts';
 import { parameterValue } from '../../lib/config/parameter-value.ts';
 import type { Outcome } from '../../lib/domain/types.ts';
 import { RESTARTED_AT_ANNOTATION } from '../../lib/remediate/rollout-restart.ts';
@@ -82,6 +82,19 @@ async function setKillSwitch(value: 'on' | 'off'): Promise<void> {
   await driver.retire('Remediator');
 }
 
+/** The stage's config as the test sets it: restarts in the test namespace are enforced, and wait for a person. */
+function configure(config: Record<string, unknown>): void {
+  config.approval = { actions: ['rollout-restart'], expiresMinutes: 60 };
+  const rules = config.rules as { alertname: string; mode?: string; namespaces?: unknown }[];
+  const crashLoop = rules.find((rule) => rule.alertname === 'KubePodCrashLooping')!;
+  crashLoop.mode = 'enforce';
+  crashLoop.namespaces = { allow: [namespace] };
+  config.defaults = {
+    ...(config.defaults as Record<string, unknown>),
+    verify: { timeoutSeconds: 120, intervalSeconds: 2 },
+  };
+}
+
 beforeAll(async () => {
   stack = await deployStack('dev', { params: { configParameter: CONFIG_PARAMETER } });
   driver = new LambdaDriver(stack);
@@ -146,18 +159,7 @@ beforeAll(async () => {
       new PutParameterCommand({ Name: `/kubemend/dev/clusters/${name}`, Type: 'String', Value: JSON.stringify(entry) }),
     );
   }
-  await writeConfig((config) => {
-    // Restarts in the test namespace are enforced, and wait for a person.
-    config.approval = { actions: ['rollout-restart'], expiresMinutes: 60 };
-    const rules = config.rules as { alertname: string; mode?: string; namespaces?: unknown }[];
-    const crashLoop = rules.find((rule) => rule.alertname === 'KubePodCrashLooping')!;
-    crashLoop.mode = 'enforce';
-    crashLoop.namespaces = { allow: [namespace] };
-    config.defaults = {
-      ...(config.defaults as Record<string, unknown>),
-      verify: { timeoutSeconds: 120, intervalSeconds: 2 },
-    };
-  });
+  await writeConfig(configure);
 }, 300_000);
 
 afterAll(async () => {
@@ -173,8 +175,11 @@ async function crashLooping(name: string, cluster = CLUSTER): Promise<Alert> {
   return { ...alert, labels: { ...alert.labels, cluster } };
 }
 
-/** Posts the alert as Alertmanager does, through the HTTP API route to the receiver. */
-async function fire(alert: Alert): Promise<void> {
+/**
+ * Posts the alert as Alertmanager does, through the HTTP API route to the receiver, and returns
+ * the ID of its record: of the alert as the receiver reads it (its instant normalised).
+ */
+async function fire(alert: Alert): Promise<string> {
   const webhook = JSON.parse(readFileSync('tests/fixtures/alerts/crashlooping-single.json', 'utf8')) as {
     alerts: unknown[];
   };
@@ -189,6 +194,7 @@ async function fire(alert: Alert): Promise<void> {
     }),
   );
   expect(answer).toMatchObject({ ok: true, value: { statusCode: 202 } });
+  return alertId(parseWebhook(webhook).alerts[0]!);
 }
 
 /** Plays the event source mapping from `queue` until the record of `id` reaches `done`. */
@@ -233,8 +239,7 @@ const replicaSets = async (name: string) =>
 describe('the deployed functions, from an alert to the cluster', () => {
   it('diagnoses a cluster in another account through the role the detector assumes, waits for an approval, and restarts the Deployment through the remediator’s', async () => {
     const alert = await crashLooping('checkout', CROSS_ACCOUNT);
-    const id = alertId(alert);
-    await fire(alert);
+    const id = await fire(alert);
 
     await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
     // Alertmanager repeats a notification: the same instance, already recorded, is not planned again.
@@ -274,8 +279,7 @@ describe('the deployed functions, from an alert to the cluster', () => {
 
   it('writes nothing once the kill switch is on in SSM, approved or not', async () => {
     const alert = await crashLooping('cart');
-    const id = alertId(alert);
-    await fire(alert);
+    const id = await fire(alert);
     await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
     await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'awaiting-approval');
     await setKillSwitch('on');
@@ -302,8 +306,7 @@ describe('the deployed functions, from an alert to the cluster', () => {
     const template = crashLoopAlertFor(pods[0]!);
     // KubePodNotReady's rule diagnoses only: the fix that would answer is suggested, not planned.
     const alert = { ...template, labels: { ...template.labels, alertname: 'KubePodNotReady', cluster: CLUSTER } };
-    const id = alertId(alert);
-    await fire(alert);
+    const id = await fire(alert);
 
     const outcome = await deliverUntil(id, 'Detector', 'AlertQueue', (o) => o.stage === 'done');
 
@@ -363,6 +366,39 @@ describe('the deployed functions, from an alert to the cluster', () => {
     expect(await driver.invoke('Audit', scheduled)).toMatchObject({ ok: true, value: { clusters: 2 } });
     expect((await cart()).map((item) => typeof item.resolvedAt)).toEqual(found.map(() => 'string'));
   }, 240_000);
+
+  it('fails the cold start of a function whose config it cannot read, naming the parameter, and keeps the alert for a retry', async () => {
+    await ssm().send(
+      new PutParameterCommand({
+        Name: CONFIG_PARAMETER,
+        Type: 'String',
+        Value: 'defaults:\n  mode: yolo\n',
+        Overwrite: true,
+      }),
+    );
+    await driver.retire('Detector');
+    try {
+      const alert = await crashLooping('ledger');
+      const id = await fire(alert);
+
+      const polled = await driver.pollQueue('Detector', 'AlertQueue');
+
+      expect(polled.result).toMatchObject({
+        ok: false,
+        coldStart: true,
+        error: {
+          errorType: 'Runtime.InitError',
+          errorMessage: expect.stringContaining(`ssm:${CONFIG_PARAMETER}: defaults.mode: Invalid option`),
+        },
+      });
+      // The whole batch failed: its message comes back after the visibility timeout, and no record was made.
+      expect(polled.failed).toEqual(polled.messages.map((message) => message.MessageId));
+      expect(polled.messages).toHaveLength(1);
+      expect(await store().get(id)).toBeUndefined();
+    } finally {
+      await writeConfig(configure);
+    }
+  }, 120_000);
 
   // Last: it reads what every test above made the functions do.
   it('used every action each function’s role grants and no other, or serverless.yml says why one went unused', async () => {

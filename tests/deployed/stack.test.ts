@@ -272,6 +272,41 @@ describe('the deployed functions, run as Lambda runs them', () => {
       trigger: { kind: 'alert', receiver: 'kubemend' },
     });
   }, 120_000);
+  it('runs events that arrive together in environments of their own, within the reserved concurrency', async () => {
+    const post = () =>
+      driver.invoke(
+        'Receiver',
+        httpApiEvent(stack, {
+          method: 'POST',
+          path: '/alerts',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer not-the-credential' },
+          body: '{}',
+        }),
+      );
+    const warm = await driver.environments('Receiver');
+
+    // The receiver reserves none: each request at once gets an environment, the idle one first.
+    const answers = await Promise.all([post(), post(), post()]);
+
+    expect(answers.map((answer) => answer.ok && (answer.value as { statusCode: number }).statusCode)).toEqual([
+      401, 401, 401,
+    ]);
+    expect(answers.filter((answer) => answer.coldStart)).toHaveLength(3 - warm);
+    expect(await driver.environments('Receiver')).toBe(3);
+
+    // The remediator reserves 2 (remediatorConcurrency): a third event waits for one of those.
+    const reserved = (
+      stack.template.Resources.RemediatorLambdaFunction!.Properties as { ReservedConcurrentExecutions: number }
+    ).ReservedConcurrentExecutions;
+    const approvals = await Promise.all(
+      [1, 2, 3].map((n) => driver.invoke('Remediator', { approve: `no-such-record-${n}`, by: 'sre-on-call' })),
+    );
+
+    expect(reserved).toBe(2);
+    expect(approvals.map((answer) => answer.ok)).toEqual([false, false, false]);
+    expect(approvals.filter((answer) => answer.coldStart)).toHaveLength(reserved);
+    expect(await driver.environments('Remediator')).toBe(reserved);
+  }, 120_000);
   it('answers a real Alertmanager through the HTTP API route, and the detector records what it sent', async () => {
     const api = await serveHttpApi(driver, stack, { routes: ['POST /alerts'], function: 'Receiver' });
     const workDir = mkdtempSync(join(tmpdir(), 'kubemend-deployed-am-'));

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { CreateRoleCommand, GetUserCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionConcurrencyCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+} from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DeleteMessageBatchCommand,
@@ -33,6 +38,8 @@ export interface DeployedFunction {
   roleArn: string;
   environment: Record<string, string>;
   codeDir: string;
+  /** Its reserved concurrency, when it has one: no more environments than that run at once. */
+  reservedConcurrency?: number;
 }
 
 /** What an invocation answered: the handler's value, or the error Lambda would report. */
@@ -73,6 +80,9 @@ export class LambdaDriver {
     const lambda = this.client(LambdaClient);
     const name = this.stack.physicalId(`${logical}LambdaFunction`);
     const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    const { ReservedConcurrentExecutions } = await lambda.send(
+      new GetFunctionConcurrencyCommand({ FunctionName: name }),
+    );
     const code = (this.stack.template.Resources[`${logical}LambdaFunction`]!.Properties as { Code: { S3Key: string } })
       .Code;
     const object = await this.client(S3Client).send(
@@ -90,6 +100,7 @@ export class LambdaDriver {
       roleArn: config.Role!,
       environment: config.Environment?.Variables ?? {},
       codeDir,
+      ...(ReservedConcurrentExecutions === undefined ? {} : { reservedConcurrency: ReservedConcurrentExecutions }),
     };
   }
 
@@ -270,6 +281,11 @@ export class LambdaDriver {
     };
   }
 
+  /** How many execution environments the function has now. */
+  async environments(logical: string): Promise<number> {
+    return (await this.pools.get(logical))?.size() ?? 0;
+  }
+
   /** What the function's environments printed (their log lines). */
   logs(logical: string): string {
     return this.logsOf.get(logical)?.() ?? '';
@@ -325,7 +341,14 @@ class Pool {
     this.fn = fn;
     this.credentials = credentials;
     this.stack = stack;
-    this.concurrency = concurrency;
+    // An event beyond the reserved concurrency waits for an environment (Lambda throttles it, and
+    // an event source mapping retries it).
+    this.concurrency = Math.min(concurrency, fn.reservedConcurrency ?? concurrency);
+  }
+
+  /** How many execution environments it has. */
+  size(): number {
+    return this.environments.length;
   }
 
   private start(): Environment {
