@@ -20,7 +20,9 @@ const BATCH_ACTIONS: Record<string, string> = {
  * or of the REST calls the functions make (EKS DescribeCluster); any other request is named
  * `<service>:<METHOD> <path>`, which no role grants. Undefined for an unsigned request.
  */
-export function requestAction(request: RecordedRequest): { accessKeyId: string; action: string } | undefined {
+export function requestAction(
+  request: RecordedRequest,
+): { accessKeyId: string; action: string; params: Record<string, unknown> } | undefined {
   const headers = Object.fromEntries(
     Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]),
   );
@@ -30,16 +32,130 @@ export function requestAction(request: RecordedRequest): { accessKeyId: string; 
   const target = headers['x-amz-target'];
   const body = request.body_encoded === true ? Buffer.from(request.body, 'base64').toString('utf8') : request.body;
   let operation: string | undefined;
-  if (target !== undefined) operation = target.slice(target.lastIndexOf('.') + 1);
-  else if (/(^|&)Action=/.test(body ?? '')) operation = new URLSearchParams(body).get('Action') ?? undefined;
-  else {
+  let params: Record<string, unknown> = {};
+  if (target !== undefined) {
+    operation = target.slice(target.lastIndexOf('.') + 1);
+    params = body === '' || body === undefined ? {} : (JSON.parse(body) as Record<string, unknown>);
+  } else if (/(^|&)Action=/.test(body ?? '')) {
+    params = Object.fromEntries(new URLSearchParams(body));
+    operation = params.Action as string;
+  } else {
     const path = new URL(request.url).pathname;
-    if (service === 'eks' && request.method === 'GET' && /^\/clusters\/[^/]+$/.test(path))
+    const cluster = /^\/clusters\/([^/]+)$/.exec(path);
+    if (service === 'eks' && request.method === 'GET' && cluster !== null) {
       operation = 'DescribeCluster';
-    else return { accessKeyId, action: `${service}:${request.method} ${path}` };
+      params = { name: decodeURIComponent(cluster[1]!) };
+    } else return { accessKeyId, action: `${service}:${request.method} ${path}`, params };
   }
   const action = `${service}:${operation}`;
-  return { accessKeyId, action: BATCH_ACTIONS[action] ?? action };
+  return { accessKeyId, action: BATCH_ACTIONS[action] ?? action, params };
+}
+
+/** Where the ARNs of the stack's account live: the emulator's account and the stack's region. */
+interface Place {
+  region: string;
+  account: string;
+}
+
+/**
+ * The ARN of the resource a request acts on, as IAM authorises it, from its parameters: the
+ * queue, table (or its index), parameter (or path), topic, role or cluster; undefined for an
+ * action without one here.
+ */
+export function requestResource(action: string, params: Record<string, unknown>, place: Place): string | undefined {
+  const { region, account } = place;
+  const text = (key: string) => (typeof params[key] === 'string' ? params[key] : undefined);
+  const [service] = action.split(':');
+  switch (service) {
+    case 'sqs': {
+      const url = text('QueueUrl');
+      return url === undefined ? undefined : `arn:aws:sqs:${region}:${account}:${url.slice(url.lastIndexOf('/') + 1)}`;
+    }
+    case 'dynamodb': {
+      const table = text('TableName');
+      const index = text('IndexName');
+      if (table === undefined) return undefined;
+      return `arn:aws:dynamodb:${region}:${account}:table/${table}${index === undefined ? '' : `/index/${index}`}`;
+    }
+    case 'ssm': {
+      const name = text('Name') ?? text('Path');
+      return name === undefined ? undefined : `arn:aws:ssm:${region}:${account}:parameter${name}`;
+    }
+    case 'sns':
+      return text('TopicArn');
+    case 'sts':
+      return text('RoleArn');
+    case 'eks':
+      return text('name') === undefined ? undefined : `arn:aws:eks:${region}:${account}:cluster/${text('name')}`;
+    default:
+      return undefined;
+  }
+}
+
+/** A Resource element of the packaged template with its Refs, GetAtts and Subs made ARNs of the deployed stack. */
+export function resolveResource(value: unknown, stack: DeployedStack, place: Place): string | undefined {
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': place.region,
+    'AWS::AccountId': place.account,
+    'AWS::URLSuffix': 'amazonaws.com',
+  };
+  const arnOf = (logical: string): string => {
+    const type = stack.template.Resources[logical]?.Type;
+    const physical = stack.physicalId(logical);
+    if (type === 'AWS::SQS::Queue') {
+      return `arn:aws:sqs:${place.region}:${place.account}:${physical.slice(physical.lastIndexOf('/') + 1)}`;
+    }
+    if (type === 'AWS::DynamoDB::Table') return `arn:aws:dynamodb:${place.region}:${place.account}:table/${physical}`;
+    return physical;
+  };
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const node = value as Record<string, unknown>;
+  if (typeof node.Ref === 'string') return pseudo[node.Ref] ?? stack.physicalId(node.Ref);
+  if (Array.isArray(node['Fn::GetAtt'])) {
+    const [logical, attribute] = node['Fn::GetAtt'] as [string, string];
+    return attribute === 'Arn' ? arnOf(logical) : undefined;
+  }
+  if ('Fn::Sub' in node) {
+    const sub = node['Fn::Sub'];
+    const template = typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : '';
+    return template.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+      if (pseudo[name] !== undefined) return pseudo[name];
+      return name.endsWith('.Arn') ? arnOf(name.slice(0, -'.Arn'.length)) : stack.physicalId(name);
+    });
+  }
+  return undefined;
+}
+
+/** IAM's matching of a Resource or Action pattern: `*` any run of characters, `?` any one. */
+export function iamMatches(pattern: string, value: string): boolean {
+  const expression = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${expression}$`).test(value);
+}
+
+/** The Allow statements of a role's inline policies, their resources resolved against the deployed stack. */
+export function grantedStatements(
+  stack: DeployedStack,
+  role: string,
+  place: Place,
+): { actions: string[]; resources: string[] }[] {
+  const properties = stack.template.Resources[role]!.Properties as {
+    Policies?: { PolicyDocument: { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] } }[];
+  };
+  return (properties.Policies ?? [])
+    .flatMap((policy) => policy.PolicyDocument.Statement)
+    .filter((statement) => statement.Effect === 'Allow')
+    .map((statement) => ({
+      actions: [statement.Action].flat(),
+      resources: [statement.Resource].flat().flatMap((resource) => {
+        const resolved = resolveResource(resource, stack, place);
+        return resolved === undefined ? [] : [resolved];
+      }),
+    }));
 }
 
 /** The actions the inline policies of a role in the packaged template allow. */
@@ -75,8 +191,16 @@ export function resourceComments(serverlessYml: string, resource: string): strin
 export interface PrivilegeReport {
   function: string;
   used: string[];
+  /** Each distinct `action on resource` it requested. */
+  requests: string[];
   /** Used, but not granted: the emulator refused these (a test failed with AccessDenied). */
   ungranted: string[];
+  /**
+   * `action on resource` of requests no statement allows for that resource (the emulator checks
+   * actions only: this is where a statement naming the wrong queue or table is caught), or
+   * `action on ?` when the resource cannot be told from the request.
+   */
+  outOfScope: string[];
   /** Granted, not used, and a comment in the role says why (the comment). */
   justified: Record<string, string>;
   /** Granted, not used, and nothing says why. */
@@ -89,18 +213,37 @@ export function privilegeReport(options: {
   serverlessYml: string;
   recording: RecordedRequest[];
   keys: Record<string, string[]>;
+  /** The emulator's account. */
+  account: string;
 }): PrivilegeReport[] {
+  const place = { region: options.stack.region, account: options.account };
   const byKey = new Map<string, Set<string>>();
+  const resourcesByKey = new Map<string, Set<string>>();
   for (const request of options.recording) {
     const found = requestAction(request);
     if (found === undefined) continue;
     const actions = byKey.get(found.accessKeyId) ?? new Set<string>();
     actions.add(found.action);
     byKey.set(found.accessKeyId, actions);
+    const resources = resourcesByKey.get(found.accessKeyId) ?? new Set<string>();
+    resources.add(`${found.action} on ${requestResource(found.action, found.params, place) ?? '?'}`);
+    resourcesByKey.set(found.accessKeyId, resources);
   }
   return Object.entries(options.keys).map(([logical, keys]) => {
     const used = new Set(keys.flatMap((key) => [...(byKey.get(key) ?? [])]));
     const granted = grantedActions(options.stack, `${logical}Role`);
+    const statements = grantedStatements(options.stack, `${logical}Role`, place);
+    const requested = new Set(keys.flatMap((key) => [...(resourcesByKey.get(key) ?? [])]));
+    const outOfScope = [...requested]
+      .filter((entry) => {
+        const [action, resource] = entry.split(' on ') as [string, string];
+        return !statements.some(
+          (statement) =>
+            statement.actions.some((pattern) => iamMatches(pattern, action)) &&
+            statement.resources.some((pattern) => resource !== '?' && iamMatches(pattern, resource)),
+        );
+      })
+      .sort();
     const comments = resourceComments(options.serverlessYml, `${logical}Role`);
     const justified: Record<string, string> = {};
     const unjustified: string[] = [];
@@ -113,7 +256,9 @@ export function privilegeReport(options: {
     return {
       function: logical,
       used: [...used].sort(),
+      requests: [...requested].sort(),
       ungranted: [...used].filter((action) => !granted.has(action)).sort(),
+      outOfScope,
       justified,
       unjustified,
     };
