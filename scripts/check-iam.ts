@@ -61,7 +61,7 @@ export function unboundedRoles(template: {
 /**
  * The SSM parameters a role with a permissions boundary is granted outside `/kubemend/<stage>/`
  * (the configParameter and slackWebhookParameter stage parameters name them): the stage's boundary
- * (infra/aws/github-deploy.yaml) allows no other, so the function would be refused it at run time.
+ * (infra/aws/boundary.yaml) allows no other, so the function would be refused it at run time.
  * A grant of the empty name (an optional parameter left unset) names none.
  */
 export function parametersOutsideStage(

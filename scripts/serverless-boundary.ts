@@ -1,7 +1,7 @@
 // A Serverless Framework plugin: every IAM role of the stack gets the stage's permissions
 // boundary (custom.permissionsBoundary, a managed policy's name; empty for none), including the
 // roles other plugins add (the canary's CodeDeploy role). The boundary is created by
-// infra/aws/github-deploy.yaml, outside this stack, and the pipeline's CloudFormation execution role
+// infra/aws/boundary.yaml, outside this stack and before it, and the pipeline's CloudFormation execution role
 // may create and change kubemend roles only with it attached: a policy written into a role can
 // never grant more than the boundary allows.
 import type { CfnTemplate } from './serverless-canary.ts';

@@ -8,7 +8,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import moto_extras  # noqa: E402,F401  (registers the CloudFormation models)
 from moto.server import main  # noqa: E402
+import inspect  # noqa: E402
+
 from moto.cloudformation.models import ChangeSet  # noqa: E402
+from moto.iam.exceptions import NoSuchEntity  # noqa: E402
+from moto.iam.models import IAMBackend  # noqa: E402
 from moto.sqs.models import Queue  # noqa: E402
 from moto.utilities.docker_utilities import DockerModel  # noqa: E402
 
@@ -41,6 +45,23 @@ def _apply_with_outputs(self):
 
 
 ChangeSet.apply = _apply_with_outputs
+
+
+# IAM refuses a role whose permissions boundary is not a policy that exists; moto checks only the
+# ARN's form, and a stack whose boundary was never deployed would deploy here and fail in AWS.
+_create_role = IAMBackend.create_role
+_create_role_signature = inspect.signature(_create_role)
+
+
+def _create_role_with_existing_boundary(self, *args, **kwargs):
+    boundary = _create_role_signature.bind(self, *args, **kwargs).arguments.get("permissions_boundary")
+    if boundary and ":iam::aws:policy/" not in boundary and boundary not in self.managed_policies:
+        raise NoSuchEntity(f"Scope ARN: {boundary} does not exist or is not attachable.")
+    return _create_role(self, *args, **kwargs)
+
+
+IAMBackend.create_role = _create_role_with_existing_boundary
+
 
 if __name__ == "__main__":
     sys.exit(main())

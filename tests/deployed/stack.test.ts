@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiGatewayV2Client, GetIntegrationCommand, GetRoutesCommand } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, GetRoleCommand, GetUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   GetAliasCommand,
   GetFunctionConfigurationCommand,
@@ -102,6 +102,28 @@ describe('serverless.yml deployed to the emulator', () => {
     });
 
     await expect(stranger.send(new GetUserCommand({}))).rejects.toThrow(/InvalidClientTokenId|security token/i);
+  });
+
+  it('gives every role of the stack the stage’s permissions boundary, which must exist first', async () => {
+    const iam = client(IAMClient);
+    const roles = Object.entries(stack.template.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::Role');
+    const boundary = `arn:aws:iam::${(await iam.send(new GetUserCommand({}))).User!.Arn!.split(':')[4]}:policy/kubemend-dev-boundary`;
+
+    for (const [id] of roles) {
+      const { Role } = await iam.send(new GetRoleCommand({ RoleName: stack.physicalId(id) }));
+      expect({ id, boundary: Role?.PermissionsBoundary?.PermissionsBoundaryArn }).toEqual({ id, boundary });
+    }
+    expect(roles.length).toBeGreaterThanOrEqual(5);
+    // As IAM does: a role whose boundary was never created is refused (README, deploy step 0).
+    await expect(
+      iam.send(
+        new CreateRoleCommand({
+          RoleName: 'kubemend-dev-without-its-boundary',
+          AssumeRolePolicyDocument: readFileSync('infra/iam/lambda-trust.json', 'utf8'),
+          PermissionsBoundary: boundary.replace('kubemend-dev-boundary', 'kubemend-nope-boundary'),
+        }),
+      ),
+    ).rejects.toThrow(/does not exist or is not attachable/);
   });
 
   // The architecture is not compared: the emulator reports x86_64 whatever the template says (arm64).

@@ -1,4 +1,4 @@
-// The stage's permissions boundary (infra/aws/github-deploy.yaml, PermissionsBoundary) against the
+// The stage's permissions boundary (infra/aws/boundary.yaml, PermissionsBoundary) against the
 // roles it bounds (serverless.yml's roles, the canary's CodeDeploy role, the AWS managed policies
 // they carry): scoped to the stage's own resources but for a named few actions, and still wide
 // enough for everything the roles use, in every stage.
@@ -40,12 +40,13 @@ interface Role {
   Properties?: { Policies?: { PolicyDocument: { Statement: Statement[] } }[] };
 }
 
-const deploy = loadTemplate('infra/aws/github-deploy.yaml') as {
+const deploy = loadTemplate('infra/aws/boundary.yaml') as {
   Parameters: { Stage: { AllowedValues: string[] } };
   Resources: { PermissionsBoundary: { Properties: { PolicyDocument: { Statement: Statement[] } } } };
 };
 const stages = deploy.Parameters.Stage.AllowedValues;
 const boundary = deploy.Resources.PermissionsBoundary.Properties.PolicyDocument.Statement;
+const delivery = loadTemplate('infra/aws/github-deploy.yaml') as { Parameters: { Stage: { AllowedValues: string[] } } };
 
 const list = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
@@ -89,6 +90,21 @@ function stageScoped(resource: string): boolean {
 }
 
 describe("the stage's permissions boundary", () => {
+  it("is the policy the pipeline's execution role requires of every role it creates, for the same stages", () => {
+    const text = readFileSync(join(root, 'infra/aws/github-deploy.yaml'), 'utf8');
+    const names = loadTemplate('infra/aws/boundary.yaml') as {
+      Resources: { PermissionsBoundary: { Properties: { ManagedPolicyName: { 'Fn::Sub': string } } } };
+    };
+
+    expect(delivery.Parameters.Stage.AllowedValues).toEqual(stages);
+    expect(names.Resources.PermissionsBoundary.Properties.ManagedPolicyName['Fn::Sub']).toBe(
+      'kubemend-${Stage}-boundary',
+    );
+    expect(text).toContain(
+      'iam:PermissionsBoundary: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/kubemend-${Stage}-boundary',
+    );
+  });
+
   const allows = boundary.filter((statement) => statement.Effect === 'Allow');
 
   it('allows named actions on named resources only (no NotAction, no NotResource, no action wildcard, no `?`)', () => {

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 
 import {
   CloudFormationClient,
+  CreateStackCommand,
   DescribeStacksCommand,
   ListStackResourcesCommand,
   type StackResourceSummary,
@@ -69,6 +70,21 @@ export async function deployStack(
       });
     }
   };
+  // Once per stage and account, first (the README's step 0): the permissions boundary its roles carry.
+  const cloudformation = new CloudFormationClient({ ...moto.clientOptions, region });
+  try {
+    await cloudformation.send(
+      new CreateStackCommand({
+        StackName: `kubemend-${stage}-boundary`,
+        TemplateBody: readFileSync(join(ROOT, 'infra/aws/boundary.yaml'), 'utf8'),
+        Parameters: [{ ParameterKey: 'Stage', ParameterValue: stage }],
+        Capabilities: ['CAPABILITY_NAMED_IAM'],
+      }),
+    );
+  } catch (error) {
+    await moto.stop();
+    throw error;
+  }
   await step('bash', [join(ROOT, 'scripts/package.sh'), stage, artifact, ...paramArgs], {});
   const packageMs = Date.now() - started;
   await step(
@@ -97,7 +113,6 @@ export async function deployStack(
   // What the functions do from now on is recorded: the evidence for least privilege.
   await moto.startRecording();
   const stackName = `kubemend-${stage}`;
-  const cloudformation = new CloudFormationClient({ ...moto.clientOptions, region });
   const stack = (await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
   const resources: StackResourceSummary[] = [];
   let next: string | undefined;
