@@ -8,8 +8,13 @@ cd "$(dirname "$0")/.."
 # The project's Node 24 (type stripping for the .ts scripts and esbuild plugins), also when not run by npm.
 export PATH="$PWD/node_modules/.bin:$PATH"
 stage=${1:-dev}
-out=${2:-}
-shift $(($# < 2 ? $# : 2))
+shift $(($# > 0 ? 1 : 0))
+# The copy directory, when the next argument is not an option.
+out=
+if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
+  out=$1
+  shift
+fi
 # Packaging makes no AWS call; placeholder credentials stop the SDK from looking for real ones.
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-offline-packaging}
 export AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-offline-packaging}

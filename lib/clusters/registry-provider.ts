@@ -26,6 +26,8 @@ export interface RegistryProviderOptions {
   withoutRegistry?: 'kubeconfig' | 'none';
   /** The SSM path the functions' clusters are registered under (`<path>/<name>`), for the hint of an unknown cluster. */
   registryPath?: string;
+  /** Clusters registered there but left out of the config, by name: why (lib/lambda/config-source.ts). */
+  unusable?: Readonly<Record<string, string>>;
   /** The base AWS identity; the SDK's default chain (the function's role) when undefined. */
   credentials?: AwsCredentialIdentityProvider;
   clock?: () => Date;
@@ -40,14 +42,20 @@ export interface RegistryProviderOptions {
  * or, for the functions (`withoutRegistry: 'none'`), nowhere.
  */
 export function createRegistryProvider(config: AgentConfig, options: RegistryProviderOptions): KubeProvider {
+  const register = (name: string | undefined) =>
+    options.registryPath === undefined
+      ? 'under clusters'
+      : `as the SSM parameter ${options.registryPath}/${name ?? '<name>'} or under clusters`;
+  // A registry entry left out says why, rather than that the cluster is not known.
+  const unusable = (name: string | undefined) => {
+    const why = name === undefined ? undefined : options.unusable?.[name];
+    if (why !== undefined) throw new ClusterUnknownError(`cluster "${name}" cannot be used: ${why}`);
+  };
   if (config.clusters.length === 0 && options.withoutRegistry === 'none') {
     return async (name) => {
-      const where =
-        options.registryPath === undefined
-          ? 'under clusters'
-          : `as the SSM parameter ${options.registryPath}/${name ?? '<name>'} or under clusters`;
+      unusable(name);
       throw new ClusterUnknownError(
-        `no cluster is registered in this deployment's config, so ${name === undefined ? 'an alert without a cluster label' : `cluster "${name}"`} cannot be reached: register it ${where} (docs/runbooks/onboarding-a-cluster.md)`,
+        `no cluster is registered in this deployment's config, so ${name === undefined ? 'an alert without a cluster label' : `cluster "${name}"`} cannot be reached: register it ${register(name)} (docs/runbooks/onboarding-a-cluster.md)`,
       );
     };
   }
@@ -68,8 +76,12 @@ export function createRegistryProvider(config: AgentConfig, options: RegistryPro
     }
     const entry = config.clusters.find((cluster) => cluster.name === wanted);
     if (entry === undefined) {
+      unusable(wanted);
+      const known = config.clusters.map((cluster) => cluster.name).join(', ');
       throw new ClusterUnknownError(
-        `cluster "${wanted}" is not in the registry (known: ${config.clusters.map((cluster) => cluster.name).join(', ')})`,
+        options.registryPath === undefined
+          ? `cluster "${wanted}" is not in the registry (known: ${known})`
+          : `cluster "${wanted}" is not in the registry (known: ${known}): register it ${register(wanted)}`,
       );
     }
     let provider = providers.get(entry.name);

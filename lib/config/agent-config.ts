@@ -297,24 +297,30 @@ export function parseAgentConfig(raw: unknown, source = 'agent config', units: U
 
 /** Reads and validates a YAML configuration file. */
 export function loadAgentConfig(path: string, units: Units = REGISTERED_UNITS): AgentConfig {
-  let text: string;
+  return parseAgentConfigText(readAgentConfigFile(path), path, units);
+}
+
+/** The text of a configuration file, or a ConfigError naming it. */
+export function readAgentConfigFile(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`cannot read agent config ${path}: ${(error as Error).message}`, { cause: error });
   }
-  return parseAgentConfigText(text, path, units);
+}
+
+/** Configuration YAML parsed but not validated, or a ConfigError naming `source`. */
+export function parseAgentConfigYaml(text: string, source: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`agent config ${source} is not valid YAML: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Parses and validates configuration YAML from any source (a file, an SSM parameter). */
 export function parseAgentConfigText(text: string, source: string, units: Units = REGISTERED_UNITS): AgentConfig {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(`agent config ${source} is not valid YAML: ${(error as Error).message}`, { cause: error });
-  }
-  return parseAgentConfig(raw, source, units);
+  return parseAgentConfig(parseAgentConfigYaml(text, source), source, units);
 }
 
 /** The limits a rule's fixes stay within: the rule's overrides over the defaults. */

@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 
 import { parse as parseYaml } from 'yaml';
 
-import { ClusterSchema, parseAgentConfig, type AgentConfig } from '../config/agent-config.ts';
+import {
+  ClusterSchema,
+  parseAgentConfig,
+  parseAgentConfigYaml,
+  readAgentConfigFile,
+  type AgentConfig,
+} from '../config/agent-config.ts';
 import { ConfigError } from '../errors.ts';
 import type { ParameterStore } from '../secrets/parameters.ts';
 
@@ -16,14 +21,26 @@ export interface ConfigSourceVars {
   KUBEMEND_CLUSTERS_PARAMETER_PATH?: string;
 }
 
+/** The registry parameters a config was loaded without, by cluster name: why each cannot be used. */
+const unusable = new WeakMap<AgentConfig, Record<string, string>>();
+
+/** Why each cluster registered in SSM for `config` was left out (an invalid or doubled entry). */
+export function unusableClusters(config: AgentConfig): Record<string, string> {
+  return unusable.get(config) ?? {};
+}
+
 /**
  * The functions' agent configuration: from the SSM parameter `KUBEMEND_CONFIG_PARAMETER` when it
- * is set (so a change needs no new package), else the file bundled at `KUBEMEND_CONFIG_PATH`;
- * plus the clusters registered one parameter each under `KUBEMEND_CLUSTERS_PARAMETER_PATH`
- * (`<path>/<cluster name>`, the entry as YAML or JSON without its name), so that registering a
- * cluster needs neither a deploy nor room in the config parameter (8 KB at most; one EKS entry
- * with its certificate authority takes about 2). Either way the same validation over the whole;
- * a bad config or entry fails the cold start, naming the problem and where it is.
+ * is set (so a change needs no new package), else the file bundled at `KUBEMEND_CONFIG_PATH`,
+ * validated alone as the pipeline validates it; a bad config fails the cold start, naming the
+ * problem. Then the clusters registered one parameter each directly under
+ * `KUBEMEND_CLUSTERS_PARAMETER_PATH` (`<path>/<cluster name>`, the entry as YAML or JSON without its
+ * name) join the config's own, so that registering a cluster needs neither a deploy nor room in the
+ * config parameter (8 KB at most; one EKS entry with its certificate authority takes about 2).
+ * An entry that is invalid, or names a cluster the config already has, is left out on its own
+ * (`unusableClusters` says why, and alerts for that cluster are recorded with the reason): one
+ * bad parameter never stops the other clusters. A registry that cannot be read at all fails the
+ * cold start.
  */
 export async function loadFunctionConfig(
   vars: ConfigSourceVars,
@@ -31,8 +48,9 @@ export async function loadFunctionConfig(
   listParameters?: ListParameters,
 ): Promise<AgentConfig> {
   const { raw, source } = await readConfig(vars, parameters);
+  const config = parseAgentConfig(raw, source);
   const path = vars.KUBEMEND_CLUSTERS_PARAMETER_PATH;
-  if (path === undefined || listParameters === undefined) return parseAgentConfig(raw, source);
+  if (path === undefined || listParameters === undefined) return config;
 
   let entries: { name: string; value: string }[];
   try {
@@ -42,20 +60,21 @@ export async function loadFunctionConfig(
       cause: error,
     });
   }
-  const config = (raw ?? {}) as { clusters?: unknown };
-  const bundled = Array.isArray(config.clusters) ? (config.clusters as { name?: unknown }[]) : [];
-  const registered = entries.map((entry) => clusterEntry(entry, bundled, source));
-  if (registered.length === 0) return parseAgentConfig(raw, source);
-  try {
-    return parseAgentConfig(
-      { ...config, clusters: [...bundled, ...registered] },
-      `${source} with the clusters under ssm:${path}`,
-    );
-  } catch (error) {
-    // A problem of the config itself is named as the config's alone.
-    parseAgentConfig(raw, source);
-    throw error;
+  if (entries.length === 0) return config;
+  const known = new Set(config.clusters.map((cluster) => cluster.name));
+  const registered: unknown[] = [];
+  const problems: Record<string, string> = {};
+  for (const entry of entries) {
+    const checked = clusterEntry(entry, known, source);
+    if ('problem' in checked) problems[checked.name] = checked.problem;
+    else registered.push(checked.entry);
   }
+  const merged = parseAgentConfig(
+    { ...(raw as Record<string, unknown>), clusters: [...config.clusters, ...registered] },
+    `${source} with the clusters under ssm:${path}`,
+  );
+  unusable.set(merged, problems);
+  return merged;
 }
 
 async function readConfig(
@@ -63,54 +82,44 @@ async function readConfig(
   parameters: ParameterStore,
 ): Promise<{ raw: unknown; source: string }> {
   const name = vars.KUBEMEND_CONFIG_PARAMETER;
-  let text: string | undefined;
-  let source: string;
   if (name === undefined) {
-    source = vars.KUBEMEND_CONFIG_PATH;
-    try {
-      text = readFileSync(source, 'utf8');
-    } catch (error) {
-      throw new ConfigError(`cannot read agent config ${source}: ${(error as Error).message}`, { cause: error });
-    }
-  } else {
-    source = `ssm:${name}`;
-    try {
-      text = await parameters.get(name);
-    } catch (error) {
-      throw new ConfigError(`cannot read agent config from SSM parameter ${name}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    if (text === undefined) {
-      throw new ConfigError(`cannot read agent config from SSM parameter ${name}: it does not exist or has no value`);
-    }
+    const source = vars.KUBEMEND_CONFIG_PATH;
+    return { raw: parseAgentConfigYaml(readAgentConfigFile(source), source), source };
   }
+  let text: string | undefined;
   try {
-    return { raw: parseYaml(text), source };
+    text = await parameters.get(name);
   } catch (error) {
-    throw new ConfigError(`agent config ${source} is not valid YAML: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`cannot read agent config from SSM parameter ${name}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
+  if (text === undefined) {
+    throw new ConfigError(`cannot read agent config from SSM parameter ${name}: it does not exist or has no value`);
+  }
+  const source = `ssm:${name}`;
+  return { raw: parseAgentConfigYaml(text, source), source };
 }
 
-/** A registry parameter as a cluster entry: its name is the parameter's last segment. */
+/** A registry parameter as a cluster entry (its name is the parameter's last segment), or why it cannot be one. */
 function clusterEntry(
   parameter: { name: string; value: string },
-  bundled: { name?: unknown }[],
+  known: ReadonlySet<string>,
   source: string,
-): unknown {
+): { name: string; entry: unknown } | { name: string; problem: string } {
   const name = posix.basename(parameter.name);
-  const where = `cluster parameter ${parameter.name}`;
+  const refuse = (problem: string) => ({ name, problem: `its registry parameter ${parameter.name} ${problem}` });
   let value: unknown;
   try {
     value = parseYaml(parameter.value);
   } catch (error) {
-    throw new ConfigError(`${where} is not valid YAML or JSON: ${(error as Error).message}`, { cause: error });
+    return refuse(`is not valid YAML or JSON: ${(error as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(`${where}: expected an object such as {"eks": {"region": "eu-west-1"}}`);
+    return refuse('is not an object such as {"eks": {"region": "eu-west-1"}}');
   }
   if ('name' in value && value.name !== name) {
-    throw new ConfigError(`${where}: the cluster's name is the parameter's last segment (${name}); drop "name"`);
+    return refuse(`names another cluster: the name is the parameter's last segment (${name}); drop "name"`);
   }
   const entry = { ...value, name };
   const checked = ClusterSchema.safeParse(entry);
@@ -118,10 +127,8 @@ function clusterEntry(
     const issues = checked.error.issues.map((issue) =>
       issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}`,
     );
-    throw new ConfigError(`${where}: ${issues.join('; ')}`);
+    return refuse(`is invalid: ${issues.join('; ')}`);
   }
-  if (bundled.some((cluster) => cluster.name === name)) {
-    throw new ConfigError(`cluster ${name} is registered twice: in ${source} and as ${parameter.name}; keep one`);
-  }
-  return entry;
+  if (known.has(name)) return refuse(`registers a cluster ${source} already has; keep one`);
+  return { name, entry };
 }

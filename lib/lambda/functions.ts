@@ -35,7 +35,7 @@ import {
   type ParameterStore,
 } from '../secrets/parameters.ts';
 import { createDynamoOutcomeStore } from '../store/dynamodb-outcome-store.ts';
-import { loadFunctionConfig } from './config-source.ts';
+import { loadFunctionConfig, unusableClusters } from './config-source.ts';
 
 /** One function's application, with its logger and metrics for the handler around it. */
 export interface FunctionApp {
@@ -141,6 +141,7 @@ function workerPorts(env: NodeJS.ProcessEnv, vars: WorkerVars, name: string) {
         kubeconfig,
         withoutRegistry: 'none',
         registryPath: vars.KUBEMEND_CLUSTERS_PARAMETER_PATH,
+        unusable: unusableClusters(config),
       }),
     metricsFor: (modelPath: string) => (config: AgentConfig) =>
       metricsSources(

@@ -367,7 +367,7 @@ describe('the deployed functions, from an alert to the cluster', () => {
     expect((await cart()).map((item) => typeof item.resolvedAt)).toEqual(found.map(() => 'string'));
   }, 240_000);
 
-  it('fails the cold start of a function whose config it cannot read, naming the parameter, and keeps the alert for a retry', async () => {
+  it('fails the cold start of a function whose config is not valid, naming the parameter, and keeps the alert for a retry', async () => {
     await ssm().send(
       new PutParameterCommand({
         Name: CONFIG_PARAMETER,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 import { startMoto, type Moto } from '../helpers/moto.ts';
+import { withPackagingLock } from '../testenv/deployed.ts';
 import { provision } from '../testenv/processes.ts';
 
 const run = promisify(execFile);
@@ -42,20 +43,23 @@ describe("the README's deploy steps", () => {
 
     // A fresh shell with the AWS CLI and the clone's tools on PATH; the emulator stands in for the
     // account through the SDKs' and the CLI's own AWS_ENDPOINT_URL.
-    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', steps], {
-      cwd: ROOT,
-      env: {
-        PATH: [dirname(aws), join(ROOT, 'node_modules/.bin'), process.env.PATH ?? ''].join(':'),
-        HOME: home,
-        AWS_ENDPOINT_URL: moto.endpoint,
-        AWS_ACCESS_KEY_ID: moto.clientOptions.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: moto.clientOptions.credentials.secretAccessKey,
-        SLS_TELEMETRY_DISABLED: '1',
-        SLS_NOTIFICATIONS_MODE: 'off',
-      },
-      timeout: 280_000,
-      maxBuffer: 16 * 1024 * 1024,
-    }).catch((error: { stdout?: string; stderr?: string }) => {
+    // `npx osls deploy` builds in the clone's .serverless/, as the other deployed suites package there.
+    const { stdout } = await withPackagingLock(() =>
+      run('bash', ['-euo', 'pipefail', '-c', steps], {
+        cwd: ROOT,
+        env: {
+          PATH: [dirname(aws), join(ROOT, 'node_modules/.bin'), process.env.PATH ?? ''].join(':'),
+          HOME: home,
+          AWS_ENDPOINT_URL: moto.endpoint,
+          AWS_ACCESS_KEY_ID: moto.clientOptions.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: moto.clientOptions.credentials.secretAccessKey,
+          SLS_TELEMETRY_DISABLED: '1',
+          SLS_NOTIFICATIONS_MODE: 'off',
+        },
+        timeout: 280_000,
+        maxBuffer: 16 * 1024 * 1024,
+      }),
+    ).catch((error: { stdout?: string; stderr?: string }) => {
       throw new Error(`README deploy steps failed:\n${error.stdout?.slice(-3000)}\n${error.stderr?.slice(-3000)}`);
     });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AwsJsonClient } from '../../lib/aws/json-protocol.ts';
-import { loadFunctionConfig } from '../../lib/lambda/config-source.ts';
+import { loadFunctionConfig, unusableClusters } from '../../lib/lambda/config-source.ts';
 import {
   createSsmParameterStore,
   listSsmParameters,
@@ -114,32 +114,41 @@ describe('agent config from SSM', () => {
       expect(none.clusters).toEqual([]);
     });
 
-    it('fails the cold start naming the parameter of a bad or doubled entry', async () => {
+    it('leaves out a bad or doubled entry on its own, saying why, and keeps the others', async () => {
       const path = '/kubemend/bad/clusters';
-      const load = () => loadFunctionConfig({ ...vars, KUBEMEND_CLUSTERS_PARAMETER_PATH: path }, parameters, list);
-      await put(`${path}/prod`, '{"eks": {"region": "eu-west-1"}, "kubeconfig": {}}');
-      await expect(load()).rejects.toThrow(`cluster parameter ${path}/prod: set exactly one of eks or kubeconfig`);
-      await put(`${path}/prod`, '{"name": "other", "eks": {"region": "eu-west-1"}}');
-      await expect(load()).rejects.toThrow(
-        `cluster parameter ${path}/prod: the cluster's name is the parameter's last segment (prod)`,
-      );
-      await put(`${path}/prod`, '[1, 2]');
-      await expect(load()).rejects.toThrow(`cluster parameter ${path}/prod: expected an object`);
-
+      await put(`${path}/good`, '{"eks": {"region": "eu-west-1"}}');
+      await put(`${path}/both`, '{"eks": {"region": "eu-west-1"}, "kubeconfig": {}}');
+      await put(`${path}/renamed`, '{"name": "other", "eks": {"region": "eu-west-1"}}');
+      await put(`${path}/listed`, '[1, 2]');
+      await put(`${path}/prod`, '{"eks": {"region": "eu-west-1"}}');
       const text = readFileSync(bundled, 'utf8').replace(
         'clusters: []',
         'clusters:\n  - name: prod\n    eks: { region: eu-west-1 }',
       );
       await ssm.call('AmazonSSM.PutParameter', { Name: '/kubemend/bad/agent-config', Type: 'String', Value: text });
-      await put(`${path}/prod`, '{"eks": {"region": "eu-west-1"}}');
+
+      const config = await loadFunctionConfig(
+        { ...vars, KUBEMEND_CONFIG_PARAMETER: '/kubemend/bad/agent-config', KUBEMEND_CLUSTERS_PARAMETER_PATH: path },
+        parameters,
+        list,
+      );
+
+      expect(config.clusters.map((cluster) => cluster.name)).toEqual(['prod', 'good']);
+      expect(unusableClusters(config)).toEqual({
+        both: `its registry parameter ${path}/both is invalid: set exactly one of eks or kubeconfig`,
+        renamed: `its registry parameter ${path}/renamed names another cluster: the name is the parameter's last segment (renamed); drop "name"`,
+        listed: `its registry parameter ${path}/listed is not an object such as {"eks": {"region": "eu-west-1"}}`,
+        prod: `its registry parameter ${path}/prod registers a cluster ssm:/kubemend/bad/agent-config already has; keep one`,
+      });
+    });
+
+    it('fails the cold start when the registry cannot be read at all, naming the path', async () => {
       await expect(
-        loadFunctionConfig(
-          { ...vars, KUBEMEND_CONFIG_PARAMETER: '/kubemend/bad/agent-config', KUBEMEND_CLUSTERS_PARAMETER_PATH: path },
-          parameters,
-          list,
+        loadFunctionConfig({ ...vars, KUBEMEND_CLUSTERS_PARAMETER_PATH: '/kubemend/x/clusters' }, parameters, () =>
+          Promise.reject(new Error('AccessDeniedException: not authorized to perform ssm:GetParametersByPath')),
         ),
       ).rejects.toThrow(
-        `cluster prod is registered twice: in ssm:/kubemend/bad/agent-config and as ${path}/prod; keep one`,
+        'cannot read the clusters registered under SSM path /kubemend/x/clusters: AccessDeniedException: not authorized',
       );
     });
   });

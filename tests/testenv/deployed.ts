@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +18,52 @@ import { startMoto, type Moto } from '../helpers/moto.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
+
+/**
+ * Runs `work` while no other test packages this clone: the Framework builds in the repository's
+ * `.serverless/`, which `scripts/package.sh` empties first, so two suites packaging at once would
+ * take each other's artifacts. A lock left by a process that is gone is taken over.
+ */
+export async function withPackagingLock<T>(work: () => Promise<T>): Promise<T> {
+  const lock = join(
+    tmpdir(),
+    `kubemend-packaging-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`,
+  );
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(join(lock, 'pid'), 'utf8')) || 0;
+      } catch {
+        // Just made or just removed: ask again.
+      }
+      if (holder > 0 && !alive(holder)) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) {
+        throw new Error(`another test has packaged this clone for 10 minutes (${lock})`, { cause: error });
+      } else await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A stage of serverless.yml deployed with `osls deploy` to the AWS emulator. */
 export interface DeployedStack {
@@ -85,7 +132,7 @@ export async function deployStack(
     await moto.stop();
     throw error;
   }
-  await step('bash', [join(ROOT, 'scripts/package.sh'), stage, artifact, ...paramArgs], {});
+  await withPackagingLock(() => step('bash', [join(ROOT, 'scripts/package.sh'), stage, artifact, ...paramArgs], {}));
   const packageMs = Date.now() - started;
   await step(
     process.execPath,

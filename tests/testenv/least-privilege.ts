@@ -173,7 +173,8 @@ export function grantedActions(stack: DeployedStack, role: string): Set<string> 
 
 /**
  * The comments inside a resource of serverless.yml's `resources` (`    Name:` up to the next
- * resource): where a role says why it keeps an action no test used.
+ * resource): where a role says why it keeps an action no test used, in a comment that begins
+ * `<action>:`.
  */
 export function resourceComments(serverlessYml: string, resource: string): string[] {
   const lines = serverlessYml.split('\n');
@@ -249,7 +250,7 @@ export function privilegeReport(options: {
     const unjustified: string[] = [];
     for (const action of [...granted].sort()) {
       if (used.has(action)) continue;
-      const why = comments.find((comment) => comment.includes(action));
+      const why = comments.find((comment) => comment.startsWith(`${action}:`));
       if (why === undefined) unjustified.push(action);
       else justified[action] = why;
     }

@@ -103,6 +103,31 @@ describe('cluster registry provider', () => {
     );
   });
 
+  it('says why a cluster registered in SSM was left out, and where to register one it does not know', async () => {
+    const provide = createRegistryProvider(
+      testConfig({ clusters: [{ name: 'prod', eks: { region: 'eu-west-1' } }], rules: [] }),
+      {
+        identity: 'detector',
+        timeoutMs: 1_000,
+        kubeconfig: noKubeconfig,
+        withoutRegistry: 'none',
+        registryPath: '/kubemend/prod/clusters',
+        unusable: { staging: 'its registry parameter /kubemend/prod/clusters/staging is invalid: eks: Required' },
+      },
+    );
+
+    await expect(provide('staging')).rejects.toThrow(
+      new ClusterUnknownError(
+        'cluster "staging" cannot be used: its registry parameter /kubemend/prod/clusters/staging is invalid: eks: Required',
+      ),
+    );
+    await expect(provide('qa')).rejects.toThrow(
+      new ClusterUnknownError(
+        'cluster "qa" is not in the registry (known: prod): register it as the SSM parameter /kubemend/prod/clusters/qa or under clusters',
+      ),
+    );
+  });
+
   it('sends an alert without a cluster label to the default cluster, and refuses it when there is none', async () => {
     const withDefault = createRegistryProvider(registry({ defaultCluster: 'prod-eu-west-1' }), {
       identity: 'detector',
