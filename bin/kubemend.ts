@@ -1,7 +1,5 @@
-import { CommanderError } from 'commander';
-
+import { exitOnError } from '../lib/cli/exit-codes.ts';
 import { createProgram } from '../lib/cli/program.ts';
-import { describeError, KubemendError } from '../lib/errors.ts';
 
 try {
   const program = createProgram({
@@ -13,12 +11,7 @@ try {
   });
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode;
-  } else if (error instanceof KubemendError) {
-    process.stderr.write(`kubemend: ${describeError(error).message}\n`);
-    process.exitCode = 2;
-  } else {
-    throw error;
-  }
+  const { code, message } = exitOnError(error, process.env);
+  if (message !== undefined) process.stderr.write(`${message}\n`);
+  process.exitCode = code;
 }

@@ -173,8 +173,10 @@ export function createApp(ports: Ports): App {
       return (await code.remediate()).remediateNow(id, await remediation());
     },
     runManual: async (request) => {
-      const { createManualRecord } = await code.manual();
-      const record = await createManualRecord(store(), { ...request, now: clock(), leaseMs: ports.leaseMs });
+      const { createManualRecord, manualPlan } = await code.manual();
+      const now = clock();
+      const plan = manualPlan(request.plan, await remediators(), now);
+      const record = await createManualRecord(store(), { ...request, plan, now, leaseMs: ports.leaseMs });
       return (await code.remediate()).remediateNow(record.id, await remediation());
     },
     diagnose: async (alert) => (await code.detect()).detectAlert(alert, await detection()),

@@ -4,6 +4,7 @@ import { alertId } from '../alert/identity.ts';
 import type { Alert } from '../alert/schema.ts';
 import type { Mode, Outcome, Plan } from '../domain/types.ts';
 import { AlreadyClaimedError, NotFoundError, ValidationError } from '../errors.ts';
+import type { AnyRemediator } from '../remediate/remediator.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
 
 /**
@@ -40,6 +41,33 @@ export async function approve(
   };
   await store.save(approved, null);
   return approved;
+}
+
+/**
+ * The plan a person asked for, with the params the fix decides for itself (`byHand`) under the
+ * ones they gave, checked against the fix's params before anything is recorded: a param missing
+ * or wrong is a ValidationError naming each (`--param key=value`), never a failed record.
+ */
+export function manualPlan(plan: Plan, remediators: readonly AnyRemediator[], now: Date): Plan {
+  const remediator = remediators.find((known) => known.action === plan.action);
+  if (remediator === undefined) {
+    throw new ValidationError(
+      `unknown fix "${plan.action}" (known: ${remediators.map((known) => known.action).join(', ')})`,
+    );
+  }
+  const params = { ...(remediator.byHand?.(now) ?? {}), ...plan.params };
+  const checked = remediator.paramsSchema.safeParse(params);
+  if (!checked.success) {
+    const problems = checked.error.issues.map((issue) => {
+      const key = issue.path.join('.');
+      if (key === '') return issue.message;
+      return (params as Record<string, unknown>)[String(issue.path[0])] === undefined
+        ? `--param ${key}=… is missing`
+        : `--param ${key}: ${issue.message.replace(/^Invalid input: /, '')}`;
+    });
+    throw new ValidationError(`${plan.action} by hand: ${problems.join('; ')}`);
+  }
+  return { ...plan, params };
 }
 
 /**

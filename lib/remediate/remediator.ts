@@ -91,6 +91,11 @@ export interface Remediator<Params = Record<string, unknown>, Limits extends obj
   readonly undo: string;
   /** The plan that answers `diagnosis`, from its facts alone, or why there is none. Pure. */
   plan(diagnosis: Diagnosis, limits: Limits, now: Date): Plan | Refusal;
+  /**
+   * The params a plan decides for itself when a person asks for the fix by hand (`kubemend run`),
+   * e.g. the restart's instant, so that they give only the target and the reason. Pure.
+   */
+  byHand?(now: Date): Partial<Params>;
   inspect(plan: Plan, kube: KubeApi): Promise<TargetState>;
   /** Why these params exceed the configured limits, or undefined. Pure. */
   exceeds?(params: Params, limits: Limits): string | undefined;

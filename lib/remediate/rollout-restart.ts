@@ -95,6 +95,7 @@ export const rolloutRestart: Remediator<RolloutRestartParams> = {
     'every replica is updated and available (the alerting pod replaced); a new pod stuck in CrashLoopBackOff or an image pull error, or a passed progress deadline, fails it',
   undo: 'none needed: a restart changes no configuration; roll back the Deployment if the new pods are worse',
   plan: (diagnosis, _limits, now) => planRestart(diagnosis, now),
+  byHand: (now) => ({ restartedAt: now.toISOString() }),
   inspect: async (plan, kube) => {
     const kind = restartableKind(plan);
     const workload = await kube.read(kind, plan.target.name, requireNamespace(plan));

@@ -59,6 +59,33 @@ describe('kubemend run', () => {
     expect((await admin().apps.readNamespacedDeployment({ namespace, name: 'api' })).spec?.replicas).toBe(2);
   }, 120_000);
 
+  it('restarts with only the target given, and refuses a fix missing its params as usage, recording nothing', async () => {
+    const namespace = await createNamespace('cli-run');
+    await createDeployment(namespace, 'web', { replicas: 1 });
+    await rolledOut(namespace, 'web', 1);
+
+    // stdout is the answer alone: it parses as JSON whole.
+    const restart = await kubemend('run', 'rollout-restart', 'deployment/web', '-n', namespace, '--reason', 'stuck');
+
+    expect(restart).toMatchObject({
+      result: 'dry-run',
+      plan: { action: 'rollout-restart', params: { restartedAt: expect.any(String) }, reason: 'stuck' },
+    });
+    const missing = await kubemend('run', 'scale', 'deployment/web', '-n', namespace).catch((error: unknown) => error);
+    expect(missing).toMatchObject({
+      code: 2,
+      stderr: 'kubemend: scale by hand: --param from=… is missing; --param replicas=… is missing\n',
+    });
+    const history = await exec(
+      process.execPath,
+      [CLI, 'history', '--data-dir', dataDir, '--namespace', namespace, '--output', 'json'],
+      { env: { PATH: process.env.PATH, HOME: dataDir, KUBEMEND_LOG_LEVEL: 'silent' } },
+    );
+    expect((JSON.parse(history.stdout) as { plan?: { action: string } }[]).map((r) => r.plan?.action)).toEqual([
+      'rollout-restart',
+    ]);
+  }, 120_000);
+
   it('says what is wrong with a target it cannot parse', async () => {
     await expect(kubemend('run', 'scale', 'checkout')).rejects.toMatchObject({
       stderr: expect.stringContaining('target must be kind/name with a known kind'),

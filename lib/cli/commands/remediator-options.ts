@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 
 import type { Outcome } from '../../domain/types.ts';
 import type { CliContext } from '../context.ts';
+import { exitCodeOf } from '../exit-codes.ts';
 import { parseChoice } from '../options.ts';
 
 /** What every command that runs the remediator on the embedded store takes. */
@@ -22,12 +23,12 @@ export function remediatorCommand(program: Command, ctx: CliContext, name: strin
     .option('--output <format>', 'text or json', parseChoice(['text', 'json']), 'text');
 }
 
-/** The record a command ended with; a failed one sets exit code 1. */
+/** The record a command ended with, and its exit code (lib/cli/exit-codes.ts). */
 export function printOutcome(ctx: CliContext, outcome: Outcome, output: 'text' | 'json'): void {
   ctx.io.stdout(
     output === 'json'
       ? `${JSON.stringify(outcome, null, 2)}\n`
       : `${outcome.id}: ${outcome.result ?? outcome.stage}: ${outcome.reason ?? ''}${outcome.change === undefined ? '' : `\n  change: ${outcome.change}`}\n`,
   );
-  if (outcome.result === 'failed') process.exitCode = 1;
+  process.exitCode = exitCodeOf(outcome);
 }
