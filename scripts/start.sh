@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs kubemend on a fresh clone: installs the pinned dependencies (with the
 # Node 24 runtime) when they are missing or stale, then starts `kubemend serve` on loopback with
-# the embedded store under .kubemend/, against the current kubeconfig context, in dry-run.
+# the embedded store under ~/.local/state/kubemend/ (KUBEMEND_DATA_DIR), against the current
+# kubeconfig context, in dry-run.
 # Extra arguments go to `kubemend serve` (e.g. --port 9797 --data-dir /var/lib/kubemend).
 set -euo pipefail
 cd "$(dirname "$0")/.."

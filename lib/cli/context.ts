@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 
 import { SNSClient } from '@aws-sdk/client-sns';
 
@@ -61,7 +62,7 @@ export function createCliContext(io: CliIo): CliContext {
     kubeconfig,
     secrets,
     defaultConfig: env.KUBEMEND_CONFIG ?? join(io.packageRoot, 'config', 'agent_config.yaml'),
-    defaultDataDir: env.KUBEMEND_DATA_DIR ?? '.kubemend',
+    defaultDataDir: env.KUBEMEND_DATA_DIR ?? defaultDataDir(io.env),
     logger,
     who: () => env.KUBEMEND_USER ?? io.env.USER ?? 'unknown',
     withRuntime: async (options, work) => {
@@ -98,4 +99,15 @@ export function localNotifier(env: LocalEnv, logger: Logger): Notifier | undefin
     notifiers.push(snsNotifier(new SNSClient({}), env.KUBEMEND_SNS_TOPIC_ARN));
   if (notifiers.length === 0) return undefined;
   return fanOut(notifiers, (error) => logger.warn({ error: describeError(error) }, 'notification not sent'));
+}
+
+/**
+ * Where the embedded store lives unless KUBEMEND_DATA_DIR or --data-dir say otherwise: one place
+ * per user, whatever the current directory, as the XDG base directories put state
+ * (`$XDG_STATE_HOME/kubemend`, else `~/.local/state/kubemend`).
+ */
+export function defaultDataDir(env: Readonly<Record<string, string | undefined>>): string {
+  const state = env.XDG_STATE_HOME;
+  if (state !== undefined && isAbsolute(state)) return join(state, 'kubemend');
+  return join(env.HOME ?? homedir(), '.local', 'state', 'kubemend');
 }

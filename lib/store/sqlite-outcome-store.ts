@@ -1,9 +1,9 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import type { Outcome } from '../domain/types.ts';
-import { LeaseLostError } from '../errors.ts';
+import { ConfigError, LeaseLostError, NotFoundError } from '../errors.ts';
 import {
   decodeOutcome,
   matchesFilter,
@@ -18,17 +18,44 @@ import {
  * Opens (creating if needed) the embedded database under a data directory. A directory it creates
  * is readable by its owner only (0700); one that exists keeps its mode (it may be one the user
  * chose for other things too). The database file is 0600, and SQLite gives its WAL and
- * shared-memory files the same mode.
+ * shared-memory files the same mode. With `create: false` (commands that only read) a directory
+ * or database that is not there is a NotFoundError naming it, and nothing is made. A path that is
+ * a file, or a directory it may not write, is a ConfigError saying so.
  */
-export function openLocalDatabase(dataDir: string): DatabaseSync {
-  if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+export function openLocalDatabase(dataDir: string, { create = true }: { create?: boolean } = {}): DatabaseSync {
   const file = join(dataDir, 'kubemend.db');
-  closeSync(openSync(file, 'a', 0o600));
-  chmodSync(file, 0o600);
-  const db = new DatabaseSync(file);
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA busy_timeout = 5000');
-  return db;
+  if (existsSync(dataDir) && !statSync(dataDir).isDirectory()) {
+    throw new ConfigError(`the data directory ${dataDir} is a file, not a directory (--data-dir, KUBEMEND_DATA_DIR)`);
+  }
+  if (!create && !existsSync(file)) {
+    throw new NotFoundError(
+      `no kubemend store in ${dataDir}: nothing has been recorded there (kubemend serve and run write one; --data-dir or KUBEMEND_DATA_DIR reads another)`,
+    );
+  }
+  try {
+    if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      `cannot ${existsSync(dataDir) ? 'write the store in' : 'create the data directory'} ${dataDir}: ${code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied or read-only' : (error as Error).message} (--data-dir, KUBEMEND_DATA_DIR)`,
+      { cause: error },
+    );
+  }
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(file);
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA busy_timeout = 5000');
+    return db;
+  } catch (error) {
+    db?.close();
+    throw new ConfigError(
+      `cannot open the store in ${dataDir}: ${(error as Error).message} (its directory must be writable: --data-dir, KUBEMEND_DATA_DIR)`,
+      { cause: error },
+    );
+  }
 }
 
 /** Whose claims a store makes: `kubemend serve`'s are released when the next server starts. */

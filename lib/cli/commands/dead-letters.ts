@@ -34,7 +34,8 @@ export function deadLettersCommand(program: Command, ctx: CliContext): void {
       if (options.redrive === true && options.purge === true) {
         throw new ValidationError('--redrive and --purge exclude each other');
       }
-      const db = openLocalDatabase(resolve(options.dataDir));
+      // Dead letters live in a store a server made: this command never makes one.
+      const db = openLocalDatabase(resolve(options.dataDir), { create: false });
       try {
         const queues = createLocalQueues(db, { maxAttempts: 1, visibilityMs: 1, retryDelayMs: 1 });
         if (options.redrive === true) {

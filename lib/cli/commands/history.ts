@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 
 import type { Command } from 'commander';
 
+import { ResultSchema, StageSchema } from '../../domain/types.ts';
+
 import { createSqliteOutcomeStore, openLocalDatabase } from '../../store/sqlite-outcome-store.ts';
 import type { CliContext } from '../context.ts';
 import { formatHistory } from '../format.ts';
@@ -27,11 +29,16 @@ export function historyCommand(program: Command, ctx: CliContext): void {
     .option('--output <format>', 'table or json', parseChoice(['table', 'json']), 'table')
     .option('--cluster <name>', 'only this cluster')
     .option('--namespace <name>', 'only this namespace')
-    .option('--result <result>', 'only this result (applied, dry-run, refused, failed, …)')
+    .option(
+      '--result <result>',
+      'only this result, or a stage not yet done (awaiting-approval, …)',
+      parseChoice([...ResultSchema.options, ...StageSchema.options.filter((stage) => stage !== 'done')]),
+    )
     .option('--target <text>', 'only targets whose kind/namespace/name contains this')
     .option('--since <when>', 'only alerts received since: a duration (30m, 6h, 2d) or an ISO time', parseSince)
     .action(async (options: HistoryOptions) => {
-      const store = createSqliteOutcomeStore(openLocalDatabase(resolve(options.dataDir)));
+      // Reading never makes a store: a directory without one is named, not created.
+      const store = createSqliteOutcomeStore(openLocalDatabase(resolve(options.dataDir), { create: false }));
       try {
         const outcomes = await store.recent({
           limit: options.limit,

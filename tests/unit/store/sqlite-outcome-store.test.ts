@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -6,6 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from '@jest/globals';
 
 import { alertId } from '../../../lib/alert/identity.ts';
+import { ConfigError, NotFoundError } from '../../../lib/errors.ts';
 import {
   createSqliteOutcomeStore,
   openLocalDatabase,
@@ -18,6 +19,26 @@ import { memoryStore } from '../../helpers/support.ts';
 outcomeStoreContract('embedded store', async () => memoryStore());
 
 describe('embedded outcome store', () => {
+  it('makes nothing for a command that only reads, and names a data directory that is a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubemend-store-'));
+    const missing = join(dir, 'never-written');
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+
+    expect(() => openLocalDatabase(missing, { create: false })).toThrow(
+      new NotFoundError(
+        `no kubemend store in ${missing}: nothing has been recorded there (kubemend serve and run write one; --data-dir or KUBEMEND_DATA_DIR reads another)`,
+      ),
+    );
+    expect(existsSync(missing)).toBe(false);
+    expect(() => openLocalDatabase(file)).toThrow(
+      new ConfigError(`the data directory ${file} is a file, not a directory (--data-dir, KUBEMEND_DATA_DIR)`),
+    );
+    openLocalDatabase(missing).close();
+    expect(() => openLocalDatabase(missing, { create: false }).close()).not.toThrow();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('keeps records across reopening the data directory', async () => {
     const alert = alertFixture();
     const id = alertId(alert);
