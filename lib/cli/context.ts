@@ -6,6 +6,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { KubeconfigEnvSchema, LocalEnvSchema, parseEnv, type KubeconfigEnv, type LocalEnv } from '../env.ts';
 import { describeError } from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
+import { describeKubeconfigChoice } from '../kube/kubeconfig.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { createLocalRuntime, type LocalRuntime } from '../local/runtime.ts';
 import { fanOut, type Notifier } from '../notify/notifier.ts';
@@ -66,6 +67,8 @@ export function createCliContext(io: CliIo): CliContext {
     logger,
     who: () => env.KUBEMEND_USER ?? io.env.USER ?? 'unknown',
     withRuntime: async (options, work) => {
+      // A context asked for by name must exist: a typo is a usage error, not a cluster-unreachable record.
+      if (options.context !== undefined && io.kube === undefined) describeKubeconfigChoice(options.context, kubeconfig);
       // A command's stdout is its answer (text or JSON): its logs go to stderr.
       const log = createLogger({ level: env.KUBEMEND_LOG_LEVEL, stderr: true });
       const runtime = createLocalRuntime({

@@ -6,7 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 
 import type { KubeconfigEnv } from '../env.ts';
-import { ClusterUnreachableError } from '../errors.ts';
+import { ClusterUnreachableError, ValidationError } from '../errors.ts';
 import type { KubeApi, KubeProvider } from './kube-api.ts';
 import { createRestKubeApi, type KubeConnection, type KubeRequestAuth } from './rest-kube-api.ts';
 import type { RetryPolicy } from '../http/retry.ts';
@@ -205,4 +205,63 @@ function readSimpleKubeconfig(
   } catch {
     return undefined;
   }
+}
+
+/** The kubeconfig files kubectl reads, the contexts they name and the current one (the first file's that sets it). */
+export interface KubeconfigContexts {
+  files: string[];
+  names: string[];
+  current?: string;
+  inCluster: boolean;
+}
+
+/** What `env`'s kubeconfig files name, read as kubectl merges them; a file that is missing or not YAML names nothing. */
+export function kubeconfigContexts(env: KubeconfigEnv): KubeconfigContexts {
+  const files = env.files.length > 0 ? env.files : env.home === undefined ? [] : [join(env.home, '.kube', 'config')];
+  const names: string[] = [];
+  let current: string | undefined;
+  const found: string[] = [];
+  for (const file of files) {
+    let document: unknown;
+    try {
+      document = parse(readFileSync(file, 'utf8')) as unknown;
+    } catch {
+      continue;
+    }
+    if (!isEntry(document)) continue;
+    found.push(file);
+    for (const entry of named(document.contexts, 'context') ?? []) {
+      if (!names.includes(entry.name as string)) names.push(entry.name as string);
+    }
+    const set = document['current-context'];
+    if (current === undefined && typeof set === 'string' && set !== '') current = set;
+  }
+  return { files: found, names, ...(current === undefined ? {} : { current }), inCluster: env.inCluster };
+}
+
+/**
+ * Checks a context asked for by name before anything starts: a name no kubeconfig file has is a
+ * ValidationError that lists the ones there are. Returns how the cluster is reached, for the
+ * banner and the logs: the context and its files, the in-cluster account, or that there is none.
+ */
+export function describeKubeconfigChoice(context: string | undefined, env: KubeconfigEnv): string {
+  const known = kubeconfigContexts(env);
+  const where = known.files.join(', ');
+  if (context !== undefined) {
+    if (!known.names.includes(context)) {
+      throw new ValidationError(
+        known.names.length === 0
+          ? `kubeconfig context "${context}" does not exist: no kubeconfig file names any (${files(env)})`
+          : `kubeconfig context "${context}" does not exist in ${where} (known: ${known.names.join(', ')})`,
+      );
+    }
+    return `kubeconfig context ${context} (${where})`;
+  }
+  if (known.current !== undefined) return `kubeconfig context ${known.current}, the current one (${where})`;
+  if (known.inCluster) return 'the in-cluster service account';
+  return `no kubeconfig context (${files(env)}): every alert is recorded cluster-unreachable until there is one`;
+}
+
+function files(env: KubeconfigEnv): string {
+  return env.files.length > 0 ? `KUBECONFIG=${env.files.join(':')}` : 'KUBECONFIG is unset, ~/.kube/config has none';
 }

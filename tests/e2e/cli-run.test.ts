@@ -86,6 +86,22 @@ describe('kubemend run', () => {
     ]);
   }, 120_000);
 
+  it('refuses a kubeconfig context that does not exist before anything starts, listing the known ones', async () => {
+    const env = { PATH: process.env.PATH, HOME: dataDir, KUBECONFIG: testKubeconfig(), KUBEMEND_LOG_LEVEL: 'silent' };
+    const known = `does not exist in ${testKubeconfig()} (known: admin, detector, remediator, kubemend, nobody)`;
+
+    await expect(
+      exec(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--context', 'kubemnd'], { env }),
+    ).rejects.toMatchObject({ code: 2, stderr: `kubemend: kubeconfig context "kubemnd" ${known}\n` });
+    await expect(
+      exec(
+        process.execPath,
+        [CLI, 'run', 'rollout-restart', 'deployment/web', '-n', 'x', '--data-dir', dataDir, '--context', 'nope'],
+        { env },
+      ),
+    ).rejects.toMatchObject({ code: 2, stderr: `kubemend: kubeconfig context "nope" ${known}\n` });
+  });
+
   it('says what is wrong with a target it cannot parse', async () => {
     await expect(kubemend('run', 'scale', 'checkout')).rejects.toMatchObject({
       stderr: expect.stringContaining('target must be kind/name with a known kind'),

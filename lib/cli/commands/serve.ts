@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 
 import { ValidationError } from '../../errors.ts';
+import { describeKubeconfigChoice } from '../../kube/kubeconfig.ts';
 import { lockDataDir } from '../../local/data-dir.ts';
 import { createLocalRuntime } from '../../local/runtime.ts';
 import { startServer } from '../../local/server.ts';
@@ -37,6 +38,11 @@ export function serveCommand(program: Command, ctx: CliContext): void {
           `refusing to listen on ${options.host} without KUBEMEND_WEBHOOK_TOKEN: set it, or listen on 127.0.0.1`,
         );
       }
+      // A context asked for by name must exist, before anything starts (kubectl's answer, not a later 'unreachable').
+      const kubeconfigChoice =
+        io.kube === undefined
+          ? describeKubeconfigChoice(options.context, ctx.kubeconfig)
+          : 'the cluster this process was given';
       const dataDir = resolve(options.dataDir);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       const lock = lockDataDir(dataDir);
@@ -78,7 +84,9 @@ export function serveCommand(program: Command, ctx: CliContext): void {
           `kubemend is serving. Point Alertmanager's webhook_configs url at: ${server.url}`,
           `  store: ${join(dataDir, 'kubemend.db')}`,
           `  config: ${options.config} (rules: ${config.rules.length}, modes: ${modes || config.defaults.mode})`,
-          `  cluster: kubeconfig ${options.context === undefined ? 'current context' : `context ${options.context}`}`,
+          config.clusters.length === 0
+            ? `  cluster: ${kubeconfigChoice}`
+            : `  clusters: the registry's ${config.clusters.map((cluster) => cluster.name).join(', ')}`,
           '  history: kubemend history --data-dir ' + JSON.stringify(options.dataDir),
           '',
         ].join('\n'),
