@@ -8,7 +8,7 @@ import { ModeSchema } from '../domain/types.ts';
 import { widening } from '../domain/widening.ts';
 import { ConfigError } from '../errors.ts';
 import { LimitsSchema, type Limits } from '../remediate/registry.ts';
-import { checkUnits, REGISTERED_UNITS, type Units } from './units.ts';
+import { checkUnits, REGISTERED_UNITS, suggest, type Units } from './units.ts';
 
 const NamespaceFilterSchema = z
   .object({
@@ -288,11 +288,69 @@ export type NamespaceFilter = z.infer<typeof NamespaceFilterSchema>;
 export function parseAgentConfig(raw: unknown, source = 'agent config', units: Units = REGISTERED_UNITS): AgentConfig {
   const result = AgentConfigSchema.safeParse(raw ?? {});
   if (!result.success) {
-    throw new ConfigError(`${source}: ${result.error.issues.map(formatIssue).join('; ')}`);
+    // Every problem in one pass: the names in the rules that parse are checked too.
+    const problems = [...result.error.issues.map(describeIssue), ...checkUnits(partialConfig(raw), units)];
+    throw new ConfigError(`${source}: ${[...new Set(problems)].join('; ')}`);
   }
   const problems = checkUnits(result.data, units);
   if (problems.length > 0) throw new ConfigError(`${source}: ${problems.join('; ')}`);
   return result.data;
+}
+
+/** An issue in words; an unknown key with the key it most likely meant. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return formatIssue(issue);
+  const known = keysAt(AgentConfigSchema, issue.path);
+  const at = formatIssue({ ...issue, message: '' })
+    .replace(/: $/, '')
+    .replace(/^\(body\)$/, '(top level)');
+  return issue.keys.map((key) => `${at}: unknown key "${key}"${suggest(key, known)}`).join('; ');
+}
+
+/** The keys the object schema at `path` of `schema` takes (through arrays, records, defaults and optionals). */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let current: unknown = schema;
+  const unwrap = () => {
+    for (;;) {
+      const def = (current as { def?: { type?: string; innerType?: unknown; in?: unknown; schema?: unknown } }).def;
+      if (def?.innerType !== undefined) current = def.innerType;
+      else if (def?.type === 'pipe' && def.in !== undefined) current = def.in;
+      else return;
+    }
+  };
+  for (const part of path) {
+    unwrap();
+    const def = (
+      current as { def?: { type?: string; element?: unknown; valueType?: unknown; shape?: Record<string, unknown> } }
+    ).def;
+    if (def?.type === 'array') current = def.element;
+    else if (def?.type === 'record') current = def.valueType;
+    else if (def?.type === 'object') current = def.shape?.[String(part)];
+    else return [];
+  }
+  unwrap();
+  const shape = (current as { def?: { type?: string; shape?: Record<string, unknown> } }).def;
+  return shape?.type === 'object' ? Object.keys(shape.shape ?? {}) : [];
+}
+
+/** What of a config that does not parse its names can still be checked by: the rules that parse on their own (holes for the others, so that indices stay) and the approval actions. */
+function partialConfig(raw: unknown): AgentConfig {
+  const config = (typeof raw === 'object' && raw !== null ? raw : {}) as {
+    rules?: unknown;
+    approval?: { actions?: unknown };
+  };
+  const rules: Rule[] = [];
+  if (Array.isArray(config.rules)) {
+    config.rules.forEach((rule, index) => {
+      const parsed = RuleSchema.safeParse(rule);
+      if (parsed.success) rules[index] = parsed.data;
+    });
+  }
+  const actions = config.approval?.actions;
+  return {
+    rules,
+    approval: { actions: Array.isArray(actions) ? actions.filter((a): a is string => typeof a === 'string') : [] },
+  } as unknown as AgentConfig;
 }
 
 /** Reads and validates a YAML configuration file. */

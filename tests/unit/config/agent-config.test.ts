@@ -40,9 +40,31 @@ describe('agent config', () => {
     });
   });
 
-  it('names an unknown key', () => {
+  it('names an unknown key, and the key it most likely meant', () => {
     expect(() => parseAgentConfig({ rules: [{ alertname: 'X', detector: 'crash-loop', mod: 'enforce' }] })).toThrow(
-      /rules\[0\]: Unrecognized key: "mod"/,
+      'rules[0]: unknown key "mod" (did you mean "mode"?)',
+    );
+    expect(() => parseAgentConfig({ defaults: { limts: {} }, rulez: [] })).toThrow(
+      new ConfigError(
+        'agent config: defaults: unknown key "limts" (did you mean "limits"?); (top level): unknown key "rulez" (did you mean "rules"?)',
+      ),
+    );
+  });
+
+  it('says every problem in one pass: types, unknown keys and unknown names together', () => {
+    expect(() =>
+      parseAgentConfig({
+        defaults: { mode: 'yolo' },
+        rules: [
+          { alertname: 'A', detector: 'crash-lop' },
+          { alertname: 'B', detector: 'crash-loop', mode: 'sometimes' },
+        ],
+        approval: { actions: ['drain-nod'] },
+      }),
+    ).toThrow(
+      new ConfigError(
+        'agent config: defaults.mode: Invalid option: expected one of "observe"|"dry-run"|"enforce"; rules[1].mode: Invalid option: expected one of "observe"|"dry-run"|"enforce"; rules[0].detector: unknown detector "crash-lop" (did you mean "crash-loop"?); approval.actions[0]: unknown fix "drain-nod" (did you mean "drain-node"?)',
+      ),
     );
   });
 
@@ -148,7 +170,9 @@ describe('agent config', () => {
   });
 
   it('refuses a limit no fix owns', () => {
-    expect(() => parseAgentConfig({ defaults: { limits: { maxPods: 3 } } })).toThrow(/Unrecognized key: "maxPods"/);
+    expect(() => parseAgentConfig({ defaults: { limits: { maxPods: 3 } } })).toThrow(
+      /defaults\.limits: unknown key "maxPods" \(known: maxReplicas, /,
+    );
   });
 
   it('says which file could not be read', () => {

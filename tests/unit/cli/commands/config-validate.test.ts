@@ -36,7 +36,7 @@ describe('kubemend config validate', () => {
       'FILE: 3 problems',
       '  - defaults.mode: Invalid option: expected one of "observe"|"dry-run"|"enforce"',
       '  - defaults.limits.maxMemory: expected a quantity such as 4Gi',
-      '  - rules[0]: Unrecognized key: "color"',
+      '  - rules[0]: unknown key "color" (known: alertname, detector, mode, fixes, actions, cooldownMinutes, namespaces, requireApproval, selector, limits)',
       '',
     ]);
     expect(exitCode).toBe(1);
