@@ -65,3 +65,35 @@ export interface ListOptions {
   /** At most this many objects are returned (memory stays bounded on large clusters). */
   max?: number;
 }
+
+/** kubectl's short names for the kinds (`kubectl api-resources`). */
+const SHORT_NAMES: Readonly<Record<string, Kind>> = {
+  po: 'Pod',
+  no: 'Node',
+  pvc: 'PersistentVolumeClaim',
+  quota: 'ResourceQuota',
+  svc: 'Service',
+  rs: 'ReplicaSet',
+  deploy: 'Deployment',
+  sts: 'StatefulSet',
+  ds: 'DaemonSet',
+  cj: 'CronJob',
+  hpa: 'HorizontalPodAutoscaler',
+  pdb: 'PodDisruptionBudget',
+  sc: 'StorageClass',
+  ev: 'Event',
+};
+
+/**
+ * The kind a name means, as kubectl reads it: the kind (`Deployment`, any case), its resource
+ * (`deployments`), the singular of that (`deployment`) or its short name (`deploy`).
+ */
+export function kindNamed(text: string): Kind | undefined {
+  const wanted = text.toLowerCase();
+  const short = SHORT_NAMES[wanted];
+  if (short !== undefined) return short;
+  return (Object.keys(KINDS) as Kind[]).find((kind) => {
+    const { resource } = KINDS[kind];
+    return kind.toLowerCase() === wanted || resource === wanted || resource.replace(/s$/, '') === wanted;
+  });
+}

@@ -65,7 +65,7 @@ describe('kubemend run', () => {
     await rolledOut(namespace, 'web', 1);
 
     // stdout is the answer alone: it parses as JSON whole.
-    const restart = await kubemend('run', 'rollout-restart', 'deployment/web', '-n', namespace, '--reason', 'stuck');
+    const restart = await kubemend('run', 'rollout-restart', 'deploy/web', '-n', namespace, '--reason', 'stuck');
 
     expect(restart).toMatchObject({
       result: 'dry-run',

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 
 import type { Mode, Plan } from '../../domain/types.ts';
 import { ValidationError } from '../../errors.ts';
-import { KINDS } from '../../kube/kinds.ts';
+import { KINDS, kindNamed } from '../../kube/kinds.ts';
 import { remediators } from '../../remediate/registry.ts';
 import type { CliContext } from '../context.ts';
 import { collectParams, parseChoice } from '../options.ts';
@@ -24,7 +24,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
   remediatorCommand(program, ctx, 'run')
     .description('apply one fix by hand, through every guardrail (policy, limits, kill switch, lease, verification)')
     .argument('<action>', `the fix: ${fixes.join(', ')}`)
-    .argument('<target>', 'kind/name, e.g. deployment/checkout or node/ip-10-0-1-7')
+    .argument('<target>', 'kind/name as kubectl takes it, e.g. deploy/checkout, statefulset/db or no/ip-10-0-1-7')
     .option('-n, --namespace <name>', "the target's namespace")
     .option(
       '--param <key=value...>',
@@ -39,7 +39,7 @@ export function runCommand(program: Command, ctx: CliContext): void {
     .action(async (action: string, target: string, options: RunOptions) => {
       if (!fixes.includes(action)) throw new ValidationError(`unknown fix "${action}" (known: ${fixes.join(', ')})`);
       const [kindText, name] = target.split('/');
-      const kind = KIND_NAMES.find((k) => k.toLowerCase() === kindText?.toLowerCase());
+      const kind = kindText === undefined ? undefined : kindNamed(kindText);
       if (kind === undefined || name === undefined || name === '') {
         throw new ValidationError(
           `target must be kind/name with a known kind (${KIND_NAMES.join(', ')}), got "${target}"`,
