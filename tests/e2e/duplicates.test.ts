@@ -78,7 +78,7 @@ const history = () => historyOf(dataDir, workDir);
 describe('a second server on the same data directory', () => {
   it('is refused with a message that names the first one', async () => {
     await expect(serve(configFile)).rejects.toThrow(
-      /exited with 2: .*another kubemend serve \(pid \d+\) uses .*; stop it, or give this one its own --data-dir/s,
+      /exited with 1: .*another kubemend serve \(pid \d+\) uses .*; stop it, or give this one its own --data-dir/s,
     );
   }, 60_000);
 });
