@@ -25,7 +25,7 @@ export function auditCommand(program: Command, ctx: CliContext): void {
     .option('--namespace <name...>', 'only these namespaces')
     .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
     .option('--config <file>', 'agent configuration', ctx.defaultConfig)
-    .option('--output <format>', 'table, json or markdown', parseChoice(['table', 'json', 'markdown']), 'table')
+    .option('-o, --output <format>', 'table, json or markdown', parseChoice(['table', 'json', 'markdown']), 'table')
     .option('--max-per-kind <n>', 'read at most this many objects of each kind', parsePositive, DEFAULT_MAX_PER_KIND)
     .action(async (options: AuditOptions) => {
       // Listing a large cluster page by page takes longer than one read.

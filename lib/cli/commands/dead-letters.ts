@@ -27,7 +27,7 @@ export function deadLettersCommand(program: Command, ctx: CliContext): void {
     .description('messages the local queues gave up on; --redrive puts them back, --purge deletes them')
     .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
     .option('--topic <topic>', 'only this queue (alerts or plans)', parseChoice(['alerts', 'plans']))
-    .option('--output <format>', 'table or json', parseChoice(['table', 'json']), 'table')
+    .option('-o, --output <format>', 'table or json', parseChoice(['table', 'json']), 'table')
     .option('--redrive', 'put them back as new messages (a running kubemend serve takes them within seconds)')
     .option('--purge', 'delete them')
     .action((options: DeadLetterOptions) => {

@@ -24,7 +24,7 @@ export function diagnoseCommand(program: Command, ctx: CliContext): void {
     .argument('<alert.json>', 'an Alertmanager webhook body or one alert')
     .option('--config <file>', 'agent configuration', ctx.defaultConfig)
     .option('--context <name>', 'kubeconfig context (default: the current one)', env.KUBEMEND_KUBE_CONTEXT)
-    .option('--output <format>', 'text or json', parseChoice(['text', 'json']), 'text')
+    .option('-o, --output <format>', 'text or json', parseChoice(['text', 'json']), 'text')
     .action(async (file: string, options: { config: string; context?: string; output: 'text' | 'json' }) => {
       const config = loadAgentConfig(options.config);
       // Detection only: no store, no queue, no write identity.

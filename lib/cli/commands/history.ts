@@ -26,9 +26,9 @@ export function historyCommand(program: Command, ctx: CliContext): void {
     .description('recent outcomes, newest first')
     .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
     .option('--limit <n>', 'how many', parsePositive, 50)
-    .option('--output <format>', 'table or json', parseChoice(['table', 'json']), 'table')
+    .option('-o, --output <format>', 'table or json', parseChoice(['table', 'json']), 'table')
     .option('--cluster <name>', 'only this cluster')
-    .option('--namespace <name>', 'only this namespace')
+    .option('-n, --namespace <name>', 'only this namespace')
     .option(
       '--result <result>',
       'only this result, or a stage not yet done (awaiting-approval, …)',

@@ -20,7 +20,7 @@ export function remediatorCommand(program: Command, ctx: CliContext, name: strin
     .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
     .option('--config <file>', 'agent configuration', ctx.defaultConfig)
     .option('--context <name>', 'kubeconfig context (default: the current one)', ctx.env.KUBEMEND_KUBE_CONTEXT)
-    .option('--output <format>', 'text or json', parseChoice(['text', 'json']), 'text');
+    .option('-o, --output <format>', 'text or json', parseChoice(['text', 'json']), 'text');
 }
 
 /** The record a command ended with, and its exit code (lib/cli/exit-codes.ts). */

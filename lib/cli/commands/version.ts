@@ -8,7 +8,7 @@ export function versionCommand(program: Command, { io }: CliContext): void {
   program
     .command('version')
     .description('print the version and the git commit this build came from')
-    .option('--output <format>', 'text or json', parseChoice(['text', 'json']), 'text')
+    .option('-o, --output <format>', 'text or json', parseChoice(['text', 'json']), 'text')
     .action((options: { output: 'text' | 'json' }) => {
       const info = buildInfo();
       io.stdout(options.output === 'json' ? `${JSON.stringify(info)}\n` : `kubemend ${formatBuildInfo(info)}\n`);

@@ -109,8 +109,12 @@ describe('terminal-safe output', () => {
       );
       await store.close();
 
-      for (const output of ['table', 'json']) {
-        const { out } = await runCli(['history', '--data-dir', dataDir, '--output', output], process.cwd());
+      // kubectl's -o as well as --output.
+      for (const output of [
+        ['--output', 'table'],
+        ['-o', 'json'],
+      ]) {
+        const { out } = await runCli(['history', '--data-dir', dataDir, ...output], process.cwd());
         expect(out).toContain('Evil\\u001b[2J\\u202eKubePodCrashLooping');
         // eslint-disable-next-line no-control-regex -- looking for control characters
         expect(out).not.toMatch(/[\u001b\r\u0007\u202e]/);
