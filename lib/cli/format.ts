@@ -16,18 +16,92 @@ export function terminalSafe(text: string): string {
   );
 }
 
-/** A fixed-width table of recent outcomes for `kubemend history`. */
-export function formatHistory(outcomes: readonly Outcome[]): string {
+/** A fixed-width table of recent outcomes for `kubemend history`: its ID (for `show` and `approve`) and age first, as kubectl lists objects. */
+export function formatHistory(outcomes: readonly Outcome[], now: Date = new Date()): string {
   if (outcomes.length === 0) return 'no outcomes recorded yet';
   const rows = outcomes.map((outcome) => [
-    outcome.timings.receivedAt.replace('T', ' ').slice(0, 19),
+    outcome.id,
+    age(outcome.timings.receivedAt, now),
     outcome.alert.labels.alertname ?? '-',
     target(outcome),
     outcome.result ?? `(${outcome.stage})`,
     outcome.plan?.action ?? (outcome.suggestion === undefined ? '-' : `suggested: ${outcome.suggestion.action}`),
     oneLine(outcome.reason ?? ''),
   ]);
-  return fixedWidthTable(['RECEIVED (UTC)', 'ALERT', 'TARGET', 'RESULT', 'ACTION', 'REASON'], rows);
+  return fixedWidthTable(['ID', 'AGE', 'ALERT', 'TARGET', 'RESULT', 'ACTION', 'REASON'], rows);
+}
+
+/** How long ago, as kubectl's AGE column says it: 45s, 12m, 3h, 2d (a time ahead of `now` is 0s). */
+export function age(at: string, now: Date): string {
+  const seconds = Math.max(0, Math.floor((now.getTime() - Date.parse(at)) / 1000));
+  if (Number.isNaN(seconds)) return '-';
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 120 * 60) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 48 * 3600) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
+/**
+ * One record whole, for `kubemend show`: the alert, the diagnosis and its evidence, the plan, the
+ * policy decision, the change and its diff, the approval, the verification, who and when.
+ */
+export function formatOutcome(outcome: Outcome): string {
+  const when = outcome.timings;
+  const lines = [
+    `${outcome.id}`,
+    `  result: ${outcome.result ?? `(${outcome.stage})`}${outcome.reason === undefined ? '' : ` — ${outcome.reason}`}`,
+    `  alert: ${outcome.alert.labels.alertname ?? '-'} ${outcome.alert.status}${outcome.cluster === undefined ? '' : ` on ${outcome.cluster}`}; ${Object.entries(
+      outcome.alert.labels,
+    )
+      .filter(([name]) => name !== 'alertname')
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ')}`,
+    `  trigger: ${outcome.trigger === undefined ? '-' : [outcome.trigger.kind, outcome.trigger.by, outcome.trigger.mode, outcome.trigger.receiver].filter(Boolean).join(', ')}`,
+  ];
+  if (outcome.diagnosis !== undefined) {
+    const { diagnosis } = outcome;
+    lines.push(
+      `  diagnosis: ${diagnosis.anomaly} on ${refText(diagnosis.target)} by ${diagnosis.detector} (confidence ${diagnosis.confidence})`,
+      `    ${diagnosis.summary}`,
+      ...diagnosis.evidence.map((item) => `    - [${item.source}] ${item.message}${item.at ? ` (${item.at})` : ''}`),
+    );
+  }
+  if (outcome.plan !== undefined) {
+    const params = Object.entries(outcome.plan.params).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+    lines.push(
+      `  plan: ${outcome.plan.action} ${refText(outcome.plan.target)}${params.length === 0 ? '' : ` (${params.join(', ')})`} — ${outcome.plan.reason}`,
+    );
+  }
+  if (outcome.suggestion !== undefined) lines.push(...suggestionLines(outcome.suggestion).map((line) => `  ${line}`));
+  if (outcome.policy !== undefined) {
+    lines.push(
+      `  policy: ${outcome.policy.allowed ? 'allowed' : 'refused'} in ${outcome.policy.mode} — ${outcome.policy.reason}`,
+    );
+  }
+  if (outcome.approval !== undefined) {
+    const { approval } = outcome;
+    lines.push(
+      `  approval: ${approval.by === undefined ? `asked ${approval.requestedAt}, open until ${approval.expiresAt}` : `by ${approval.by} at ${approval.at ?? '-'}`}`,
+    );
+  }
+  if (outcome.change !== undefined) lines.push(`  change: ${outcome.change}`);
+  if (outcome.diff !== undefined && outcome.diff.length > 0)
+    lines.push('  diff:', ...outcome.diff.map((line) => `    ${line}`));
+  if (outcome.verification !== undefined) {
+    const { verification } = outcome;
+    lines.push(
+      `  verification: ${verification.status} at ${verification.checkedAt} — ${verification.detail}${verification.undone === undefined ? '' : `; undone: ${verification.undone}`}`,
+    );
+  }
+  if (outcome.error !== undefined) lines.push(`  error: ${outcome.error.code}: ${outcome.error.message}`);
+  lines.push(
+    `  times: received ${when.receivedAt}${when.diagnosedAt ? `, diagnosed ${when.diagnosedAt}` : ''}${when.decidedAt ? `, decided ${when.decidedAt}` : ''}${when.appliedAt ? `, applied ${when.appliedAt}` : ''}${when.finishedAt ? `, finished ${when.finishedAt}` : ''}; attempts ${outcome.attempts}`,
+  );
+  return lines.join('\n');
+}
+
+function refText(ref: { kind: string; namespace?: string; name: string }): string {
+  return `${ref.kind.toLowerCase()}/${ref.namespace === undefined ? '' : `${ref.namespace}/`}${ref.name}`;
 }
 
 /** Columns padded to their widest cell, two spaces apart; the last one runs free (no padding). */

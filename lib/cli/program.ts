@@ -10,6 +10,7 @@ import { diagnoseCommand } from './commands/diagnose.ts';
 import { historyCommand } from './commands/history.ts';
 import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
+import { showCommand } from './commands/show.ts';
 import { versionCommand } from './commands/version.ts';
 import { createCliContext, type CliIo } from './context.ts';
 import { terminalSafe } from './format.ts';
@@ -24,6 +25,7 @@ const COMMANDS = [
   approveCommand,
   runCommand,
   historyCommand,
+  showCommand,
   deadLettersCommand,
   auditCommand,
   configCommand,

@@ -51,7 +51,9 @@ export function historyCommand(program: Command, ctx: CliContext): void {
           },
         });
         ctx.io.stdout(
-          options.output === 'json' ? `${JSON.stringify(outcomes, null, 2)}\n` : `${formatHistory(outcomes)}\n`,
+          options.output === 'json'
+            ? `${JSON.stringify(outcomes, null, 2)}\n`
+            : `${formatHistory(outcomes, new Date())}\n`,
         );
       } finally {
         await store.close();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
-import { formatDiagnosis, formatHistory, terminalSafe } from '../../../lib/cli/format.ts';
+import { age, formatDiagnosis, formatHistory, terminalSafe } from '../../../lib/cli/format.ts';
 import { createSqliteOutcomeStore, openLocalDatabase } from '../../../lib/store/sqlite-outcome-store.ts';
 import { runCli } from '../../helpers/cli.ts';
 import type { Outcome, Suggestion } from '../../../lib/domain/types.ts';
@@ -40,6 +40,18 @@ function nodeOutcome(overrides: Partial<Outcome> = {}): Outcome {
 }
 
 describe('kubemend history', () => {
+  it('lists each record by its ID and age first, as kubectl lists objects', () => {
+    const [header, row] = formatHistory([nodeOutcome()], new Date('2026-11-26T05:20:00.000Z')).split('\n');
+
+    expect(header).toMatch(/^ID\s+AGE\s+ALERT\s+TARGET\s+RESULT\s+ACTION\s+REASON$/);
+    expect(row).toMatch(/^fp@2026-11-26T02:14:05\.123Z\s+3h\s+KubeNodeNotReady\s/);
+    expect(
+      ['2026-11-26T05:19:15Z', '2026-11-26T05:08:00Z', '2026-11-25T05:20:00Z', '2026-11-20T05:20:00Z'].map((at) =>
+        age(at, new Date('2026-11-26T05:20:00.000Z')),
+      ),
+    ).toEqual(['45s', '12m', '24h', '6d']);
+  });
+
   it('shows a suggested fix in the action column, beside a diagnosis-only result', () => {
     const [header, row] = formatHistory([nodeOutcome()]).split('\n');
 
