@@ -73,8 +73,10 @@ describe('kubemend show', () => {
   });
 
   it('prints it as JSON or YAML, the same record', async () => {
-    const json = JSON.parse((await runCli(['show', ID, '--data-dir', dataDir, '-o', 'json'], process.cwd())).out);
-    const yaml = parse((await runCli(['show', ID, '--data-dir', dataDir, '-o', 'yaml'], process.cwd())).out);
+    const json: unknown = JSON.parse(
+      (await runCli(['show', ID, '--data-dir', dataDir, '-o', 'json'], process.cwd())).out,
+    );
+    const yaml: unknown = parse((await runCli(['show', ID, '--data-dir', dataDir, '-o', 'yaml'], process.cwd())).out);
 
     expect(json).toMatchObject({ id: ID, result: 'applied', plan: { action: 'rollout-restart' } });
     expect(yaml).toEqual(json);
