@@ -12,6 +12,7 @@ import type { TargetGuard } from '../guardrails/target-guard.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import type { MetricsSource } from '../models/consult.ts';
 import type { Notifier } from '../notify/notifier.ts';
+import type { FinishDeps } from '../pipeline/finish.ts';
 import { noMetrics, type OutcomeMetrics } from '../observe/metrics.ts';
 import type { Detection } from '../pipeline/detect.ts';
 import type { AlertMessage, PlanMessage } from '../pipeline/messages.ts';
@@ -77,6 +78,8 @@ export interface App {
   remediate(message: PlanMessage): Promise<Outcome>;
   /** A person approves a waiting fix; it runs now, through every guardrail again. */
   approve(id: string, by: string): Promise<Outcome>;
+  /** A person turns a waiting fix down: it ends `refused`, saying who and why, and nothing is written. */
+  reject(id: string, by: string, why?: string): Promise<Outcome>;
   /** A fix asked for by hand, through every guardrail. */
   runManual(request: ManualRequest): Promise<Outcome>;
   /** Diagnoses and plans one alert without recording anything (`kubemend diagnose`). */
@@ -93,6 +96,7 @@ const code = {
   detect: once(() => import('../pipeline/detect.ts')),
   remediate: once(() => import('../pipeline/remediate.ts')),
   manual: once(() => import('../pipeline/manual.ts')),
+  finish: once(() => import('../pipeline/finish.ts')),
   audit: once(() => import('./audit.ts')),
   detectors: once(async () => (await import('../detect/registry.ts')).detectors),
   remediators: once(async () => (await import('../remediate/registry.ts')).remediators),
@@ -172,6 +176,11 @@ export function createApp(ports: Ports): App {
       await (await code.manual()).approve(store(), { id, by, now: clock(), leaseMs: ports.leaseMs });
       return (await code.remediate()).remediateNow(id, await remediation());
     },
+    reject: async (id, by, why) =>
+      rejectFix(
+        { store: store(), clock, logger: ports.logger, notifier: notifier(), metrics: metrics() },
+        { id, by, why, leaseMs: ports.leaseMs },
+      ),
     runManual: async (request) => {
       const { createManualRecord, manualPlan } = await code.manual();
       const now = clock();
@@ -197,4 +206,20 @@ export function createApp(ports: Ports): App {
 
 function missing(name: string): never {
   throw new ConfigError(`this deployment has no ${name} port: it cannot run this flow`);
+}
+
+/** A person turns a waiting fix down (`App.reject`): the record ends refused, saying who and why, and is notified. */
+async function rejectFix(
+  deps: FinishDeps,
+  request: { id: string; by: string; why: string | undefined; leaseMs: number },
+): Promise<Outcome> {
+  const { id, by, why, leaseMs } = request;
+  const rejected = await (await code.manual()).reject(deps.store, { id, by, now: deps.clock(), leaseMs });
+  const action = rejected.plan?.action ?? 'the fix';
+  return (await code.finish()).finish(
+    deps,
+    rejected,
+    'refused',
+    `${action} rejected by ${by}${why === undefined || why === '' ? '' : `: ${why}`}`,
+  );
 }

@@ -8,6 +8,7 @@ import { deadLettersCommand } from './commands/dead-letters.ts';
 import { detectorsCommand } from './commands/detectors.ts';
 import { diagnoseCommand } from './commands/diagnose.ts';
 import { historyCommand } from './commands/history.ts';
+import { rejectCommand } from './commands/reject.ts';
 import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
@@ -23,6 +24,7 @@ const COMMANDS = [
   serveCommand,
   diagnoseCommand,
   approveCommand,
+  rejectCommand,
   runCommand,
   historyCommand,
   showCommand,

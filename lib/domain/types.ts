@@ -167,6 +167,8 @@ export const OutcomeSchema = z.object({
       expiresAt: z.string(),
       by: z.string().optional(),
       at: z.string().optional(),
+      /** The person turned the fix down (`kubemend reject`): `by` and `at` say who and when. */
+      rejected: z.boolean().optional(),
     })
     .optional(),
   timings: TimingsSchema,

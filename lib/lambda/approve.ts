@@ -5,28 +5,51 @@ import { formatIssue } from '../alert/schema.ts';
 import { ValidationError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
-export const ApproveEventSchema = z
+const ApproveSchema = z
   .object({
     approve: z.string().min(1),
     by: z.string().min(1, 'say who approves'),
   })
   .strict();
+const RejectSchema = z
+  .object({
+    reject: z.string().min(1),
+    by: z.string().min(1, 'say who rejects'),
+    reason: z.string().max(500).optional(),
+  })
+  .strict();
+
+/** An approval, or a rejection when the event names `reject` (each checked by its own schema, so a problem is named). */
+export function parseApproveEvent(event: unknown) {
+  const rejecting = typeof event === 'object' && event !== null && 'reject' in event;
+  return rejecting ? RejectSchema.safeParse(event) : ApproveSchema.safeParse(event);
+}
 
 /**
  * A direct invoke of the remediator, `{"approve": "<id>", "by": "<who>"}`: records the approval
- * and runs the fix now, through every guardrail (`App.approve`). Answers with the outcome's id,
- * stage, result and reason; a malformed event or a record that is not waiting is an error naming
- * why. A fix the cluster or store interrupted is handed to the plan queue to finish, and the
- * answer says so.
+ * and runs the fix now, through every guardrail (`App.approve`); or `{"reject": "<id>", "by":
+ * "<who>", "reason": "…"}`: turns it down, and the record ends `refused` saying who and why.
+ * Answers with the outcome's id, stage, result and reason; a malformed event or a record that is
+ * not waiting is an error naming why. A fix the cluster or store interrupted is handed to the plan
+ * queue to finish, and the answer says so.
  */
 export function makeApproveHandler(app: App, logger: Logger) {
   return async (event: unknown) => {
-    const parsed = ApproveEventSchema.safeParse(event);
+    const parsed = parseApproveEvent(event);
     if (!parsed.success) {
-      throw new ValidationError(`approve event: ${parsed.error.issues.map(formatIssue).join('; ')}`);
+      throw new ValidationError(
+        `approve event: expected {"approve": id, "by": who} or {"reject": id, "by": who, "reason"?}: ${parsed.error.issues.map(formatIssue).join('; ')}`,
+      );
     }
-    const outcome = await app.approve(parsed.data.approve, parsed.data.by);
-    logger.info({ alertId: outcome.id, by: parsed.data.by, result: outcome.result }, 'approved fix ran');
+    const request = parsed.data;
+    const outcome =
+      'approve' in request
+        ? await app.approve(request.approve, request.by)
+        : await app.reject(request.reject, request.by, request.reason);
+    logger.info(
+      { alertId: outcome.id, by: request.by, result: outcome.result },
+      'approve' in request ? 'approved fix ran' : 'fix rejected',
+    );
     return { id: outcome.id, stage: outcome.stage, result: outcome.result, reason: outcome.reason };
   };
 }

@@ -44,6 +44,38 @@ export async function approve(
 }
 
 /**
+ * Takes a fix waiting at `awaiting-approval` for a person who turns it down, whenever that is
+ * (after its window too): returns the claimed record with the rejection noted, which the caller
+ * finishes `refused` (lib/pipeline/finish.ts). Nothing is written to the cluster.
+ */
+export async function reject(
+  store: OutcomeStore,
+  request: { id: string; by: string; now: Date; leaseMs: number },
+): Promise<Outcome> {
+  const record = await store.get(request.id);
+  if (record === undefined) throw new NotFoundError(`no record for alert instance ${request.id}`);
+  if (record.stage !== 'awaiting-approval' || record.approval === undefined) {
+    throw new ValidationError(
+      `alert instance ${request.id} is not waiting for approval (it is ${record.result ?? record.stage})`,
+    );
+  }
+  const claim = await store.claim({
+    id: record.id,
+    alert: record.alert,
+    cluster: record.cluster,
+    now: request.now,
+    leaseMs: request.leaseMs,
+  });
+  if (!claim.claimed) {
+    throw new AlreadyClaimedError(`alert instance ${request.id} is being processed; try again shortly`);
+  }
+  return {
+    ...claim.outcome,
+    approval: { ...record.approval, by: request.by, at: request.now.toISOString(), rejected: true },
+  };
+}
+
+/**
  * The plan a person asked for, with the params the fix decides for itself (`byHand`) under the
  * ones they gave, checked against the fix's params before anything is recorded: a param missing
  * or wrong is a ValidationError naming each (`--param key=value`), never a failed record.

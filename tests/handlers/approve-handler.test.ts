@@ -75,11 +75,33 @@ describe('remediator approve invoke', () => {
     expect(kube.writes.filter((w) => !w.dryRun)).toHaveLength(1);
   });
 
+  it('turns a fix down on {"reject": id, "by": who, "reason": why}: refused, saying who and why, nothing written', async () => {
+    const { app, store, kube, id } = await waitingFix();
+
+    const answer = await makeApproveHandler(
+      app,
+      silentLogger,
+    )({ reject: id, by: 'bob', reason: 'freeze until Monday' });
+
+    expect(answer).toEqual({
+      id,
+      stage: 'done',
+      result: 'refused',
+      reason: 'rollout-restart rejected by bob: freeze until Monday',
+    });
+    expect(await store.get(id)).toMatchObject({ approval: { by: 'bob', rejected: true } });
+    expect(kube.writes.filter((w) => !w.dryRun)).toHaveLength(0);
+    await expect(app.approve(id, 'alice')).rejects.toThrow(
+      `alert instance ${id} is not waiting for approval (it is refused)`,
+    );
+  });
+
   it('says what is wrong with an event, and refuses a record that is not waiting', async () => {
     const { app, id } = await waitingFix();
     const invoke = makeApproveHandler(app, silentLogger);
 
-    await expect(invoke({ approve: id })).rejects.toThrow('approve event: by: ');
+    await expect(invoke({ approve: id })).rejects.toThrow('approve event: expected {"approve": id, "by": who} or');
+    await expect(invoke({ approve: id })).rejects.toThrow('by: ');
     await invoke({ approve: id, by: 'alice' });
     await expect(invoke({ approve: id, by: 'bob' })).rejects.toThrow(
       `alert instance ${id} is not waiting for approval (it is applied)`,
