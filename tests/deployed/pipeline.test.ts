@@ -296,6 +296,22 @@ describe('the deployed functions, from an alert to the cluster', () => {
     }
   }, 240_000);
 
+  it('turns a waiting fix down through the documented reject invoke, writing nothing', async () => {
+    const alert = await crashLooping('billing');
+    const id = await fire(alert);
+    await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
+    await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'awaiting-approval');
+
+    const rejected = await driver.invoke('Remediator', { reject: id, by: 'sre-on-call', reason: 'change freeze' });
+
+    expect(rejected).toMatchObject({
+      ok: true,
+      value: { id, result: 'refused', reason: 'rollout-restart rejected by sre-on-call: change freeze' },
+    });
+    expect(await store().get(id)).toMatchObject({ approval: { by: 'sre-on-call', rejected: true } });
+    expect(await replicaSets('billing')).toHaveLength(1);
+  }, 240_000);
+
   it('records the fix it would suggest where the rule maps none, and tells the notification topic', async () => {
     const { pods } = await createCrashLoopingDeployment(namespace, 'cache', {
       replicas: 1,
