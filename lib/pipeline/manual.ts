@@ -7,14 +7,47 @@ import { AlreadyClaimedError, NotFoundError, ValidationError } from '../errors.t
 import type { AnyRemediator } from '../remediate/remediator.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
 
+/** A person's decision on a fix waiting at `awaiting-approval`: who, and when. */
+interface Decision {
+  id: string;
+  by: string;
+  now: Date;
+  leaseMs: number;
+}
+
 /**
  * Records a person's approval of a fix waiting at `awaiting-approval`, before its window ends.
  * The caller then hands the record to the remediator, which runs every guardrail again.
  */
-export async function approve(
+export async function approve(store: OutcomeStore, request: Decision): Promise<Outcome> {
+  const { record, claimed } = await claimWaiting(store, request, { withinWindow: true });
+  const approved: Outcome = {
+    ...claimed,
+    approval: { ...record.approval!, by: request.by, at: request.now.toISOString() },
+  };
+  await store.save(approved, null);
+  return approved;
+}
+
+/**
+ * Takes a fix waiting at `awaiting-approval` for a person who turns it down, whenever that is
+ * (after its window too): returns the claimed record with the rejection noted, which the caller
+ * finishes `refused` (lib/pipeline/finish.ts). Nothing is written to the cluster.
+ */
+export async function reject(store: OutcomeStore, request: Decision): Promise<Outcome> {
+  const { record, claimed } = await claimWaiting(store, request, { withinWindow: false });
+  return {
+    ...claimed,
+    approval: { ...record.approval!, by: request.by, at: request.now.toISOString(), rejected: true },
+  };
+}
+
+/** The record waiting for this decision, and the claim on it; or why there is none to decide. */
+async function claimWaiting(
   store: OutcomeStore,
-  request: { id: string; by: string; now: Date; leaseMs: number },
-): Promise<Outcome> {
+  request: Decision,
+  options: { withinWindow: boolean },
+): Promise<{ record: Outcome; claimed: Outcome }> {
   const record = await store.get(request.id);
   if (record === undefined) throw new NotFoundError(`no record for alert instance ${request.id}`);
   if (record.stage !== 'awaiting-approval' || record.approval === undefined) {
@@ -22,7 +55,7 @@ export async function approve(
       `alert instance ${request.id} is not waiting for approval (it is ${record.result ?? record.stage})`,
     );
   }
-  if (request.now.getTime() > Date.parse(record.approval.expiresAt)) {
+  if (options.withinWindow && request.now.getTime() > Date.parse(record.approval.expiresAt)) {
     throw new ValidationError(`the approval window of ${request.id} ended at ${record.approval.expiresAt}`);
   }
   const claim = await store.claim({
@@ -35,44 +68,7 @@ export async function approve(
   if (!claim.claimed) {
     throw new AlreadyClaimedError(`alert instance ${request.id} is being processed; try again shortly`);
   }
-  const approved: Outcome = {
-    ...claim.outcome,
-    approval: { ...record.approval, by: request.by, at: request.now.toISOString() },
-  };
-  await store.save(approved, null);
-  return approved;
-}
-
-/**
- * Takes a fix waiting at `awaiting-approval` for a person who turns it down, whenever that is
- * (after its window too): returns the claimed record with the rejection noted, which the caller
- * finishes `refused` (lib/pipeline/finish.ts). Nothing is written to the cluster.
- */
-export async function reject(
-  store: OutcomeStore,
-  request: { id: string; by: string; now: Date; leaseMs: number },
-): Promise<Outcome> {
-  const record = await store.get(request.id);
-  if (record === undefined) throw new NotFoundError(`no record for alert instance ${request.id}`);
-  if (record.stage !== 'awaiting-approval' || record.approval === undefined) {
-    throw new ValidationError(
-      `alert instance ${request.id} is not waiting for approval (it is ${record.result ?? record.stage})`,
-    );
-  }
-  const claim = await store.claim({
-    id: record.id,
-    alert: record.alert,
-    cluster: record.cluster,
-    now: request.now,
-    leaseMs: request.leaseMs,
-  });
-  if (!claim.claimed) {
-    throw new AlreadyClaimedError(`alert instance ${request.id} is being processed; try again shortly`);
-  }
-  return {
-    ...claim.outcome,
-    approval: { ...record.approval, by: request.by, at: request.now.toISOString(), rejected: true },
-  };
+  return { record, claimed: claim.outcome };
 }
 
 /**
