@@ -13,9 +13,10 @@ import {
 
 /**
  * What `kubemend` exits with, one meaning per code, for scripts and runbooks (README, CLI):
- * 0 done (applied, dry-run, observed, no action, waiting for an approval), 1 refused or failed
- * (another server holds the data directory; a check that found problems, as `config validate`), 2 usage (an argument, option, config
- * or record that is not right), 3 the cluster could not be reached or is not registered.
+ * 0 done (applied, dry-run, observed, no action, waiting for an approval); 1 refused or failed
+ * (another server holds the data directory; a check that found problems, as `config validate`);
+ * 2 usage (an argument, option, config or record that is not right); 3 the cluster could not be
+ * reached or is not registered.
  */
 export const EXIT = { done: 0, refusedOrFailed: 1, usage: 2, unreachable: 3 } as const;
 
