@@ -137,7 +137,7 @@ describe('kubemend serve with the embedded store and no cluster', () => {
       env: { PATH: process.env.PATH },
     });
 
-    expect(stdout.split('\n')[0]).toMatch(/^RECEIVED \(UTC\)\s+ALERT\s+TARGET\s+RESULT\s+ACTION\s+REASON$/);
+    expect(stdout.split('\n')[0]).toMatch(/^ID\s+AGE\s+ALERT\s+TARGET\s+RESULT\s+ACTION\s+REASON$/);
     expect(stdout).toContain('KubePodCrashLooping');
     expect(stdout).toContain('cluster-unreachable');
   }, 30_000);
