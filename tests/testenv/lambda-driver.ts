@@ -25,6 +25,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
 import type { DeployedStack } from './deployed.ts';
+import { allowStatements } from './least-privilege.ts';
 
 const run = promisify(execFile);
 const BOOTSTRAP = join(import.meta.dirname, 'lambda-bootstrap.ts');
@@ -240,15 +241,12 @@ export class LambdaDriver {
 
   private async assumeMirrorRole(logical: string): Promise<{ roleArn: string; credentials: Credentials }> {
     const iam = this.client(IAMClient);
-    // The deployed role's actions, read from the template the deploy sent: the emulator keeps a
-    // CloudFormation role's inline policies in Python's notation, not as JSON.
-    const role = this.stack.template.Resources[`${logical}Role`]!.Properties as {
-      Policies?: { PolicyDocument: { Statement: { Effect: string; Action: string | string[] }[] } }[];
-    };
-    const statements = (role.Policies ?? [])
-      .flatMap((policy) => policy.PolicyDocument.Statement)
-      .filter((statement) => statement.Effect === 'Allow')
-      .map((statement) => ({ Effect: 'Allow', Action: withBatchNames([statement.Action].flat()), Resource: '*' }));
+    // The deployed role's actions, read from the template the deploy sent.
+    const statements = allowStatements(this.stack, `${logical}Role`).map((statement) => ({
+      Effect: 'Allow',
+      Action: withBatchNames(statement.actions),
+      Resource: '*',
+    }));
     const { User } = await iam.send(new GetUserCommand({}));
     const mirror = `kubemend-test-${logical.toLowerCase()}-actions`;
     const created = await iam.send(

@@ -137,38 +137,33 @@ export function iamMatches(pattern: string, value: string): boolean {
   return new RegExp(`^${expression}$`).test(value);
 }
 
-/** The Allow statements of a role's inline policies, their resources resolved against the deployed stack. */
-export function grantedStatements(
-  stack: DeployedStack,
-  role: string,
-  place: Place,
-): { actions: string[]; resources: string[] }[] {
+/**
+ * The Allow statements of a role's inline policies in the packaged template, as written (the
+ * emulator keeps a CloudFormation role's policies in Python's notation, not as JSON).
+ */
+export function allowStatements(stack: DeployedStack, role: string): { actions: string[]; resource: unknown }[] {
   const properties = stack.template.Resources[role]!.Properties as {
     Policies?: { PolicyDocument: { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] } }[];
   };
   return (properties.Policies ?? [])
     .flatMap((policy) => policy.PolicyDocument.Statement)
     .filter((statement) => statement.Effect === 'Allow')
-    .map((statement) => ({
-      actions: [statement.Action].flat(),
-      resources: [statement.Resource].flat().flatMap((resource) => {
-        const resolved = resolveResource(resource, stack, place);
-        return resolved === undefined ? [] : [resolved];
-      }),
-    }));
+    .map((statement) => ({ actions: [statement.Action].flat(), resource: statement.Resource }));
 }
 
-/** The actions the inline policies of a role in the packaged template allow. */
-export function grantedActions(stack: DeployedStack, role: string): Set<string> {
-  const properties = stack.template.Resources[role]!.Properties as {
-    Policies?: { PolicyDocument: { Statement: { Effect: string; Action: string | string[] }[] } }[];
-  };
-  return new Set(
-    (properties.Policies ?? [])
-      .flatMap((policy) => policy.PolicyDocument.Statement)
-      .filter((statement) => statement.Effect === 'Allow')
-      .flatMap((statement) => [statement.Action].flat()),
-  );
+/** A role's Allow statements, their resources resolved against the deployed stack. */
+export function grantedStatements(
+  stack: DeployedStack,
+  role: string,
+  place: Place,
+): { actions: string[]; resources: string[] }[] {
+  return allowStatements(stack, role).map((statement) => ({
+    actions: statement.actions,
+    resources: [statement.resource].flat().flatMap((resource) => {
+      const resolved = resolveResource(resource, stack, place);
+      return resolved === undefined ? [] : [resolved];
+    }),
+  }));
 }
 
 /**
@@ -232,8 +227,8 @@ export function privilegeReport(options: {
   }
   return Object.entries(options.keys).map(([logical, keys]) => {
     const used = new Set(keys.flatMap((key) => [...(byKey.get(key) ?? [])]));
-    const granted = grantedActions(options.stack, `${logical}Role`);
     const statements = grantedStatements(options.stack, `${logical}Role`, place);
+    const granted = new Set(statements.flatMap((statement) => statement.actions));
     const requested = new Set(keys.flatMap((key) => [...(resourcesByKey.get(key) ?? [])]));
     const outOfScope = [...requested]
       .filter((entry) => {
