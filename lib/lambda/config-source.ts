@@ -8,6 +8,7 @@ import {
   parseAgentConfigYaml,
   readAgentConfigFile,
   type AgentConfig,
+  type ClusterEntry,
 } from '../config/agent-config.ts';
 import { ConfigError } from '../errors.ts';
 import type { ParameterStore } from '../secrets/parameters.ts';
@@ -62,17 +63,16 @@ export async function loadFunctionConfig(
   }
   if (entries.length === 0) return config;
   const known = new Set(config.clusters.map((cluster) => cluster.name));
-  const registered: unknown[] = [];
+  const registered: ClusterEntry[] = [];
   const problems: Record<string, string> = {};
   for (const entry of entries) {
     const checked = clusterEntry(entry, known, source);
     if ('problem' in checked) problems[checked.name] = checked.problem;
     else registered.push(checked.entry);
   }
-  const merged = parseAgentConfig(
-    { ...(raw as Record<string, unknown>), clusters: [...config.clusters, ...registered] },
-    `${source} with the clusters under ssm:${path}`,
-  );
+  // Valid as it stands: the config passed alone, each entry passed the cluster schema, and no
+  // name repeats (one parameter per name, none the config has), so nothing is validated twice.
+  const merged: AgentConfig = { ...config, clusters: [...config.clusters, ...registered] };
   unusable.set(merged, problems);
   return merged;
 }
@@ -106,7 +106,7 @@ function clusterEntry(
   parameter: { name: string; value: string },
   known: ReadonlySet<string>,
   source: string,
-): { name: string; entry: unknown } | { name: string; problem: string } {
+): { name: string; entry: ClusterEntry } | { name: string; problem: string } {
   const name = posix.basename(parameter.name);
   const refuse = (problem: string) => ({ name, problem: `its registry parameter ${parameter.name} ${problem}` });
   let value: unknown;
@@ -130,5 +130,5 @@ function clusterEntry(
     return refuse(`is invalid: ${issues.join('; ')}`);
   }
   if (known.has(name)) return refuse(`registers a cluster ${source} already has; keep one`);
-  return { name, entry };
+  return { name, entry: checked.data };
 }
