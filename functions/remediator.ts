@@ -1,6 +1,7 @@
 // Remediator: applies each plan from the SQS plan queue under the guardrails, verifies it and
 // records the outcome; invoked directly with {"approve": "<id>", "by": "<who>"}, it runs a fix
-// waiting for approval (see docs/runbooks/approvals.md).
+// waiting for approval, with {"reject": …} turns it down, with {"run": <plan>, …} runs one fix by
+// hand (`kubemend approve|reject|run --stage`; see docs/runbooks/approvals.md).
 import type { Context, SQSEvent } from 'aws-lambda';
 
 import { makeApproveHandler } from '../lib/lambda/approve.ts';

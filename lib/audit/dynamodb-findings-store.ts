@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
-import type { AuditReport, FindingsStore } from './findings-store.ts';
+import type { AuditReport, FindingsStore, OpenFinding } from './findings-store.ts';
 import type { Finding } from './finding.ts';
 
 /**
@@ -16,6 +16,42 @@ export function createDynamoFindingsStore(
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const TableName = options.tableName;
   return {
+    // One cluster is one partition (a query); all of them is a scan of the audit items, for an operator's CLI.
+    open: async (cluster) => {
+      const found: OpenFinding[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await doc.send(
+          cluster === undefined
+            ? new ScanCommand({
+                TableName,
+                FilterExpression:
+                  'begins_with(PK, :audit) AND begins_with(SK, :finding) AND attribute_not_exists(resolvedAt)',
+                ExpressionAttributeValues: { ':audit': 'AUDIT#', ':finding': 'FINDING#' },
+                ExclusiveStartKey: startKey,
+              })
+            : new QueryCommand({
+                TableName,
+                KeyConditionExpression: 'PK = :pk AND begins_with(SK, :finding)',
+                FilterExpression: 'attribute_not_exists(resolvedAt)',
+                ExpressionAttributeValues: { ':pk': `AUDIT#${cluster}`, ':finding': 'FINDING#' },
+                ExclusiveStartKey: startKey,
+              }),
+        );
+        for (const item of page.Items ?? []) {
+          found.push({
+            ...(JSON.parse(item.finding as string) as Finding),
+            cluster: (item.PK as string).slice('AUDIT#'.length),
+            since: item.firstSeen as string,
+            lastSeen: item.lastSeen as string,
+          });
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+      return found.sort(
+        (a, b) => a.cluster.localeCompare(b.cluster) || a.since.localeCompare(b.since) || a.key.localeCompare(b.key),
+      );
+    },
     record: async (cluster, findings, now, audit = { complete: true }) => {
       const at = now.toISOString();
       const open = new Map<string, { since: string; finding: Finding }>();

@@ -11,8 +11,13 @@ export interface AuditReport {
   resolved: (Finding & { since: string })[];
 }
 
+/** A finding still open, as the last audit of its cluster left it. */
+export type OpenFinding = Finding & { cluster: string; since: string; lastSeen: string };
+
 /** Where audits keep their findings, so each audit can say what is new, still open and resolved. */
 export interface FindingsStore {
+  /** The findings still open, of one cluster or of all, by cluster and then oldest first (`kubemend findings`). */
+  open(cluster?: string): Promise<OpenFinding[]>;
   /**
    * Records one audit's findings. `complete: false` (the audit did not see every object: a kind
    * was cut short) resolves nothing: an open finding it did not see may only have been unread.
@@ -39,6 +44,10 @@ export function createSqliteFindingsStore(db: DatabaseSync): FindingsStore {
   const open = db.prepare(
     'SELECT key, first_seen, finding FROM audit_findings WHERE cluster = ? AND resolved_at IS NULL',
   );
+  const stillOpen = db.prepare(
+    `SELECT cluster, first_seen, last_seen, finding FROM audit_findings
+      WHERE resolved_at IS NULL AND (? IS NULL OR cluster = ?) ORDER BY cluster, first_seen, key`,
+  );
   const upsert = db.prepare(`INSERT INTO audit_findings (cluster, key, first_seen, last_seen, resolved_at, finding)
     VALUES (?, ?, ?, ?, NULL, ?)
     ON CONFLICT (cluster, key) DO UPDATE SET last_seen = excluded.last_seen, resolved_at = NULL, finding = excluded.finding,
@@ -46,6 +55,20 @@ export function createSqliteFindingsStore(db: DatabaseSync): FindingsStore {
   const resolve = db.prepare('UPDATE audit_findings SET resolved_at = ? WHERE cluster = ? AND key = ?');
 
   return {
+    open: async (cluster) =>
+      (
+        stillOpen.all(cluster ?? null, cluster ?? null) as {
+          cluster: string;
+          first_seen: string;
+          last_seen: string;
+          finding: string;
+        }[]
+      ).map((row) => ({
+        ...(JSON.parse(row.finding) as Finding),
+        cluster: row.cluster,
+        since: row.first_seen,
+        lastSeen: row.last_seen,
+      })),
     record: async (cluster, findings, now, options = { complete: true }) => {
       const at = now.toISOString();
       const before = new Map(

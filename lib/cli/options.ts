@@ -40,10 +40,14 @@ export function parsePositive(value: string): number {
   return n;
 }
 
-export function parseChoice<T extends string>(choices: readonly T[]) {
-  return (value: string): T => {
+/** A parser that takes one of `choices`; it carries them, so the CLI reference can list them (lib/cli/reference.ts). */
+export function parseChoice<T extends string>(
+  choices: readonly T[],
+): ((value: string) => T) & { choices: readonly T[] } {
+  const parse = (value: string): T => {
     if (!(choices as readonly string[]).includes(value))
       throw new InvalidArgumentError(`expected one of ${choices.join(', ')}`);
     return value as T;
   };
+  return Object.assign(parse, { choices });
 }

@@ -7,7 +7,9 @@ import { configCommand } from './commands/config-validate.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
 import { detectorsCommand } from './commands/detectors.ts';
 import { diagnoseCommand } from './commands/diagnose.ts';
+import { findingsCommand } from './commands/findings.ts';
 import { historyCommand } from './commands/history.ts';
+import { killSwitchCommand } from './commands/kill-switch.ts';
 import { rejectCommand } from './commands/reject.ts';
 import { runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -28,8 +30,10 @@ const COMMANDS = [
   runCommand,
   historyCommand,
   showCommand,
+  killSwitchCommand,
   deadLettersCommand,
   auditCommand,
+  findingsCommand,
   configCommand,
   detectorsCommand,
 ];

@@ -1,3 +1,5 @@
+import { createProgram } from '../cli/program.ts';
+import { cliReference } from '../cli/reference.ts';
 import { enabledFixes, type AgentConfig } from '../config/agent-config.ts';
 import { WEBHOOK_LIMIT_DOCS, WEBHOOK_LIMITS } from '../alert/schema.ts';
 import { answerFor, type MixinAlerts } from '../config/mixin-alerts.ts';
@@ -41,6 +43,7 @@ export function readmeSections(units: ReadmeUnits): Record<string, string> {
     'shipped-fixes': shippedFixesTable(units),
     fixes: fixesTable(units),
     guardrails: guardrailTable(units.config, units.guards ?? registeredGuards),
+    cli: cliReference(createProgram({ stdout: () => undefined, stderr: () => undefined, env: {}, packageRoot: '.' })),
   };
 }
 

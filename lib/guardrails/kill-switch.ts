@@ -30,7 +30,7 @@ export function ssmKillSwitch(
     if (cached !== undefined && clock() - cached.at < options.cacheMs) return cached.value;
     let value: { on: boolean; reason: string };
     try {
-      value = verdict(name, await parameters.get(name, { maxAgeMs: options.cacheMs }));
+      value = killSwitchVerdict(name, await parameters.get(name, { maxAgeMs: options.cacheMs }));
     } catch (error) {
       value = {
         on: true,
@@ -42,8 +42,8 @@ export function ssmKillSwitch(
   };
 }
 
-/** What the parameter's value says; anything but off (or false) is on. */
-function verdict(name: string, stored: string | undefined): { on: boolean; reason: string } {
+/** What the parameter's value says (undefined: it does not exist); anything but off (or false) is on. */
+export function killSwitchVerdict(name: string, stored: string | undefined): { on: boolean; reason: string } {
   if (stored === undefined) {
     return { on: true, reason: `the kill switch parameter ${name} cannot be read (it does not exist): treated as on` };
   }

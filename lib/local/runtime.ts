@@ -6,6 +6,7 @@ import { createSqliteFindingsStore } from '../audit/findings-store.ts';
 import { loadAgentConfig, type AgentConfig } from '../config/agent-config.ts';
 import { describeError } from '../errors.ts';
 import { configKillSwitch } from '../guardrails/kill-switch.ts';
+import { localKillSwitch } from './kill-switch.ts';
 import { createSqliteTargetGuard } from '../guardrails/target-guard.ts';
 import { errorResponse, jsonResponse, type HttpResponse } from '../http/responses.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
@@ -124,7 +125,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     plans: () => queues.queue<PlanMessage>('plans'),
     detectorKube: kubeFor('detector'),
     remediatorKube: kubeFor('remediator'),
-    killSwitch: (agent) => configKillSwitch(agent.killSwitch),
+    // The config's `killSwitch: true` stops every write; else `kubemend kill-switch on|off` decides, without a restart.
+    killSwitch: (agent) => (agent.killSwitch ? configKillSwitch(true) : localKillSwitch(options.dataDir)),
     targetGuard: () => createSqliteTargetGuard(db),
     notifier: () => options.notifier,
     metrics: () => metrics,

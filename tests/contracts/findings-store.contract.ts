@@ -37,6 +37,23 @@ export function findingsStoreContract(name: string, freshStore: () => Promise<Fi
       expect(other.new.map((f) => f.key)).toEqual(['a']);
     });
 
+    it('lists the findings still open, of one cluster or of all, oldest first', async () => {
+      const store = await freshStore();
+
+      await store.record('prod', [finding('a'), finding('b')], new Date('2026-11-26T01:00:00Z'));
+      await store.record('prod', [finding('b'), finding('c')], new Date('2026-11-26T02:00:00Z'));
+      await store.record('staging', [finding('a')], new Date('2026-11-26T03:00:00Z'));
+
+      const open = (await store.open()).map((f) => [f.cluster, f.key, f.since, f.lastSeen]);
+      expect(open).toEqual([
+        ['prod', 'b', '2026-11-26T01:00:00.000Z', '2026-11-26T02:00:00.000Z'],
+        ['prod', 'c', '2026-11-26T02:00:00.000Z', '2026-11-26T02:00:00.000Z'],
+        ['staging', 'a', '2026-11-26T03:00:00.000Z', '2026-11-26T03:00:00.000Z'],
+      ]);
+      expect((await store.open('staging')).map((f) => [f.key, f.summary])).toEqual([['a', 'problem a']]);
+      expect(await store.open('nowhere')).toEqual([]);
+    });
+
     it('resolves nothing after an audit that did not see every object', async () => {
       const store = await freshStore();
 

@@ -1,9 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { parse, stringify } from 'yaml';
 
 import { alertId } from '../../lib/alert/identity.ts';
@@ -24,7 +34,7 @@ import {
 } from '../testenv/cluster.ts';
 import { EKS } from '../testenv/control-plane.ts';
 import { addAccessEntry, deployStack, grantClusterAccess, type DeployedStack } from '../testenv/deployed.ts';
-import { httpApiEvent, LambdaDriver } from '../testenv/lambda-driver.ts';
+import { httpApiEvent, LambdaDriver, serveInvokeApi } from '../testenv/lambda-driver.ts';
 import { privilegeReport } from '../testenv/least-privilege.ts';
 
 /**
@@ -415,6 +425,163 @@ describe('the deployed functions, from an alert to the cluster', () => {
       await writeConfig(configure);
     }
   }, 120_000);
+
+  it('answers an operator’s shell on the stage as it answers locally: history, show, the kill switch, run, approve, findings and dead letters', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'kubemend-stage-cli-'));
+    const invokeApi = await serveInvokeApi(driver, stack);
+    // The on-call engineer holds the README's operator policy and nothing else: the emulator refuses any other action.
+    const iam = new IAMClient({ ...stack.moto.clientOptions, region: stack.region });
+    await iam.send(new CreateUserCommand({ UserName: 'on-call' }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'on-call',
+        PolicyName: 'kubemend-operator',
+        // Its actions on every resource: the emulator authorises actions only, and a statement naming its
+        // resources would never match there (the Lambda driver's mirror roles do the same).
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: (
+            JSON.parse(readFileSync('infra/aws/operator-policy.json', 'utf8')) as { Statement: { Action: unknown }[] }
+          ).Statement.map(({ Action }) => ({ Effect: 'Allow', Action, Resource: '*' })),
+        }),
+      }),
+    );
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'on-call' }));
+    // The CLI as an operator runs it, with their AWS credentials and region; the emulator and the
+    // functions' Invoke API stand where AWS's endpoints are.
+    const kubemend = (args: string[], stage = 'dev') =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['bin/kubemend.ts', ...args, '--stage', stage, '--region', stack.region],
+          {
+            env: {
+              PATH: process.env.PATH,
+              HOME: home,
+              KUBEMEND_USER: 'alice',
+              AWS_ENDPOINT_URL: stack.moto.clientOptions.endpoint,
+              AWS_ENDPOINT_URL_LAMBDA: invokeApi.url,
+              AWS_ACCESS_KEY_ID: AccessKey!.AccessKeyId!,
+              AWS_SECRET_ACCESS_KEY: AccessKey!.SecretAccessKey!,
+            },
+          },
+          (error, stdout, stderr) =>
+            resolve({ code: error === null ? 0 : Number((error as { code?: unknown }).code), stdout, stderr }),
+        );
+      });
+    /** What a command that succeeds printed: exit code 0, nothing on stderr. */
+    const ok = async (args: string[]) => {
+      const { code, stdout, stderr } = await kubemend(args);
+      expect({ args, code, stderr }).toEqual({ args, code: 0, stderr: '' });
+      return stdout;
+    };
+    const sqs = new SQSClient({ ...stack.moto.clientOptions, region: stack.region });
+    const where = `stage dev (stack kubemend-dev in ${stack.region})`;
+    try {
+      const alert = await crashLooping('orders');
+      const id = await fire(alert);
+      await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
+      await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'awaiting-approval');
+
+      const waiting = await ok(['history', '--result', 'awaiting-approval', '-n', namespace, '-o', 'json']);
+      expect((JSON.parse(waiting) as Outcome[]).map((o) => o.id)).toEqual([id]);
+      expect(await ok(['history', '-n', namespace])).toMatch(new RegExp(`^ID\\s+AGE[^\\n]*\\n${id}\\s`));
+      expect(JSON.parse(await ok(['show', id, '-o', 'json']))).toEqual(await store().get(id));
+
+      // The kill switch, flipped from the shell: the remediator reads the parameter (a warm one within 30 s).
+      const on = await ok(['kill-switch', 'on', '--reason', 'game day', '-o', 'json']);
+      expect(JSON.parse(on)).toMatchObject({
+        on: true,
+        by: 'alice',
+        why: 'game day',
+        reason: 'the kill switch is on (SSM parameter /kubemend/dev/kill-switch)',
+      });
+      expect((await ssm().send(new GetParameterCommand({ Name: '/kubemend/dev/kill-switch' }))).Parameter?.Value).toBe(
+        'on',
+      );
+      await driver.retire('Remediator');
+      const run = [
+        'run',
+        'rollout-restart',
+        'deploy/orders',
+        '-n',
+        namespace,
+        '--cluster',
+        CLUSTER,
+        '--reason',
+        'drill',
+      ];
+      const stopped = await kubemend([...run, '--mode', 'enforce', '-o', 'json']);
+      expect(stopped.code).toBe(1);
+      expect(JSON.parse(stopped.stdout)).toMatchObject({
+        result: 'refused',
+        reason: expect.stringContaining('kill switch is on'),
+        trigger: { kind: 'manual', by: 'alice', mode: 'enforce' },
+      });
+      expect(await replicaSets('orders')).toHaveLength(1);
+      expect(await ok(['kill-switch', 'off'])).toMatch(
+        new RegExp(`^kill switch off for the ${where.replace(/[()]/g, '\\$&')} by alice at \\S+: fixes may write`),
+      );
+      await driver.retire('Remediator');
+
+      const approved = await ok(['approve', id, '-o', 'json']);
+      expect(JSON.parse(approved)).toMatchObject({
+        id,
+        result: 'applied',
+        approval: { by: 'alice' },
+        verification: { status: 'verified' },
+      });
+      expect(await replicaSets('orders')).toHaveLength(2);
+      // Errors read as they do locally, with the same exit codes.
+      expect(await kubemend(['approve', id])).toMatchObject({
+        code: 2,
+        stderr: `kubemend: alert instance ${id} is not waiting for approval (it is applied)\n`,
+      });
+      expect(await kubemend(['show', 'nope'])).toMatchObject({
+        code: 2,
+        stderr: `kubemend: no record nope in the ${where} (kubemend history lists them, with their IDs)\n`,
+      });
+      expect(await kubemend(['history'], 'nosuch')).toMatchObject({
+        code: 2,
+        stderr: `kubemend: no stack kubemend-nosuch in ${stack.region}: is the stage deployed there? (--region, or AWS_REGION, names another)\n`,
+      });
+
+      // What the scheduled audits left open.
+      const open = (await queryAll(stack, `AUDIT#${CLUSTER}`)).filter((item) => item.resolvedAt === undefined);
+      const findings = JSON.parse(await ok(['findings', '--cluster', CLUSTER, '-o', 'json'])) as {
+        key: string;
+        cluster: string;
+      }[];
+      expect(open.length).toBeGreaterThan(0);
+      expect(findings.map((f) => `FINDING#${f.key}`).sort()).toEqual(open.map((item) => item.SK).sort());
+
+      // Dead letters: listed where they are, put back on the queue they came from, or deleted.
+      const alertQueue = stack.physicalId('AlertQueue');
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: stack.physicalId('AlertDeadLetterQueue'), MessageBody: '{"gave":"up"}' }),
+      );
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: stack.physicalId('PlanDeadLetterQueue'), MessageBody: '{"plan":"lost"}' }),
+      );
+      const letters = JSON.parse(await ok(['dead-letters', '-o', 'json'])) as {
+        topic: string;
+        body: string;
+      }[];
+      expect(letters.map((l) => [l.topic, l.body]).sort()).toEqual([
+        ['alerts', '{"gave":"up"}'],
+        ['plans', '{"plan":"lost"}'],
+      ]);
+      expect(await ok(['dead-letters', '--redrive', '--topic', 'alerts'])).toBe('1 dead letters put back\n');
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: alertQueue, WaitTimeSeconds: 1 }));
+      expect(Messages?.map((m) => m.Body)).toEqual(['{"gave":"up"}']);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: alertQueue, ReceiptHandle: Messages![0]!.ReceiptHandle! }));
+      expect(await ok(['dead-letters', '--purge'])).toBe('1 dead letters deleted\n');
+      expect(await ok(['dead-letters'])).toBe('no dead letters\n');
+    } finally {
+      await invokeApi.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   // Last: it reads what every test above made the functions do.
   it('used every action each function’s role grants and no other, or serverless.yml says why one went unused', async () => {

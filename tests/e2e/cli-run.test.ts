@@ -107,4 +107,46 @@ describe('kubemend run', () => {
       stderr: expect.stringContaining('target must be kind/name with a known kind'),
     });
   });
+
+  it('stops every write while the kill switch is on, and writes again once it is off, with nothing restarted', async () => {
+    const namespace = await createNamespace('cli-run');
+    await createDeployment(namespace, 'cache', { replicas: 1 });
+    await rolledOut(namespace, 'cache', 1);
+    const env = { PATH: process.env.PATH, HOME: dataDir, KUBEMEND_USER: 'alice', KUBEMEND_LOG_LEVEL: 'silent' };
+    const killSwitch = async (...args: string[]) =>
+      JSON.parse(
+        (await exec(process.execPath, [CLI, 'kill-switch', ...args, '--data-dir', dataDir, '-o', 'json'], { env }))
+          .stdout,
+      ) as Record<string, unknown>;
+    const scale = [
+      'run',
+      'scale',
+      'deploy/cache',
+      '-n',
+      namespace,
+      '--param',
+      'from=1',
+      '--param',
+      'replicas=2',
+      '--mode',
+      'enforce',
+    ];
+
+    expect(await killSwitch('on', '--reason', 'incident 42')).toMatchObject({
+      on: true,
+      by: 'alice',
+      why: 'incident 42',
+    });
+    const stopped = await kubemend(...scale).catch((error: { code: number; stdout: string }) => error);
+    expect((stopped as { code: number }).code).toBe(1);
+    expect(JSON.parse((stopped as { stdout: string }).stdout)).toMatchObject({
+      result: 'refused',
+      reason: expect.stringContaining('the kill switch is on (kubemend kill-switch on by alice: incident 42)'),
+    });
+    expect((await admin().apps.readNamespacedDeployment({ namespace, name: 'cache' })).spec?.replicas).toBe(1);
+
+    expect(await killSwitch('off')).toMatchObject({ on: false, by: 'alice' });
+    expect(await kubemend(...scale)).toMatchObject({ result: 'applied' });
+    expect((await admin().apps.readNamespacedDeployment({ namespace, name: 'cache' })).spec?.replicas).toBe(2);
+  }, 120_000);
 });

@@ -100,11 +100,36 @@ describe('remediator approve invoke', () => {
     const { app, id } = await waitingFix();
     const invoke = makeApproveHandler(app, silentLogger);
 
-    await expect(invoke({ approve: id })).rejects.toThrow('approve event: expected {"approve": id, "by": who} or');
+    await expect(invoke({ approve: id })).rejects.toThrow(
+      'approve event: expected {"approve": id, "by": who}, {"reject"',
+    );
     await expect(invoke({ approve: id })).rejects.toThrow('by: ');
     await invoke({ approve: id, by: 'alice' });
     await expect(invoke({ approve: id, by: 'bob' })).rejects.toThrow(
       `alert instance ${id} is not waiting for approval (it is applied)`,
+    );
+  });
+
+  it('runs one fix by hand on {"run": plan, "by": who, "mode"}, as kubemend run does locally', async () => {
+    const { app, store, kube } = await waitingFix();
+    const invoke = makeApproveHandler(app, silentLogger);
+    const plan = {
+      action: 'rollout-restart',
+      target: { kind: 'Deployment', namespace: 'payments', name: 'checkout' },
+      params: {},
+      reason: 'stuck after the config change',
+    };
+
+    const answer = (await invoke({ run: plan, by: 'carol', mode: 'dry-run' })) as { id: string; result: string };
+
+    expect(answer).toMatchObject({ stage: 'done', result: 'dry-run' });
+    expect(await store.get(answer.id)).toMatchObject({
+      plan: { action: 'rollout-restart', reason: 'stuck after the config change' },
+      approval: { by: 'carol' },
+    });
+    expect(kube.writes.filter((w) => !w.dryRun)).toHaveLength(0);
+    await expect(invoke({ run: { ...plan, action: 'rollout-restart' }, by: 'carol', mode: 'always' })).rejects.toThrow(
+      'mode: ',
     );
   });
 });

@@ -586,3 +586,53 @@ export async function serveHttpApi(
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * Lambda's Invoke API on loopback for the deployed functions (`POST
+ * /2015-03-31/functions/<name>/invocations`, RequestResponse), so that a caller outside the test
+ * process — the CLI with `--stage`, pointed here by `AWS_ENDPOINT_URL_LAMBDA` — reaches them as it
+ * reaches Lambda: a handler's value is a 200 with it as the payload; a handler's error is a 200
+ * with `X-Amz-Function-Error: Unhandled` and `{errorType, errorMessage}`; an unknown function is
+ * a 404 `ResourceNotFoundException`.
+ */
+export async function serveInvokeApi(
+  driver: LambdaDriver,
+  stack: DeployedStack,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const logicalOf = new Map(
+    Object.entries(stack.template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+      .map(([id]) => [stack.physicalId(id), id.replace(/LambdaFunction$/, '')]),
+  );
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const answer = (status: number, body: string, headers: Record<string, string> = {}) => {
+        response.writeHead(status, { 'content-type': 'application/json', ...headers });
+        response.end(body);
+      };
+      const name = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec((request.url ?? '/').split('?')[0]!)?.[1];
+      const logical = name === undefined ? undefined : logicalOf.get(decodeURIComponent(name));
+      if (request.method !== 'POST' || logical === undefined) {
+        return answer(404, JSON.stringify({ Type: 'User', message: `Function not found: ${name ?? request.url}` }), {
+          'x-amzn-errortype': 'ResourceNotFoundException',
+        });
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      driver.invoke(logical, text === '' ? {} : JSON.parse(text)).then(
+        (result) =>
+          result.ok
+            ? answer(200, JSON.stringify(result.value ?? null))
+            : answer(200, JSON.stringify(result.error), { 'x-amz-function-error': 'Unhandled' }),
+        (error: unknown) => answer(500, JSON.stringify({ message: String(error) })),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 
 import type { CliContext } from '../context.ts';
+import { openSystem } from '../system.ts';
 import { printOutcome, remediatorCommand, type RemediatorOptions } from './remediator-options.ts';
 
 export function approveCommand(program: Command, ctx: CliContext): void {
@@ -9,7 +10,7 @@ export function approveCommand(program: Command, ctx: CliContext): void {
     .argument('<id>', 'the alert instance id (fingerprint@startsAt)')
     .option('--by <name>', 'who approves (default: $KUBEMEND_USER or $USER)')
     .action(async (id: string, options: RemediatorOptions & { by?: string }) => {
-      const outcome = await ctx.withRuntime(options, (runtime) => runtime.app.approve(id, options.by ?? ctx.who()));
+      const outcome = await (await openSystem(ctx, options)).approve(id, options.by ?? ctx.who());
       printOutcome(ctx, outcome, options.output);
     });
 }

@@ -1,16 +1,12 @@
-import { resolve } from 'node:path';
-
 import type { Command } from 'commander';
 
 import { ResultSchema, StageSchema } from '../../domain/types.ts';
-
-import { createSqliteOutcomeStore, openLocalDatabase } from '../../store/sqlite-outcome-store.ts';
 import type { CliContext } from '../context.ts';
 import { formatHistory } from '../format.ts';
 import { parseChoice, parsePositive, parseSince } from '../options.ts';
+import { openSystem, withStageOptions, type SystemOptions } from '../system.ts';
 
-interface HistoryOptions {
-  dataDir: string;
+interface HistoryOptions extends SystemOptions {
   limit: number;
   output: 'table' | 'json';
   cluster?: string;
@@ -21,8 +17,7 @@ interface HistoryOptions {
 }
 
 export function historyCommand(program: Command, ctx: CliContext): void {
-  program
-    .command('history')
+  withStageOptions(program.command('history'))
     .description('recent outcomes, newest first')
     .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
     .option('--limit <n>', 'how many', parsePositive, 50)
@@ -37,26 +32,21 @@ export function historyCommand(program: Command, ctx: CliContext): void {
     .option('--target <text>', 'only targets whose kind/namespace/name contains this')
     .option('--since <when>', 'only alerts received since: a duration (30m, 6h, 2d) or an ISO time', parseSince)
     .action(async (options: HistoryOptions) => {
-      // Reading never makes a store: a directory without one is named, not created.
-      const store = createSqliteOutcomeStore(openLocalDatabase(resolve(options.dataDir), { create: false }));
-      try {
-        const outcomes = await store.recent({
-          limit: options.limit,
-          filter: {
-            cluster: options.cluster,
-            namespace: options.namespace,
-            result: options.result,
-            target: options.target,
-            since: options.since,
-          },
-        });
-        ctx.io.stdout(
-          options.output === 'json'
-            ? `${JSON.stringify(outcomes, null, 2)}\n`
-            : `${formatHistory(outcomes, new Date())}\n`,
-        );
-      } finally {
-        await store.close();
-      }
+      const system = await openSystem(ctx, options);
+      const outcomes = await system.recent({
+        limit: options.limit,
+        filter: {
+          cluster: options.cluster,
+          namespace: options.namespace,
+          result: options.result,
+          target: options.target,
+          since: options.since,
+        },
+      });
+      ctx.io.stdout(
+        options.output === 'json'
+          ? `${JSON.stringify(outcomes, null, 2)}\n`
+          : `${formatHistory(outcomes, new Date())}\n`,
+      );
     });
 }

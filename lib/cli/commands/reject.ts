@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 
 import type { CliContext } from '../context.ts';
+import { openSystem } from '../system.ts';
 import { printOutcome, remediatorCommand, type RemediatorOptions } from './remediator-options.ts';
 
 export function rejectCommand(program: Command, ctx: CliContext): void {
@@ -12,9 +13,7 @@ export function rejectCommand(program: Command, ctx: CliContext): void {
     .option('--by <name>', 'who rejects (default: $KUBEMEND_USER or $USER)')
     .option('--reason <text>', 'why, for the record')
     .action(async (id: string, options: RemediatorOptions & { by?: string; reason?: string }) => {
-      const outcome = await ctx.withRuntime(options, (runtime) =>
-        runtime.app.reject(id, options.by ?? ctx.who(), options.reason),
-      );
+      const outcome = await (await openSystem(ctx, options)).reject(id, options.by ?? ctx.who(), options.reason);
       printOutcome(ctx, outcome, options.output);
       // The record is refused, as asked: the command did what it was told.
       process.exitCode = 0;

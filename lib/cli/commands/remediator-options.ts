@@ -4,19 +4,17 @@ import type { Outcome } from '../../domain/types.ts';
 import type { CliContext } from '../context.ts';
 import { exitCodeOf } from '../exit-codes.ts';
 import { parseChoice } from '../options.ts';
+import { withStageOptions, type SystemOptions } from '../system.ts';
 
-/** What every command that runs the remediator on the embedded store takes. */
-export interface RemediatorOptions {
-  dataDir: string;
+/** What every command that runs the remediator takes, on the embedded store or a stage. */
+export interface RemediatorOptions extends SystemOptions {
   config: string;
-  context?: string;
   output: 'text' | 'json';
 }
 
-/** A command that runs the remediator on the embedded store, with its shared options. */
+/** A command that runs the remediator (locally, or the stage's with `--stage`), with its shared options. */
 export function remediatorCommand(program: Command, ctx: CliContext, name: string): Command {
-  return program
-    .command(name)
+  return withStageOptions(program.command(name))
     .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
     .option('--config <file>', 'agent configuration', ctx.defaultConfig)
     .option('--context <name>', 'kubeconfig context (default: the current one)', ctx.env.KUBEMEND_KUBE_CONTEXT)

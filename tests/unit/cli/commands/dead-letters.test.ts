@@ -32,7 +32,7 @@ describe('kubemend dead-letters', () => {
     await deadLetters();
 
     const listed = await runCli(['dead-letters', '--data-dir', dataDir], process.cwd());
-    expect(listed.out).toMatch(/^SEQ\s+QUEUE\s+ATTEMPTS\s+LAST ERROR\n/);
+    expect(listed.out).toMatch(/^ID\s+QUEUE\s+ATTEMPTS\s+LAST ERROR\n/);
     expect(listed.out).toContain('internal_error: cluster said no');
     const json = await runCli(
       ['dead-letters', '--data-dir', dataDir, '--output', 'json', '--topic', 'alerts'],

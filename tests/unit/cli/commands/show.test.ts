@@ -91,7 +91,9 @@ describe('kubemend show', () => {
     });
 
     await expect(program.parseAsync(['node', 'kubemend', 'show', 'nope@x', '--data-dir', dataDir])).rejects.toThrow(
-      new NotFoundError(`no record nope@x in ${dataDir} (kubemend history lists them, with their IDs)`),
+      new NotFoundError(
+        `no record nope@x in the data directory ${dataDir} (kubemend history lists them, with their IDs)`,
+      ),
     );
   });
 });
