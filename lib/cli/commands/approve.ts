@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 
 import type { CliContext } from '../context.ts';
+import { whileWaiting } from '../progress.ts';
 import { openSystem } from '../system.ts';
 import { printOutcome, remediatorCommand, type RemediatorOptions } from './remediator-options.ts';
 
@@ -10,7 +11,10 @@ export function approveCommand(program: Command, ctx: CliContext): void {
     .argument('<id>', 'the alert instance id (fingerprint@startsAt)')
     .option('--by <name>', 'who approves (default: $KUBEMEND_USER or $USER)')
     .action(async (id: string, options: RemediatorOptions & { by?: string }) => {
-      const outcome = await (await openSystem(ctx, options)).approve(id, options.by ?? ctx.who());
+      const system = await openSystem(ctx, options);
+      const outcome = await whileWaiting(ctx.io, `approving ${id}: running the fix and verifying it`, () =>
+        system.approve(id, options.by ?? ctx.who()),
+      );
       printOutcome(ctx, outcome, options.output);
     });
 }

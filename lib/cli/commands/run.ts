@@ -5,6 +5,7 @@ import { ValidationError } from '../../errors.ts';
 import { KINDS, kindNamed } from '../../kube/kinds.ts';
 import { remediators } from '../../remediate/registry.ts';
 import type { CliContext } from '../context.ts';
+import { whileWaiting } from '../progress.ts';
 import { openSystem } from '../system.ts';
 import { collectParams, parseChoice } from '../options.ts';
 import { printOutcome, remediatorCommand, type RemediatorOptions } from './remediator-options.ts';
@@ -52,14 +53,15 @@ export function runCommand(program: Command, ctx: CliContext): void {
         params: options.param,
         reason: options.reason,
       };
-      const outcome = await (
-        await openSystem(ctx, options)
-      ).run({
-        plan,
-        by: options.by ?? ctx.who(),
-        mode: options.mode,
-        ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
-      });
+      const system = await openSystem(ctx, options);
+      const outcome = await whileWaiting(ctx.io, `running ${action} on ${target} (${options.mode})`, () =>
+        system.run({
+          plan,
+          by: options.by ?? ctx.who(),
+          mode: options.mode,
+          ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+        }),
+      );
       printOutcome(ctx, outcome, options.output);
     });
 }
