@@ -7,18 +7,19 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { makeApproveHandler } from '../lib/lambda/approve.ts';
 import { makeSqsHandler } from '../lib/lambda/handlers.ts';
 import { remediatorFunction } from '../lib/lambda/functions.ts';
-import { PlanMessageSchema } from '../lib/pipeline/messages.ts';
+import { RemediatorMessageSchema } from '../lib/pipeline/messages.ts';
 
 const { app, logger, metrics } = remediatorFunction(process.env);
 // A bad configuration fails the cold start, naming the problem, before any message is taken.
 await app.config();
 
 const fromQueue = makeSqsHandler({
-  schema: PlanMessageSchema,
+  schema: RemediatorMessageSchema,
   logger,
   run: (message) => {
     metrics.coldStart();
-    return app.remediate(message);
+    // A plan that is due, or a decision from Slack's buttons on one waiting for approval.
+    return message.kind === 'plan' ? app.remediate(message) : app.decide(message);
   },
 });
 const approveNow = makeApproveHandler(app, logger);

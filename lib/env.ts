@@ -25,6 +25,8 @@ export const LocalEnvSchema = z.object({
   KUBEMEND_USER: z.string().min(1).optional(),
   /** Slack incoming webhook for notifications (a secret: never logged). */
   KUBEMEND_SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The Slack app's signing secret: `kubemend serve` then takes its Approve and Reject buttons on /slack/interactions. */
+  KUBEMEND_SLACK_SIGNING_SECRET: SecretSchema.optional(),
   /** SNS topic for notifications. */
   KUBEMEND_SNS_TOPIC_ARN: z
     .string()
@@ -43,6 +45,10 @@ export const ReceiverEnvSchema = z.object({
   KUBEMEND_ALERT_QUEUE_URL: z.url(),
   /** SSM SecureString holding the webhook credential; read once per container. */
   KUBEMEND_WEBHOOK_TOKEN_PARAMETER: z.string().min(1),
+  /** SSM SecureString holding the Slack app's signing secret; unset: the Slack route answers 404. */
+  KUBEMEND_SLACK_SIGNING_SECRET_PARAMETER: optional(z.string().min(1)),
+  /** Where Slack decisions go: the remediator's queue (with the Slack route). */
+  KUBEMEND_PLAN_QUEUE_URL: optional(z.url()),
 });
 
 const WorkerEnv = {

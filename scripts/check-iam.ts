@@ -60,7 +60,7 @@ export function unboundedRoles(template: {
 
 /**
  * The SSM parameters a role with a permissions boundary is granted outside `/kubemend/<stage>/`
- * (the configParameter and slackWebhookParameter stage parameters name them): the stage's boundary
+ * (the configParameter, slackWebhookParameter and slackSigningSecretParameter stage parameters name them): the stage's boundary
  * (infra/aws/boundary.yaml) allows no other, so the function would be refused it at run time.
  * A grant of the empty name (an optional parameter left unset) names none.
  */

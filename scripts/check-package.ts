@@ -142,7 +142,7 @@ try {
   problems.push(`template: the dashboard body is not JSON: ${String(error)}`);
 }
 // A role with the stage's permissions boundary reads SSM parameters only under /kubemend/<stage>/,
-// the only ones the boundary allows (serverless.yml's configParameter, slackWebhookParameter).
+// the only ones the boundary allows (serverless.yml's configParameter, slackWebhookParameter, slackSigningSecretParameter).
 for (const { role, parameter } of parametersOutsideStage(template, stage)) {
   problems.push(
     `template: ${role} reads SSM parameter ${parameter}, outside /kubemend/${stage}/, which the stage's permissions boundary refuses`,

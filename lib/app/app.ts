@@ -15,7 +15,8 @@ import type { Notifier } from '../notify/notifier.ts';
 import type { FinishDeps } from '../pipeline/finish.ts';
 import { noMetrics, type OutcomeMetrics } from '../observe/metrics.ts';
 import type { Detection } from '../pipeline/detect.ts';
-import type { AlertMessage, PlanMessage } from '../pipeline/messages.ts';
+import type { SlackResponder } from '../notify/slack.ts';
+import type { AlertMessage, DecisionMessage, PlanMessage } from '../pipeline/messages.ts';
 import type { RemediateDeps } from '../pipeline/remediate.ts';
 import type { Queue } from '../queue/queue.ts';
 import type { ReceiveSummary, WebhookRequest } from '../receiver/receive.ts';
@@ -53,6 +54,8 @@ export interface Ports {
   metricsFor?: (config: AgentConfig) => (cluster: string | undefined) => MetricsSource | undefined;
   /** The webhook credential; undefined: the receiver takes unauthenticated requests (loopback only). */
   webhookSecret?: () => Promise<string | undefined>;
+  /** Posts the outcome of a Slack button click back on its response_url (lib/notify/slack.ts by default). */
+  slackResponder?: () => SlackResponder;
   /** Waits between verification checks (tests pass one that moves a manual clock). */
   sleep?: (ms: number) => Promise<void>;
   /** The units (this build's registries when undefined). */
@@ -82,6 +85,12 @@ export interface App {
   reject(id: string, by: string, why?: string): Promise<Outcome>;
   /** A fix asked for by hand, through every guardrail. */
   runManual(request: ManualRequest): Promise<Outcome>;
+  /**
+   * A decision from a Slack button (the receiver checked its signature): approved or rejected as
+   * `approve` and `reject` do, when the user is one of `slack.approvers`; undefined when nothing
+   * was done, the user told why.
+   */
+  decide(message: DecisionMessage): Promise<Outcome | undefined>;
   /** Diagnoses and plans one alert without recording anything (`kubemend diagnose`). */
   diagnose(alert: Alert): Promise<Detection>;
   /** Audits clusters (the registry's, or the ones named) and records what is new, open and resolved. */
@@ -97,6 +106,8 @@ const code = {
   remediate: once(() => import('../pipeline/remediate.ts')),
   manual: once(() => import('../pipeline/manual.ts')),
   finish: once(() => import('../pipeline/finish.ts')),
+  decide: once(() => import('../pipeline/decide.ts')),
+  slack: once(() => import('../notify/slack.ts')),
   audit: once(() => import('./audit.ts')),
   detectors: once(async () => (await import('../detect/registry.ts')).detectors),
   remediators: once(async () => (await import('../remediate/registry.ts')).remediators),
@@ -104,6 +115,22 @@ const code = {
 
 /** The application, from its ports. */
 export function createApp(ports: Ports): App {
+  const flows = createFlows(ports);
+  return {
+    ...flows,
+    decide: async (message) =>
+      (await code.decide()).decideFromSlack(message, {
+        config: await flows.config(),
+        approve: flows.approve,
+        reject: flows.reject,
+        respond: ports.slackResponder?.() ?? (await code.slack()).slackResponder(),
+        logger: ports.logger,
+      }),
+  };
+}
+
+/** Every flow but the Slack decisions, which are made of two of them. */
+function createFlows(ports: Ports): Omit<App, 'decide'> {
   const clock = ports.clock ?? (() => new Date());
   const detectors = async () => ports.units?.detectors ?? code.detectors();
   const remediators = async () => ports.units?.remediators ?? code.remediators();

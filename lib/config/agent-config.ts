@@ -24,6 +24,8 @@ const RoleArnSchema = z
     'expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
   );
 
+/** Where Slack's response URLs point: Slack and GovSlack. */
+export const SLACK_RESPONSE_ORIGINS = ['https://hooks.slack.com', 'https://hooks.slack-gov.com'] as const;
 /** An EKS cluster reached with an IAM-derived token, optionally through a role in its account. */
 const EksClusterSchema = z
   .object({
@@ -179,6 +181,27 @@ export const AgentConfigSchema = z
       })
       .strict()
       .default({ actions: ['rollout-undo', 'drain-node', 'retry-job'], expiresMinutes: 60 }),
+    /** Approvals from the Approve and Reject buttons of a Slack notification (the receiver's Slack route). */
+    slack: z
+      .object({
+        /**
+         * Slack user ID → the approver the record names (an e-mail, a handle). Only these may
+         * approve or reject from Slack; anyone else's click is answered and changes nothing.
+         */
+        approvers: z
+          .record(
+            z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user ID such as U024BE7LH'),
+            z.string().min(1).max(200),
+          )
+          .default({}),
+        /** The origins a message's response_url may have, where the outcome is posted back: Slack's, GovSlack's. */
+        responseOrigins: z
+          .array(z.url({ protocol: /^https?$/ }))
+          .min(1)
+          .default([...SLACK_RESPONSE_ORIGINS]),
+      })
+      .strict()
+      .default({ approvers: {}, responseOrigins: [...SLACK_RESPONSE_ORIGINS] }),
     optOutAnnotation: z.string().min(1).default('kubemend.io/opt-out'),
     /** Local kill switch: true stops every write (in AWS, an SSM parameter is the switch). */
     killSwitch: z.boolean().default(false),

@@ -13,7 +13,12 @@ import type { Logger } from '../logger.ts';
  */
 export function makeHttpHandler(options: {
   logger: Logger;
-  run: (request: { body: string; headers: Record<string, string | undefined> }) => Promise<HttpResponse>;
+  run: (request: {
+    method: string;
+    path: string;
+    body: string;
+    headers: Record<string, string | undefined>;
+  }) => Promise<HttpResponse>;
 }) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use({
@@ -38,7 +43,7 @@ export function makeHttpHandler(options: {
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(event.headers ?? {}))
         headers[name.toLowerCase()] = typeof value === 'string' ? value : undefined;
-      return options.run({ body, headers });
+      return options.run({ method: event.requestContext.http.method, path: event.rawPath, body, headers });
     });
 }
 

@@ -4,7 +4,8 @@ import { parseAwsEnv, parseEnv, ReceiverEnvSchema } from '../env.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { emfMetrics, type OutcomeMetrics } from '../observe/metrics.ts';
-import type { AlertMessage } from '../pipeline/messages.ts';
+import { jsonResponse, type HttpResponse } from '../http/responses.ts';
+import type { AlertMessage, DecisionMessage } from '../pipeline/messages.ts';
 import { createSqsQueue } from '../queue/sqs-queue.ts';
 import type { ReceiveSummary, WebhookRequest } from '../receiver/receive.ts';
 import { createSsmParameterStore, ssmClient } from '../secrets/parameters.ts';
@@ -19,6 +20,8 @@ import { createSsmParameterStore, ssmClient } from '../secrets/parameters.ts';
  */
 export function receiverFunction(env: NodeJS.ProcessEnv): {
   receive: (request: WebhookRequest) => Promise<ReceiveSummary>;
+  /** The Slack interactivity route (`POST /slack/interactions`): a 404 unless the stage has a signing secret. */
+  slack: (request: WebhookRequest) => Promise<HttpResponse>;
   logger: Logger;
   metrics: OutcomeMetrics;
 } {
@@ -42,5 +45,28 @@ export function receiverFunction(env: NodeJS.ProcessEnv): {
       return value;
     },
   });
-  return { receive, logger, metrics };
+  const decisions = once(() => createSqsQueue<DecisionMessage>(vars.KUBEMEND_PLAN_QUEUE_URL ?? '', aws));
+  const slack = async (request: WebhookRequest): Promise<HttpResponse> => {
+    const name = vars.KUBEMEND_SLACK_SIGNING_SECRET_PARAMETER;
+    if (name === undefined || vars.KUBEMEND_PLAN_QUEUE_URL === undefined) {
+      return jsonResponse(404, {
+        error: 'not_found',
+        message: 'Slack approvals are not set up on this stage (its slackSigningSecretParameter)',
+      });
+    }
+    // Loaded on the first click only: an alert's cold start carries none of it.
+    const { receiveSlackInteraction } = await import('../receiver/slack.ts');
+    const secret = await parameters.get(name);
+    if (secret === undefined || secret.length < 16) {
+      throw new ConfigError(`parameter ${name} is missing or shorter than 16 characters`);
+    }
+    const message = await receiveSlackInteraction(request, { decisions: decisions(), secret, clock: () => new Date() });
+    logger.info(
+      { alertId: message.id, decision: message.decision, slackUser: message.slack.userId },
+      'Slack decision queued',
+    );
+    // Slack wants a 200 within 3 s; the remediator answers on the message's response_url.
+    return { statusCode: 200, headers: {}, body: '' };
+  };
+  return { receive, slack, logger, metrics };
 }

@@ -17,10 +17,17 @@ import { metricsSources } from '../models/consult.ts';
 import { loadModelConfig } from '../models/model-config.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import { prometheusMetrics } from '../observe/prometheus.ts';
-import { AlertMessageSchema, PlanMessageSchema, type AlertMessage, type PlanMessage } from '../pipeline/messages.ts';
+import {
+  AlertMessageSchema,
+  RemediatorMessageSchema,
+  type AlertMessage,
+  type DecisionMessage,
+  type PlanMessage,
+} from '../pipeline/messages.ts';
 import { prometheusFor } from '../prometheus/registry.ts';
 import { createLocalQueues, type LocalQueues } from '../queue/sqlite-queue.ts';
 import { checkWebhookCredential } from '../receiver/auth.ts';
+import { receiveSlackInteraction, SLACK_ROUTE } from '../receiver/slack.ts';
 import type { ParameterStore } from '../secrets/parameters.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
 import { createSqliteOutcomeStore, openLocalDatabase, releaseServerLeases } from '../store/sqlite-outcome-store.ts';
@@ -32,6 +39,8 @@ export interface LocalRuntimeOptions {
   logger: Logger;
   /** When undefined the receiver accepts unauthenticated requests (local use only). */
   webhookToken: string | undefined;
+  /** The Slack app's signing secret: when set, `POST /slack/interactions` takes its Approve and Reject buttons. */
+  slackSigningSecret?: string;
   /** When set, `GET /metrics` and `GET /version` ask for it (Bearer or Basic, as the webhook). */
   metricsToken?: string;
   kubeContext?: string;
@@ -145,7 +154,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
       await app.detect(AlertMessageSchema.parse(body));
     });
     queues.consume('plans', async (body) => {
-      await app.remediate(PlanMessageSchema.parse(body));
+      const message = RemediatorMessageSchema.parse(body);
+      await (message.kind === 'plan' ? app.remediate(message) : app.decide(message));
     });
   }
 
@@ -169,8 +179,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
             body: metrics.render(),
           };
         }
-        if (request.path !== '/alerts')
-          return jsonResponse(404, { error: 'not_found', message: `no route ${request.path}; POST /alerts` });
+        if (request.path === SLACK_ROUTE) return await slackRoute(request, options, queues);
+        if (request.path !== '/alerts') return noRoute(request.path);
         if (request.method !== 'POST') {
           return jsonResponse(405, { error: 'method_not_allowed', message: 'use POST /alerts' }, { allow: 'POST' });
         }
@@ -202,7 +212,7 @@ export function localMetricsSources(configPath: string, secrets: ParameterStore)
 /** What `handle` answers from a request's method, path and headers alone (see LocalRuntime.preflight). */
 function preflight(
   request: { method: string; path: string; headers: Record<string, string | undefined> },
-  options: Pick<LocalRuntimeOptions, 'webhookToken' | 'metricsToken'>,
+  options: Pick<LocalRuntimeOptions, 'webhookToken' | 'metricsToken' | 'slackSigningSecret'>,
   logger: LocalRuntimeOptions['logger'],
 ): HttpResponse | undefined {
   try {
@@ -212,9 +222,24 @@ function preflight(
       return undefined;
     }
     if (request.path === '/healthz') return undefined;
-    if (request.path !== '/alerts') {
-      return jsonResponse(404, { error: 'not_found', message: `no route ${request.path}; POST /alerts` });
+    if (request.path === SLACK_ROUTE) {
+      if (options.slackSigningSecret === undefined) {
+        return jsonResponse(404, {
+          error: 'not_found',
+          message: 'Slack approvals are not set up: start kubemend serve with KUBEMEND_SLACK_SIGNING_SECRET',
+        });
+      }
+      if (request.method !== 'POST') {
+        return jsonResponse(
+          405,
+          { error: 'method_not_allowed', message: `use POST ${SLACK_ROUTE}` },
+          { allow: 'POST' },
+        );
+      }
+      // Slack's signature covers the body: it is checked in handle, once the body is read.
+      return undefined;
     }
+    if (request.path !== '/alerts') return noRoute(request.path);
     if (request.method !== 'POST') {
       return jsonResponse(405, { error: 'method_not_allowed', message: 'use POST /alerts' }, { allow: 'POST' });
     }
@@ -224,4 +249,26 @@ function preflight(
     logger.warn({ status: 401, error: describeError(error) }, 'request refused');
     return errorResponse(error);
   }
+}
+
+function noRoute(path: string): HttpResponse {
+  return jsonResponse(404, { error: 'not_found', message: `no route ${path}; POST /alerts` });
+}
+
+/**
+ * A Slack button click (preflight let it through: the route is set up, the method POST): its
+ * signature checked, the decision queued for the remediator, and a 200 well within Slack's 3
+ * seconds; the decision answers on the message's response_url.
+ */
+async function slackRoute(
+  request: { body: string; headers: Record<string, string | undefined> },
+  options: Pick<LocalRuntimeOptions, 'slackSigningSecret' | 'clock'>,
+  queues: LocalQueues,
+): Promise<HttpResponse> {
+  await receiveSlackInteraction(request, {
+    decisions: queues.queue<DecisionMessage>('plans'),
+    secret: options.slackSigningSecret ?? '',
+    clock: options.clock ?? (() => new Date()),
+  });
+  return { statusCode: 200, headers: {}, body: '' };
 }

@@ -1,3 +1,4 @@
+import { SLACK_MAX_BODY_BYTES, SLACK_ROUTE } from '../receiver/slack.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -106,8 +107,15 @@ async function serveOne(runtime: LocalRuntime, req: IncomingMessage, res: Server
       res.end(early.body, () => req.destroy());
       return;
     }
-    // Only the webhook has a body worth reading; any other request's body is discarded unread.
-    const body = path === '/alerts' && method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : discard(req);
+    // Only the webhook and Slack's clicks have a body worth reading; any other is discarded unread.
+    const body =
+      method !== 'POST'
+        ? discard(req)
+        : path === '/alerts'
+          ? await readBody(req, MAX_BODY_BYTES)
+          : path === SLACK_ROUTE
+            ? await readBody(req, SLACK_MAX_BODY_BYTES)
+            : discard(req);
     response = await runtime.handle({ method, path, headers, body });
   } catch (error) {
     response = errorResponse(error);

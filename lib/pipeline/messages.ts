@@ -18,3 +18,26 @@ export const PlanMessageSchema = z.object({
   id: z.string().min(1),
 });
 export type PlanMessage = z.infer<typeof PlanMessageSchema>;
+
+/**
+ * Receiver → remediator: a person's decision on a fix waiting for approval, from a signed Slack
+ * button click. Who clicked is Slack's user; the remediator maps it to an approver (or refuses).
+ */
+export const DecisionMessageSchema = z.object({
+  kind: z.literal('decision'),
+  id: z.string().min(1),
+  decision: z.enum(['approve', 'reject']),
+  slack: z.object({
+    userId: z.string().min(1),
+    userName: z.string().optional(),
+    teamId: z.string().optional(),
+    /** Where the outcome is posted back, replacing the notification's buttons. */
+    responseUrl: z.string().optional(),
+  }),
+  receivedAt: z.string(),
+});
+export type DecisionMessage = z.infer<typeof DecisionMessageSchema>;
+
+/** What the remediator's queue carries: plans that are due, and decisions on waiting ones. */
+export const RemediatorMessageSchema = z.discriminatedUnion('kind', [PlanMessageSchema, DecisionMessageSchema]);
+export type RemediatorMessage = z.infer<typeof RemediatorMessageSchema>;

@@ -34,6 +34,8 @@ import {
 } from '../testenv/cluster.ts';
 import { EKS } from '../testenv/control-plane.ts';
 import { addAccessEntry, deployStack, grantClusterAccess, type DeployedStack } from '../testenv/deployed.ts';
+import { startLoopback } from '../helpers/loopback.ts';
+import { slackClick } from '../helpers/slack.ts';
 import { httpApiEvent, LambdaDriver, serveInvokeApi } from '../testenv/lambda-driver.ts';
 import { privilegeReport } from '../testenv/least-privilege.ts';
 
@@ -51,6 +53,11 @@ const CLUSTER = 'kubemend-test';
 const CROSS_ACCOUNT = 'kubemend-test-cross-account';
 const TOKEN = 'deployed-pipeline-webhook-credential';
 const WORKERS = ['Detector', 'Remediator', 'Audit'] as const;
+const SLACK_SECRET_PARAMETER = '/kubemend/dev/slack-signing-secret';
+const SLACK_SECRET = 'deployed-pipeline-slack-signing-secret';
+/** Where the remediator answers Slack's clicks (a message's response_url): the test's loopback, as Slack's origin. */
+let slack: Awaited<ReturnType<typeof startLoopback>>;
+const slackAnswers: { text: string }[] = [];
 
 let stack: DeployedStack;
 let driver: LambdaDriver;
@@ -95,6 +102,7 @@ async function setKillSwitch(value: 'on' | 'off'): Promise<void> {
 /** The stage's config as the test sets it: restarts in the test namespace are enforced, and wait for a person. */
 function configure(config: Record<string, unknown>): void {
   config.approval = { actions: ['rollout-restart'], expiresMinutes: 60 };
+  config.slack = { approvers: { U024BE7LH: 'alice@example.com' }, responseOrigins: [slack.url] };
   const rules = config.rules as { alertname: string; mode?: string; namespaces?: unknown }[];
   const crashLoop = rules.find((rule) => rule.alertname === 'KubePodCrashLooping')!;
   crashLoop.mode = 'enforce';
@@ -106,11 +114,20 @@ function configure(config: Record<string, unknown>): void {
 }
 
 beforeAll(async () => {
-  stack = await deployStack('dev', { params: { configParameter: CONFIG_PARAMETER } });
+  stack = await deployStack('dev', {
+    params: { configParameter: CONFIG_PARAMETER, slackSigningSecretParameter: SLACK_SECRET_PARAMETER },
+  });
   driver = new LambdaDriver(stack);
   await ssm().send(
     new PutParameterCommand({ Name: '/kubemend/dev/webhook-token', Type: 'SecureString', Value: TOKEN }),
   );
+  await ssm().send(
+    new PutParameterCommand({ Name: SLACK_SECRET_PARAMETER, Type: 'SecureString', Value: SLACK_SECRET }),
+  );
+  slack = await startLoopback((_request, text, response) => {
+    slackAnswers.push(JSON.parse(text) as { text: string });
+    response.end();
+  });
   await applyShippedRbac();
   // What an administrator does once per cluster: access entries for the functions' roles.
   await grantClusterAccess(stack, driver, env('KUBEMEND_TEST_AUTHENTICATOR_URL'));
@@ -175,6 +192,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await driver?.stop();
   await stack?.stop();
+  await slack?.close();
 });
 
 /** A crash-looping Deployment in the test namespace and the alert kube-prometheus would fire for it. */
@@ -285,6 +303,43 @@ describe('the deployed functions, from an alert to the cluster', () => {
     expect({ messages: again.messages.length, failed: again.failed }).toEqual({ messages: 1, failed: [] });
     expect(await store().get(id)).toMatchObject({ result: 'applied', approval: { by: 'sre-on-call' } });
     expect(await replicaSets('checkout')).toHaveLength(2);
+  }, 240_000);
+
+  it('takes an approval from Slack’s button: signed as Slack signs, answered at once, run by the remediator as the approver named', async () => {
+    const alert = await crashLooping('search');
+    const id = await fire(alert);
+    await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
+    await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'awaiting-approval');
+    const post = async (click: { body: string; headers: Record<string, string> }) =>
+      driver.invoke(
+        'Receiver',
+        httpApiEvent(stack, { method: 'POST', path: '/slack/interactions', headers: click.headers, body: click.body }),
+      );
+    const responseUrl = `${slack.url}/actions/T0001/1/x`;
+
+    // A forged click, and a real one replayed six minutes later, are refused and queue nothing.
+    const forged = await post(slackClick({ secret: 'not-the-apps-signing-secret', id, responseUrl }));
+    const replayed = await post(
+      slackClick({ secret: SLACK_SECRET, id, responseUrl, timestamp: Math.floor(Date.now() / 1000) - 360 }),
+    );
+    expect([forged, replayed]).toMatchObject([
+      { ok: true, value: { statusCode: 401, body: expect.stringContaining('wrong Slack signature') } },
+      { ok: true, value: { statusCode: 401, body: expect.stringContaining('a replay') } },
+    ]);
+    const started = Date.now();
+    const clicked = await post(slackClick({ secret: SLACK_SECRET, id, responseUrl }));
+    expect(clicked).toMatchObject({ ok: true, value: { statusCode: 200, body: '' } });
+    expect(Date.now() - started).toBeLessThan(3_000);
+
+    const outcome = await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'done');
+
+    expect(outcome).toMatchObject({
+      result: 'applied',
+      approval: { by: 'alice@example.com (Slack U024BE7LH)' },
+      verification: { status: 'verified' },
+    });
+    expect(await replicaSets('search')).toHaveLength(2);
+    expect(slackAnswers.at(-1)?.text).toMatch(/^\*Approved by alice@example.com \(Slack U024BE7LH\)\*: applied\n/);
   }, 240_000);
 
   it('writes nothing once the kill switch is on in SSM, approved or not', async () => {

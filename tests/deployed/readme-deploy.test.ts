@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 import { startMoto, type Moto } from '../helpers/moto.ts';
@@ -53,6 +55,9 @@ describe("the README's deploy steps", () => {
           AWS_ENDPOINT_URL: moto.endpoint,
           AWS_ACCESS_KEY_ID: moto.clientOptions.credentials.accessKeyId,
           AWS_SECRET_ACCESS_KEY: moto.clientOptions.credentials.secretAccessKey,
+          // What the reader exports from their Slack app before step 3.
+          SLACK_WEBHOOK_URL: 'https://hooks.slack.example/services/readme-walk',
+          SLACK_SIGNING_SECRET: 'readme-walk-slack-signing-secret',
           SLS_TELEMETRY_DISABLED: '1',
           SLS_NOTIFICATIONS_MODE: 'off',
         },
@@ -72,5 +77,28 @@ describe("the README's deploy steps", () => {
     expect(token.Parameter).toMatchObject({ Type: 'SecureString', Value: expect.stringMatching(/^[0-9a-f]{48}$/) });
     const cluster = await ssm.send(new GetParameterCommand({ Name: '/kubemend/dev/clusters/prod-eu-west-1' }));
     expect(JSON.parse(cluster.Parameter!.Value!)).toEqual({ eks: { region: 'eu-west-1' } });
+    const webhook = await ssm.send(
+      new GetParameterCommand({ Name: '/kubemend/dev/slack-webhook-url', WithDecryption: true }),
+    );
+    expect(webhook.Parameter?.Value).toBe('https://hooks.slack.example/services/readme-walk');
+    // Slack: both secrets where the functions read them, the stage deployed to read them, and the URL for the app.
+    const signing = await ssm.send(
+      new GetParameterCommand({ Name: '/kubemend/dev/slack-signing-secret', WithDecryption: true }),
+    );
+    expect(signing.Parameter).toMatchObject({ Type: 'SecureString', Value: 'readme-walk-slack-signing-secret' });
+    const { Stacks } = await new CloudFormationClient(moto.clientOptions).send(
+      new DescribeStacksCommand({ StackName: 'kubemend-dev' }),
+    );
+    const outputs: Record<string, string | undefined> = Object.fromEntries(
+      (Stacks?.[0]?.Outputs ?? []).map((o): [string, string | undefined] => [o.OutputKey ?? '', o.OutputValue]),
+    );
+    expect(outputs.SlackInteractionsUrl).toMatch(
+      /^https:\/\/[a-z0-9]+\.execute-api\.eu-west-1\.amazonaws\.com\/slack\/interactions$/,
+    );
+    const { Functions } = await new LambdaClient(moto.clientOptions).send(new ListFunctionsCommand({}));
+    const receiver = Functions?.find((f) => f.FunctionName === 'kubemend-dev-receiver');
+    expect(receiver?.Environment?.Variables).toMatchObject({
+      KUBEMEND_SLACK_SIGNING_SECRET_PARAMETER: '/kubemend/dev/slack-signing-secret',
+    });
   }, 300_000);
 });

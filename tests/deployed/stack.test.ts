@@ -188,18 +188,20 @@ describe('serverless.yml deployed to the emulator', () => {
     }
   });
 
-  it('routes POST /alerts of the HTTP API to the receiver’s live alias (payload 2.0)', async () => {
+  it('routes POST /alerts and POST /slack/interactions of the HTTP API to the receiver’s live alias (payload 2.0)', async () => {
     const api = client(ApiGatewayV2Client);
     const apiId = stack.physicalId('HttpApi');
     const routes = (await api.send(new GetRoutesCommand({ ApiId: apiId }))).Items ?? [];
 
-    expect(routes.map((route) => route.RouteKey)).toEqual(['POST /alerts']);
-    const integrationId = routes[0]!.Target!.replace(/^integrations\//, '');
-    const integration = await api.send(new GetIntegrationCommand({ ApiId: apiId, IntegrationId: integrationId }));
-    expect(integration).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
-    expect(integration.IntegrationUri).toMatch(
-      new RegExp(`:function:${stack.physicalId('ReceiverLambdaFunction')}:live$`),
-    );
+    expect(routes.map((route) => route.RouteKey).sort()).toEqual(['POST /alerts', 'POST /slack/interactions']);
+    for (const route of routes) {
+      const integrationId = route.Target!.replace(/^integrations\//, '');
+      const integration = await api.send(new GetIntegrationCommand({ ApiId: apiId, IntegrationId: integrationId }));
+      expect(integration).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+      expect(integration.IntegrationUri).toMatch(
+        new RegExp(`:function:${stack.physicalId('ReceiverLambdaFunction')}:live$`),
+      );
+    }
   });
 
   it('raises its alarms on the dead-letter queues and the functions’ errors', async () => {
@@ -270,6 +272,15 @@ describe('the deployed functions, run as Lambda runs them', () => {
     expect(refused).toMatchObject({ ok: true, coldStart: true, value: { statusCode: 401 } });
     expect(accepted).toMatchObject({ ok: true, coldStart: false, value: { statusCode: 202 } });
     expect(JSON.parse((accepted as { value: { body: string } }).value.body)).toMatchObject({ accepted: 1 });
+    // This stage has no Slack signing secret: its Slack route says so, and queues nothing.
+    const slack = await driver.invoke(
+      'Receiver',
+      httpApiEvent(stack, { method: 'POST', path: '/slack/interactions', headers: {}, body: 'payload=%7B%7D' }),
+    );
+    expect(slack).toMatchObject({
+      ok: true,
+      value: { statusCode: 404, body: expect.stringContaining('Slack approvals are not set up on this stage') },
+    });
 
     const polled = await driver.pollQueue('Detector', 'AlertQueue');
 

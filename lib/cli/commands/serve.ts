@@ -55,6 +55,9 @@ export function serveCommand(program: Command, ctx: CliContext): void {
             logger,
             webhookToken: env.KUBEMEND_WEBHOOK_TOKEN,
             ...(env.KUBEMEND_METRICS_TOKEN === undefined ? {} : { metricsToken: env.KUBEMEND_METRICS_TOKEN }),
+            ...(env.KUBEMEND_SLACK_SIGNING_SECRET === undefined
+              ? {}
+              : { slackSigningSecret: env.KUBEMEND_SLACK_SIGNING_SECRET }),
             kubeconfig: ctx.kubeconfig,
             secrets: ctx.secrets,
             kubeContext: options.context,
@@ -87,6 +90,9 @@ export function serveCommand(program: Command, ctx: CliContext): void {
           config.clusters.length === 0
             ? `  cluster: ${kubeconfigChoice}`
             : `  clusters: the registry's ${config.clusters.map((cluster) => cluster.name).join(', ')}`,
+          env.KUBEMEND_SLACK_SIGNING_SECRET === undefined
+            ? '  slack approvals: off (KUBEMEND_SLACK_SIGNING_SECRET)'
+            : `  slack approvals: ${new URL('/slack/interactions', server.url).href} (approvers: ${Object.keys(config.slack.approvers).length})`,
           '  history: kubemend history --data-dir ' + JSON.stringify(options.dataDir),
           '',
         ].join('\n'),

@@ -1,14 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { parse, stringify } from 'yaml';
 
 import { createLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime.ts';
 import { startServer } from '../../../lib/local/server.ts';
 import { readFixture } from '../../helpers/fixtures.ts';
+import { startLoopback } from '../../helpers/loopback.ts';
+import { slackClick } from '../../helpers/slack.ts';
 import { localRuntimeOptions } from '../../helpers/support.ts';
 
 /**
@@ -244,6 +247,81 @@ describe('the metrics credential', () => {
       expect((await get('/metrics', `Bearer ${TOKEN}`)).statusCode).toBe(401);
     } finally {
       await guarded.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("Slack's buttons on kubemend serve", () => {
+  const SECRET = 'slack-signing-secret-of-the-test-app';
+
+  it('answers 404 until a signing secret is set, and 405 to anything but POST', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubemend-slack-off-'));
+    const off = createLocalRuntime(localRuntimeOptions(dir));
+    const on = createLocalRuntime({ ...localRuntimeOptions(join(dir, 'on')), slackSigningSecret: SECRET });
+    try {
+      expect(off.preflight({ method: 'POST', path: '/slack/interactions', headers: {} })).toMatchObject({
+        statusCode: 404,
+        body: expect.stringContaining('start kubemend serve with KUBEMEND_SLACK_SIGNING_SECRET'),
+      });
+      expect(on.preflight({ method: 'GET', path: '/slack/interactions', headers: {} })?.statusCode).toBe(405);
+      expect(on.preflight({ method: 'POST', path: '/slack/interactions', headers: {} })).toBeUndefined();
+    } finally {
+      await off.close();
+      await on.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers a signed click at once, decides from the queue, and tells the one who clicked on the response_url', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubemend-slack-'));
+    const answers: { text: string; response_type?: string }[] = [];
+    const slack = await startLoopback((_request, text, response) => {
+      answers.push(JSON.parse(text) as { text: string });
+      response.end();
+    });
+    const config = join(dir, 'agent_config.yaml');
+    const shipped = parse(readFileSync('config/agent_config.yaml', 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      config,
+      stringify({ ...shipped, slack: { approvers: { U024BE7LH: 'alice@example.com' }, responseOrigins: [slack.url] } }),
+    );
+    const served = createLocalRuntime({
+      ...localRuntimeOptions(join(dir, 'data'), { configPath: config }),
+      slackSigningSecret: SECRET,
+    });
+    const server = await startServer(served, { host: '127.0.0.1', port: 0 });
+    const click = (options: { userId?: string; secret?: string }) => {
+      const { body, headers } = slackClick({
+        secret: options.secret ?? SECRET,
+        id: 'nope@2026-12-01T02:00:00Z',
+        responseUrl: `${slack.url}/actions/T0001/1/x`,
+        ...(options.userId === undefined ? {} : { userId: options.userId }),
+      });
+      return fetch(new URL('/slack/interactions', server.url), { method: 'POST', headers, body });
+    };
+    try {
+      const forged = await click({ secret: 'not-the-apps-signing-secret' });
+      expect(forged.status).toBe(401);
+      expect(await forged.text()).toContain('wrong Slack signature');
+
+      const started = Date.now();
+      const approver = await click({});
+      const stranger = await click({ userId: 'U0MALLORY' });
+      expect([approver.status, await approver.text(), stranger.status]).toEqual([200, '', 200]);
+      expect(Date.now() - started).toBeLessThan(3_000);
+
+      const deadline = Date.now() + 10_000;
+      while (answers.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(answers.map((answer) => answer.text).sort()).toEqual([
+        'Nothing was done: no record for alert instance nope@2026-12-01T02:00:00Z',
+        'alice (U0MALLORY) is not a kubemend approver, so nothing was done. slack.approvers in the agent config lists who is.',
+      ]);
+      expect(answers.every((answer) => answer.response_type === 'ephemeral')).toBe(true);
+    } finally {
+      await server.close();
+      await served.close();
+      await slack.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
