@@ -1,0 +1,13 @@
+import type { AgentConfig } from '../config/agent-config.ts';
+import { alertmanagerConfigYaml, alertmanagerYaml } from './alertmanager.ts';
+
+/**
+ * The files under infra/ that follow from the code and the shipped config, by path: `npm run
+ * infra` writes them, and a test fails when a copy in the repository is stale.
+ */
+export function infraFiles(config: AgentConfig): Record<string, string> {
+  return {
+    'infra/alertmanager/alertmanager.yml': alertmanagerYaml(config),
+    'infra/alertmanager/alertmanagerconfig.yaml': alertmanagerConfigYaml(config),
+  };
+}
