@@ -1,5 +1,7 @@
 import type { AgentConfig } from '../config/agent-config.ts';
 import { alertmanagerConfigYaml, alertmanagerYaml } from './alertmanager.ts';
+import { prometheusDashboard } from './grafana.ts';
+import { scrapeConfigYaml, serviceMonitorYaml } from './prometheus.ts';
 
 /**
  * The files under infra/ that follow from the code and the shipped config, by path: `npm run
@@ -9,5 +11,8 @@ export function infraFiles(config: AgentConfig): Record<string, string> {
   return {
     'infra/alertmanager/alertmanager.yml': alertmanagerYaml(config),
     'infra/alertmanager/alertmanagerconfig.yaml': alertmanagerConfigYaml(config),
+    'infra/prometheus/scrape-config.yml': scrapeConfigYaml(),
+    'infra/prometheus/servicemonitor.yaml': serviceMonitorYaml(),
+    'infra/grafana/kubemend-prometheus.json': prometheusDashboard(),
   };
 }

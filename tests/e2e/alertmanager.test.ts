@@ -25,6 +25,7 @@ import { historyOf, serveKubemend, type ServedKubemend } from '../testenv/serve.
  * diagnoses and fixes on the real control plane and records the outcome.
  */
 const TOKEN = 'alertmanager-e2e-credential';
+const METRICS_TOKEN = 'alertmanager-e2e-metrics-credential';
 const workDir = mkdtempSync(join(tmpdir(), 'kubemend-am-e2e-'));
 const dataDir = join(workDir, 'data');
 let kubemend: ServedKubemend;
@@ -57,6 +58,8 @@ beforeAll(async () => {
     HOME: workDir,
     KUBECONFIG: testKubeconfig(),
     KUBEMEND_WEBHOOK_TOKEN: TOKEN,
+    // /metrics asks for a credential, which the shipped scrape job sends.
+    KUBEMEND_METRICS_TOKEN: METRICS_TOKEN,
     // Everything it logs, to check that no credential reaches the logs.
     KUBEMEND_LOG_LEVEL: 'debug',
   });
@@ -68,16 +71,30 @@ beforeAll(async () => {
     repeatInterval: '1h',
   }));
 
-  // A real Prometheus scraping kubemend's /metrics every second, with kubemend's own rules.
+  // A real Prometheus scraping kubemend's /metrics every second with the shipped scrape job (its
+  // credential from a file), and kubemend's own rules.
   const promPort = await freePort();
   prometheusUrl = `http://127.0.0.1:${promPort}`;
   const promConfig = join(workDir, 'prometheus.yml');
+  const credentials = join(workDir, 'kubemend-metrics-token');
+  writeFileSync(credentials, METRICS_TOKEN);
+  const shipped = parse(
+    readFileSync(join(import.meta.dirname, '../../infra/prometheus/scrape-config.yml'), 'utf8'),
+  ) as {
+    scrape_configs: Record<string, unknown>[];
+  };
+  const job = {
+    ...shipped.scrape_configs[0]!,
+    scrape_interval: '1s',
+    static_configs: [{ targets: [new URL(kubemend.url).host] }],
+    authorization: { type: 'Bearer', credentials_file: credentials },
+  };
   writeFileSync(
     promConfig,
     stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
       rule_files: [join(import.meta.dirname, '../../infra/prometheus/kubemend-rules.yml')],
-      scrape_configs: [{ job_name: 'kubemend', static_configs: [{ targets: [new URL(kubemend.url).host] }] }],
+      scrape_configs: [job],
     }),
   );
   prometheus = startProcess(

@@ -5,11 +5,10 @@ import type { Command } from 'commander';
 
 import { loadAgentConfig } from '../../config/agent-config.ts';
 import { parameterValue, SSM_VALUE_BYTES } from '../../config/parameter-value.ts';
-import { ConfigError, ValidationError } from '../../errors.ts';
-import { alertmanagerConfigYaml, alertmanagerYaml, DEFAULT_TARGET } from '../../integrations/alertmanager.ts';
+import { ConfigError } from '../../errors.ts';
 import { loadModelConfig } from '../../models/model-config.ts';
 import type { CliContext } from '../context.ts';
-import { parseChoice } from '../options.ts';
+import { configFileCommands } from './config-files.ts';
 
 export function configCommand(program: Command, ctx: CliContext): void {
   const { io } = ctx;
@@ -36,57 +35,7 @@ export function configCommand(program: Command, ctx: CliContext): void {
         `${file}: ${bytes} bytes without comments, written to ${options.to}; fits the ${tier} tier (${SSM_VALUE_BYTES[tier]} bytes)\n`,
       );
     });
-  config
-    .command('alertmanager')
-    .description(
-      "write the Alertmanager route that sends kubemend every alert the config has a rule for: an alertmanager.yml to merge, or kube-prometheus-stack's AlertmanagerConfig",
-    )
-    .argument('[file]', 'the configuration file', ctx.defaultConfig)
-    .option('--url <url>', "the webhook URL (kubemend serve's, or the stage's WebhookUrl output)", DEFAULT_TARGET.url)
-    .option(
-      '--credentials-file <path>',
-      'alertmanager.yml: the file with the webhook credential',
-      DEFAULT_TARGET.credentialsFile,
-    )
-    .option(
-      '--secret <name/key>',
-      'AlertmanagerConfig: the Secret and key with the webhook credential',
-      `${DEFAULT_TARGET.secret.name}/${DEFAULT_TARGET.secret.key}`,
-    )
-    .option('-n, --namespace <name>', "AlertmanagerConfig: its namespace (Alertmanager's)", DEFAULT_TARGET.namespace)
-    .option(
-      '-o, --output <format>',
-      'alertmanager or alertmanagerconfig',
-      parseChoice(['alertmanager', 'alertmanagerconfig']),
-      'alertmanager',
-    )
-    .action(
-      (
-        file: string,
-        options: {
-          url: string;
-          credentialsFile: string;
-          secret: string;
-          namespace: string;
-          output: 'alertmanager' | 'alertmanagerconfig';
-        },
-      ) => {
-        const [name, key] = options.secret.split('/');
-        if (name === undefined || name === '' || key === undefined || key === '') {
-          throw new ValidationError(`--secret must be name/key, got "${options.secret}"`);
-        }
-        const target = {
-          url: options.url,
-          credentialsFile: options.credentialsFile,
-          secret: { name, key },
-          namespace: options.namespace,
-        };
-        const agent = loadAgentConfig(file);
-        io.stdout(
-          options.output === 'alertmanager' ? alertmanagerYaml(agent, target) : alertmanagerConfigYaml(agent, target),
-        );
-      },
-    );
+  configFileCommands(config, ctx);
   config
     .command('validate')
     .description(
