@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { buildInfo, formatBuildInfo } from '../version.ts';
 import { approveCommand } from './commands/approve.ts';
 import { auditCommand } from './commands/audit.ts';
+import { completionCommand } from './commands/completion.ts';
 import { configCommand } from './commands/config-validate.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
 import { detectorsCommand } from './commands/detectors.ts';
@@ -36,6 +37,7 @@ const COMMANDS = [
   findingsCommand,
   configCommand,
   detectorsCommand,
+  completionCommand,
 ];
 
 /** The `kubemend` command line. Operators script against it: keep flags and output stable. */
