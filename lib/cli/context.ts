@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
 import { SNSClient } from '@aws-sdk/client-sns';
 
 import { KubeconfigEnvSchema, LocalEnvSchema, parseEnv, type KubeconfigEnv, type LocalEnv } from '../env.ts';
-import { describeError } from '../errors.ts';
+import { describeError, ValidationError } from '../errors.ts';
 import type { KubeProvider } from '../kube/kube-api.ts';
 import { describeKubeconfigChoice } from '../kube/kubeconfig.ts';
 import { createLogger, type Logger } from '../logger.ts';
@@ -34,6 +35,8 @@ export interface CliContext {
   env: LocalEnv;
   /** Where kubeconfig files are. */
   kubeconfig: KubeconfigEnv;
+  /** Those, or the one `--kubeconfig` names (which must exist), as kubectl takes it. */
+  kubeconfigFor(file: string | undefined): KubeconfigEnv;
   /** Where the agent config's `env:` secret refs are read. */
   secrets: ParameterStore;
   defaultConfig: string;
@@ -47,7 +50,7 @@ export interface CliContext {
    * on queued messages: those, and a fix the command leaves unfinished, are `kubemend serve`'s.
    */
   withRuntime<T>(
-    options: { dataDir: string; config: string; context?: string; kubeTimeoutMs?: number },
+    options: { dataDir: string; config: string; context?: string; kubeconfig?: string; kubeTimeoutMs?: number },
     work: (runtime: LocalRuntime) => Promise<T>,
   ): Promise<T>;
 }
@@ -57,10 +60,17 @@ export function createCliContext(io: CliIo): CliContext {
   const kubeconfig = parseEnv(KubeconfigEnvSchema, io.env);
   const secrets = createEnvParameterStore(io.env);
   const logger = () => createLogger({ level: env.KUBEMEND_LOG_LEVEL });
+  const kubeconfigFor = (file: string | undefined): KubeconfigEnv => {
+    if (file === undefined) return kubeconfig;
+    const path = resolve(file);
+    if (!existsSync(path)) throw new ValidationError(`--kubeconfig ${file}: no such file`);
+    return { ...kubeconfig, files: [path] };
+  };
   return {
     io,
     env,
     kubeconfig,
+    kubeconfigFor,
     secrets,
     defaultConfig: env.KUBEMEND_CONFIG ?? join(io.packageRoot, 'config', 'agent_config.yaml'),
     defaultDataDir: env.KUBEMEND_DATA_DIR ?? defaultDataDir(io.env),
@@ -68,7 +78,8 @@ export function createCliContext(io: CliIo): CliContext {
     who: () => env.KUBEMEND_USER ?? io.env.USER ?? 'unknown',
     withRuntime: async (options, work) => {
       // A context asked for by name must exist: a typo is a usage error, not a cluster-unreachable record.
-      if (options.context !== undefined && io.kube === undefined) describeKubeconfigChoice(options.context, kubeconfig);
+      const files = kubeconfigFor(options.kubeconfig);
+      if (options.context !== undefined && io.kube === undefined) describeKubeconfigChoice(options.context, files);
       // A command's stdout is its answer (text or JSON): its logs go to stderr.
       const log = createLogger({ level: env.KUBEMEND_LOG_LEVEL, stderr: true });
       const runtime = createLocalRuntime({
@@ -76,7 +87,7 @@ export function createCliContext(io: CliIo): CliContext {
         configPath: options.config,
         logger: log,
         webhookToken: undefined,
-        kubeconfig,
+        kubeconfig: files,
         secrets,
         kubeContext: options.context,
         ...(options.kubeTimeoutMs === undefined ? {} : { kubeTimeoutMs: options.kubeTimeoutMs }),

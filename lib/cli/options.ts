@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 
 /** `30m`, `6h`, `2d` ago, or an ISO time. */
 export function parseSince(value: string, now = new Date()): Date {
@@ -50,4 +50,11 @@ export function parseChoice<T extends string>(
     return value as T;
   };
   return Object.assign(parse, { choices });
+}
+
+/** `--context` and `--kubeconfig`, as kubectl takes them, on a command that reaches a cluster through kubeconfig. */
+export function withKubeOptions(command: Command, defaultContext: string | undefined): Command {
+  return command
+    .option('--context <name>', 'kubeconfig context (default: the current one)', defaultContext)
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)');
 }

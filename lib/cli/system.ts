@@ -52,6 +52,7 @@ export interface LocalSystemOptions {
   dataDir: string;
   config?: string;
   context?: string;
+  kubeconfig?: string;
 }
 
 /** What a command that works on either system takes: the local one's options, and `--stage` for a deployed one. */
@@ -101,7 +102,15 @@ export function localSystem(ctx: CliContext, options: LocalSystemOptions): Syste
   const queues = (db: ReturnType<typeof openLocalDatabase>) =>
     createLocalQueues(db, { maxAttempts: 1, visibilityMs: 1, retryDelayMs: 1 });
   const runtime = <T>(work: (local: LocalRuntime) => Promise<T>) =>
-    ctx.withRuntime({ dataDir, config, ...(options.context === undefined ? {} : { context: options.context }) }, work);
+    ctx.withRuntime(
+      {
+        dataDir,
+        config,
+        ...(options.context === undefined ? {} : { context: options.context }),
+        ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }),
+      },
+      work,
+    );
   return {
     where: `data directory ${dataDir}`,
     recent: (query) => read((db) => createSqliteOutcomeStore(db).recent(query)),

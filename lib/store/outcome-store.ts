@@ -1,5 +1,6 @@
 import type { Alert } from '../alert/schema.ts';
 import { OutcomeSchema, type Outcome } from '../domain/types.ts';
+import { ValidationError } from '../errors.ts';
 
 export interface ClaimRequest {
   id: string;
@@ -54,6 +55,40 @@ export interface HistoryFilter {
   since?: Date;
   /** A substring of `kind/namespace/name` of the plan's or diagnosis's target (or the alert's pod). */
   target?: string;
+  /** The alert's labels must match each (kubectl's `-l`: `key=value`, `key!=value`, `key`, `!key`). */
+  labels?: readonly LabelRequirement[];
+}
+
+/** One term of a label selector. */
+export type LabelRequirement =
+  { key: string; op: '=' | '!='; value: string } | { key: string; op: 'exists' | '!exists' };
+
+/** A label selector as kubectl takes it after `-l`: terms joined by commas. Throws on a term it cannot read. */
+export function parseLabelSelector(selector: string): LabelRequirement[] {
+  return selector.split(',').map((raw) => {
+    const term = raw.trim();
+    const match = /^([A-Za-z0-9_./-]+)\s*(!=|==|=)\s*(.*)$/.exec(term);
+    if (match !== null) return { key: match[1]!, op: match[2] === '!=' ? '!=' : '=', value: match[3]!.trim() };
+    if (/^![A-Za-z0-9_./-]+$/.test(term)) return { key: term.slice(1), op: '!exists' };
+    if (/^[A-Za-z0-9_./-]+$/.test(term)) return { key: term, op: 'exists' };
+    throw new ValidationError(`label selector: cannot read "${term}" (key=value, key!=value, key or !key)`);
+  });
+}
+
+function matchesLabels(labels: Record<string, string>, requirements: readonly LabelRequirement[]): boolean {
+  return requirements.every((requirement) => {
+    const value = labels[requirement.key];
+    switch (requirement.op) {
+      case '=':
+        return value === requirement.value;
+      case '!=':
+        return value !== requirement.value;
+      case 'exists':
+        return value !== undefined;
+      case '!exists':
+        return value === undefined;
+    }
+  });
 }
 
 /** Whether a record passes a history filter. Pure; shared by every store. */
@@ -64,6 +99,7 @@ export function matchesFilter(outcome: Outcome, filter: HistoryFilter | undefine
   const namespace = ref?.namespace ?? outcome.alert.labels.namespace;
   if (filter.namespace !== undefined && namespace !== filter.namespace) return false;
   if (filter.result !== undefined && (outcome.result ?? outcome.stage) !== filter.result) return false;
+  if (filter.labels !== undefined && !matchesLabels(outcome.alert.labels, filter.labels)) return false;
   if (filter.since !== undefined && new Date(outcome.timings.receivedAt).getTime() < filter.since.getTime())
     return false;
   if (filter.target !== undefined) {

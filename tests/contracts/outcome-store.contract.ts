@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 
 import { alertId } from '../../lib/alert/identity.ts';
 import { LeaseLostError } from '../../lib/errors.ts';
-import type { OutcomeStore } from '../../lib/store/outcome-store.ts';
+import { parseLabelSelector, type OutcomeStore } from '../../lib/store/outcome-store.ts';
 import { alertFixture } from '../helpers/fixtures.ts';
 
 /**
@@ -172,6 +172,13 @@ export function outcomeStoreContract(name: string, freshStore: () => Promise<Out
         'pod-4',
         'pod-3',
       ]);
+      // kubectl's -l, on the alert's labels.
+      const selected = (selector: string) =>
+        store.recent({ limit: 10, filter: { labels: parseLabelSelector(selector) } }).then(pods);
+      expect(await selected('pod=pod-2')).toEqual(['pod-2']);
+      expect(await selected('namespace=payments,pod!=pod-1')).toEqual(['pod-4', 'pod-3']);
+      expect(await selected('namespace,!nonesuch')).toEqual(['pod-4', 'pod-3', 'pod-2', 'pod-1']);
+      expect(await selected('nonesuch')).toEqual([]);
     });
   });
 }

@@ -149,4 +149,34 @@ describe('kubemend run', () => {
     expect(await kubemend(...scale)).toMatchObject({ result: 'applied' });
     expect((await admin().apps.readNamespacedDeployment({ namespace, name: 'cache' })).spec?.replicas).toBe(2);
   }, 120_000);
+
+  it('takes the kubeconfig file from --kubeconfig as kubectl does, and names one that is not there', async () => {
+    const namespace = await createNamespace('cli-run');
+    await createDeployment(namespace, 'docs', { replicas: 1 });
+    await rolledOut(namespace, 'docs', 1);
+    // No KUBECONFIG in the environment and none in HOME: only the flag says where the cluster is.
+    const env = { PATH: process.env.PATH, HOME: dataDir, KUBEMEND_LOG_LEVEL: 'silent' };
+    const args = [
+      'run',
+      'rollout-restart',
+      'deploy/docs',
+      '-n',
+      namespace,
+      '--data-dir',
+      dataDir,
+      '--context',
+      'kubemend',
+    ];
+
+    const { stdout } = await exec(process.execPath, [CLI, ...args, '--kubeconfig', testKubeconfig(), '-o', 'json'], {
+      env,
+    });
+    expect(JSON.parse(stdout)).toMatchObject({ result: 'dry-run' });
+    await expect(
+      exec(process.execPath, [CLI, ...args, '--kubeconfig', join(dataDir, 'nope.yaml')], { env }),
+    ).rejects.toMatchObject({
+      code: 2,
+      stderr: `kubemend: --kubeconfig ${join(dataDir, 'nope.yaml')}: no such file\n`,
+    });
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -155,6 +155,23 @@ describe('kubemend diagnose', () => {
     expect((result as { code?: number }).code).toBe(1);
     expect(result.stdout).toContain('KubePodCrashLooping: cannot diagnose: cluster_unreachable');
     expect(result.stdout).toContain('KubeContainerWaiting: cannot diagnose: cluster_unreachable');
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('reads the alert from stdin when the file is -', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kubemend-diagnose-'));
+    const body = readFileSync(join(import.meta.dirname, '../fixtures/alerts/grouped-namespace.json'), 'utf8');
+
+    const result = spawnSync(process.execPath, [CLI, 'diagnose', '-', '-o', 'json'], {
+      input: body,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: dataDir, KUBECONFIG: join(dataDir, 'missing') },
+    });
+
+    expect(result.status).toBe(1);
+    expect((JSON.parse(result.stdout) as { alertname: string }[]).map((r) => r.alertname)).toEqual(
+      expect.arrayContaining(['KubePodCrashLooping', 'KubeContainerWaiting']),
+    );
     rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
 });

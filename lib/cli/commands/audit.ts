@@ -3,12 +3,15 @@ import type { Command } from 'commander';
 import { formatAuditMarkdown, formatAuditTable } from '../../audit/format.ts';
 import { DEFAULT_MAX_PER_KIND } from '../../audit/scan.ts';
 import type { CliContext } from '../context.ts';
-import { parseChoice, parsePositive } from '../options.ts';
+import { ValidationError } from '../../errors.ts';
+import { parseChoice, parsePositive, withKubeOptions } from '../options.ts';
 
 interface AuditOptions {
   cluster?: string;
   context?: string;
+  kubeconfig?: string;
   namespace?: string[];
+  allNamespaces?: boolean;
   dataDir: string;
   config: string;
   output: 'table' | 'json' | 'markdown';
@@ -17,17 +20,19 @@ interface AuditOptions {
 
 export function auditCommand(program: Command, ctx: CliContext): void {
   const { io } = ctx;
-  program
-    .command('audit')
+  withKubeOptions(program.command('audit'), ctx.env.KUBEMEND_KUBE_CONTEXT)
     .description('scan a cluster with every detector, store the findings, and report what is new, open and resolved')
     .option('--cluster <name>', 'registry entry to audit (default: defaultCluster, or the kubeconfig context)')
-    .option('--context <name>', 'kubeconfig context (default: the current one)', ctx.env.KUBEMEND_KUBE_CONTEXT)
-    .option('--namespace <name...>', 'only these namespaces')
+    .option('-n, --namespace <name...>', 'only these namespaces (default: all, as -A)')
+    .option('-A, --all-namespaces', 'every namespace (the default), as kubectl takes it')
     .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
     .option('--config <file>', 'agent configuration', ctx.defaultConfig)
     .option('-o, --output <format>', 'table, json or markdown', parseChoice(['table', 'json', 'markdown']), 'table')
     .option('--max-per-kind <n>', 'read at most this many objects of each kind', parsePositive, DEFAULT_MAX_PER_KIND)
     .action(async (options: AuditOptions) => {
+      if (options.allNamespaces === true && options.namespace !== undefined) {
+        throw new ValidationError('-A (every namespace) and -n (these namespaces) exclude each other');
+      }
       // Listing a large cluster page by page takes longer than one read.
       const [report] = await ctx.withRuntime({ ...options, kubeTimeoutMs: 30_000 }, (runtime) =>
         runtime.app.audit({

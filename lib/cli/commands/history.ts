@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 
 import { ResultSchema, StageSchema } from '../../domain/types.ts';
+import { ValidationError } from '../../errors.ts';
+import { parseLabelSelector, type LabelRequirement } from '../../store/outcome-store.ts';
 import type { CliContext } from '../context.ts';
 import { formatHistory } from '../format.ts';
 import { parseChoice, parsePositive, parseSince } from '../options.ts';
@@ -11,6 +13,8 @@ interface HistoryOptions extends SystemOptions {
   output: 'table' | 'json';
   cluster?: string;
   namespace?: string;
+  allNamespaces?: boolean;
+  selector?: LabelRequirement[];
   result?: string;
   target?: string;
   since?: Date;
@@ -24,6 +28,12 @@ export function historyCommand(program: Command, ctx: CliContext): void {
     .option('-o, --output <format>', 'table or json', parseChoice(['table', 'json']), 'table')
     .option('--cluster <name>', 'only this cluster')
     .option('-n, --namespace <name>', 'only this namespace')
+    .option('-A, --all-namespaces', 'every namespace (the default), as kubectl takes it')
+    .option(
+      '-l, --selector <selector>',
+      "only alerts whose labels match, as kubectl's -l (severity=critical,team!=web)",
+      (value: string) => parseLabelSelector(value),
+    )
     .option(
       '--result <result>',
       'only this result, or a stage not yet done (awaiting-approval, …)',
@@ -32,6 +42,9 @@ export function historyCommand(program: Command, ctx: CliContext): void {
     .option('--target <text>', 'only targets whose kind/namespace/name contains this')
     .option('--since <when>', 'only alerts received since: a duration (30m, 6h, 2d) or an ISO time', parseSince)
     .action(async (options: HistoryOptions) => {
+      if (options.allNamespaces === true && options.namespace !== undefined) {
+        throw new ValidationError('-A (every namespace) and -n (this namespace) exclude each other');
+      }
       const system = await openSystem(ctx, options);
       const outcomes = await system.recent({
         limit: options.limit,
@@ -41,6 +54,7 @@ export function historyCommand(program: Command, ctx: CliContext): void {
           result: options.result,
           target: options.target,
           since: options.since,
+          labels: options.selector,
         },
       });
       ctx.io.stdout(

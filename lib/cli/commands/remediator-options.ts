@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Outcome } from '../../domain/types.ts';
 import type { CliContext } from '../context.ts';
 import { exitCodeOf } from '../exit-codes.ts';
-import { parseChoice } from '../options.ts';
+import { parseChoice, withKubeOptions } from '../options.ts';
 import { withStageOptions, type SystemOptions } from '../system.ts';
 
 /** What every command that runs the remediator takes, on the embedded store or a stage. */
@@ -14,11 +14,12 @@ export interface RemediatorOptions extends SystemOptions {
 
 /** A command that runs the remediator (locally, or the stage's with `--stage`), with its shared options. */
 export function remediatorCommand(program: Command, ctx: CliContext, name: string): Command {
-  return withStageOptions(program.command(name))
-    .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
-    .option('--config <file>', 'agent configuration', ctx.defaultConfig)
-    .option('--context <name>', 'kubeconfig context (default: the current one)', ctx.env.KUBEMEND_KUBE_CONTEXT)
-    .option('-o, --output <format>', 'text or json', parseChoice(['text', 'json']), 'text');
+  return withKubeOptions(
+    withStageOptions(program.command(name))
+      .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
+      .option('--config <file>', 'agent configuration', ctx.defaultConfig),
+    ctx.env.KUBEMEND_KUBE_CONTEXT,
+  ).option('-o, --output <format>', 'text or json', parseChoice(['text', 'json']), 'text');
 }
 
 /** The record a command ended with, and its exit code (lib/cli/exit-codes.ts). */

@@ -9,7 +9,7 @@ import { lockDataDir } from '../../local/data-dir.ts';
 import { createLocalRuntime } from '../../local/runtime.ts';
 import { startServer } from '../../local/server.ts';
 import { localNotifier, type CliContext } from '../context.ts';
-import { parsePort } from '../options.ts';
+import { parsePort, withKubeOptions } from '../options.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -19,18 +19,17 @@ interface ServeOptions {
   dataDir: string;
   config: string;
   context?: string;
+  kubeconfig?: string;
 }
 
 export function serveCommand(program: Command, ctx: CliContext): void {
   const { io, env } = ctx;
-  program
-    .command('serve')
+  withKubeOptions(program.command('serve'), env.KUBEMEND_KUBE_CONTEXT)
     .description('run the webhook receiver, detector and remediator in one process with the embedded store')
     .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 8787)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
     .option('--config <file>', 'agent configuration', ctx.defaultConfig)
-    .option('--context <name>', 'kubeconfig context (default: the current one)', env.KUBEMEND_KUBE_CONTEXT)
     .action(async (options: ServeOptions) => {
       const logger = ctx.logger();
       if (env.KUBEMEND_WEBHOOK_TOKEN === undefined && !LOOPBACK.has(options.host)) {
@@ -41,7 +40,7 @@ export function serveCommand(program: Command, ctx: CliContext): void {
       // A context asked for by name must exist, before anything starts (kubectl's answer, not a later 'unreachable').
       const kubeconfigChoice =
         io.kube === undefined
-          ? describeKubeconfigChoice(options.context, ctx.kubeconfig)
+          ? describeKubeconfigChoice(options.context, ctx.kubeconfigFor(options.kubeconfig))
           : 'the cluster this process was given';
       const dataDir = resolve(options.dataDir);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -58,7 +57,7 @@ export function serveCommand(program: Command, ctx: CliContext): void {
             ...(env.KUBEMEND_SLACK_SIGNING_SECRET === undefined
               ? {}
               : { slackSigningSecret: env.KUBEMEND_SLACK_SIGNING_SECRET }),
-            kubeconfig: ctx.kubeconfig,
+            kubeconfig: ctx.kubeconfigFor(options.kubeconfig),
             secrets: ctx.secrets,
             kubeContext: options.context,
             ownsDataDir: true,

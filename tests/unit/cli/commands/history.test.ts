@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
+import { createProgram } from '../../../../lib/cli/program.ts';
+import { exitOnError } from '../../../../lib/cli/exit-codes.ts';
+import { createSqliteOutcomeStore, openLocalDatabase } from '../../../../lib/store/sqlite-outcome-store.ts';
+import { alertFixture } from '../../../helpers/fixtures.ts';
+import { runCli } from '../../../helpers/cli.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'kubemend-history-'));
+
+beforeAll(async () => {
+  const store = createSqliteOutcomeStore(openLocalDatabase(dataDir));
+  for (const [n, severity] of [
+    [1, 'warning'],
+    [2, 'critical'],
+  ] as const) {
+    const base = alertFixture();
+    const alert = { ...base, fingerprint: `fp${n}`, labels: { ...base.labels, severity } };
+    const claim = await store.claim({ id: `fp${n}@x`, alert, cluster: 'prod', now: new Date(), leaseMs: 1 });
+    await store.save({ ...claim.outcome, stage: 'done', result: 'no-action' }, null);
+  }
+  await store.close();
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('kubemend history', () => {
+  it("narrows by the alert's labels with -l, as kubectl's selector", async () => {
+    const ids = async (...args: string[]) =>
+      (
+        JSON.parse((await runCli(['history', '--data-dir', dataDir, '-o', 'json', ...args], process.cwd())).out) as {
+          id: string;
+        }[]
+      ).map((outcome) => outcome.id);
+
+    expect(await ids('-l', 'severity=critical')).toEqual(['fp2@x']);
+    expect(await ids('-l', 'severity!=critical')).toEqual(['fp1@x']);
+    expect((await ids('-A')).sort()).toEqual(['fp1@x', 'fp2@x']);
+  });
+
+  it('refuses a selector it cannot read, and -A with -n, as usage', async () => {
+    const fail = async (...args: string[]) => {
+      const program = createProgram({ stdout: () => undefined, stderr: () => undefined, env: {}, packageRoot: '.' });
+      const error = await program.parseAsync(['node', 'kubemend', 'history', '--data-dir', dataDir, ...args]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      return exitOnError(error, {});
+    };
+
+    expect(await fail('-l', 'team in (a)')).toMatchObject({
+      code: 2,
+      message: expect.stringContaining('label selector: cannot read'),
+    });
+    expect(await fail('-A', '-n', 'shop')).toEqual({
+      code: 2,
+      message: 'kubemend: -A (every namespace) and -n (this namespace) exclude each other',
+    });
+  });
+});
