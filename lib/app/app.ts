@@ -209,9 +209,12 @@ function createFlows(ports: Ports): Omit<App, 'decide'> {
         { id, by, why, leaseMs: ports.leaseMs },
       ),
     runManual: async (request) => {
-      const { createManualRecord, manualPlan } = await code.manual();
+      const { createManualRecord, manualPlan, readLiveTarget } = await code.manual();
+      const live = await readLiveTarget(request.plan, await remediators(), async () =>
+        (await remediatorKube())(request.cluster),
+      );
       const now = clock();
-      const plan = manualPlan(request.plan, await remediators(), now);
+      const plan = manualPlan(request.plan, await remediators(), now, live);
       const record = await createManualRecord(store(), { ...request, plan, now, leaseMs: ports.leaseMs });
       return (await code.remediate()).remediateNow(record.id, await remediation());
     },

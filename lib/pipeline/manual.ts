@@ -4,7 +4,9 @@ import { alertId } from '../alert/identity.ts';
 import type { Alert } from '../alert/schema.ts';
 import type { Mode, Outcome, Plan } from '../domain/types.ts';
 import { AlreadyClaimedError, NotFoundError, ValidationError } from '../errors.ts';
-import type { AnyRemediator } from '../remediate/remediator.ts';
+import type { KubeApi } from '../kube/kube-api.ts';
+import { kindNamed } from '../kube/kinds.ts';
+import type { AnyRemediator, LiveObject } from '../remediate/remediator.ts';
 import type { OutcomeStore } from '../store/outcome-store.ts';
 
 /** A person's decision on a fix waiting at `awaiting-approval`: who, and when. */
@@ -72,18 +74,54 @@ async function claimWaiting(
 }
 
 /**
- * The plan a person asked for, with the params the fix decides for itself (`byHand`) under the
- * ones they gave, checked against the fix's params before anything is recorded: a param missing
- * or wrong is a ValidationError naming each (`--param key=value`), never a failed record.
+ * The target of a fix asked for by hand as it is now, when the fix reads params off it
+ * (`fromLive`): read with `kube` (the remediator's identity, which reads each target it changes
+ * anyway), before anything is recorded.
+ * A target that is not there is a ValidationError naming it.
  */
-export function manualPlan(plan: Plan, remediators: readonly AnyRemediator[], now: Date): Plan {
+export async function readLiveTarget(
+  plan: Plan,
+  remediators: readonly AnyRemediator[],
+  kube: () => Promise<KubeApi>,
+): Promise<LiveObject | undefined> {
+  const remediator = remediators.find((known) => known.action === plan.action);
+  const kind = kindNamed(plan.target.kind);
+  if (remediator?.fromLive === undefined || kind === undefined) return undefined;
+  try {
+    return (await (await kube()).read(kind, plan.target.name, plan.target.namespace)) as LiveObject;
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      const where = plan.target.namespace === undefined ? '' : `${plan.target.namespace}/`;
+      throw new ValidationError(
+        `${plan.action} by hand: ${kind.toLowerCase()} ${where}${plan.target.name} not found`,
+        [],
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * The plan a person asked for, with the params the fix decides for itself (`byHand`) and reads
+ * off the live target (`fromLive`) under the ones they gave, checked against the fix's params
+ * before anything is recorded: a param missing or wrong is a ValidationError naming each
+ * (`--param key=value`), never a failed record. The target is the object as read (its UID).
+ */
+export function manualPlan(plan: Plan, remediators: readonly AnyRemediator[], now: Date, live?: LiveObject): Plan {
   const remediator = remediators.find((known) => known.action === plan.action);
   if (remediator === undefined) {
     throw new ValidationError(
       `unknown fix "${plan.action}" (known: ${remediators.map((known) => known.action).join(', ')})`,
     );
   }
-  const params = { ...(remediator.byHand?.(now) ?? {}), ...plan.params };
+  const params = {
+    ...(remediator.byHand?.(now) ?? {}),
+    ...(live === undefined ? {} : (remediator.fromLive?.(live, plan.params) ?? {})),
+    ...plan.params,
+  };
   const checked = remediator.paramsSchema.safeParse(params);
   if (!checked.success) {
     const problems = checked.error.issues.map((issue) => {
@@ -95,7 +133,8 @@ export function manualPlan(plan: Plan, remediators: readonly AnyRemediator[], no
     });
     throw new ValidationError(`${plan.action} by hand: ${problems.join('; ')}`);
   }
-  return { ...plan, params };
+  const uid = plan.target.uid ?? live?.metadata?.uid;
+  return { ...plan, target: { ...plan.target, ...(uid === undefined ? {} : { uid }) }, params };
 }
 
 /**

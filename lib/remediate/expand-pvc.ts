@@ -83,6 +83,10 @@ export const expandPvc: Remediator<ExpandPvcParams, ExpandPvcLimits> = {
   needs: ['volume'],
   answers: ['volume-filling', 'inodes-filling'],
   paramsSchema: ExpandPvcParamsSchema,
+  fromLive: (live) => {
+    const size = live.spec?.resources?.requests?.storage;
+    return size === undefined ? {} : { from: size };
+  },
   limits: ExpandPvcLimitsSchema,
   permissions: [{ apiGroup: '', resource: 'persistentvolumeclaims', verbs: ['get', 'patch'] }],
   supportsDryRun: true,

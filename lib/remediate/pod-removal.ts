@@ -31,6 +31,7 @@ export function podRemoval(options: {
     description: options.description,
     needs: ['pod'],
     paramsSchema: PodRemovalParamsSchema,
+    fromLive: (live) => (live.metadata?.uid === undefined ? {} : { uid: live.metadata.uid }),
     permissions: options.permissions,
     plan: (diagnosis) => planRemoval(options.action, words, diagnosis),
     supportsDryRun: true,

@@ -107,6 +107,7 @@ export const raiseHpaMax: Remediator<RaiseHpaMaxParams, RaiseHpaMaxLimits> = {
   needs: ['hpa'],
   answers: ['hpa-maxed-out'],
   paramsSchema: RaiseHpaMaxParamsSchema,
+  fromLive: (live) => (live.spec?.maxReplicas === undefined ? {} : { from: live.spec.maxReplicas }),
   limits: RaiseHpaMaxLimitsSchema,
   permissions: [{ apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verbs: ['get', 'patch'] }],
   supportsDryRun: true,

@@ -138,6 +138,25 @@ export const raiseMemory: Remediator<RaiseMemoryParams, RaiseMemoryLimits> = {
   needs: ['workload', 'container'],
   answers: ['oom-killed'],
   paramsSchema: RaiseMemoryParamsSchema,
+  // The container named, or the only one; its memory as it is now.
+  fromLive: (live, given) => {
+    const containers = live.spec?.template?.spec?.containers ?? [];
+    const container =
+      typeof given.container === 'string'
+        ? containers.find((c) => c.name === given.container)
+        : containers.length === 1
+          ? containers[0]
+          : undefined;
+    const limit = container?.resources?.limits?.memory;
+    const request = container?.resources?.requests?.memory;
+    return container === undefined
+      ? {}
+      : {
+          container: container.name,
+          ...(limit === undefined ? {} : { fromLimit: limit }),
+          ...(request === undefined ? {} : { fromRequest: request }),
+        };
+  },
   limits: RaiseMemoryLimitsSchema,
   permissions: [...workloadWrites(RESTARTABLE_KINDS), ...ROLLOUT_CHECK_READS],
   supportsDryRun: true,

@@ -96,6 +96,13 @@ export interface Remediator<Params = Record<string, unknown>, Limits extends obj
    * e.g. the restart's instant, so that they give only the target and the reason. Pure.
    */
   byHand?(now: Date): Partial<Params>;
+  /**
+   * The params a plan by hand reads off the target as it is now (read before anything is
+   * recorded): the preconditions a planned fix carries from its
+   * diagnosis — the replica count, the pod's UID, the memory limit — so that the person gives
+   * only what they decide (`--param replicas=4`). `given` is what they gave. Pure.
+   */
+  fromLive?(live: LiveObject, given: Readonly<Record<string, unknown>>): Partial<Params>;
   inspect(plan: Plan, kube: KubeApi): Promise<TargetState>;
   /** Why these params exceed the configured limits, or undefined. Pure. */
   exceeds?(params: Params, limits: Limits): string | undefined;
@@ -114,6 +121,24 @@ export interface Remediator<Params = Record<string, unknown>, Limits extends obj
   check?(plan: Plan, params: Params, kube: KubeApi, applied: AppliedChange, appliedAt: Date): Promise<Health>;
   /** Puts back what `apply` replaced (from `applied.undo`); returns what it did, in words. */
   revert?(plan: Plan, params: Params, kube: KubeApi, applied: AppliedChange): Promise<string>;
+}
+
+/** An object as the API server returns it, as far as `fromLive` reads it. */
+export interface LiveObject {
+  metadata?: { uid?: string; annotations?: Record<string, string> };
+  spec?: {
+    replicas?: number;
+    maxReplicas?: number;
+    resources?: { requests?: Record<string, string> };
+    template?: {
+      spec?: {
+        containers?: {
+          name: string;
+          resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+        }[];
+      };
+    };
+  };
 }
 
 /** A remediator whose params and limits types have been erased, as stored in the registry. */

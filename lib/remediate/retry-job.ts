@@ -91,6 +91,7 @@ export const retryJob: Remediator<RetryJobParams> = {
     'Re-runs a failed Job: creates a copy from its template (named <job>-retry-<uid>), then deletes the failed Job and its pods; for failures a new run may not repeat (evictions, node loss, a dependency that recovered).',
   needs: ['job'],
   paramsSchema: RetryJobParamsSchema,
+  fromLive: (live) => (live.metadata?.uid === undefined ? {} : { uid: live.metadata.uid }),
   permissions: [{ apiGroup: 'batch', resource: 'jobs', verbs: ['get', 'create', 'delete'] }],
   supportsDryRun: true,
   verify: 'the new Job completes; a new failure fails it',

@@ -125,6 +125,11 @@ export const rolloutUndo: Remediator<RolloutUndoParams> = {
     'Rolls a Deployment back to an earlier revision by restoring that ReplicaSet’s pod template, as `kubectl rollout undo` does; refused when paused or when the Deployment moved to another revision since the diagnosis.',
   needs: ['workload', 'rollout'],
   paramsSchema: RolloutUndoParamsSchema,
+  // The revision it runs now; the one to go back to is the person's choice (--param toRevision=…).
+  fromLive: (live) => {
+    const revision = live.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+    return revision === undefined ? {} : { fromRevision: revision };
+  },
   permissions: [
     { apiGroup: 'apps', resource: 'deployments', verbs: ['get', 'patch'] },
     { apiGroup: 'apps', resource: 'replicasets', verbs: ['list'] },

@@ -57,6 +57,7 @@ async function setReplicas(kube: KubeApi, plan: Plan, from: number, to: number, 
 
 export const scale: Remediator<ScaleParams, ScaleLimits> = {
   action: 'scale',
+  fromLive: (live) => ({ from: live.spec?.replicas ?? 1 }),
   description:
     'Sets the replicas of a Deployment or StatefulSet, within limits.maxReplicas; refused when an HorizontalPodAutoscaler manages it (raise the HPA instead).',
   needs: [],

@@ -71,10 +71,15 @@ describe('kubemend run', () => {
       result: 'dry-run',
       plan: { action: 'rollout-restart', params: { restartedAt: expect.any(String) }, reason: 'stuck' },
     });
+    // The replica count is read off the Deployment; the new one is the person's to give.
     const missing = await kubemend('run', 'scale', 'deployment/web', '-n', namespace).catch((error: unknown) => error);
-    expect(missing).toMatchObject({
+    expect(missing).toMatchObject({ code: 2, stderr: 'kubemend: scale by hand: --param replicas=… is missing\n' });
+    const gone = await kubemend('run', 'scale', 'deploy/nope', '-n', namespace, '--param', 'replicas=2').catch(
+      (error: unknown) => error,
+    );
+    expect(gone).toMatchObject({
       code: 2,
-      stderr: 'kubemend: scale by hand: --param from=… is missing; --param replicas=… is missing\n',
+      stderr: `kubemend: scale by hand: deployment ${namespace}/nope not found\n`,
     });
     const history = await exec(
       process.execPath,
@@ -177,6 +182,26 @@ describe('kubemend run', () => {
     ).rejects.toMatchObject({
       code: 2,
       stderr: `kubemend: --kubeconfig ${join(dataDir, 'nope.yaml')}: no such file\n`,
+    });
+  }, 120_000);
+
+  it('reads what a fix checks before it writes off the target: a scale given only its new count, a pod given only its name', async () => {
+    const namespace = await createNamespace('cli-run');
+    await createDeployment(namespace, 'cart', { replicas: 2 });
+    await rolledOut(namespace, 'cart', 2);
+    const pod = (await admin().core.listNamespacedPod({ namespace, labelSelector: 'app=cart' })).items[0]!;
+
+    const scaled = await kubemend('run', 'scale', 'deploy/cart', '-n', namespace, '--param', 'replicas=3');
+    const deleted = await kubemend('run', 'delete-pod', `po/${pod.metadata!.name!}`, '-n', namespace);
+
+    expect(scaled).toMatchObject({
+      result: 'dry-run',
+      plan: { params: { from: 2, replicas: 3 } },
+      diff: ['spec.replicas: 2 → 3'],
+    });
+    expect(deleted).toMatchObject({
+      result: 'dry-run',
+      plan: { target: { kind: 'Pod', uid: pod.metadata!.uid }, params: { uid: pod.metadata!.uid } },
     });
   }, 120_000);
 });

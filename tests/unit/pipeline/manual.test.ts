@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 
 import { alertId } from '../../../lib/alert/identity.ts';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
-import { manualPlan, reject } from '../../../lib/pipeline/manual.ts';
+import type { KubeApi } from '../../../lib/kube/kube-api.ts';
+import { manualPlan, readLiveTarget, reject } from '../../../lib/pipeline/manual.ts';
 import { remediators } from '../../../lib/remediate/registry.ts';
 import { alertFixture } from '../../helpers/fixtures.ts';
 import { memoryStore } from '../../helpers/support.ts';
@@ -34,6 +35,52 @@ describe('a fix asked for by hand', () => {
     );
     expect(() => manualPlan(plan('restart-everything'), remediators, now)).toThrow(
       /^unknown fix "restart-everything" \(known: .*rollout-restart/,
+    );
+  });
+
+  it('reads the preconditions off the target as it is now, so that the person gives only what they decide', () => {
+    const deployment = {
+      metadata: { uid: 'uid-1', annotations: { 'deployment.kubernetes.io/revision': '7' } },
+      spec: {
+        replicas: 3,
+        template: { spec: { containers: [{ name: 'app', resources: { limits: { memory: '256Mi' } } }] } },
+      },
+    };
+
+    const scaled = manualPlan(plan('scale', { replicas: 5 }), remediators, now, deployment);
+    expect(scaled.params).toEqual({ from: 3, replicas: 5 });
+    expect(scaled.target.uid).toBe('uid-1');
+    expect(manualPlan(plan('raise-memory'), remediators, now, deployment).params).toEqual({
+      container: 'app',
+      fromLimit: '256Mi',
+    });
+    expect(manualPlan(plan('rollout-undo', { toRevision: '6' }), remediators, now, deployment).params).toEqual({
+      fromRevision: '7',
+      toRevision: '6',
+    });
+    // What the person gave wins over what was read.
+    expect(manualPlan(plan('scale', { from: 2, replicas: 5 }), remediators, now, deployment).params.from).toBe(2);
+    const pod = { ...plan('delete-pod'), target: { kind: 'Pod', namespace: 'shop', name: 'checkout-abc' } };
+    expect(manualPlan(pod, remediators, now, { metadata: { uid: 'pod-uid' } })).toMatchObject({
+      target: { uid: 'pod-uid' },
+      params: { uid: 'pod-uid' },
+    });
+  });
+
+  it('reads the target only for a fix that reads params off it, and names one that is not there', async () => {
+    let reads = 0;
+    const kube = async () =>
+      ({
+        read: async () => {
+          reads += 1;
+          throw new NotFoundError('deployments.apps "checkout" not found');
+        },
+      }) as unknown as KubeApi;
+
+    expect(await readLiveTarget(plan('rollout-restart'), remediators, kube)).toBeUndefined();
+    expect(reads).toBe(0);
+    await expect(readLiveTarget(plan('scale'), remediators, kube)).rejects.toThrow(
+      /^scale by hand: deployment shop\/checkout not found$/,
     );
   });
 });
