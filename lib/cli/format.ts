@@ -17,18 +17,28 @@ export function terminalSafe(text: string): string {
 }
 
 /** A fixed-width table of recent outcomes for `kubemend history`: its ID (for `show` and `approve`) and age first, as kubectl lists objects. */
-export function formatHistory(outcomes: readonly Outcome[], now: Date = new Date()): string {
+export function formatHistory(
+  outcomes: readonly Outcome[],
+  now: Date = new Date(),
+  options: { wide?: boolean } = {},
+): string {
   if (outcomes.length === 0) return 'no outcomes recorded yet';
+  const wide = options.wide === true;
   const rows = outcomes.map((outcome) => [
     outcome.id,
     age(outcome.timings.receivedAt, now),
+    ...(wide ? [outcome.cluster ?? '-', outcome.trigger?.by ?? outcome.approval?.by ?? '-'] : []),
     outcome.alert.labels.alertname ?? '-',
     target(outcome),
     outcome.result ?? `(${outcome.stage})`,
     outcome.plan?.action ?? (outcome.suggestion === undefined ? '-' : `suggested: ${outcome.suggestion.action}`),
-    oneLine(outcome.reason ?? ''),
+    // -o wide shows the reason whole, as kubectl's wide output adds what the narrow one leaves out.
+    wide ? oneLine(outcome.reason ?? '', Infinity) : oneLine(outcome.reason ?? ''),
   ]);
-  return fixedWidthTable(['ID', 'AGE', 'ALERT', 'TARGET', 'RESULT', 'ACTION', 'REASON'], rows);
+  return fixedWidthTable(
+    ['ID', 'AGE', ...(wide ? ['CLUSTER', 'BY'] : []), 'ALERT', 'TARGET', 'RESULT', 'ACTION', 'REASON'],
+    rows,
+  );
 }
 
 /** How long ago, as kubectl's AGE column says it: 45s, 12m, 3h, 2d (a time ahead of `now` is 0s). */
@@ -154,7 +164,7 @@ function target(outcome: Outcome): string {
   return name === '' ? labels.namespace : `${labels.namespace}/${name}`;
 }
 
-function oneLine(text: string): string {
+function oneLine(text: string, max = 120): string {
   const flat = text.replace(/\s+/g, ' ');
-  return cut(flat, 120, '...');
+  return max === Infinity ? flat : cut(flat, max, '...');
 }

@@ -48,7 +48,7 @@ describe('completion in zsh and fish', () => {
         .map((entry) => entry.split('\t')[0]);
 
     expect(await complete('kubemend hi')).toEqual(['history']);
-    expect(await complete('kubemend history -o ')).toEqual(['json', 'table']);
+    expect(await complete('kubemend history -o ')).toEqual(['json', 'table', 'wide', 'yaml']);
     expect(await complete('kubemend kill-switch ')).toEqual(['off', 'on', 'status']);
     expect(await complete('kubemend config ')).toEqual(['alertmanager', 'export', 'prometheus-rules', 'validate']);
   });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { stringify } from 'yaml';
 
 import { ResultSchema, StageSchema } from '../../domain/types.ts';
 import { ValidationError } from '../../errors.ts';
@@ -10,7 +11,7 @@ import { openSystem, withStageOptions, type SystemOptions } from '../system.ts';
 
 interface HistoryOptions extends SystemOptions {
   limit: number;
-  output: 'table' | 'json';
+  output: 'table' | 'wide' | 'json' | 'yaml';
   cluster?: string;
   namespace?: string;
   allNamespaces?: boolean;
@@ -25,7 +26,12 @@ export function historyCommand(program: Command, ctx: CliContext): void {
     .description('recent outcomes, newest first')
     .option('--data-dir <dir>', 'embedded store directory', ctx.defaultDataDir)
     .option('--limit <n>', 'how many', parsePositive, 50)
-    .option('-o, --output <format>', 'table or json', parseChoice(['table', 'json']), 'table')
+    .option(
+      '-o, --output <format>',
+      'table, wide, json or yaml',
+      parseChoice(['table', 'wide', 'json', 'yaml']),
+      'table',
+    )
     .option('--cluster <name>', 'only this cluster')
     .option('-n, --namespace <name>', 'only this namespace')
     .option('-A, --all-namespaces', 'every namespace (the default), as kubectl takes it')
@@ -60,7 +66,9 @@ export function historyCommand(program: Command, ctx: CliContext): void {
       ctx.io.stdout(
         options.output === 'json'
           ? `${JSON.stringify(outcomes, null, 2)}\n`
-          : `${formatHistory(outcomes, new Date())}\n`,
+          : options.output === 'yaml'
+            ? stringify(outcomes, { lineWidth: 0 })
+            : `${formatHistory(outcomes, new Date(), { wide: options.output === 'wide' })}\n`,
       );
     });
 }

@@ -33,7 +33,7 @@ describe('shell completion, from the commands themselves', () => {
     expect(bashOffers('kubemend', 'hi')).toEqual(['history']);
     expect(bashOffers('kubemend', '')).toEqual(program.commands.map((command) => command.name()));
     expect(bashOffers('kubemend', 'config', '')).toEqual(['export', 'alertmanager', 'prometheus-rules', 'validate']);
-    expect(bashOffers('kubemend', 'history', '-o', '')).toEqual(['table', 'json']);
+    expect(bashOffers('kubemend', 'history', '-o', '')).toEqual(['table', 'wide', 'json', 'yaml']);
     expect(bashOffers('kubemend', 'history', '--stage', 'prod', '--res')).toEqual(['--result']);
     expect(bashOffers('kubemend', 'kill-switch', 's')).toEqual(['status']);
     expect(bashOffers('kubemend', 'run', 'scale', 'deploy/x', '--mode', 'e')).toEqual(['enforce']);
@@ -55,7 +55,7 @@ describe('shell completion, from the commands themselves', () => {
       "complete -c kubemend -n '__fish_use_subcommand' -a 'history' -d 'recent outcomes, newest first'",
     );
     expect(fish).toContain(
-      "complete -c kubemend -n '__fish_seen_subcommand_from history' -s o -l output -x -a 'table json'",
+      "complete -c kubemend -n '__fish_seen_subcommand_from history' -s o -l output -x -a 'table wide json yaml'",
     );
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
 
 import { createProgram } from '../../../../lib/cli/program.ts';
 import { exitOnError } from '../../../../lib/cli/exit-codes.ts';
@@ -39,6 +40,16 @@ describe('kubemend history', () => {
     expect(await ids('-l', 'severity=critical')).toEqual(['fp2@x']);
     expect(await ids('-l', 'severity!=critical')).toEqual(['fp1@x']);
     expect((await ids('-A')).sort()).toEqual(['fp1@x', 'fp2@x']);
+  });
+
+  it('prints a wide table with the cluster and who asked, and YAML, as kubectl -o does', async () => {
+    const wide = (await runCli(['history', '--data-dir', dataDir, '-o', 'wide'], process.cwd())).out.split('\n');
+    expect(wide[0]).toMatch(/^ID\s+AGE\s+CLUSTER\s+BY\s+ALERT\s+TARGET\s+RESULT\s+ACTION\s+REASON$/);
+    expect(wide[1]).toMatch(/^fp\d@x\s+\d+s\s+prod\s+-\s+KubePodCrashLooping\s/);
+    const yaml = parse((await runCli(['history', '--data-dir', dataDir, '-o', 'yaml'], process.cwd())).out) as {
+      id: string;
+    }[];
+    expect(yaml.map((outcome) => outcome.id).sort()).toEqual(['fp1@x', 'fp2@x']);
   });
 
   it('refuses a selector it cannot read, and -A with -n, as usage', async () => {
