@@ -100,5 +100,11 @@ describe("the README's deploy steps", () => {
     expect(receiver?.Environment?.Variables).toMatchObject({
       KUBEMEND_SLACK_SIGNING_SECRET_PARAMETER: '/kubemend/dev/slack-signing-secret',
     });
+    // The config as prod keeps it: exported without comments, in SSM, named to the workers.
+    const config = await ssm.send(new GetParameterCommand({ Name: '/kubemend/dev/agent-config' }));
+    expect(config.Parameter?.Value).toMatch(/^rules:/m);
+    expect(config.Parameter?.Value).not.toMatch(/^\s*#/m);
+    const detector = Functions?.find((f) => f.FunctionName === 'kubemend-dev-detector');
+    expect(detector?.Environment?.Variables).toMatchObject({ KUBEMEND_CONFIG_PARAMETER: '/kubemend/dev/agent-config' });
   }, 300_000);
 });
