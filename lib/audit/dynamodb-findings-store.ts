@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
-import type { AuditReport, FindingsStore, OpenFinding } from './findings-store.ts';
+import type { AuditReport, FindingsStore } from './findings-store.ts';
 import type { Finding } from './finding.ts';
 
 /**
@@ -15,63 +15,55 @@ export function createDynamoFindingsStore(
 ): FindingsStore {
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const TableName = options.tableName;
-  return {
-    // One cluster is one partition (a query); all of them is a scan of the audit items, for an operator's CLI.
-    open: async (cluster) => {
-      const found: OpenFinding[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await doc.send(
-          cluster === undefined
-            ? new ScanCommand({
-                TableName,
-                FilterExpression:
-                  'begins_with(PK, :audit) AND begins_with(SK, :finding) AND attribute_not_exists(resolvedAt)',
-                ExpressionAttributeValues: { ':audit': 'AUDIT#', ':finding': 'FINDING#' },
-                ExclusiveStartKey: startKey,
-              })
-            : new QueryCommand({
-                TableName,
-                KeyConditionExpression: 'PK = :pk AND begins_with(SK, :finding)',
-                FilterExpression: 'attribute_not_exists(resolvedAt)',
-                ExpressionAttributeValues: { ':pk': `AUDIT#${cluster}`, ':finding': 'FINDING#' },
-                ExclusiveStartKey: startKey,
-              }),
-        );
-        for (const item of page.Items ?? []) {
-          found.push({
-            ...(JSON.parse(item.finding as string) as Finding),
-            cluster: (item.PK as string).slice('AUDIT#'.length),
-            since: item.firstSeen as string,
-            lastSeen: item.lastSeen as string,
-          });
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined);
-      return found.sort(
-        (a, b) => a.cluster.localeCompare(b.cluster) || a.since.localeCompare(b.since) || a.key.localeCompare(b.key),
+  /**
+   * The open findings' items, page by page: of one cluster (its partition, a query) or of all (a
+   * scan of the audit items, for an operator's `kubemend findings`).
+   */
+  const openItems = async (cluster: string | undefined): Promise<Record<string, unknown>[]> => {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await doc.send(
+        cluster === undefined
+          ? new ScanCommand({
+              TableName,
+              FilterExpression:
+                'begins_with(PK, :audit) AND begins_with(SK, :finding) AND attribute_not_exists(resolvedAt)',
+              ExpressionAttributeValues: { ':audit': 'AUDIT#', ':finding': 'FINDING#' },
+              ExclusiveStartKey: startKey,
+            })
+          : new QueryCommand({
+              TableName,
+              KeyConditionExpression: 'PK = :pk AND begins_with(SK, :finding)',
+              FilterExpression: 'attribute_not_exists(resolvedAt)',
+              ExpressionAttributeValues: { ':pk': `AUDIT#${cluster}`, ':finding': 'FINDING#' },
+              ExclusiveStartKey: startKey,
+            }),
       );
-    },
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  };
+  return {
+    open: async (cluster) =>
+      (await openItems(cluster))
+        .map((item) => ({
+          ...(JSON.parse(item.finding as string) as Finding),
+          cluster: (item.PK as string).slice('AUDIT#'.length),
+          since: item.firstSeen as string,
+          lastSeen: item.lastSeen as string,
+        }))
+        .sort(
+          (a, b) => a.cluster.localeCompare(b.cluster) || a.since.localeCompare(b.since) || a.key.localeCompare(b.key),
+        ),
     record: async (cluster, findings, now, audit = { complete: true }) => {
       const at = now.toISOString();
       const open = new Map<string, { since: string; finding: Finding }>();
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await doc.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :finding)',
-            FilterExpression: 'attribute_not_exists(resolvedAt)',
-            ExpressionAttributeValues: { ':pk': `AUDIT#${cluster}`, ':finding': 'FINDING#' },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const finding = JSON.parse(item.finding as string) as Finding;
-          open.set(finding.key, { since: item.firstSeen as string, finding });
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined);
+      for (const item of await openItems(cluster)) {
+        const finding = JSON.parse(item.finding as string) as Finding;
+        open.set(finding.key, { since: item.firstSeen as string, finding });
+      }
 
       const report: AuditReport = { cluster, at, new: [], open: [], resolved: [] };
       for (const finding of findings) {
