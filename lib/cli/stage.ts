@@ -16,6 +16,8 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+
 import { createDynamoFindingsStore } from '../audit/dynamodb-findings-store.ts';
 import type { Outcome } from '../domain/types.ts';
 import {
@@ -30,6 +32,7 @@ import {
 import { killSwitchVerdict } from '../guardrails/kill-switch.ts';
 import type { KillSwitchState } from '../local/kill-switch.ts';
 import { createDynamoOutcomeStore } from '../store/dynamodb-outcome-store.ts';
+import type { CliContext } from './context.ts';
 import type { DeadLetterView, System } from './system.ts';
 
 /** Which deployed stage a command works on: `--stage`, `--region`, `--profile`. */
@@ -70,7 +73,7 @@ const MAX_LISTED = 100;
  * rejecting and running invoke the remediator as the approvals runbook does, so the fix runs where
  * the stage's guardrails and cluster access are; the record is then read back whole.
  */
-export async function stageSystem(options: StageOptions): Promise<System> {
+export async function stageSystem(ctx: Pick<CliContext, 'who'>, options: StageOptions): Promise<System> {
   const config = {
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
@@ -84,6 +87,16 @@ export async function stageSystem(options: StageOptions): Promise<System> {
   // The queue URLs are the stack's, in its region: the client's endpoint (an AWS_ENDPOINT_URL too) reaches them.
   const sqs = new SQSClient({ ...clients, useQueueUrlAsEndpoint: false });
   const lambda = new LambdaClient(clients);
+  const sts = new STSClient(clients);
+  // Who signs the calls, as IAM (and CloudTrail) knows them: asked once.
+  let caller: Promise<string> | undefined;
+  const callerArn = () => {
+    caller ??= sts.send(new GetCallerIdentityCommand({})).then(
+      (answer) => answer.Arn ?? 'an unknown AWS identity',
+      (error: unknown) => Promise.reject(awsError(error, 'read the AWS identity (sts:GetCallerIdentity)')),
+    );
+    return caller;
+  };
 
   const invoke = async (event: Record<string, unknown>): Promise<Outcome> => {
     const answer = await lambda.send(
@@ -104,6 +117,7 @@ export async function stageSystem(options: StageOptions): Promise<System> {
 
   return {
     where: `stage ${options.stage} (stack ${outputs.stackName} in ${outputs.region})`,
+    who: async (declared) => `${declared ?? ctx.who()} (${await callerArn()})`,
     recent: (query) => outcomes.recent(query),
     get: (id) => outcomes.get(id),
     findings: (cluster) => findings.open(cluster),

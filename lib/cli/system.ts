@@ -42,6 +42,11 @@ export interface System {
   /** Puts them back on the queue they came from, as new messages; how many. */
   redrive(topic?: DeadLetterView['topic']): Promise<number>;
   purge(topic?: DeadLetterView['topic']): Promise<number>;
+  /**
+   * Who the record names for a decision: locally who the person says they are (`--by`, else
+   * $KUBEMEND_USER or $USER); on a stage that, with the AWS identity the call is signed with.
+   */
+  who(declared: string | undefined): Promise<string>;
   approve(id: string, by: string): Promise<Outcome>;
   reject(id: string, by: string, reason?: string): Promise<Outcome>;
   run(request: ManualRequest): Promise<Outcome>;
@@ -76,7 +81,7 @@ export function withStageOptions(command: Command): Command {
 export async function openSystem(ctx: CliContext, options: SystemOptions): Promise<System> {
   if (options.stage === undefined) return localSystem(ctx, options);
   const { stageSystem } = await import('./stage.ts');
-  return stageSystem({
+  return stageSystem(ctx, {
     stage: options.stage,
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
@@ -113,6 +118,7 @@ export function localSystem(ctx: CliContext, options: LocalSystemOptions): Syste
     );
   return {
     where: `data directory ${dataDir}`,
+    who: async (declared) => declared ?? ctx.who(),
     recent: (query) => read((db) => createSqliteOutcomeStore(db).recent(query)),
     get: (id) => read((db) => createSqliteOutcomeStore(db).get(id)),
     findings: (cluster) => read((db) => createSqliteFindingsStore(db).open(cluster)),

@@ -486,7 +486,9 @@ describe('the deployed functions, from an alert to the cluster', () => {
     const invokeApi = await serveInvokeApi(driver, stack);
     // The on-call engineer holds the README's operator policy and nothing else: the emulator refuses any other action.
     const iam = new IAMClient({ ...stack.moto.clientOptions, region: stack.region });
-    await iam.send(new CreateUserCommand({ UserName: 'on-call' }));
+    const { User } = await iam.send(new CreateUserCommand({ UserName: 'on-call' }));
+    // Who the records name: who the person says they are, with the IAM identity that signed the call.
+    const operator = `alice (${User!.Arn!})`;
     await iam.send(
       new PutUserPolicyCommand({
         UserName: 'on-call',
@@ -532,6 +534,7 @@ describe('the deployed functions, from an alert to the cluster', () => {
     };
     const sqs = new SQSClient({ ...stack.moto.clientOptions, region: stack.region });
     const where = `stage dev (stack kubemend-dev in ${stack.region})`;
+    const escape = (text: string) => text.replace(/[()[\]\\.*+?^$|{}]/g, '\\$&');
     try {
       const alert = await crashLooping('orders');
       const id = await fire(alert);
@@ -547,7 +550,7 @@ describe('the deployed functions, from an alert to the cluster', () => {
       const on = await ok(['kill-switch', 'on', '--reason', 'game day', '-o', 'json']);
       expect(JSON.parse(on)).toMatchObject({
         on: true,
-        by: 'alice',
+        by: operator,
         why: 'game day',
         reason: 'the kill switch is on (SSM parameter /kubemend/dev/kill-switch)',
       });
@@ -571,11 +574,11 @@ describe('the deployed functions, from an alert to the cluster', () => {
       expect(JSON.parse(stopped.stdout)).toMatchObject({
         result: 'refused',
         reason: expect.stringContaining('kill switch is on'),
-        trigger: { kind: 'manual', by: 'alice', mode: 'enforce' },
+        trigger: { kind: 'manual', by: operator, mode: 'enforce' },
       });
       expect(await replicaSets('orders')).toHaveLength(1);
       expect(await ok(['kill-switch', 'off'])).toMatch(
-        new RegExp(`^kill switch off for the ${where.replace(/[()]/g, '\\$&')} by alice at \\S+: fixes may write`),
+        new RegExp(`^kill switch off for the ${escape(where)} by ${escape(operator)} at \\S+: fixes may write`),
       );
       await driver.retire('Remediator');
 
@@ -583,7 +586,7 @@ describe('the deployed functions, from an alert to the cluster', () => {
       expect(JSON.parse(approved)).toMatchObject({
         id,
         result: 'applied',
-        approval: { by: 'alice' },
+        approval: { by: operator },
         verification: { status: 'verified' },
       });
       expect(await replicaSets('orders')).toHaveLength(2);

@@ -12,8 +12,9 @@ export function approveCommand(program: Command, ctx: CliContext): void {
     .option('--by <name>', 'who approves (default: $KUBEMEND_USER or $USER)')
     .action(async (id: string, options: RemediatorOptions & { by?: string }) => {
       const system = await openSystem(ctx, options);
+      const by = await system.who(options.by);
       const outcome = await whileWaiting(ctx.io, `approving ${id}: running the fix and verifying it`, () =>
-        system.approve(id, options.by ?? ctx.who()),
+        system.approve(id, by),
       );
       printOutcome(ctx, outcome, options.output);
     });

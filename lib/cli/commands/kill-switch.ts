@@ -38,7 +38,7 @@ export function killSwitchCommand(program: Command, ctx: CliContext): void {
           ? await system.killSwitch()
           : await system.setKillSwitch({
               on: state === 'on',
-              by: options.by ?? ctx.who(),
+              by: await system.who(options.by),
               ...(options.reason === undefined ? {} : { why: options.reason }),
             });
       ctx.io.stdout(

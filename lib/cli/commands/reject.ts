@@ -13,7 +13,8 @@ export function rejectCommand(program: Command, ctx: CliContext): void {
     .option('--by <name>', 'who rejects (default: $KUBEMEND_USER or $USER)')
     .option('--reason <text>', 'why, for the record')
     .action(async (id: string, options: RemediatorOptions & { by?: string; reason?: string }) => {
-      const outcome = await (await openSystem(ctx, options)).reject(id, options.by ?? ctx.who(), options.reason);
+      const system = await openSystem(ctx, options);
+      const outcome = await system.reject(id, await system.who(options.by), options.reason);
       printOutcome(ctx, outcome, options.output);
       // The record is refused, as asked: the command did what it was told.
       process.exitCode = 0;

@@ -54,10 +54,11 @@ export function runCommand(program: Command, ctx: CliContext): void {
         reason: options.reason,
       };
       const system = await openSystem(ctx, options);
+      const by = await system.who(options.by);
       const outcome = await whileWaiting(ctx.io, `running ${action} on ${target} (${options.mode})`, () =>
         system.run({
           plan,
-          by: options.by ?? ctx.who(),
+          by,
           mode: options.mode,
           ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
         }),
