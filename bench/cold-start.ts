@@ -18,7 +18,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import * as esbuild from 'esbuild';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 import { backOffEvent, crashingPod, deployment, readFixture, replicaSet } from '../tests/helpers/fixtures.ts';
 import { plugins } from '../scripts/esbuild-plugins.ts';
@@ -55,6 +55,16 @@ writeFileSync(
   }),
 );
 const harness = writeLambdaHarness(work);
+// A deployed function reaches only registered clusters: the dev config with the alert's cluster
+// registered as the bench kubeconfig's context.
+const benchConfig = join(work, 'agent_config.yaml');
+writeFileSync(
+  benchConfig,
+  stringify({
+    ...(parse(readFileSync(join(root, 'config/stages/dev/agent_config.yaml'), 'utf8')) as Record<string, unknown>),
+    clusters: [{ name: 'prod-eu-west-1', kubeconfig: { context: 'bench' } }],
+  }),
+);
 
 const env = {
   PATH: process.env.PATH,
@@ -69,7 +79,7 @@ const env = {
   KUBEMEND_PLAN_QUEUE_URL: `${aws.url}/000000000000/plans`,
   KUBEMEND_WEBHOOK_TOKEN_PARAMETER: '/kubemend/bench/webhook-token',
   KUBEMEND_TABLE_NAME: 'kubemend-bench',
-  KUBEMEND_CONFIG_PATH: 'config/stages/dev/agent_config.yaml',
+  KUBEMEND_CONFIG_PATH: benchConfig,
   KUBEMEND_MODEL_CONFIG_PATH: 'config/stages/dev/model_config.yaml',
   KUBEMEND_RETENTION_DAYS: '90',
   KUBEMEND_LEASE_SECONDS: '300',
