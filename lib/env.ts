@@ -88,6 +88,8 @@ export const RemediatorEnvSchema = z.object({
   KUBEMEND_KILL_SWITCH_PARAMETER: z.string().min(1),
   /** The plan queue, where an approved fix left unfinished is handed to be finished (optional). */
   KUBEMEND_PLAN_QUEUE_URL: optional(z.url()),
+  /** SSM SecureString of the Slack signing secret: it keys the receiver's proof on each queued decision (optional). */
+  KUBEMEND_SLACK_SIGNING_SECRET_PARAMETER: optional(z.string().min(1)),
   ...NotifyEnv,
 });
 export const AuditEnvSchema = z.object({

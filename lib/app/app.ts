@@ -54,6 +54,8 @@ export interface Ports {
   metricsFor?: (config: AgentConfig) => (cluster: string | undefined) => MetricsSource | undefined;
   /** The webhook credential; undefined: the receiver takes unauthenticated requests (loopback only). */
   webhookSecret?: () => Promise<string | undefined>;
+  /** The Slack app's signing secret, which keys the receiver's proof on each queued decision. */
+  slackSigningSecret?: () => Promise<string | undefined>;
   /** Posts the outcome of a Slack button click back on its response_url (lib/notify/slack.ts by default). */
   slackResponder?: () => SlackResponder;
   /** Waits between verification checks (tests pass one that moves a manual clock). */
@@ -124,6 +126,7 @@ export function createApp(ports: Ports): App {
         approve: flows.approve,
         reject: flows.reject,
         respond: ports.slackResponder?.() ?? (await code.slack()).slackResponder(),
+        secret: ports.slackSigningSecret ?? (async () => undefined),
         logger: ports.logger,
       }),
   };

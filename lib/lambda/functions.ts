@@ -74,6 +74,10 @@ export function remediatorFunction(env: NodeJS.ProcessEnv): FunctionApp {
     targetGuard: () => createDynamoTargetGuard(worker.dynamo(), { tableName: vars.KUBEMEND_TABLE_NAME }),
     notifier: () => notifierFor(vars, worker.parameters, worker.logger),
     ...(planQueue === undefined ? {} : { plans: () => createSqsQueue<PlanMessage>(planQueue, worker.aws) }),
+    slackSigningSecret: async () => {
+      const name = vars.KUBEMEND_SLACK_SIGNING_SECRET_PARAMETER;
+      return name === undefined ? undefined : worker.parameters.get(name);
+    },
   });
   return { app, logger: worker.logger, metrics: worker.metrics };
 }

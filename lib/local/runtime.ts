@@ -141,6 +141,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     metrics: () => metrics,
     metricsFor: localMetricsSources(options.configPath, options.secrets),
     webhookSecret: async () => options.webhookToken,
+    slackSigningSecret: async () => options.slackSigningSecret,
   });
   if (options.ownsDataDir === true) {
     const released = releaseServerLeases(db, (options.clock ?? (() => new Date()))());
@@ -265,9 +266,11 @@ async function slackRoute(
   options: Pick<LocalRuntimeOptions, 'slackSigningSecret' | 'clock'>,
   queues: LocalQueues,
 ): Promise<HttpResponse> {
+  // preflight answers 404 without a secret; never check a signature against an empty key.
+  if (options.slackSigningSecret === undefined) return noRoute(SLACK_ROUTE);
   await receiveSlackInteraction(request, {
     decisions: queues.queue<DecisionMessage>('plans'),
-    secret: options.slackSigningSecret ?? '',
+    secret: options.slackSigningSecret,
     clock: options.clock ?? (() => new Date()),
   });
   return { statusCode: 200, headers: {}, body: '' };

@@ -4,6 +4,7 @@ import { describeError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { SlackAnswer, SlackResponder } from '../notify/slack.ts';
 import { decidedMessage } from '../notify/slack.ts';
+import { hasValidProof } from './decision-proof.ts';
 import type { DecisionMessage } from './messages.ts';
 
 export interface DecideDeps {
@@ -11,6 +12,8 @@ export interface DecideDeps {
   approve(id: string, by: string): Promise<Outcome>;
   reject(id: string, by: string, why: string): Promise<Outcome>;
   respond: SlackResponder;
+  /** The Slack signing secret, which keys the receiver's proof on each decision; undefined: none is honoured. */
+  secret: () => Promise<string | undefined>;
   logger: Logger;
 }
 
@@ -23,6 +26,15 @@ export interface DecideDeps {
  * queue to deliver the decision again.
  */
 export async function decideFromSlack(message: DecisionMessage, deps: DecideDeps): Promise<Outcome | undefined> {
+  // Only what the receiver took from a signed click: anything else on the queue names no approver.
+  const secret = await deps.secret();
+  if (secret === undefined || !hasValidProof(message, secret)) {
+    deps.logger.warn(
+      { alertId: message.id, slackUser: message.slack.userId },
+      'decision without a valid receiver proof: dropped, nothing done',
+    );
+    return undefined;
+  }
   const answer = async (body: SlackAnswer) => {
     const url = message.slack.responseUrl;
     if (url === undefined) return;

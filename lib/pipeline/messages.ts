@@ -35,6 +35,12 @@ export const DecisionMessageSchema = z.object({
     responseUrl: z.string().optional(),
   }),
   receivedAt: z.string(),
+  /**
+   * The receiver's HMAC of the rest, keyed with the Slack signing secret (lib/receiver/slack.ts):
+   * only a decision the receiver took from a signed click carries a valid one, so a message put on
+   * the queue by anyone else cannot name an approver.
+   */
+  proof: z.string(),
 });
 export type DecisionMessage = z.infer<typeof DecisionMessageSchema>;
 

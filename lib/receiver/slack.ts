@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { formatIssue } from '../alert/schema.ts';
 import { PayloadTooLargeError, UnauthorizedError, ValidationError } from '../errors.ts';
 import { APPROVE_ACTION, REJECT_ACTION } from '../notify/slack.ts';
+import { decisionProof } from '../pipeline/decision-proof.ts';
 import type { DecisionMessage } from '../pipeline/messages.ts';
 import type { Queue } from '../queue/queue.ts';
 import { constantTimeEqual } from './auth.ts';
@@ -70,7 +71,7 @@ const InteractionSchema = z.object({
  * The decision a signed button click asks for: which record, approve or reject, who clicked (as
  * Slack names them; lib/pipeline/decide.ts maps them to an approver) and where to answer.
  */
-export function parseSlackInteraction(body: string): Omit<DecisionMessage, 'receivedAt'> {
+export function parseSlackInteraction(body: string): Omit<DecisionMessage, 'receivedAt' | 'proof'> {
   const raw = new URLSearchParams(body).get('payload');
   if (raw === null) throw new ValidationError('expected a form body with a payload field, as Slack sends');
   let json: unknown;
@@ -84,7 +85,8 @@ export function parseSlackInteraction(body: string): Omit<DecisionMessage, 'rece
     throw new ValidationError(`Slack interaction: ${parsed.error.issues.slice(0, 5).map(formatIssue).join('; ')}`);
   }
   const { user, team, response_url: responseUrl, actions } = parsed.data;
-  const action = actions.find((a) => a.action_id in SLACK_ACTIONS);
+  // Own keys only: `constructor` or `toString` is no button of ours.
+  const action = actions.find((a) => Object.hasOwn(SLACK_ACTIONS, a.action_id));
   if (action?.value === undefined || action.value === '') {
     throw new ValidationError(`no kubemend button in the interaction (${Object.keys(SLACK_ACTIONS).join(', ')})`);
   }
@@ -116,7 +118,8 @@ export async function receiveSlackInteraction(
     throw new PayloadTooLargeError(SLACK_MAX_BODY_BYTES);
   const now = deps.clock();
   verifySlackSignature(request, deps.secret, now);
-  const message: DecisionMessage = { ...parseSlackInteraction(request.body), receivedAt: now.toISOString() };
+  const decision = { ...parseSlackInteraction(request.body), receivedAt: now.toISOString() };
+  const message: DecisionMessage = { ...decision, proof: decisionProof(decision, deps.secret) };
   await deps.decisions.send([message]);
   return message;
 }

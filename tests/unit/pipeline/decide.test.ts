@@ -4,18 +4,22 @@ import type { Outcome } from '../../../lib/domain/types.ts';
 import { ClusterUnreachableError, ValidationError } from '../../../lib/errors.ts';
 import type { SlackAnswer } from '../../../lib/notify/slack.ts';
 import { decideFromSlack, type DecideDeps } from '../../../lib/pipeline/decide.ts';
+import { decisionProof } from '../../../lib/pipeline/decision-proof.ts';
 import type { DecisionMessage } from '../../../lib/pipeline/messages.ts';
 import { alertFixture } from '../../helpers/fixtures.ts';
 import { silentLogger, testConfig } from '../../helpers/support.ts';
 
 const config = testConfig({ slack: { approvers: { U024BE7LH: 'alice@example.com' } } });
 
+const SECRET = 'the-slack-apps-signing-secret';
+
+/** A decision as the receiver queues it, with its proof. */
 function decision(
   overrides: Partial<DecisionMessage['slack']> = {},
   decided: 'approve' | 'reject' = 'approve',
 ): DecisionMessage {
-  return {
-    kind: 'decision',
+  const taken = {
+    kind: 'decision' as const,
     id: 'fp@2026-12-01T02:00:00Z',
     decision: decided,
     slack: {
@@ -26,6 +30,7 @@ function decision(
     },
     receivedAt: '2026-12-01T03:00:00Z',
   };
+  return { ...taken, proof: decisionProof(taken, SECRET) };
 }
 
 function harness(overrides: Partial<DecideDeps> = {}) {
@@ -51,6 +56,7 @@ function harness(overrides: Partial<DecideDeps> = {}) {
       return outcome('refused');
     },
     respond: async (url, answer) => void answers.push({ url, answer }),
+    secret: async () => SECRET,
     logger: silentLogger,
     ...overrides,
   };
@@ -124,5 +130,18 @@ describe('a decision from Slack', () => {
 
     const failing = harness({ respond: async () => Promise.reject(new Error('Slack answered 500')) });
     expect((await decideFromSlack(decision(), failing.deps))?.result).toBe('applied');
+  });
+
+  it('drops a decision the receiver did not take from a signed click: no proof, a forged one, or no secret', async () => {
+    const { deps, calls, answers } = harness();
+    const forged = { ...decision(), proof: 'f'.repeat(64) };
+    const altered = { ...decision(), slack: { ...decision().slack, userId: 'U0OTHER' } };
+
+    expect(await decideFromSlack(forged, deps)).toBeUndefined();
+    expect(await decideFromSlack(altered, deps)).toBeUndefined();
+    expect(await decideFromSlack(decision(), { ...deps, secret: async () => undefined })).toBeUndefined();
+    expect(await decideFromSlack(decision(), { ...deps, secret: async () => 'another-secret' })).toBeUndefined();
+    expect(calls).toEqual([]);
+    expect(answers).toEqual([]);
   });
 });

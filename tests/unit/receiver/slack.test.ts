@@ -105,6 +105,11 @@ describe('a Slack button click', () => {
         form({ type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: 'other', value: 'x' }] }),
       ),
     ).toThrow('no kubemend button in the interaction (kubemend-approve, kubemend-reject)');
+    expect(() =>
+      parseSlackInteraction(
+        form({ type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: 'constructor', value: 'x' }] }),
+      ),
+    ).toThrow('no kubemend button');
   });
 
   it('is queued for the remediator once its signature holds, and refused with nothing queued otherwise', async () => {
