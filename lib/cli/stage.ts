@@ -2,6 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
+  ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
@@ -66,6 +67,12 @@ const OUTPUTS = [
 /** How many dead letters a listing reads at most (SQS hands out ten at a time). */
 const MAX_LISTED = 100;
 
+/** The alias every invoker of a function uses (serverless.yml custom.canary.alias). */
+const LIVE_ALIAS = 'live';
+
+/** The remediator's timeout (serverless.yml). */
+const REMEDIATOR_TIMEOUT_MS = 480_000;
+
 /**
  * The deployed stage's system: the CloudFormation stack `kubemend-<stage>` names its table, its
  * remediator, its kill switch parameter and its queues, and every command goes to those, with the
@@ -86,7 +93,13 @@ export async function stageSystem(ctx: Pick<CliContext, 'who'>, options: StageOp
   const ssm = new SSMClient(clients);
   // The queue URLs are the stack's, in its region: the client's endpoint (an AWS_ENDPOINT_URL too) reaches them.
   const sqs = new SQSClient({ ...clients, useQueueUrlAsEndpoint: false });
-  const lambda = new LambdaClient(clients);
+  // One attempt: a retried invoke of `run` would apply a second fix. The request may take as long
+  // as the remediator may (480 s, a verification included).
+  const lambda = new LambdaClient({
+    ...clients,
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: REMEDIATOR_TIMEOUT_MS + 30_000 },
+  });
   const sts = new STSClient(clients);
   // Who signs the calls, as IAM (and CloudTrail) knows them: asked once.
   let caller: Promise<string> | undefined;
@@ -100,7 +113,12 @@ export async function stageSystem(ctx: Pick<CliContext, 'who'>, options: StageOp
 
   const invoke = async (event: Record<string, unknown>): Promise<Outcome> => {
     const answer = await lambda.send(
-      new InvokeCommand({ FunctionName: outputs.remediatorFunction, Payload: Buffer.from(JSON.stringify(event)) }),
+      // The `live` alias, as every other caller: after a canary rolls back, it is the version that serves.
+      new InvokeCommand({
+        FunctionName: outputs.remediatorFunction,
+        Qualifier: LIVE_ALIAS,
+        Payload: Buffer.from(JSON.stringify(event)),
+      }),
     );
     const payload = JSON.parse(Buffer.from(answer.Payload ?? new Uint8Array()).toString('utf8') || 'null') as unknown;
     if (answer.FunctionError !== undefined) throw remoteError(payload, outputs.remediatorFunction);
@@ -136,6 +154,22 @@ export async function stageSystem(ctx: Pick<CliContext, 'who'>, options: StageOp
       );
       return readSsmKillSwitch(ssm, outputs.killSwitchParameter);
     },
+    ...deadLetterQueues(sqs, outputs),
+    approve: (id, by) => invoke({ approve: id, by }),
+    reject: (id, by, reason) => invoke({ reject: id, by, ...(reason === undefined ? {} : { reason }) }),
+    run: (request) =>
+      invoke({
+        run: request.plan,
+        by: request.by,
+        mode: request.mode,
+        ...(request.cluster === undefined ? {} : { cluster: request.cluster }),
+      }),
+  };
+}
+
+/** The stage's dead-letter queues, as `kubemend dead-letters` lists, redrives and purges them. */
+function deadLetterQueues(sqs: SQSClient, outputs: StageOutputs): Pick<System, 'deadLetters' | 'redrive' | 'purge'> {
+  return {
     deadLetters: async (topic) => {
       const letters: DeadLetterView[] = [];
       for (const queue of topics(topic)) {
@@ -166,15 +200,6 @@ export async function stageSystem(ctx: Pick<CliContext, 'who'>, options: StageOp
       for (const queue of topics(topic)) deleted += await drain(sqs, outputs.queues[queue].deadLetters, async () => {});
       return deleted;
     },
-    approve: (id, by) => invoke({ approve: id, by }),
-    reject: (id, by, reason) => invoke({ reject: id, by, ...(reason === undefined ? {} : { reason }) }),
-    run: (request) =>
-      invoke({
-        run: request.plan,
-        by: request.by,
-        mode: request.mode,
-        ...(request.cluster === undefined ? {} : { cluster: request.cluster }),
-      }),
   };
 }
 
@@ -252,24 +277,37 @@ function topics(topic: DeadLetterView['topic'] | undefined): DeadLetterView['top
 }
 
 /**
- * Up to MAX_LISTED messages of a queue, left where they are: each receive hides nothing
- * (visibility 0), and a message seen twice ends the listing.
+ * Up to MAX_LISTED messages of a queue, left where they are: each receive hides what it returns
+ * for a while (so the next returns others) and the listing then makes them visible again. A
+ * listing counts as one receive of each message (SQS's ApproximateReceiveCount, shown as ATTEMPTS).
  */
 async function peek(sqs: SQSClient, url: string): Promise<Message[]> {
   const seen = new Map<string, Message>();
-  while (seen.size < MAX_LISTED) {
-    const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: url,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 0,
-        WaitTimeSeconds: 0,
-        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-      }),
-    );
-    const fresh = (Messages ?? []).filter((message) => !seen.has(message.MessageId ?? ''));
-    if (fresh.length === 0) break;
-    for (const message of fresh) seen.set(message.MessageId ?? '', message);
+  try {
+    while (seen.size < MAX_LISTED) {
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 60,
+          // A long poll: a short one may answer empty while messages remain.
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+      );
+      if (Messages === undefined || Messages.length === 0) break;
+      for (const message of Messages) seen.set(message.MessageId ?? '', message);
+    }
+  } finally {
+    for (const message of seen.values()) {
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: url,
+          ReceiptHandle: message.ReceiptHandle!,
+          VisibilityTimeout: 0,
+        }),
+      );
+    }
   }
   return [...seen.values()];
 }
@@ -279,7 +317,7 @@ async function drain(sqs: SQSClient, url: string, each: (message: Message) => Pr
   let done = 0;
   for (;;) {
     const { Messages } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60, WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60, WaitTimeSeconds: 1 }),
     );
     if (Messages === undefined || Messages.length === 0) return done;
     // One delete per message: IAM grants a batch by its single-message action, some emulators by its own name.

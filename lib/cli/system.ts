@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import type { ManualRequest } from '../app/app.ts';
@@ -123,6 +122,8 @@ export function localSystem(ctx: CliContext, options: LocalSystemOptions): Syste
     get: (id) => read((db) => createSqliteOutcomeStore(db).get(id)),
     findings: (cluster) => read((db) => createSqliteFindingsStore(db).open(cluster)),
     killSwitch: async () => {
+      // A switch is only worth reading where a server keeps its store: a mistyped directory is named.
+      await read(() => undefined);
       // The config's `killSwitch: true` stops every write, whatever the data directory says.
       if (configStopsWrites(config)) {
         return {
@@ -133,7 +134,8 @@ export function localSystem(ctx: CliContext, options: LocalSystemOptions): Syste
       return readLocalKillSwitch(dataDir);
     },
     setKillSwitch: async (state) => {
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      // Flipped in a directory no server uses, it would stop nothing: a mistyped directory is named.
+      await read(() => undefined);
       const written = writeLocalKillSwitch(dataDir, { ...state, at: new Date() });
       return !state.on && configStopsWrites(config)
         ? { on: true, reason: `the kill switch is still on: killSwitch: true in ${config}` }

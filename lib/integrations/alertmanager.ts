@@ -49,7 +49,8 @@ export function alertmanagerYaml(config: AgentConfig, target: WebhookTarget = DE
       routes: [
         {
           receiver: 'kubemend',
-          matchers: [`alertname =~ "${alertnameRegex(config)}"`],
+          // In the matcher's double quotes, `\` and `"` are escaped as Alertmanager reads them.
+          matchers: [`alertname =~ "${alertnameRegex(config).replace(/["\\]/g, '\\$&')}"`],
           ...TIMING,
           continue: true,
         },

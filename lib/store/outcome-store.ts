@@ -77,7 +77,8 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
 
 function matchesLabels(labels: Record<string, string>, requirements: readonly LabelRequirement[]): boolean {
   return requirements.every((requirement) => {
-    const value = labels[requirement.key];
+    // Own keys only: `constructor` is no label.
+    const value = Object.hasOwn(labels, requirement.key) ? labels[requirement.key] : undefined;
     switch (requirement.op) {
       case '=':
         return value === requirement.value;

@@ -179,6 +179,7 @@ export function outcomeStoreContract(name: string, freshStore: () => Promise<Out
       expect(await selected('namespace=payments,pod!=pod-1')).toEqual(['pod-4', 'pod-3']);
       expect(await selected('namespace,!nonesuch')).toEqual(['pod-4', 'pod-3', 'pod-2', 'pod-1']);
       expect(await selected('nonesuch')).toEqual([]);
+      expect(await selected('constructor')).toEqual([]);
     });
   });
 }

@@ -34,6 +34,10 @@ describe('the Alertmanager route, from the config', () => {
       ],
     });
     expect(alertnameRegex(config)).toBe('A|B\\.Alert');
+    const quoted = testConfig({ rules: [{ alertname: 'Say"Hi\\', detector: 'crash-loop' }] });
+    expect(
+      (parse(alertmanagerYaml(quoted)) as { route: { routes: { matchers: string[] }[] } }).route.routes[0]!.matchers,
+    ).toEqual(['alertname =~ "Say\\"Hi\\\\\\\\"']);
   });
 
   it('writes the same route as an AlertmanagerConfig, its credential in a Secret', () => {

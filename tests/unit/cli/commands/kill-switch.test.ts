@@ -1,9 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from '@jest/globals';
 
+import { exitOnError } from '../../../../lib/cli/exit-codes.ts';
+import { createProgram } from '../../../../lib/cli/program.ts';
+import { openLocalDatabase } from '../../../../lib/store/sqlite-outcome-store.ts';
 import { runCli } from '../../../helpers/cli.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kubemend-kill-switch-cli-'));
@@ -12,6 +15,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('kubemend kill-switch', () => {
   it('flips the data directory’s switch and says who did it, when and why', async () => {
     const dataDir = join(root, 'fresh');
+    openLocalDatabase(dataDir).close();
     const cli = (...args: string[]) => runCli(['kill-switch', ...args, '--data-dir', dataDir], process.cwd());
 
     expect((await cli('status')).out).toBe(
@@ -34,6 +38,7 @@ describe('kubemend kill-switch', () => {
 
   it('says the config’s killSwitch: true still stops writes, whatever the data directory says', async () => {
     const dataDir = join(root, 'config-on');
+    openLocalDatabase(dataDir).close();
     const config = join(root, 'agent_config.yaml');
     writeFileSync(config, 'killSwitch: true\n');
     const cli = (...args: string[]) =>
@@ -46,7 +51,19 @@ describe('kubemend kill-switch', () => {
     expect(JSON.parse((await cli('status')).out)).toMatchObject({ on: true });
   });
 
-  it('refuses a state that is not on, off or status', async () => {
-    expect((await runCli(['kill-switch', 'maybe', '--data-dir', root], process.cwd())).exitCode).toBe(1);
+  it('refuses a state that is not on, off or status, and a directory no server keeps its store in, as usage', async () => {
+    const exitOf = async (...args: string[]) => {
+      const program = createProgram({ stdout: () => undefined, stderr: () => undefined, env: {}, packageRoot: '.' });
+      const error = await program.parseAsync(['node', 'kubemend', 'kill-switch', ...args]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      return exitOnError(error, {});
+    };
+
+    expect((await exitOf('maybe', '--data-dir', root)).code).toBe(2);
+    const typo = join(root, 'not-the-data-dir');
+    expect(await exitOf('on', '--data-dir', typo)).toMatchObject({ code: 2, message: expect.stringContaining(typo) });
+    expect(existsSync(typo)).toBe(false);
   });
 });
