@@ -241,6 +241,14 @@ async function deliverUntil(id: string, worker: string, queue: string, done: (o:
   );
 }
 
+/** A crash-looping Deployment's alert, fired and delivered until its restart waits for an approval; its record's ID. */
+async function waitingFix(name: string): Promise<string> {
+  const id = await fire(await crashLooping(name));
+  await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
+  await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'awaiting-approval');
+  return id;
+}
+
 /** Every item of the outcomes table under one partition key. */
 async function queryAll(deployed: DeployedStack, pk: string): Promise<Record<string, unknown>[]> {
   const doc = DynamoDBDocumentClient.from(deployed.moto.dynamodb());
@@ -306,10 +314,7 @@ describe('the deployed functions, from an alert to the cluster', () => {
   }, 240_000);
 
   it('takes an approval from Slack’s button: signed as Slack signs, answered at once, run by the remediator as the approver named', async () => {
-    const alert = await crashLooping('search');
-    const id = await fire(alert);
-    await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
-    await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'awaiting-approval');
+    const id = await waitingFix('search');
     const post = async (click: { body: string; headers: Record<string, string> }) =>
       driver.invoke(
         'Receiver',
@@ -343,10 +348,7 @@ describe('the deployed functions, from an alert to the cluster', () => {
   }, 240_000);
 
   it('writes nothing once the kill switch is on in SSM, approved or not', async () => {
-    const alert = await crashLooping('cart');
-    const id = await fire(alert);
-    await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
-    await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'awaiting-approval');
+    const id = await waitingFix('cart');
     await setKillSwitch('on');
     try {
       const approved = await driver.invoke('Remediator', { approve: id, by: 'sre-on-call' });
@@ -362,10 +364,7 @@ describe('the deployed functions, from an alert to the cluster', () => {
   }, 240_000);
 
   it('turns a waiting fix down through the documented reject invoke, writing nothing', async () => {
-    const alert = await crashLooping('billing');
-    const id = await fire(alert);
-    await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
-    await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'awaiting-approval');
+    const id = await waitingFix('billing');
 
     const rejected = await driver.invoke('Remediator', { reject: id, by: 'sre-on-call', reason: 'change freeze' });
 
@@ -536,10 +535,7 @@ describe('the deployed functions, from an alert to the cluster', () => {
     const where = `stage dev (stack kubemend-dev in ${stack.region})`;
     const escape = (text: string) => text.replace(/[()[\]\\.*+?^$|{}]/g, '\\$&');
     try {
-      const alert = await crashLooping('orders');
-      const id = await fire(alert);
-      await deliverUntil(id, 'Detector', 'AlertQueue', (outcome) => outcome.plan !== undefined);
-      await deliverUntil(id, 'Remediator', 'PlanQueue', (o) => o.stage === 'awaiting-approval');
+      const id = await waitingFix('orders');
 
       const waiting = await ok(['history', '--result', 'awaiting-approval', '-n', namespace, '-o', 'json']);
       expect((JSON.parse(waiting) as Outcome[]).map((o) => o.id)).toEqual([id]);
