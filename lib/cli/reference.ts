@@ -54,7 +54,9 @@ function synopsis(name: string, command: Command): string[] {
       .map((option) => {
         const choices = choicesOf(option.parseArg);
         const flags = option.flags.replace(/^(-\w), (--)/, '$1|$2');
-        return `[${choices === undefined ? flags : flags.replace(/<[^>]+>/, choices)}]`;
+        const shown = choices === undefined ? flags : flags.replace(/<[^>]+>/, choices);
+        // A required option is shown as kubectl shows one: without brackets.
+        return option.mandatory ? shown : `[${shown}]`;
       }),
   ];
   const lines: string[] = [];

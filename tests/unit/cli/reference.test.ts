@@ -14,14 +14,15 @@ describe('the CLI reference', () => {
       .argument('<target>', 'what')
       .argument('[more...]', 'and these')
       .option('-o, --output <format>', 'how', parseChoice(['text', 'json']))
-      .option('--dry-run', 'change nothing');
+      .option('--dry-run', 'change nothing')
+      .requiredOption('--to <file>', 'where');
     program.command('config').command('check').description('check it').argument('[file]', 'which');
 
     expect(cliReference(program)).toBe(
       [
         '```',
         '# fix one thing',
-        'tool fix <target> [more...] [-o|--output text|json] [--dry-run]',
+        'tool fix <target> [more...] [-o|--output text|json] [--dry-run] --to <file>',
         '',
         '# check it',
         'tool config check [file]',
