@@ -1,3 +1,4 @@
+import { exitOnError } from '../../lib/cli/exit-codes.ts';
 import { createProgram } from '../../lib/cli/program.ts';
 
 /**
@@ -20,4 +21,18 @@ export async function runCli(args: string[], packageRoot: string): Promise<{ out
   } finally {
     process.exitCode = before;
   }
+}
+
+/**
+ * Runs the CLI in process with `args` and answers as bin/kubemend.ts would end: the exit code and
+ * the one line on stderr that exitOnError makes of the error a command ended with (code 0 and no
+ * message when it ended without one).
+ */
+export async function cliExit(args: string[]): Promise<{ code: number; message?: string }> {
+  const program = createProgram({ stdout: () => undefined, stderr: () => undefined, env: {}, packageRoot: '.' });
+  const error = await program.parseAsync(['node', 'kubemend', ...args]).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return error === undefined ? { code: 0 } : exitOnError(error, {});
 }

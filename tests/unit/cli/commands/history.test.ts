@@ -5,11 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 
-import { createProgram } from '../../../../lib/cli/program.ts';
-import { exitOnError } from '../../../../lib/cli/exit-codes.ts';
 import { createSqliteOutcomeStore, openLocalDatabase } from '../../../../lib/store/sqlite-outcome-store.ts';
 import { alertFixture } from '../../../helpers/fixtures.ts';
-import { runCli } from '../../../helpers/cli.ts';
+import { cliExit, runCli } from '../../../helpers/cli.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kubemend-history-'));
 
@@ -53,14 +51,7 @@ describe('kubemend history', () => {
   });
 
   it('refuses a selector it cannot read, and -A with -n, as usage', async () => {
-    const fail = async (...args: string[]) => {
-      const program = createProgram({ stdout: () => undefined, stderr: () => undefined, env: {}, packageRoot: '.' });
-      const error = await program.parseAsync(['node', 'kubemend', 'history', '--data-dir', dataDir, ...args]).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      return exitOnError(error, {});
-    };
+    const fail = (...args: string[]) => cliExit(['history', '--data-dir', dataDir, ...args]);
 
     expect(await fail('-l', 'team in (a)')).toMatchObject({
       code: 2,

@@ -4,10 +4,8 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from '@jest/globals';
 
-import { exitOnError } from '../../../../lib/cli/exit-codes.ts';
-import { createProgram } from '../../../../lib/cli/program.ts';
 import { openLocalDatabase } from '../../../../lib/store/sqlite-outcome-store.ts';
-import { runCli } from '../../../helpers/cli.ts';
+import { cliExit, runCli } from '../../../helpers/cli.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kubemend-kill-switch-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -52,14 +50,7 @@ describe('kubemend kill-switch', () => {
   });
 
   it('refuses a state that is not on, off or status, and a directory no server keeps its store in, as usage', async () => {
-    const exitOf = async (...args: string[]) => {
-      const program = createProgram({ stdout: () => undefined, stderr: () => undefined, env: {}, packageRoot: '.' });
-      const error = await program.parseAsync(['node', 'kubemend', 'kill-switch', ...args]).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      return exitOnError(error, {});
-    };
+    const exitOf = (...args: string[]) => cliExit(['kill-switch', ...args]);
 
     expect((await exitOf('maybe', '--data-dir', root)).code).toBe(2);
     const typo = join(root, 'not-the-data-dir');
