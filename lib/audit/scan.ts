@@ -25,6 +25,8 @@ export interface ScanOptions {
   /** Told of each kind that had more objects than `maxPerKind`: the audit did not see them all. */
   onTruncated?: (kind: Kind, max: number) => void;
   onProgress?: (step: string, done: number, total: number) => void;
+  /** Told, after each kind, how many objects were read and how many some unit kept to judge. */
+  onListed?: (kind: Kind, read: number, kept: number) => void;
   units?: AuditUnits;
 }
 
@@ -37,6 +39,30 @@ export const DEFAULT_MAX_PER_KIND = 20_000;
 
 /** Diagnoses that say nothing is wrong, unless the detector is sure. */
 const BENIGN = new Set(['recovered', 'gone', 'rollout-converging', 'replicas-mismatch']);
+
+/**
+ * The order an audit streams kinds in: each after the kinds whose kept objects decide what of it
+ * is kept — storage classes before the StatefulSets that claim them, HPAs before their targets,
+ * Deployments before their ReplicaSets, StatefulSets before their Services, nodes and every
+ * workload before pods.
+ */
+export const STREAM_ORDER: readonly Kind[] = [
+  'StorageClass',
+  'Node',
+  'HorizontalPodAutoscaler',
+  'ResourceQuota',
+  'PodDisruptionBudget',
+  'CronJob',
+  'Job',
+  'StatefulSet',
+  'DaemonSet',
+  'Deployment',
+  'ReplicaSet',
+  'Service',
+  'PersistentVolumeClaim',
+  'Pod',
+  'Event',
+];
 
 /** The kinds the units list, each once, in a stable order (the kind table's). */
 export function auditKinds(units: AuditUnits = AUDIT_UNITS): Kind[] {
@@ -59,24 +85,43 @@ export function auditReads(units: AuditUnits = AUDIT_UNITS): Permission[] {
 }
 
 /**
- * Scans a cluster without an alert: lists each kind the units need once (paginated, bounded),
- * asks every detector that declares an audit which listed objects look unhealthy and diagnoses
- * them with its own pure `diagnose`, then runs the audit-only checks. Pods owned by a workload
- * are reported once, through the workload.
+ * Scans a cluster without an alert. Each kind the units need is read once, page by page, and
+ * each object is kept only if some unit's `keeps` wants it (what looks unhealthy and what judging
+ * it reads), so the audit holds one page and the problems, not the cluster. Then every detector
+ * that declares an audit diagnoses what it kept with its own pure `diagnose`, and the audit-only
+ * checks run. Pods owned by a workload are reported once, through the workload.
  */
 export async function scanCluster(kube: KubeApi, options: ScanOptions): Promise<Finding[]> {
   const units = options.units ?? AUDIT_UNITS;
   const max = options.maxPerKind ?? DEFAULT_MAX_PER_KIND;
-  const kinds = auditKinds(units);
-  const listed: Partial<{ [K in Kind]: KindObjects[K][] }> = {};
+  const listed = new Set(auditKinds(units));
+  const kinds = STREAM_ORDER.filter((kind) => listed.has(kind));
+  const kept: Partial<Record<Kind, unknown[]>> = {};
+  const listing = createListing(kept as Partial<{ [K in Kind]: KindObjects[K][] }>);
+  const deciders = [
+    ...units.detectors.flatMap((detector) => (detector.audit === undefined ? [] : [detector.audit])),
+    ...units.checks,
+  ].map((unit) => ({ lists: unit.lists, keeps: unit.keeps(listing) }));
   for (const [index, kind] of kinds.entries()) {
     options.onProgress?.(kind, index, kinds.length);
-    const items = await kube.list(kind, { max });
-    if (items.length >= max) options.onTruncated?.(kind, max);
-    (listed as Record<Kind, unknown[]>)[kind] = inScope(items, options.namespaces);
+    const keeps = deciders
+      .filter((unit) => unit.lists.includes(kind))
+      .map((unit) => (unit.keeps[kind] ?? (() => true)) as (object: unknown) => boolean);
+    const into: unknown[] = (kept[kind] = []);
+    let read = 0;
+    for await (const page of kube.pages(kind, { max })) {
+      read += page.length;
+      for (const object of inScope(page, options.namespaces)) {
+        // Every unit is asked (no short cut): a unit's predicate may note what it will need later.
+        let keep = false;
+        for (const wanted of keeps) keep = wanted(object) || keep;
+        if (keep) into.push(object);
+      }
+    }
+    options.onListed?.(kind, read, into.length);
+    if (read >= max) options.onTruncated?.(kind, max);
   }
   options.onProgress?.('diagnose', kinds.length, kinds.length);
-  const listing = createListing(listed);
   const findings: Finding[] = [];
   for (const detector of units.detectors) {
     if (detector.audit === undefined) continue;

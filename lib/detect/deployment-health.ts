@@ -2,7 +2,15 @@ import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 
 import type { Facts } from '../domain/facts.ts';
 import type { Evidence } from '../domain/types.ts';
-import { byRevision, condition, ownedBy, POD_TEMPLATE_HASH_LABEL, selectorString } from '../kube/objects.ts';
+import { keepAll, podSelectors } from '../kube/listing.ts';
+import {
+  byRevision,
+  condition,
+  controllerOf,
+  ownedBy,
+  POD_TEMPLATE_HASH_LABEL,
+  selectorString,
+} from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { rolloutFacts, workloadFacts } from './facts.ts';
 import { gone } from './k8s-util.ts';
@@ -179,12 +187,25 @@ export const deploymentHealth: Detector<DeploymentSnapshot, DeploymentAnomaly> =
 
   audit: {
     lists: ['Deployment', 'ReplicaSet', 'Pod', 'Node'],
+    // The Deployments short of available, stuck or not yet observed, their ReplicaSets and their pods.
+    keeps: () => {
+      const owners = new Set<string>();
+      const selectors = podSelectors();
+      return {
+        ...keepAll('Node'),
+        Deployment: (deployment) => {
+          if (!unsettled(deployment)) return false;
+          owners.add(deployment.metadata?.uid ?? '');
+          selectors.add(deployment.metadata?.namespace, selectorString(deployment.spec?.selector));
+          return true;
+        },
+        ReplicaSet: (rs) => owners.has(controllerOf(rs.metadata?.ownerReferences)?.uid ?? '\0'),
+        Pod: (pod) => selectors.selects(pod),
+      };
+    },
     *snapshots(listing, now) {
       for (const deployment of listing.of('Deployment')) {
-        const desired = deployment.spec?.replicas ?? 1;
-        const stuck = condition(deployment.status?.conditions, 'Progressing')?.reason === 'ProgressDeadlineExceeded';
-        const lagging = (deployment.status?.observedGeneration ?? 0) < (deployment.metadata?.generation ?? 0);
-        if ((deployment.status?.availableReplicas ?? 0) >= desired && !stuck && !lagging) continue;
+        if (!unsettled(deployment)) continue;
         const namespace = deployment.metadata?.namespace ?? '';
         const replicaSets = ownedBy(listing.of('ReplicaSet'), deployment.metadata?.uid);
         const hash = newestPodTemplateHash(deployment, replicaSets);
@@ -205,4 +226,12 @@ export const deploymentHealth: Detector<DeploymentSnapshot, DeploymentAnomaly> =
 /** The pod-template hash of the Deployment's newest ReplicaSet (its newest revision's pods carry it). */
 function newestPodTemplateHash(deployment: V1Deployment, replicaSets: readonly V1ReplicaSet[]): string | undefined {
   return byRevision(ownedBy(replicaSets, deployment.metadata?.uid))[0]?.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
+}
+
+/** Short of available replicas, past its progress deadline, or not yet observed at its generation. */
+function unsettled(deployment: V1Deployment): boolean {
+  const desired = deployment.spec?.replicas ?? 1;
+  const stuck = condition(deployment.status?.conditions, 'Progressing')?.reason === 'ProgressDeadlineExceeded';
+  const lagging = (deployment.status?.observedGeneration ?? 0) < (deployment.metadata?.generation ?? 0);
+  return (deployment.status?.availableReplicas ?? 0) < desired || stuck || lagging;
 }

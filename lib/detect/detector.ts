@@ -4,7 +4,7 @@ import type { Permission } from '../domain/permission.ts';
 import type { Diagnosis } from '../domain/types.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
 import type { Kind } from '../kube/kinds.ts';
-import type { Listing } from '../kube/listing.ts';
+import type { Keeps, Listing } from '../kube/listing.ts';
 
 /**
  * A detector says what is wrong behind one alert, in two halves: `observe` reads what it needs
@@ -44,6 +44,12 @@ export interface Detector<Snapshot = unknown, Anomaly extends string = string> {
 export interface DetectorAudit<Snapshot> {
   /** Listed cluster-wide by the audit (its RBAC is derived from these). */
   readonly lists: readonly Kind[];
+  /**
+   * Which listed objects `snapshots` needs, asked as each arrives, given what earlier kinds kept:
+   * those that look unhealthy and what judging them reads (their ReplicaSets, their pods). The
+   * audit keeps nothing else, so its memory follows the problems, not the cluster.
+   */
+  keeps(kept: Listing): Keeps;
   /** A snapshot for each listed object that looks unhealthy, as `observe` would have read it. Pure. */
   snapshots(listing: Listing, now: Date): Iterable<Snapshot>;
 }

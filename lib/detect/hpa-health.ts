@@ -110,17 +110,10 @@ export const hpaHealth: Detector<HpaSnapshot, HpaAnomaly> = {
 
   audit: {
     lists: ['HorizontalPodAutoscaler'],
+    keeps: () => ({ HorizontalPodAutoscaler: stuckOrMaxed }),
     *snapshots(listing) {
       for (const hpa of listing.of('HorizontalPodAutoscaler')) {
-        const cannot = (hpa.status?.conditions ?? []).some(
-          (c) => (c.type === 'ScalingActive' || c.type === 'AbleToScale') && c.status === 'False',
-        );
-        const max = hpa.spec?.maxReplicas ?? Infinity;
-        // The controller caps desiredReplicas at the ceiling and says so in ScalingLimited.
-        const limited = condition(hpa.status?.conditions, 'ScalingLimited');
-        const pinned = limited?.status === 'True' && limited.reason === 'TooManyReplicas';
-        const maxed = (hpa.status?.currentReplicas ?? 0) >= max && (pinned || (hpa.status?.desiredReplicas ?? 0) > max);
-        if (!cannot && !maxed) continue;
+        if (!stuckOrMaxed(hpa)) continue;
         yield { namespace: hpa.metadata?.namespace ?? '', name: hpa.metadata?.name ?? '', hpa };
       }
     },
@@ -143,4 +136,17 @@ function wantedBeyondMax(hpa: V2HorizontalPodAutoscaler, current: number, max: n
   const top = wants.sort((a, b) => b.replicas - a.replicas)[0];
   if (top === undefined || top.replicas <= max) return '';
   return `; ${top.name} at ${top.measured}% of requests against a ${top.target}% target would take about ${top.replicas}`;
+}
+
+/** Unable to scale, or at its ceiling while it would go higher. */
+function stuckOrMaxed(hpa: V2HorizontalPodAutoscaler): boolean {
+  const cannot = (hpa.status?.conditions ?? []).some(
+    (c) => (c.type === 'ScalingActive' || c.type === 'AbleToScale') && c.status === 'False',
+  );
+  const max = hpa.spec?.maxReplicas ?? Infinity;
+  // The controller caps desiredReplicas at the ceiling and says so in ScalingLimited.
+  const limited = condition(hpa.status?.conditions, 'ScalingLimited');
+  const pinned = limited?.status === 'True' && limited.reason === 'TooManyReplicas';
+  const maxed = (hpa.status?.currentReplicas ?? 0) >= max && (pinned || (hpa.status?.desiredReplicas ?? 0) > max);
+  return cannot || maxed;
 }

@@ -2,6 +2,7 @@ import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
 import type { JobFacts } from '../domain/facts.ts';
+import { podSelectors } from '../kube/listing.ts';
 import { condition, iso } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { age, gone } from './k8s-util.ts';
@@ -126,9 +127,21 @@ export const jobHealth: Detector<JobSnapshot, JobAnomaly> = {
 
   audit: {
     lists: ['Job', 'Pod'],
+    // The failed Jobs and their pods (labelled job-name=<job>).
+    keeps: () => {
+      const selectors = podSelectors();
+      return {
+        Job: (job) => {
+          if (!failed(job)) return false;
+          selectors.add(job.metadata?.namespace, `job-name=${job.metadata?.name ?? ''}`);
+          return true;
+        },
+        Pod: (pod) => selectors.selects(pod),
+      };
+    },
     *snapshots(listing) {
       for (const job of listing.of('Job')) {
-        if (condition(job.status?.conditions, 'Failed')?.status !== 'True') continue;
+        if (!failed(job)) continue;
         const namespace = job.metadata?.namespace ?? '';
         const name = job.metadata?.name ?? '';
         yield { namespace, name, job, pods: listing.podsMatching(namespace, `job-name=${name}`), events: [] };
@@ -170,4 +183,8 @@ function podOutcome(pod: V1Pod): string | undefined {
     .find((t) => t !== undefined);
   if (terminated === undefined || terminated.exitCode === 0) return undefined;
   return `pod ${pod.metadata?.name ?? ''}: ${terminated.reason ?? 'Error'}, exit code ${terminated.exitCode}`;
+}
+
+function failed(job: V1Job): boolean {
+  return condition(job.status?.conditions, 'Failed')?.status === 'True';
 }

@@ -2,6 +2,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
 import type { NodeFacts } from '../domain/facts.ts';
+import { keepAll } from '../kube/listing.ts';
 import { condition } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { age, gone } from './k8s-util.ts';
@@ -126,16 +127,36 @@ export const nodeHealth: Detector<NodeSnapshot, NodeAnomaly> = {
 
   audit: {
     lists: ['Node', 'Pod'],
+    // Every node (they are few), and the pods on those not Ready or under pressure.
+    keeps: (kept) => {
+      let troubled: Set<string> | undefined;
+      return {
+        ...keepAll('Node'),
+        Pod: (pod) => {
+          // Nodes stream before pods: by the first pod, every node is kept.
+          troubled ??= new Set(
+            kept
+              .of('Node')
+              .filter(unwell)
+              .map((node) => node.metadata?.name ?? ''),
+          );
+          return troubled.has(pod.spec?.nodeName ?? '\0');
+        },
+      };
+    },
     *snapshots(listing) {
       for (const node of listing.of('Node')) {
-        const ready = condition(node.status?.conditions, 'Ready');
-        const pressure = (node.status?.conditions ?? []).some(
-          (c) => c.type.endsWith('Pressure') && c.status === 'True',
-        );
-        if (ready?.status === 'True' && !pressure) continue;
+        if (!unwell(node)) continue;
         const name = node.metadata?.name ?? '';
         yield { name, node, pods: listing.of('Pod').filter((pod) => pod.spec?.nodeName === name) };
       }
     },
   },
 };
+
+/** Not Ready, or under memory, disk or PID pressure. */
+function unwell(node: V1Node): boolean {
+  const ready = condition(node.status?.conditions, 'Ready');
+  const pressure = (node.status?.conditions ?? []).some((c) => c.type.endsWith('Pressure') && c.status === 'True');
+  return ready?.status !== 'True' || pressure;
+}

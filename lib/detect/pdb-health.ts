@@ -1,5 +1,6 @@
 import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
 
+import { keepAll, podSelectors } from '../kube/listing.ts';
 import { selectorString } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { gone } from './k8s-util.ts';
@@ -84,10 +85,22 @@ export const pdbHealth: Detector<PdbSnapshot, PdbAnomaly> = {
 
   audit: {
     lists: ['PodDisruptionBudget', 'Pod', 'Node'],
+    // The budgets short of healthy pods or covering none, and their pods.
+    keeps: () => {
+      const selectors = podSelectors();
+      return {
+        ...keepAll('Node'),
+        PodDisruptionBudget: (pdb) => {
+          if (!shortOrEmpty(pdb)) return false;
+          selectors.add(pdb.metadata?.namespace, selectorString(pdb.spec?.selector));
+          return true;
+        },
+        Pod: (pod) => selectors.selects(pod),
+      };
+    },
     *snapshots(listing) {
       for (const pdb of listing.of('PodDisruptionBudget')) {
-        const healthy = (pdb.status?.currentHealthy ?? 0) >= (pdb.status?.desiredHealthy ?? 0);
-        if (healthy && (pdb.status?.expectedPods ?? 1) > 0) continue;
+        if (!shortOrEmpty(pdb)) continue;
         const namespace = pdb.metadata?.namespace ?? '';
         yield {
           namespace,
@@ -99,3 +112,8 @@ export const pdbHealth: Detector<PdbSnapshot, PdbAnomaly> = {
     },
   },
 };
+
+function shortOrEmpty(pdb: V1PodDisruptionBudget): boolean {
+  const healthy = (pdb.status?.currentHealthy ?? 0) >= (pdb.status?.desiredHealthy ?? 0);
+  return !healthy || (pdb.status?.expectedPods ?? 1) <= 0;
+}

@@ -1,8 +1,8 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 
 import type { Diagnosis, Evidence, ObjectRef } from '../domain/types.ts';
 import type { Facts } from '../domain/facts.ts';
-import type { Listing } from '../kube/listing.ts';
+import { keepAll, type Listing } from '../kube/listing.ts';
 import { condition, controllerOf } from '../kube/objects.ts';
 import { containerFacts, podFacts, rolloutFacts, workloadFacts } from './facts.ts';
 import {
@@ -141,17 +141,38 @@ const WORKLOAD_CONTROLLERS = new Set(['ReplicaSet', 'StatefulSet', 'DaemonSet', 
  * pods, or owned by kinds it does not read), and evicted pods whoever owns them (they linger after
  * their replacement runs).
  */
+function nodesByName(listing: Listing): Map<string, V1Node> {
+  return new Map(listing.of('Node').map((node) => [node.metadata?.name ?? '', node]));
+}
+
+/** A pod with a cause that no workload's finding covers (or evicted, whoever owns it). */
+function reportedAlone(pod: V1Pod, node: V1Node | undefined): boolean {
+  const evicted = pod.status?.reason === 'Evicted';
+  const owner = controllerOf(pod.metadata?.ownerReferences);
+  const covered = owner !== undefined && WORKLOAD_CONTROLLERS.has(owner.kind);
+  return (evicted || !covered) && podCauses(pod, [], node).length > 0;
+}
+
 export const podProblemAudit: DetectorAudit<PodSnapshot> = {
   lists: ['Pod', 'Node'],
+  // Every node (they are few), and of the pods those reported one by one that have a cause.
+  keeps: (kept) => {
+    let nodes: Map<string, V1Node> | undefined;
+    return {
+      ...keepAll('Node'),
+      Pod: (pod) => {
+        // Nodes stream before pods: by the first pod, every node is kept.
+        nodes ??= nodesByName(kept);
+        return reportedAlone(pod, nodes.get(pod.spec?.nodeName ?? ''));
+      },
+    };
+  },
   *snapshots(listing: Listing, now: Date) {
-    const nodes = new Map(listing.of('Node').map((node) => [node.metadata?.name ?? '', node]));
+    const nodes = nodesByName(listing);
     for (const pod of listing.of('Pod')) {
-      const evicted = pod.status?.reason === 'Evicted';
-      const owner = controllerOf(pod.metadata?.ownerReferences);
-      const covered = owner !== undefined && WORKLOAD_CONTROLLERS.has(owner.kind);
       // A node missing from a listing may only be past its bound: it is not taken as gone.
       const node = nodes.get(pod.spec?.nodeName ?? '');
-      if ((!evicted && covered) || podCauses(pod, [], node).length === 0) continue;
+      if (!reportedAlone(pod, node)) continue;
       yield {
         namespace: pod.metadata?.namespace ?? '',
         podName: pod.metadata?.name ?? '',

@@ -95,6 +95,7 @@ export const quotaHealth: Detector<QuotaSnapshot, 'quota-exhausted' | 'quota-hig
 
   audit: {
     lists: ['ResourceQuota'],
+    keeps: () => ({ ResourceQuota: (quota) => usagesOf(quota, undefined).some((usage) => usage.ratio >= 1) }),
     *snapshots(listing) {
       for (const quota of listing.of('ResourceQuota')) {
         if (usagesOf(quota, undefined).some((usage) => usage.ratio >= 1)) {

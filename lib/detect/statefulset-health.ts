@@ -1,6 +1,7 @@
 import type { CoreV1Event, V1StatefulSet } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
+import { keepAll, podSelectors } from '../kube/listing.ts';
 import { selectorString } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { creationRefusal } from './creation-refusals.ts';
@@ -147,11 +148,22 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly
 
   audit: {
     lists: ['StatefulSet', 'Pod', 'Node'],
+    // The StatefulSets behind or mid-update, and their pods.
+    keeps: () => {
+      const selectors = podSelectors();
+      return {
+        ...keepAll('Node'),
+        StatefulSet: (sts) => {
+          if (!behindOrUpdating(sts)) return false;
+          selectors.add(sts.metadata?.namespace, selectorString(sts.spec?.selector));
+          return true;
+        },
+        Pod: (pod) => selectors.selects(pod),
+      };
+    },
     *snapshots(listing) {
       for (const sts of listing.of('StatefulSet')) {
-        const behind = (sts.status?.readyReplicas ?? 0) < (sts.spec?.replicas ?? 1);
-        const updating = sts.status?.currentRevision !== sts.status?.updateRevision;
-        if (!behind && !updating) continue;
+        if (!behindOrUpdating(sts)) continue;
         const namespace = sts.metadata?.namespace ?? '';
         yield {
           namespace,
@@ -223,4 +235,9 @@ function describeOrder(
     summary: `${ordinalState(blocking)}${behind.length === 0 ? '' : `, so ${behind.join(' and ')}`}${held}`,
     found,
   };
+}
+
+function behindOrUpdating(sts: V1StatefulSet): boolean {
+  const behind = (sts.status?.readyReplicas ?? 0) < (sts.spec?.replicas ?? 1);
+  return behind || sts.status?.currentRevision !== sts.status?.updateRevision;
 }

@@ -32,6 +32,12 @@ export interface KubeApi {
   read<K extends Kind>(kind: K, name: string, namespace?: string): Promise<KindObjects[K]>;
   /** Lists objects of a kind, page by page, up to `options.max` (default 1000), without `metadata.managedFields`. */
   list<K extends Kind>(kind: K, options?: ListOptions): Promise<KindObjects[K][]>;
+  /**
+   * The same objects as `list`, one page (`limit`/`continue`) at a time, so that a caller that
+   * judges each page as it arrives holds one page, not the whole collection (an audit of a large
+   * cluster). Stops after `options.max` objects (default 1000).
+   */
+  pages<K extends Kind>(kind: K, options?: ListOptions & { pageSize?: number }): AsyncIterable<KindObjects[K][]>;
   /** ReplicaSets matching a label selector (a Deployment's revisions). */
   listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]>;
   /** Warning events about one object, newest first. */

@@ -155,7 +155,9 @@ function kubeClient(connection: KubeConnection, options: { timeoutMs: number; re
 type KubeClient = ReturnType<typeof kubeClient>;
 
 /** The reads: one object, a paginated list, a Deployment's revisions, an object's Warning events. */
-function readsOf({ call, collection, object }: KubeClient): Omit<KubeApi, 'cluster' | WriteOperation> {
+function readsOf(client: KubeClient): Omit<KubeApi, 'cluster' | WriteOperation> {
+  const { call, collection, object } = client;
+  const pages = pagesOf(client);
   return {
     getPod: (namespace, name) =>
       call(`get pod ${namespace}/${name}`, { method: 'GET', path: object('Pod', name, namespace) }),
@@ -175,31 +177,11 @@ function readsOf({ call, collection, object }: KubeClient): Omit<KubeApi, 'clust
         path: object(kind, name, namespace),
       }),
     list: async <K extends Kind>(kind: K, list: ListOptions = {}) => {
-      const max = list.max ?? 1000;
       const items: KindObjects[K][] = [];
-      let next: string | undefined;
-      do {
-        const page = await call<{ items?: KindObjects[K][]; metadata?: { continue?: string } }>(
-          `list ${kind.toLowerCase()}${list.namespace === undefined ? '' : ` in ${list.namespace}`}`,
-          {
-            method: 'GET',
-            path: collection(kind, list.namespace, true),
-            query: {
-              fieldSelector: list.fieldSelector,
-              labelSelector: list.labelSelector,
-              limit: Math.min(500, max - items.length),
-              continue: next,
-            },
-          },
-        );
-        // kubemend never reads managedFields, often the largest part of an object: an audit of
-        // thousands of pods holds far less without them.
-        for (const item of page.items ?? []) delete item.metadata?.managedFields;
-        items.push(...(page.items ?? []));
-        next = page.metadata?.continue || undefined;
-      } while (next !== undefined && items.length < max);
+      for await (const page of pages(kind, list)) items.push(...page);
       return items;
     },
+    pages,
     listReplicaSets: async (namespace, labelSelector) =>
       (
         await call<{ items?: KindObjects['ReplicaSet'][] }>(`list replicasets in ${namespace}`, {
@@ -219,6 +201,69 @@ function readsOf({ call, collection, object }: KubeClient): Omit<KubeApi, 'clust
       return [...(list.items ?? [])].sort((a, b) => eventTime(b) - eventTime(a));
     },
   };
+}
+
+/** One page of a list, as the API server answers it. */
+interface ListPage<T> {
+  items?: T[];
+  metadata?: { continue?: string };
+}
+
+/**
+ * `pages`: one request per page, each handed on before the next is asked for. A continue token
+ * whose snapshot etcd has compacted meanwhile is answered 410 with a fresh token that lists on
+ * from the current state (the API server's "inconsistent continuation"): taken, since an audit
+ * wants every object more than one instant's view of them.
+ */
+function pagesOf({ call, collection }: KubeClient): KubeApi['pages'] {
+  return async function* <K extends Kind>(kind: K, list: ListOptions & { pageSize?: number } = {}) {
+    const max = list.max ?? 1000;
+    const size = list.pageSize ?? 500;
+    const what = `list ${kind.toLowerCase()}${list.namespace === undefined ? '' : ` in ${list.namespace}`}`;
+    let read = 0;
+    let next: string | undefined;
+    do {
+      const query = {
+        fieldSelector: list.fieldSelector,
+        labelSelector: list.labelSelector,
+        limit: Math.min(size, max - read),
+        continue: next,
+      };
+      let page: ListPage<KindObjects[K]>;
+      try {
+        page = await call<ListPage<KindObjects[K]>>(what, {
+          method: 'GET',
+          path: collection(kind, list.namespace, true),
+          query,
+        });
+      } catch (error) {
+        const fresh = next === undefined ? undefined : expiredContinue(error);
+        if (fresh === undefined) throw error;
+        next = fresh;
+        continue;
+      }
+      const items = page.items ?? [];
+      // kubemend never reads managedFields, often the largest part of an object: an audit of
+      // thousands of pods holds far less without them.
+      for (const item of items) delete item.metadata?.managedFields;
+      read += items.length;
+      next = page.metadata?.continue || undefined;
+      yield items;
+    } while (next !== undefined && read < max);
+  };
+}
+
+/** The token to list on with when the API server says a continue token expired (410 Expired). */
+function expiredContinue(error: unknown): string | undefined {
+  if (!(error instanceof KubeApiError) || error.statusCode !== 410) return undefined;
+  try {
+    const status = JSON.parse(error.body) as { metadata?: { continue?: unknown } };
+    return typeof status.metadata?.continue === 'string' && status.metadata.continue !== ''
+      ? status.metadata.continue
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 type WriteOperation = PatchOperation | RemoveOperation;

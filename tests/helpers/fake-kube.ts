@@ -58,6 +58,21 @@ export class FakeKube implements KubeApi {
       .map((object) => structuredClone(object) as KindObjects[K]);
   }
 
+  /** The objects `list` gives, `pageSize` (default 500) at a time; `pagesServed` counts the pages. */
+  async *pages<K extends Kind>(
+    kind: K,
+    options: ListOptions & { pageSize?: number } = {},
+  ): AsyncGenerator<KindObjects[K][]> {
+    const all = await this.list(kind, options);
+    const size = options.pageSize ?? 500;
+    for (let at = 0; at < all.length; at += size) {
+      this.pagesServed += 1;
+      yield all.slice(at, at + size);
+    }
+  }
+
+  pagesServed = 0;
+
   private all(kind: Kind): KubernetesObject[] {
     if (kind === 'Pod') return [...this.pods.values()];
     if (kind === 'ReplicaSet') return [...this.replicaSets.values()];

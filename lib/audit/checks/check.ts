@@ -1,7 +1,7 @@
 import type { Permission } from '../../domain/permission.ts';
 import type { KubeApi } from '../../kube/kube-api.ts';
 import type { Kind } from '../../kube/kinds.ts';
-import type { Listing } from '../../kube/listing.ts';
+import type { Keeps, Listing } from '../../kube/listing.ts';
 import { finding, type Finding } from '../finding.ts';
 
 /**
@@ -14,6 +14,7 @@ import { finding, type Finding } from '../finding.ts';
  *   name: 'job-suspended',
  *   description: 'Jobs suspended by spec.suspend.',
  *   lists: ['Job'],
+ *   keeps: () => ({ Job: suspended }),
  *   check: (listing) => listing.of('Job').filter(suspended).map(toFinding),
  * };
  */
@@ -24,6 +25,8 @@ export interface AuditCheck {
   readonly lists: readonly Kind[];
   /** Anything else it reads (the events of a few objects), for the RBAC. */
   readonly reads?: readonly Permission[];
+  /** Which listed objects `check` needs, asked as each arrives (as a detector's audit `keeps`). */
+  keeps(kept: Listing): Keeps;
   check(listing: Listing, context: { kube: KubeApi; now: Date }): Finding[] | Promise<Finding[]>;
 }
 

@@ -55,5 +55,6 @@ export const cronJobConfig: AuditCheck = {
   name: 'cronjob-config',
   description: 'CronJobs that create no Job: suspended, an invalid schedule, a negative startingDeadlineSeconds.',
   lists: ['CronJob'],
+  keeps: () => ({ CronJob: (cronJob) => checkCronJob(cronJob).length > 0 }),
   check: (listing) => listing.of('CronJob').flatMap(checkCronJob),
 };

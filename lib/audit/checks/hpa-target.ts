@@ -71,6 +71,22 @@ export const hpaTarget: AuditCheck = {
   name: 'hpa-target',
   description: 'HPAs whose target is missing or not scalable, or whose pods request nothing to scale on.',
   lists: ['HorizontalPodAutoscaler', 'Deployment', 'StatefulSet', 'ReplicaSet'],
+  // Every HPA, then of the workloads only those some HPA targets.
+  keeps: () => {
+    const targets = new Set<string>();
+    const targeted = (kind: string) => (workload: V1Deployment | V1StatefulSet | V1ReplicaSet) =>
+      targets.has(`${kind}/${workload.metadata?.namespace ?? ''}/${workload.metadata?.name ?? ''}`);
+    return {
+      HorizontalPodAutoscaler: (hpa) => {
+        const ref = hpa.spec?.scaleTargetRef;
+        if (ref !== undefined) targets.add(`${ref.kind}/${hpa.metadata?.namespace ?? ''}/${ref.name}`);
+        return true;
+      },
+      Deployment: targeted('Deployment'),
+      StatefulSet: targeted('StatefulSet'),
+      ReplicaSet: targeted('ReplicaSet'),
+    };
+  },
   check: (listing) =>
     listing.of('HorizontalPodAutoscaler').flatMap((hpa) =>
       checkHpaTarget(hpa, {

@@ -23,5 +23,6 @@ export const jobSuspended: AuditCheck = {
   name: 'job-suspended',
   description: 'Jobs suspended by spec.suspend: they run no pods until resumed.',
   lists: ['Job'],
+  keeps: () => ({ Job: (job) => checkJob(job).length > 0 }),
   check: (listing) => listing.of('Job').flatMap(checkJob),
 };

@@ -1,3 +1,5 @@
+import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+
 import { eventEvidence } from '../../detect/pod-causes.ts';
 import { finding, type Finding } from '../finding.ts';
 import type { AuditCheck } from './check.ts';
@@ -5,15 +7,17 @@ import type { AuditCheck } from './check.ts';
 /** The provisioner's own words are read for this many Pending claims (one request each). */
 const MAX_EVENT_READS = 20;
 
+const unbound = (pvc: V1PersistentVolumeClaim): boolean =>
+  pvc.status?.phase === 'Pending' || pvc.status?.phase === 'Lost';
+
 export const pvcPending: AuditCheck = {
   name: 'pvc-pending',
   description: 'PersistentVolumeClaims Pending or Lost, with the provisioner’s error.',
   lists: ['PersistentVolumeClaim'],
   reads: [{ apiGroup: '', resource: 'events', verbs: ['list'] }],
+  keeps: () => ({ PersistentVolumeClaim: unbound }),
   check: async (listing, { kube }) => {
-    const pending = listing
-      .of('PersistentVolumeClaim')
-      .filter((pvc) => pvc.status?.phase === 'Pending' || pvc.status?.phase === 'Lost');
+    const pending = listing.of('PersistentVolumeClaim').filter(unbound);
     const findings: Finding[] = [];
     for (const [index, pvc] of pending.entries()) {
       const namespace = pvc.metadata?.namespace ?? '';

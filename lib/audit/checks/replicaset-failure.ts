@@ -25,5 +25,6 @@ export const replicaSetFailure: AuditCheck = {
   name: 'replicaset-failure',
   description: 'ReplicaSets outside a Deployment that cannot create pods (quota, admission).',
   lists: ['ReplicaSet'],
+  keeps: () => ({ ReplicaSet: (rs) => checkReplicaSet(rs).length > 0 }),
   check: (listing) => listing.of('ReplicaSet').flatMap(checkReplicaSet),
 };

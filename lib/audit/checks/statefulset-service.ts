@@ -25,5 +25,19 @@ export const statefulSetService: AuditCheck = {
   name: 'statefulset-service',
   description: 'StatefulSets naming a governing Service that does not exist (no stable DNS names).',
   lists: ['StatefulSet', 'Service'],
+  // Every StatefulSet naming a Service is kept (whether it exists is known only once Services
+  // stream), and of the Services only those some StatefulSet names.
+  keeps: () => {
+    const named = new Set<string>();
+    return {
+      StatefulSet: (sts) => {
+        const serviceName = sts.spec?.serviceName;
+        if (serviceName === undefined || serviceName === '') return false;
+        named.add(`${sts.metadata?.namespace ?? ''}/${serviceName}`);
+        return true;
+      },
+      Service: (service) => named.has(`${service.metadata?.namespace ?? ''}/${service.metadata?.name ?? ''}`),
+    };
+  },
   check: (listing) => listing.of('StatefulSet').flatMap((sts) => checkStatefulSetService(sts, listing.of('Service'))),
 };

@@ -25,6 +25,11 @@ export const statefulSetStorage: AuditCheck = {
   name: 'statefulset-storage',
   description: 'StatefulSets claiming volumes of a storage class that does not exist.',
   lists: ['StatefulSet', 'StorageClass'],
+  // Storage classes are few and stream first: a StatefulSet is kept only when one it names is missing.
+  keeps: (kept) => ({
+    StorageClass: () => true,
+    StatefulSet: (sts) => checkStatefulSetStorage(sts, kept.of('StorageClass')).length > 0,
+  }),
   check: (listing) =>
     listing.of('StatefulSet').flatMap((sts) => checkStatefulSetStorage(sts, listing.of('StorageClass'))),
 };

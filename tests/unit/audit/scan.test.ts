@@ -3,22 +3,39 @@ import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 
 import type { AuditCheck } from '../../../lib/audit/checks/check.ts';
 import { pvcPending } from '../../../lib/audit/checks/pvc-pending.ts';
-import { AUDIT_UNITS, auditKinds, auditReads, scanCluster, type AuditUnits } from '../../../lib/audit/scan.ts';
+import {
+  AUDIT_UNITS,
+  auditKinds,
+  auditReads,
+  scanCluster,
+  STREAM_ORDER,
+  type AuditUnits,
+} from '../../../lib/audit/scan.ts';
 import type { AnyDetector } from '../../../lib/detect/detector.ts';
 import { deploymentHealth } from '../../../lib/detect/deployment-health.ts';
 import { hpaHealth } from '../../../lib/detect/hpa-health.ts';
 import { nodeHealth } from '../../../lib/detect/node-health.ts';
+import { KINDS, type Kind } from '../../../lib/kube/kinds.ts';
+import { keepAll } from '../../../lib/kube/listing.ts';
 import { FakeKube } from '../../helpers/fake-kube.ts';
 import {
+  checkoutPdb,
   checkoutPod,
   checkoutReplicaSets,
+  computeQuota,
   deployment,
   nightlyJob,
   nightlyJobPod,
   node,
   NODE_NAME,
   nodeExporterDaemonSet,
+  nodeExporterPod,
   podIn,
+  postgresPod,
+  postgresPvc,
+  postgresStatefulSet,
+  storageClass,
+  storefrontHpa,
   warningEvent,
 } from '../../helpers/fixtures.ts';
 
@@ -182,26 +199,26 @@ describe('scanCluster', () => {
     expect(await scanCluster(kube, { now })).toEqual([]);
   });
 
-  it('reports progress through every kind it lists, in order, then the diagnosis', async () => {
+  it('reports progress through every kind it lists, in the order it streams them, then the diagnosis', async () => {
     const steps: [string, number, number][] = [];
 
     await scanCluster(brokenCluster(), { now, onProgress: (step, done, total) => steps.push([step, done, total]) });
 
     expect(steps).toEqual([
-      ['Pod', 0, 14],
+      ['StorageClass', 0, 14],
       ['Node', 1, 14],
-      ['PersistentVolumeClaim', 2, 14],
+      ['HorizontalPodAutoscaler', 2, 14],
       ['ResourceQuota', 3, 14],
-      ['Service', 4, 14],
-      ['ReplicaSet', 5, 14],
-      ['Deployment', 6, 14],
+      ['PodDisruptionBudget', 4, 14],
+      ['CronJob', 5, 14],
+      ['Job', 6, 14],
       ['StatefulSet', 7, 14],
       ['DaemonSet', 8, 14],
-      ['Job', 9, 14],
-      ['CronJob', 10, 14],
-      ['HorizontalPodAutoscaler', 11, 14],
-      ['PodDisruptionBudget', 12, 14],
-      ['StorageClass', 13, 14],
+      ['Deployment', 9, 14],
+      ['ReplicaSet', 10, 14],
+      ['Service', 11, 14],
+      ['PersistentVolumeClaim', 12, 14],
+      ['Pod', 13, 14],
       ['diagnose', 14, 14],
     ]);
   });
@@ -213,7 +230,7 @@ describe('scanCluster', () => {
     await scanCluster(brokenCluster(), { now, maxPerKind: 2, onTruncated: (kind, max) => cut.push(`${kind}:${max}`) });
     await scanCluster(brokenCluster(), { now, onTruncated: (kind) => whole.push(kind) });
 
-    expect(cut).toEqual(['Pod:2', 'Node:2', 'ReplicaSet:2']);
+    expect(cut).toEqual(['Node:2', 'ReplicaSet:2', 'Pod:2']);
     expect(whole).toEqual([]);
   });
 
@@ -224,13 +241,119 @@ describe('scanCluster', () => {
     const findings = await scanCluster(brokenCluster(), { now, units, onProgress: (step) => steps.push(step) });
 
     expect(findings.map((finding) => finding.key)).toEqual([`Node//${NODE_NAME}/node-not-ready`]);
-    expect(steps).toEqual(['Pod', 'Node', 'diagnose']);
+    expect(steps).toEqual(['Node', 'Pod', 'diagnose']);
   });
 
   it('skips detectors that have no audit', async () => {
     const alertOnly: AnyDetector = { ...nodeHealth, name: 'alert-only', audit: undefined };
 
     expect(await scanCluster(brokenCluster(), { now, units: { detectors: [alertOnly], checks: [] } })).toEqual([]);
+  });
+});
+
+/**
+ * The broken cluster with a problem of every other sort too (a StatefulSet short of ready pods,
+ * an HPA at its ceiling targeting nothing, a budget with no healthy pods, a full quota, a
+ * DaemonSet short on a node), and `healthy` healthy pods of a healthy workload beside them, some
+ * on the NotReady node.
+ */
+function mixedCluster(healthy: number): FakeKube {
+  const cluster = brokenCluster().add(
+    storageClass('gp3'),
+    postgresStatefulSet({ readyReplicas: 2 }),
+    postgresPod(0, 'healthy'),
+    postgresPod(1, 'healthy'),
+    postgresPod(2, 'app-crash'),
+    postgresPvc(),
+    storefrontHpa('maxed-out'),
+    checkoutPdb({ currentHealthy: 0, desiredHealthy: 2, expectedPods: 3 }),
+    computeQuota({ pods: '20' }),
+    nodeExporterPod(NODE_NAME, 'healthy'),
+    nodeExporterPod(HEALTHY_NODE, 'app-crash'),
+  );
+  for (let index = 0; index < healthy; index += 1) {
+    cluster.add(
+      podIn('healthy', {
+        name: `web-5f6d7c8b9a-${index}`,
+        namespace: 'web',
+        uid: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+        labels: { app: 'web', 'pod-template-hash': '5f6d7c8b9a' },
+        owner: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5f6d7c8b9a', uid: 'web-rs' },
+        nodeName: index % 10 === 0 ? NODE_NAME : HEALTHY_NODE,
+      }),
+    );
+  }
+  return cluster;
+}
+
+/** The registered units keeping every object they list: what an audit found before it streamed. */
+const keepingEverything: AuditUnits = {
+  detectors: AUDIT_UNITS.detectors.map((detector) =>
+    detector.audit === undefined
+      ? detector
+      : { ...detector, audit: { ...detector.audit, keeps: () => keepAll(...detector.audit!.lists) } },
+  ),
+  checks: AUDIT_UNITS.checks.map((check) => ({ ...check, keeps: () => keepAll(...check.lists) })),
+};
+
+describe('scanCluster, streaming', () => {
+  it('finds what an audit keeping every object finds, keeping only what it judges', async () => {
+    const kept: Record<string, [number, number]> = {};
+
+    const streamed = await scanCluster(mixedCluster(300), {
+      now,
+      onListed: (kind, read, held) => (kept[kind] = [read, held]),
+    });
+    const whole = await scanCluster(mixedCluster(300), { now, units: keepingEverything });
+
+    expect(streamed).toEqual(whole);
+    expect(streamed.map((finding) => finding.key)).toEqual([
+      'DaemonSet/monitoring/node-exporter/app-crash',
+      'Deployment/payments/checkout/node-not-ready',
+      'HorizontalPodAutoscaler/web/storefront/hpa-maxed-out',
+      'HorizontalPodAutoscaler/web/storefront/hpa-missing-target',
+      'Job/reporting/nightly-report-29384756/BackoffLimitExceeded',
+      `Node//${NODE_NAME}/node-not-ready`,
+      'PersistentVolumeClaim/reporting/scratch/pvc-pending',
+      'Pod/payments/debug-shell/node-not-ready',
+      'PodDisruptionBudget/payments/checkout/node-not-ready',
+      'ResourceQuota/team-a/compute/quota-exhausted',
+      'StatefulSet/data/postgres/missing-governing-service',
+      'StatefulSet/data/postgres/node-not-ready',
+    ]);
+    // Of 300 healthy pods, only the 30 on the NotReady node are kept (its finding names them).
+    const [podsRead, podsKept] = kept.Pod!;
+    expect(podsRead).toBe(300 + 8);
+    expect(podsKept).toBeLessThanOrEqual(30 + 8);
+    expect(podsKept).toBeGreaterThanOrEqual(30);
+  });
+
+  it('reads each kind page by page', async () => {
+    const kube = mixedCluster(1_200);
+
+    await scanCluster(kube, { now });
+
+    // 1,208 pods in pages of 500, and one page for each other kind that has objects.
+    expect(kube.pagesServed).toBeGreaterThanOrEqual(3 + 8);
+  });
+
+  it('streams every kind the table knows, each once', () => {
+    expect([...STREAM_ORDER].sort()).toEqual(Object.keys(KINDS).sort());
+  });
+
+  it('has every registered unit say, for each kind it lists, what of it to keep', () => {
+    const listing = { of: () => [], podsMatching: () => [] };
+    const units = [
+      ...AUDIT_UNITS.detectors.flatMap((detector) =>
+        detector.audit === undefined ? [] : [{ name: detector.name, ...detector.audit }],
+      ),
+      ...AUDIT_UNITS.checks,
+    ];
+    const missing = units.flatMap((unit) =>
+      unit.lists.filter((kind: Kind) => unit.keeps(listing)[kind] === undefined).map((kind) => `${unit.name}: ${kind}`),
+    );
+
+    expect(missing).toEqual([]);
   });
 });
 
@@ -276,12 +399,16 @@ describe('auditKinds', () => {
 
 describe('auditReads', () => {
   it('lists each kind the units need in its API group, and what checks read besides', () => {
-    const lister: AnyDetector = { ...deploymentHealth, audit: { lists: ['Deployment', 'Pod'], snapshots: () => [] } };
+    const lister: AnyDetector = {
+      ...deploymentHealth,
+      audit: { lists: ['Deployment', 'Pod'], keeps: () => ({}), snapshots: () => [] },
+    };
     const check: AuditCheck = {
       name: 'pending-claims',
       description: 'Claims without a volume.',
       lists: ['PersistentVolumeClaim', 'StorageClass', 'Job', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'],
       reads: [{ apiGroup: '', resource: 'events', verbs: ['list'] }],
+      keeps: () => ({}),
       check: () => [],
     };
 

@@ -371,6 +371,71 @@ describe.each(Object.keys(builds) as (keyof typeof builds)[])('REST KubeApi adap
     expect(second!.searchParams.get('continue')).toBe('page-2');
   });
 
+  it('hands on each page before asking for the next, without managedFields', async () => {
+    answer = (request) => {
+      const token = new URL(request.url, 'http://x').searchParams.get('continue');
+      return {
+        status: 200,
+        body: {
+          kind: 'PodList',
+          metadata: token === null ? { continue: 'page-2' } : {},
+          items: [{ metadata: { name: token ?? 'first', managedFields: [{ manager: 'kubelet' }] } }],
+        },
+      };
+    };
+    const requestsAtEachPage: number[] = [];
+    const names: string[] = [];
+
+    for await (const page of kube.pages('Pod', { pageSize: 1, max: 10 })) {
+      requestsAtEachPage.push(seen.length);
+      names.push(...page.map((pod) => pod.metadata?.name ?? ''));
+      expect(page[0]?.metadata?.managedFields).toBeUndefined();
+    }
+
+    expect(names).toEqual(['first', 'page-2']);
+    expect(requestsAtEachPage).toEqual([1, 2]);
+    expect(new URL(seen[0]!.url, 'http://x').searchParams.get('limit')).toBe('1');
+  });
+
+  it('lists on with the fresh token when a continue token has expired, and fails on a 410 without one', async () => {
+    answer = (request) => {
+      const token = new URL(request.url, 'http://x').searchParams.get('continue');
+      if (token === 'stale') {
+        return {
+          status: 410,
+          body: {
+            kind: 'Status',
+            status: 'Failure',
+            reason: 'Expired',
+            code: 410,
+            message: 'The provided continue parameter is too old to display a consistent list result.',
+            metadata: { continue: 'fresh' },
+          },
+        };
+      }
+      return {
+        status: 200,
+        body: {
+          kind: 'PodList',
+          metadata: token === null ? { continue: 'stale' } : {},
+          items: [{ metadata: { name: token ?? 'a' } }],
+        },
+      };
+    };
+
+    const pods = await kube.list('Pod', { max: 10 });
+
+    expect(pods.map((pod) => pod.metadata?.name)).toEqual(['a', 'fresh']);
+    expect(seen.map((request) => new URL(request.url, 'http://x').searchParams.get('continue'))).toEqual([
+      null,
+      'stale',
+      'fresh',
+    ]);
+
+    answer = () => ({ status: 410, body: { kind: 'Status', reason: 'Gone', code: 410, message: 'gone' } });
+    await expect(kube.list('Pod')).rejects.toThrow(KubeApiError);
+  });
+
   it('lists a namespaced kind across namespaces when no namespace is given', async () => {
     answer = () => ({ status: 200, body: { kind: 'List', metadata: {}, items: [] } });
 
