@@ -5,8 +5,13 @@
 // of the Deployments crash loop and 1% cannot pull their image, plus the seeded problems of
 // `npm run bench:audit`.
 //
-//   npm run bench:audit-scale            (all sizes: 1k, 2.5k, 5k, 10k pods; about 15 minutes)
-//   npm run bench:audit-scale -- 1000    (sizes of your choice)
+// First, the packaged audit function against a simulated cluster of 10,000 to 100,000 pods (a
+// loopback API server generating its pages, bench/simulated-cluster.ts): the growth curve of
+// time and peak RSS past what kwok holds here.
+//
+//   npm run bench:audit-scale                        (simulated 10k–100k, then kwok 1k, 2.5k, 5k, 10k; about 17 minutes)
+//   npm run bench:audit-scale -- 1000                (kwok sizes of your choice)
+//   npm run bench:audit-scale -- --simulated-only    (the simulated curve alone; about a minute)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +21,7 @@ import { seedBrokenWorkloads } from '../tests/testenv/broken-workloads.ts';
 import { admin, applyShippedRbac, applyYaml, createDeployment, until } from '../tests/testenv/cluster.ts';
 import { startControlPlane } from '../tests/testenv/control-plane.ts';
 import { killStale, provision } from '../tests/testenv/processes.ts';
+import { simulatedCurve } from './audit-simulated.ts';
 import {
   auditFunction,
   bundleCli,
@@ -28,6 +34,10 @@ import {
 
 const SIZES = process.argv.slice(2).map(Number).filter(Number.isFinite);
 const PODS = SIZES.length > 0 ? SIZES : [1_000, 2_500, 5_000, 10_000];
+const SIMULATED = [10_000, 25_000, 50_000, 100_000];
+
+await simulatedCurve(SIMULATED);
+if (process.argv.includes('--simulated-only')) process.exit(0);
 const NODES = 100;
 const NAMESPACES = 20;
 const REPLICAS = 5;

@@ -96,7 +96,7 @@ export const AuditEnvSchema = z.object({
   ...WorkerEnv,
   KUBEMEND_MODEL_CONFIG_PATH: z.string().min(1).default('config/model_config.yaml'),
   /** At most this many objects of each kind are read per cluster; beyond it the audit resolves nothing. */
-  KUBEMEND_AUDIT_MAX_PER_KIND: z.coerce.number().int().positive().default(20_000),
+  KUBEMEND_AUDIT_MAX_PER_KIND: z.coerce.number().int().positive().default(200_000),
 });
 
 /**

@@ -84,15 +84,18 @@ export function sendHttp(request: HttpRequest): Promise<HttpAnswer> {
         ...(secure ? request.tls : {}),
       },
       (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // Decoded as it arrives (a multi-byte character split across chunks is joined whole), so
+        // each chunk's buffer is garbage at once and a large list is not held twice.
+        response.setEncoding('utf8');
+        let text = '';
+        response.on('data', (chunk: string) => (text += chunk));
         response.on('error', fail);
         response.on('end', () =>
           settle(() =>
             resolve({
               status: response.statusCode ?? 0,
               headers: flatten(response.headers),
-              body: Buffer.concat(chunks).toString('utf8'),
+              body: text,
             }),
           ),
         );

@@ -80,6 +80,21 @@ describe('sending one request', () => {
     expect(seen[0]?.body).toBe('');
   });
 
+  it('reads a character split across chunks whole', async () => {
+    const bytes = Buffer.from('{"message":"Größe über 10 €"}', 'utf8');
+    const euro = bytes.indexOf(Buffer.from('€', 'utf8'));
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      // The euro sign's three bytes in two chunks, written apart.
+      response.write(bytes.subarray(0, euro + 1));
+      setTimeout(() => response.end(bytes.subarray(euro + 1)), 20);
+    };
+
+    const answer = await sendHttp({ method: 'GET', url: new URL('/split', url), timeoutMs: 2_000 });
+
+    expect(answer.body).toBe('{"message":"Größe über 10 €"}');
+  });
+
   it('keeps the connection alive for the next request', async () => {
     const first = await sendHttp({ method: 'GET', url: new URL('/a', url), timeoutMs: 2_000 });
     const second = await sendHttp({ method: 'GET', url: new URL('/b', url), timeoutMs: 2_000 });
