@@ -83,19 +83,22 @@ function labelProblem(key: string, value: string): string | undefined {
 
 /**
  * A label set as LabelSetSchema gives it, when it has no problem; undefined at the first one
- * (LabelSetSchema then names them). Allocates only the set it returns.
+ * (LabelSetSchema then names them). The copy is a spread given a null prototype: the same own
+ * keys, in the same order, as plain data (a `__proto__` key stays a key), but in V8 a fast object
+ * of about 120 bytes where Object.create(null) and twelve stores make a dictionary of 1.7 KB.
  */
 function readLabelSet(raw: unknown): Record<string, string> | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const keys = Object.keys(raw);
+  // A spread would copy symbol keys too, which LabelSetSchema (Object.entries) leaves out.
+  if (Object.getOwnPropertySymbols(raw).length > 0) return undefined;
+  const out = Object.setPrototypeOf({ ...raw }, null) as Record<string, unknown>;
+  const keys = Object.keys(out);
   if (keys.length > WEBHOOK_LIMITS.labels) return undefined;
-  const out = Object.create(null) as Record<string, string>;
   for (const key of keys) {
-    const value = (raw as Record<string, unknown>)[key];
+    const value = out[key];
     if (typeof value !== 'string' || labelProblem(key, value) !== undefined) return undefined;
-    out[key] = value;
   }
-  return out;
+  return out as Record<string, string>;
 }
 
 /** A string bounded in bytes, well-formed UTF-16, with no character a queue could refuse. */
@@ -130,6 +133,9 @@ const TimestampSchema = DateTimeSchema.transform(normaliseTimestamp);
 /** The pattern DateTimeSchema checks, for readAlert. */
 const DATETIME = DateTimeSchema._zod.pattern;
 
+const NORMAL_TIMESTAMP =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d*[1-9])?Z$/;
+
 /**
  * One spelling per instant, so that an alert's identity does not depend on how its time was
  * written: UTC with `Z`, the fraction (up to nanoseconds, as Go writes it) without trailing
@@ -137,6 +143,9 @@ const DATETIME = DateTimeSchema._zod.pattern;
  * Alertmanager's zero time (`0001-01-01T00:00:00Z`) stays as it is.
  */
 export function normaliseTimestamp(text: string): string {
+  // Already so (Go writes UTC as `Z` and drops trailing zeros): no day past the 28th, which every
+  // month has, so the instant exists and would be written back unchanged.
+  if (NORMAL_TIMESTAMP.test(text)) return text;
   const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/i.exec(text);
   if (match === null) return text;
   const [, seconds, fraction = '', zone] = match;

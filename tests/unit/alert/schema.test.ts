@@ -102,6 +102,11 @@ describe('parseWebhook', () => {
     ['2026-11-26T02:14:05.120z', '2026-11-26T02:14:05.12Z'],
     ['2026-11-26T00:30:00-05:00', '2026-11-26T05:30:00Z'],
     ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00Z'],
+    ['2028-02-29T23:59:59.5Z', '2028-02-29T23:59:59.5Z'],
+    ['2026-01-31T00:00:00Z', '2026-01-31T00:00:00Z'],
+    ['2026-02-29T00:00:00Z', '2026-03-01T00:00:00Z'],
+    ['2026-04-31T00:00:00Z', '2026-05-01T00:00:00Z'],
+    ['2026-11-26T24:00:00Z', '2026-11-27T00:00:00Z'],
   ])('writes the instant %s one way, %s, so that its alert keeps one identity', (written, normal) => {
     expect(normaliseTimestamp(written)).toBe(normal);
   });
@@ -326,6 +331,20 @@ describe('readAlert', () => {
     const { fingerprint: _, ...missing } = sample;
     expect(readAlert(missing)).toBeUndefined();
     for (const raw of [null, [], 'alert', 4]) expect(readAlert(raw)).toBeUndefined();
+  });
+
+  it('keeps label keys in order and as data, and leaves a set with symbol keys to AlertSchema', () => {
+    const labels = JSON.parse('{"b": "1", "__proto__": "p", "2": "x", "a": "2", "1": "y"}') as Record<string, string>;
+    const fast = readAlert({ ...sample, labels });
+
+    expectSameAlert(fast, throughZod({ ...sample, labels }));
+    expect(Object.keys(fast!.labels)).toEqual(['1', '2', 'b', '__proto__', 'a']);
+    expect(Object.getPrototypeOf(fast!.labels)).toBeNull();
+    expect(Object.hasOwn(fast!.labels, '__proto__')).toBe(true);
+
+    const tagged = { ...sample, annotations: { summary: 's', [Symbol('tag')]: 'x' } };
+    expect(readAlert(tagged)).toBeUndefined();
+    expect(Object.getOwnPropertySymbols(throughZod(tagged)!.annotations)).toEqual([]);
   });
 
   it('takes exactly the alerts AlertSchema takes, and makes the same of them (property)', () => {
