@@ -6,6 +6,7 @@ import fc from 'fast-check';
 
 import { alertId } from '../../../lib/alert/identity.ts';
 import {
+  alertJsonBytesAtMost,
   AlertSchema,
   normaliseTimestamp,
   parseWebhook,
@@ -442,6 +443,48 @@ describe('readAlert', () => {
     // The generator reaches both sides, often: alerts taken and alerts refused.
     expect(taken).toBeGreaterThan(200);
     expect(taken).toBeLessThan(1_800);
+  });
+});
+
+describe('alertJsonBytesAtMost', () => {
+  it('is never below the bytes of the alert as JSON, whatever its strings hold (property)', () => {
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.string({ unit: fc.constantFrom('\u0000', '"', '\\', '\ud800', '😀', '€', '\n') }),
+      // Strings that take all six bytes a code unit may: the bound is tight for them.
+      fc.string({ unit: fc.constantFrom('\u0001', '\udc00'), minLength: 30 }),
+    );
+    const set = fc
+      .dictionary(text, text)
+      .map((entries) => Object.setPrototypeOf(entries, null) as Record<string, string>);
+    const alert = fc.record({
+      status: fc.constantFrom('firing' as const, 'resolved' as const),
+      labels: set,
+      annotations: set,
+      startsAt: text,
+      endsAt: text,
+      generatorURL: text,
+      fingerprint: text,
+    });
+
+    fc.assert(
+      fc.property(alert, (a) => {
+        expect(alertJsonBytesAtMost(a)).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(a), 'utf8'));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('lets the webhook take an alert near the limit that the bound alone would refuse', () => {
+    const body = JSON.parse(readFixture('alerts/crashlooping-single.json')) as {
+      alerts: { annotations: Record<string, string> }[];
+    };
+    for (let i = 0; i < 3; i += 1) body.alerts[0]!.annotations[`note${i}`] = 'n'.repeat(WEBHOOK_LIMITS.valueBytes);
+    const [alert] = parseWebhook(body).alerts;
+
+    expect(alertJsonBytesAtMost(alert!)).toBeGreaterThan(WEBHOOK_LIMITS.alertBytes);
+    expect(Buffer.byteLength(JSON.stringify(alert), 'utf8')).toBeLessThanOrEqual(WEBHOOK_LIMITS.alertBytes);
   });
 });
 
