@@ -109,6 +109,9 @@ function boundedText(maxBytes: number) {
   });
 }
 
+/** Made once: a regular expression literal in a function body is a new object at every call. */
+const NON_CHARACTERS = /[\uFFFE\uFFFF]/;
+
 /**
  * Why a string cannot be taken, or undefined: over `maxBytes` in UTF-8, a lone UTF-16 surrogate
  * (which JSON can encode but no text can hold: two such strings would become one), or U+FFFE /
@@ -120,7 +123,7 @@ export function textProblem(value: string, maxBytes: number, what = 'value'): st
     return `${what} is ${Buffer.byteLength(value, 'utf8')} bytes; at most ${maxBytes}`;
   }
   if (!value.isWellFormed()) return `${what} holds a lone UTF-16 surrogate (not text)`;
-  if (/[\uFFFE\uFFFF]/.test(value)) return `${what} holds U+FFFE or U+FFFF (not characters)`;
+  if (NON_CHARACTERS.test(value)) return `${what} holds U+FFFE or U+FFFF (not characters)`;
   return undefined;
 }
 
@@ -133,6 +136,7 @@ const TimestampSchema = DateTimeSchema.transform(normaliseTimestamp);
 /** The pattern DateTimeSchema checks, for readAlert. */
 const DATETIME = DateTimeSchema._zod.pattern;
 
+const TIMESTAMP_PARTS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/i;
 const NORMAL_TIMESTAMP =
   /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d*[1-9])?Z$/;
 
@@ -146,7 +150,7 @@ export function normaliseTimestamp(text: string): string {
   // Already so (Go writes UTC as `Z` and drops trailing zeros): no day past the 28th, which every
   // month has, so the instant exists and would be written back unchanged.
   if (NORMAL_TIMESTAMP.test(text)) return text;
-  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/i.exec(text);
+  const match = TIMESTAMP_PARTS.exec(text);
   if (match === null) return text;
   const [, seconds, fraction = '', zone] = match;
   const utc = new Date(`${seconds}${zone === 'z' ? 'Z' : zone}`);
