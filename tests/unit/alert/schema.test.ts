@@ -5,7 +5,15 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
 import { alertId } from '../../../lib/alert/identity.ts';
-import { normaliseTimestamp, parseWebhook, WEBHOOK_LIMITS } from '../../../lib/alert/schema.ts';
+import {
+  alertJsonBytesAtMost,
+  AlertSchema,
+  normaliseTimestamp,
+  parseWebhook,
+  readAlert,
+  textProblem,
+  WEBHOOK_LIMITS,
+} from '../../../lib/alert/schema.ts';
 import { ValidationError } from '../../../lib/errors.ts';
 import { FIXTURES, readFixture } from '../../helpers/fixtures.ts';
 
@@ -95,6 +103,11 @@ describe('parseWebhook', () => {
     ['2026-11-26T02:14:05.120z', '2026-11-26T02:14:05.12Z'],
     ['2026-11-26T00:30:00-05:00', '2026-11-26T05:30:00Z'],
     ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00Z'],
+    ['2028-02-29T23:59:59.5Z', '2028-02-29T23:59:59.5Z'],
+    ['2026-01-31T00:00:00Z', '2026-01-31T00:00:00Z'],
+    ['2026-02-29T00:00:00Z', '2026-03-01T00:00:00Z'],
+    ['2026-04-31T00:00:00Z', '2026-05-01T00:00:00Z'],
+    ['2026-11-26T24:00:00Z', '2026-11-27T00:00:00Z'],
   ])('writes the instant %s one way, %s, so that its alert keeps one identity', (written, normal) => {
     expect(normaliseTimestamp(written)).toBe(normal);
   });
@@ -268,5 +281,220 @@ describe('parseWebhook', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+/** What AlertSchema makes of `raw`, or undefined when it refuses it. */
+function throughZod(raw: unknown) {
+  const parsed = AlertSchema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Equal as data, in the same key order, with label sets on null prototypes alike. */
+function expectSameAlert(fast: unknown, zod: unknown) {
+  expect(JSON.stringify(fast)).toBe(JSON.stringify(zod));
+  expect(fast).toEqual(zod);
+  if (fast === undefined) return;
+  const [a, b] = [fast, zod] as Record<string, object>[];
+  expect(Object.getPrototypeOf(a!.labels)).toBe(Object.getPrototypeOf(b!.labels));
+  expect(Object.getPrototypeOf(a!.annotations)).toBe(Object.getPrototypeOf(b!.annotations));
+}
+
+describe('readAlert', () => {
+  const sample = (JSON.parse(readFixture('alerts/crashlooping-single.json')) as { alerts: Record<string, unknown>[] })
+    .alerts[0]!;
+
+  it.each(valid)('takes every alert of the sample %s as AlertSchema parses it', (name) => {
+    const body = JSON.parse(readFixture(`alerts/${name}`)) as { alerts: unknown[] };
+    for (const raw of body.alerts) {
+      const fast = readAlert(raw);
+      expect(fast).toBeDefined();
+      expectSameAlert(fast, throughZod(raw));
+    }
+  });
+
+  it('leaves an alert with any problem to AlertSchema, which names it', () => {
+    const broken: Record<string, unknown>[] = [
+      { ...sample, status: 'Firing' },
+      { ...sample, labels: { ...(sample.labels as object), restarts: 7 } },
+      { ...sample, annotations: [] },
+      { ...sample, startsAt: 'yesterday' },
+      { ...sample, endsAt: '2026-11-26T02:14:05' },
+      { ...sample, generatorURL: 'u'.repeat(WEBHOOK_LIMITS.textBytes + 1) },
+      { ...sample, fingerprint: '' },
+      { ...sample, fingerprint: 'f'.repeat(WEBHOOK_LIMITS.fingerprintChars + 1) },
+      { ...sample, fingerprint: 'db55 7f68' },
+    ];
+    for (const raw of broken) {
+      expect(readAlert(raw)).toBeUndefined();
+      expect(AlertSchema.safeParse(raw).success).toBe(false);
+    }
+    const { fingerprint: _, ...missing } = sample;
+    expect(readAlert(missing)).toBeUndefined();
+    for (const raw of [null, [], 'alert', 4]) expect(readAlert(raw)).toBeUndefined();
+  });
+
+  it('keeps label keys in order and as data, and leaves a set with symbol keys to AlertSchema', () => {
+    const labels = JSON.parse('{"b": "1", "__proto__": "p", "2": "x", "a": "2", "1": "y"}') as Record<string, string>;
+    const fast = readAlert({ ...sample, labels });
+
+    expectSameAlert(fast, throughZod({ ...sample, labels }));
+    expect(Object.keys(fast!.labels)).toEqual(['1', '2', 'b', '__proto__', 'a']);
+    expect(Object.getPrototypeOf(fast!.labels)).toBeNull();
+    expect(Object.hasOwn(fast!.labels, '__proto__')).toBe(true);
+
+    const tagged = { ...sample, annotations: { summary: 's', [Symbol('tag')]: 'x' } };
+    expect(readAlert(tagged)).toBeUndefined();
+    expect(Object.getOwnPropertySymbols(throughZod(tagged)!.annotations)).toEqual([]);
+  });
+
+  it('takes exactly the alerts AlertSchema takes, and makes the same of them (property)', () => {
+    const edge = fc.constantFrom(
+      '',
+      'x',
+      '\ud800',
+      'a\udc00b',
+      '\ufffe',
+      '\uffff',
+      '😀',
+      'é'.repeat(WEBHOOK_LIMITS.textBytes / 2),
+      'é'.repeat(WEBHOOK_LIMITS.textBytes / 2 + 1),
+      'x'.repeat(WEBHOOK_LIMITS.textBytes),
+      'x'.repeat(WEBHOOK_LIMITS.textBytes + 1),
+      'n'.repeat(WEBHOOK_LIMITS.nameBytes + 1),
+    );
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), edge);
+    const anything = fc.oneof(text, fc.jsonValue(), fc.constant(undefined));
+    /** Mostly a value of the field's kind, sometimes anything at all. */
+    const mostly = <T>(kind: fc.Arbitrary<T>) =>
+      fc.oneof({ weight: 15, arbitrary: kind }, { weight: 1, arbitrary: anything });
+    const labelSet = mostly(
+      fc.oneof(
+        {
+          weight: 4,
+          arbitrary: fc.dictionary(
+            fc.oneof({ weight: 20, arbitrary: fc.string() }, text),
+            fc.oneof({ weight: 40, arbitrary: fc.string() }, text, fc.jsonValue()),
+          ),
+        },
+        { weight: 4, arbitrary: fc.constant(sample.labels) },
+        fc.constant(Object.fromEntries(Array.from({ length: WEBHOOK_LIMITS.labels + 1 }, (_, i) => [`l${i}`, 'v']))),
+      ),
+    );
+    const timestamp = mostly(
+      fc.oneof(
+        fc.constantFrom(
+          '2026-11-26T02:14:05.123Z',
+          '0001-01-01T00:00:00Z',
+          '2026-11-26T02:14:05.123456789+02:00',
+          '2026-11-26T02:14:05.120z',
+          '2026-11-26T02:14:05',
+          '2026-11-26T24:00:00Z',
+          '2026-02-30T00:00:00Z',
+          '2026-11-26T02:14:05+24:00',
+          '2026-11-26 02:14:05Z',
+        ),
+        {
+          weight: 6,
+          arbitrary: fc
+            .date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true })
+            .map((date) => date.toISOString()),
+        },
+      ),
+    );
+    const fingerprint = mostly(
+      fc.oneof(
+        { weight: 4, arbitrary: fc.stringMatching(/^[0-9a-f]{16}$/) },
+        fc.constantFrom('f'.repeat(WEBHOOK_LIMITS.fingerprintChars), 'f'.repeat(WEBHOOK_LIMITS.fingerprintChars + 1)),
+        fc.constantFrom('', 'a b', '~!', 'db55\u00e9'),
+      ),
+    );
+    const alert = fc.record(
+      {
+        status: mostly(fc.constantFrom('firing', 'resolved', 'firing', 'resolved', 'Firing')),
+        labels: labelSet,
+        annotations: labelSet,
+        startsAt: timestamp,
+        endsAt: timestamp,
+        generatorURL: mostly(fc.oneof({ weight: 6, arbitrary: fc.webUrl() }, text)),
+        fingerprint,
+        extra: anything,
+      },
+      { requiredKeys: ['status', 'labels', 'annotations', 'startsAt', 'endsAt', 'generatorURL', 'fingerprint'] },
+    );
+    const candidate = fc.oneof(
+      { weight: 12, arbitrary: alert },
+      {
+        weight: 1,
+        arbitrary: fc.record({ status: anything, labels: labelSet, extra: anything }, { requiredKeys: [] }),
+      },
+      { weight: 1, arbitrary: anything },
+    );
+
+    let taken = 0;
+    fc.assert(
+      fc.property(candidate, (raw) => {
+        const fast = readAlert(raw);
+        if (fast !== undefined) taken += 1;
+        expectSameAlert(fast, throughZod(raw));
+      }),
+      { numRuns: 2_000 },
+    );
+    // The generator reaches both sides, often: alerts taken and alerts refused.
+    expect(taken).toBeGreaterThan(200);
+    expect(taken).toBeLessThan(1_800);
+  });
+});
+
+describe('alertJsonBytesAtMost', () => {
+  it('is never below the bytes of the alert as JSON, whatever its strings hold (property)', () => {
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.string({ unit: fc.constantFrom('\u0000', '"', '\\', '\ud800', '😀', '€', '\n') }),
+      // Strings that take all six bytes a code unit may: the bound is tight for them.
+      fc.string({ unit: fc.constantFrom('\u0001', '\udc00'), minLength: 30 }),
+    );
+    const set = fc
+      .dictionary(text, text)
+      .map((entries) => Object.setPrototypeOf(entries, null) as Record<string, string>);
+    const alert = fc.record({
+      status: fc.constantFrom('firing' as const, 'resolved' as const),
+      labels: set,
+      annotations: set,
+      startsAt: text,
+      endsAt: text,
+      generatorURL: text,
+      fingerprint: text,
+    });
+
+    fc.assert(
+      fc.property(alert, (a) => {
+        expect(alertJsonBytesAtMost(a)).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(a), 'utf8'));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('lets the webhook take an alert near the limit that the bound alone would refuse', () => {
+    const body = JSON.parse(readFixture('alerts/crashlooping-single.json')) as {
+      alerts: { annotations: Record<string, string> }[];
+    };
+    for (let i = 0; i < 3; i += 1) body.alerts[0]!.annotations[`note${i}`] = 'n'.repeat(WEBHOOK_LIMITS.valueBytes);
+    const [alert] = parseWebhook(body).alerts;
+
+    expect(alertJsonBytesAtMost(alert!)).toBeGreaterThan(WEBHOOK_LIMITS.alertBytes);
+    expect(Buffer.byteLength(JSON.stringify(alert), 'utf8')).toBeLessThanOrEqual(WEBHOOK_LIMITS.alertBytes);
+  });
+});
+
+describe('textProblem', () => {
+  it('counts UTF-8 bytes, not characters, up to the limit', () => {
+    expect(textProblem('é'.repeat(4), 8)).toBeUndefined();
+    expect(textProblem('é'.repeat(5), 8)).toBe('value is 10 bytes; at most 8');
+    expect(textProblem('€'.repeat(3), 8)).toBe('value is 9 bytes; at most 8');
+    expect(textProblem('x'.repeat(8), 8)).toBeUndefined();
+    expect(textProblem('😀😀', 8)).toBeUndefined();
+    expect(textProblem('😀😀x', 8)).toBe('value is 9 bytes; at most 8');
   });
 });
