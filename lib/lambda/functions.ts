@@ -164,7 +164,8 @@ function workerPorts(env: NodeJS.ProcessEnv, vars: WorkerVars, name: string) {
             ssm: parameters,
             credentials,
           }),
-        loadModelConfig(modelPath),
+        // Read when a cluster first has a Prometheus: a cluster without one never needs the models.
+        () => loadModelConfig(modelPath),
       ),
   };
 }
