@@ -105,8 +105,60 @@ export const signerImports: Plugin = {
   },
 };
 
+/**
+ * Modules that a package require()s when it is loaded but uses only on a call the functions
+ * never make (or only when something fails), by what is required and the file that requires it.
+ * pino loads `./lib/transport` (for `pino.transport()`, log shipping through a worker thread) when
+ * it is loaded, and with it `thread-stream`, which loads `node:worker_threads` and `node:assert`;
+ * sonic-boom (pino's stdout writer) loads `node:assert` for one check when a file descriptor is
+ * closed. `node:assert` costs a start more than the rest of pino: its AssertionError loads util's
+ * colour support, which opens stderr. The functions log to stdout and start no transport.
+ *
+ * `call`: the module is a function, wrapped so that its module runs on the first call instead
+ * (same export, same behaviour when called). `assert`: an `assert(value, message)` that loads
+ * `node:assert` only when the value is falsy, to throw its AssertionError as before.
+ */
+const LAZY_REQUIRES: { path: string; importer: string; as: 'call' | 'assert' }[] = [
+  { path: './lib/transport', importer: '/node_modules/pino/pino.js', as: 'call' },
+  { path: './transport', importer: '/node_modules/pino/lib/tools.js', as: 'call' },
+  { path: 'assert', importer: '/node_modules/sonic-boom/index.js', as: 'assert' },
+];
+
+export const lazyRequires: Plugin = {
+  name: 'lazy-requires',
+  setup(build) {
+    const paths = [...new Set(LAZY_REQUIRES.map((lazy) => lazy.path))];
+    const names = new RegExp(`^(${paths.map((path) => path.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter: names }, async (args) => {
+      const lazy = LAZY_REQUIRES.find((entry) => entry.path === args.path && args.importer.endsWith(entry.importer));
+      if (lazy === undefined || args.kind !== 'require-call') return undefined;
+      if (lazy.as === 'assert') return { path: 'assert', namespace: 'lazy-assert' };
+      const real = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-call' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-call' }, (args) => ({
+      contents: [
+        'let loaded;',
+        `const load = () => (loaded ??= require(${JSON.stringify(args.path)}));`,
+        'module.exports = function lazily(...args) { return load().apply(this, args); };',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({
+      contents: [
+        'module.exports = function assert(value, message) {',
+        "  if (!value) require('node:assert')(value, message);",
+        '};',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 /** Every plugin the function bundles are built with. */
-export const plugins: Plugin[] = [requireBuiltins, preferEsBuilds, signerImports];
+export const plugins: Plugin[] = [requireBuiltins, preferEsBuilds, signerImports, lazyRequires];
 
 // serverless-esbuild reads the default export of its `plugins` file.
 export default plugins;

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
+import { dynamoDb } from '../aws/dynamodb.ts';
+import type { AwsJsonClient } from '../aws/json-protocol.ts';
 import type { AuditReport, FindingsStore } from './findings-store.ts';
 import type { Finding } from './finding.ts';
 
@@ -10,10 +11,10 @@ import type { Finding } from './finding.ts';
  * table's TTL attribute after the retention period.
  */
 export function createDynamoFindingsStore(
-  client: DynamoDBClient,
+  client: AwsJsonClient | DynamoDBClient,
   options: { tableName: string; retentionDays: number },
 ): FindingsStore {
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const doc = dynamoDb(client, { removeUndefinedValues: true });
   const TableName = options.tableName;
   /**
    * The open findings' items, page by page: of one cluster (its partition, a query) or of all (a
@@ -23,23 +24,21 @@ export function createDynamoFindingsStore(
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await doc.send(
-        cluster === undefined
-          ? new ScanCommand({
-              TableName,
-              FilterExpression:
-                'begins_with(PK, :audit) AND begins_with(SK, :finding) AND attribute_not_exists(resolvedAt)',
-              ExpressionAttributeValues: { ':audit': 'AUDIT#', ':finding': 'FINDING#' },
-              ExclusiveStartKey: startKey,
-            })
-          : new QueryCommand({
-              TableName,
-              KeyConditionExpression: 'PK = :pk AND begins_with(SK, :finding)',
-              FilterExpression: 'attribute_not_exists(resolvedAt)',
-              ExpressionAttributeValues: { ':pk': `AUDIT#${cluster}`, ':finding': 'FINDING#' },
-              ExclusiveStartKey: startKey,
-            }),
-      );
+      const page = await (cluster === undefined
+        ? doc.call('Scan', {
+            TableName,
+            FilterExpression:
+              'begins_with(PK, :audit) AND begins_with(SK, :finding) AND attribute_not_exists(resolvedAt)',
+            ExpressionAttributeValues: { ':audit': 'AUDIT#', ':finding': 'FINDING#' },
+            ExclusiveStartKey: startKey,
+          })
+        : doc.call('Query', {
+            TableName,
+            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :finding)',
+            FilterExpression: 'attribute_not_exists(resolvedAt)',
+            ExpressionAttributeValues: { ':pk': `AUDIT#${cluster}`, ':finding': 'FINDING#' },
+            ExclusiveStartKey: startKey,
+          }));
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
@@ -70,33 +69,29 @@ export function createDynamoFindingsStore(
         const previous = open.get(finding.key);
         if (previous === undefined) report.new.push(finding);
         else report.open.push({ ...finding, since: previous.since });
-        await doc.send(
-          new PutCommand({
-            TableName,
-            Item: {
-              PK: `AUDIT#${cluster}`,
-              SK: `FINDING#${finding.key}`,
-              firstSeen: previous?.since ?? at,
-              lastSeen: at,
-              finding: JSON.stringify(finding),
-            },
-          }),
-        );
+        await doc.call('PutItem', {
+          TableName,
+          Item: {
+            PK: `AUDIT#${cluster}`,
+            SK: `FINDING#${finding.key}`,
+            firstSeen: previous?.since ?? at,
+            lastSeen: at,
+            finding: JSON.stringify(finding),
+          },
+        });
       }
       const current = new Set(findings.map((finding) => finding.key));
       for (const [key, previous] of open) {
         if (current.has(key) || !audit.complete) continue;
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: { PK: `AUDIT#${cluster}`, SK: `FINDING#${key}` },
-            UpdateExpression: 'SET resolvedAt = :at, expiresAt = :expires',
-            ExpressionAttributeValues: {
-              ':at': at,
-              ':expires': Math.floor(now.getTime() / 1000) + options.retentionDays * 86_400,
-            },
-          }),
-        );
+        await doc.call('UpdateItem', {
+          TableName,
+          Key: { PK: `AUDIT#${cluster}`, SK: `FINDING#${key}` },
+          UpdateExpression: 'SET resolvedAt = :at, expiresAt = :expires',
+          ExpressionAttributeValues: {
+            ':at': at,
+            ':expires': Math.floor(now.getTime() / 1000) + options.retentionDays * 86_400,
+          },
+        });
         report.resolved.push({ ...previous.finding, since: previous.since });
       }
       return report;

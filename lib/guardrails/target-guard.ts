@@ -1,8 +1,9 @@
 import type { DatabaseSync } from 'node:sqlite';
 
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
+import { dynamoDb, isConditionalCheckFailed } from '../aws/dynamodb.ts';
+import type { AwsJsonClient } from '../aws/json-protocol.ts';
 import { ALLOWED, refused, type Guard } from './guard.ts';
 
 /**
@@ -86,34 +87,35 @@ export function createSqliteTargetGuard(db: DatabaseSync): TargetGuard {
 }
 
 /** The guard on DynamoDB: PK = TARGET#<target>, SK = GUARD, in the outcomes table. */
-export function createDynamoTargetGuard(client: DynamoDBClient, options: { tableName: string }): TargetGuard {
-  const doc = DynamoDBDocumentClient.from(client);
+export function createDynamoTargetGuard(
+  client: AwsJsonClient | DynamoDBClient,
+  options: { tableName: string },
+): TargetGuard {
+  const doc = dynamoDb(client);
   const TableName = options.tableName;
   const key = (target: string) => ({ PK: `TARGET#${target}`, SK: 'GUARD' });
   return {
     acquire: async (request) => {
       const now = request.now.getTime();
       try {
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: key(request.target),
-            UpdateExpression: 'SET holder = :me, leaseUntil = :lease',
-            ConditionExpression:
-              '(attribute_not_exists(holder) OR holder = :me OR leaseUntil <= :now) AND (attribute_not_exists(lastAppliedAt) OR lastAppliedAt <= :cooled)',
-            ExpressionAttributeValues: {
-              ':me': request.holder,
-              ':lease': now + request.leaseMs,
-              ':now': now,
-              ':cooled': now - request.cooldownMs,
-            },
-          }),
-        );
+        await doc.call('UpdateItem', {
+          TableName,
+          Key: key(request.target),
+          UpdateExpression: 'SET holder = :me, leaseUntil = :lease',
+          ConditionExpression:
+            '(attribute_not_exists(holder) OR holder = :me OR leaseUntil <= :now) AND (attribute_not_exists(lastAppliedAt) OR lastAppliedAt <= :cooled)',
+          ExpressionAttributeValues: {
+            ':me': request.holder,
+            ':lease': now + request.leaseMs,
+            ':now': now,
+            ':cooled': now - request.cooldownMs,
+          },
+        });
         return { acquired: true };
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!isConditionalCheckFailed(error)) throw error;
       }
-      const item = (await doc.send(new GetCommand({ TableName, Key: key(request.target), ConsistentRead: true }))).Item;
+      const item = (await doc.call('GetItem', { TableName, Key: key(request.target), ConsistentRead: true })).Item;
       const reason =
         refusal(
           item === undefined
@@ -129,24 +131,22 @@ export function createDynamoTargetGuard(client: DynamoDBClient, options: { table
     },
     release: async (request) => {
       try {
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: key(request.target),
-            UpdateExpression: request.applied
-              ? 'REMOVE holder SET leaseUntil = :zero, lastAppliedAt = :now'
-              : 'REMOVE holder SET leaseUntil = :zero',
-            ConditionExpression: 'holder = :me',
-            ExpressionAttributeValues: {
-              ':me': request.holder,
-              ':zero': 0,
-              ...(request.applied ? { ':now': request.now.getTime() } : {}),
-            },
-          }),
-        );
+        await doc.call('UpdateItem', {
+          TableName,
+          Key: key(request.target),
+          UpdateExpression: request.applied
+            ? 'REMOVE holder SET leaseUntil = :zero, lastAppliedAt = :now'
+            : 'REMOVE holder SET leaseUntil = :zero',
+          ConditionExpression: 'holder = :me',
+          ExpressionAttributeValues: {
+            ':me': request.holder,
+            ':zero': 0,
+            ...(request.applied ? { ':now': request.now.getTime() } : {}),
+          },
+        });
       } catch (error) {
         // Lost the lease (it expired and another fix took it): nothing of ours to release.
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!isConditionalCheckFailed(error)) throw error;
       }
     },
   };

@@ -1,9 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
 import { createApp, type App, type Ports } from '../app/app.ts';
 import { createDynamoFindingsStore } from '../audit/dynamodb-findings-store.ts';
+import { dynamoDbClient } from '../aws/dynamodb.ts';
+import type { AwsJsonClient } from '../aws/json-protocol.ts';
+import { commonJsExports } from '../commonjs.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import {
   AuditEnvSchema,
@@ -22,7 +23,6 @@ import { metricsSources } from '../models/consult.ts';
 import { loadModelConfig } from '../models/model-config.ts';
 import { fanOut, type Notifier } from '../notify/notifier.ts';
 import { slackNotifier } from '../notify/slack.ts';
-import { snsNotifier } from '../notify/sns.ts';
 import { emfMetrics, type OutcomeMetrics } from '../observe/metrics.ts';
 import type { PlanMessage } from '../pipeline/messages.ts';
 import { prometheusFor } from '../prometheus/registry.ts';
@@ -118,8 +118,17 @@ function workerPorts(env: NodeJS.ProcessEnv, vars: WorkerVars, name: string) {
   const parameters = createSsmParameterStore(ssm);
   const logger = createLogger({ level: vars.KUBEMEND_LOG_LEVEL, name });
   const metrics = emfMetrics(name);
-  let dynamo: DynamoDBClient | undefined;
-  const dynamoClient = () => (dynamo ??= new DynamoDBClient({}));
+  // DynamoDB through the AWS JSON client, as SQS and SSM: the SDK's client and its credential
+  // chain cost a worker's cold start more than all the rest of its bundle (README, Benchmarks).
+  let dynamo: AwsJsonClient | undefined;
+  const dynamoClient = () => (dynamo ??= dynamoDbClient(aws));
+  // The SDK's credential chain, for Prometheus requests signed with SigV4 (Amazon Managed
+  // Prometheus): loaded on the first such request, kept for the container.
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined;
+  const credentials: AwsCredentialIdentityProvider = async (properties) => {
+    chain ??= import('@aws-sdk/credential-provider-node').then((module) => commonJsExports(module).defaultProvider());
+    return (await chain)(properties);
+  };
   const ports: Ports = {
     config: () => loadFunctionConfig(vars, parameters, (path) => listSsmParameters(ssm, path)),
     logger,
@@ -153,9 +162,10 @@ function workerPorts(env: NodeJS.ProcessEnv, vars: WorkerVars, name: string) {
           prometheusFor(config, cluster, {
             env: createEnvParameterStore(env),
             ssm: parameters,
-            credentials: defaultProvider(),
+            credentials,
           }),
-        loadModelConfig(modelPath),
+        // Read when a cluster first has a Prometheus: a cluster without one never needs the models.
+        () => loadModelConfig(modelPath),
       ),
   };
 }
@@ -167,11 +177,29 @@ function notifierFor(
   logger: Logger,
 ): Notifier | undefined {
   const notifiers: Notifier[] = [];
-  if (vars.KUBEMEND_SNS_TOPIC_ARN !== undefined)
-    notifiers.push(snsNotifier(new SNSClient({}), vars.KUBEMEND_SNS_TOPIC_ARN));
+  const topic = vars.KUBEMEND_SNS_TOPIC_ARN;
+  if (topic !== undefined) notifiers.push(lazySnsNotifier(topic));
   const slack = vars.KUBEMEND_SLACK_WEBHOOK_PARAMETER;
   // The webhook URL is a credential: read from SSM on first use, kept only in memory.
   if (slack !== undefined) notifiers.push(slackNotifier(async () => (await parameters.get(slack)) ?? ''));
   if (notifiers.length === 0) return undefined;
   return fanOut(notifiers, (error) => logger.warn({ error: describeError(error) }, 'notification not sent'));
+}
+
+/** The SNS notifier, with the SDK's SNS client loaded on the first notification (few outcomes notify). */
+function lazySnsNotifier(topicArn: string): Notifier {
+  let loaded: Promise<Notifier> | undefined;
+  return {
+    notify: async (outcome) => {
+      loaded ??= Promise.all([import('@aws-sdk/client-sns'), import('../notify/sns.ts')]).then(
+        ([sdk, { snsNotifier }]) => snsNotifier(new (commonJsExports(sdk).SNSClient)({}), topicArn),
+        (error: unknown) => {
+          // Tried again at the next notification.
+          loaded = undefined;
+          throw error;
+        },
+      );
+      return (await loaded).notify(outcome);
+    },
+  };
 }

@@ -69,18 +69,24 @@ export function notConfirmed(verdicts: readonly Verdict[]): boolean {
 
 /**
  * `metricsFor` for the pipeline: each cluster's Prometheus client (built once) with the models,
- * or undefined for a cluster with no Prometheus configured.
+ * or undefined for a cluster with no Prometheus configured. `models` may be a loader: it is then
+ * called when a cluster first has a client (the model file is read and parsed only where metrics
+ * are consulted), and its models kept; a loader that throws is called again next time.
  */
 export function metricsSources(
   clientFor: (cluster: string | undefined) => MetricsHistory | undefined,
-  models: ModelConfig | undefined,
+  models: ModelConfig | undefined | (() => ModelConfig | undefined),
 ): (cluster: string | undefined) => MetricsSource | undefined {
   const clients = new Map<string, MetricsHistory | undefined>();
+  let loaded: { models: ModelConfig | undefined } | undefined;
+  const modelsNow = () => (typeof models === 'function' ? (loaded ??= { models: models() }).models : models);
   return (cluster) => {
     if (models === undefined) return undefined;
     const key = cluster ?? '';
     if (!clients.has(key)) clients.set(key, clientFor(cluster));
     const client = clients.get(key);
-    return client === undefined ? undefined : { client, models };
+    if (client === undefined) return undefined;
+    const current = modelsNow();
+    return current === undefined ? undefined : { client, models: current };
   };
 }

@@ -1,7 +1,8 @@
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 import type { Alert } from '../alert/schema.ts';
+import { dynamoDb, isConditionalCheckFailed, type DynamoDb } from '../aws/dynamodb.ts';
+import type { AwsJsonClient } from '../aws/json-protocol.ts';
 import type { Outcome } from '../domain/types.ts';
 import { LeaseLostError } from '../errors.ts';
 import {
@@ -47,9 +48,15 @@ interface Item {
   expiresAt: number;
 }
 
-/** The OutcomeStore on DynamoDB, with conditional writes for claims and saves. */
-export function createDynamoOutcomeStore(client: DynamoDBClient, options: DynamoOutcomeStoreOptions): OutcomeStore {
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+/**
+ * The OutcomeStore on DynamoDB, with conditional writes for claims and saves: through the AWS JSON
+ * client (the functions), or an SDK client (the CLI, the tests).
+ */
+export function createDynamoOutcomeStore(
+  client: AwsJsonClient | DynamoDBClient,
+  options: DynamoOutcomeStoreOptions,
+): OutcomeStore {
+  const doc = dynamoDb(client, { removeUndefinedValues: true });
   const TableName = options.tableName;
   const key = (id: string) => ({ PK: `ALERT#${id}`, SK });
   const fromItem = (item: Record<string, unknown>): Outcome => {
@@ -78,28 +85,26 @@ export function createDynamoOutcomeStore(client: DynamoDBClient, options: Dynamo
 
     save: async (outcome, leaseUntil) => {
       try {
-        await doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: key(outcome.id),
-            UpdateExpression: 'SET stage = :stage, leaseUntil = :lease, doc = :doc',
-            ConditionExpression: 'attempts = :mine',
-            ExpressionAttributeValues: {
-              ':stage': outcome.stage,
-              ':lease': leaseUntil === null ? 0 : leaseUntil.getTime(),
-              ':doc': JSON.stringify(outcome),
-              ':mine': outcome.attempts,
-            },
-          }),
-        );
+        await doc.call('UpdateItem', {
+          TableName,
+          Key: key(outcome.id),
+          UpdateExpression: 'SET stage = :stage, leaseUntil = :lease, doc = :doc',
+          ConditionExpression: 'attempts = :mine',
+          ExpressionAttributeValues: {
+            ':stage': outcome.stage,
+            ':lease': leaseUntil === null ? 0 : leaseUntil.getTime(),
+            ':doc': JSON.stringify(outcome),
+            ':mine': outcome.attempts,
+          },
+        });
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(outcome.id);
+        if (isConditionalCheckFailed(error)) throw new LeaseLostError(outcome.id);
         throw error;
       }
     },
 
     get: async (id) => {
-      const result = await doc.send(new GetCommand({ TableName, Key: key(id), ConsistentRead: true }));
+      const result = await doc.call('GetItem', { TableName, Key: key(id), ConsistentRead: true });
       return result.Item === undefined ? undefined : fromItem(result.Item);
     },
 
@@ -107,16 +112,15 @@ export function createDynamoOutcomeStore(client: DynamoDBClient, options: Dynamo
 
     markResolved: (id, alert, cluster, now) => markResolved(table, id, alert, cluster, now),
 
-    close: async () => {
-      doc.destroy();
-    },
+    // Nothing to release: the calls share the process's kept-alive connections (or the caller's SDK client).
+    close: async () => undefined,
   };
   return store;
 }
 
 /** What the operations share: the document client, the table and the item mapping. */
 interface Table {
-  doc: DynamoDBDocumentClient;
+  doc: DynamoDb;
   TableName: string;
   key: (id: string) => { PK: string; SK: string };
   fromItem: (item: Record<string, unknown>) => Outcome;
@@ -131,18 +135,16 @@ async function claim(table: Table, request: ClaimRequest): Promise<ClaimResult> 
   const leaseUntil = now + request.leaseMs;
   const fresh = newOutcome(request);
   try {
-    await doc.send(
-      new PutCommand({
-        TableName,
-        Item: toItem(fresh, leaseUntil),
-        ConditionExpression: 'attribute_not_exists(PK)',
-      }),
-    );
+    await doc.call('PutItem', {
+      TableName,
+      Item: toItem(fresh, leaseUntil),
+      ConditionExpression: 'attribute_not_exists(PK)',
+    });
     return { claimed: true, outcome: fresh };
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (!isConditionalCheckFailed(error)) throw error;
   }
-  const existing = await doc.send(new GetCommand({ TableName, Key: key(request.id), ConsistentRead: true }));
+  const existing = await doc.call('GetItem', { TableName, Key: key(request.id), ConsistentRead: true });
   if (existing.Item === undefined) return claim(table, request);
   const current = existing.Item as unknown as Item;
   const outcome = fromItem(existing.Item);
@@ -150,24 +152,22 @@ async function claim(table: Table, request: ClaimRequest): Promise<ClaimResult> 
   if (current.leaseUntil > now) return { claimed: false, outcome, why: 'leased' };
   const taken: Outcome = { ...outcome, attempts: current.attempts + 1 };
   try {
-    await doc.send(
-      new UpdateCommand({
-        TableName,
-        Key: key(request.id),
-        UpdateExpression: 'SET leaseUntil = :lease, attempts = :next, doc = :doc',
-        ConditionExpression: 'attempts = :seen AND stage <> :done AND leaseUntil <= :now',
-        ExpressionAttributeValues: {
-          ':lease': leaseUntil,
-          ':next': taken.attempts,
-          ':doc': JSON.stringify(taken),
-          ':seen': current.attempts,
-          ':done': 'done',
-          ':now': now,
-        },
-      }),
-    );
+    await doc.call('UpdateItem', {
+      TableName,
+      Key: key(request.id),
+      UpdateExpression: 'SET leaseUntil = :lease, attempts = :next, doc = :doc',
+      ConditionExpression: 'attempts = :seen AND stage <> :done AND leaseUntil <= :now',
+      ExpressionAttributeValues: {
+        ':lease': leaseUntil,
+        ':next': taken.attempts,
+        ':doc': JSON.stringify(taken),
+        ':seen': current.attempts,
+        ':done': 'done',
+        ':now': now,
+      },
+    });
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return { claimed: false, outcome, why: 'leased' };
+    if (isConditionalCheckFailed(error)) return { claimed: false, outcome, why: 'leased' };
     throw error;
   }
   return { claimed: true, outcome: taken };
@@ -185,17 +185,15 @@ async function recent(table: Table, { limit, filter }: { limit: number; filter?:
     const partition = `DAY#${date}`;
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await doc.send(
-        new QueryCommand({
-          TableName,
-          IndexName: HISTORY_INDEX,
-          KeyConditionExpression: 'GSI1PK = :day',
-          ExpressionAttributeValues: { ':day': partition },
-          ScanIndexForward: false,
-          Limit: filter === undefined ? limit - outcomes.length : 100,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+      const page = await doc.call('Query', {
+        TableName,
+        IndexName: HISTORY_INDEX,
+        KeyConditionExpression: 'GSI1PK = :day',
+        ExpressionAttributeValues: { ':day': partition },
+        ScanIndexForward: false,
+        Limit: filter === undefined ? limit - outcomes.length : 100,
+        ExclusiveStartKey: startKey,
+      });
       outcomes.push(...(page.Items ?? []).map(fromItem).filter((outcome) => matchesFilter(outcome, filter)));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined && outcomes.length < limit);
@@ -213,30 +211,26 @@ async function markResolved(
 ): Promise<void> {
   const { doc, TableName, key, toItem } = table;
   try {
-    await doc.send(
-      new UpdateCommand({
-        TableName,
-        Key: key(id),
-        UpdateExpression: 'SET resolvedAt = :at',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':at': alert.endsAt },
-      }),
-    );
+    await doc.call('UpdateItem', {
+      TableName,
+      Key: key(id),
+      UpdateExpression: 'SET resolvedAt = :at',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':at': alert.endsAt },
+    });
     return;
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (!isConditionalCheckFailed(error)) throw error;
   }
   try {
-    await doc.send(
-      new PutCommand({
-        TableName,
-        Item: toItem(resolvedOutcome(id, alert, cluster, now), 0),
-        ConditionExpression: 'attribute_not_exists(PK)',
-      }),
-    );
+    await doc.call('PutItem', {
+      TableName,
+      Item: toItem(resolvedOutcome(id, alert, cluster, now), 0),
+      ConditionExpression: 'attribute_not_exists(PK)',
+    });
   } catch (error) {
     // The firing notification's record appeared in between: note the resolution on it.
-    if (error instanceof ConditionalCheckFailedException) return markResolved(table, id, alert, cluster, now);
+    if (isConditionalCheckFailed(error)) return markResolved(table, id, alert, cluster, now);
     throw error;
   }
 }

@@ -132,7 +132,8 @@ export async function startFakeAws(): Promise<FakeAws> {
               message: 'The conditional request failed',
             });
           }
-          state.items.set(key, item);
+          // A copy: later updates change the stored item, never the request recorded.
+          state.items.set(key, structuredClone(item));
           return reply(response, 200, {});
         }
         if (operation === 'GetItem') {
