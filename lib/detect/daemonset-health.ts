@@ -1,7 +1,7 @@
 import type { CoreV1Event, V1DaemonSet, V1Node, V1Pod } from '@kubernetes/client-node';
 
 import type { Diagnosis, Evidence } from '../domain/types.ts';
-import { keepAll, podSelectors } from '../kube/listing.ts';
+import { keepAll } from '../kube/listing.ts';
 import { controllerOf, selectorString } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { workloadFacts } from './facts.ts';
@@ -18,11 +18,12 @@ import { creationRefusal } from './creation-refusals.ts';
 import { POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import {
+  keepsWithPods,
   listedPods,
   podsWithEvents,
+  type PodWithEvents,
   summarizeCauses,
   WORKLOAD_PODS_READS,
-  type PodWithEvents,
 } from './workload-pods.ts';
 
 export interface DaemonSetSnapshot {
@@ -112,17 +113,14 @@ export const daemonSetHealth: Detector<DaemonSetSnapshot, DaemonSetAnomaly> = {
     lists: ['DaemonSet', 'Pod', 'Node'],
     // Whether a DaemonSet's pods sit on nodes they should not is judged from its pods: every
     // DaemonSet is kept with its pods, as many as it has nodes to run on.
-    keeps: () => {
-      const selectors = podSelectors();
-      return {
-        ...keepAll('Node'),
-        DaemonSet: (ds) => {
-          selectors.add(ds.metadata?.namespace, selectorString(ds.spec?.selector));
-          return true;
-        },
-        Pod: (pod) => selectors.selects(pod),
-      };
-    },
+    keeps: () => ({
+      ...keepAll('Node'),
+      ...keepsWithPods(
+        'DaemonSet',
+        () => true,
+        (ds) => selectorString(ds.spec?.selector),
+      ),
+    }),
     *snapshots(listing) {
       for (const ds of listing.of('DaemonSet')) {
         const status = ds.status;

@@ -2,12 +2,12 @@ import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
 import type { JobFacts } from '../domain/facts.ts';
-import { podSelectors } from '../kube/listing.ts';
 import { condition, iso } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { age, gone } from './k8s-util.ts';
 import { POD_STATUS_CAUSE_KINDS, podCauses, type PodStatusCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
+import { keepsWithPods } from './workload-pods.ts';
 
 export interface JobSnapshot {
   namespace: string;
@@ -128,17 +128,7 @@ export const jobHealth: Detector<JobSnapshot, JobAnomaly> = {
   audit: {
     lists: ['Job', 'Pod'],
     // The failed Jobs and their pods (labelled job-name=<job>).
-    keeps: () => {
-      const selectors = podSelectors();
-      return {
-        Job: (job) => {
-          if (!failed(job)) return false;
-          selectors.add(job.metadata?.namespace, `job-name=${job.metadata?.name ?? ''}`);
-          return true;
-        },
-        Pod: (pod) => selectors.selects(pod),
-      };
-    },
+    keeps: () => keepsWithPods('Job', failed, (job) => `job-name=${job.metadata?.name ?? ''}`),
     *snapshots(listing) {
       for (const job of listing.of('Job')) {
         if (!failed(job)) continue;

@@ -1,17 +1,18 @@
 import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
 
-import { keepAll, podSelectors } from '../kube/listing.ts';
+import { keepAll } from '../kube/listing.ts';
 import { selectorString } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { gone } from './k8s-util.ts';
 import { POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import {
+  keepsWithPods,
   listedPods,
   podsWithEvents,
+  type PodWithEvents,
   summarizeCauses,
   WORKLOAD_PODS_READS,
-  type PodWithEvents,
 } from './workload-pods.ts';
 
 export interface PdbSnapshot {
@@ -86,18 +87,10 @@ export const pdbHealth: Detector<PdbSnapshot, PdbAnomaly> = {
   audit: {
     lists: ['PodDisruptionBudget', 'Pod', 'Node'],
     // The budgets short of healthy pods or covering none, and their pods.
-    keeps: () => {
-      const selectors = podSelectors();
-      return {
-        ...keepAll('Node'),
-        PodDisruptionBudget: (pdb) => {
-          if (!shortOrEmpty(pdb)) return false;
-          selectors.add(pdb.metadata?.namespace, selectorString(pdb.spec?.selector));
-          return true;
-        },
-        Pod: (pod) => selectors.selects(pod),
-      };
-    },
+    keeps: () => ({
+      ...keepAll('Node'),
+      ...keepsWithPods('PodDisruptionBudget', shortOrEmpty, (pdb) => selectorString(pdb.spec?.selector)),
+    }),
     *snapshots(listing) {
       for (const pdb of listing.of('PodDisruptionBudget')) {
         if (!shortOrEmpty(pdb)) continue;

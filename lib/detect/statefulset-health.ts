@@ -1,7 +1,7 @@
 import type { CoreV1Event, V1StatefulSet } from '@kubernetes/client-node';
 
 import type { Evidence } from '../domain/types.ts';
-import { keepAll, podSelectors } from '../kube/listing.ts';
+import { keepAll } from '../kube/listing.ts';
 import { selectorString } from '../kube/objects.ts';
 import type { Detector } from './detector.ts';
 import { creationRefusal } from './creation-refusals.ts';
@@ -11,11 +11,12 @@ import { POD_CAUSE_KINDS, type PodCauseKind } from './pod-causes.ts';
 import { orNull, requireLabel } from './pod-snapshot.ts';
 import { names, ordinalsOf, ordinalState, orderVerdict, type OrderVerdict } from './statefulset-order.ts';
 import {
+  keepsWithPods,
   listedPods,
   podsWithEvents,
+  type PodWithEvents,
   summarizeCauses,
   WORKLOAD_PODS_READS,
-  type PodWithEvents,
 } from './workload-pods.ts';
 
 export interface StatefulSetSnapshot {
@@ -149,18 +150,10 @@ export const statefulSetHealth: Detector<StatefulSetSnapshot, StatefulSetAnomaly
   audit: {
     lists: ['StatefulSet', 'Pod', 'Node'],
     // The StatefulSets behind or mid-update, and their pods.
-    keeps: () => {
-      const selectors = podSelectors();
-      return {
-        ...keepAll('Node'),
-        StatefulSet: (sts) => {
-          if (!behindOrUpdating(sts)) return false;
-          selectors.add(sts.metadata?.namespace, selectorString(sts.spec?.selector));
-          return true;
-        },
-        Pod: (pod) => selectors.selects(pod),
-      };
-    },
+    keeps: () => ({
+      ...keepAll('Node'),
+      ...keepsWithPods('StatefulSet', behindOrUpdating, (sts) => selectorString(sts.spec?.selector)),
+    }),
     *snapshots(listing) {
       for (const sts of listing.of('StatefulSet')) {
         if (!behindOrUpdating(sts)) continue;

@@ -2,7 +2,8 @@ import type { CoreV1Event, V1LabelSelector, V1Node, V1Pod } from '@kubernetes/cl
 
 import type { Permission } from '../domain/permission.ts';
 import type { KubeApi } from '../kube/kube-api.ts';
-import type { Listing } from '../kube/listing.ts';
+import type { Kind, KindObjects } from '../kube/kinds.ts';
+import { podSelectors, type Keeps, type Listing } from '../kube/listing.ts';
 import { selectorString } from '../kube/objects.ts';
 import { podCauses, type PodCause } from './pod-causes.ts';
 import { orNull } from './pod-snapshot.ts';
@@ -65,6 +66,26 @@ const listedNodes = new WeakMap<Listing, Map<string, V1Node>>();
  * The pods a selector picks in an audit's listing, each with its node when the listing has it (a
  * node missing from a listing may only be past its bound, so it is not taken as gone).
  */
+/**
+ * What an audit keeps for a detector that judges objects of `kind` by their pods: the objects
+ * `judged` picks, and the pods their selectors (`selectorOf`) pick, as the objects stream first.
+ */
+export function keepsWithPods<K extends Kind>(
+  kind: K,
+  judged: (object: KindObjects[K]) => boolean,
+  selectorOf: (object: KindObjects[K]) => string,
+): Keeps {
+  const selectors = podSelectors();
+  return {
+    [kind]: (object: KindObjects[K]) => {
+      if (!judged(object)) return false;
+      selectors.add(object.metadata?.namespace, selectorOf(object));
+      return true;
+    },
+    Pod: (pod: V1Pod) => selectors.selects(pod),
+  };
+}
+
 export function listedPods(listing: Listing, namespace: string, selector: string): PodWithEvents[] {
   let nodes = listedNodes.get(listing);
   if (nodes === undefined) {
