@@ -271,6 +271,14 @@ function mixedCluster(healthy: number): FakeKube {
     computeQuota({ pods: '20' }),
     nodeExporterPod(NODE_NAME, 'healthy'),
     nodeExporterPod(HEALTHY_NODE, 'app-crash'),
+    // postgres's governing Service exists; a healthy StatefulSet beside it names one that does not.
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'postgres', namespace: 'data' },
+      spec: { clusterIP: 'None' },
+    },
+    cacheStatefulSet(),
   );
   for (let index = 0; index < healthy; index += 1) {
     cluster.add(
@@ -285,6 +293,16 @@ function mixedCluster(healthy: number): FakeKube {
     );
   }
   return cluster;
+}
+
+/** StatefulSet data/cache, all ready, naming a governing Service (cache-headless) that does not exist. */
+function cacheStatefulSet() {
+  const sts = postgresStatefulSet();
+  return {
+    ...sts,
+    metadata: { ...sts.metadata, name: 'cache', uid: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b' },
+    spec: { ...sts.spec!, serviceName: 'cache-headless', selector: { matchLabels: { app: 'cache' } } },
+  };
 }
 
 /** The registered units keeping every object they list: what an audit found before it streamed. */
@@ -319,7 +337,7 @@ describe('scanCluster, streaming', () => {
       'Pod/payments/debug-shell/node-not-ready',
       'PodDisruptionBudget/payments/checkout/node-not-ready',
       'ResourceQuota/team-a/compute/quota-exhausted',
-      'StatefulSet/data/postgres/missing-governing-service',
+      'StatefulSet/data/cache/missing-governing-service',
       'StatefulSet/data/postgres/node-not-ready',
     ]);
     // Of 300 healthy pods, only the 30 on the NotReady node are kept (its finding names them).
@@ -334,8 +352,8 @@ describe('scanCluster, streaming', () => {
 
     await scanCluster(kube, { now });
 
-    // 1,208 pods in pages of PAGE_SIZE, and a page for each of the 11 other kinds that have objects.
-    expect(kube.pagesServed).toBe(Math.ceil(1_208 / PAGE_SIZE) + 11);
+    // 1,208 pods in pages of PAGE_SIZE, and a page for each of the 12 other kinds that have objects.
+    expect(kube.pagesServed).toBe(Math.ceil(1_208 / PAGE_SIZE) + 12);
   });
 
   it('streams every kind the table knows, each once', () => {
