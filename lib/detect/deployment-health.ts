@@ -187,19 +187,28 @@ export const deploymentHealth: Detector<DeploymentSnapshot, DeploymentAnomaly> =
 
   audit: {
     lists: ['Deployment', 'ReplicaSet', 'Pod', 'Node'],
-    // The Deployments short of available, stuck or not yet observed, their ReplicaSets and their pods.
+    // The Deployments short of available, stuck or not yet observed, their ReplicaSets and their
+    // pods: those the Deployment's selector picks, and those of each kept ReplicaSet's
+    // pod-template-hash (all a snapshot asks for, whether the selector has matchLabels or not).
     keeps: () => {
-      const owners = new Set<string>();
+      const owners = new Set<string | undefined>();
       const selectors = podSelectors();
       return {
         ...keepAll('Node'),
         Deployment: (deployment) => {
           if (!unsettled(deployment)) return false;
-          owners.add(deployment.metadata?.uid ?? '');
+          owners.add(deployment.metadata?.uid);
           selectors.add(deployment.metadata?.namespace, selectorString(deployment.spec?.selector));
           return true;
         },
-        ReplicaSet: (rs) => owners.has(controllerOf(rs.metadata?.ownerReferences)?.uid ?? '\0'),
+        ReplicaSet: (rs) => {
+          // As ownedBy reads owners: the controller reference's uid, even when it has none.
+          const owner = controllerOf(rs.metadata?.ownerReferences);
+          if (owner === undefined || !owners.has(owner.uid)) return false;
+          const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
+          if (hash !== undefined) selectors.add(rs.metadata?.namespace, `${POD_TEMPLATE_HASH_LABEL}=${hash}`);
+          return true;
+        },
         Pod: (pod) => selectors.selects(pod),
       };
     },

@@ -136,11 +136,6 @@ function podContext(pod: V1Pod, snapshot: PodSnapshot, found: readonly Evidence[
 /** Controllers whose pods an audit reports through the workload rather than one by one. */
 const WORKLOAD_CONTROLLERS = new Set(['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job']);
 
-/**
- * Pods an audit reports one by one: those with no workload controller the audit covers (bare
- * pods, or owned by kinds it does not read), and evicted pods whoever owns them (they linger after
- * their replacement runs).
- */
 function nodesByName(listing: Listing): Map<string, V1Node> {
   return new Map(listing.of('Node').map((node) => [node.metadata?.name ?? '', node]));
 }
@@ -153,6 +148,11 @@ function reportedAlone(pod: V1Pod, node: V1Node | undefined): boolean {
   return (evicted || !covered) && podCauses(pod, [], node).length > 0;
 }
 
+/**
+ * Pods an audit reports one by one: those with no workload controller the audit covers (bare
+ * pods, or owned by kinds it does not read), and evicted pods whoever owns them (they linger after
+ * their replacement runs).
+ */
 export const podProblemAudit: DetectorAudit<PodSnapshot> = {
   lists: ['Pod', 'Node'],
   // Every node (they are few), and of the pods those reported one by one that have a cause.

@@ -63,10 +63,6 @@ export async function podsWithEvents(
 const listedNodes = new WeakMap<Listing, Map<string, V1Node>>();
 
 /**
- * The pods a selector picks in an audit's listing, each with its node when the listing has it (a
- * node missing from a listing may only be past its bound, so it is not taken as gone).
- */
-/**
  * What an audit keeps for a detector that judges objects of `kind` by their pods: the objects
  * `judged` picks, and the pods their selectors (`selectorOf`) pick, as the objects stream first.
  */
@@ -86,6 +82,10 @@ export function keepsWithPods<K extends Kind>(
   };
 }
 
+/**
+ * The pods a selector picks in an audit's listing, each with its node when the listing has it (a
+ * node missing from a listing may only be past its bound, so it is not taken as gone).
+ */
 export function listedPods(listing: Listing, namespace: string, selector: string): PodWithEvents[] {
   let nodes = listedNodes.get(listing);
   if (nodes === undefined) {

@@ -221,6 +221,7 @@ function pagesOf({ call, collection }: KubeClient): KubeApi['pages'] {
     const size = list.pageSize ?? 500;
     const what = `list ${kind.toLowerCase()}${list.namespace === undefined ? '' : ` in ${list.namespace}`}`;
     let read = 0;
+    let expired = 0;
     let next: string | undefined;
     do {
       const query = {
@@ -238,10 +239,13 @@ function pagesOf({ call, collection }: KubeClient): KubeApi['pages'] {
         });
       } catch (error) {
         const fresh = next === undefined ? undefined : expiredContinue(error);
-        if (fresh === undefined) throw error;
+        // A fresh token lists from the current state, so it should not expire again at once; a
+        // server that keeps answering so is not listed from forever.
+        if (fresh === undefined || (expired += 1) > MAX_EXPIRED_CONTINUES) throw error;
         next = fresh;
         continue;
       }
+      expired = 0;
       const items = page.items ?? [];
       // kubemend never reads managedFields, often the largest part of an object: an audit of
       // thousands of pods holds far less without them.
@@ -252,6 +256,9 @@ function pagesOf({ call, collection }: KubeClient): KubeApi['pages'] {
     } while (next !== undefined && read < max);
   };
 }
+
+/** Expired continue tokens in a row that a list goes on from (each with the fresh token given). */
+const MAX_EXPIRED_CONTINUES = 3;
 
 /** The token to list on with when the API server says a continue token expired (410 Expired). */
 function expiredContinue(error: unknown): string | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1PersistentVolumeClaim, V1ReplicaSet } from '@kubernetes/client-node';
 
 import type { AuditCheck } from '../../../lib/audit/checks/check.ts';
 import { pvcPending } from '../../../lib/audit/checks/pvc-pending.ts';
@@ -272,13 +272,9 @@ function mixedCluster(healthy: number): FakeKube {
     nodeExporterPod(NODE_NAME, 'healthy'),
     nodeExporterPod(HEALTHY_NODE, 'app-crash'),
     // postgres's governing Service exists; a healthy StatefulSet beside it names one that does not.
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'postgres', namespace: 'data' },
-      spec: { clusterIP: 'None' },
-    },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'postgres', namespace: 'data' } },
     cacheStatefulSet(),
+    ...expressionDeployment(),
   );
   for (let index = 0; index < healthy; index += 1) {
     cluster.add(
@@ -293,6 +289,58 @@ function mixedCluster(healthy: number): FakeKube {
     );
   }
   return cluster;
+}
+
+/**
+ * Deployment shop/web selecting its pods by matchExpressions alone (no matchLabels), with none
+ * available: its ReplicaSet and two crash-looping pods.
+ */
+function expressionDeployment(): KubernetesObject[] {
+  const uid = '7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d';
+  const rsUid = '8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e';
+  const base = deployment();
+  const web: V1Deployment = {
+    ...base,
+    metadata: {
+      ...base.metadata,
+      name: 'web',
+      namespace: 'shop',
+      uid,
+      annotations: { 'deployment.kubernetes.io/revision': '1' },
+    },
+    spec: {
+      ...base.spec!,
+      replicas: 2,
+      selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web'] }] },
+      template: { ...base.spec!.template, metadata: { labels: { app: 'web' } } },
+    },
+    status: { ...base.status, replicas: 2, readyReplicas: 0, availableReplicas: 0 },
+  };
+  const rs: V1ReplicaSet = {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: 'web-6c7d8e9f0a',
+      namespace: 'shop',
+      uid: rsUid,
+      labels: { app: 'web', 'pod-template-hash': '6c7d8e9f0a' },
+      annotations: { 'deployment.kubernetes.io/revision': '1' },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid, controller: true }],
+    },
+    spec: { replicas: 2, selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web'] }] } },
+    status: { replicas: 2, readyReplicas: 0 },
+  };
+  const pods = ['x1', 'x2'].map((suffix) =>
+    podIn('app-crash', {
+      name: `web-6c7d8e9f0a-${suffix}`,
+      namespace: 'shop',
+      uid: `9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e${suffix === 'x1' ? '01' : '02'}`,
+      labels: { app: 'web', 'pod-template-hash': '6c7d8e9f0a' },
+      owner: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata!.name!, uid: rsUid },
+      nodeName: HEALTHY_NODE,
+    }),
+  );
+  return [web, rs, ...pods];
 }
 
 /** StatefulSet data/cache, all ready, naming a governing Service (cache-headless) that does not exist. */
@@ -329,6 +377,7 @@ describe('scanCluster, streaming', () => {
     expect(streamed.map((finding) => finding.key)).toEqual([
       'DaemonSet/monitoring/node-exporter/app-crash',
       'Deployment/payments/checkout/node-not-ready',
+      'Deployment/shop/web/app-crash',
       'HorizontalPodAutoscaler/web/storefront/hpa-maxed-out',
       'HorizontalPodAutoscaler/web/storefront/hpa-missing-target',
       'Job/reporting/nightly-report-29384756/BackoffLimitExceeded',
@@ -342,9 +391,20 @@ describe('scanCluster, streaming', () => {
     ]);
     // Of 300 healthy pods, only the 30 on the NotReady node are kept (its finding names them).
     const [podsRead, podsKept] = kept.Pod!;
-    expect(podsRead).toBe(300 + 8);
-    expect(podsKept).toBeLessThanOrEqual(30 + 8);
+    expect(podsRead).toBe(300 + 10);
+    expect(podsKept).toBeLessThanOrEqual(30 + 10);
     expect(podsKept).toBeGreaterThanOrEqual(30);
+  });
+
+  it('finds within the namespaces asked for what an audit keeping every object finds there', async () => {
+    const options = { now, namespaces: ['payments', 'data', 'shop'] };
+
+    const streamed = await scanCluster(mixedCluster(50), options);
+
+    expect(streamed).toEqual(await scanCluster(mixedCluster(50), { ...options, units: keepingEverything }));
+    expect(new Set(streamed.map((finding) => finding.namespace ?? ''))).toEqual(
+      new Set(['payments', 'data', 'shop', '']),
+    );
   });
 
   it('reads each kind page by page', async () => {
@@ -352,8 +412,8 @@ describe('scanCluster, streaming', () => {
 
     await scanCluster(kube, { now });
 
-    // 1,208 pods in pages of PAGE_SIZE, and a page for each of the 12 other kinds that have objects.
-    expect(kube.pagesServed).toBe(Math.ceil(1_208 / PAGE_SIZE) + 12);
+    // 1,210 pods in pages of PAGE_SIZE, and a page for each of the 12 other kinds that have objects.
+    expect(kube.pagesServed).toBe(Math.ceil(1_210 / PAGE_SIZE) + 12);
   });
 
   it('streams every kind the table knows, each once', () => {

@@ -436,6 +436,35 @@ describe.each(Object.keys(builds) as (keyof typeof builds)[])('REST KubeApi adap
     await expect(kube.list('Pod')).rejects.toThrow(KubeApiError);
   });
 
+  it('fails mid-list on a 410 without a fresh token, and on one that keeps expiring', async () => {
+    const expiring = (fresh: boolean) => (request: Seen) =>
+      new URL(request.url, 'http://x').searchParams.get('continue') === null
+        ? {
+            status: 200,
+            body: { kind: 'PodList', metadata: { continue: 'stale' }, items: [{ metadata: { name: 'a' } }] },
+          }
+        : {
+            status: 410,
+            body: {
+              kind: 'Status',
+              reason: 'Expired',
+              code: 410,
+              message: 'too old',
+              ...(fresh ? { metadata: { continue: 'again' } } : {}),
+            },
+          };
+
+    answer = expiring(false);
+    await expect(kube.list('Pod')).rejects.toThrow(KubeApiError);
+    expect(seen).toHaveLength(2);
+
+    seen = [];
+    answer = expiring(true);
+    await expect(kube.list('Pod')).rejects.toThrow(KubeApiError);
+    // The first page, then the stale token and three fresh ones, each answered 410.
+    expect(seen).toHaveLength(5);
+  });
+
   it('lists a namespaced kind across namespaces when no namespace is given', async () => {
     answer = () => ({ status: 200, body: { kind: 'List', metadata: {}, items: [] } });
 
