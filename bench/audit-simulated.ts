@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { loopbackKubeconfig } from '../tests/helpers/loopback.ts';
+
 import { auditFunction, printTable } from './audit-support.ts';
 import { startSimulatedCluster } from './simulated-cluster.ts';
 
@@ -17,17 +19,7 @@ export async function simulatedCurve(sizes: readonly number[]): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'kubemend-bench-audit-simulated-'));
   const cluster = await startSimulatedCluster(sizes[0] ?? 0);
   const kubeconfig = join(scratch, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'simulated', cluster: { server: cluster.url, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'detector', user: { token: 'simulated' } }],
-      contexts: [{ name: 'detector', context: { cluster: 'simulated', user: 'detector' } }],
-      'current-context': 'detector',
-    }),
-  );
+  writeFileSync(kubeconfig, loopbackKubeconfig(cluster.url, 'detector'));
   const fn = await auditFunction(scratch, kubeconfig, 'detector');
   const rows: string[][] = [];
   try {

@@ -22,7 +22,7 @@ import { parse, stringify } from 'yaml';
 
 import { backOffEvent, crashingPod, deployment, readFixture, replicaSet } from '../tests/helpers/fixtures.ts';
 import { plugins } from '../scripts/esbuild-plugins.ts';
-import { startFakeAws, startFakeKube, writeLambdaHarness } from '../tests/helpers/loopback.ts';
+import { loopbackKubeconfig, startFakeAws, startFakeKube, writeLambdaHarness } from '../tests/helpers/loopback.ts';
 
 const RUNS = 11;
 const TOP = 6;
@@ -43,17 +43,7 @@ const kube = await startFakeKube(
 );
 aws.parameters.set('/kubemend/bench/webhook-token', SECRET);
 aws.parameters.set('/kubemend/bench/kill-switch', 'off');
-writeFileSync(
-  join(work, 'kubeconfig'),
-  JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'bench', cluster: { server: kube.url, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'bench', user: { token: 'bench-token' } }],
-    contexts: [{ name: 'bench', context: { cluster: 'bench', user: 'bench' } }],
-    'current-context': 'bench',
-  }),
-);
+writeFileSync(join(work, 'kubeconfig'), loopbackKubeconfig(kube.url, 'bench'));
 const harness = writeLambdaHarness(work);
 // A deployed function reaches only registered clusters: the dev config with the alert's cluster
 // registered as the bench kubeconfig's context.

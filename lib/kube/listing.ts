@@ -42,22 +42,22 @@ function selects(pairs: readonly [string, string][], pod: V1Pod): boolean {
 }
 
 export function createListing(objects: Partial<{ [K in Kind]: readonly KindObjects[K][] }>): Listing {
-  let byNamespace: Map<string, V1Pod[]> | undefined;
-  let indexed: { pods: readonly V1Pod[]; count: number } | undefined;
+  /** The pods by namespace, and the pod array and length it was built from. */
+  let index: { pods: readonly V1Pod[]; count: number; byNamespace: Map<string, V1Pod[]> } | undefined;
   const podsIn = (namespace: string): V1Pod[] => {
     const pods = objects.Pod ?? [];
     // Indexed on first use, again if pods were kept since (a listing read while an audit streams).
-    if (byNamespace === undefined || indexed?.pods !== pods || indexed.count !== pods.length) {
-      byNamespace = new Map();
+    if (index?.pods !== pods || index.count !== pods.length) {
+      const byNamespace = new Map<string, V1Pod[]>();
       for (const pod of pods) {
         const key = pod.metadata?.namespace ?? '';
         const list = byNamespace.get(key) ?? [];
         list.push(pod);
         byNamespace.set(key, list);
       }
-      indexed = { pods, count: pods.length };
+      index = { pods, count: pods.length, byNamespace };
     }
-    return byNamespace.get(namespace) ?? [];
+    return index.byNamespace.get(namespace) ?? [];
   };
   return {
     of: <K extends Kind>(kind: K) => objects[kind] ?? [],

@@ -252,6 +252,21 @@ export async function startFakeKube(objects: Json[]): Promise<FakeKubeServer> {
 }
 
 /**
+ * A kubeconfig (JSON) with one context, `name`, for a loopback API server over plain HTTP, with a
+ * bearer token: how the benchmarks point a packaged function at a stand-in cluster.
+ */
+export function loopbackKubeconfig(server: string, name: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name, cluster: { server, 'insecure-skip-tls-verify': true } }],
+    users: [{ name, user: { token: `${name}-token` } }],
+    contexts: [{ name, context: { cluster: name, user: name } }],
+    'current-context': name,
+  });
+}
+
+/**
  * Writes `handle.mjs` into `dir`: `node handle.mjs <bundle> <event.json>` imports a function
  * bundle, hands its handler the event as Lambda would, and prints `@answer <json>` on stdout.
  */
