@@ -8,9 +8,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import moto_extras  # noqa: E402,F401  (registers the CloudFormation models)
 from moto.server import main  # noqa: E402
+import functools  # noqa: E402
 import inspect  # noqa: E402
+import threading  # noqa: E402
 
 from moto.cloudformation.models import ChangeSet  # noqa: E402
+from moto.dynamodb.models import DynamoDBBackend  # noqa: E402
 from moto.iam.exceptions import NoSuchEntity  # noqa: E402
 from moto.iam.models import IAMBackend  # noqa: E402
 from moto.sqs.models import Queue  # noqa: E402
@@ -61,6 +64,26 @@ def _create_role_with_existing_boundary(self, *args, **kwargs):
 
 
 IAMBackend.create_role = _create_role_with_existing_boundary
+
+
+# DynamoDB applies a conditional write atomically: of many racing writers with the same condition,
+# one wins. moto's server answers requests on threads and checks a condition, then writes, with
+# no lock between, so two racing writers could both win (seen: 2 of 300 rounds of 8 writers).
+# One lock around every write makes the emulator keep DynamoDB's promise.
+_dynamodb_writes = threading.RLock()
+
+
+def _serialised(write):
+    @functools.wraps(write)
+    def locked(self, *args, **kwargs):
+        with _dynamodb_writes:
+            return write(self, *args, **kwargs)
+
+    return locked
+
+
+for _name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+    setattr(DynamoDBBackend, _name, _serialised(getattr(DynamoDBBackend, _name)))
 
 
 if __name__ == "__main__":
