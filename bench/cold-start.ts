@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { parse, stringify } from 'yaml';
 
+import { parameterValue } from '../lib/config/parameter-value.ts';
 import { backOffEvent, crashingPod, deployment, readFixture, replicaSet } from '../tests/helpers/fixtures.ts';
 import { plugins } from '../scripts/esbuild-plugins.ts';
 import { loopbackKubeconfig, startFakeAws, startFakeKube, writeLambdaHarness } from '../tests/helpers/loopback.ts';
@@ -46,15 +47,13 @@ aws.parameters.set('/kubemend/bench/kill-switch', 'off');
 writeFileSync(join(work, 'kubeconfig'), loopbackKubeconfig(kube.url, 'bench'));
 const harness = writeLambdaHarness(work);
 // A deployed function reaches only registered clusters: the dev config with the alert's cluster
-// registered as the bench kubeconfig's context.
-const benchConfig = join(work, 'agent_config.yaml');
-writeFileSync(
-  benchConfig,
-  stringify({
-    ...(parse(readFileSync(join(root, 'config/stages/dev/agent_config.yaml'), 'utf8')) as Record<string, unknown>),
-    clusters: [{ name: 'prod-eu-west-1', kubeconfig: { context: 'bench' } }],
-  }),
-);
+// registered as the bench kubeconfig's context, read as prod reads its config: from its SSM
+// parameter, as `kubemend config export` writes it.
+const benchConfig = stringify({
+  ...(parse(readFileSync(join(root, 'config/stages/dev/agent_config.yaml'), 'utf8')) as Record<string, unknown>),
+  clusters: [{ name: 'prod-eu-west-1', kubeconfig: { context: 'bench' } }],
+});
+aws.parameters.set('/kubemend/bench/agent-config', parameterValue(benchConfig, 'bench').value);
 
 const env = {
   PATH: process.env.PATH,
@@ -69,7 +68,8 @@ const env = {
   KUBEMEND_PLAN_QUEUE_URL: `${aws.url}/000000000000/plans`,
   KUBEMEND_WEBHOOK_TOKEN_PARAMETER: '/kubemend/bench/webhook-token',
   KUBEMEND_TABLE_NAME: 'kubemend-bench',
-  KUBEMEND_CONFIG_PATH: benchConfig,
+  KUBEMEND_CONFIG_PATH: 'config/stages/dev/agent_config.yaml',
+  KUBEMEND_CONFIG_PARAMETER: '/kubemend/bench/agent-config',
   KUBEMEND_MODEL_CONFIG_PATH: 'config/stages/dev/model_config.yaml',
   KUBEMEND_RETENTION_DAYS: '90',
   KUBEMEND_LEASE_SECONDS: '300',

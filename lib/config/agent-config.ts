@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 
-import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 
 import { formatIssue } from '../alert/schema.ts';
 import { ModeSchema } from '../domain/types.ts';
 import { widening } from '../domain/widening.ts';
 import { ConfigError } from '../errors.ts';
+import { parseDocument } from '../document.ts';
 import { LimitsSchema, type Limits } from '../remediate/registry.ts';
 import { checkUnits, REGISTERED_UNITS, suggest, type Units } from './units.ts';
 
@@ -393,7 +393,7 @@ export function readAgentConfigFile(path: string): string {
 /** Configuration YAML parsed but not validated, or a ConfigError naming `source`. */
 export function parseAgentConfigYaml(text: string, source: string): unknown {
   try {
-    return parseYaml(text);
+    return parseDocument(text);
   } catch (error) {
     throw new ConfigError(`agent config ${source} is not valid YAML: ${(error as Error).message}`, { cause: error });
   }

@@ -3,8 +3,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import { parse } from 'yaml';
 
+import { parseDocument } from '../document.ts';
 import type { KubeconfigEnv } from '../env.ts';
 import { ClusterUnreachableError, ValidationError } from '../errors.ts';
 import type { KubeApi, KubeProvider } from './kube-api.ts';
@@ -151,7 +151,7 @@ function readSimpleKubeconfig(
   else if (env.files.length > 1 || env.home === undefined) return undefined;
   else file = join(env.home, '.kube', 'config');
   try {
-    const document = parse(readFileSync(file, 'utf8')) as unknown;
+    const document = parseDocument(readFileSync(file, 'utf8'));
     if (!isEntry(document)) return undefined;
     const clusters = named(document.clusters, 'cluster');
     const users = named(document.users, 'user');
@@ -224,7 +224,7 @@ export function kubeconfigContexts(env: KubeconfigEnv): KubeconfigContexts {
   for (const file of files) {
     let document: unknown;
     try {
-      document = parse(readFileSync(file, 'utf8')) as unknown;
+      document = parseDocument(readFileSync(file, 'utf8'));
     } catch {
       continue;
     }

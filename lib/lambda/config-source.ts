@@ -1,7 +1,5 @@
 import { posix } from 'node:path';
 
-import { parse as parseYaml } from 'yaml';
-
 import {
   ClusterSchema,
   parseAgentConfig,
@@ -10,6 +8,7 @@ import {
   type AgentConfig,
   type ClusterEntry,
 } from '../config/agent-config.ts';
+import { parseDocument } from '../document.ts';
 import { ConfigError } from '../errors.ts';
 import type { ParameterStore } from '../secrets/parameters.ts';
 
@@ -111,7 +110,7 @@ function clusterEntry(
   const refuse = (problem: string) => ({ name, problem: `its registry parameter ${parameter.name} ${problem}` });
   let value: unknown;
   try {
-    value = parseYaml(parameter.value);
+    value = parseDocument(parameter.value);
   } catch (error) {
     return refuse(`is not valid YAML or JSON: ${(error as Error).message}`);
   }

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 
-import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 
 import { formatIssue } from '../alert/schema.ts';
+import { parseDocument } from '../document.ts';
 import { ConfigError } from '../errors.ts';
 
 /** `90s`, `10m`, `3h`, `2d` as seconds. */
@@ -104,7 +104,7 @@ export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export function parseModelConfigText(text: string, source: string): ModelConfig {
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = parseDocument(text);
   } catch (error) {
     throw new ConfigError(`model config ${source} is not valid YAML: ${(error as Error).message}`, { cause: error });
   }

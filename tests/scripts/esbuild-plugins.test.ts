@@ -63,3 +63,19 @@ describe('lazyRequires', () => {
     expect(JSON.parse(result!)).toEqual({ before: { assert: false, transport: 'function' }, transportRan: true });
   });
 });
+
+describe('lazyPackages', () => {
+  it('bundles yaml so that it loads on its first call, not at import, and parses as before', async () => {
+    // yaml registers its node symbols with Symbol.for when its modules run: seen after the
+    // import only if they run on the first call.
+    const stdout = await bundleAndRun(`
+      import { parse, stringify } from 'yaml';
+      const registered = [];
+      const symbolFor = Symbol.for;
+      Symbol.for = (key) => (registered.push(key), symbolFor(key));
+      const value = parse('a: [1, two]');
+      console.log(JSON.stringify({ value, text: stringify(value), loadedOnCall: registered.includes('yaml.map') }));
+    `);
+    expect(JSON.parse(stdout)).toEqual({ value: { a: [1, 'two'] }, text: 'a:\n  - 1\n  - two\n', loadedOnCall: true });
+  });
+});

@@ -18,7 +18,7 @@ export function configCommand(program: Command, ctx: CliContext): void {
   config
     .command('export')
     .description(
-      'validate agent_config.yaml and write it as its SSM parameter holds it (no comments) to --to, saying its size and the smallest SSM tier that holds it; exits 2 when it is invalid or too large for any tier',
+      'validate agent_config.yaml and write it as its SSM parameter holds it (compact JSON, no comments) to --to, saying its size and the smallest SSM tier that holds it; exits 2 when it is invalid or too large for any tier',
     )
     .argument('[file]', 'the configuration file', ctx.defaultConfig)
     .requiredOption('--to <file>', 'where to write the value')
@@ -32,7 +32,7 @@ export function configCommand(program: Command, ctx: CliContext): void {
       const { value, tier, bytes } = parameterValue(text, file);
       writeFileSync(options.to, value);
       io.stdout(
-        `${file}: ${bytes} bytes without comments, written to ${options.to}; fits the ${tier} tier (${SSM_VALUE_BYTES[tier]} bytes)\n`,
+        `${file}: ${bytes} bytes as JSON, written to ${options.to}; fits the ${tier} tier (${SSM_VALUE_BYTES[tier]} bytes)\n`,
       );
     });
   configFileCommands(config, ctx);

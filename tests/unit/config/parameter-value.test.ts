@@ -16,7 +16,7 @@ describe('the agent configuration as its SSM parameter holds it', () => {
 
     expect(bytes).toBe(Buffer.byteLength(value));
     expect(bytes).toBeLessThanOrEqual(SSM_VALUE_BYTES[tier]);
-    expect(value).not.toContain('#');
+    expect(value).toBe(JSON.stringify(JSON.parse(value)));
     expect(parseAgentConfigText(value, 'ssm')).toEqual(parseAgentConfigText(text, 'file'));
   });
 
@@ -27,16 +27,16 @@ describe('the agent configuration as its SSM parameter holds it', () => {
 
   it('chooses Standard when the value fits it', () => {
     expect(parameterValue('# a comment\ndefaults: { mode: dry-run }\n', 'small')).toEqual({
-      value: 'defaults:\n  mode: dry-run\n',
+      value: '{"defaults":{"mode":"dry-run"}}',
       tier: 'Standard',
-      bytes: 26,
+      bytes: 31,
     });
   });
 
   it('refuses a configuration no tier holds, with its size, and an invalid one by its problem', () => {
     const ignore = Array.from({ length: 200 }, (_, i) => `  - { alertname: Alert${i}, reason: ${'x'.repeat(40)} }`);
     expect(() => parameterValue(`ignore:\n${ignore.join('\n')}\n`, 'huge')).toThrow(
-      /^huge: \d+ bytes without comments; an SSM parameter holds at most 8192 \(Advanced tier\)$/,
+      /^huge: \d+ bytes as JSON; an SSM parameter holds at most 8192 \(Advanced tier\)$/,
     );
     expect(() => parameterValue('defaults: { mode: yolo }\n', 'bad')).toThrow(/defaults\.mode/);
   });
