@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { parse } from 'yaml';
 
 import { startMoto, type Moto } from '../helpers/moto.ts';
 import { withPackagingLock } from '../testenv/deployed.ts';
@@ -100,10 +101,12 @@ describe("the README's deploy steps", () => {
     expect(receiver?.Environment?.Variables).toMatchObject({
       KUBEMEND_SLACK_SIGNING_SECRET_PARAMETER: '/kubemend/dev/slack-signing-secret',
     });
-    // The config as prod keeps it: exported without comments, in SSM, named to the workers.
+    // The config as prod keeps it: exported as compact JSON, in SSM, named to the workers; it
+    // means what the reviewed file means.
     const config = await ssm.send(new GetParameterCommand({ Name: '/kubemend/dev/agent-config' }));
-    expect(config.Parameter?.Value).toMatch(/^rules:/m);
-    expect(config.Parameter?.Value).not.toMatch(/^\s*#/m);
+    expect(JSON.parse(config.Parameter?.Value ?? '')).toEqual(
+      parse(readFileSync(join(ROOT, 'config/stages/dev/agent_config.yaml'), 'utf8')),
+    );
     const detector = Functions?.find((f) => f.FunctionName === 'kubemend-dev-detector');
     expect(detector?.Environment?.Variables).toMatchObject({ KUBEMEND_CONFIG_PARAMETER: '/kubemend/dev/agent-config' });
   }, 300_000);
