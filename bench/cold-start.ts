@@ -12,10 +12,16 @@
 // fake cluster.
 //
 //   npm run bench:cold-start
+//   npm run bench:cold-start -- --baseline <dir>   also times the zips of another build, in the same
+//                                                  rounds (e.g. `cp -r .serverless /tmp/base` first)
+//   npm run bench:cold-start -- --only detector --runs 21 --profile <dir>
+//       --only: time these functions (the others still run once, for the events that follow);
+//       --profile: a CPU profile of one import + event per function, into <dir>
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 
 import * as esbuild from 'esbuild';
 import { parse, stringify } from 'yaml';
@@ -25,7 +31,15 @@ import { backOffEvent, crashingPod, deployment, readFixture, replicaSet } from '
 import { plugins } from '../scripts/esbuild-plugins.ts';
 import { loopbackKubeconfig, startFakeAws, startFakeKube, writeLambdaHarness } from '../tests/helpers/loopback.ts';
 
-const RUNS = 11;
+const { values: options } = parseArgs({
+  options: {
+    baseline: { type: 'string' },
+    only: { type: 'string' },
+    runs: { type: 'string', default: '11' },
+    profile: { type: 'string' },
+  },
+});
+const RUNS = Number(options.runs);
 const TOP = 6;
 const FUNCTIONS = ['receiver', 'detector', 'remediator', 'audit'] as const;
 type Name = (typeof FUNCTIONS)[number];
@@ -78,10 +92,10 @@ const env = {
 };
 
 /** One fresh process, timed from spawn to exit; its stdout. */
-function run(args: string[], cwd: string): Promise<{ ms: number; stdout: string }> {
+function run(args: string[], cwd: string, flags: string[] = []): Promise<{ ms: number; stdout: string }> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...flags, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -259,6 +273,13 @@ async function attribution(name: Name): Promise<{ bytes: number; packages: [stri
   return { bytes, packages: [...packages.entries()].sort((a, b) => b[1] - a[1]) };
 }
 
+/** The baseline build's bundle of `name`, unpacked beside this build's, handling the same event. */
+function baselineCommand(name: Name, eventFile: string, scenario: { reset: () => void }) {
+  const out = join(work, `baseline-${name}`);
+  execFileSync('python3', ['-m', 'zipfile', '-e', join(resolve(options.baseline!), `${name}.zip`), out]);
+  return { args: [harness, join(out, 'functions', `${name}.mjs`), eventFile], cwd: out, before: scenario.reset };
+}
+
 const targets: Record<Name, { ratio: number; kib: number }> = {
   receiver: { ratio: 2, kib: 500 },
   detector: { ratio: 4, kib: 1536 },
@@ -270,6 +291,8 @@ try {
   const bares: number[] = [];
   const rows: string[] = [];
   const heaviest: string[] = [];
+  const against: string[] = [];
+  const only = options.only?.split(',');
   for (const name of FUNCTIONS) {
     const out = join(work, name);
     execFileSync('python3', ['-m', 'zipfile', '-e', join(dir, `${name}.zip`), out]);
@@ -282,12 +305,28 @@ try {
     const args = [harness, bundle, eventFile];
     scenario.reset();
     scenario.check(answerOf((await run(args, out)).stdout));
-    const [bare, imports, handles] = (
+    if (only !== undefined && !only.includes(name)) continue;
+    if (options.profile !== undefined) {
+      scenario.reset();
+      await run(args, out, [
+        '--cpu-prof',
+        `--cpu-prof-dir=${resolve(options.profile)}`,
+        `--cpu-prof-name=${name}.cpuprofile`,
+      ]);
+    }
+    const baseline = options.baseline === undefined ? [] : [baselineCommand(name, eventFile, scenario)];
+    const [bare, imports, handles, baselineHandles] = (
       await rounds([
         { args: ['--input-type=module', '-e', `await import(${JSON.stringify(bundle)})`], cwd: out },
         { args, cwd: out, before: scenario.reset },
+        ...baseline,
       ])
-    ).map(median) as [number, number, number];
+    ).map(median) as [number, number, number, number | undefined];
+    if (baselineHandles !== undefined) {
+      against.push(
+        `| ${name.padEnd(10)} | ${handles.toFixed(0).padStart(17)} | ${baselineHandles.toFixed(0).padStart(11)} | ${(handles / baselineHandles).toFixed(2).padStart(10)} |`,
+      );
+    }
     bares.push(bare);
     const importMs = imports;
     const handleMs = handles;
@@ -318,6 +357,12 @@ try {
   console.log('| function   | top dependencies |');
   console.log('| ---------- | ---------------- |');
   for (const row of heaviest) console.log(row);
+  if (against.length > 0) {
+    console.log(`\nagainst the baseline build in ${options.baseline} (import + one event, the same rounds):`);
+    console.log('| function   | import + event ms | baseline ms | × baseline |');
+    console.log('| ---------- | ----------------- | ----------- | ---------- |');
+    for (const row of against) console.log(row);
+  }
 } finally {
   await aws.close();
   await kube.close();

@@ -52,7 +52,7 @@ async function bundle(name: string, source: string): Promise<{ file: string; kib
     nodePaths: [join(root, 'node_modules')],
     bundle: true,
     minify: true,
-    keepNames: true,
+    keepNames: false,
     format: 'esm',
     splitting: true,
     platform: 'node',
