@@ -29,7 +29,9 @@ const CANDIDATES: Record<string, string> = {
     "import { Metrics } from '@aws-lambda-powertools/metrics'; export const m = new Metrics({ namespace: 'k', serviceName: 's' });",
   '@smithy/signature-v4': "import { SignatureV4 } from '@smithy/signature-v4'; export { SignatureV4 };",
   '@middy/core': "import middy from '@middy/core'; export const h = middy().handler(async () => 1);",
-  yaml: "import { parse } from 'yaml'; export { parse };",
+  'yaml (loads on its first call: lazyPackages)': "import { parse } from 'yaml'; export { parse };",
+  'yaml, parsing a config':
+    "import { parse } from 'yaml'; export const c = parse('defaults:\\n  mode: dry-run\\nrules: []\\n');",
   '@aws-sdk/client-dynamodb':
     "import { DynamoDBClient, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb'; export { DynamoDBClient, ConditionalCheckFailedException };",
   '@aws-sdk/client-dynamodb + lib-dynamodb':
@@ -38,6 +40,9 @@ const CANDIDATES: Record<string, string> = {
     "import { SNSClient, PublishCommand } from '@aws-sdk/client-sns'; export { SNSClient, PublishCommand };",
   '@aws-sdk/credential-provider-node':
     "import { defaultProvider } from '@aws-sdk/credential-provider-node'; export { defaultProvider };",
+  // What a worker keeps at start before any of its own code: the floor the chosen libraries set.
+  'zod + pino + Powertools metrics + middy + signer + node:http, together':
+    "import * as z from 'zod'; import { pino } from 'pino'; import { Metrics } from '@aws-lambda-powertools/metrics'; import middy from '@middy/core'; import { SignatureV4 } from '@smithy/signature-v4'; import { request } from 'node:http'; export const s = z.object({ a: z.string().min(1) }); export const l = pino({ level: 'info' }); export const m = new Metrics({ namespace: 'k', serviceName: 's' }); export const h = middy().handler(async () => 1); export { SignatureV4, request };",
 };
 
 const work = mkdtempSync(join(tmpdir(), 'kubemend-import-cost-'));
