@@ -99,6 +99,17 @@ describe('the shape of lib/', () => {
     expect(orphans).toEqual([]);
   });
 
+  it('has every function entry set zod up before anything else is imported (lib/lambda/zod-jitless.ts)', () => {
+    const functions = resolve(LIB, '../functions');
+    const entries = readdirSync(functions).filter((name) => name.endsWith('.ts'));
+    const firstImports = entries.map(
+      (name) => /^import\s[^;]*?'([^']+)'/m.exec(readFileSync(join(functions, name), 'utf8'))?.[1],
+    );
+
+    expect(entries.length).toBeGreaterThanOrEqual(4);
+    expect(firstImports).toEqual(entries.map(() => '../lib/lambda/zod-jitless.ts'));
+  });
+
   it('finds a cycle when there is one (the check itself works)', () => {
     const graph = new Map([
       ['a', new Map([['b', ['a/x.ts → b/y.ts']]])],
