@@ -28,7 +28,7 @@ import { parse, stringify } from 'yaml';
 
 import { parameterValue } from '../lib/config/parameter-value.ts';
 import { backOffEvent, crashingPod, deployment, readFixture, replicaSet } from '../tests/helpers/fixtures.ts';
-import { plugins } from '../scripts/esbuild-plugins.ts';
+import { LAZY_PACKAGES, plugins } from '../scripts/esbuild-plugins.ts';
 import { loopbackKubeconfig, startFakeAws, startFakeKube, writeLambdaHarness } from '../tests/helpers/loopback.ts';
 
 const { values: options } = parseArgs({
@@ -340,7 +340,10 @@ try {
     );
     const shown = packages
       .slice(0, TOP)
-      .map(([pkg, size]) => `${pkg} ${(size / 1024).toFixed(0)} (${((100 * size) / bytes).toFixed(0)}%)`);
+      .map(
+        ([pkg, size]) =>
+          `${pkg} ${(size / 1024).toFixed(0)} (${((100 * size) / bytes).toFixed(0)}%${pkg in LAZY_PACKAGES ? ', loads on its first call' : ''})`,
+      );
     heaviest.push(`| ${name.padEnd(10)} | ${shown.join(', ')} |`);
   }
   console.log(

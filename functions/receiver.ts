@@ -1,7 +1,5 @@
 // Alertmanager webhook receiver (HTTP API): authenticates, validates, queues each alert, answers 202;
 // and Slack's Approve and Reject buttons: checks Slack's signature, queues the decision, answers 200.
-// First: before any schema is built (see the module).
-import '../lib/lambda/zod-jitless.ts';
 import { jsonResponse } from '../lib/http/responses.ts';
 import { makeHttpHandler } from '../lib/lambda/handlers.ts';
 import { receiverFunction } from '../lib/lambda/receiver-function.ts';

@@ -5,6 +5,8 @@ import * as z from 'zod';
 import { formatIssue } from './alert/schema.ts';
 import { ConfigError } from './errors.ts';
 
+export { parseAwsEnv, processEnv, type AwsEnv } from './process-env.ts';
+
 const LogLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const SecretSchema = z.string().min(16, 'must be at least 16 characters');
 const SecondsSchema = z.coerce.number().int().positive();
@@ -38,18 +40,6 @@ export type LocalEnv = z.infer<typeof LocalEnvSchema>;
 const LambdaCommon = {
   KUBEMEND_LOG_LEVEL: LogLevelSchema.default('info'),
 };
-
-/** Webhook receiver Lambda: only the queue and the secret's parameter name. */
-export const ReceiverEnvSchema = z.object({
-  ...LambdaCommon,
-  KUBEMEND_ALERT_QUEUE_URL: z.url(),
-  /** SSM SecureString holding the webhook credential; read once per container. */
-  KUBEMEND_WEBHOOK_TOKEN_PARAMETER: z.string().min(1),
-  /** SSM SecureString holding the Slack app's signing secret; unset: the Slack route answers 404. */
-  KUBEMEND_SLACK_SIGNING_SECRET_PARAMETER: optional(z.string().min(1)),
-  /** Where Slack decisions go: the remediator's queue (with the Slack route). */
-  KUBEMEND_PLAN_QUEUE_URL: optional(z.url()),
-});
 
 const WorkerEnv = {
   ...LambdaCommon,
@@ -100,63 +90,6 @@ export const AuditEnvSchema = z.object({
 });
 
 /**
- * What kubemend's own AWS clients (the JSON-protocol SQS and SSM clients) take from the
- * environment Lambda sets: the region, the function's credentials, and the endpoint overrides
- * the SDK honours too (`AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`; local emulators).
- */
-export interface AwsEnv {
-  region: string;
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  endpoints: {
-    /** `AWS_ENDPOINT_URL`: every service's endpoint unless its own is set. */
-    all: string | undefined;
-    /** `AWS_ENDPOINT_URL_<SERVICE>` by lower-case service name (`sqs`, `ssm`). */
-    services: Record<string, string>;
-  };
-}
-
-/**
- * Parses the AWS environment once, where a function is built, and hands it to each client; a
- * missing or bad variable stops start-up by name, as parseEnv does. Plain code rather than a zod
- * schema: the receiver parses it on every cold start, and building the schema cost it 1 ms.
- */
-export function parseAwsEnv(env: NodeJS.ProcessEnv): AwsEnv {
-  const set = (name: string) => (env[name] === '' ? undefined : env[name]);
-  const problems: string[] = [];
-  const region = set('AWS_REGION') ?? set('AWS_DEFAULT_REGION');
-  if (region === undefined) problems.push('AWS_REGION: not set (nor AWS_DEFAULT_REGION)');
-  const accessKeyId = set('AWS_ACCESS_KEY_ID');
-  if (accessKeyId === undefined) problems.push('AWS_ACCESS_KEY_ID: not set');
-  const secretAccessKey = set('AWS_SECRET_ACCESS_KEY');
-  if (secretAccessKey === undefined) problems.push('AWS_SECRET_ACCESS_KEY: not set');
-  const sessionToken = set('AWS_SESSION_TOKEN');
-  const url = (name: string) => {
-    const value = set(name);
-    if (value !== undefined && (!/^https?:\/\//.test(value) || !URL.canParse(value))) {
-      problems.push(`${name}: expected an http(s) URL`);
-    }
-    return value;
-  };
-  const all = url('AWS_ENDPOINT_URL');
-  const services: Record<string, string> = {};
-  for (const name of Object.keys(env).sort()) {
-    const service = /^AWS_ENDPOINT_URL_([A-Z0-9_]+)$/.exec(name)?.[1];
-    const value = service === undefined ? undefined : url(name);
-    if (service !== undefined && value !== undefined) services[service.toLowerCase()] = value;
-  }
-  if (problems.length > 0) throw new ConfigError(`environment: ${problems.join('; ')}`);
-  return {
-    region: region!,
-    credentials: {
-      accessKeyId: accessKeyId!,
-      secretAccessKey: secretAccessKey!,
-      ...(sessionToken === undefined ? {} : { sessionToken }),
-    },
-    endpoints: { all, services },
-  };
-}
-
-/**
  * Where kubeconfig files are, as kubectl finds them: `KUBECONFIG` (a list), else
  * `$HOME/.kube/config`, else in-cluster when `KUBERNETES_SERVICE_HOST` is set.
  */
@@ -172,15 +105,6 @@ export const KubeconfigEnvSchema = z
     inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
   }));
 export type KubeconfigEnv = z.infer<typeof KubeconfigEnvSchema>;
-
-/**
- * The process environment. The one place kubemend reads it: everything else is handed the
- * environment, or what was parsed from it, by whoever builds the application (the functions in
- * `functions/`, the CLI in `bin/`).
- */
-export function processEnv(): NodeJS.ProcessEnv {
-  return process.env;
-}
 
 /** Parses an environment once, at start-up; a missing or bad variable stops start-up by name. */
 export function parseEnv<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv): z.infer<Schema> {

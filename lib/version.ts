@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-import { processEnv } from './env.ts';
+import { processEnv } from './process-env.ts';
 
 /** Replaced by esbuild's `define` when the functions are bundled (serverless.yml custom.esbuild.define). */
 declare const KUBEMEND_BUILD_VERSION: string | undefined;

@@ -164,7 +164,7 @@ export const lazyRequires: Plugin = {
  * `kubemend config export` writes for SSM, and a JSON kubeconfig, never load it
  * (`lib/document.ts`). A function importing a name not listed here fails the build.
  */
-const LAZY_PACKAGES: Record<string, string[]> = { yaml: ['parse', 'stringify'] };
+export const LAZY_PACKAGES: Record<string, string[]> = { yaml: ['parse', 'stringify'] };
 
 export const lazyPackages: Plugin = {
   name: 'lazy-packages',

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type * as z from 'zod';
 
-import { formatIssue } from '../alert/schema.ts';
+import { formatIssue } from '../alert/read.ts';
 import { describeError, isTransient, KubemendError, MessageError } from '../errors.ts';
 import { errorResponse, type HttpResponse } from '../http/responses.ts';
 import type { Logger } from '../logger.ts';

@@ -1,7 +1,7 @@
 import { once } from '../app/once.ts';
 import { receiveFlow } from '../app/receive.ts';
-import { parseAwsEnv, parseEnv, ReceiverEnvSchema } from '../env.ts';
 import { ConfigError } from '../errors.ts';
+import { parseAwsEnv, parseReceiverEnv } from '../process-env.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { emfMetrics, type OutcomeMetrics } from '../observe/metrics.ts';
 import { jsonResponse, type HttpResponse } from '../http/responses.ts';
@@ -25,7 +25,7 @@ export function receiverFunction(env: NodeJS.ProcessEnv): {
   logger: Logger;
   metrics: OutcomeMetrics;
 } {
-  const vars = parseEnv(ReceiverEnvSchema, env);
+  const vars = parseReceiverEnv(env);
   const aws = parseAwsEnv(env);
   const logger = createLogger({ level: vars.KUBEMEND_LOG_LEVEL, name: 'kubemend-receiver' });
   const metrics = emfMetrics('kubemend-receiver');

@@ -1,4 +1,5 @@
-// Imported first by every function entry (functions/*.ts), so that it runs before any schema is
+// Imported first by every worker's entry (functions/*.ts but the receiver, which loads zod only
+// for a webhook it refuses: lib/alert/read.ts), so that it runs before any schema is
 // built: zod compiles each object schema into a function on its first parse (`new Function`),
 // which pays back over many parses of one schema, and a function's cold start parses each of
 // its schemas about once. Against the build without it (`npm run bench:cold-start -- --baseline`,

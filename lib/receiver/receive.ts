@@ -1,5 +1,5 @@
 import { dedupeAlerts } from '../alert/identity.ts';
-import { parseWebhook } from '../alert/schema.ts';
+import { readWebhookBody } from '../alert/read.ts';
 import { PayloadTooLargeError } from '../errors.ts';
 import { MAX_BODY_BYTES } from '../http/responses.ts';
 import type { AlertMessage } from '../pipeline/messages.ts';
@@ -26,7 +26,7 @@ export async function receiveWebhook(
   body: unknown,
   deps: { alerts: Queue<AlertMessage>; clock: () => Date },
 ): Promise<ReceiveSummary> {
-  const webhook = parseWebhook(body);
+  const webhook = await readWebhookBody(body);
   const { unique, duplicates } = dedupeAlerts(webhook.alerts);
   const receivedAt = deps.clock().toISOString();
   await deps.alerts.send(

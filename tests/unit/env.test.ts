@@ -22,13 +22,13 @@ const LAMBDA = {
 };
 
 describe('where the environment is read', () => {
-  it('reads process.env in lib/ only in lib/env.ts', () => {
+  it('reads process.env in lib/ only in lib/process-env.ts', () => {
     // `process.env`, `process['env']`, `const { env } = process`: any way of reaching it.
     const reads = /process\s*(\.\s*env\b|\[\s*['"`]env['"`]\s*\])|\{[^}]*\benv\b[^}]*\}\s*=\s*(globalThis\.)?process\b/;
 
     const offenders = sources(join(root, 'lib'))
       .map((file) => relative(root, file))
-      .filter((file) => file !== join('lib', 'env.ts'))
+      .filter((file) => file !== join('lib', 'process-env.ts'))
       .filter((file) => reads.test(readFileSync(join(root, file), 'utf8')));
 
     expect(offenders).toEqual([]);
