@@ -313,6 +313,32 @@ describe('the deployed functions, from an alert to the cluster', () => {
     expect(await replicaSets('checkout')).toHaveLength(2);
   }, 240_000);
 
+  it('answers a malformed webhook with a 400 naming the field, from the schemas it loads only then, and queues nothing', async () => {
+    const webhook = JSON.parse(readFileSync('tests/fixtures/alerts/crashlooping-single.json', 'utf8')) as {
+      alerts: Record<string, unknown>[];
+    };
+    webhook.alerts[0]!.startsAt = 'yesterday';
+    const answer = await driver.invoke(
+      'Receiver',
+      httpApiEvent(stack, {
+        method: 'POST',
+        path: '/alerts',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify(webhook),
+      }),
+    );
+
+    expect(answer).toMatchObject({
+      ok: true,
+      value: {
+        statusCode: 400,
+        body: expect.stringContaining('alerts[0].startsAt: expected an RFC 3339 timestamp, got \\"yesterday\\"'),
+      },
+    });
+    const queued = await driver.pollQueue('Detector', 'AlertQueue');
+    expect(queued.messages).toHaveLength(0);
+  });
+
   it('takes an approval from Slack’s button: signed as Slack signs, answered at once, run by the remediator as the approver named', async () => {
     const id = await waitingFix('search');
     const post = async (click: { body: string; headers: Record<string, string> }) =>
