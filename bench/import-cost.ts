@@ -40,7 +40,10 @@ const CANDIDATES: Record<string, string> = {
     "import { SNSClient, PublishCommand } from '@aws-sdk/client-sns'; export { SNSClient, PublishCommand };",
   '@aws-sdk/credential-provider-node':
     "import { defaultProvider } from '@aws-sdk/credential-provider-node'; export { defaultProvider };",
-  // What a worker keeps at start before any of its own code: the floor the chosen libraries set.
+  // What the receiver keeps at start before any of its own code (it loads zod only for a webhook
+  // it refuses), and what a worker keeps: the floors the chosen libraries set.
+  'pino + Powertools metrics + middy + signer + node:http, together':
+    "import { pino } from 'pino'; import { Metrics } from '@aws-lambda-powertools/metrics'; import middy from '@middy/core'; import { SignatureV4 } from '@smithy/signature-v4'; import { request } from 'node:http'; export const l = pino({ level: 'info' }); export const m = new Metrics({ namespace: 'k', serviceName: 's' }); export const h = middy().handler(async () => 1); export { SignatureV4, request };",
   'zod + pino + Powertools metrics + middy + signer + node:http, together':
     "import * as z from 'zod'; import { pino } from 'pino'; import { Metrics } from '@aws-lambda-powertools/metrics'; import middy from '@middy/core'; import { SignatureV4 } from '@smithy/signature-v4'; import { request } from 'node:http'; export const s = z.object({ a: z.string().min(1) }); export const l = pino({ level: 'info' }); export const m = new Metrics({ namespace: 'k', serviceName: 's' }); export const h = middy().handler(async () => 1); export { SignatureV4, request };",
 };
