@@ -270,19 +270,22 @@ function isText(value: unknown): value is string {
   return typeof value === 'string' && textProblem(value, WEBHOOK_LIMITS.textBytes) === undefined;
 }
 
+/** A body as JSON data: a string is decoded, anything else is taken as decoded already. */
+export function decodeBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch (error) {
+    throw new ValidationError(`body is not valid JSON: ${(error as Error).message}`, [], { cause: error });
+  }
+}
+
 /**
  * A webhook body (a string or decoded JSON) as parseWebhook in ./schema.ts gives it, or its
  * ValidationError: a valid body is read here, and zod is loaded only for one that is not.
  */
 export async function readWebhookBody(body: unknown): Promise<Webhook> {
-  let raw = body;
-  if (typeof body === 'string') {
-    try {
-      raw = JSON.parse(body);
-    } catch (error) {
-      throw new ValidationError(`body is not valid JSON: ${(error as Error).message}`, [], { cause: error });
-    }
-  }
+  const raw = decodeBody(body);
   const webhook = readWebhook(raw);
   if (webhook !== undefined) return webhook;
   const { parseWebhook } = await import('./schema.ts');

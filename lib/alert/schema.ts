@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.ts';
 import { cut } from '../text.ts';
 import {
   alertJsonBytesAtMost,
+  decodeBody,
   FINGERPRINT,
   formatIssue,
   labelProblem,
@@ -132,14 +133,7 @@ void alertTypesAgree;
  * message names every offending field, e.g. `alerts[0].startsAt: expected an RFC 3339 timestamp`.
  */
 export function parseWebhook(body: unknown): Webhook {
-  let raw = body;
-  if (typeof body === 'string') {
-    try {
-      raw = JSON.parse(body);
-    } catch (error) {
-      throw new ValidationError(`body is not valid JSON: ${(error as Error).message}`, [], { cause: error });
-    }
-  }
+  const raw = decodeBody(body);
   // The envelope first (an alerts array of a bounded length), then each alert on its own, keeping
   // the first problems and counting the rest: a body of 100,000 broken alerts costs one pass and
   // gets an answer of a few lines.

@@ -208,11 +208,21 @@ async function crashLooping(name: string, cluster = CLUSTER): Promise<Alert> {
  * the ID of its record: of the alert as the receiver reads it (its instant normalised).
  */
 async function fire(alert: Alert): Promise<string> {
-  const webhook = JSON.parse(readFileSync('tests/fixtures/alerts/crashlooping-single.json', 'utf8')) as {
-    alerts: unknown[];
+  const webhook = { ...sampleWebhook(), alerts: [alert] };
+  expect(await postWebhook(webhook)).toMatchObject({ ok: true, value: { statusCode: 202 } });
+  return alertId(parseWebhook(webhook).alerts[0]!);
+}
+
+/** The single crash-loop notification Alertmanager sends, as data to change. */
+function sampleWebhook(): { alerts: Record<string, unknown>[] } {
+  return JSON.parse(readFileSync('tests/fixtures/alerts/crashlooping-single.json', 'utf8')) as {
+    alerts: Record<string, unknown>[];
   };
-  webhook.alerts = [alert];
-  const answer = await driver.invoke(
+}
+
+/** Posts a webhook body as Alertmanager does, through the HTTP API route to the receiver; its answer. */
+function postWebhook(webhook: unknown) {
+  return driver.invoke(
     'Receiver',
     httpApiEvent(stack, {
       method: 'POST',
@@ -221,8 +231,6 @@ async function fire(alert: Alert): Promise<string> {
       body: JSON.stringify(webhook),
     }),
   );
-  expect(answer).toMatchObject({ ok: true, value: { statusCode: 202 } });
-  return alertId(parseWebhook(webhook).alerts[0]!);
 }
 
 /** Plays the event source mapping from `queue` until the record of `id` reaches `done`. */
@@ -314,19 +322,9 @@ describe('the deployed functions, from an alert to the cluster', () => {
   }, 240_000);
 
   it('answers a malformed webhook with a 400 naming the field, from the schemas it loads only then, and queues nothing', async () => {
-    const webhook = JSON.parse(readFileSync('tests/fixtures/alerts/crashlooping-single.json', 'utf8')) as {
-      alerts: Record<string, unknown>[];
-    };
+    const webhook = sampleWebhook();
     webhook.alerts[0]!.startsAt = 'yesterday';
-    const answer = await driver.invoke(
-      'Receiver',
-      httpApiEvent(stack, {
-        method: 'POST',
-        path: '/alerts',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-        body: JSON.stringify(webhook),
-      }),
-    );
+    const answer = await postWebhook(webhook);
 
     expect(answer).toMatchObject({
       ok: true,
