@@ -40,6 +40,7 @@ const { values: options } = parseArgs({
   },
 });
 const RUNS = Number(options.runs);
+if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs takes a whole number of rounds, got ${options.runs}`);
 const TOP = 6;
 const FUNCTIONS = ['receiver', 'detector', 'remediator', 'audit'] as const;
 type Name = (typeof FUNCTIONS)[number];

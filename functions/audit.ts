@@ -1,6 +1,4 @@
 // Scheduled audit (EventBridge): scans every registered cluster and records new, open and resolved findings.
-// First: before any schema is built (see the module).
-import '../lib/lambda/zod-jitless.ts';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 

@@ -1,6 +1,4 @@
 // Detector (SQS alert queue): diagnoses each alert instance and hands plans to the remediator.
-// First: before any schema is built (see the module).
-import '../lib/lambda/zod-jitless.ts';
 import { makeSqsHandler } from '../lib/lambda/handlers.ts';
 import { detectorFunction } from '../lib/lambda/functions.ts';
 import { AlertMessageSchema } from '../lib/pipeline/messages.ts';

@@ -2,8 +2,6 @@
 // records the outcome; invoked directly with {"approve": "<id>", "by": "<who>"}, it runs a fix
 // waiting for approval, with {"reject": …} turns it down, with {"run": <plan>, …} runs one fix by
 // hand (`kubemend approve|reject|run --stage`; see docs/runbooks/approvals.md).
-// First: before any schema is built (see the module).
-import '../lib/lambda/zod-jitless.ts';
 import type { Context, SQSEvent } from 'aws-lambda';
 
 import { makeApproveHandler } from '../lib/lambda/approve.ts';

@@ -102,16 +102,18 @@ export function parseReceiverEnv(env: NodeJS.ProcessEnv): ReceiverEnv {
     if (value === undefined || value === '') problems.push(`${name}: not set`);
     return value ?? '';
   };
-  const url = (name: string, value: string | undefined): void => {
-    if (value !== undefined && value !== '' && !isHttpUrl(value)) problems.push(`${name}: expected an http(s) URL`);
+  /** A URL setting, without the whitespace around it (as a zod url() gives it). */
+  const url = (name: string, value: string | undefined): string | undefined => {
+    const trimmed = value?.trim();
+    if (trimmed !== undefined && trimmed !== '' && !isHttpUrl(trimmed))
+      problems.push(`${name}: expected an http(s) URL`);
+    return trimmed;
   };
   const optional = (name: string) => (env[name] === '' ? undefined : env[name]);
-  const alerts = required('KUBEMEND_ALERT_QUEUE_URL');
-  url('KUBEMEND_ALERT_QUEUE_URL', alerts);
+  const alerts = url('KUBEMEND_ALERT_QUEUE_URL', required('KUBEMEND_ALERT_QUEUE_URL'))!;
   const token = required('KUBEMEND_WEBHOOK_TOKEN_PARAMETER');
   const slack = optional('KUBEMEND_SLACK_SIGNING_SECRET_PARAMETER');
-  const plans = optional('KUBEMEND_PLAN_QUEUE_URL');
-  url('KUBEMEND_PLAN_QUEUE_URL', plans);
+  const plans = url('KUBEMEND_PLAN_QUEUE_URL', optional('KUBEMEND_PLAN_QUEUE_URL'));
   if (problems.length > 0) throw new ConfigError(`environment: ${problems.join('; ')}`);
   return {
     KUBEMEND_LOG_LEVEL: level as ReceiverEnv['KUBEMEND_LOG_LEVEL'],

@@ -288,8 +288,8 @@ export async function readWebhookBody(body: unknown): Promise<Webhook> {
   const raw = decodeBody(body);
   const webhook = readWebhook(raw);
   if (webhook !== undefined) return webhook;
-  const { parseWebhook } = await import('./schema.ts');
-  return parseWebhook(raw);
+  const { parseWebhookData } = await import('./schema.ts');
+  return parseWebhookData(raw);
 }
 
 /** `alerts[0].labels.pod: expected a string` from a zod issue. */

@@ -133,7 +133,11 @@ void alertTypesAgree;
  * message names every offending field, e.g. `alerts[0].startsAt: expected an RFC 3339 timestamp`.
  */
 export function parseWebhook(body: unknown): Webhook {
-  const raw = decodeBody(body);
+  return parseWebhookData(decodeBody(body));
+}
+
+/** parseWebhook for a body decoded already (a JSON string here is a body, not JSON to decode). */
+export function parseWebhookData(raw: unknown): Webhook {
   // The envelope first (an alerts array of a bounded length), then each alert on its own, keeping
   // the first problems and counting the rest: a body of 100,000 broken alerts costs one pass and
   // gets an answer of a few lines.

@@ -99,17 +99,6 @@ describe('the shape of lib/', () => {
     expect(orphans).toEqual([]);
   });
 
-  it('has every worker entry set zod up before anything else is imported (lib/lambda/zod-jitless.ts)', () => {
-    const functions = resolve(LIB, '../functions');
-    const workers = readdirSync(functions).filter((name) => name.endsWith('.ts') && name !== 'receiver.ts');
-    const firstImports = workers.map(
-      (name) => /^import\s[^;]*?'([^']+)'/m.exec(readFileSync(join(functions, name), 'utf8'))?.[1],
-    );
-
-    expect(workers).toHaveLength(3);
-    expect(firstImports).toEqual(workers.map(() => '../lib/lambda/zod-jitless.ts'));
-  });
-
   it('finds a cycle when there is one (the check itself works)', () => {
     const graph = new Map([
       ['a', new Map([['b', ['a/x.ts → b/y.ts']]])],

@@ -7,9 +7,15 @@ import { parseDocument } from '../../lib/document.ts';
 describe('parseDocument', () => {
   it('reads any JSON document as YAML reads it', () => {
     fc.assert(
-      fc.property(fc.json(), fc.constantFrom('', ' ', '\n  '), (text, lead) => {
-        expect(parseDocument(lead + text)).toEqual(parse(lead + text));
-      }),
+      fc.property(
+        fc.jsonValue(),
+        fc.constantFrom(0, 2, '\t'),
+        fc.constantFrom('', ' ', '\n  '),
+        (value, indent, lead) => {
+          const text = lead + JSON.stringify(value, null, indent);
+          expect(parseDocument(text)).toEqual(parse(text));
+        },
+      ),
       { numRuns: 2000 },
     );
   });

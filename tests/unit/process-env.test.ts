@@ -26,6 +26,13 @@ describe('parseReceiverEnv', () => {
     });
   });
 
+  it('takes a URL without the whitespace around it', () => {
+    expect(parseReceiverEnv({ ...base, KUBEMEND_ALERT_QUEUE_URL: ` ${base.KUBEMEND_ALERT_QUEUE_URL}\n` })).toEqual({
+      KUBEMEND_LOG_LEVEL: 'info',
+      ...base,
+    });
+  });
+
   it('reads an empty optional setting as unset (CloudFormation cannot omit a variable)', () => {
     expect(
       parseReceiverEnv({ ...base, KUBEMEND_SLACK_SIGNING_SECRET_PARAMETER: '', KUBEMEND_PLAN_QUEUE_URL: '' }),

@@ -175,6 +175,12 @@ describe('readWebhookBody', () => {
       new ValidationError((throughZod(bad) as { refused: string }).refused),
     );
     await expect(readWebhookBody('{"version": ')).rejects.toThrow(/^body is not valid JSON: /);
+    // Decoded once: a JSON string holding a webhook is a string, not a webhook.
+    const twice = JSON.stringify(text);
+    await expect(readWebhookBody(twice)).rejects.toThrow(
+      new ValidationError((throughZod(twice) as { refused: string }).refused),
+    );
+    await expect(readWebhookBody(twice)).rejects.toThrow('(body): Invalid input: expected object, received string');
     await expect(readWebhookBody('{"version": ')).rejects.toBeInstanceOf(ValidationError);
   });
 });
