@@ -5,9 +5,11 @@ import * as z from 'zod';
 import { formatIssue } from './alert/schema.ts';
 import { ConfigError } from './errors.ts';
 
+import { LOG_LEVELS } from './process-env.ts';
+
 export { parseAwsEnv, processEnv, type AwsEnv } from './process-env.ts';
 
-const LogLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const LogLevelSchema = z.enum(LOG_LEVELS);
 const SecretSchema = z.string().min(16, 'must be at least 16 characters');
 const SecondsSchema = z.coerce.number().int().positive();
 /** Optional settings a deployment may leave empty (CloudFormation cannot omit a variable). */

@@ -72,7 +72,7 @@ export function parseAwsEnv(env: NodeJS.ProcessEnv): AwsEnv {
 }
 
 /** The log levels pino takes. */
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The webhook receiver Lambda's own settings: the queue and the secrets' parameter names. */
 export interface ReceiverEnv {
