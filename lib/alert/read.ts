@@ -3,9 +3,9 @@ import type * as z from 'zod';
 import { ValidationError } from '../errors.ts';
 
 // What a webhook carries, read without zod: the receiver takes a valid webhook, which is nearly
-// every webhook, without loading zod at all (it is 44% of its bundle and most of its cold start
-// after Node's own). Anything doubtful goes to the zod schemas in ./schema.ts, loaded then, which
-// name every problem; a test holds the two to the same answers.
+// every webhook, without loading zod at all (zod was 44% of its bundle, and its start's largest
+// part after Node's own). Anything doubtful goes to the zod schemas in ./schema.ts, loaded then,
+// which name every problem; a test holds the two to the same answers.
 
 /**
  * What one webhook may carry, checked before anything is queued, so that a body the AWS store
